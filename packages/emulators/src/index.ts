@@ -1,0 +1,140 @@
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { FaultConfigError, type FaultConfig } from "./faults.js";
+import { checkFaultMap, resetAll, snapshot } from "./inspection.js";
+import { defaultConnectorsDir, listConnectorIds, loadWireProfile } from "./profile.js";
+import { createEmulatorServer, emulateConnector, type EmulatedConnector } from "./server.js";
+import type { EmulatorState } from "./state.js";
+
+export type { FaultConfig } from "./faults.js";
+export { FaultConfigError } from "./faults.js";
+export type { ConnectorState, EmulatorState } from "./state.js";
+export type { WireProfile, WireSection } from "./profile.js";
+export { loadWireProfile, listConnectorIds, defaultConnectorsDir } from "./profile.js";
+export { expectedCredentials, basicAuthHeader, type BasicCredentials } from "./auth.js";
+
+export interface EmulatorOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Connector ids to emulate. Default: every folder of `connectorsDir` holding a manifest.json. */
+  connectors?: string[];
+  /** Where `<id>/manifest.json` live. Default: the repository's `connectors/` folder. */
+  connectorsDir?: string;
+  /** Expected auth values by connector and setting name; unset ones are `test-<settingName>`. */
+  credentials?: { [connectorId: string]: { [settingName: string]: string } };
+  /** Validate every record against the connector's wire schema. Default true. */
+  validate?: boolean;
+  /** Keep accepted records for inspection. Default true; false keeps only counters and dedup ids. */
+  keepRecords?: boolean;
+  /** Faults to inject from the start, by connector id. */
+  faults?: { [connectorId: string]: FaultConfig };
+}
+
+export interface Emulators {
+  /** Base URL, e.g. `http://127.0.0.1:9001`; every connector is served under it by path. */
+  url: string;
+  port: number;
+  /** The loaded connectors' ids, in order. */
+  connectors: string[];
+  state(): EmulatorState;
+  /** Accepted records of one connector, in arrival order (a copy). */
+  records(id: string): unknown[];
+  /** The credentials one connector expects: values by setting name, and the ready `Authorization` header. */
+  credentials(id: string): { settings: Record<string, string>; passwordEmpty: boolean; header: string };
+  /** Replaces one connector's fault configuration. */
+  setFaults(id: string, config: FaultConfig): void;
+  /** Clears counters, records and dedup ids; fault configurations stay, their PRNGs restart. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Thrown when options name something that does not exist or make no sense (the CLI exits 2). */
+export class EmulatorConfigError extends Error {
+  override name = "EmulatorConfigError";
+}
+
+export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  const dir = options.connectorsDir ?? defaultConnectorsDir;
+  const available = listConnectorIds(dir);
+  const ids = options.connectors && options.connectors.length > 0 ? [...new Set(options.connectors)] : available;
+  if (ids.length === 0) throw new EmulatorConfigError(`no connector manifests found in ${dir}`);
+  for (const id of ids) {
+    if (!available.includes(id)) {
+      throw new EmulatorConfigError(`unknown connector "${id}" (available: ${available.join(", ") || "none"})`);
+    }
+  }
+  for (const [what, byId] of [["credentials", options.credentials], ["faults", options.faults]] as const) {
+    for (const id of Object.keys(byId ?? {})) {
+      if (!ids.includes(id)) throw new EmulatorConfigError(`${what} given for connector "${id}", which is not emulated`);
+    }
+  }
+
+  const keepRecords = options.keepRecords ?? true;
+  const connectors = new Map<string, EmulatedConnector>();
+  for (const id of ids) {
+    const profile = loadWireProfile(join(dir, id, "manifest.json"));
+    if (profile.id !== id) throw new EmulatorConfigError(`connector folder ${id} holds a manifest with id "${profile.id}"`);
+    connectors.set(id, emulateConnector(profile, options.credentials?.[id], undefined, keepRecords));
+  }
+  try {
+    for (const [id, config] of checkFaultMap(options.faults ?? {}, connectors)) connectors.get(id)!.faults.set(config);
+  } catch (error) {
+    throw error instanceof FaultConfigError ? new EmulatorConfigError(error.message) : error;
+  }
+
+  let server;
+  try {
+    server = createEmulatorServer(connectors, { validate: options.validate ?? true, keepRecords });
+  } catch (error) {
+    // Path collisions and reserved paths are configuration problems of the manifests.
+    throw new EmulatorConfigError((error as Error).message);
+  }
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  const connectorOf = (id: string): EmulatedConnector => {
+    const connector = connectors.get(id);
+    if (!connector) throw new EmulatorConfigError(`no connector "${id}" is emulated`);
+    return connector;
+  };
+
+  return {
+    url,
+    port,
+    connectors: [...ids],
+    state: () => snapshot(connectors),
+    records: (id) => connectorOf(id).store.list(),
+    credentials: (id) => {
+      const { profile, credentials, authHeader } = connectorOf(id);
+      const { username, password } = profile.wire.auth;
+      const settings: Record<string, string> = { [username]: credentials.username };
+      if (password !== undefined) settings[password] = credentials.password;
+      return { settings, passwordEmpty: password === undefined, header: authHeader };
+    },
+    setFaults: (id, config) => {
+      const connector = connectorOf(id);
+      try {
+        connector.faults.set(config);
+      } catch (error) {
+        throw error instanceof FaultConfigError ? new EmulatorConfigError(error.message) : error;
+      }
+    },
+    reset: () => resetAll(connectors),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive sockets would otherwise hold close() open until they time out.
+        server.closeAllConnections();
+      }),
+  };
+}

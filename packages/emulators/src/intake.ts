@@ -1,0 +1,91 @@
+import { describeErrors } from "./ajv.js";
+import type { WireProfile } from "./profile.js";
+import type { ConnectorStore } from "./state.js";
+
+/** The request is answered as success (`ok`), or 400 with these messages (nothing accepted). */
+export type IntakeResult = { ok: true } | { ok: false; messages: string[] };
+
+export const TOO_MANY_RECORDS = "too many records in one request";
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+
+const refuse = (...messages: string[]): IntakeResult => ({ ok: false, messages });
+
+/**
+ * Applies a connector's wire rules to one request body and stores what the API would accept.
+ * `implied` is set for a one-record path: the body is one record and gets these fields.
+ */
+export function intake(
+  profile: WireProfile,
+  store: ConnectorStore,
+  body: Buffer,
+  implied: Record<string, string> | null,
+  validate: boolean,
+): IntakeResult {
+  const { wire } = profile;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return refuse("malformed JSON");
+  }
+
+  let records: unknown[];
+  if (implied) {
+    if (!isObject(parsed)) return refuse("body must be one JSON object (one record)");
+    records = [Object.keys(implied).length > 0 ? { ...parsed, ...implied } : parsed];
+  } else if (wire.envelope.kind === "array") {
+    if (!Array.isArray(parsed)) return refuse("body must be a JSON array of records");
+    records = parsed;
+  } else {
+    const itemsKey = wire.envelope.itemsKey;
+    const items = isObject(parsed) ? parsed[itemsKey] : undefined;
+    if (!Array.isArray(items)) return refuse(`body must be a JSON object whose "${itemsKey}" is an array of records`);
+    records = items;
+  }
+
+  // A record can only be too large if the whole body is; most requests skip re-serialising.
+  const maxRecordBytes = wire.limits.maxRecordBytes;
+  if (body.length > maxRecordBytes) {
+    for (let i = 0; i < records.length; i++) {
+      const text = JSON.stringify(records[i]) ?? "";
+      const bytes = text.length * 3 <= maxRecordBytes ? text.length : Buffer.byteLength(text);
+      if (bytes > maxRecordBytes) {
+        return refuse(`record ${i}: ${bytes} bytes, over the ${maxRecordBytes}-byte limit for one record`);
+      }
+    }
+  }
+
+  const dropsInvalid = wire.invalidRecord === "accepted-then-dropped";
+  const maxRecords = wire.limits.maxRecordsPerRequest;
+  if (records.length > maxRecords) {
+    if (!dropsInvalid) return refuse(`${records.length} records in one request, over the limit of ${maxRecords}`);
+    store.drop(TOO_MANY_RECORDS, records.length);
+    return { ok: true };
+  }
+
+  if (!validate) {
+    for (const record of records) store.accept(record);
+    return { ok: true };
+  }
+
+  const check = profile.validate;
+  if (dropsInvalid) {
+    for (const record of records) {
+      if (check(record)) store.accept(record);
+      else store.drop(describeErrors(check.errors).join("; ") || "invalid record");
+    }
+    return { ok: true };
+  }
+
+  const messages: string[] = [];
+  for (let i = 0; i < records.length; i++) {
+    if (!check(records[i])) {
+      for (const line of describeErrors(check.errors)) messages.push(`record ${i}: ${line}`);
+    }
+  }
+  if (messages.length > 0) return { ok: false, messages };
+  for (const record of records) store.accept(record);
+  return { ok: true };
+}

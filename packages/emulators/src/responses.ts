@@ -1,0 +1,60 @@
+import { STATUS_CODES, type ServerResponse } from "node:http";
+import type { WireProfile } from "./profile.js";
+
+/**
+ * How a connector's API words its answers, chosen from `wire.invalidRecord` (code names no destination):
+ * - `rejects-request` APIs answer 202 with an empty body, errors as `{"errors":[{code,message}]}`;
+ * - `accepted-then-dropped` APIs answer 200 `{"success":true}`, errors as `{"success":false,message,code}`.
+ */
+export type ResponseStyle = "errors-list" | "success-flag";
+
+export function styleOf(profile: WireProfile): ResponseStyle {
+  return profile.wire.invalidRecord === "rejects-request" ? "errors-list" : "success-flag";
+}
+
+// Most error lists stay short; a request of 100 broken records should not answer megabytes.
+const MAX_MESSAGES = 100;
+
+const codeOf = (status: number, style: ResponseStyle): string => {
+  if (style === "success-flag" && status === 400) return "invalid_request";
+  const words = (STATUS_CODES[status] ?? `status ${status}`).replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, "");
+  return style === "errors-list" ? words.toUpperCase() : words.toLowerCase();
+};
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+export function sendSuccess(res: ServerResponse, style: ResponseStyle): void {
+  if (style === "errors-list") {
+    res.writeHead(202, { "content-length": 0 });
+    res.end();
+  } else {
+    sendJson(res, 200, { success: true });
+  }
+}
+
+export function sendError(
+  res: ServerResponse,
+  style: ResponseStyle,
+  status: number,
+  messages: readonly string[],
+  headers: Record<string, string> = {},
+): void {
+  const shown =
+    messages.length > MAX_MESSAGES
+      ? [...messages.slice(0, MAX_MESSAGES - 1), `... and ${messages.length - MAX_MESSAGES + 1} more errors`]
+      : messages;
+  const code = codeOf(status, style);
+  const body =
+    style === "errors-list"
+      ? { errors: shown.map((message) => ({ code, message })) }
+      : { success: false, message: shown.join("; "), code };
+  sendJson(res, status, body, headers);
+}

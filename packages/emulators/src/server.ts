@@ -1,0 +1,158 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { basicAuthHeader, checkBasicAuth, expectedCredentials, type BasicCredentials } from "./auth.js";
+import { isJsonContentType, readBody } from "./body.js";
+import { FaultInjector, type FaultConfig } from "./faults.js";
+import { handleInspection } from "./inspection.js";
+import { intake } from "./intake.js";
+import type { WireProfile } from "./profile.js";
+import { sendError, sendJson, sendSuccess, styleOf, type ResponseStyle } from "./responses.js";
+import { ConnectorStore } from "./state.js";
+
+/** One loaded connector: its wire profile plus the emulator's live state for it. */
+export interface EmulatedConnector {
+  profile: WireProfile;
+  store: ConnectorStore;
+  faults: FaultInjector;
+  credentials: BasicCredentials;
+  /** The exact header a well-behaved client sends: compared first, so the common case costs one string compare. */
+  authHeader: string;
+  style: ResponseStyle;
+}
+
+interface Route {
+  connector: EmulatedConnector;
+  /** Fields a one-record path implies; null on the batch path. */
+  implied: Record<string, string> | null;
+}
+
+export interface ServerSettings {
+  validate: boolean;
+  keepRecords: boolean;
+}
+
+export const INSPECTION_PREFIX = "/_emulator";
+
+export function emulateConnector(
+  profile: WireProfile,
+  configured: Record<string, string> | undefined,
+  faults: FaultConfig | undefined,
+  keepRecords: boolean,
+): EmulatedConnector {
+  const credentials = expectedCredentials(profile.wire.auth, configured);
+  return {
+    profile,
+    store: new ConnectorStore(profile.wire.dedupField, keepRecords),
+    faults: new FaultInjector(faults),
+    credentials,
+    authHeader: basicAuthHeader(credentials),
+    style: styleOf(profile),
+  };
+}
+
+/** Maps every batch and one-record path to its connector; two connectors on one path is an error. */
+export function buildRoutes(connectors: readonly EmulatedConnector[]): Map<string, Route> {
+  const routes = new Map<string, Route>();
+  const owner = new Map<string, string>();
+  const add = (path: string, route: Route) => {
+    const id = route.connector.profile.id;
+    if (path === INSPECTION_PREFIX || path.startsWith(`${INSPECTION_PREFIX}/`)) {
+      throw new Error(`connector ${id}: path ${path} is reserved for the emulator's inspection endpoints`);
+    }
+    const taken = owner.get(path);
+    if (taken !== undefined) {
+      throw new Error(`path collision: ${path} is served by both connector ${taken} and connector ${id}`);
+    }
+    owner.set(path, id);
+    routes.set(path, route);
+  };
+  for (const connector of connectors) {
+    const { wire } = connector.profile;
+    add(wire.path, { connector, implied: null });
+    for (const [path, implied] of Object.entries(wire.singleRecordPaths ?? {})) {
+      add(path, { connector, implied });
+    }
+  }
+  return routes;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createEmulatorServer(
+  connectors: Map<string, EmulatedConnector>,
+  settings: ServerSettings,
+): Server {
+  const routes = buildRoutes([...connectors.values()]);
+
+  const handleApi = async (req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> => {
+    const { connector, implied } = route;
+    const { store, faults, style, profile } = connector;
+    const answerError = (status: number, messages: string[], headers?: Record<string, string>) => {
+      store.countStatus(status);
+      sendError(res, style, status, messages, headers);
+    };
+
+    store.countRequest();
+    if (req.method !== "POST") return answerError(405, [`${req.method} is not allowed here; use POST`], { allow: "POST" });
+
+    const fault = faults.decide();
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (fault.kind === "drop") {
+      store.countFault("drop");
+      req.socket.destroy();
+      return;
+    }
+    if (fault.kind === "status") {
+      store.countFault(fault.label);
+      const headers: Record<string, string> =
+        fault.retryAfterSeconds === null ? {} : { "retry-after": String(fault.retryAfterSeconds) };
+      return answerError(fault.status, [`injected fault: ${fault.status}`], headers);
+    }
+
+    const authorization = req.headers.authorization;
+    if (authorization !== connector.authHeader) {
+      const outcome = checkBasicAuth(authorization, connector.credentials);
+      if (outcome === "missing") {
+        return answerError(401, ["missing or unreadable Authorization header (HTTP Basic expected)"], {
+          "www-authenticate": 'Basic realm="tagwire-emulator"',
+        });
+      }
+      if (outcome === "wrong") return answerError(403, ["invalid credentials"]);
+    }
+
+    const contentType = req.headers["content-type"];
+    if (!isJsonContentType(contentType)) {
+      return answerError(400, [contentType ? `Content-Type must be application/json, not ${contentType}` : "missing Content-Type (application/json expected)"]);
+    }
+
+    const maxBytes = profile.wire.limits.maxRequestBytes;
+    const read = await readBody(req, maxBytes);
+    if (read.kind === "aborted") return;
+    if (read.kind === "too-large") return answerError(400, [`request body over the ${maxBytes}-byte limit`]);
+
+    const result = intake(profile, store, read.body, implied, settings.validate);
+    if (!result.ok) return answerError(400, result.messages);
+    store.countStatus(style === "errors-list" ? 202 : 200);
+    sendSuccess(res, style);
+  };
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const path = query < 0 ? url : url.slice(0, query);
+    const route = routes.get(path);
+    const handled =
+      route !== undefined
+        ? handleApi(req, res, route)
+        : path === INSPECTION_PREFIX || path.startsWith(`${INSPECTION_PREFIX}/`)
+          ? handleInspection(req, res, path, query < 0 ? "" : url.slice(query + 1), connectors)
+          : Promise.resolve(sendJson(res, 404, { error: "not_found", message: `nothing is emulated at ${path}` }));
+    handled.catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendJson(res, 500, { error: "internal_error", message: error instanceof Error ? error.message : String(error) });
+    });
+  });
+  return server;
+}

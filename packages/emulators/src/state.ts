@@ -1,0 +1,105 @@
+/** Counters of one connector's emulator, as `GET /_emulator/state` shows them. */
+export interface ConnectorState {
+  /** Requests to this connector's paths, whatever the answer (faulted and dropped ones included). */
+  requests: number;
+  /** Answers by HTTP status (dropped connections have none). */
+  byStatus: Record<string, number>;
+  /** Records stored (first time their dedup id was seen, or without one). */
+  accepted: number;
+  /** Records whose dedup id had already been accepted: answered as success, not stored again. */
+  duplicates: number;
+  /** Records the API answered 2xx for but did not accept (`accepted-then-dropped` connectors). */
+  dropped: number;
+  droppedReasons: Record<string, number>;
+  /** Accepted records that carried no dedup id. */
+  withoutDedupId: number;
+  /** Injected faults by kind: a status code, `failAll` or `drop`. */
+  faults: Record<string, number>;
+}
+
+/** `GET /_emulator/state`: one entry per loaded connector. */
+export type EmulatorState = Record<string, ConnectorState>;
+
+const emptyState = (): ConnectorState => ({
+  requests: 0,
+  byStatus: {},
+  accepted: 0,
+  duplicates: 0,
+  dropped: 0,
+  droppedReasons: {},
+  withoutDedupId: 0,
+  faults: {},
+});
+
+const bump = (counts: Record<string, number>, key: string, by = 1) => {
+  counts[key] = (counts[key] ?? 0) + by;
+};
+
+/** Counters, accepted records and the set of seen dedup ids of one connector. */
+export class ConnectorStore {
+  state: ConnectorState = emptyState();
+  private records: unknown[] = [];
+  private seen = new Set<string>();
+
+  constructor(
+    private readonly dedupField: string,
+    private readonly keepRecords: boolean,
+  ) {}
+
+  countRequest(): void {
+    this.state.requests += 1;
+  }
+
+  countStatus(status: number): void {
+    bump(this.state.byStatus, String(status));
+  }
+
+  countFault(kind: string): void {
+    bump(this.state.faults, kind);
+  }
+
+  drop(reason: string, count = 1): void {
+    this.state.dropped += count;
+    bump(this.state.droppedReasons, reason, count);
+  }
+
+  /** Stores a record unless its dedup id was accepted before. */
+  accept(record: unknown): void {
+    const id =
+      record !== null && typeof record === "object"
+        ? (record as Record<string, unknown>)[this.dedupField]
+        : undefined;
+    if (typeof id === "string" || typeof id === "number") {
+      const key = String(id);
+      if (this.seen.has(key)) {
+        this.state.duplicates += 1;
+        return;
+      }
+      this.seen.add(key);
+    } else {
+      this.state.withoutDedupId += 1;
+    }
+    this.state.accepted += 1;
+    if (this.keepRecords) this.records.push(record);
+  }
+
+  /** Accepted records in arrival order (empty when records are not kept). */
+  list(offset = 0, limit = Number.POSITIVE_INFINITY): unknown[] {
+    return this.records.slice(offset, offset + limit);
+  }
+
+  /** How many accepted records are kept for inspection. */
+  get storedCount(): number {
+    return this.records.length;
+  }
+
+  get recordsKept(): boolean {
+    return this.keepRecords;
+  }
+
+  reset(): void {
+    this.state = emptyState();
+    this.records = [];
+    this.seen = new Set();
+  }
+}

@@ -1,0 +1,13 @@
+export * from "./generated/manifest.js";
+export type { DownstreamTable, Downstream } from "./generated/downstream-table.js";
+export { ManifestError, UnknownConnectorError, type ManifestProblem } from "./errors.js";
+export { repoRoot, schemasDir, connectorsDir } from "./paths.js";
+export type { Connector, RecordValidator } from "./manifest/connector.js";
+export { knownTags, valueRuleOf } from "./manifest/connector.js";
+export { loadConnectors, loadConnectorFile, validateManifest, findConnector } from "./manifest/load.js";
+export type { Plan, PlanInput, ColumnPlan, Diagnostic, Severity } from "./plan/types.js";
+export { plan } from "./plan/plan.js";
+export { closest } from "./plan/did-you-mean.js";
+export { transformRow, Rejection, type RunContext, type RowWarning } from "./transform/transform.js";
+export { recordId, uuidOf } from "./transform/ids.js";
+export * from "./look/index.js";

@@ -1,0 +1,10 @@
+export { allFields, isCell, isPivotedCell } from "./types.js";
+export type { Cell, LookField, LookFields, LookHeader, LookRow, PivotedCell } from "./types.js";
+export { LookFormatError } from "./look-format-error.js";
+export {
+  DEFAULT_MAX_BUFFERED_ROWS_BEFORE_FIELDS,
+  DEFAULT_MAX_ROW_BYTES,
+  JsonDetailParser,
+  type JsonDetailParserOptions,
+} from "./json-detail-parser.js";
+export { lookSourceFromFile, lookSourceFromString, readLook, type LookEvent, type LookSource } from "./read-look.js";

@@ -1,0 +1,442 @@
+// Incremental reader for Looker's json_detail (and json_detail_lite_stream) documents.
+//
+// A byte-level scan finds the boundaries of each top-level member and of each element of the
+// top-level `data` array; only those slices are decoded and given to JSON.parse. Members the
+// engine does not use (`sql` can be large) are skipped without being parsed or kept. The rows
+// completed inside one chunk are parsed with a single JSON.parse call, which keeps the per-row
+// overhead close to parsing the whole document at once while memory stays bounded by one chunk
+// plus the one unfinished value.
+
+import { Buffer } from "node:buffer";
+import { TextDecoder, TextEncoder } from "node:util";
+import { ByteCarry } from "./byte-carry.js";
+import {
+  COLON,
+  COMMA,
+  LBRACE,
+  LBRACKET,
+  QUOTE,
+  RBRACE,
+  RBRACKET,
+  formatBytes,
+  isJsonWhitespace,
+  malformedAt,
+} from "./json-bytes.js";
+import { INCOMPLETE, JsonValueScanner } from "./json-value-scanner.js";
+import { LookFormatError } from "./look-format-error.js";
+import { toLookFields } from "./look-fields.js";
+import type { LookHeader, LookRow } from "./types.js";
+
+export interface JsonDetailParserOptions {
+  /** Largest accepted row (also the limit for the `fields` and `ran_at` members). Default 8 MiB. */
+  maxRowBytes?: number;
+  /** Rows held while waiting for a `fields` member that comes after `data`. Default 10,000. */
+  maxBufferedRowsBeforeFields?: number;
+}
+
+export const DEFAULT_MAX_ROW_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED_ROWS_BEFORE_FIELDS = 10_000;
+
+const ST_BEFORE_DOCUMENT = 0; // expecting '{'
+const ST_FIRST_KEY = 1; // after '{': a member name or '}'
+const ST_KEY = 2; // after ',': a member name
+const ST_IN_KEY = 3;
+const ST_COLON = 4;
+const ST_MEMBER_VALUE = 5; // after ':'
+const ST_IN_MEMBER_VALUE = 6;
+const ST_AFTER_MEMBER = 7; // ',' or '}'
+const ST_FIRST_ROW = 8; // after "data": [ : a row or ']'
+const ST_ROW = 9; // after ',' inside data: a row
+const ST_IN_ROW = 10;
+const ST_AFTER_ROW = 11; // ',' or ']'
+const ST_AFTER_DOCUMENT = 12;
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+export class JsonDetailParser {
+  private readonly maxRowBytes: number;
+  private readonly maxBufferedRows: number;
+
+  private state = ST_BEFORE_DOCUMENT;
+  /** Document offset of the current chunk's first byte. */
+  private offset = 0;
+  private bomBytes = 0;
+  /** Name of the member being read. */
+  private key = "";
+  private readonly scanner = new JsonValueScanner();
+  private readonly carry = new ByteCarry();
+  /** Whether the unfinished value's bytes are kept (rows, keys, fields, ran_at) or dropped. */
+  private capturing = false;
+  /** Index in the current chunk where the unfinished value began. */
+  private valueStart = 0;
+  /** Document offset of the unfinished value's first byte. */
+  private valueStartOffset = 0;
+  private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  private encoder: TextEncoder | undefined;
+
+  /** Rows of the current chunk that are complete, by [start, end) index; parsed together. */
+  private readonly batchStarts: number[] = [];
+  private readonly batchEnds: number[] = [];
+  /** Rows parsed but not yet returned (held until `fields` is known). */
+  private out: LookRow[] = [];
+  private parsedRows = 0;
+
+  private lookHeader: LookHeader | undefined;
+  private lookRanAt: string | undefined;
+  private failure: unknown;
+  private ended = false;
+
+  constructor(options: JsonDetailParserOptions = {}) {
+    this.maxRowBytes = options.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES;
+    this.maxBufferedRows = options.maxBufferedRowsBeforeFields ?? DEFAULT_MAX_BUFFERED_ROWS_BEFORE_FIELDS;
+  }
+
+  /** Set once the `fields` member has been parsed. */
+  get header(): LookHeader | undefined {
+    return this.lookHeader;
+  }
+
+  /** Looker's `ran_at`, as soon as it has been read. */
+  get ranAt(): string | undefined {
+    return this.lookRanAt;
+  }
+
+  /** Rows parsed so far (including any held back until `fields` arrives). */
+  get rowsRead(): number {
+    return this.parsedRows;
+  }
+
+  /**
+   * Feeds the next chunk; returns the rows it completed. Returns no rows until `fields` has been
+   * read, then everything held back. String chunks must not split a UTF-16 surrogate pair.
+   */
+  push(chunk: Uint8Array | string): LookRow[] {
+    this.assertUsable("push");
+    const buf = typeof chunk === "string" ? (this.encoder ??= new TextEncoder()).encode(chunk) : chunk;
+    try {
+      if (buf.length > 0) this.scan(buf);
+      this.offset += buf.length;
+      return this.takeRows();
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
+  }
+
+  /** Declares the document complete; throws if it was truncated or had no `fields`. */
+  end(): LookRow[] {
+    this.assertUsable("end");
+    this.ended = true;
+    try {
+      if (this.state !== ST_AFTER_DOCUMENT) throw this.truncated();
+      if (this.lookHeader === undefined) throw new LookFormatError('Look JSON has no "fields" member');
+      return this.takeRows();
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
+  }
+
+  private assertUsable(method: string): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.ended) throw new LookFormatError(`JsonDetailParser.${method}() called after end()`);
+  }
+
+  private takeRows(): LookRow[] {
+    if (this.lookHeader === undefined) {
+      if (this.out.length > this.maxBufferedRows) {
+        throw new LookFormatError(
+          `Look JSON has more than ${this.maxBufferedRows} rows before its "fields" member; ` +
+            `put "fields" before "data" or raise maxBufferedRowsBeforeFields`,
+        );
+      }
+      return [];
+    }
+    const rows = this.out;
+    this.out = [];
+    return rows;
+  }
+
+  private scan(buf: Uint8Array): void {
+    const n = buf.length;
+    const base = this.offset;
+    let i = 0;
+
+    // A value left unfinished by the previous chunk continues at byte 0.
+    if (this.state === ST_IN_ROW || this.state === ST_IN_KEY || this.state === ST_IN_MEMBER_VALUE) {
+      const end = this.scanner.resume(buf, base);
+      if (end === INCOMPLETE) {
+        this.keepUnfinished(buf, 0);
+        return;
+      }
+      this.finishCarriedValue(buf, end);
+      i = end;
+    }
+
+    while (i < n) {
+      const c = buf[i]!;
+      if (isJsonWhitespace(c)) {
+        i++;
+        continue;
+      }
+      switch (this.state) {
+        case ST_ROW:
+        case ST_FIRST_ROW: {
+          if (c === RBRACKET && this.state === ST_FIRST_ROW) {
+            this.state = ST_AFTER_MEMBER;
+            i++;
+            break;
+          }
+          const end = this.scanner.begin(buf, i, base);
+          if (end === INCOMPLETE) {
+            this.beginUnfinished(buf, i, ST_IN_ROW, true);
+            i = n;
+            break;
+          }
+          if (end - i > this.maxRowBytes) throw this.rowTooLarge(base + i);
+          this.batchStarts.push(i);
+          this.batchEnds.push(end);
+          this.state = ST_AFTER_ROW;
+          i = end;
+          break;
+        }
+        case ST_AFTER_ROW:
+          if (c === COMMA) this.state = ST_ROW;
+          else if (c === RBRACKET) this.state = ST_AFTER_MEMBER;
+          else throw malformedAt(base + i, c, "',' or ']' in the data array");
+          i++;
+          break;
+        case ST_FIRST_KEY:
+        case ST_KEY: {
+          if (c === RBRACE && this.state === ST_FIRST_KEY) {
+            this.state = ST_AFTER_DOCUMENT;
+            i++;
+            break;
+          }
+          if (c !== QUOTE) throw malformedAt(base + i, c, "a member name");
+          const end = this.scanner.begin(buf, i, base);
+          if (end === INCOMPLETE) {
+            this.beginUnfinished(buf, i, ST_IN_KEY, true);
+            i = n;
+            break;
+          }
+          this.valueStartOffset = base + i;
+          this.finishKey(this.decoder.decode(buf.subarray(i, end)));
+          i = end;
+          break;
+        }
+        case ST_COLON:
+          if (c !== COLON) throw malformedAt(base + i, c, "':'");
+          this.state = ST_MEMBER_VALUE;
+          i++;
+          break;
+        case ST_MEMBER_VALUE: {
+          if (c === LBRACKET && this.key === "data") {
+            this.state = ST_FIRST_ROW;
+            i++;
+            break;
+          }
+          const capture = this.key === "fields" || this.key === "ran_at" || this.key === "data";
+          const end = this.scanner.begin(buf, i, base);
+          if (end === INCOMPLETE) {
+            this.beginUnfinished(buf, i, ST_IN_MEMBER_VALUE, capture);
+            i = n;
+            break;
+          }
+          this.valueStartOffset = base + i;
+          if (capture && end - i > this.maxRowBytes) throw this.memberTooLarge();
+          this.finishMember(capture ? this.decoder.decode(buf.subarray(i, end)) : undefined);
+          i = end;
+          break;
+        }
+        case ST_AFTER_MEMBER:
+          if (c === COMMA) this.state = ST_KEY;
+          else if (c === RBRACE) this.state = ST_AFTER_DOCUMENT;
+          else throw malformedAt(base + i, c, "',' or '}' after a member");
+          i++;
+          break;
+        case ST_BEFORE_DOCUMENT:
+          if (base + i === this.bomBytes && c === UTF8_BOM[this.bomBytes]) {
+            this.bomBytes++; // tolerate a UTF-8 byte order mark
+          } else if (c === LBRACE && (this.bomBytes === 0 || this.bomBytes === UTF8_BOM.length)) {
+            this.state = ST_FIRST_KEY;
+          } else if (c === LBRACKET) {
+            throw new LookFormatError(
+              'Look JSON is a bare array; expected a json_detail object with "fields" and "data" members',
+            );
+          } else {
+            throw malformedAt(base + i, c, "'{' (a json_detail object)");
+          }
+          i++;
+          break;
+        case ST_AFTER_DOCUMENT:
+          throw malformedAt(base + i, c, "nothing after the closing '}'");
+        default:
+          throw new Error(`JsonDetailParser: unexpected state ${this.state}`);
+      }
+    }
+
+    this.flushBatch(buf);
+    if (this.state === ST_IN_ROW || this.state === ST_IN_KEY || this.state === ST_IN_MEMBER_VALUE) {
+      this.keepUnfinished(buf, this.valueStart);
+    }
+  }
+
+  private beginUnfinished(buf: Uint8Array, start: number, state: number, capture: boolean): void {
+    this.state = state;
+    this.capturing = capture;
+    this.valueStart = start;
+    this.valueStartOffset = this.offset + start;
+  }
+
+  /** Keeps the unfinished value's bytes from `start` to the end of the chunk, within the size limit. */
+  private keepUnfinished(buf: Uint8Array, start: number): void {
+    if (!this.capturing) return;
+    if (this.carry.length + (buf.length - start) > this.maxRowBytes) {
+      throw this.state === ST_IN_ROW ? this.rowTooLarge(this.valueStartOffset) : this.memberTooLarge();
+    }
+    this.carry.append(start === 0 ? buf : buf.subarray(start));
+  }
+
+  /** Completes a value that began in an earlier chunk and ends at `end` in this one. */
+  private finishCarriedValue(buf: Uint8Array, end: number): void {
+    let text: string | undefined;
+    if (this.capturing) {
+      if (this.carry.length + end > this.maxRowBytes) {
+        throw this.state === ST_IN_ROW ? this.rowTooLarge(this.valueStartOffset) : this.memberTooLarge();
+      }
+      this.carry.append(buf.subarray(0, end));
+      text = this.decoder.decode(this.carry.view());
+      this.carry.clear();
+    }
+    if (this.state === ST_IN_ROW) {
+      this.addRow(this.parseValue(text!, this.valueStartOffset, `row ${this.parsedRows + 1}`));
+      this.state = ST_AFTER_ROW;
+    } else if (this.state === ST_IN_KEY) {
+      this.finishKey(text!);
+    } else {
+      this.finishMember(text);
+    }
+  }
+
+  private finishKey(text: string): void {
+    this.key = this.parseValue(text, this.valueStartOffset, "a member name") as string;
+    this.state = ST_COLON;
+  }
+
+  /** Handles a complete top-level member other than a `data` array; `text` is undefined when skipped. */
+  private finishMember(text: string | undefined): void {
+    this.state = ST_AFTER_MEMBER;
+    if (text === undefined) return;
+    const value = this.parseValue(text, this.valueStartOffset, `the "${this.key}" member`);
+    if (this.key === "fields") {
+      if (this.lookHeader !== undefined) throw new LookFormatError('Look JSON has more than one "fields" member');
+      this.lookHeader = { fields: toLookFields(value) };
+      if (this.lookRanAt !== undefined) this.lookHeader.ranAt = this.lookRanAt;
+    } else if (this.key === "ran_at") {
+      // Lenient: a non-string ran_at is treated as absent.
+      this.lookRanAt = typeof value === "string" ? value : undefined;
+      if (this.lookHeader !== undefined) {
+        if (this.lookRanAt === undefined) delete this.lookHeader.ranAt;
+        else this.lookHeader.ranAt = this.lookRanAt;
+      }
+    } else if (this.key === "data" && value !== null) {
+      throw new LookFormatError(`Look JSON "data" member must be an array of rows, found ${JSON.stringify(value).slice(0, 40)}`);
+    }
+  }
+
+  /** Parses all rows completed inside this chunk with one JSON.parse call. */
+  private flushBatch(buf: Uint8Array): void {
+    const count = this.batchStarts.length;
+    if (count === 0) return;
+    const text = this.decoder.decode(buf.subarray(this.batchStarts[0], this.batchEnds[count - 1]));
+    let rows: unknown[];
+    try {
+      rows = JSON.parse("[" + text + "]") as unknown[];
+    } catch {
+      throw this.firstMalformedRow(buf);
+    }
+    for (let k = 0; k < count; k++) {
+      if (!isRowObject(rows[k])) throw this.notAnObject(this.parsedRows + k + 1, this.offset + this.batchStarts[k]!);
+    }
+    this.parsedRows += count;
+    if (this.out.length === 0) this.out = rows as LookRow[];
+    else for (let k = 0; k < count; k++) this.out.push(rows[k] as LookRow);
+    this.batchStarts.length = 0;
+    this.batchEnds.length = 0;
+  }
+
+  private addRow(row: unknown): void {
+    if (!isRowObject(row)) throw this.notAnObject(this.parsedRows + 1, this.valueStartOffset);
+    this.parsedRows++;
+    this.out.push(row);
+  }
+
+  /** Error path only: parses the batch's rows one by one to say which row is malformed and where. */
+  private firstMalformedRow(buf: Uint8Array): LookFormatError {
+    for (let k = 0; k < this.batchStarts.length; k++) {
+      const start = this.batchStarts[k]!;
+      const text = this.decoder.decode(buf.subarray(start, this.batchEnds[k]));
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        return malformedJson(error, text, this.offset + start, `row ${this.parsedRows + k + 1}`);
+      }
+    }
+    return new LookFormatError(`Look JSON is malformed near byte ${this.offset + this.batchStarts[0]!}`);
+  }
+
+  private parseValue(text: string, startOffset: number, what: string): unknown {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw malformedJson(error, text, startOffset, what);
+    }
+  }
+
+  private rowTooLarge(startOffset: number): LookFormatError {
+    return new LookFormatError(
+      `a row is larger than ${formatBytes(this.maxRowBytes)} (row ${this.parsedRows + 1}, starting at byte ${startOffset}); ` +
+        `raise maxRowBytes if such rows are expected`,
+    );
+  }
+
+  private memberTooLarge(): LookFormatError {
+    return new LookFormatError(
+      `Look JSON "${this.key}" member is larger than ${formatBytes(this.maxRowBytes)}; raise maxRowBytes if this is expected`,
+    );
+  }
+
+  private notAnObject(rowNumber: number, startOffset: number): LookFormatError {
+    return new LookFormatError(`Look JSON row ${rowNumber} (at byte ${startOffset}) is not an object`);
+  }
+
+  private truncated(): LookFormatError {
+    const read = `(read ${this.parsedRows} rows)`;
+    switch (this.state) {
+      case ST_BEFORE_DOCUMENT:
+        return new LookFormatError("Look JSON is empty");
+      case ST_FIRST_ROW:
+      case ST_ROW:
+      case ST_IN_ROW:
+      case ST_AFTER_ROW:
+        return new LookFormatError(`Look JSON ended before the data array was closed ${read}`);
+      case ST_IN_MEMBER_VALUE:
+        return new LookFormatError(`Look JSON ended inside the "${this.key}" member ${read}`);
+      default:
+        return new LookFormatError(`Look JSON ended before its closing '}' ${read}`);
+    }
+  }
+}
+
+function isRowObject(v: unknown): v is LookRow {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Turns a JSON.parse failure on a slice into a message with the document byte offset. */
+function malformedJson(error: unknown, text: string, startOffset: number, what: string): LookFormatError {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /at position (\d+)/.exec(message);
+  const at = position ? startOffset + Buffer.byteLength(text.slice(0, Number(position[1]))) : startOffset;
+  return new LookFormatError(`Look JSON is malformed at byte ${at} (in ${what}): ${message}`);
+}

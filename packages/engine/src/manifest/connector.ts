@@ -1,0 +1,40 @@
+import type { ConnectorManifest, ColumnRule, ValueRule, Option } from "../generated/manifest.js";
+import type { Downstream } from "../generated/downstream-table.js";
+
+/** Problems the wire schema finds in one record, as `path: message` lines. */
+export type RecordValidator = (record: unknown) => string[] | undefined;
+
+/** A loaded, validated connector: the manifest plus what it refers to. */
+export interface Connector {
+  readonly id: string;
+  readonly manifest: ConnectorManifest;
+  /** Absolute path of the manifest file. */
+  readonly file: string;
+  /** Absolute path of the connector's folder. */
+  readonly dir: string;
+  readonly downstreams: ReadonlyArray<Downstream>;
+  readonly iconDataUri?: string;
+  readonly validateRecord: RecordValidator;
+}
+
+/** The value rule of a column rule, with named references resolved. */
+export function valueRuleOf(manifest: ConnectorManifest, rule: ColumnRule): ValueRule {
+  const v = rule.value;
+  if (v === undefined) return {};
+  if (typeof v === "string") return manifest.valueRules?.[v] ?? {};
+  return v;
+}
+
+export function optionNamed(manifest: ConnectorManifest, name: string): Option | undefined {
+  return manifest.options.find((o) => o.name === name);
+}
+
+/** Every tag any column rule selects, whatever the options. */
+export function knownTags(manifest: ConnectorManifest): string[] {
+  const tags = new Set<string>();
+  for (const rule of manifest.columns) {
+    if (rule.select.tag !== undefined) tags.add(rule.select.tag);
+    for (const t of Object.keys(rule.select.tags ?? {})) tags.add(t);
+  }
+  return [...tags];
+}

@@ -1,0 +1,197 @@
+import type { ConnectorManifest, Condition } from "../generated/manifest.js";
+import type { DownstreamTable } from "../generated/downstream-table.js";
+import type { ManifestProblem } from "../errors.js";
+import { holds } from "../plan/condition.js";
+import { parsePattern, plainPath } from "../transform/path.js";
+
+/**
+ * Rules that span several keys, which JSON Schema cannot say: references between sections,
+ * and conflicts between rules under every combination of option values.
+ */
+export function crossCheck(m: ConnectorManifest, downstreams?: DownstreamTable): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const add = (path: string, rule: string, message: string) => problems.push({ path, rule, message });
+  const options = new Map(m.options.map((o) => [o.name, o]));
+  const settings = new Map(m.settings.map((s) => [s.name, s]));
+
+  const checkCondition = (c: Condition | undefined, at: string) => {
+    if (c === undefined) return;
+    const option = options.get(c.option);
+    if (option === undefined) return add(`${at}/option`, "known-option", `names option \`${c.option}\`, which \`options\` does not declare`);
+    const values = c.equals !== undefined ? [c.equals] : (c.in ?? []);
+    const choices = option.choices?.map((ch) => ch.value);
+    for (const v of values) {
+      if (choices && !choices.includes(v)) add(at, "known-choice", `\`${v}\` is not a choice of option \`${c.option}\` (${choices.join(", ")})`);
+    }
+  };
+
+  m.options.forEach((o, i) => checkCondition(o.requiredWhen, `/options/${i}/requiredWhen`));
+  m.columns.forEach((r, i) => {
+    const at = `/columns/${i}`;
+    checkCondition(r.when, `${at}/when`);
+    if (typeof r.value === "string" && m.valueRules?.[r.value] === undefined) {
+      add(`${at}/value`, "known-value-rule", `names value rule \`${r.value}\`, which \`valueRules\` does not declare`);
+    }
+    if (r.select.tags !== undefined && r.key !== undefined) add(`${at}/key`, "tags-name-keys", "a `tags` selector names its keys itself; remove `key`");
+    if (r.select.rest === true && r.key === undefined) add(at, "rest-needs-key", "a `rest` rule must say how columns are named (`key`)");
+    if (r.maxKeys !== undefined && r.key === undefined && r.select.tags === undefined) add(`${at}/maxKeys`, "max-keys-needs-key", "`maxKeys` applies only to rules with `key` or `tags`");
+    if (r.key?.from === "option") {
+      const o = r.key.option === undefined ? undefined : options.get(r.key.option);
+      if (o === undefined) add(`${at}/key/option`, "known-option", `names option \`${r.key.option}\`, which \`options\` does not declare`);
+      else if (o.type !== "select" || !(o.choices ?? []).every((c) => ["name", "field", "label"].includes(c.value))) {
+        add(`${at}/key/option`, "naming-option", `option \`${o.name}\` must be a select whose choices are among name, field, label`);
+      }
+    }
+    if (r.target.endsWith("[]")) add(`${at}/target`, "target-ends-in-key", "a target path must end in a key, not `[]`");
+  });
+  (m.fills ?? []).forEach((f, i) => {
+    const at = `/fills/${i}`;
+    checkCondition(f.when, `${at}/when`);
+    if (f.from?.option !== undefined && !options.has(f.from.option)) add(`${at}/from/option`, "known-option", `names option \`${f.from.option}\`, which \`options\` does not declare`);
+    if (f.target.endsWith("[]")) add(`${at}/target`, "target-ends-in-key", "a target path must end in a key, not `[]`");
+  });
+  m.requirements.forEach((r, i) => checkCondition(r.when, `/requirements/${i}/when`));
+
+  // Settings referenced by the transport.
+  for (const [key, name] of [["username", m.wire.auth.username], ["password", m.wire.auth.password]] as const) {
+    if (name !== undefined && !settings.has(name)) add(`/wire/auth/${key}`, "known-setting", `names setting \`${name}\`, which \`settings\` does not declare`);
+  }
+  const by = m.wire.baseUrl.by;
+  if (by !== undefined) {
+    const source = by.setting !== undefined ? settings.get(by.setting) : by.option !== undefined ? options.get(by.option) : undefined;
+    const name = by.setting ?? by.option;
+    if (source === undefined) add("/wire/baseUrl/by", "known-source", `names \`${name}\`, which is not declared`);
+    else for (const c of source.choices ?? []) {
+      if (m.wire.baseUrl.values?.[c.value] === undefined) add("/wire/baseUrl/values", "url-per-choice", `has no URL for \`${name}\` = \`${c.value}\``);
+    }
+  }
+  if (m.wire.envelope.sentAtField !== undefined && m.wire.envelope.kind !== "object") {
+    add("/wire/envelope/sentAtField", "sent-at-needs-object", "`sentAtField` needs an `object` envelope");
+  }
+  const dedupFill = (m.fills ?? []).some((f) => f.target === m.wire.dedupField && f.from?.run === "recordId" && f.when === undefined);
+  if (!dedupFill) add("/wire/dedupField", "dedup-filled", `a fill must set \`${m.wire.dedupField}\` from \`{ "run": "recordId" }\` on every record`);
+
+  // Actions.
+  const actionNames = new Set<string>();
+  m.actions.forEach((a, i) => {
+    const at = `/actions/${i}`;
+    if (actionNames.has(a.name)) add(`${at}/name`, "unique-action", `action \`${a.name}\` is declared twice`);
+    actionNames.add(a.name);
+    for (const [name, value] of Object.entries(a.fixedOptions ?? {})) {
+      const o = options.get(name);
+      if (o === undefined) add(`${at}/fixedOptions/${name}`, "known-option", `fixes option \`${name}\`, which \`options\` does not declare`);
+      else if (o.choices && !o.choices.some((c) => c.value === value)) add(`${at}/fixedOptions/${name}`, "known-choice", `\`${value}\` is not a choice of option \`${name}\``);
+      if (a.form.includes(name)) add(`${at}/form`, "fixed-not-asked", `option \`${name}\` is fixed by this action, so its form must not ask for it`);
+    }
+    a.form.forEach((name, j) => {
+      if (!options.has(name)) add(`${at}/form/${j}`, "known-option", `asks for option \`${name}\`, which \`options\` does not declare`);
+    });
+    for (const o of m.options) {
+      if (o.required && o.default === undefined && !a.form.includes(o.name) && a.fixedOptions?.[o.name] === undefined) {
+        add(at, "required-option-reachable", `required option \`${o.name}\` has no default and is neither fixed nor asked by this action`);
+      }
+    }
+  });
+
+  // Conflicting rules: under every combination of select options, a tag has one active rule and there is one rest rule at most.
+  for (const combo of optionCombinations(m)) {
+    const byTag = new Map<string, string>();
+    const rest: string[] = [];
+    for (const r of m.columns) {
+      if (!holds(r.when, combo)) continue;
+      if (r.select.rest) rest.push(r.id);
+      for (const tag of [r.select.tag, ...Object.keys(r.select.tags ?? {})]) {
+        if (tag === undefined) continue;
+        const other = byTag.get(tag);
+        if (other !== undefined) add("/columns", "one-rule-per-tag", `rules \`${other}\` and \`${r.id}\` both take tag \`${tag}\` when ${describeCombo(combo)}`);
+        byTag.set(tag, r.id);
+      }
+    }
+    if (rest.length > 1) add("/columns", "one-rest-rule", `rules ${rest.map((r) => `\`${r}\``).join(" and ")} both take the remaining columns when ${describeCombo(combo)}`);
+  }
+
+  // Arrays and objects must not be mixed on the same key.
+  const shapes = new Map<string, boolean>();
+  const allTargets = [...m.columns.map((r) => r.target), ...(m.fills ?? []).map((f) => f.target)];
+  for (const target of allTargets) {
+    let prefix = "";
+    for (const part of target.split(".")) {
+      const isArray = part.endsWith("[]");
+      const key = prefix + part.replace("[]", "");
+      const seen = shapes.get(key);
+      if (seen !== undefined && seen !== isArray) add("/columns", "consistent-shape", `\`${key}\` is used both as an array and as an object`);
+      shapes.set(key, isArray);
+      prefix = `${key}.`;
+    }
+  }
+
+  // Requirements must be satisfiable by something the manifest can produce.
+  const providable = providablePaths(m);
+  const checkPaths = (paths: ReadonlyArray<string> | undefined, at: string) =>
+    (paths ?? []).forEach((p, j) => {
+      if (!canProvide(providable, p)) add(`${at}/${j}`, "providable", `no column rule or fill can provide \`${p}\``);
+    });
+  m.requirements.forEach((r, i) => {
+    checkPaths(r.anyOf, `/requirements/${i}/anyOf`);
+    checkPaths(r.allOf, `/requirements/${i}/allOf`);
+  });
+  if (downstreams !== undefined) {
+    const ids = new Set<string>();
+    downstreams.rows.forEach((row, i) => {
+      if (ids.has(row.id)) add(`/rows/${i}/id`, "unique-downstream", `downstream \`${row.id}\` is listed twice`);
+      ids.add(row.id);
+      row.requires.forEach((req, j) => {
+        checkPaths(req.anyOf, `/rows/${i}/requires/${j}/anyOf`);
+        checkPaths(req.allOf, `/rows/${i}/requires/${j}/allOf`);
+      });
+    });
+  }
+  return problems;
+}
+
+interface Providable {
+  exact: Set<string>;
+  /** Objects any of whose keys a rule can write. */
+  anyKey: Set<string>;
+}
+
+function providablePaths(m: ConnectorManifest): Providable {
+  const exact = new Set<string>();
+  const anyKey = new Set<string>();
+  for (const r of m.columns) {
+    const target = plainPath(r.target);
+    if (r.select.tags !== undefined) for (const k of Object.values(r.select.tags)) exact.add(`${target}.${k}`);
+    else if (r.key !== undefined) anyKey.add(target);
+    else exact.add(target);
+  }
+  for (const f of m.fills ?? []) exact.add(plainPath(f.target));
+  return { exact, anyKey };
+}
+
+function canProvide(p: Providable, pattern: string): boolean {
+  const { path, anyKey } = parsePattern(plainPath(pattern));
+  if (anyKey) return p.anyKey.has(path) || [...p.exact].some((e) => e.startsWith(`${path}.`));
+  if (p.exact.has(path)) return true;
+  const parent = path.slice(0, path.lastIndexOf("."));
+  return parent.length > 0 && p.anyKey.has(parent);
+}
+
+const MAX_COMBINATIONS = 4096;
+
+/** Every combination of select-option values (free-text options left unset). */
+function optionCombinations(m: ConnectorManifest): Array<Record<string, string>> {
+  let combos: Array<Record<string, string>> = [{}];
+  for (const o of m.options) {
+    if (o.type !== "select" || !o.choices) continue;
+    const next: Array<Record<string, string>> = [];
+    for (const c of combos) for (const ch of o.choices) next.push({ ...c, [o.name]: ch.value });
+    if (next.length > MAX_COMBINATIONS) break;
+    combos = next;
+  }
+  return combos;
+}
+
+function describeCombo(combo: Record<string, string>): string {
+  const parts = Object.entries(combo).map(([k, v]) => `${k}=${v}`);
+  return parts.length > 0 ? parts.join(", ") : "no options are set";
+}

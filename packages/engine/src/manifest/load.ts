@@ -1,0 +1,137 @@
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { basename, dirname, join, relative, resolve, extname } from "node:path";
+import type { ValidateFunction } from "ajv";
+import type { ConnectorManifest } from "../generated/manifest.js";
+import type { DownstreamTable } from "../generated/downstream-table.js";
+import { ManifestError, UnknownConnectorError, type ManifestProblem } from "../errors.js";
+import { connectorsDir, repoRoot, schemasDir } from "../paths.js";
+import { createSchemaAjv, createWireAjv } from "./ajv.js";
+import { humanizeAll } from "./humanize.js";
+import { crossCheck } from "./cross-checks.js";
+import type { Connector, RecordValidator } from "./connector.js";
+import { closest } from "../plan/did-you-mean.js";
+
+let schemaValidators: { manifest: ValidateFunction; downstreams: ValidateFunction } | undefined;
+const wireAjv = createWireAjv();
+const wireValidators = new Map<string, ValidateFunction>();
+
+function validators() {
+  if (schemaValidators === undefined) {
+    const ajv = createSchemaAjv();
+    const read = (name: string) => JSON.parse(readFileSync(join(schemasDir, name), "utf8")) as object;
+    schemaValidators = {
+      manifest: ajv.compile(read("connector-manifest.schema.json")),
+      downstreams: ajv.compile(read("downstream-table.schema.json")),
+    };
+  }
+  return schemaValidators;
+}
+
+const display = (file: string) => relative(process.cwd(), file) || file;
+
+function fail(file: string, problems: ManifestProblem[]): never {
+  throw new ManifestError({ file: display(file), problems });
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    fail(file, [{ path: "", rule: "readable", message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})` }]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    fail(file, [{ path: "", rule: "json", message: `is not valid JSON: ${(e as Error).message}` }]);
+  }
+}
+
+/** Validates a manifest object; `file` only names it in errors and anchors its relative paths. */
+export function validateManifest(json: unknown, file: string): Connector {
+  const { manifest: validate, downstreams: validateTable } = validators();
+  if (!validate(json)) fail(file, humanizeAll(validate.errors));
+  const manifest = json as ConnectorManifest;
+  const dir = dirname(resolve(file));
+  if (basename(file) === "manifest.json" && basename(dir) !== manifest.id && dirname(dir) === resolve(connectorsDir)) {
+    fail(file, [{ path: "/id", rule: "id-is-folder", message: `is \`${manifest.id}\` but the folder is \`${basename(dir)}\`` }]);
+  }
+
+  let table: DownstreamTable | undefined;
+  if (manifest.downstreams !== undefined) {
+    const tableFile = join(dir, manifest.downstreams.file);
+    const tableJson = readJson(tableFile);
+    if (!validateTable(tableJson)) fail(tableFile, humanizeAll(validateTable.errors));
+    table = tableJson as DownstreamTable;
+  }
+  const problems = crossCheck(manifest, table);
+  if (problems.length > 0) fail(file, problems);
+
+  return {
+    id: manifest.id,
+    manifest,
+    file: resolve(file),
+    dir,
+    downstreams: table?.rows ?? [],
+    ...(manifest.icon !== undefined ? { iconDataUri: iconDataUri(join(dir, manifest.icon), file) } : {}),
+    validateRecord: recordValidator(join(dir, manifest.wire.recordSchema), file),
+  };
+}
+
+export function loadConnectorFile(file: string): Connector {
+  return validateManifest(readJson(file), file);
+}
+
+/** Loads every `connectors/<id>/manifest.json`; ids and Looker action names must be unique across them. */
+export function loadConnectors(dir: string = connectorsDir): Connector[] {
+  const folders = readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, "manifest.json")))
+    .map((d) => d.name)
+    .sort();
+  const connectors = folders.map((name) => loadConnectorFile(join(dir, name, "manifest.json")));
+  const actions = new Map<string, string>();
+  for (const c of connectors) {
+    for (const a of c.manifest.actions) {
+      const owner = actions.get(a.name);
+      if (owner !== undefined) {
+        fail(c.file, [{ path: "/actions", rule: "unique-action", message: `action \`${a.name}\` is also declared by connector \`${owner}\`` }]);
+      }
+      actions.set(a.name, c.id);
+    }
+  }
+  return connectors;
+}
+
+export function findConnector(connectors: ReadonlyArray<Connector>, id: string): Connector {
+  const found = connectors.find((c) => c.id === id);
+  if (found !== undefined) return found;
+  const known = connectors.map((c) => c.id);
+  const suggestion = closest(id, known);
+  throw new UnknownConnectorError({ kind: "connector", name: id, known, ...(suggestion ? { suggestion } : {}) });
+}
+
+function iconDataUri(path: string, manifestFile: string): string {
+  if (!existsSync(path)) fail(manifestFile, [{ path: "/icon", rule: "file-exists", message: `names ${display(path)}, which does not exist` }]);
+  const mime = extname(path) === ".svg" ? "image/svg+xml" : "image/png";
+  return `data:${mime};base64,${readFileSync(path).toString("base64")}`;
+}
+
+function recordValidator(schemaFile: string, manifestFile: string): RecordValidator {
+  let validate = wireValidators.get(schemaFile);
+  if (validate === undefined) {
+    const schema = readJson(schemaFile) as { $id?: string };
+    try {
+      // The same schema may already be registered by $id from another manifest path.
+      const existing = schema.$id !== undefined ? wireAjv.getSchema(schema.$id) : undefined;
+      validate = existing ?? wireAjv.compile(schema);
+    } catch (e) {
+      fail(manifestFile, [{ path: "/wire/recordSchema", rule: "schema-compiles", message: `${relative(repoRoot, schemaFile)} does not compile: ${(e as Error).message}` }]);
+    }
+    wireValidators.set(schemaFile, validate);
+  }
+  const v = validate;
+  return (record) => {
+    if (v(record)) return undefined;
+    return (v.errors ?? []).filter((e) => e.keyword !== "if").map((e) => `${e.instancePath || "/"}: ${e.message ?? "is invalid"}`);
+  };
+}

@@ -1,0 +1,314 @@
+import type { ColumnRule, ConnectorManifest, KeyRule, Fill } from "../generated/manifest.js";
+import type { Connector } from "../manifest/connector.js";
+import { knownTags, valueRuleOf } from "../manifest/connector.js";
+import { allFields, type LookField } from "../look/types.js";
+import { compilePath, parsePattern, plainPath, type CompiledPath } from "../transform/path.js";
+import { compileValueCheck } from "../transform/values.js";
+import type { ColumnWriter, FillStep, RecordCheck, FillValue } from "../transform/program.js";
+import type { ColumnPlan, Diagnostic, Plan, PlanInput } from "./types.js";
+import { holds, describeCondition, type OptionValues } from "./condition.js";
+import { resolveOptions } from "./options.js";
+import { closest } from "./did-you-mean.js";
+import { providersOf, describeProviders } from "./hints.js";
+
+/** Look field metadata + manifest + options -> what each column becomes, and what is wrong. */
+export function plan(connector: Connector, input: PlanInput): Plan {
+  const m = connector.manifest;
+  const diagnostics: Diagnostic[] = [];
+  const action = input.action === undefined ? undefined : m.actions.find((a) => a.name === input.action);
+  if (input.action !== undefined && action === undefined) {
+    diagnostics.push({ severity: "error", code: "unknown-action", rule: "actions", message: `\`${input.action}\` is not an action of ${m.label} (${m.actions.map((a) => a.name).join(", ")}).` });
+  }
+  const { values: options, diagnostics: optionProblems } = resolveOptions(m, action, input.options ?? {});
+  diagnostics.push(...optionProblems);
+
+  const columns = planColumns(connector, input, options, diagnostics);
+  const mapped = columns.writers;
+  const fills = compileFills(m, options, mapped);
+  const provided = new Set([...mapped.map((w) => plainPath(w.path.text)), ...fills.provided]);
+  const checks = [
+    ...requirementChecks(m, options, provided, mapped, diagnostics),
+    ...downstreamChecks(connector, input.downstreams ?? [], options, provided, mapped, diagnostics),
+  ];
+  return {
+    connector,
+    ...(action !== undefined ? { action } : {}),
+    options,
+    columns: columns.plans,
+    diagnostics,
+    ok: !diagnostics.some((d) => d.severity === "error"),
+    program: { connectorId: connector.id, writers: mapped, fills: fills.steps, checks, validateRecord: connector.validateRecord },
+  };
+}
+
+function planColumns(connector: Connector, input: PlanInput, options: OptionValues, diagnostics: Diagnostic[]) {
+  const m = connector.manifest;
+  const known = new Set(knownTags(m));
+  const active = m.columns.filter((r) => holds(r.when, options));
+  const byTag = new Map<string, ColumnRule>();
+  for (const r of active) for (const t of tagsOf(r)) byTag.set(t, r);
+  const restRule = active.find((r) => r.select.rest === true);
+  const hidden = new Set(input.hiddenFields ?? []);
+  const pivoted = input.fields.pivots.length > 0;
+  const families = m.tags.families;
+
+  const plans: ColumnPlan[] = [];
+  const writers: ColumnWriter[] = [];
+  const takenBy = new Map<string, string>();
+  const keysPerTarget = new Map<string, { rule: ColumnRule; count: number }>();
+
+  for (const field of allFields(input.fields)) {
+    const tags = field.tags ?? [];
+    const label = field.label_short ?? field.label ?? field.name;
+    const base = { column: field.name, label, tags };
+    const ignore = (reason: string) => plans.push({ ...base, status: "ignored", reason });
+    if (hidden.has(field.name)) {
+      ignore("hidden in the visualization: never sent");
+      continue;
+    }
+    for (const t of tags) {
+      if (known.has(t)) continue;
+      const inFamily = families.some((f) => t.startsWith(f));
+      const guess = closest(t, known);
+      if (!inFamily && guess === undefined) continue;
+      diagnostics.push({
+        severity: "warning", code: "unknown-tag", rule: "tags", column: field.name,
+        message: `\`${t}\` is not a known ${m.label} tag${guess ? `: did you mean \`${guess}\`?` : "."}`,
+        hint: guess ? `Change the tag to \`${guess}\` in LookML.` : `Known tags: ${[...known].join(", ")}.`,
+      });
+    }
+    const relevant = tags.filter((t) => known.has(t));
+    const usable = relevant.filter((t) => byTag.has(t));
+    let rule: ColumnRule | undefined;
+    let tag: string | undefined;
+    if (usable.length > 0) {
+      tag = usable[0]!;
+      rule = byTag.get(tag);
+      if (usable.length > 1) {
+        diagnostics.push({ severity: "warning", code: "several-tags", rule: "tags", column: field.name, message: `has tags ${usable.map((t) => `\`${t}\``).join(", ")}; only \`${tag}\` is used.`, hint: "Keep one of these tags on the field." });
+      }
+    } else if (relevant.length > 0) {
+      const t = relevant[0]!;
+      const when = m.columns.find((r) => tagsOf(r).includes(t))?.when;
+      const reason = `tag \`${t}\` applies only when ${when ? describeCondition(when) : "another option is chosen"}: not sent`;
+      diagnostics.push({ severity: "warning", code: "inactive-tag", rule: "tags", column: field.name, message: reason });
+      ignore(reason);
+      continue;
+    } else if (tags.some((t) => families.some((f) => t.startsWith(f)))) {
+      ignore("its tag is not known: not sent");
+      continue;
+    } else if (restRule !== undefined) {
+      rule = restRule;
+    } else {
+      ignore("no tag: not sent");
+      diagnostics.push({ severity: "info", code: "untagged", rule: "tags", column: field.name, message: "has no tag this destination uses: not sent.", hint: `Tags: ${[...known].join(", ")}.` });
+      continue;
+    }
+    const r = rule!;
+
+    const key = keyFor(r, tag, field, options);
+    if (key.ignored !== undefined) {
+      diagnostics.push({ severity: "warning", code: key.code!, rule: `column rule ${r.id}`, column: field.name, message: key.ignored, ...(key.hint ? { hint: key.hint } : {}) });
+      ignore(key.ignored);
+      continue;
+    }
+    if (key.truncated) {
+      diagnostics.push({ severity: "warning", code: "key-truncated", rule: `column rule ${r.id}`, column: field.name, message: `key is longer than ${r.key?.maxLength} characters: sent as \`${key.key}\`, as the API truncates it.` });
+    }
+    const valueRule = valueRuleOf(m, r);
+    const isPivoted = pivoted && field.measure === true;
+    if (isPivoted && !valueRule.arrays) {
+      const reason = `pivoted measure would send an array, and \`${plainPath(r.target)}\` takes single values: not sent`;
+      diagnostics.push({ severity: "warning", code: "pivot-not-allowed", rule: `column rule ${r.id}`, column: field.name, message: reason, hint: "Remove the pivot, or send this measure from an unpivoted Look." });
+      ignore(reason);
+      continue;
+    }
+    const path = compilePath(r.target, key.key);
+    const other = takenBy.get(path.text);
+    if (other !== undefined) {
+      diagnostics.push({ severity: "error", code: "target-collision", rule: `column rule ${r.id}`, column: field.name, message: `columns \`${other}\` and \`${field.name}\` both map to \`${plainPath(path.text)}\`.`, hint: "Remove one of them from the Look, hide one in the visualization, or rename one." });
+      ignore(`\`${other}\` already maps to ${plainPath(path.text)}`);
+      continue;
+    }
+    takenBy.set(path.text, field.name);
+    if (key.key !== undefined) {
+      const target = plainPath(r.target);
+      const entry = keysPerTarget.get(target) ?? { rule: r, count: 0 };
+      entry.count++;
+      if (r.maxKeys !== undefined) entry.rule = r;
+      keysPerTarget.set(target, entry);
+      if (r.select.rest) reservedKeyWarning(m, target, key.key, field, r, diagnostics);
+    }
+    const describe = tag !== undefined ? `\`${field.name}\` (${tag})` : `\`${field.name}\``;
+    writers.push({ column: field.name, describe, rule: r.id, path, check: compileValueCheck(valueRule), pivoted: isPivoted });
+    plans.push({ ...base, status: "mapped", rule: r.id, target: plainPath(path.text), ...(isPivoted ? { pivoted: true } : {}) });
+  }
+
+  for (const [target, { rule, count }] of keysPerTarget) {
+    if (rule.maxKeys !== undefined && count > rule.maxKeys) {
+      diagnostics.push({ severity: "error", code: "too-many-keys", rule: `column rule ${rule.id}`, message: `${count} columns map to \`${target}\`; ${connectorLabel(m)} accepts at most ${rule.maxKeys}.`, hint: "Remove columns from the Look or hide them in the visualization." });
+    }
+  }
+  return { plans, writers };
+}
+
+function tagsOf(r: ColumnRule): string[] {
+  if (r.select.tag !== undefined) return [r.select.tag];
+  return Object.keys(r.select.tags ?? {});
+}
+
+const connectorLabel = (m: ConnectorManifest) => m.label;
+
+interface KeyOutcome {
+  key?: string;
+  truncated?: boolean;
+  ignored?: string;
+  code?: string;
+  hint?: string;
+}
+
+function keyFor(r: ColumnRule, tag: string | undefined, field: LookField, options: OptionValues): KeyOutcome {
+  if (r.select.tags !== undefined && tag !== undefined) return { key: r.select.tags[tag]! };
+  const k = r.key;
+  if (k === undefined) return {};
+  let key = `${k.prefix ?? ""}${nameOf(k, field, options)}`;
+  if (k.case === "lower") key = key.toLowerCase();
+  if (k.allowed !== undefined && !k.allowed.includes(key)) {
+    const guess = closest(key, k.allowed);
+    return {
+      ignored: `\`${key}\` is not a key the API accepts in \`${plainPath(r.target)}\`: not sent`,
+      code: "key-not-allowed",
+      hint: `${guess ? `Did you mean \`${guess}\`? ` : ""}Name the dimension one of: ${k.allowed.join(", ")}.`,
+    };
+  }
+  if (k.maxLength !== undefined && key.length > k.maxLength) return { key: key.slice(0, k.maxLength), truncated: true };
+  return { key };
+}
+
+function nameOf(k: KeyRule, field: LookField, options: OptionValues): string {
+  const from = k.from === "option" ? (options[k.option ?? ""] ?? "name") : k.from;
+  switch (from) {
+    case "label":
+      return field.label_short ?? field.label ?? field.name;
+    case "field":
+      return field.name.includes(".") ? field.name.slice(field.name.indexOf(".") + 1) : field.name;
+    default:
+      return field.name;
+  }
+}
+
+function reservedKeyWarning(m: ConnectorManifest, target: string, key: string, field: LookField, r: ColumnRule, diagnostics: Diagnostic[]) {
+  for (const reserved of m.reservedKeys ?? []) {
+    if (plainPath(reserved.target) !== target || !reserved.keys.includes(key)) continue;
+    diagnostics.push({
+      severity: "warning", code: "reserved-key", rule: `column rule ${r.id}`, column: field.name,
+      message: `\`${target}.${key}\` collides with a reserved key${reserved.note ? ` (${reserved.note})` : ""}.`,
+      hint: "If the column is meant for that purpose, tag it accordingly; otherwise rename it with a table calculation.",
+    });
+  }
+}
+
+function compileFills(m: ConnectorManifest, options: OptionValues, writers: ReadonlyArray<ColumnWriter>) {
+  const steps: FillStep[] = [];
+  const provided: string[] = [];
+  const mappedPaths = new Set(writers.map((w) => plainPath(w.path.text)));
+  for (const f of m.fills ?? []) {
+    if (!holds(f.when, options)) continue;
+    const value = fillValue(f, options);
+    if (value === undefined) continue;
+    if (value.kind !== "uuidOf" || mappedPaths.has(plainPath(value.path.text))) provided.push(plainPath(f.target));
+    steps.push({ path: compilePath(f.target), value, unlessPresent: (f.unlessPresent ?? []).map((p) => compilePath(p)) });
+  }
+  return { steps, provided };
+}
+
+function fillValue(f: Fill, options: OptionValues): FillValue | undefined {
+  if (f.value !== undefined) return { kind: "constant", value: f.value };
+  const from = f.from!;
+  if (from.option !== undefined) {
+    const v = options[from.option];
+    return v === undefined ? undefined : { kind: "constant", value: v };
+  }
+  if (from.run !== undefined) return { kind: from.run };
+  return { kind: "uuidOf", path: compilePath(from.uuidOf!) };
+}
+
+/** Is a requirement pattern met by the paths the plan can fill? */
+function isProvided(provided: ReadonlySet<string>, pattern: string): boolean {
+  const { path, anyKey } = parsePattern(plainPath(pattern));
+  if (!anyKey) return provided.has(path);
+  for (const p of provided) if (p.startsWith(`${path}.`)) return true;
+  return false;
+}
+
+function unmet(provided: ReadonlySet<string>, anyOf: ReadonlyArray<string> | undefined, allOf: ReadonlyArray<string> | undefined): string[] {
+  const missing: string[] = [];
+  if (anyOf !== undefined && !anyOf.some((p) => isProvided(provided, p))) missing.push(...anyOf);
+  for (const p of allOf ?? []) if (!isProvided(provided, p)) missing.push(p);
+  return missing;
+}
+
+/** Columns whose values could meet a requirement, named in row rejections. */
+function columnsFor(writers: ReadonlyArray<ColumnWriter>, patterns: ReadonlyArray<string>, m: ConnectorManifest): string[] {
+  const sources = new Set(patterns.map((p) => plainPath(p)));
+  for (const f of m.fills ?? []) if (f.from?.uuidOf !== undefined && sources.has(plainPath(f.target))) sources.add(plainPath(f.from.uuidOf));
+  return writers
+    .filter((w) => [...sources].some((s) => isProvided(new Set([plainPath(w.path.text)]), s)))
+    .map((w) => w.describe);
+}
+
+function compileCheck(rule: string, description: string, anyOf: ReadonlyArray<string> | undefined, allOf: ReadonlyArray<string> | undefined, writers: ReadonlyArray<ColumnWriter>, m: ConnectorManifest, onFail: "reject" | "warn"): RecordCheck {
+  const toPath = (p: string) => compilePath(parsePattern(p).path);
+  return {
+    rule, description, onFail,
+    anyOf: (anyOf ?? []).map(toPath),
+    allOf: (allOf ?? []).map(toPath),
+    columns: columnsFor(writers, [...(anyOf ?? []), ...(allOf ?? [])], m),
+  };
+}
+
+function requirementChecks(m: ConnectorManifest, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[]): RecordCheck[] {
+  const checks: RecordCheck[] = [];
+  for (const r of m.requirements) {
+    if (!holds(r.when, options)) continue;
+    const missing = unmet(provided, r.anyOf, r.allOf);
+    if (missing.length > 0) {
+      const how = missing.map((p) => describeProviders(providersOf(m, options, p)));
+      diagnostics.push({
+        severity: "error", code: "missing-requirement", rule: `requirement ${r.id}`,
+        message: `no column provides the ${r.description}${r.anyOf ? ` (one of ${r.anyOf.join(", ")})` : ""}.`,
+        hint: [...new Set(how)].join("; ") + ".",
+      });
+    }
+    checks.push(compileCheck(`requirement ${r.id}`, r.description, r.anyOf, r.allOf, writers, m, "reject"));
+  }
+  return checks;
+}
+
+function downstreamChecks(connector: Connector, ids: ReadonlyArray<string>, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[]): RecordCheck[] {
+  const m = connector.manifest;
+  const checks: RecordCheck[] = [];
+  const label = m.downstreams?.label ?? "downstream";
+  for (const id of ids) {
+    const row = connector.downstreams.find((d) => d.id === id);
+    if (row === undefined) {
+      const guess = closest(id, connector.downstreams.map((d) => d.id));
+      diagnostics.push({ severity: "error", code: "unknown-downstream", rule: "downstreams", message: `\`${id}\` is not a ${m.label} ${label}.${guess ? ` Did you mean \`${guess}\`?` : ""}`, hint: `See \`tagwire destinations\` for the list.` });
+      continue;
+    }
+    row.requires.forEach((req) => {
+      const paths = req.anyOf ?? req.allOf ?? [];
+      const what = req.anyOf ? paths.map((p) => `\`${p}\``).join(" or ") : paths.map((p) => `\`${p}\``).join(" and ");
+      const missing = unmet(provided, req.anyOf, req.allOf);
+      if (missing.length > 0) {
+        const how = missing.map((p) => describeProviders(providersOf(m, options, p)));
+        diagnostics.push({ severity: "error", code: "downstream-requirement", rule: `${label} ${id}`, message: `${id} needs ${what}.`, hint: [...new Set(how)].join("; ") + "." });
+      }
+      checks.push(compileCheck(`${label} ${id}`, `${what.replace(/`/g, "")} for ${id}`, req.anyOf, req.allOf, writers, m, "warn"));
+    });
+    if (row.note !== undefined) diagnostics.push({ severity: "info", code: "downstream-note", rule: `${label} ${id}`, message: `${id}: ${row.note}.` });
+  }
+  return checks;
+}
+
+export type { CompiledPath };

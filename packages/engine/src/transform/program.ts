@@ -1,0 +1,46 @@
+import type { CompiledPath } from "./path.js";
+import type { ValueCheck } from "./values.js";
+import type { RecordValidator } from "../manifest/connector.js";
+
+/** Writes one Look column into the record. */
+export interface ColumnWriter {
+  readonly column: string;
+  /** `users.email (mp_email)`, used in messages. */
+  readonly describe: string;
+  readonly rule: string;
+  readonly path: CompiledPath;
+  readonly check: ValueCheck;
+  readonly pivoted: boolean;
+}
+
+export type FillValue =
+  | { readonly kind: "constant"; readonly value: unknown }
+  | { readonly kind: "ranAt" | "ranAtMs" | "recordId" }
+  | { readonly kind: "uuidOf"; readonly path: CompiledPath };
+
+/** Sets a value where the columns left none. */
+export interface FillStep {
+  readonly path: CompiledPath;
+  readonly value: FillValue;
+  readonly unlessPresent: ReadonlyArray<CompiledPath>;
+}
+
+/** A requirement each record must meet; `columns` says which columns could have met it. */
+export interface RecordCheck {
+  readonly rule: string;
+  readonly description: string;
+  readonly anyOf: ReadonlyArray<CompiledPath>;
+  readonly allOf: ReadonlyArray<CompiledPath>;
+  readonly columns: ReadonlyArray<string>;
+  /** Downstream checks warn (the destination still accepts the record); requirement checks reject. */
+  readonly onFail: "reject" | "warn";
+}
+
+/** Everything a row needs, compiled once per plan: rows run no manifest logic. */
+export interface RowProgram {
+  readonly connectorId: string;
+  readonly writers: ReadonlyArray<ColumnWriter>;
+  readonly fills: ReadonlyArray<FillStep>;
+  readonly checks: ReadonlyArray<RecordCheck>;
+  readonly validateRecord?: RecordValidator;
+}

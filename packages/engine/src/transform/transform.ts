@@ -1,0 +1,102 @@
+import type { LookRow, Cell } from "../look/types.js";
+import type { RowProgram, FillStep, RecordCheck } from "./program.js";
+import { getAt, isPresent, setAt, type Record_ } from "./path.js";
+import { Violation } from "./values.js";
+import { recordId, uuidOf } from "./ids.js";
+
+/** What a run knows about itself, for fills and ids. */
+export interface RunContext {
+  /** Identifies the run (e.g. the Looker webhook id): the same run and row give the same record id. */
+  readonly runId: string;
+  readonly ranAt: string;
+  readonly ranAtMs: number;
+}
+
+/** Why a row was not sent: `reason` groups rows, `detail` is this row's case. */
+export class Rejection {
+  constructor(
+    readonly reason: string,
+    readonly detail: string,
+    readonly column?: string,
+  ) {}
+}
+
+/** A value left out of a record, or a downstream the record will not reach. */
+export interface RowWarning {
+  readonly rowNumber: number;
+  readonly reason: string;
+  readonly detail: string;
+  readonly column?: string;
+}
+
+/** Maps one row to its record, or says why the row is rejected. */
+export function transformRow(
+  program: RowProgram,
+  row: LookRow,
+  rowNumber: number,
+  run: RunContext,
+  warnings?: RowWarning[],
+): Record_ | Rejection {
+  const record: Record_ = {};
+  for (const w of program.writers) {
+    const raw = cellValue(row[w.column], w.pivoted);
+    if (raw === undefined || raw === null || raw === "") continue;
+    const value = w.check(raw);
+    if (value instanceof Violation) {
+      if (value.action === "reject") return new Rejection(`${w.describe} ${value.kind} (rule ${w.rule})`, `${w.describe}: ${value.detail}`, w.column);
+      warnings?.push({ rowNumber, reason: `${w.describe} ${value.kind}: value left out (rule ${w.rule})`, detail: value.detail, column: w.column });
+      continue;
+    }
+    if (w.pivoted && Array.isArray(value) && value.length === 0) continue;
+    setAt(record, w.path, value);
+  }
+  let id: string | undefined;
+  for (const f of program.fills) {
+    if (isPresent(getAt(record, f.path)) || f.unlessPresent.some((p) => isPresent(getAt(record, p)))) continue;
+    const value = fillValue(f, record, program.connectorId, () => (id ??= recordId(program.connectorId, run.runId, rowNumber)), run);
+    if (value !== undefined) setAt(record, f.path, value);
+  }
+  for (const c of program.checks) {
+    if (meets(record, c)) continue;
+    const reason = `row has no ${c.description}`;
+    const detail = c.columns.length > 0 ? `${reason}: ${c.columns.join(", ")} ${c.columns.length === 1 ? "is" : "are all"} empty` : reason;
+    if (c.onFail === "reject") return new Rejection(`${reason} (${c.rule})`, detail);
+    warnings?.push({ rowNumber, reason: `${reason} (${c.rule})`, detail });
+  }
+  if (program.validateRecord !== undefined) {
+    const problems = program.validateRecord(record);
+    if (problems !== undefined) return new Rejection(`record breaks the destination's wire schema at ${problems[0]}`, problems.join("; "));
+  }
+  return record;
+}
+
+function cellValue(cell: Cell | Record<string, Cell> | undefined, pivoted: boolean): unknown {
+  if (cell === undefined || cell === null) return undefined;
+  if (!pivoted) return (cell as Cell).value;
+  // A pivoted measure: one cell per pivot value, sent as the list of their values.
+  const values: unknown[] = [];
+  for (const key in cell) values.push((cell as Record<string, Cell>)[key]?.value);
+  return values;
+}
+
+function fillValue(f: FillStep, record: Record_, connectorId: string, id: () => string, run: RunContext): unknown {
+  switch (f.value.kind) {
+    case "constant":
+      return f.value.value;
+    case "ranAt":
+      return run.ranAt;
+    case "ranAtMs":
+      return run.ranAtMs;
+    case "recordId":
+      return id();
+    case "uuidOf": {
+      const source = getAt(record, f.value.path);
+      return isPresent(source) ? uuidOf(connectorId, f.value.path.text, source) : undefined;
+    }
+  }
+}
+
+function meets(record: Record_, c: RecordCheck): boolean {
+  if (c.anyOf.length > 0 && !c.anyOf.some((p) => isPresent(getAt(record, p)))) return false;
+  return c.allOf.every((p) => isPresent(getAt(record, p)));
+}
