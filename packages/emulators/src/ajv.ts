@@ -8,7 +8,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 
 /** An ajv instance for wire schemas: draft-07, every error reported, formats checked. */
 export function createAjv(): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  const ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true });
   addFormats(ajv);
   return ajv;
 }

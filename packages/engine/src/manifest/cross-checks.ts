@@ -8,7 +8,7 @@ import { parsePattern, plainPath } from "../transform/path.js";
  * Rules that span several keys, which JSON Schema cannot say: references between sections,
  * and conflicts between rules under every combination of option values.
  */
-export function crossCheck(m: ConnectorManifest, downstreams?: DownstreamTable): ManifestProblem[] {
+export function crossCheck(m: ConnectorManifest): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
   const add = (path: string, rule: string, message: string) => problems.push({ path, rule, message });
   const options = new Map(m.options.map((o) => [o.name, o]));
@@ -18,10 +18,10 @@ export function crossCheck(m: ConnectorManifest, downstreams?: DownstreamTable):
     if (c === undefined) return;
     const option = options.get(c.option);
     if (option === undefined) return add(`${at}/option`, "known-option", `names option \`${c.option}\`, which \`options\` does not declare`);
-    const values = c.equals !== undefined ? [c.equals] : (c.in ?? []);
+    const values: Array<[string, string]> = c.equals !== undefined ? [[`${at}/equals`, c.equals]] : (c.in ?? []).map((v, j) => [`${at}/in/${j}`, v]);
     const choices = option.choices?.map((ch) => ch.value);
-    for (const v of values) {
-      if (choices && !choices.includes(v)) add(at, "known-choice", `\`${v}\` is not a choice of option \`${c.option}\` (${choices.join(", ")})`);
+    for (const [path, v] of values) {
+      if (choices && !choices.includes(v)) add(path, "known-choice", `\`${v}\` is not a choice of option \`${c.option}\` (${choices.join(", ")})`);
     }
   };
 
@@ -112,41 +112,54 @@ export function crossCheck(m: ConnectorManifest, downstreams?: DownstreamTable):
 
   // Arrays and objects must not be mixed on the same key.
   const shapes = new Map<string, boolean>();
-  const allTargets = [...m.columns.map((r) => r.target), ...(m.fills ?? []).map((f) => f.target)];
-  for (const target of allTargets) {
+  const allTargets = [
+    ...m.columns.map((r, i) => [`/columns/${i}/target`, r.target] as const),
+    ...(m.fills ?? []).map((f, i) => [`/fills/${i}/target`, f.target] as const),
+  ];
+  for (const [at, target] of allTargets) {
     let prefix = "";
     for (const part of target.split(".")) {
       const isArray = part.endsWith("[]");
       const key = prefix + part.replace("[]", "");
       const seen = shapes.get(key);
-      if (seen !== undefined && seen !== isArray) add("/columns", "consistent-shape", `\`${key}\` is used both as an array and as an object`);
+      if (seen !== undefined && seen !== isArray) add(at, "consistent-shape", `\`${key}\` is used both as an array and as an object`);
       shapes.set(key, isArray);
       prefix = `${key}.`;
     }
   }
 
   // Requirements must be satisfiable by something the manifest can produce.
-  const providable = providablePaths(m);
-  const checkPaths = (paths: ReadonlyArray<string> | undefined, at: string) =>
-    (paths ?? []).forEach((p, j) => {
-      if (!canProvide(providable, p)) add(`${at}/${j}`, "providable", `no column rule or fill can provide \`${p}\``);
-    });
+  const checkPaths = providableChecker(m, add);
   m.requirements.forEach((r, i) => {
     checkPaths(r.anyOf, `/requirements/${i}/anyOf`);
     checkPaths(r.allOf, `/requirements/${i}/allOf`);
   });
-  if (downstreams !== undefined) {
-    const ids = new Set<string>();
-    downstreams.rows.forEach((row, i) => {
-      if (ids.has(row.id)) add(`/rows/${i}/id`, "unique-downstream", `downstream \`${row.id}\` is listed twice`);
-      ids.add(row.id);
-      row.requires.forEach((req, j) => {
-        checkPaths(req.anyOf, `/rows/${i}/requires/${j}/anyOf`);
-        checkPaths(req.allOf, `/rows/${i}/requires/${j}/allOf`);
-      });
-    });
-  }
   return problems;
+}
+
+/** Checks a downstream table against its manifest; paths point into the table file. */
+export function crossCheckDownstreams(m: ConnectorManifest, downstreams: DownstreamTable): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const add = (path: string, rule: string, message: string) => problems.push({ path, rule, message });
+  const checkPaths = providableChecker(m, add);
+  const ids = new Set<string>();
+  downstreams.rows.forEach((row, i) => {
+    if (ids.has(row.id)) add(`/rows/${i}/id`, "unique-downstream", `downstream \`${row.id}\` is listed twice`);
+    ids.add(row.id);
+    row.requires.forEach((req, j) => {
+      checkPaths(req.anyOf, `/rows/${i}/requires/${j}/anyOf`);
+      checkPaths(req.allOf, `/rows/${i}/requires/${j}/allOf`);
+    });
+  });
+  return problems;
+}
+
+function providableChecker(m: ConnectorManifest, add: (path: string, rule: string, message: string) => void) {
+  const providable = providablePaths(m);
+  return (paths: ReadonlyArray<string> | undefined, at: string) =>
+    (paths ?? []).forEach((p, j) => {
+      if (!canProvide(providable, p)) add(`${at}/${j}`, "providable", `no column rule or fill can provide \`${p}\``);
+    });
 }
 
 interface Providable {

@@ -22,6 +22,39 @@ export function humanize(error: ErrorObject): ManifestProblem {
     case "type":
       message = `must be ${article(String(p["type"]))}`;
       break;
+    case "minLength":
+      message = p["limit"] === 1 ? "must not be empty" : `must be at least ${String(p["limit"])} characters long`;
+      break;
+    case "minItems":
+      message = p["limit"] === 1 ? "must list at least one item" : `must list at least ${String(p["limit"])} items`;
+      break;
+    case "uniqueItems":
+      message = `lists the same item twice (items ${String(p["j"])} and ${String(p["i"])})`;
+      break;
+    case "minProperties":
+      message = p["limit"] === 1 ? "must have at least one key" : `must have at least ${String(p["limit"])} keys`;
+      break;
+    case "maxProperties":
+      message = `must have at most ${String(p["limit"])} keys`;
+      break;
+    case "minimum":
+      message = `must be at least ${String(p["limit"])}`;
+      break;
+    case "maximum":
+      message = `must be at most ${String(p["limit"])}`;
+      break;
+    case "exclusiveMinimum":
+      message = `must be greater than ${String(p["limit"])}`;
+      break;
+    case "format":
+      message = p["format"] === "uri" ? "must be an absolute URL such as `https://example.com/docs`" : `must be a valid ${String(p["format"])}`;
+      break;
+    case "pattern":
+      message = `must match the pattern ${String(p["pattern"])}`;
+      break;
+    case "dependencies":
+      message = `has \`${String(p["property"])}\`, so it also needs \`${String(p["missingProperty"])}\``;
+      break;
   }
   return { path: error.instancePath, rule, message };
 }
@@ -38,14 +71,18 @@ function article(type: string): string {
     .join(" or ");
 }
 
-/** ajv reports an `if` failure next to the real error from `then`; the real one is enough. */
+/**
+ * ajv reports an `if` failure next to the real error from `then`; the real one is enough.
+ * A value of the wrong type is reported once: the first type error names every type allowed
+ * there, later ones (from `if`/`else` branches) only a branch's.
+ */
 export function humanizeAll(errors: ReadonlyArray<ErrorObject> | null | undefined): ManifestProblem[] {
   const seen = new Set<string>();
   const out: ManifestProblem[] = [];
   for (const e of errors ?? []) {
     if (e.keyword === "if") continue;
     const problem = humanize(e);
-    const key = `${problem.path}|${problem.message}`;
+    const key = problem.rule === "type" ? `${problem.path}|type` : `${problem.path}|${problem.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(problem);

@@ -7,7 +7,7 @@ import { ManifestError, UnknownConnectorError, type ManifestProblem } from "../e
 import { connectorsDir, repoRoot, schemasDir } from "../paths.js";
 import { createSchemaAjv, createWireAjv } from "./ajv.js";
 import { humanizeAll } from "./humanize.js";
-import { crossCheck } from "./cross-checks.js";
+import { crossCheck, crossCheckDownstreams } from "./cross-checks.js";
 import type { Connector, RecordValidator } from "./connector.js";
 import { closest } from "../plan/did-you-mean.js";
 
@@ -57,15 +57,18 @@ export function validateManifest(json: unknown, file: string): Connector {
     fail(file, [{ path: "/id", rule: "id-is-folder", message: `is \`${manifest.id}\` but the folder is \`${basename(dir)}\`` }]);
   }
 
+  const problems = crossCheck(manifest);
+  if (problems.length > 0) fail(file, problems);
+
   let table: DownstreamTable | undefined;
   if (manifest.downstreams !== undefined) {
     const tableFile = join(dir, manifest.downstreams.file);
     const tableJson = readJson(tableFile);
     if (!validateTable(tableJson)) fail(tableFile, humanizeAll(validateTable.errors));
     table = tableJson as DownstreamTable;
+    const tableProblems = crossCheckDownstreams(manifest, table);
+    if (tableProblems.length > 0) fail(tableFile, tableProblems);
   }
-  const problems = crossCheck(manifest, table);
-  if (problems.length > 0) fail(file, problems);
 
   return {
     id: manifest.id,
@@ -88,13 +91,18 @@ export function loadConnectors(dir: string = connectorsDir): Connector[] {
     .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, "manifest.json")))
     .map((d) => d.name)
     .sort();
-  const connectors = folders.map((name) => loadConnectorFile(join(dir, name, "manifest.json")));
+  const connectors = folders.map((name) => {
+    const c = loadConnectorFile(join(dir, name, "manifest.json"));
+    // validateManifest checks this only inside the repository's connectors folder.
+    if (c.id !== name) fail(c.file, [{ path: "/id", rule: "id-is-folder", message: `is \`${c.id}\` but the folder is \`${name}\`` }]);
+    return c;
+  });
   const actions = new Map<string, string>();
   for (const c of connectors) {
-    for (const a of c.manifest.actions) {
+    for (const [i, a] of c.manifest.actions.entries()) {
       const owner = actions.get(a.name);
       if (owner !== undefined) {
-        fail(c.file, [{ path: "/actions", rule: "unique-action", message: `action \`${a.name}\` is also declared by connector \`${owner}\`` }]);
+        fail(c.file, [{ path: `/actions/${i}/name`, rule: "unique-action", message: `action \`${a.name}\` is also declared by connector \`${owner}\`` }]);
       }
       actions.set(a.name, c.id);
     }

@@ -37,7 +37,9 @@ export function resolveOptions(
     }
     const choices = option.choices?.map((c) => c.value);
     if (option.type === "select" && choices && !choices.includes(raw)) {
-      const guess = closest(raw, choices);
+      // People often type the label the form showed them ("Events") rather than its value.
+      const byLabel = closest(raw, option.choices!.map((c) => c.label));
+      const guess = closest(raw, choices) ?? option.choices!.find((c) => c.label === byLabel)?.value;
       diagnostics.push({
         severity: "error", code: "invalid-option", rule: `option ${name}`,
         message: `\`${raw}\` is not a choice of \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ""}`,

@@ -1,0 +1,158 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { EmulatorConfigError, loadWireProfile, startEmulators, type Emulators } from "../src/index.js";
+import { getJson, MP_AUTH, mp, mpBatch, post, seg, SEG_AUTH, segIdentify } from "./helpers.js";
+
+let running: Emulators | undefined;
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+});
+
+describe("inspection endpoints", () => {
+  it("health lists connectors and their paths; state has every counter", async () => {
+    const emulators = (running = await startEmulators({ port: 0 }));
+    const health = await getJson(`${emulators.url}/_emulator/health`);
+    expect(health).toEqual({
+      ok: true,
+      connectors: [
+        { id: "mparticle", paths: ["/v2/bulkevents", "/v2/events"] },
+        { id: "segment", paths: ["/v1/batch", "/v1/identify", "/v1/track", "/v1/group"] },
+      ],
+    });
+    const state = await getJson(`${emulators.url}/_emulator/state`);
+    expect(state.segment).toEqual({
+      requests: 0,
+      byStatus: {},
+      accepted: 0,
+      duplicates: 0,
+      dropped: 0,
+      droppedReasons: {},
+      withoutDedupId: 0,
+      faults: {},
+    });
+  });
+
+  it("POST /_emulator/reset clears counters and records; unknown routes and methods are refused", async () => {
+    const emulators = (running = await startEmulators({ port: 0 }));
+    await post(mp(emulators), [mpBatch(1)], { auth: MP_AUTH });
+    expect(emulators.state()["mparticle"]!.accepted).toBe(1);
+    expect((await fetch(`${emulators.url}/_emulator/reset`, { method: "POST" })).status).toBe(200);
+    expect(emulators.state()["mparticle"]!.accepted).toBe(0);
+    expect(emulators.records("mparticle")).toEqual([]);
+
+    expect((await fetch(`${emulators.url}/_emulator/reset`)).status).toBe(405);
+    expect((await fetch(`${emulators.url}/_emulator/state`, { method: "POST" })).status).toBe(405);
+    expect((await fetch(`${emulators.url}/_emulator/nosuch/records`)).status).toBe(404);
+    expect((await fetch(`${emulators.url}/_emulator/mparticle/records?limit=-1`)).status).toBe(400);
+    expect((await fetch(`${emulators.url}/_emulator/whatever`)).status).toBe(404);
+  });
+
+  it("state() is a snapshot the caller cannot change", async () => {
+    const emulators = (running = await startEmulators({ port: 0 }));
+    const state = emulators.state();
+    state["mparticle"]!.accepted = 99;
+    expect(emulators.state()["mparticle"]!.accepted).toBe(0);
+  });
+
+  it("keepRecords:false keeps counts and dedup ids but no records", async () => {
+    const emulators = (running = await startEmulators({ port: 0, keepRecords: false }));
+    await post(seg(emulators), { batch: [segIdentify(1), segIdentify(2), segIdentify(1)] }, { auth: SEG_AUTH });
+    expect(emulators.state()["segment"]).toMatchObject({ accepted: 2, duplicates: 1 });
+    expect(emulators.records("segment")).toEqual([]);
+    const page = await getJson(`${emulators.url}/_emulator/segment/records`);
+    expect(page).toMatchObject({ kept: false, total: 0, records: [] });
+  });
+
+  it("validate:false accepts records the schema would refuse", async () => {
+    const emulators = (running = await startEmulators({ port: 0, validate: false }));
+    const response = await post(mp(emulators), [{ user_identities: { customerid: "x" } }], { auth: MP_AUTH });
+    expect(response.status).toBe(202);
+    expect(emulators.state()["mparticle"]).toMatchObject({ accepted: 1, withoutDedupId: 1 });
+  });
+});
+
+describe("configuration", () => {
+  it("starts only the connectors asked for", async () => {
+    const emulators = (running = await startEmulators({ port: 0, connectors: ["segment"] }));
+    expect(Object.keys(emulators.state())).toEqual(["segment"]);
+    expect((await post(mp(emulators), [mpBatch(1)], { auth: MP_AUTH })).status).toBe(404);
+  });
+
+  it("refuses unknown connectors and options for connectors not emulated", async () => {
+    await expect(startEmulators({ port: 0, connectors: ["nosuch"] })).rejects.toThrow(EmulatorConfigError);
+    await expect(startEmulators({ port: 0, connectors: ["segment"], faults: { mparticle: {} } })).rejects.toThrow(/not emulated/);
+    await expect(startEmulators({ port: 0, faults: { mparticle: { dropRate: 3 } } })).rejects.toThrow(EmulatorConfigError);
+  });
+
+  it("close() does not hang on keep-alive sockets or requests in flight", async () => {
+    const emulators = await startEmulators({ port: 0, faults: { segment: { latencyMs: 3000 } } });
+    // fetch keeps this connection alive after the exchange.
+    await post(mp(emulators), [mpBatch(1)], { auth: MP_AUTH });
+    const inFlight = post(seg(emulators), { batch: [segIdentify(1)] }, { auth: SEG_AUTH }).catch(() => "closed");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const began = performance.now();
+    await emulators.close();
+    expect(performance.now() - began).toBeLessThan(1000);
+    expect(await inFlight).toBe("closed");
+  });
+});
+
+describe("manifests", () => {
+  const connectorsDir = fileURLToPath(new URL("../../../connectors/", import.meta.url));
+  const scratch = mkdtempSync(join(tmpdir(), "tagwire-emulators-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** A copy of a real manifest under another id, with its record schema path made absolute-relative. */
+  const copyManifest = (from: string, id: string, wire: Record<string, unknown> = {}) => {
+    const manifest = JSON.parse(readFileSync(join(connectorsDir, from, "manifest.json"), "utf8"));
+    manifest.id = id;
+    manifest.wire = { ...manifest.wire, ...wire, recordSchema: join(connectorsDir, from, manifest.wire.recordSchema) };
+    mkdirSync(join(scratch, id), { recursive: true });
+    writeFileSync(join(scratch, id, "manifest.json"), JSON.stringify(manifest));
+  };
+
+  it("loadWireProfile resolves the record schema beside the manifest", () => {
+    const profile = loadWireProfile(join(connectorsDir, "segment", "manifest.json"));
+    expect(profile).toMatchObject({ id: "segment", wire: { path: "/v1/batch", invalidRecord: "accepted-then-dropped", dedupField: "messageId" } });
+    expect(profile.validate({ type: "track", userId: "u" })).toBe(false);
+    expect(profile.validate({ type: "track", userId: "u", event: "e" })).toBe(true);
+  });
+
+  it("refuses two connectors on one path", async () => {
+    copyManifest("mparticle", "first");
+    copyManifest("mparticle", "second", { singleRecordPaths: {} });
+    await expect(startEmulators({ port: 0, connectorsDir: scratch })).rejects.toThrow(
+      "path collision: /v2/bulkevents is served by both connector first and connector second",
+    );
+  });
+
+  it("serves a new connector from its manifest alone", async () => {
+    const dir = join(scratch, "fresh");
+    mkdirSync(dir);
+    const manifest = JSON.parse(readFileSync(join(connectorsDir, "segment", "manifest.json"), "utf8"));
+    manifest.id = "acme";
+    manifest.wire = {
+      ...manifest.wire,
+      recordSchema: join(connectorsDir, "segment", manifest.wire.recordSchema),
+      path: "/acme/ingest",
+      singleRecordPaths: {},
+      auth: { scheme: "basic", username: "token", password: "secret" },
+      envelope: { kind: "object", itemsKey: "items" },
+      invalidRecord: "rejects-request",
+      limits: { maxRecordsPerRequest: 2, maxRequestBytes: 4096, maxRecordBytes: 1024 },
+    };
+    mkdirSync(join(dir, "acme"));
+    writeFileSync(join(dir, "acme", "manifest.json"), JSON.stringify(manifest));
+    const emulators = (running = await startEmulators({ port: 0, connectorsDir: dir }));
+    const auth = `Basic ${Buffer.from("test-token:test-secret").toString("base64")}`;
+    const ok = await post(`${emulators.url}/acme/ingest`, { items: [segIdentify(1)] }, { auth });
+    expect(ok.status).toBe(202);
+    const tooMany = await post(`${emulators.url}/acme/ingest`, { items: [segIdentify(1), segIdentify(2), segIdentify(3)] }, { auth });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.json.errors[0].message).toContain("over the limit of 2");
+  });
+});

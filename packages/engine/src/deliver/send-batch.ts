@@ -1,0 +1,71 @@
+import { Effect } from "effect";
+import type { Batch } from "../batch/batcher.js";
+import type { Transport } from "./transport.js";
+import { PermanentFailure, RetryableFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";
+
+export interface Endpoint {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** What became of a batch after its last attempt. */
+export type BatchOutcome =
+  | { readonly ok: true; readonly status: number }
+  | { readonly ok: false; readonly status?: number; readonly reason: string };
+
+/** Counters a run keeps while it sends (attempts include retries). */
+export interface SendCounters {
+  onAttempt(status: number | undefined, latencyMs: number): void;
+  onRetry(): void;
+}
+
+/** One attempt: the response classified into success, retryable or permanent failure. */
+function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counters: SendCounters): Effect.Effect<number, DeliveryFailure> {
+  return Effect.tryPromise({
+    try: async () => {
+      const started = performance.now();
+      const result = await transport.post(endpoint.url, batch.body(new Date().toISOString()), endpoint.headers);
+      counters.onAttempt(result.kind === "response" ? result.status : undefined, performance.now() - started);
+      return result;
+    },
+    catch: (e) => new RetryableFailure({ reason: `request failed: ${String(e)}` }),
+  }).pipe(
+    Effect.flatMap((result): Effect.Effect<number, DeliveryFailure> => {
+      if (result.kind === "network") return Effect.fail(new RetryableFailure({ reason: `network error ${result.code}` }));
+      const { status } = result;
+      if (status >= 200 && status < 300) return Effect.succeed(status);
+      const reason = `HTTP ${status}${describeBody(result.body)}`;
+      if (isRetryableStatus(status)) {
+        const retryAfterMs = parseRetryAfter(result.headers["retry-after"]);
+        return Effect.fail(new RetryableFailure({ status, reason, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }));
+      }
+      return Effect.fail(new PermanentFailure({ status, reason }));
+    }),
+  );
+}
+
+/** Sends a batch with retries; never fails: the outcome says delivered or failed, and why. */
+export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport, policy: RetryPolicy, counters: SendCounters): Effect.Effect<BatchOutcome> {
+  return attempt(batch, endpoint, transport, counters).pipe(
+    Effect.tapError((failure) => (failure._tag === "RetryableFailure" ? Effect.sync(() => counters.onRetry()) : Effect.void)),
+    Effect.retry(retrySchedule(policy)),
+    Effect.match({
+      onSuccess: (status): BatchOutcome => ({ ok: true, status }),
+      onFailure: (failure): BatchOutcome => ({ ok: false, reason: failure.reason, ...(failure.status !== undefined ? { status: failure.status } : {}) }),
+    }),
+  );
+}
+
+/** The API's own error text, short: `{"errors":[{"message"}]}` or `{"message"}`. */
+function describeBody(body: string): string {
+  if (body.trim() === "") return "";
+  try {
+    const parsed = JSON.parse(body) as { errors?: Array<{ message?: string }>; message?: string };
+    const text = parsed.errors?.map((e) => e.message).filter(Boolean).join("; ") || parsed.message;
+    return text ? `: ${clip(text)}` : "";
+  } catch {
+    return `: ${clip(body)}`;
+  }
+}
+
+const clip = (text: string) => (text.length > 300 ? `${text.slice(0, 297)}...` : text);

@@ -1,0 +1,58 @@
+import type { Connector } from "../manifest/connector.js";
+import type { Endpoint } from "../deliver/send-batch.js";
+import { SettingsError } from "./errors.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** `TAGWIRE_<ID>_URL`: replaces the connector's base URL (scheme, host, port). */
+export function baseUrlVariable(connectorId: string): string {
+  return `TAGWIRE_${connectorId.toUpperCase()}_URL`;
+}
+
+/** Settings with their defaults, checked: required ones present, choices respected. */
+export function resolveSettings(connector: Connector, given: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const problems: Array<{ setting: string; message: string }> = [];
+  for (const s of connector.manifest.settings) {
+    const value = given[s.name] !== undefined && given[s.name] !== "" ? given[s.name]! : s.default;
+    if (value === undefined) {
+      if (s.required !== false) problems.push({ setting: s.name, message: `setting \`${s.name}\` (${s.label}) is missing.` });
+      continue;
+    }
+    const choices = s.choices?.map((c) => c.value);
+    if (choices && !choices.includes(value)) {
+      const shown = s.sensitive === false ? `\`${value}\`` : "not a valid choice";
+      problems.push({ setting: s.name, message: `setting \`${s.name}\` is ${shown}; expected one of ${choices.join(", ")}.` });
+      continue;
+    }
+    out[s.name] = value;
+  }
+  if (problems.length > 0) throw new SettingsError({ problems });
+  return out;
+}
+
+/** The request URL and headers for a connector, with the environment's base URL override applied. */
+export function resolveEndpoint(connector: Connector, settings: Readonly<Record<string, string>>, options: Readonly<Record<string, string>>, env: Env): Endpoint {
+  const wire = connector.manifest.wire;
+  const variable = baseUrlVariable(connector.id);
+  let base = env[variable];
+  if (base !== undefined && base !== "") {
+    if (!/^https?:\/\/[^/\s]+\/?$/.test(base)) {
+      throw new SettingsError({ problems: [{ setting: variable, message: `${variable} must be a base URL such as http://127.0.0.1:9001 (scheme, host and port only).` }] });
+    }
+  } else {
+    const by = wire.baseUrl.by;
+    const key = by?.setting !== undefined ? settings[by.setting] : by?.option !== undefined ? options[by.option] : undefined;
+    base = (key !== undefined ? wire.baseUrl.values?.[key] : undefined) ?? wire.baseUrl.default;
+  }
+  const user = settings[wire.auth.username] ?? "";
+  const password = wire.auth.password !== undefined ? (settings[wire.auth.password] ?? "") : "";
+  return {
+    url: `${base.replace(/\/$/, "")}${wire.path}`,
+    headers: {
+      "content-type": "application/json",
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+      "user-agent": "tagwire/0.1",
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import type { Diagnostic } from "../plan/types.js";
+
+/** Rows that share a reason, with a few of them as examples. */
+export interface ReasonGroup {
+  readonly reason: string;
+  readonly count: number;
+  readonly examples: ReadonlyArray<{ readonly row: number; readonly detail: string }>;
+}
+
+/** Records that could not be delivered after retries, grouped by their last answer. */
+export interface FailureGroup {
+  readonly reason: string;
+  readonly status?: number;
+  readonly count: number;
+  /** Row numbers as ranges: `1-100, 201-250`. */
+  readonly rows: string;
+}
+
+export interface RunReport {
+  readonly connector: string;
+  readonly label: string;
+  readonly action?: string;
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly dryRun: boolean;
+  readonly rows: { readonly read: number; readonly delivered: number; readonly rejected: number; readonly failed: number };
+  readonly rejected: ReadonlyArray<ReasonGroup>;
+  readonly failed: ReadonlyArray<FailureGroup>;
+  /** Values left out and downstream tools some records will not reach; the records were still sent. */
+  readonly warnings: ReadonlyArray<ReasonGroup>;
+  readonly requests: {
+    readonly sent: number;
+    readonly retries: number;
+    readonly byStatus: Readonly<Record<string, number>>;
+    readonly latencyMs: { readonly p50: number; readonly p99: number };
+  };
+  /** The Look could not be read to its end; rows after that point never entered the run. */
+  readonly sourceError?: string;
+  readonly diagnostics: ReadonlyArray<Diagnostic>;
+  /** Every row read was delivered and the whole Look was read. */
+  readonly success: boolean;
+}
+
+const EXAMPLES = 5;
+
+class Groups {
+  private readonly map = new Map<string, { count: number; examples: Array<{ row: number; detail: string }> }>();
+  add(reason: string, row: number, detail: string): void {
+    let g = this.map.get(reason);
+    if (g === undefined) {
+      g = { count: 0, examples: [] };
+      this.map.set(reason, g);
+    }
+    g.count++;
+    if (g.examples.length < EXAMPLES) g.examples.push({ row, detail });
+  }
+  list(): ReasonGroup[] {
+    return [...this.map].map(([reason, g]) => ({ reason, ...g })).sort((a, b) => b.count - a.count);
+  }
+}
+
+/** Accumulates a run's figures; `delivered + rejected + failed = read` holds once every batch is settled. */
+export class ReportBuilder {
+  private read = 0;
+  private delivered = 0;
+  private failedCount = 0;
+  private rejectedCount = 0;
+  private sent = 0;
+  private retries = 0;
+  private sourceError: string | undefined;
+  private readonly byStatus: Record<string, number> = {};
+  private readonly latencies: number[] = [];
+  private readonly rejections = new Groups();
+  private readonly warnings = new Groups();
+  private readonly failures = new Map<string, { status?: number; count: number; ranges: Array<[number, number]> }>();
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly meta: { connector: string; label: string; action?: string; runId: string; dryRun: boolean; diagnostics: ReadonlyArray<Diagnostic> },
+  ) {}
+
+  rowRead(): number {
+    return ++this.read;
+  }
+  reject(row: number, reason: string, detail: string): void {
+    this.rejectedCount++;
+    this.rejections.add(reason, row, detail);
+  }
+  warn(row: number, reason: string, detail: string): void {
+    this.warnings.add(reason, row, detail);
+  }
+  batchDelivered(count: number): void {
+    this.delivered += count;
+  }
+  batchFailed(rows: ReadonlyArray<number>, reason: string, status?: number): void {
+    this.failedCount += rows.length;
+    const key = `${status ?? "-"}|${reason}`;
+    let f = this.failures.get(key);
+    if (f === undefined) {
+      f = { ...(status !== undefined ? { status } : {}), count: 0, ranges: [] };
+      this.failures.set(key, f);
+    }
+    f.count += rows.length;
+    addRanges(f.ranges, rows);
+  }
+  attempt(status: number | undefined, latencyMs: number): void {
+    this.sent++;
+    const key = status === undefined ? "network" : String(status);
+    this.byStatus[key] = (this.byStatus[key] ?? 0) + 1;
+    this.latencies.push(latencyMs);
+  }
+  retry(): void {
+    this.retries++;
+  }
+  sourceFailed(message: string): void {
+    this.sourceError = message;
+  }
+  get progress() {
+    return { read: this.read, delivered: this.delivered, rejected: this.rejectedCount, failed: this.failedCount, requests: this.sent, retries: this.retries };
+  }
+
+  finish(): RunReport {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const pct = (p: number) => (sorted.length === 0 ? 0 : round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!));
+    const failed = [...this.failures].map(([key, f]) => ({
+      reason: key.slice(key.indexOf("|") + 1),
+      ...(f.status !== undefined ? { status: f.status } : {}),
+      count: f.count,
+      rows: formatRanges(f.ranges),
+    }));
+    return {
+      connector: this.meta.connector,
+      label: this.meta.label,
+      ...(this.meta.action !== undefined ? { action: this.meta.action } : {}),
+      runId: this.meta.runId,
+      startedAt: new Date(this.started).toISOString(),
+      durationMs: Date.now() - this.started,
+      dryRun: this.meta.dryRun,
+      rows: { read: this.read, delivered: this.delivered, rejected: this.rejectedCount, failed: this.failedCount },
+      rejected: this.rejections.list(),
+      failed,
+      warnings: this.warnings.list(),
+      requests: { sent: this.sent, retries: this.retries, byStatus: { ...this.byStatus }, latencyMs: { p50: pct(50), p99: pct(99) } },
+      ...(this.sourceError !== undefined ? { sourceError: this.sourceError } : {}),
+      diagnostics: this.meta.diagnostics,
+      success: this.sourceError === undefined && this.read > 0 && this.delivered === this.read,
+    };
+  }
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+function addRanges(ranges: Array<[number, number]>, rows: ReadonlyArray<number>): void {
+  for (const r of rows) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && r === last[1] + 1) last[1] = r;
+    else ranges.push([r, r]);
+  }
+}
+
+function formatRanges(ranges: Array<[number, number]>): string {
+  const merged = [...ranges].sort((a, b) => a[0] - b[0]).reduce<Array<[number, number]>>((acc, r) => {
+    const last = acc[acc.length - 1];
+    if (last !== undefined && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else acc.push([r[0], r[1]]);
+    return acc;
+  }, []);
+  return merged.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(", ");
+}
+
+/** One paragraph with the figures, for Looker's response message and logs. */
+export function summarize(r: RunReport): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const verb = r.dryRun ? "would be delivered" : "delivered";
+  const parts = [`${r.label}: ${n(r.rows.delivered)} of ${n(r.rows.read)} rows ${verb}`];
+  if (r.rows.rejected > 0) parts.push(`${n(r.rows.rejected)} rejected (${r.rejected.slice(0, 3).map((g) => `${g.reason}: ${n(g.count)}`).join("; ")}${r.rejected.length > 3 ? "; …" : ""})`);
+  if (r.rows.failed > 0) parts.push(`${n(r.rows.failed)} failed after retries (${r.failed.slice(0, 3).map((g) => `${g.reason}: rows ${g.rows}`).join("; ")})`);
+  if (r.sourceError !== undefined) parts.push(`the Look could not be read to the end: ${r.sourceError}`);
+  const tail = `${n(r.requests.sent)} requests, ${n(r.requests.retries)} retries, ${(r.durationMs / 1000).toFixed(1)} s.`;
+  return `${parts.join("; ")}. ${tail}`;
+}

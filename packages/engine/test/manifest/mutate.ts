@@ -1,0 +1,109 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { ManifestError, type ManifestProblem } from "../../src/errors.js";
+import { connectorsDir, schemasDir } from "../../src/paths.js";
+
+export type ConnectorId = "mparticle" | "segment";
+type Json = unknown;
+
+/** One change to a manifest: set (or, for `-`, append) the value at a JSON pointer, or delete it. */
+export type Mutation = { readonly at: string; readonly set: Json } | { readonly at: string; readonly del: true };
+
+export const set = (at: string, value: Json): Mutation => ({ at, set: value });
+export const del = (at: string): Mutation => ({ at, del: true });
+
+/** The manifest file inside the real connector folder, so `icon`, `wire.recordSchema` and `downstreams.file` resolve. */
+export const realFile = (id: ConnectorId): string => join(connectorsDir, id, "manifest.json");
+
+/** A fresh deep copy of a real manifest. */
+export function manifest(id: ConnectorId): Record<string, Json> {
+  return JSON.parse(readFileSync(realFile(id), "utf8")) as Record<string, Json>;
+}
+
+function decode(token: string): string {
+  return token.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
+export function applyMutation(root: Json, m: Mutation): void {
+  const tokens = m.at.split("/").slice(1).map(decode);
+  const last = tokens.pop();
+  if (last === undefined) throw new Error(`cannot mutate the document root (${m.at})`);
+  let node = root;
+  for (const t of tokens) {
+    if (node === null || typeof node !== "object" || !(t in node)) throw new Error(`no value at ${m.at} (stopped at \`${t}\`)`);
+    node = (node as Record<string, Json>)[t];
+  }
+  if (node === null || typeof node !== "object") throw new Error(`no container at ${m.at}`);
+  if ("del" in m) {
+    if (!(last in node)) throw new Error(`nothing to delete at ${m.at}`);
+    if (Array.isArray(node)) node.splice(Number(last), 1);
+    else delete (node as Record<string, Json>)[last];
+  } else if (Array.isArray(node) && last === "-") {
+    node.push(m.set);
+  } else {
+    (node as Record<string, Json>)[last] = m.set;
+  }
+}
+
+/** A deep copy of the real manifest with the mutations applied, in order. */
+export function mutated(id: ConnectorId, ...mutations: Mutation[]): Record<string, Json> {
+  const json = manifest(id);
+  for (const m of mutations) applyMutation(json, m);
+  return json;
+}
+
+/** Runs `fn`, which must throw a ManifestError, and returns it. */
+export function manifestError(fn: () => unknown): ManifestError {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown, "expected a ManifestError to be thrown").toBeInstanceOf(ManifestError);
+  return thrown as ManifestError;
+}
+
+/** The expected problem: exact path and rule, message containing the given plain words. */
+export interface Expected {
+  readonly path: string;
+  readonly rule: string;
+  readonly words: string;
+}
+
+export function expectProblem(problems: ReadonlyArray<ManifestProblem>, expected: Expected): void {
+  expect(problems).toContainEqual({ path: expected.path, rule: expected.rule, message: expect.stringContaining(expected.words) });
+}
+
+/**
+ * A scratch copy of the repository layout (`connectors/<id>` and `schemas/wire`), so manifests
+ * keep resolving `../../schemas/wire/...` while their files are edited or removed.
+ */
+export interface TempRepo {
+  readonly root: string;
+  readonly connectors: string;
+  dir(id: string): string;
+  file(id: string, name?: string): string;
+  readJson(id: string, name?: string): Record<string, Json>;
+  writeJson(id: string, value: Json, name?: string): void;
+  remove(): void;
+}
+
+export function tempRepo(ids: ReadonlyArray<ConnectorId> = ["mparticle", "segment"]): TempRepo {
+  const root = mkdtempSync(join(tmpdir(), "tagwire-manifest-"));
+  const connectors = join(root, "connectors");
+  for (const id of ids) cpSync(join(connectorsDir, id), join(connectors, id), { recursive: true });
+  cpSync(join(schemasDir, "wire"), join(root, "schemas", "wire"), { recursive: true });
+  const file = (id: string, name = "manifest.json") => join(connectors, id, name);
+  return {
+    root,
+    connectors,
+    dir: (id) => join(connectors, id),
+    file,
+    readJson: (id, name) => JSON.parse(readFileSync(file(id, name), "utf8")) as Record<string, Json>,
+    writeJson: (id, value, name) => writeFileSync(file(id, name), JSON.stringify(value, null, 2)),
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
