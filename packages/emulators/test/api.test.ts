@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulators, type Emulators } from "../src/index.js";
-import { basic, getJson, MP_AUTH, mp, mpBatch, post, seg, SEG_AUTH, segIdentify } from "./helpers.js";
+import { basic, getJson, MP_AUTH, mp, mpBatch, post, seg, SEG_AUTH, segIdentify } from "./support.js";
 
 const emulators: Emulators = await startEmulators({ port: 0 });
 afterAll(() => emulators.close());
@@ -18,7 +18,7 @@ describe("routing", () => {
     const response = await fetch(mp(emulators), { method: "GET", headers: { authorization: MP_AUTH } });
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toBe("POST");
-    expect((await response.json()).errors[0].code).toBe("METHOD_NOT_ALLOWED");
+    expect(((await response.json()) as any).errors[0].code).toBe("METHOD_NOT_ALLOWED");
   });
 });
 
@@ -117,7 +117,7 @@ describe("body", () => {
       duplex: "half",
     } as RequestInit);
     expect(response.status).toBe(400);
-    expect((await response.json()).message).toContain("512000-byte limit");
+    expect(((await response.json()) as any).message).toContain("512000-byte limit");
   });
 
   it("400 for one record over maxRecordBytes, accepting nothing", async () => {

@@ -65,7 +65,7 @@ describe("tagwire-emulators", () => {
     expect(out).toContain("apiKey=test-apiKey apiSecret=test-apiSecret");
     expect(out).toContain("segment_write_key=test-segment_write_key (empty password)");
 
-    const health = await (await fetch(`${url}/_emulator/health`)).json();
+    const health = (await (await fetch(`${url}/_emulator/health`)).json()) as { ok: boolean };
     expect(health.ok).toBe(true);
     const faulted = await fetch(`${url}/v1/batch`, { method: "POST" });
     expect(faulted.status).toBe(503);

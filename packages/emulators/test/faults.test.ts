@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FaultInjector } from "../src/faults.js";
 import { EmulatorConfigError, startEmulators, type Emulators } from "../src/index.js";
-import { MP_AUTH, mp, mpBatch, post, seg, SEG_AUTH, segIdentify } from "./helpers.js";
+import { MP_AUTH, mp, mpBatch, post, seg, SEG_AUTH, segIdentify } from "./support.js";
 
 let running: Emulators | undefined;
 afterEach(async () => {
@@ -115,7 +115,7 @@ describe("changing faults at runtime", () => {
 
     const bad = await put({ mparticle: { statusRates: { 429: 2 } } });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).message).toContain("probability");
+    expect(((await bad.json()) as any).message).toContain("probability");
     expect((await put({ nosuch: {} })).status).toBe(400);
     expect((await put({ mparticle: { bogus: 1 } })).status).toBe(400);
     // A rejected change leaves the previous faults in place.

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { EmulatorConfigError, loadWireProfile, startEmulators, type Emulators } from "../src/index.js";
-import { getJson, MP_AUTH, mp, mpBatch, post, seg, SEG_AUTH, segIdentify } from "./helpers.js";
+import { getJson, MP_AUTH, mp, mpBatch, post, seg, SEG_AUTH, segIdentify } from "./support.js";
 
 let running: Emulators | undefined;
 afterEach(async () => {

@@ -8,6 +8,9 @@ export { loadConnectors, loadConnectorFile, validateManifest, findConnector } fr
 export type { Plan, PlanInput, ColumnPlan, Diagnostic, Severity } from "./plan/types.js";
 export { plan } from "./plan/plan.js";
 export { closest } from "./plan/did-you-mean.js";
+export { resolveOptions } from "./plan/options.js";
+export { providersOf, describeProviders, type Providers } from "./plan/hints.js";
+export { holds, describeCondition } from "./plan/condition.js";
 export { transformRow, Rejection, type RunContext, type RowWarning } from "./transform/transform.js";
 export { recordId, uuidOf } from "./transform/ids.js";
 export * from "./look/index.js";

@@ -2,10 +2,10 @@
 //
 // A byte-level scan finds the boundaries of each top-level member and of each element of the
 // top-level `data` array; only those slices are decoded and given to JSON.parse. Members the
-// engine does not use (`sql` can be large) are skipped without being parsed or kept. The rows
-// completed inside one chunk are parsed with a single JSON.parse call, which keeps the per-row
-// overhead close to parsing the whole document at once while memory stays bounded by one chunk
-// plus the one unfinished value.
+// engine does not use (`sql` can be large) are skipped without being parsed or kept. Each row is
+// parsed on its own: most rows are ASCII, and their small one-byte strings parse faster than one
+// large batch string that any non-ASCII character turns into a two-byte string. Memory stays
+// bounded by one chunk plus the one unfinished value.
 
 import { Buffer } from "node:buffer";
 import { TextDecoder, TextEncoder } from "node:util";
@@ -74,9 +74,6 @@ export class JsonDetailParser {
   private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   private encoder: TextEncoder | undefined;
 
-  /** Rows of the current chunk that are complete, by [start, end) index; parsed together. */
-  private readonly batchStarts: number[] = [];
-  private readonly batchEnds: number[] = [];
   /** Rows parsed but not yet returned (held until `fields` is known). */
   private out: LookRow[] = [];
   private parsedRows = 0;
@@ -189,13 +186,12 @@ export class JsonDetailParser {
           }
           const end = this.scanner.begin(buf, i, base);
           if (end === INCOMPLETE) {
-            this.beginUnfinished(buf, i, ST_IN_ROW, true);
+            this.beginUnfinished(i, ST_IN_ROW, true);
             i = n;
             break;
           }
           if (end - i > this.maxRowBytes) throw this.rowTooLarge(base + i);
-          this.batchStarts.push(i);
-          this.batchEnds.push(end);
+          this.addRow(this.parseValue(this.decoder.decode(buf.subarray(i, end)), base + i, "row"));
           this.state = ST_AFTER_ROW;
           i = end;
           break;
@@ -216,7 +212,7 @@ export class JsonDetailParser {
           if (c !== QUOTE) throw malformedAt(base + i, c, "a member name");
           const end = this.scanner.begin(buf, i, base);
           if (end === INCOMPLETE) {
-            this.beginUnfinished(buf, i, ST_IN_KEY, true);
+            this.beginUnfinished(i, ST_IN_KEY, true);
             i = n;
             break;
           }
@@ -239,7 +235,7 @@ export class JsonDetailParser {
           const capture = this.key === "fields" || this.key === "ran_at" || this.key === "data";
           const end = this.scanner.begin(buf, i, base);
           if (end === INCOMPLETE) {
-            this.beginUnfinished(buf, i, ST_IN_MEMBER_VALUE, capture);
+            this.beginUnfinished(i, ST_IN_MEMBER_VALUE, capture);
             i = n;
             break;
           }
@@ -276,13 +272,12 @@ export class JsonDetailParser {
       }
     }
 
-    this.flushBatch(buf);
     if (this.state === ST_IN_ROW || this.state === ST_IN_KEY || this.state === ST_IN_MEMBER_VALUE) {
       this.keepUnfinished(buf, this.valueStart);
     }
   }
 
-  private beginUnfinished(buf: Uint8Array, start: number, state: number, capture: boolean): void {
+  private beginUnfinished(start: number, state: number, capture: boolean): void {
     this.state = state;
     this.capturing = capture;
     this.valueStart = start;
@@ -310,7 +305,7 @@ export class JsonDetailParser {
       this.carry.clear();
     }
     if (this.state === ST_IN_ROW) {
-      this.addRow(this.parseValue(text!, this.valueStartOffset, `row ${this.parsedRows + 1}`));
+      this.addRow(this.parseValue(text!, this.valueStartOffset, "row"));
       this.state = ST_AFTER_ROW;
     } else if (this.state === ST_IN_KEY) {
       this.finishKey(text!);
@@ -345,52 +340,17 @@ export class JsonDetailParser {
     }
   }
 
-  /** Parses all rows completed inside this chunk with one JSON.parse call. */
-  private flushBatch(buf: Uint8Array): void {
-    const count = this.batchStarts.length;
-    if (count === 0) return;
-    const text = this.decoder.decode(buf.subarray(this.batchStarts[0], this.batchEnds[count - 1]));
-    let rows: unknown[];
-    try {
-      rows = JSON.parse("[" + text + "]") as unknown[];
-    } catch {
-      throw this.firstMalformedRow(buf);
-    }
-    for (let k = 0; k < count; k++) {
-      if (!isRowObject(rows[k])) throw this.notAnObject(this.parsedRows + k + 1, this.offset + this.batchStarts[k]!);
-    }
-    this.parsedRows += count;
-    if (this.out.length === 0) this.out = rows as LookRow[];
-    else for (let k = 0; k < count; k++) this.out.push(rows[k] as LookRow);
-    this.batchStarts.length = 0;
-    this.batchEnds.length = 0;
-  }
-
   private addRow(row: unknown): void {
     if (!isRowObject(row)) throw this.notAnObject(this.parsedRows + 1, this.valueStartOffset);
     this.parsedRows++;
     this.out.push(row);
   }
 
-  /** Error path only: parses the batch's rows one by one to say which row is malformed and where. */
-  private firstMalformedRow(buf: Uint8Array): LookFormatError {
-    for (let k = 0; k < this.batchStarts.length; k++) {
-      const start = this.batchStarts[k]!;
-      const text = this.decoder.decode(buf.subarray(start, this.batchEnds[k]));
-      try {
-        JSON.parse(text);
-      } catch (error) {
-        return malformedJson(error, text, this.offset + start, `row ${this.parsedRows + k + 1}`);
-      }
-    }
-    return new LookFormatError(`Look JSON is malformed near byte ${this.offset + this.batchStarts[0]!}`);
-  }
-
   private parseValue(text: string, startOffset: number, what: string): unknown {
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw malformedJson(error, text, startOffset, what);
+      throw malformedJson(error, text, startOffset, what === "row" ? `row ${this.parsedRows + 1}` : what);
     }
   }
 

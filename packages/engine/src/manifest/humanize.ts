@@ -29,7 +29,7 @@ export function humanize(error: ErrorObject): ManifestProblem {
       message = p["limit"] === 1 ? "must list at least one item" : `must list at least ${String(p["limit"])} items`;
       break;
     case "uniqueItems":
-      message = `lists the same item twice (items ${String(p["j"])} and ${String(p["i"])})`;
+      message = `lists the same item twice (items ${Math.min(Number(p["i"]), Number(p["j"]))} and ${Math.max(Number(p["i"]), Number(p["j"]))})`;
       break;
     case "minProperties":
       message = p["limit"] === 1 ? "must have at least one key" : `must have at least ${String(p["limit"])} keys`;

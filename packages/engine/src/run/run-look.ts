@@ -45,6 +45,8 @@ export interface RunInput {
   readonly dryRun?: boolean;
   readonly onPlan?: (plan: Plan) => void;
   readonly onProgress?: (progress: RunProgress) => void;
+  /** Every HTTP attempt (retries included): status (undefined on a network error) and latency. */
+  readonly onRequest?: (status: number | undefined, latencyMs: number) => void;
 }
 
 let sharedTransport: Transport | undefined;
@@ -114,7 +116,13 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
 
     const transport = input.transport ?? (sharedTransport ??= createTransport());
     const policy = { ...defaultRetryPolicy, ...input.retry };
-    const counters = { onAttempt: (status: number | undefined, ms: number) => report.attempt(status, ms), onRetry: () => report.retry() };
+    const counters = {
+      onAttempt: (status: number | undefined, ms: number) => {
+        report.attempt(status, ms);
+        input.onRequest?.(status, ms);
+      },
+      onRetry: () => report.retry(),
+    };
     const settle = (batch: Batch, outcome: BatchOutcome) => {
       if (outcome.ok) report.batchDelivered(batch.count);
       else report.batchFailed(batch.rows, outcome.reason, outcome.status);

@@ -91,7 +91,10 @@ function fillValue(f: FillStep, record: Record_, connectorId: string, id: () => 
       return id();
     case "uuidOf": {
       const source = getAt(record, f.value.path);
-      return isPresent(source) ? uuidOf(connectorId, f.value.path.text, source) : undefined;
+      // Keyed by what the value is (`email`), not where this call carries it (`traits.email` on
+      // identify, `context.traits.email` on track): the same person gets the same id on every call.
+      const kind = f.value.path.segments[f.value.path.segments.length - 1]!.key;
+      return isPresent(source) ? uuidOf(connectorId, kind, source) : undefined;
     }
   }
 }

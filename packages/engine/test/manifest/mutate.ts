@@ -2,8 +2,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
+import type { ErrorObject } from "ajv";
 import { ManifestError, type ManifestProblem } from "../../src/errors.js";
 import { connectorsDir, schemasDir } from "../../src/paths.js";
+import { createSchemaAjv } from "../../src/manifest/ajv.js";
 
 export type ConnectorId = "mparticle" | "segment";
 type Json = unknown;
@@ -106,4 +108,59 @@ export function tempRepo(ids: ReadonlyArray<ConnectorId> = ["mparticle", "segmen
     writeJson: (id, value, name) => writeFileSync(file(id, name), JSON.stringify(value, null, 2)),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+type SchemaNode = Record<string, unknown>;
+
+// Coverage of a JSON Schema: its constraints, and the constraints a validation's errors break.
+
+const CONSTRAINTS = new Set([
+  "pattern", "enum", "const", "minItems", "uniqueItems", "minLength", "minimum", "maximum", "exclusiveMinimum",
+  "minProperties", "maxProperties", "format", "dependencies", "not",
+]);
+
+/**
+ * `<schema path>/<keyword>` of every constraint, and `<schema path>/required/<key>` of every
+ * required key; `nodes` maps each schema object to its path.
+ */
+function constraintsOf(node: unknown, at: string, out: Set<string>, nodes: Map<object, string>): void {
+  if (node === null || typeof node !== "object" || Array.isArray(node)) return;
+  const s = node as SchemaNode;
+  nodes.set(s, at);
+  for (const [k, v] of Object.entries(s)) {
+    if (CONSTRAINTS.has(k)) out.add(`${at}/${k}`);
+    if (k === "required") for (const key of v as string[]) out.add(`${at}/required/${key}`);
+    if (k === "additionalProperties" && v === false) out.add(`${at}/additionalProperties`);
+  }
+  for (const group of ["properties", "definitions"]) {
+    for (const [k, v] of Object.entries((s[group] as SchemaNode | undefined) ?? {})) constraintsOf(v, `${at}/${group}/${k}`, out, nodes);
+  }
+  for (const k of ["items", "additionalProperties", "then", "else", "not"]) constraintsOf(s[k], `${at}/${k}`, out, nodes);
+}
+
+/** The constraints these errors break. ajv names a `$ref`'d schema's errors relative to it, so errors are traced by their schema object. */
+export function brokenConstraints(errors: ReadonlyArray<ErrorObject>, nodes: Map<object, string>, out: Set<string>): void {
+  for (const e of errors) {
+    if (e.keyword === "errorMessage") {
+      brokenConstraints(e.params["errors"] as ErrorObject[], nodes, out);
+      continue;
+    }
+    const at = nodes.get(e.parentSchema as object);
+    expect(at, `schema of ${e.schemaPath}`).toBeDefined();
+    out.add(e.keyword === "required" ? `${at}/required/${String(e.params["missingProperty"])}` : `${at}/${e.keyword}`);
+  }
+}
+
+export function schemaConstraints(schema: object): { all: Set<string>; nodes: Map<object, string> } {
+  const all = new Set<string>();
+  const nodes = new Map<object, string>();
+  constraintsOf(schema, "#", all, nodes);
+  return { all, nodes };
+}
+
+/** A validator for one of tagwire's schemas whose errors carry their schema object. */
+export function verboseValidator(schema: object) {
+  const ajv = createSchemaAjv();
+  ajv.opts.verbose = true;
+  return ajv.compile(schema);
 }

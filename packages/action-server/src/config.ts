@@ -1,0 +1,59 @@
+import { Data } from "effect";
+import type { Env } from "@tagwire/engine";
+
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  /** The shared secret Looker sends as `Authorization: Token token="<secret>"`. */
+  readonly secret: string;
+  /** Public URL Looker reaches this server at; action URLs in the list are built from it. */
+  readonly baseUrl: string;
+  /** Hosts `download_url` may point at; undefined means any host. */
+  readonly downloadHosts?: ReadonlyArray<string>;
+  /** Where `TAGWIRE_<ID>_URL` overrides are read. */
+  readonly env: Env;
+  /** Largest request body accepted (inline Looks arrive in the body). */
+  readonly maxBodyBytes: number;
+  /** How often a newline is written while an execute runs, so proxies and Looker keep the connection. */
+  readonly keepAliveMs: number;
+  /** A `download_url` that sends nothing for this long is abandoned. */
+  readonly downloadIdleMs: number;
+}
+
+export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly reason: string }> {
+  override get message(): string {
+    return this.reason;
+  }
+}
+
+const positive = (env: Env, name: string, fallback: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError({ reason: `${name} must be a positive whole number, not \`${raw}\`.` });
+  return n;
+};
+
+/** Reads the Looker action hub's own variable names, plus tagwire's. */
+export function configFromEnv(env: Env): ServerConfig {
+  const secret = env["ACTION_HUB_SECRET"];
+  if (secret === undefined || secret.trim() === "") {
+    throw new ConfigError({ reason: "ACTION_HUB_SECRET is not set: choose a long random secret (e.g. `npx tagwire token`) and enter the same value in Looker when adding the action hub." });
+  }
+  const port = positive(env, "PORT", 8080);
+  if (port > 65535) throw new ConfigError({ reason: `PORT must be at most 65535, not ${port}.` });
+  const baseUrl = (env["ACTION_HUB_BASE_URL"] ?? `http://localhost:${port}`).replace(/\/+$/, "");
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(baseUrl)) throw new ConfigError({ reason: `ACTION_HUB_BASE_URL must be an http(s) URL, not \`${baseUrl}\`.` });
+  const hosts = env["TAGWIRE_DOWNLOAD_HOSTS"]?.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+  return {
+    port,
+    host: env["HOST"] ?? "0.0.0.0",
+    secret,
+    baseUrl,
+    ...(hosts !== undefined && hosts.length > 0 ? { downloadHosts: hosts } : {}),
+    env,
+    maxBodyBytes: positive(env, "TAGWIRE_MAX_BODY_BYTES", 64 * 1024 * 1024),
+    keepAliveMs: positive(env, "TAGWIRE_KEEPALIVE_MS", 20_000),
+    downloadIdleMs: positive(env, "TAGWIRE_DOWNLOAD_IDLE_MS", 60_000),
+  };
+}

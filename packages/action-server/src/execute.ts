@@ -1,0 +1,92 @@
+import { Effect } from "effect";
+import { runLook, summarize, type RunReport, type Env, type Diagnostic } from "@tagwire/engine";
+import type { ActionRef } from "./looker/integrations.js";
+import type { ExecuteRequest } from "./looker/execute-request.js";
+import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
+import type { Metrics } from "./metrics.js";
+import type { Logger } from "./log.js";
+
+/** The body Looker expects back from an execute. */
+export interface LookerResponse {
+  looker: { success: boolean; message: string; validation_errors?: Record<string, string>; refresh_query: boolean };
+}
+
+export interface ExecuteContext {
+  readonly env: Env;
+  readonly download: DownloadPolicy;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** Identifies the run for deduplication: Looker's webhook id when it sends one. */
+  readonly runId?: string;
+}
+
+/** Runs one execute to its Looker response; never throws. */
+export async function execute(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext): Promise<LookerResponse> {
+  const { connector, action } = ref;
+  const outcome = await Effect.runPromise(
+    Effect.either(
+      runLook({
+        connector,
+        action: action.name,
+        look: lookEvents(req, ctx.download),
+        settings: req.settings,
+        options: req.formParams,
+        hiddenFields: req.hiddenFields,
+        env: ctx.env,
+        ...(ctx.runId !== undefined ? { runId: ctx.runId } : {}),
+        onRequest: (status, ms) => ctx.metrics.request(connector.id, status, ms),
+      }),
+    ),
+  );
+  if (outcome._tag === "Right") {
+    const report = outcome.right;
+    ctx.metrics.run(report);
+    ctx.metrics.execute(action.name, report.success ? "success" : "failure");
+    ctx.log.info({ msg: "execute finished", ...figures(report) });
+    return { looker: { success: report.success, message: summarize(report), refresh_query: false } };
+  }
+  const error = outcome.left;
+  ctx.metrics.execute(action.name, "refused");
+  switch (error._tag) {
+    case "PlanRejected": {
+      const errors = error.errors;
+      ctx.log.warn({ msg: "execute refused: the Look does not fit the action", errors: errors.map((d) => ({ code: d.code, rule: d.rule, column: d.column })) });
+      return {
+        looker: {
+          success: false,
+          message: `Nothing was sent. ${errors.map(describe).join(" ")}`,
+          validation_errors: optionErrors(errors),
+          refresh_query: false,
+        },
+      };
+    }
+    case "SettingsError":
+      ctx.log.warn({ msg: "execute refused: settings", settings: error.problems.map((p) => p.setting) });
+      return { looker: { success: false, message: `Nothing was sent. ${error.message} Check the action's settings in Looker (Admin > Actions).`, refresh_query: false } };
+    case "SourceError":
+      ctx.log.warn({ msg: "execute refused: the Look could not be read", reason: error.reason });
+      return { looker: { success: false, message: `Nothing was sent: ${error.reason}`, refresh_query: false } };
+  }
+}
+
+function describe(d: Diagnostic): string {
+  return `${d.column ? `Column ${d.column}: ` : ""}${d.message}${d.hint ? ` Fix: ${d.hint}` : ""}`;
+}
+
+/** Looker shows validation errors next to form fields: option problems are keyed by option name. */
+function optionErrors(errors: ReadonlyArray<Diagnostic>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of errors) if (d.rule.startsWith("option ")) out[d.rule.slice("option ".length)] = d.message;
+  return out;
+}
+
+/** Figures for logs: counts and reasons, never row values. */
+function figures(r: RunReport) {
+  return {
+    connector: r.connector, action: r.action, runId: r.runId, success: r.success, durationMs: r.durationMs,
+    rows: r.rows, requests: r.requests.sent, retries: r.requests.retries, byStatus: r.requests.byStatus,
+    rejectedReasons: r.rejected.map((g) => ({ reason: g.reason, count: g.count })),
+    failedReasons: r.failed.map((g) => ({ reason: g.reason, status: g.status, count: g.count })),
+    ...(r.sourceError !== undefined ? { sourceError: r.sourceError } : {}),
+  };
+}

@@ -1,0 +1,32 @@
+/** One structured log line. */
+export type LogEntry = Record<string, unknown> & { readonly msg: string };
+
+export interface Logger {
+  info(entry: LogEntry): void;
+  warn(entry: LogEntry): void;
+  error(entry: LogEntry): void;
+  /** A logger that also masks these values (a request's credentials). */
+  with(fields: Record<string, unknown>, secrets?: ReadonlyArray<string | undefined>): Logger;
+}
+
+const MASK = "[redacted]";
+
+/**
+ * JSON lines on one sink. Every line is scanned for the known secrets before it is written:
+ * code never logs credentials on purpose, and this catches the accidents.
+ */
+export function createLogger(write: (line: string) => void, secrets: ReadonlyArray<string | undefined> = [], fields: Record<string, unknown> = {}): Logger {
+  // A secret appears in a JSON line either as is or with JSON escapes.
+  const masked = [...new Set(secrets.filter((s): s is string => s !== undefined && s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+  const emit = (level: string, entry: LogEntry) => {
+    let line = JSON.stringify({ time: new Date().toISOString(), level, ...fields, ...entry });
+    for (const s of masked) if (line.includes(s)) line = line.split(s).join(MASK);
+    write(line);
+  };
+  return {
+    info: (e) => emit("info", e),
+    warn: (e) => emit("warn", e),
+    error: (e) => emit("error", e),
+    with: (more, extra = []) => createLogger(write, [...masked, ...extra], { ...fields, ...more }),
+  };
+}

@@ -1,0 +1,58 @@
+import got from "got";
+import { readLook, lookSourceFromString, SourceError, type LookEvent } from "@tagwire/engine";
+import type { ExecuteRequest } from "./execute-request.js";
+
+export interface DownloadPolicy {
+  /** Allowed hosts (`host` or `host:port`); undefined allows any. */
+  readonly hosts?: ReadonlyArray<string>;
+  readonly idleMs: number;
+}
+
+/** Refuses URLs that are not http(s) or whose host is not allowed, naming the host, never the URL (it carries a token). */
+export function checkDownloadUrl(url: string, policy: DownloadPolicy): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new SourceError({ reason: "`scheduled_plan.download_url` is not a valid URL." });
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new SourceError({ reason: `download_url must be http or https, not ${parsed.protocol.replace(":", "")}.` });
+  const hosts = policy.hosts;
+  if (hosts !== undefined && !hosts.includes(parsed.host.toLowerCase()) && !hosts.includes(parsed.hostname.toLowerCase())) {
+    throw new SourceError({ reason: `download host ${parsed.host} is not in TAGWIRE_DOWNLOAD_HOSTS.` });
+  }
+  return parsed;
+}
+
+/** The Look as an event stream: inline, or fetched from `download_url` and parsed as it arrives. */
+export function lookEvents(req: ExecuteRequest, policy: DownloadPolicy): AsyncIterable<LookEvent> {
+  if (req.inline !== undefined) {
+    const text = typeof req.inline === "string" ? req.inline : JSON.stringify(req.inline);
+    return readLook(lookSourceFromString(text));
+  }
+  const url = checkDownloadUrl(req.downloadUrl!, policy);
+  return readLook(download(url, policy));
+}
+
+async function* download(url: URL, policy: DownloadPolicy): AsyncGenerator<Uint8Array> {
+  const stream = got.stream(url, {
+    retry: { limit: 0 },
+    // Idle: no byte for this long ends the download; the total time is not bounded (Looks can be large).
+    timeout: { lookup: 10_000, connect: 10_000, response: policy.idleMs, socket: policy.idleMs },
+    hooks: {
+      beforeRedirect: [
+        (options) => {
+          checkDownloadUrl(String(options.url), policy);
+        },
+      ],
+    },
+  });
+  try {
+    for await (const chunk of stream) yield chunk as Uint8Array;
+  } catch (e) {
+    const err = e as { response?: { statusCode?: number }; code?: string; message?: string };
+    if (e instanceof SourceError) throw e;
+    const what = err.response?.statusCode !== undefined ? `HTTP ${err.response.statusCode}` : (err.code ?? "network error");
+    throw new SourceError({ reason: `could not download the Look from ${url.host}: ${what}.` });
+  }
+}

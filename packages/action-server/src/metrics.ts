@@ -1,0 +1,38 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { RunReport } from "@tagwire/engine";
+
+/** Prometheus metrics of one server: rows, records, rejects, retries and request latency per connector. */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly rows = new Counter({ name: "tagwire_rows_total", help: "Look rows by outcome (read, delivered, rejected, failed).", labelNames: ["connector", "outcome"], registers: [this.registry] });
+  private readonly retries = new Counter({ name: "tagwire_retries_total", help: "Destination requests retried.", labelNames: ["connector"], registers: [this.registry] });
+  private readonly requests = new Counter({ name: "tagwire_destination_requests_total", help: "Destination requests by HTTP status (network for no answer).", labelNames: ["connector", "status"], registers: [this.registry] });
+  private readonly latency = new Histogram({
+    name: "tagwire_destination_request_seconds", help: "Destination request latency.", labelNames: ["connector"], registers: [this.registry],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  });
+  private readonly executes = new Counter({ name: "tagwire_executes_total", help: "Looker executes by action and result.", labelNames: ["action", "result"], registers: [this.registry] });
+  readonly inFlight = new Gauge({ name: "tagwire_executes_in_flight", help: "Executes running now.", registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  request(connector: string, status: number | undefined, latencyMs: number): void {
+    this.requests.inc({ connector, status: status === undefined ? "network" : String(status) });
+    this.latency.observe({ connector }, latencyMs / 1000);
+  }
+
+  run(report: RunReport): void {
+    const c = report.connector;
+    this.rows.inc({ connector: c, outcome: "read" }, report.rows.read);
+    this.rows.inc({ connector: c, outcome: "delivered" }, report.rows.delivered);
+    this.rows.inc({ connector: c, outcome: "rejected" }, report.rows.rejected);
+    this.rows.inc({ connector: c, outcome: "failed" }, report.rows.failed);
+    this.retries.inc({ connector: c }, report.requests.retries);
+  }
+
+  execute(action: string, result: "success" | "failure" | "refused"): void {
+    this.executes.inc({ action, result });
+  }
+}

@@ -1,0 +1,165 @@
+import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { loadConnectors, type Connector } from "@tagwire/engine";
+import type { ServerConfig } from "./config.js";
+import { isAuthorized } from "./auth.js";
+import { createLogger, type Logger } from "./log.js";
+import { Metrics } from "./metrics.js";
+import { actionIndex, integrationList, type ActionRef } from "./looker/integrations.js";
+import { formFor } from "./looker/form.js";
+import { parseExecuteRequest, BadRequest } from "./looker/execute-request.js";
+import { execute } from "./execute.js";
+import { BodyTooLarge, isJson, readBody, sendError, sendJson } from "./http-io.js";
+
+export interface ActionServer {
+  readonly url: string;
+  readonly port: number;
+  readonly metrics: Metrics;
+  /** Stops accepting, lets running executes finish, then closes. */
+  close(): Promise<void>;
+}
+
+export interface ServerDeps {
+  readonly connectors?: ReadonlyArray<Connector>;
+  /** Where log lines go (default: stdout). */
+  readonly logSink?: (line: string) => void;
+}
+
+const ACTION_PATH = /^\/actions\/([^/]+)\/(form|execute)\/?$/;
+const FORM_BODY_LIMIT = 1024 * 1024;
+
+export async function startActionServer(config: ServerConfig, deps: ServerDeps = {}): Promise<ActionServer> {
+  const connectors = deps.connectors ?? loadConnectors();
+  const actions = actionIndex(connectors);
+  const metrics = new Metrics();
+  const log = createLogger(deps.logSink ?? ((line) => process.stdout.write(`${line}\n`)), [config.secret]);
+  const running = new Set<Promise<void>>();
+  let closing = false;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, rlog: Logger): Promise<void> => {
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (path === "/healthz") {
+      if (req.method !== "GET" && req.method !== "HEAD") return sendError(res, 405, "Use GET /healthz.", { allow: "GET, HEAD" });
+      return sendJson(res, closing ? 503 : 200, { status: closing ? "shutting down" : "ok", connectors: connectors.map((c) => c.id), executesInFlight: running.size });
+    }
+    if (path === "/metrics") {
+      if (req.method !== "GET") return sendError(res, 405, "Use GET /metrics.", { allow: "GET" });
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { "content-type": metrics.registry.contentType });
+      return void res.end(text);
+    }
+    const match = ACTION_PATH.exec(path);
+    if (path !== "/" && match === null) return sendError(res, 404, `No such endpoint: ${req.method} ${path.slice(0, 200)}.`);
+    if (req.method !== "POST") return sendError(res, 405, "The Looker Action API uses POST.", { allow: "POST" });
+    if (!isAuthorized(req.headers.authorization, config.secret)) {
+      rlog.warn({ msg: "refused: missing or wrong Authorization token" });
+      return sendError(res, 403, "Invalid 'Authorization' header: expected Token token=\"<the action hub secret>\".");
+    }
+    if (closing) return sendError(res, 503, "The server is shutting down; retry on another replica.", { "retry-after": "5" });
+
+    if (match === null) {
+      await readBody(req, FORM_BODY_LIMIT);
+      return sendJson(res, 200, integrationList(connectors, config.baseUrl));
+    }
+    const name = decodeURIComponent(match[1]!);
+    const ref = actions.get(name);
+    if (ref === undefined) return sendError(res, 404, `Unknown action \`${name.slice(0, 100)}\`. Actions: ${[...actions.keys()].join(", ")}.`);
+    if (match[2] === "form") {
+      await readBody(req, FORM_BODY_LIMIT);
+      return sendJson(res, 200, formFor(ref));
+    }
+    return runExecute(req, res, ref, rlog);
+  };
+
+  const runExecute = async (req: IncomingMessage, res: ServerResponse, ref: ActionRef, rlog: Logger): Promise<void> => {
+    if (!isJson(req)) return sendError(res, 415, "The execute request must be JSON (Content-Type: application/json).");
+    const raw = await readBody(req, config.maxBodyBytes);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString("utf8"));
+    } catch (e) {
+      return sendError(res, 400, `The request body is not valid JSON: ${(e as Error).message}`);
+    }
+    let parsed;
+    try {
+      parsed = parseExecuteRequest(body);
+    } catch (e) {
+      if (e instanceof BadRequest) return sendError(res, 400, e.message);
+      throw e;
+    }
+    const webhook = req.headers["x-looker-webhook-id"];
+    const runId = typeof webhook === "string" && webhook !== "" ? webhook.slice(0, 200) : undefined;
+    const elog = rlog.with({ action: ref.action.name, connector: ref.connector.id, scheduledPlanId: parsed.scheduledPlanId }, Object.values(parsed.settings));
+    elog.info({ msg: "execute started", source: parsed.inline !== undefined ? "inline" : "download_url", hiddenFields: parsed.hiddenFields.length });
+
+    // Looker waits on this response: answer at once, keep the connection alive, then send the result.
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+    const keepAlive = setInterval(() => res.write("\n"), config.keepAliveMs);
+    metrics.inFlight.inc();
+    const work = execute(ref, parsed, {
+      env: config.env,
+      download: { ...(config.downloadHosts ? { hosts: config.downloadHosts } : {}), idleMs: config.downloadIdleMs },
+      metrics,
+      log: elog,
+      ...(runId !== undefined ? { runId } : {}),
+    })
+      .then((response) => {
+        res.end(JSON.stringify(response));
+      })
+      .catch((e: unknown) => {
+        elog.error({ msg: "execute crashed", error: (e as Error).message });
+        res.end(JSON.stringify({ looker: { success: false, message: "tagwire failed unexpectedly; see the server logs.", refresh_query: false } }));
+      })
+      .finally(() => {
+        clearInterval(keepAlive);
+        metrics.inFlight.dec();
+        running.delete(work);
+      });
+    running.add(work);
+    await work;
+  };
+
+  const server: Server = createServer((req, res) => {
+    const header = req.headers["x-request-id"];
+    const requestId = typeof header === "string" && /^[\w.-]{1,100}$/.test(header) ? header : randomUUID();
+    const rlog = log.with({ requestId, method: req.method, path: (req.url ?? "").split("?")[0]!.slice(0, 200) });
+    res.setHeader("x-request-id", requestId);
+    handle(req, res, rlog).catch((e: unknown) => {
+      if (e instanceof BodyTooLarge) {
+        rlog.warn({ msg: "refused: body too large" });
+        if (!res.headersSent) sendError(res, 413, e.message, { connection: "close" });
+        req.resume();
+        return;
+      }
+      rlog.error({ msg: "request failed", error: (e as Error).message });
+      if (!res.headersSent) sendError(res, 500, "Internal error; see the server logs.");
+      else res.end();
+    });
+  });
+  server.requestTimeout = 0; // executes may run for a long time; Looker holds the connection
+  server.headersTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ msg: "action server listening", port, baseUrl: config.baseUrl, actions: [...actions.keys()], downloadHosts: config.downloadHosts ?? "any" });
+
+  return {
+    url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
+    port,
+    metrics,
+    async close() {
+      closing = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      log.info({ msg: "shutting down: finishing executes in flight", executes: running.size });
+      await Promise.allSettled([...running]);
+      server.closeIdleConnections();
+      await stopped;
+      log.info({ msg: "stopped" });
+    },
+  };
+}

@@ -1,0 +1,228 @@
+import { describe, expect, test } from "vitest";
+import { plan } from "../../src/index.js";
+import { field, fields, measure } from "../support/look-builder.js";
+import { diagnostics, errors, planOk, segment, targetOf } from "../support/send.js";
+
+const userId = field("users.id", ["user_id"]);
+const email = field("users.email", ["email"]);
+const anonymousId = field("users.anonymous_id", ["segment_anonymous_id"]);
+const groupId = field("accounts.id", ["segment_group_id"]);
+const sessions = field("users.sessions_count");
+
+describe("Segment plan: identifier tags", () => {
+  test("user_id is userId", () => {
+    const p = planOk(segment, { fields: fields([userId]) });
+    expect(targetOf(p, "users.id")).toBe("userId");
+  });
+
+  test("segment_anonymous_id is anonymousId", () => {
+    const p = planOk(segment, { fields: fields([anonymousId]) });
+    expect(targetOf(p, "users.anonymous_id")).toBe("anonymousId");
+  });
+
+  test.each([
+    ["identify", "traits.email"],
+    ["group", "traits.email"],
+    ["track", "context.traits.email"],
+  ])("email on a %s call is %s", (call, target) => {
+    const options = call === "track" ? { call, event: "Churn Risk" } : { call };
+    const p = planOk(segment, { fields: fields([userId, email, groupId]), options });
+    expect(targetOf(p, "users.email")).toBe(target);
+  });
+
+  test.each([
+    ["identify", "context.groupId"],
+    ["track", "context.groupId"],
+    ["group", "groupId"],
+  ])("segment_group_id on a %s call is %s", (call, target) => {
+    const options = call === "track" ? { call, event: "Churn Risk" } : { call };
+    const p = planOk(segment, { fields: fields([userId, groupId]), options });
+    expect(targetOf(p, "accounts.id")).toBe(target);
+  });
+
+  test("an email alone meets the identifier requirement (an anonymousId is derived from it)", () => {
+    const p = planOk(segment, { fields: fields([email, sessions]) });
+    expect(diagnostics(p, "missing-requirement")).toEqual([]);
+  });
+
+  test("a Look with no identifier is an error whose hint names the identifier tags", () => {
+    const p = plan(segment, { fields: fields([sessions]) });
+    expect(p.ok).toBe(false);
+    const [missing] = diagnostics(p, "missing-requirement");
+    expect(missing?.severity).toBe("error");
+    for (const tag of ["user_id", "segment_anonymous_id", "email"]) expect(missing?.hint).toContain(`\`${tag}\``);
+  });
+
+  test("a group call without segment_group_id is an error", () => {
+    const p = plan(segment, { fields: fields([userId]), options: { call: "group" } });
+    const [missing] = diagnostics(p, "missing-requirement");
+    expect(missing?.message).toContain("group id");
+    expect(missing?.hint).toContain("`segment_group_id`");
+  });
+
+  test("two user_id columns collide", () => {
+    const p = plan(segment, { fields: fields([userId, field("users.external_id", ["user_id"])]) });
+    const [collision] = diagnostics(p, "target-collision");
+    expect(collision?.severity).toBe("error");
+    expect(collision?.message).toContain("users.id");
+    expect(collision?.message).toContain("users.external_id");
+  });
+});
+
+describe("Segment plan: traits and properties", () => {
+  test("trait names default to the lowercased short label, as in the Looker Source example", () => {
+    const p = planOk(segment, { fields: fields([userId, field("users.name"), email, sessions]) });
+    expect(p.options["trait_names"]).toBe("label");
+    expect(targetOf(p, "users.name")).toBe("traits.name");
+    expect(targetOf(p, "users.email")).toBe("traits.email");
+    expect(targetOf(p, "users.sessions_count")).toBe("traits.sessions count");
+  });
+
+  test("a LookML label is what people see, so it names the trait", () => {
+    const p = planOk(segment, { fields: fields([userId, field("users.churn", [], { label_short: "Churn Risk" })]) });
+    expect(targetOf(p, "users.churn")).toBe("traits.churn risk");
+  });
+
+  test("trait_names=name names traits by LookML field name, as the Looker Action Hub did", () => {
+    const p = planOk(segment, { fields: fields([userId, sessions]), options: { trait_names: "name" } });
+    expect(targetOf(p, "users.sessions_count")).toBe("traits.users.sessions_count");
+  });
+
+  test("track calls put the other columns in properties", () => {
+    const p = planOk(segment, { fields: fields([userId, sessions]), action: "segment_track", options: { event: "Churn Risk" } });
+    expect(targetOf(p, "users.sessions_count")).toBe("properties.sessions count");
+  });
+
+  test("group calls put the other columns in traits", () => {
+    const p = planOk(segment, { fields: fields([userId, groupId, sessions]), action: "segment_group" });
+    expect(targetOf(p, "users.sessions_count")).toBe("traits.sessions count");
+  });
+
+  test("ID columns are not traits as well", () => {
+    const p = planOk(segment, { fields: fields([userId, email, anonymousId, groupId]) });
+    const traitTargets = p.columns.map((c) => c.target).filter((t) => t?.startsWith("traits.") && t !== "traits.email");
+    expect(traitTargets).toEqual([]);
+  });
+
+  test("an untagged column labelled Email is warned about as a reserved trait", () => {
+    const p = plan(segment, { fields: fields([userId, field("users.contact", [], { label_short: "Email" })]) });
+    const [reserved] = diagnostics(p, "reserved-key", "users.contact");
+    expect(reserved?.severity).toBe("warning");
+    expect(reserved?.message).toContain("traits.email");
+  });
+
+  test("an ordinary label is not reserved", () => {
+    const p = planOk(segment, { fields: fields([userId, sessions]) });
+    expect(diagnostics(p, "reserved-key")).toEqual([]);
+  });
+
+  test("two columns with the same label collide on the trait", () => {
+    const p = plan(segment, {
+      fields: fields([userId, field("users.city", [], { label_short: "City" }), field("accounts.city", [], { label_short: "city" })]),
+    });
+    const [collision] = diagnostics(p, "target-collision");
+    expect(collision?.message).toContain("traits.city");
+  });
+
+  test("a pivoted measure is not sent as a trait: Segment doesn't support arrays", () => {
+    const p = plan(segment, { fields: fields([userId, measure("orders.count")], [field("orders.status")]) });
+    const [warning] = diagnostics(p, "pivot-not-allowed", "orders.count");
+    expect(warning?.severity).toBe("warning");
+    expect(warning?.message).toContain("pivoted measure would send an array");
+    expect(targetOf(p, "orders.count")).toBeUndefined();
+  });
+
+  test("in a pivoted Look, the dimensions are still traits", () => {
+    const p = planOk(segment, { fields: fields([userId, field("users.city"), measure("orders.count")], [field("orders.status")]) });
+    expect(targetOf(p, "users.city")).toBe("traits.city");
+  });
+});
+
+describe("Segment plan: actions and options", () => {
+  test.each([
+    ["segment_event", "identify"],
+    ["segment_track", "track"],
+    ["segment_group", "group"],
+  ])("action %s sends %s calls", (action, call) => {
+    const options = call === "track" ? { event: "Churn Risk" } : {};
+    const p = planOk(segment, { fields: fields([userId, groupId]), action, options });
+    expect(p.options["call"]).toBe(call);
+    expect(p.action?.name).toBe(action);
+  });
+
+  test("call=track cannot be chosen on segment_event", () => {
+    const p = plan(segment, { fields: fields([userId]), action: "segment_event", options: { call: "track" } });
+    expect(p.ok).toBe(false);
+    const [fixed] = diagnostics(p, "option-fixed");
+    expect(fixed?.severity).toBe("error");
+    expect(fixed?.message).toContain("segment_event");
+    expect(fixed?.message).toContain("identify");
+    expect(p.options["call"]).toBe("identify");
+  });
+
+  test("passing the call an action already fixes is fine", () => {
+    planOk(segment, { fields: fields([userId]), action: "segment_event", options: { call: "identify" } });
+  });
+
+  test("track without an event name is a missing-option error", () => {
+    const p = plan(segment, { fields: fields([userId]), action: "segment_track" });
+    expect(p.ok).toBe(false);
+    const [missing] = diagnostics(p, "missing-option");
+    expect(missing?.severity).toBe("error");
+    expect(missing?.message).toContain("`event`");
+  });
+
+  test("track through the call option needs an event too", () => {
+    const p = plan(segment, { fields: fields([userId]), options: { call: "track" } });
+    expect(diagnostics(p, "missing-option")).toHaveLength(1);
+  });
+
+  test("identify does not need an event", () => {
+    const p = planOk(segment, { fields: fields([userId]) });
+    expect(diagnostics(p, "missing-option")).toEqual([]);
+  });
+
+  test("an event name over 200 characters is refused", () => {
+    const p = plan(segment, { fields: fields([userId]), action: "segment_track", options: { event: "e".repeat(201) } });
+    expect(diagnostics(p, "invalid-option")).toHaveLength(1);
+  });
+
+  test("a misspelt choice gets a did-you-mean", () => {
+    const p = plan(segment, { fields: fields([userId]), options: { call: "indentify" } });
+    const [invalid] = diagnostics(p, "invalid-option");
+    expect(invalid?.message).toContain("Did you mean `identify`");
+  });
+
+  test("an unknown option is an error", () => {
+    const p = plan(segment, { fields: fields([userId]), options: { traitnames: "name" } });
+    expect(errors(p).map((d) => d.code)).toEqual(["unknown-option"]);
+    expect(errors(p)[0]?.message).toContain("Did you mean `trait_names`");
+  });
+
+  test("a misspelt Segment tag is a warning with a did-you-mean", () => {
+    const p = plan(segment, { fields: fields([userId, field("users.anon", ["segment_anonymous"])]) });
+    const [warning] = diagnostics(p, "unknown-tag", "users.anon");
+    expect(warning?.message).toContain("did you mean `segment_anonymous_id`");
+    expect(targetOf(p, "users.anon")).toBeUndefined();
+  });
+});
+
+describe("Segment plan: hidden fields", () => {
+  test.each([
+    ["the user id", userId],
+    ["the email", email],
+    ["the group id", groupId],
+    ["a trait", sessions],
+  ])("%s hidden in the visualization is ignored", (_what, hidden) => {
+    const p = plan(segment, { fields: fields([anonymousId, userId, email, groupId, sessions]), hiddenFields: [hidden.name] });
+    const column = p.columns.find((c) => c.column === hidden.name);
+    expect(column?.status).toBe("ignored");
+    expect(column?.reason).toContain("hidden");
+    expect(p.program.writers.map((w) => w.column)).not.toContain(hidden.name);
+  });
+
+  test("hiding the only identifier leaves the Look without one", () => {
+    const p = plan(segment, { fields: fields([userId, sessions]), hiddenFields: ["users.id"] });
+    expect(diagnostics(p, "missing-requirement")).toHaveLength(1);
+  });
+});
