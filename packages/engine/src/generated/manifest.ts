@@ -105,17 +105,31 @@ export interface Setting {
    * Parameter name Looker sends in `data` (keep the Looker Action Hub's names).
    */
   name: string;
+  /**
+   * Name shown in Looker and the CLI.
+   */
   label: string;
+  /**
+   * Help text shown in Looker and the CLI.
+   */
   description: string;
+  /**
+   * Whether Looker must have a value before the action runs.
+   */
   required?: boolean;
   /**
    * Secrets: never logged, never echoed, masked in Looker.
    */
   sensitive?: boolean;
   /**
+   * Allowed values, when the setting is a choice (e.g. a pod).
+   *
    * @minItems 1
    */
   choices?: [Choice, ...Choice[]];
+  /**
+   * Value used when the admin leaves it empty.
+   */
   default?: string;
 }
 /**
@@ -123,7 +137,13 @@ export interface Setting {
  * via the `definition` "Choice".
  */
 export interface Choice {
+  /**
+   * The value sent (form param or CLI `--option`).
+   */
   value: string;
+  /**
+   * What people see.
+   */
   label: string;
 }
 /**
@@ -137,19 +157,36 @@ export interface Option {
    * Form field name (keep the Looker Action Hub's names).
    */
   name: string;
+  /**
+   * Name shown in Looker and the CLI.
+   */
   label: string;
+  /**
+   * Help text shown in Looker and the CLI.
+   */
   description: string;
   /**
    * `select` takes one of `choices`; `string` takes free text.
    */
   type: "select" | "string";
   /**
+   * The allowed values of a `select` option.
+   *
    * @minItems 1
    */
   choices?: [Choice, ...Choice[]];
+  /**
+   * Value used when the form or the CLI leaves it empty.
+   */
   default?: string;
+  /**
+   * Whether every send must have a value (after defaults).
+   */
   required?: boolean;
   requiredWhen?: Condition;
+  /**
+   * Longest accepted value of a `string` option.
+   */
   maxLength?: number;
 }
 /**
@@ -159,9 +196,17 @@ export interface Option {
  * via the `definition` "Condition".
  */
 export interface Condition {
+  /**
+   * The option tested.
+   */
   option: string;
+  /**
+   * Holds when the option has this value.
+   */
   equals?: string;
   /**
+   * Holds when the option has one of these values.
+   *
    * @minItems 1
    */
   in?: [string, ...string[]];
@@ -175,7 +220,13 @@ export interface Action {
    * Looker action name (the execute URL is `/actions/<name>/execute`).
    */
   name: string;
+  /**
+   * Name shown in Looker and the CLI.
+   */
   label: string;
+  /**
+   * Help text shown in Looker and the CLI.
+   */
   description: string;
   /**
    * Options this action sets itself; they are not asked in its form.
@@ -195,6 +246,9 @@ export interface Action {
  * via the `definition` "Tags".
  */
 export interface Tags {
+  /**
+   * Tag prefixes this destination owns (`mp_`): an unknown tag with one of them gets a did-you-mean warning.
+   */
   families: string[];
   /**
    * Human description of each tag, for docs and the CLI.
@@ -211,6 +265,8 @@ export interface Tags {
  */
 export interface ValueRule {
   /**
+   * Scalar types the API accepts here.
+   *
    * @minItems 1
    */
   types?: ["string" | "number" | "integer" | "boolean", ...("string" | "number" | "integer" | "boolean")[]];
@@ -223,10 +279,18 @@ export interface ValueRule {
    */
   arrays?: boolean;
   /**
+   * The only values accepted.
+   *
    * @minItems 1
    */
   enum?: [string, ...string[]];
+  /**
+   * `uuid`: the value must be a UUID.
+   */
   format?: "uuid";
+  /**
+   * Longest accepted string, in characters.
+   */
   maxLength?: number;
   /**
    * A value of the wrong type, outside the enum or format: `reject` the row, or `drop` the value with a warning.
@@ -248,8 +312,11 @@ export interface ColumnRule {
   id: string;
   description?: string;
   select: Selector;
-  when?: Condition;
-  target: TargetPath;
+  when?: Condition1;
+  /**
+   * Where the value goes in the record.
+   */
+  target: string;
   key?: KeyRule;
   /**
    * The value rule: inline, or the name of an entry in `valueRules`.
@@ -261,23 +328,45 @@ export interface ColumnRule {
   maxKeys?: number;
 }
 /**
- * `tag`: columns with this LookML tag. `tags`: columns with any of these tags, each tag naming the key it writes (the target is then an object). `rest`: visible columns no tag rule took.
- *
- * This interface was referenced by `ConnectorManifest`'s JSON-Schema
- * via the `definition` "Selector".
+ * Which columns the rule takes.
  */
 export interface Selector {
+  /**
+   * Columns carrying this LookML tag.
+   */
   tag?: string;
+  /**
+   * Columns carrying any of these tags; each tag names the key it writes under `target`.
+   */
   tags?: {
     [k: string]: string;
   };
+  /**
+   * Visible columns that no tag rule took.
+   */
   rest?: true;
 }
 /**
- * Makes the target an object: each column adds one key, named from the column.
- *
- * This interface was referenced by `ConnectorManifest`'s JSON-Schema
- * via the `definition` "KeyRule".
+ * Holds when option `option` equals `equals`, or is one of `in`.
+ */
+export interface Condition1 {
+  /**
+   * The option tested.
+   */
+  option: string;
+  /**
+   * Holds when the option has this value.
+   */
+  equals?: string;
+  /**
+   * Holds when the option has one of these values.
+   *
+   * @minItems 1
+   */
+  in?: [string, ...string[]];
+}
+/**
+ * Makes `target` an object and says how each column names its key.
  */
 export interface KeyRule {
   /**
@@ -288,8 +377,17 @@ export interface KeyRule {
    * With `from: option`: the option whose value (`name`, `field` or `label`) picks the naming.
    */
   option?: string;
+  /**
+   * Text put before every key (`looker_`).
+   */
   prefix?: string;
+  /**
+   * `lower` lowercases the key.
+   */
   case?: "asis" | "lower";
+  /**
+   * Longer keys are truncated, as the API does, with a warning.
+   */
   maxLength?: number;
   /**
    * The only keys the API accepts here; any other column is left out with a warning.
@@ -301,59 +399,121 @@ export interface KeyRule {
  * via the `definition` "Fill".
  */
 export interface Fill {
-  target: TargetPath;
+  /**
+   * Where the value goes.
+   */
+  target: string;
   /**
    * A constant (string, number or boolean).
    */
   value?: string | number | boolean;
   from?: Source;
-  when?: Condition;
+  when?: Condition2;
   /**
    * Skip this fill when the record already carries any of these paths.
    */
   unlessPresent?: TargetPath[];
 }
 /**
- * `option`: a send option's value. `run`: run metadata (`ranAt` ISO time, `ranAtMs` epoch ms, `recordId` the record's deterministic UUID). `uuidOf`: a stable UUID derived from the value at that path.
- *
- * This interface was referenced by `ConnectorManifest`'s JSON-Schema
- * via the `definition` "Source".
+ * Where the value comes from.
  */
 export interface Source {
+  /**
+   * The value of this option.
+   */
   option?: string;
+  /**
+   * Run metadata: `ranAt`, `ranAtMs` or `recordId`.
+   */
   run?: "ranAt" | "ranAtMs" | "recordId";
-  uuidOf?: TargetPath;
+  /**
+   * A stable UUID derived from the value at this path.
+   */
+  uuidOf?: string;
+}
+/**
+ * Holds when option `option` equals `equals`, or is one of `in`.
+ */
+export interface Condition2 {
+  /**
+   * The option tested.
+   */
+  option: string;
+  /**
+   * Holds when the option has this value.
+   */
+  equals?: string;
+  /**
+   * Holds when the option has one of these values.
+   *
+   * @minItems 1
+   */
+  in?: [string, ...string[]];
 }
 /**
  * This interface was referenced by `ConnectorManifest`'s JSON-Schema
  * via the `definition` "Requirement".
  */
 export interface Requirement {
+  /**
+   * Requirement name used in diagnostics.
+   */
   id: string;
   /**
    * What is required, in words, as it reads in "row has no user identity".
    */
   description: string;
-  when?: Condition;
+  when?: Condition3;
   /**
+   * At least one of these paths must have a value.
+   *
    * @minItems 1
    */
   anyOf?: [TargetPattern, ...TargetPattern[]];
   /**
+   * Every one of these paths must have a value.
+   *
    * @minItems 1
    */
   allOf?: [TargetPattern, ...TargetPattern[]];
+}
+/**
+ * Holds when option `option` equals `equals`, or is one of `in`.
+ */
+export interface Condition3 {
+  /**
+   * The option tested.
+   */
+  option: string;
+  /**
+   * Holds when the option has this value.
+   */
+  equals?: string;
+  /**
+   * Holds when the option has one of these values.
+   *
+   * @minItems 1
+   */
+  in?: [string, ...string[]];
 }
 /**
  * This interface was referenced by `ConnectorManifest`'s JSON-Schema
  * via the `definition` "ReservedKeys".
  */
 export interface ReservedKeys {
-  target: TargetPath;
   /**
+   * Where a value goes in the record: dot-separated keys; `name[]` steps into the single element this row adds to array `name`.
+   */
+  target: string;
+  /**
+   * The reserved keys.
+   *
    * @minItems 1
    */
   keys: [string, ...string[]];
+  /**
+   * Why they are reserved, shown in the warning.
+   */
   note?: string;
 }
 /**
@@ -363,6 +523,9 @@ export interface ReservedKeys {
  * via the `definition` "Downstreams".
  */
 export interface Downstreams {
+  /**
+   * The table file beside the manifest.
+   */
   file: string;
   /**
    * What one row is called (`downstream destination`).
@@ -412,7 +575,13 @@ export interface Wire {
    * Published pacing limit, kept by the sender (overridable per send).
    */
   rateLimit?: {
+    /**
+     * Records sent per second at most.
+     */
     recordsPerSecond?: number;
+    /**
+     * Requests sent per second at most.
+     */
     requestsPerSecond?: number;
   };
 }
@@ -423,11 +592,20 @@ export interface Wire {
  * via the `definition` "BaseUrl".
  */
 export interface BaseUrl {
+  /**
+   * Base URL when `by` picks nothing.
+   */
   default: string;
+  /**
+   * The setting or option that picks the base URL.
+   */
   by?: {
     setting?: string;
     option?: string;
   };
+  /**
+   * Base URL per value of that setting or option.
+   */
   values?: {
     [k: string]: string;
   };
@@ -439,6 +617,9 @@ export interface BaseUrl {
  * via the `definition` "Auth".
  */
 export interface Auth {
+  /**
+   * Only HTTP Basic is used by the destinations so far.
+   */
   scheme: "basic";
   /**
    * Setting holding the user name.
@@ -456,7 +637,13 @@ export interface Auth {
  * via the `definition` "Envelope".
  */
 export interface Envelope {
+  /**
+   * `array`: the body is the JSON array of records; `object`: records sit under `itemsKey`.
+   */
   kind: "array" | "object";
+  /**
+   * With `object`: the key holding the records (`batch`).
+   */
   itemsKey?: string;
   /**
    * Field set to the ISO time of each request (and of each retry).
@@ -468,10 +655,90 @@ export interface Envelope {
  * via the `definition` "Limits".
  */
 export interface Limits {
+  /**
+   * Most records in one request.
+   */
   maxRecordsPerRequest: number;
+  /**
+   * Largest request body, in bytes.
+   */
   maxRequestBytes: number;
   /**
    * A row whose record is larger is rejected with a reason.
    */
   maxRecordBytes: number;
+}
+/**
+ * `tag`: columns with this LookML tag. `tags`: columns with any of these tags, each tag naming the key it writes (the target is then an object). `rest`: visible columns no tag rule took.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "Selector".
+ */
+export interface Selector1 {
+  /**
+   * Columns carrying this LookML tag.
+   */
+  tag?: string;
+  /**
+   * Columns carrying any of these tags; each tag names the key it writes under `target`.
+   */
+  tags?: {
+    [k: string]: string;
+  };
+  /**
+   * Visible columns that no tag rule took.
+   */
+  rest?: true;
+}
+/**
+ * Makes the target an object: each column adds one key, named from the column.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "KeyRule".
+ */
+export interface KeyRule1 {
+  /**
+   * `name`: the field name (`users.email`); `field`: the part after the view (`email`); `label`: the short label people see (`Email`); `option`: the name comes from `option` (`label` or `name`).
+   */
+  from: "name" | "field" | "label" | "option";
+  /**
+   * With `from: option`: the option whose value (`name`, `field` or `label`) picks the naming.
+   */
+  option?: string;
+  /**
+   * Text put before every key (`looker_`).
+   */
+  prefix?: string;
+  /**
+   * `lower` lowercases the key.
+   */
+  case?: "asis" | "lower";
+  /**
+   * Longer keys are truncated, as the API does, with a warning.
+   */
+  maxLength?: number;
+  /**
+   * The only keys the API accepts here; any other column is left out with a warning.
+   */
+  allowed?: string[];
+}
+/**
+ * `option`: a send option's value. `run`: run metadata (`ranAt` ISO time, `ranAtMs` epoch ms, `recordId` the record's deterministic UUID). `uuidOf`: a stable UUID derived from the value at that path.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "Source".
+ */
+export interface Source1 {
+  /**
+   * The value of this option.
+   */
+  option?: string;
+  /**
+   * Run metadata: `ranAt`, `ranAtMs` or `recordId`.
+   */
+  run?: "ranAt" | "ranAtMs" | "recordId";
+  /**
+   * A stable UUID derived from the value at this path.
+   */
+  uuidOf?: string;
 }

@@ -145,7 +145,7 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
   }
 
   for (const [target, { rule, count }] of keysPerTarget) {
-    if (rule.maxKeys !== undefined && count > rule.maxKeys + 5) {
+    if (rule.maxKeys !== undefined && count > rule.maxKeys) {
       diagnostics.push({ severity: "error", code: "too-many-keys", rule: `column rule ${rule.id}`, message: `${count} columns map to \`${target}\`; ${connectorLabel(m)} accepts at most ${rule.maxKeys}.`, hint: "Remove columns from the Look or hide them in the visualization." });
     }
   }

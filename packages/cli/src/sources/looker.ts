@@ -1,0 +1,76 @@
+// A saved Look, run through the official Looker SDK (configured by its LOOKERSDK_* variables).
+import { readLook, type LookEvent } from "@tagwire/engine";
+import { InputError } from "../exit.js";
+import { counted, type ByteCount } from "./bytes.js";
+
+export interface LookerLook {
+  readonly events: AsyncIterable<LookEvent>;
+  readonly hiddenFields: ReadonlyArray<string>;
+  readonly count: ByteCount;
+}
+
+const SETUP = "set LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_SECRET";
+
+/** Fetches the Look (for its hidden fields) and streams its json_detail result; fails with one line when Looker refuses. */
+export async function openLookerLook(id: string): Promise<LookerLook> {
+  if (!/^\d+$/.test(id) && !/^[A-Za-z0-9_-]+$/.test(id)) throw new InputError({ message: `--look "${id}" is not a Look id` });
+  // Loaded on demand: the SDK is large and only this source needs it.
+  const { LookerNodeSDK } = await import("@looker/sdk-node");
+  const { Looker40SDKStream } = await import("@looker/sdk");
+  let sdk: ReturnType<typeof LookerNodeSDK.init40>;
+  try {
+    sdk = LookerNodeSDK.init40();
+  } catch (e) {
+    throw new InputError({ message: `Looker API is not configured (${SETUP}): ${errorText(e)}` });
+  }
+  const base = sdk.authSession.settings.base_url;
+  const look = await sdk.look(id, "id,title,query");
+  if (!look.ok) throw new InputError({ message: `Looker at ${base} cannot give Look ${id}: ${errorText(look.error)}` });
+  const visConfig = look.value.query?.vis_config as { hidden_fields?: unknown } | null | undefined;
+  const hidden = Array.isArray(visConfig?.hidden_fields) ? visConfig.hidden_fields.filter((f): f is string => typeof f === "string") : [];
+
+  const stream = new Looker40SDKStream(sdk.authSession);
+  const count: ByteCount = { read: 0 };
+  const body = responseBody((consume) => stream.run_look(consume, { look_id: id, result_format: "json_detail" }), `Look ${id}`);
+  return { events: readLook(counted(body, count)), hiddenFields: hidden, count };
+}
+
+/**
+ * The SDK hands a streamed response to a callback and settles once the callback does; this turns
+ * that into an async iterable of body chunks, so the engine parses the Look while it downloads.
+ */
+async function* responseBody(start: (consume: (response: Response) => Promise<void>) => Promise<void>, what: string): AsyncGenerator<Uint8Array, void, undefined> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let received!: (response: Response) => void;
+  const response = new Promise<Response>((resolve) => (received = resolve));
+  const call = start(async (r) => {
+    received(r);
+    await released;
+  });
+  try {
+    const r = await Promise.race([response, call.then(() => Promise.reject(new Error("Looker sent no response")))]);
+    if (!r.ok) throw new InputError({ message: `Looker cannot run ${what}: HTTP ${r.status} ${await messageOf(r)}` });
+    if (r.body === null) return;
+    for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) yield chunk;
+  } finally {
+    release();
+    await call.catch(() => undefined);
+  }
+}
+
+async function messageOf(r: Response): Promise<string> {
+  const text = await r.text().catch(() => "");
+  try {
+    const json = JSON.parse(text) as { message?: unknown };
+    if (typeof json.message === "string") return json.message;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.slice(0, 200);
+}
+
+function errorText(e: unknown): string {
+  if (typeof e === "object" && e !== null && "message" in e && typeof (e as { message: unknown }).message === "string") return (e as { message: string }).message;
+  return String(e);
+}
