@@ -4,6 +4,7 @@
 //
 // Usage: node bench/parser-compare.mjs [--rows 200000] [--mode user|event] [--pivot]
 //          [--seed 1] [--runs 3] [--engine path/to/look/index.js] [--keep]
+//          [--methods json-parse,engine-push,...]  (default: all)
 // The engine module defaults to packages/engine/dist/look/index.js (build the engine first).
 
 import { spawnSync } from "node:child_process";
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
     runs: { type: "string", default: "3" },
     engine: { type: "string", default: process.env.TAGWIRE_LOOK_MODULE ?? defaultEngine },
     keep: { type: "boolean", default: false },
+    methods: { type: "string" },
     child: { type: "string" },
     file: { type: "string" },
   },
@@ -53,7 +55,9 @@ async function runParent() {
       `(${Math.round(file.bytes / rows)} bytes a row); best of ${args.runs} runs, Node ${process.version}`,
   );
   try {
+    const wanted = args.methods?.split(",");
     for (const [label, method] of Object.entries(METHODS)) {
+      if (wanted !== undefined && !wanted.includes(method)) continue;
       const child = spawnSync(
         process.execPath,
         ["--expose-gc", fileURLToPath(import.meta.url), "--child", method, "--file", path, "--runs", String(args.runs), "--engine", args.engine],

@@ -38,7 +38,7 @@ const positive = (env: Env, name: string, fallback: number): number => {
 export function configFromEnv(env: Env): ServerConfig {
   const secret = env["ACTION_HUB_SECRET"];
   if (secret === undefined || secret.trim() === "") {
-    throw new ConfigError({ reason: "ACTION_HUB_SECRET is not set: choose a long random secret (e.g. `npx tagwire token`) and enter the same value in Looker when adding the action hub." });
+    throw new ConfigError({ reason: "ACTION_HUB_SECRET is not set: choose a long random secret (e.g. `openssl rand -hex 32`) and enter the same value in Looker when adding the action hub." });
   }
   const port = positive(env, "PORT", 8080);
   if (port > 65535) throw new ConfigError({ reason: `PORT must be at most 65535, not ${port}.` });

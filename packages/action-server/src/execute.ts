@@ -69,14 +69,20 @@ export async function execute(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteC
   }
 }
 
+/** One plan error for Looker's message: the column (when there is one), the manifest rule, what is wrong and the fix. */
 function describe(d: Diagnostic): string {
-  return `${d.column ? `Column ${d.column}: ` : ""}${d.message}${d.hint ? ` Fix: ${d.hint}` : ""}`;
+  const where = d.column ? `Column ${d.column} (${d.rule})` : `${d.rule.charAt(0).toUpperCase()}${d.rule.slice(1)}`;
+  return `${where}: ${d.message}${d.hint ? ` Fix: ${d.hint}` : ""}`;
 }
 
-/** Looker shows validation errors next to form fields: option problems are keyed by option name. */
+/** Looker shows validation errors next to form fields: option problems are keyed by option name, the first one kept. */
 function optionErrors(errors: ReadonlyArray<Diagnostic>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const d of errors) if (d.rule.startsWith("option ")) out[d.rule.slice("option ".length)] = d.message;
+  for (const d of errors) {
+    if (!d.rule.startsWith("option ")) continue;
+    const name = d.rule.slice("option ".length);
+    out[name] ??= d.message;
+  }
   return out;
 }
 

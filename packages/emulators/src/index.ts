@@ -10,7 +10,7 @@ export type { FaultConfig } from "./faults.js";
 export { FaultConfigError } from "./faults.js";
 export type { ConnectorState, EmulatorState } from "./state.js";
 export type { WireProfile, WireSection } from "./profile.js";
-export { loadWireProfile, listConnectorIds, defaultConnectorsDir } from "./profile.js";
+export { loadWireProfile, wireProfileOf, listConnectorIds, defaultConnectorsDir } from "./profile.js";
 export { expectedCredentials, basicAuthHeader, type BasicCredentials } from "./auth.js";
 
 export interface EmulatorOptions {
@@ -74,6 +74,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   const keepRecords = options.keepRecords ?? true;
   const connectors = new Map<string, EmulatedConnector>();
   for (const id of ids) {
+    // The engine loads and fully validates the manifest (ManifestError lists its problems).
     const profile = loadWireProfile(join(dir, id, "manifest.json"));
     if (profile.id !== id) throw new EmulatorConfigError(`connector folder ${id} holds a manifest with id "${profile.id}"`);
     connectors.set(id, emulateConnector(profile, options.credentials?.[id], undefined, keepRecords));

@@ -1,4 +1,3 @@
-import { describeErrors } from "./ajv.js";
 import type { WireProfile } from "./profile.js";
 import type { ConnectorStore } from "./state.js";
 
@@ -39,7 +38,8 @@ export function intake(
     if (!Array.isArray(parsed)) return refuse("body must be a JSON array of records");
     records = parsed;
   } else {
-    const itemsKey = wire.envelope.itemsKey;
+    // The engine's manifest validation guarantees an `object` envelope names its items key.
+    const itemsKey = wire.envelope.itemsKey!;
     const items = isObject(parsed) ? parsed[itemsKey] : undefined;
     if (!Array.isArray(items)) return refuse(`body must be a JSON object whose "${itemsKey}" is an array of records`);
     records = items;
@@ -70,20 +70,19 @@ export function intake(
     return { ok: true };
   }
 
-  const check = profile.validate;
+  const check = profile.connector.validateRecord;
   if (dropsInvalid) {
     for (const record of records) {
-      if (check(record)) store.accept(record);
-      else store.drop(describeErrors(check.errors).join("; ") || "invalid record");
+      const problems = check(record);
+      if (problems === undefined) store.accept(record);
+      else store.drop(problems.join("; "));
     }
     return { ok: true };
   }
 
   const messages: string[] = [];
   for (let i = 0; i < records.length; i++) {
-    if (!check(records[i])) {
-      for (const line of describeErrors(check.errors)) messages.push(`record ${i}: ${line}`);
-    }
+    for (const line of check(records[i]) ?? []) messages.push(`record ${i}: ${line}`);
   }
   if (messages.length > 0) return { ok: false, messages };
   for (const record of records) store.accept(record);

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { EmulatorConfigError, loadWireProfile, startEmulators, type Emulators } from "../src/index.js";
@@ -106,13 +106,26 @@ describe("manifests", () => {
   const scratch = mkdtempSync(join(tmpdir(), "tagwire-emulators-"));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  /** A copy of a real manifest under another id, with its record schema path made absolute-relative. */
+  /**
+   * Writes a valid manifest to `<dir>/<id>/`: its record schema path made relative to the new folder,
+   * and the files it names beside it (icon, downstream table) copied from the original connector.
+   */
+  const writeManifest = (dir: string, from: string, manifest: any) => {
+    const folder = join(dir, manifest.id);
+    mkdirSync(folder, { recursive: true });
+    manifest.wire.recordSchema = relative(folder, join(connectorsDir, from, manifest.wire.recordSchema));
+    for (const file of [manifest.icon, manifest.downstreams?.file]) {
+      if (typeof file === "string") copyFileSync(join(connectorsDir, from, file), join(folder, file));
+    }
+    writeFileSync(join(folder, "manifest.json"), JSON.stringify(manifest));
+  };
+
+  /** A copy of a real manifest under another id. */
   const copyManifest = (from: string, id: string, wire: Record<string, unknown> = {}) => {
     const manifest = JSON.parse(readFileSync(join(connectorsDir, from, "manifest.json"), "utf8"));
     manifest.id = id;
-    manifest.wire = { ...manifest.wire, ...wire, recordSchema: join(connectorsDir, from, manifest.wire.recordSchema) };
-    mkdirSync(join(scratch, id), { recursive: true });
-    writeFileSync(join(scratch, id, "manifest.json"), JSON.stringify(manifest));
+    manifest.wire = { ...manifest.wire, ...wire };
+    writeManifest(scratch, from, manifest);
   };
 
   it("loadWireProfile resolves the record schema beside the manifest", () => {
@@ -135,9 +148,12 @@ describe("manifests", () => {
     mkdirSync(dir);
     const manifest = JSON.parse(readFileSync(join(connectorsDir, "segment", "manifest.json"), "utf8"));
     manifest.id = "acme";
+    manifest.settings = [
+      { name: "token", label: "Token", description: "User name of the API.", required: true, sensitive: true },
+      { name: "secret", label: "Secret", description: "Password of the API.", required: true, sensitive: true },
+    ];
     manifest.wire = {
       ...manifest.wire,
-      recordSchema: join(connectorsDir, "segment", manifest.wire.recordSchema),
       path: "/acme/ingest",
       singleRecordPaths: {},
       auth: { scheme: "basic", username: "token", password: "secret" },
@@ -145,8 +161,7 @@ describe("manifests", () => {
       invalidRecord: "rejects-request",
       limits: { maxRecordsPerRequest: 2, maxRequestBytes: 4096, maxRecordBytes: 1024 },
     };
-    mkdirSync(join(dir, "acme"));
-    writeFileSync(join(dir, "acme", "manifest.json"), JSON.stringify(manifest));
+    writeManifest(dir, "segment", manifest);
     const emulators = (running = await startEmulators({ port: 0, connectorsDir: dir }));
     const auth = `Basic ${Buffer.from("test-token:test-secret").toString("base64")}`;
     const ok = await post(`${emulators.url}/acme/ingest`, { items: [segIdentify(1)] }, { auth });

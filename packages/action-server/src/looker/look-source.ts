@@ -30,11 +30,12 @@ export function lookEvents(req: ExecuteRequest, policy: DownloadPolicy): AsyncIt
     const text = typeof req.inline === "string" ? req.inline : JSON.stringify(req.inline);
     return readLook(lookSourceFromString(text));
   }
-  const url = checkDownloadUrl(req.downloadUrl!, policy);
-  return readLook(download(url, policy));
+  return readLook(download(req.downloadUrl!, policy));
 }
 
-async function* download(url: URL, policy: DownloadPolicy): AsyncGenerator<Uint8Array> {
+/** Checked when the first chunk is asked for, so a refused URL fails the run (as a SourceError) rather than the caller. */
+async function* download(rawUrl: string, policy: DownloadPolicy): AsyncGenerator<Uint8Array> {
+  const url = checkDownloadUrl(rawUrl, policy);
   const stream = got.stream(url, {
     retry: { limit: 0 },
     // Idle: no byte for this long ends the download; the total time is not bounded (Looks can be large).
@@ -50,8 +51,10 @@ async function* download(url: URL, policy: DownloadPolicy): AsyncGenerator<Uint8
   try {
     for await (const chunk of stream) yield chunk as Uint8Array;
   } catch (e) {
-    const err = e as { response?: { statusCode?: number }; code?: string; message?: string };
+    const err = e as { response?: { statusCode?: number }; code?: string; cause?: unknown };
     if (e instanceof SourceError) throw e;
+    // got wraps what a hook throws (a refused redirect) in its own error.
+    if (err.cause instanceof SourceError) throw err.cause;
     const what = err.response?.statusCode !== undefined ? `HTTP ${err.response.statusCode}` : (err.code ?? "network error");
     throw new SourceError({ reason: `could not download the Look from ${url.host}: ${what}.` });
   }

@@ -20,7 +20,7 @@ export async function* counted(source: AsyncIterable<Uint8Array | string>, count
 const FILE_CHUNK_BYTES = 256 * 1024;
 
 /** A file's bytes; unreadable files fail here, before any parsing, with one clear line. */
-export function openFile(path: string): { bytes: AsyncIterable<Uint8Array>; count: ByteCount } {
+export function openFile(path: string): { bytes: AsyncIterable<Uint8Array | string>; count: ByteCount } {
   let size: number;
   try {
     const stat = statSync(path);

@@ -13,7 +13,7 @@ const SETUP = "set LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_
 
 /** Fetches the Look (for its hidden fields) and streams its json_detail result; fails with one line when Looker refuses. */
 export async function openLookerLook(id: string): Promise<LookerLook> {
-  if (!/^\d+$/.test(id) && !/^[A-Za-z0-9_-]+$/.test(id)) throw new InputError({ message: `--look "${id}" is not a Look id` });
+  if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new InputError({ message: `--look "${id}" is not a Look id` });
   // Loaded on demand: the SDK is large and only this source needs it.
   const { LookerNodeSDK } = await import("@looker/sdk-node");
   const { Looker40SDKStream } = await import("@looker/sdk");
@@ -39,7 +39,7 @@ export async function openLookerLook(id: string): Promise<LookerLook> {
  * The SDK hands a streamed response to a callback and settles once the callback does; this turns
  * that into an async iterable of body chunks, so the engine parses the Look while it downloads.
  */
-async function* responseBody(start: (consume: (response: Response) => Promise<void>) => Promise<void>, what: string): AsyncGenerator<Uint8Array, void, undefined> {
+async function* responseBody(start: (consume: (response: Response) => Promise<string>) => Promise<unknown>, what: string): AsyncGenerator<Uint8Array, void, undefined> {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let received!: (response: Response) => void;
@@ -47,6 +47,8 @@ async function* responseBody(start: (consume: (response: Response) => Promise<vo
   const call = start(async (r) => {
     received(r);
     await released;
+    // The SDK's stream methods are typed to resolve with a value; the body has been consumed by then.
+    return "";
   });
   try {
     const r = await Promise.race([response, call.then(() => Promise.reject(new Error("Looker sent no response")))]);

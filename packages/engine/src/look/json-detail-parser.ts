@@ -2,10 +2,11 @@
 //
 // A byte-level scan finds the boundaries of each top-level member and of each element of the
 // top-level `data` array; only those slices are decoded and given to JSON.parse. Members the
-// engine does not use (`sql` can be large) are skipped without being parsed or kept. Each row is
-// parsed on its own: most rows are ASCII, and their small one-byte strings parse faster than one
-// large batch string that any non-ASCII character turns into a two-byte string. Memory stays
-// bounded by one chunk plus the one unfinished value.
+// engine does not use (`sql` can be large) are skipped without being parsed or kept.
+// Each row gets its own JSON.parse call. Joining a chunk's rows into one call measured slower:
+// a single non-ASCII character makes the whole joined string two-byte, while most individual
+// rows stay one-byte strings, which V8 decodes and parses faster.
+// Memory stays bounded by one chunk plus the one unfinished value.
 
 import { Buffer } from "node:buffer";
 import { TextDecoder, TextEncoder } from "node:util";
@@ -191,7 +192,8 @@ export class JsonDetailParser {
             break;
           }
           if (end - i > this.maxRowBytes) throw this.rowTooLarge(base + i);
-          this.addRow(this.parseValue(this.decoder.decode(buf.subarray(i, end)), base + i, "row"));
+          this.valueStartOffset = base + i;
+          this.addRow(this.parseValue(this.decoder.decode(buf.subarray(i, end)), this.valueStartOffset, "row"));
           this.state = ST_AFTER_ROW;
           i = end;
           break;
@@ -395,8 +397,11 @@ function isRowObject(v: unknown): v is LookRow {
 
 /** Turns a JSON.parse failure on a slice into a message with the document byte offset. */
 function malformedJson(error: unknown, text: string, startOffset: number, what: string): LookFormatError {
-  const message = error instanceof Error ? error.message : String(error);
+  // V8 may quote the row text; drop the quote so customer data does not end up in logs.
+  const message = (error instanceof Error ? error.message : String(error)).replace(/, ".*" is not valid JSON$/s, "");
+  // V8 gives a character position for some errors only; convert it to a document byte offset.
   const position = /at position (\d+)/.exec(message);
-  const at = position ? startOffset + Buffer.byteLength(text.slice(0, Number(position[1]))) : startOffset;
+  if (position === null) return new LookFormatError(`Look JSON is malformed in ${what} (starting at byte ${startOffset}): ${message}`);
+  const at = startOffset + Buffer.byteLength(text.slice(0, Number(position[1])));
   return new LookFormatError(`Look JSON is malformed at byte ${at} (in ${what}): ${message}`);
 }

@@ -7,6 +7,7 @@ import { ManifestError, UnknownConnectorError, type ManifestProblem } from "../e
 import { connectorsDir, repoRoot, schemasDir } from "../paths.js";
 import { createSchemaAjv, createWireAjv } from "./ajv.js";
 import { humanizeAll } from "./humanize.js";
+import { describeRecordErrors } from "./record-errors.js";
 import { crossCheck, crossCheckDownstreams } from "./cross-checks.js";
 import type { Connector, RecordValidator } from "./connector.js";
 import { closest } from "../plan/did-you-mean.js";
@@ -63,6 +64,7 @@ export function validateManifest(json: unknown, file: string): Connector {
   let table: DownstreamTable | undefined;
   if (manifest.downstreams !== undefined) {
     const tableFile = join(dir, manifest.downstreams.file);
+    mustExist(tableFile, file, "/downstreams/file");
     const tableJson = readJson(tableFile);
     if (!validateTable(tableJson)) fail(tableFile, humanizeAll(validateTable.errors));
     table = tableJson as DownstreamTable;
@@ -118,8 +120,13 @@ export function findConnector(connectors: ReadonlyArray<Connector>, id: string):
   throw new UnknownConnectorError({ kind: "connector", name: id, known, ...(suggestion ? { suggestion } : {}) });
 }
 
+/** A file the manifest names must exist; its absence is the manifest's problem, at the key naming it. */
+function mustExist(path: string, manifestFile: string, pointer: string): void {
+  if (!existsSync(path)) fail(manifestFile, [{ path: pointer, rule: "file-exists", message: `names ${display(path)}, which does not exist` }]);
+}
+
 function iconDataUri(path: string, manifestFile: string): string {
-  if (!existsSync(path)) fail(manifestFile, [{ path: "/icon", rule: "file-exists", message: `names ${display(path)}, which does not exist` }]);
+  mustExist(path, manifestFile, "/icon");
   const mime = extname(path) === ".svg" ? "image/svg+xml" : "image/png";
   return `data:${mime};base64,${readFileSync(path).toString("base64")}`;
 }
@@ -127,6 +134,7 @@ function iconDataUri(path: string, manifestFile: string): string {
 function recordValidator(schemaFile: string, manifestFile: string): RecordValidator {
   let validate = wireValidators.get(schemaFile);
   if (validate === undefined) {
+    mustExist(schemaFile, manifestFile, "/wire/recordSchema");
     const schema = readJson(schemaFile) as { $id?: string };
     try {
       // The same schema may already be registered by $id from another manifest path.
@@ -140,6 +148,7 @@ function recordValidator(schemaFile: string, manifestFile: string): RecordValida
   const v = validate;
   return (record) => {
     if (v(record)) return undefined;
-    return (v.errors ?? []).filter((e) => e.keyword !== "if").map((e) => `${e.instancePath || "/"}: ${e.message ?? "is invalid"}`);
+    const lines = describeRecordErrors(v.errors);
+    return lines.length > 0 ? lines : ["/: is invalid"];
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Effect, Stream } from "effect";
+import { Effect, Fiber, Queue, Stream } from "effect";
 import type { Connector } from "../manifest/connector.js";
 import type { LookEvent } from "../look/read-look.js";
 import type { LookRow } from "../look/types.js";
@@ -134,7 +134,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
         : sendBatch(batch, endpoint, transport, policy, counters).pipe(Effect.map((outcome) => settle(batch, outcome)));
 
     const rest: AsyncIterable<LookEvent> = { [Symbol.asyncIterator]: () => iterator };
-    yield* Stream.fromAsyncIterable(rest, (e) => new SourceError({ reason: errorText(e) })).pipe(
+    const batches = Stream.fromAsyncIterable(rest, (e) => new SourceError({ reason: errorText(e) })).pipe(
       // A Look that breaks off mid-way still has its read rows delivered and accounted for.
       Stream.catchAll((e) => {
         report.sourceFailed(e.reason);
@@ -142,10 +142,26 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       }),
       Stream.mapConcat((event) => (event.kind === "rows" ? toBatches(event.rows) : [])),
       Stream.concat(Stream.suspend(() => Stream.fromIterable(lastBatch(batcher)))),
-      Stream.mapEffect(deliver, { concurrency: input.concurrency ?? connector.manifest.wire.concurrency ?? 4, unordered: true }),
-      Stream.runDrain,
     );
+    yield* deliverAll(batches, deliver, input.concurrency ?? connector.manifest.wire.concurrency ?? 4);
     return report.finish();
+  });
+}
+
+/**
+ * A bounded queue feeding `concurrency` workers: at most that many requests are in flight and the
+ * reader waits when they are busy, so memory stays flat however long the Look is.
+ */
+function deliverAll<E>(batches: Stream.Stream<Batch, E>, deliver: (batch: Batch) => Effect.Effect<void>, concurrency: number): Effect.Effect<void, E> {
+  return Effect.gen(function* () {
+    const queue = yield* Queue.bounded<Batch | null>(concurrency);
+    const worker: Effect.Effect<void> = Effect.flatMap(Queue.take(queue), (batch) => (batch === null ? Effect.void : Effect.zipRight(deliver(batch), worker)));
+    const workers = yield* Effect.forkAll(Array.from({ length: concurrency }, () => worker));
+    yield* Stream.runForEach(batches, (batch) => Queue.offer(queue, batch)).pipe(
+      // Workers stop after the batches already queued: one end marker each.
+      Effect.ensuring(Effect.forEach(Array.from({ length: concurrency }, () => null), (end) => Queue.offer(queue, end), { discard: true })),
+    );
+    yield* Fiber.join(workers);
   });
 }
 

@@ -2,7 +2,7 @@ import type { LookRow, Cell } from "../look/types.js";
 import type { RowProgram, FillStep, RecordCheck } from "./program.js";
 import { getAt, isPresent, setAt, type Record_ } from "./path.js";
 import { Violation } from "./values.js";
-import { recordId, uuidOf } from "./ids.js";
+import { recordIds, uuidOf } from "./ids.js";
 
 /** What a run knows about itself, for fills and ids. */
 export interface RunContext {
@@ -53,7 +53,7 @@ export function transformRow(
   let id: string | undefined;
   for (const f of program.fills) {
     if (isPresent(getAt(record, f.path)) || f.unlessPresent.some((p) => isPresent(getAt(record, p)))) continue;
-    const value = fillValue(f, record, program.connectorId, () => (id ??= recordId(program.connectorId, run.runId, rowNumber)), run);
+    const value = fillValue(f, record, program.connectorId, () => (id ??= idsFor(run, program.connectorId)(rowNumber)), run);
     if (value !== undefined) setAt(record, f.path, value);
   }
   for (const c of program.checks) {
@@ -68,6 +68,16 @@ export function transformRow(
     if (problems !== undefined) return new Rejection(`record breaks the destination's wire schema at ${problems[0]}`, problems.join("; "));
   }
   return record;
+}
+
+// The run's id function is derived once per run and connector, not per row.
+const runIds = new WeakMap<RunContext, Map<string, (row: number) => string>>();
+function idsFor(run: RunContext, connectorId: string): (row: number) => string {
+  let byConnector = runIds.get(run);
+  if (byConnector === undefined) runIds.set(run, (byConnector = new Map()));
+  let ids = byConnector.get(connectorId);
+  if (ids === undefined) byConnector.set(connectorId, (ids = recordIds(connectorId, run.runId)));
+  return ids;
 }
 
 function cellValue(cell: Cell | Record<string, Cell> | undefined, pivoted: boolean): unknown {

@@ -94,6 +94,12 @@ describe("JsonDetailParser malformed documents", () => {
     });
   }
 
+  it("does not copy row content into the message", () => {
+    const error = lookError(`{"fields":{},"data":[{"email":{"value":secret@example.com}}]}`, [4096]);
+    expect(error.message).not.toContain("example.com");
+    expect(error.message).toMatch(/^Look JSON is malformed in row 1 \(starting at byte 21\): Unexpected token/);
+  });
+
   it("reports the byte offset of a JSON.parse failure within the document", () => {
     const text = `{"fields":{},"data":[{"a":{"value":"é"}},{"a":{"value":1,}}]}`;
     const error = lookError(text, [4096]);

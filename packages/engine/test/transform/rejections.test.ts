@@ -26,7 +26,8 @@ describe("rows without an identifier", () => {
   test("Segment: the rejection names the user id and email columns", () => {
     const p = planOk(segment, { fields: fields([field("users.id", ["user_id"]), field("users.email", ["email"]), field("users.city")]) });
     const out = rejected(p, row({ "users.id": null, "users.email": "", "users.city": "Lyon" }));
-    expect(out.reason).toContain("user id or anonymous id");
+    expect(out.reason).toContain("requirement identifier");
+    expect(out.reason).toMatch(/user id.*anonymous id/);
     expect(out.detail).toContain("`users.id` (user_id)");
     expect(out.detail).toContain("`users.email` (email)");
     expect(out.detail).not.toContain("users.city");

@@ -1,24 +1,12 @@
-import { Ajv, type ErrorObject } from "ajv";
-import addFormatsModule from "ajv-formats";
-
-// ajv-formats is CommonJS: under NodeNext the default import is `module.exports`,
-// which carries the plugin both as itself and as `.default`.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
-
-/** An ajv instance for wire schemas: draft-07, every error reported, formats checked. */
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true });
-  addFormats(ajv);
-  return ajv;
-}
+import type { ErrorObject } from "ajv";
 
 /**
- * Turns ajv errors into short `path: message` lines.
- * Drops the `if` keyword's own error (the `then` branch's errors say what is wrong) and
- * folds an `anyOf` whose branches all failed on `required` into one "must have one of" line.
+ * Turns ajv's errors for one record into short `path: message` lines, worded the same wherever a
+ * record is checked (before sending, and by the emulators).
+ * Drops the `if` keyword's own error (the `then` branch's errors say what is wrong) and folds an
+ * `anyOf` whose branches all failed on `required` into one "must have one of the properties" line.
  */
-export function describeErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
+export function describeRecordErrors(errors: ReadonlyArray<ErrorObject> | null | undefined): string[] {
   if (!errors || errors.length === 0) return [];
   const requiredAnyOf = new Map<string, string[]>();
   for (const error of errors) {
@@ -32,13 +20,14 @@ export function describeErrors(errors: readonly ErrorObject[] | null | undefined
       );
     }
   }
+  const folded = [...requiredAnyOf.keys()].map((p) => `${p}/`);
   const lines: string[] = [];
   for (const error of errors) {
     if (error.keyword === "if") continue;
-    if ([...requiredAnyOf.keys()].some((p) => error.schemaPath.startsWith(`${p}/`))) continue;
+    if (folded.some((p) => error.schemaPath.startsWith(p))) continue;
     const where = error.instancePath === "" ? "/" : error.instancePath;
-    const folded = requiredAnyOf.get(error.schemaPath);
-    lines.push(`${where}: ${folded ? `must have one of the properties ${folded.map((p) => `'${p}'`).join(", ")}` : messageOf(error)}`);
+    const oneOf = requiredAnyOf.get(error.schemaPath);
+    lines.push(`${where}: ${oneOf ? `must have one of the properties ${oneOf.map((p) => `'${p}'`).join(", ")}` : messageOf(error)}`);
   }
   return lines;
 }

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { bigLook, executeBody, sampleLook, sampleRow, startDownloads, startHarness, whole, withDimension, type Harness, type LookerDownloads, type LookJson } from "./support.js";
+
+let h: Harness;
+let downloads: LookerDownloads;
+beforeAll(async () => {
+  h = await startHarness();
+  downloads = await startDownloads();
+});
+afterAll(async () => {
+  await h.close();
+  await downloads.close();
+});
+beforeEach(() => h.emulators.reset());
+
+const RAN_AT_MS = Date.parse("2026-11-20T06:00:00+00:00");
+const HIDDEN = ["users.internal_score"];
+
+/** The sample Look plus a group id column (accounts.id), so every Segment call can be exercised. */
+const look = (): LookJson => withDimension(sampleLook(), { name: "accounts.id", label_short: "ID", view: "accounts", type: "string", tags: ["segment_group_id"] }, (n) => `acct-${n % 3}`);
+
+type Via = "inline" | "download_url";
+const VIAS: Via[] = ["inline", "download_url"];
+
+/** An execute body carrying the Look inline or behind a one-time download URL. */
+function body(via: Via, data: Record<string, string>, form: Record<string, string>, theLook: LookJson = look()) {
+  const text = JSON.stringify(theLook);
+  return via === "inline"
+    ? executeBody({ data, form, look: text, hidden: HIDDEN })
+    : executeBody({ data, form, downloadUrl: downloads.serve(whole(text)), hidden: HIDDEN });
+}
+
+/** Row numbers of the sample Look that carry an identity (all but row 18). */
+const DELIVERED_ROWS = Array.from({ length: 25 }, (_, i) => i + 1).filter((n) => n !== 18);
+
+function neverHidden(records: unknown[]) {
+  const text = JSON.stringify(records);
+  expect(text).not.toContain("internal_score");
+  for (const n of DELIVERED_ROWS) expect(text).not.toContain(String(sampleRow(n)["users.internal_score"]));
+}
+
+describe.each(VIAS)("mparticle via %s", (via) => {
+  it("user_data: identities and user attributes, field by field", async () => {
+    const { status, looker } = await h.execute("mparticle", body(via, h.settings.mparticle, { data_type: "user_data", environment: "development" }));
+    expect(status).toBe(200);
+    expect(looker.success).toBe(false);
+    expect(looker.message).toMatch(/^mParticle: 24 of 25 rows delivered; 1 rejected \(row has no user identity[^)]*\): 1\)/);
+    expect(looker.message).toMatch(/1 requests?, 0 retries/);
+    expect(looker.refresh_query).toBe(false);
+
+    const records = h.emulators.records("mparticle") as any[];
+    expect(records).toHaveLength(24);
+    const byCustomer = new Map(records.map((r) => [r.user_identities.customer_id, r]));
+    for (const n of DELIVERED_ROWS) {
+      const row = sampleRow(n);
+      const r = byCustomer.get(String(row["users.id"]));
+      expect(r, `row ${n}`).toBeDefined();
+      expect(Object.keys(r).sort()).toEqual(["environment", "source_request_id", "user_attributes", "user_identities"]);
+      expect(r.environment).toBe("development");
+      expect(r.user_identities).toEqual({ customer_id: String(row["users.id"]), email: row["users.email"] });
+      // Untagged columns are user attributes in this mode; event-only tags are not sent.
+      expect(r.user_attributes).toEqual({
+        "looker_users.name": row["users.name"],
+        "looker_users.city": row["users.city"],
+        "looker_accounts.id": `acct-${n % 3}`,
+        "looker_users.sessions_count": row["users.sessions_count"],
+      });
+      expect(r.source_request_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    }
+    expect(new Set(records.map((r) => r.source_request_id)).size).toBe(24);
+    neverHidden(records);
+  });
+
+  it("event_data: one custom event per row, field by field", async () => {
+    const { looker } = await h.execute("mparticle", body(via, h.settings.mparticle, { data_type: "event_data", environment: "production" }));
+    expect(looker.success).toBe(false);
+    expect(looker.message).toContain("24 of 25 rows delivered");
+    expect(looker.message).toContain("1 rejected");
+
+    const records = h.emulators.records("mparticle") as any[];
+    expect(records).toHaveLength(24);
+    for (const r of records) {
+      const n = DELIVERED_ROWS.find((k) => String(sampleRow(k)["users.id"]) === r.user_identities.customer_id)!;
+      const row = sampleRow(n);
+      expect(r.environment).toBe("production");
+      expect(r.user_identities).toEqual({ customer_id: String(row["users.id"]), email: row["users.email"] });
+      expect(r.user_attributes).toEqual({ "looker_users.city": row["users.city"], "looker_users.sessions_count": row["users.sessions_count"] });
+      expect(r.device_info).toEqual({ platform: row["users.platform"] });
+      expect(r.events).toHaveLength(1);
+      expect(r.events[0].event_type).toBe("custom_event");
+      expect(r.events[0].data).toEqual({
+        event_name: "looker_custom_event",
+        custom_event_type: "other",
+        timestamp_unixtime_ms: RAN_AT_MS,
+        source_message_id: r.source_request_id,
+        custom_attributes: {
+          "looker_users.name": row["users.name"],
+          "looker_accounts.id": `acct-${n % 3}`,
+          "looker_users.lifetime_value": row["users.lifetime_value"],
+        },
+      });
+    }
+    neverHidden(records);
+  });
+});
+
+describe.each(VIAS)("segment via %s", (via) => {
+  it("segment_event: one identify per row, traits named by column label", async () => {
+    const { looker } = await h.execute("segment_event", body(via, h.settings.segment, {}));
+    expect(looker.success).toBe(false);
+    expect(looker.message).toMatch(/^Segment: 24 of 25 rows delivered; 1 rejected \(row has no user id, anonymous id or email[^)]*\): 1\)/);
+
+    const records = h.emulators.records("segment") as any[];
+    expect(records).toHaveLength(24);
+    for (const r of records) {
+      const n = DELIVERED_ROWS.find((k) => String(sampleRow(k)["users.id"]) === r.userId)!;
+      const row = sampleRow(n);
+      expect(Object.keys(r).sort()).toEqual(["context", "messageId", "timestamp", "traits", "type", "userId"]);
+      expect(r.type).toBe("identify");
+      expect(r.timestamp).toBe("2026-11-20T06:00:00+00:00");
+      expect(r.context).toEqual({ groupId: `acct-${n % 3}` });
+      expect(r.traits).toEqual({
+        email: row["users.email"],
+        name: row["users.name"],
+        city: row["users.city"],
+        platform: row["users.platform"],
+        "sessions count": row["users.sessions_count"],
+        "lifetime value": row["users.lifetime_value"],
+      });
+    }
+    neverHidden(records);
+  });
+
+  it("segment_track: the form's event name, properties by field name", async () => {
+    const { looker } = await h.execute("segment_track", body(via, h.settings.segment, { event: "Active User Synced", trait_names: "name" }));
+    expect(looker.message).toContain("24 of 25 rows delivered");
+
+    const records = h.emulators.records("segment") as any[];
+    expect(records).toHaveLength(24);
+    for (const r of records) {
+      const n = DELIVERED_ROWS.find((k) => String(sampleRow(k)["users.id"]) === r.userId)!;
+      const row = sampleRow(n);
+      expect(r.type).toBe("track");
+      expect(r.event).toBe("Active User Synced");
+      expect(r.traits).toBeUndefined();
+      expect(r.context).toEqual({ traits: { email: row["users.email"] }, groupId: `acct-${n % 3}` });
+      expect(r.properties).toEqual({
+        "users.name": row["users.name"],
+        "users.city": row["users.city"],
+        "users.platform": row["users.platform"],
+        "users.sessions_count": row["users.sessions_count"],
+        "users.lifetime_value": row["users.lifetime_value"],
+      });
+    }
+    neverHidden(records);
+  });
+
+  it("segment_group: groupId from the segment_group_id column, group traits", async () => {
+    const { looker } = await h.execute("segment_group", body(via, h.settings.segment, {}));
+    expect(looker.message).toContain("24 of 25 rows delivered");
+
+    const records = h.emulators.records("segment") as any[];
+    expect(records).toHaveLength(24);
+    for (const r of records) {
+      const n = DELIVERED_ROWS.find((k) => String(sampleRow(k)["users.id"]) === r.userId)!;
+      const row = sampleRow(n);
+      expect(r.type).toBe("group");
+      expect(r.groupId).toBe(`acct-${n % 3}`);
+      expect(r.context).toBeUndefined();
+      expect(r.traits).toMatchObject({ email: row["users.email"], city: row["users.city"] });
+      expect(r.traits.id).toBeUndefined();
+    }
+    neverHidden(records);
+  });
+});
+
+describe("execute outcomes", () => {
+  it("a Look where every row is valid gives success true and the figures", async () => {
+    const { looker } = await h.execute("segment_event", executeBody({ data: h.settings.segment, look: bigLook(30) }));
+    expect(looker).toEqual({ success: true, message: expect.stringMatching(/^Segment: 30 of 30 rows delivered\. 1 requests?, 0 retries, \d+\.\d s\.$/), refresh_query: false });
+    expect(h.emulators.state()["segment"]!.accepted).toBe(30);
+  });
+
+  it("the attachment may arrive as a parsed JSON object", async () => {
+    const b = executeBody({ data: h.settings.mparticle, form: { data_type: "user_data", environment: "development" } });
+    const { looker } = await h.execute("mparticle", { ...b, attachment: { mimetype: "application/json", data: bigLook(3) } });
+    expect(looker.success).toBe(true);
+    expect(h.emulators.records("mparticle")).toHaveLength(3);
+  });
+
+  it("a replayed execute with the same x-looker-webhook-id is deduplicated downstream", async () => {
+    const headers = { "x-looker-webhook-id": "webhook-123" };
+    const first = await h.execute("segment_event", executeBody({ data: h.settings.segment, look: bigLook(5) }), headers);
+    const second = await h.execute("segment_event", executeBody({ data: h.settings.segment, look: bigLook(5) }), headers);
+    expect(first.looker.success).toBe(true);
+    expect(second.looker.success).toBe(true);
+    const state = h.emulators.state()["segment"]!;
+    expect(state.accepted).toBe(5);
+    expect(state.duplicates).toBe(5);
+  });
+
+  it("pod and region settings do not matter when TAGWIRE_<ID>_URL points at the emulator", async () => {
+    const { looker } = await h.execute("mparticle", executeBody({ data: { ...h.settings.mparticle, pod: "EU1" }, form: { data_type: "user_data", environment: "development" }, look: bigLook(2) }));
+    expect(looker.success).toBe(true);
+    const seg = await h.execute("segment_event", executeBody({ data: h.settings.segment, form: { region: "EU" }, look: bigLook(2) }));
+    expect(seg.looker.success).toBe(true);
+    expect(h.emulators.records("mparticle")).toHaveLength(2);
+    expect(h.emulators.records("segment")).toHaveLength(2);
+  });
+});

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  bigLook, chunked, executeBody, failing, hanging, sampleLook, startDownloads, startHarness, waitFor, whole,
+  type Harness, type LookerDownloads,
+} from "./support.js";
+
+let h: Harness;
+let downloads: LookerDownloads;
+beforeAll(async () => {
+  downloads = await startDownloads();
+  h = await startHarness({ keepAliveMs: 50, downloadIdleMs: 400 });
+});
+afterAll(async () => {
+  await h.close();
+  await downloads.close();
+});
+beforeEach(() => h.emulators.reset());
+
+const MP_FORM = { data_type: "user_data", environment: "development" };
+
+describe("download_url", () => {
+  it("is parsed as it arrives: the first batch is delivered before the Look has finished downloading", async () => {
+    const text = JSON.stringify(bigLook(250));
+    const holdAt = Math.floor(text.length * 0.6);
+    let deliveredMidStream = false;
+    let held = false;
+    const url = downloads.serve(
+      chunked(text, 256, 1, async (offset) => {
+        if (held || offset < holdAt) return;
+        held = true;
+        // mParticle batches hold 100 records: the first must reach the destination while the rest is withheld.
+        deliveredMidStream = await waitFor(() => h.emulators.state()["mparticle"]!.accepted >= 100, 5_000);
+      }),
+    );
+    const { looker } = await h.execute("mparticle", executeBody({ data: h.settings.mparticle, form: MP_FORM, downloadUrl: url }));
+    expect(held).toBe(true);
+    expect(deliveredMidStream).toBe(true);
+    expect(looker.success).toBe(true);
+    expect(looker.message).toMatch(/^mParticle: 250 of 250 rows delivered\. 3 requests/);
+    expect(h.emulators.records("mparticle")).toHaveLength(250);
+  });
+
+  it("keeps the connection alive with newlines while a slow download runs; the body still parses", async () => {
+    const text = JSON.stringify(sampleLook());
+    const url = downloads.serve(chunked(text, Math.ceil(text.length / 4), 120));
+    const { status, text: raw, looker } = await h.execute("segment_event", executeBody({ data: h.settings.segment, downloadUrl: url }));
+    expect(status).toBe(200);
+    const leading = /^\n*/.exec(raw)![0].length;
+    expect(leading).toBeGreaterThanOrEqual(3);
+    expect(raw.slice(leading).startsWith('{"looker":')).toBe(true);
+    expect(JSON.parse(raw)).toEqual({ looker: looker });
+    expect(looker.message).toContain("24 of 25 rows delivered");
+  });
+
+  it.each([404, 500])("a download answering %i: success false, nothing sent, the host named", async (code) => {
+    const url = downloads.serve(failing(code));
+    const { looker } = await h.execute("mparticle", executeBody({ data: h.settings.mparticle, form: MP_FORM, downloadUrl: url }));
+    expect(looker.success).toBe(false);
+    expect(looker.message).toBe(`Nothing was sent: could not download the Look from 127.0.0.1:${downloads.port}: HTTP ${code}.`);
+    expect(h.emulators.state()["mparticle"]!.requests).toBe(0);
+  });
+
+  it("a second use of a one-time URL fails like an expired one", async () => {
+    const url = downloads.serve(whole(JSON.stringify(bigLook(2))));
+    const data = { data: h.settings.segment, downloadUrl: url };
+    expect((await h.execute("segment_event", executeBody(data))).looker.success).toBe(true);
+    const again = await h.execute("segment_event", executeBody(data));
+    expect(again.looker.success).toBe(false);
+    expect(again.looker.message).toContain("HTTP 404");
+    expect(h.emulators.records("segment")).toHaveLength(2);
+  });
+
+  it("a download that never sends a byte is abandoned after downloadIdleMs", async () => {
+    const url = downloads.serve(hanging(""));
+    const started = Date.now();
+    const { looker } = await h.execute("mparticle", executeBody({ data: h.settings.mparticle, form: MP_FORM, downloadUrl: url }));
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(looker.success).toBe(false);
+    expect(looker.message).toMatch(new RegExp(`^Nothing was sent: could not download the Look from 127\\.0\\.0\\.1:${downloads.port}: `));
+    expect(h.emulators.state()["mparticle"]!.requests).toBe(0);
+  });
+
+  it("a download that stops mid-way delivers the rows read and says the Look was cut short", async () => {
+    const text = JSON.stringify(bigLook(150));
+    // Everything up to the start of row 121: 120 complete rows, then silence.
+    const cut = text.indexOf('{"users.id":{"value":5120}');
+    expect(cut).toBeGreaterThan(0);
+    const url = downloads.serve(hanging(text.slice(0, cut)));
+    const { looker } = await h.execute("mparticle", executeBody({ data: h.settings.mparticle, form: MP_FORM, downloadUrl: url }));
+    expect(looker.success).toBe(false);
+    expect(looker.message).toMatch(/^mParticle: 120 of 120 rows delivered; the Look could not be read to the end: could not download the Look from 127\.0\.0\.1:\d+: /);
+    expect(h.emulators.records("mparticle")).toHaveLength(120);
+  });
+
+  it("a malformed Look from the download fails with a clear message and sends nothing", async () => {
+    const url = downloads.serve(whole('{"fields": {"dimensions": [ nope'));
+    const { looker } = await h.execute("segment_event", executeBody({ data: h.settings.segment, downloadUrl: url }));
+    expect(looker.success).toBe(false);
+    expect(looker.message).toMatch(/^Nothing was sent/);
+    expect(h.emulators.state()["segment"]!.requests).toBe(0);
+  });
+
+  it("a download_url that is not http(s) is refused", async () => {
+    const { looker } = await h.execute("segment_event", executeBody({ data: h.settings.segment, downloadUrl: "file:///etc/passwd" }));
+    expect(looker.success).toBe(false);
+    expect(looker.message).toBe("Nothing was sent: download_url must be http or https, not file.");
+  });
+});
+
+describe("TAGWIRE_DOWNLOAD_HOSTS", () => {
+  it("refuses a host not on the list, naming the host but not the URL's token", async () => {
+    const guarded = await startHarness({ downloadHosts: ["looker.example.com"] });
+    try {
+      const hitsBefore = downloads.hits;
+      const url = downloads.serve(whole(JSON.stringify(bigLook(2))));
+      const token = url.split("/").pop()!;
+      const { looker, text } = await guarded.execute("segment_event", executeBody({ data: guarded.settings.segment, downloadUrl: url }));
+      expect(looker.success).toBe(false);
+      expect(looker.message).toBe(`Nothing was sent: download host 127.0.0.1:${downloads.port} is not in TAGWIRE_DOWNLOAD_HOSTS.`);
+      expect(text).not.toContain(token);
+      for (const line of guarded.logs) expect(line).not.toContain(token);
+      expect(downloads.hits).toBe(hitsBefore);
+      expect(guarded.emulators.state()["segment"]!.requests).toBe(0);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it("allows a listed host, by hostname or host:port", async () => {
+    for (const hosts of [["127.0.0.1"], [`looker.example.com`, `127.0.0.1:${downloads.port}`]]) {
+      const allowed = await startHarness({ downloadHosts: hosts });
+      try {
+        const url = downloads.serve(whole(JSON.stringify(bigLook(2))));
+        const { looker } = await allowed.execute("segment_event", executeBody({ data: allowed.settings.segment, downloadUrl: url }));
+        expect(looker.success).toBe(true);
+      } finally {
+        await allowed.close();
+      }
+    }
+  });
+
+  it("refuses a redirect to a host not on the list", async () => {
+    const elsewhere = await startDownloads();
+    const guarded = await startHarness({ downloadHosts: [`127.0.0.1:${downloads.port}`] });
+    try {
+      const target = elsewhere.serve(whole(JSON.stringify(bigLook(2))));
+      const url = downloads.serve((_req, res) => {
+        res.writeHead(302, { location: target }).end();
+      });
+      const { looker } = await guarded.execute("segment_event", executeBody({ data: guarded.settings.segment, downloadUrl: url }));
+      expect(looker.success).toBe(false);
+      expect(looker.message).toContain(`127.0.0.1:${elsewhere.port} is not in TAGWIRE_DOWNLOAD_HOSTS`);
+      expect(elsewhere.hits).toBe(0);
+      expect(guarded.emulators.state()["segment"]!.requests).toBe(0);
+    } finally {
+      await guarded.close();
+      await elsewhere.close();
+    }
+  });
+});
+
+describe("keep-alive timing", () => {
+  it("writes no newline after the result", async () => {
+    const url = downloads.serve(chunked(JSON.stringify(bigLook(3)), 200, 60));
+    const { text } = await h.execute("segment_event", executeBody({ data: h.settings.segment, downloadUrl: url }));
+    expect(text.endsWith("}")).toBe(true);
+    expect(text.trimStart()).toBe(text.slice(text.indexOf("{")));
+  });
+});

@@ -1,0 +1,48 @@
+import { CliConfig, Command, ValidationError } from "@effect/cli";
+import { NodeContext } from "@effect/platform-node";
+import { Cause, Console, Effect, Exit, Layer } from "effect";
+import { demo } from "./commands/demo.js";
+import { destinations } from "./commands/destinations.js";
+import { emulators } from "./commands/emulators.js";
+import { manifest } from "./commands/manifest.js";
+import { preview } from "./commands/preview.js";
+import { send } from "./commands/send.js";
+import { serve } from "./commands/serve.js";
+import { validate } from "./commands/validate.js";
+import { errorLine, ExitCode, InputError, NotValid } from "./exit.js";
+import { plainConsole } from "./output/console.js";
+
+export const VERSION = "0.1.0";
+
+export const tagwire = Command.make("tagwire").pipe(
+  Command.withDescription("Turn Looker query results into customer-data events for any connector declared in connectors/."),
+  Command.withSubcommands([destinations, validate, preview, send, serve, emulators, demo, manifest]),
+);
+
+const app = Command.run(tagwire, { name: "tagwire", version: VERSION });
+
+// The built-in --completions, --log-level and --wizard are left out of the help: the CLI documents only what it supports.
+const layer = Layer.mergeAll(NodeContext.layer, CliConfig.layer({ showBuiltIns: false }));
+
+/** Runs the command line (`process.argv` shape) and gives the exit code; every failure is one line on stderr. */
+export async function runCli(argv: ReadonlyArray<string>): Promise<number> {
+  const run: Effect.Effect<void, unknown, never> = app(argv).pipe(Effect.provide(layer));
+  const program = Console.consoleWith((base) => run.pipe(Effect.withConsole(plainConsole(base))));
+  const exit = await Effect.runPromiseExit(program);
+  if (Exit.isSuccess(exit)) return ExitCode.ok;
+  const failure = Cause.failureOption(exit.cause);
+  if (failure._tag === "Some") {
+    const e = failure.value;
+    if (e instanceof NotValid) return ExitCode.invalid;
+    // @effect/cli has already printed its own message for parse errors.
+    if (ValidationError.isValidationError(e)) return ExitCode.usage;
+    if (e instanceof InputError) {
+      process.stderr.write(`tagwire: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+  }
+  const defect = Cause.squash(exit.cause);
+  process.stderr.write(`tagwire: ${errorLine(defect)}\n`);
+  if (process.env.TAGWIRE_DEBUG) process.stderr.write(`${Cause.pretty(exit.cause)}\n`);
+  return ExitCode.usage;
+}

@@ -1,0 +1,38 @@
+import { readFileSync } from "node:fs";
+import { Args, Command } from "@effect/cli";
+import { Effect } from "effect";
+import { loadConnectorFile, ManifestError } from "@tagwire/engine";
+import { describeErrno, errorLine, InputError, NotValid } from "../exit.js";
+import { printLines } from "../output/print.js";
+
+const file = Args.text({ name: "file" }).pipe(Args.withDescription("The connector manifest to check, e.g. connectors/<id>/manifest.json."));
+
+/** An unreadable file is an input error (exit 2); an unreadable file it refers to makes the manifest invalid (exit 1). */
+const readable = (file: string) =>
+  Effect.try({
+    try: () => void readFileSync(file),
+    catch: (e) => new InputError({ message: `cannot read ${file}: ${describeErrno((e as NodeJS.ErrnoException).code ?? String(e))}` }),
+  });
+
+const check = Command.make("check", { file }, ({ file }) =>
+  readable(file).pipe(
+    Effect.zipRight(Effect.try({ try: () => loadConnectorFile(file), catch: (e) => e })),
+    Effect.matchEffect({
+      onSuccess: (c) => printLines([`ok: ${c.id} (${c.manifest.columns.length} column rules, ${c.manifest.actions.length} actions)`]),
+      onFailure: (e): Effect.Effect<void, InputError | NotValid> => {
+        if (e instanceof InputError) return Effect.fail(e);
+        if (e instanceof ManifestError) return printLines([e.message]).pipe(Effect.zipRight(Effect.fail(new NotValid())));
+        return Effect.fail(new InputError({ message: errorLine(e) }));
+      },
+    }),
+  ),
+).pipe(
+  Command.withDescription(
+    "Validate a connector manifest (and the files it refers to) with the messages the engine gives at load time. Exit 0 valid, 1 invalid, 2 unreadable.",
+  ),
+);
+
+export const manifest = Command.make("manifest").pipe(
+  Command.withDescription("Work with connector manifests."),
+  Command.withSubcommands([check]),
+);

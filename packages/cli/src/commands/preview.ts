@@ -1,0 +1,66 @@
+import { Command, Options } from "@effect/cli";
+import { Effect, Option } from "effect";
+import { plan, Rejection, transformRow, type LookEvent, type Plan, type RowWarning, type RunContext } from "@tagwire/engine";
+import { errorLine, InputError, NotValid } from "../exit.js";
+import { positiveInteger, runId, sourceFlags, targetFlags } from "../flags.js";
+import { diagnosticsSection, verdict } from "../output/diagnostics.js";
+import { printErrorLines, printJson } from "../output/print.js";
+import { openLook, readHeader } from "../sources/index.js";
+import { connectorNamed, planOptions } from "../target.js";
+
+const limit = positiveInteger("limit", "How many rows to show.").pipe(Options.withDefault(10));
+
+type PreviewItem =
+  | { row: number; record: unknown; warnings?: Array<{ reason: string; detail: string }> }
+  | { row: number; rejected: { reason: string; detail: string } };
+
+/** The first rows' records exactly as `send` would build them (batching aside), or why each would be rejected. */
+async function previewRows(p: Plan, rows: AsyncIterable<LookEvent>, run: RunContext, max: number): Promise<PreviewItem[]> {
+  const items: PreviewItem[] = [];
+  const warnings: RowWarning[] = [];
+  for await (const event of rows) {
+    if (event.kind !== "rows") continue;
+    for (const row of event.rows) {
+      const n = items.length + 1;
+      const result = transformRow(p.program, row, n, run, warnings);
+      if (result instanceof Rejection) {
+        items.push({ row: n, rejected: { reason: result.reason, detail: result.detail } });
+      } else {
+        items.push({ row: n, record: result, ...(warnings.length > 0 ? { warnings: warnings.map((w) => ({ reason: w.reason, detail: w.detail })) } : {}) });
+      }
+      warnings.length = 0;
+      // Leaving the loop closes the source: a preview of a huge Look reads only what it shows.
+      if (items.length >= max) return items;
+    }
+  }
+  return items;
+}
+
+/** When the Look ran, as `send` takes it: Looker's `ran_at`, else now. */
+function runContext(ranAt: string | undefined, runIdValue: string): RunContext {
+  const ms = ranAt !== undefined && !Number.isNaN(Date.parse(ranAt)) ? Date.parse(ranAt) : Date.now();
+  return { runId: runIdValue, ranAt: ranAt ?? new Date(ms).toISOString(), ranAtMs: ms };
+}
+
+export const preview = Command.make("preview", { ...targetFlags, ...sourceFlags, limit, runId }, (flags) =>
+  Effect.gen(function* () {
+    const connector = yield* connectorNamed(flags.to.connector);
+    const input = yield* openLook(flags);
+    const opened = yield* readHeader(input);
+    const p = plan(connector, { fields: opened.header.fields, hiddenFields: input.hiddenFields, ...planOptions(flags) });
+    if (!p.ok) {
+      yield* printErrorLines([...diagnosticsSection(p.diagnostics).slice(1), "", verdict(p.diagnostics, connector.manifest.label)]);
+      return yield* Effect.fail(new NotValid());
+    }
+    const run = runContext(opened.header.ranAt, Option.getOrElse(flags.runId, () => "preview"));
+    const items = yield* Effect.tryPromise({
+      try: () => previewRows(p, opened.rows, run, flags.limit),
+      catch: (e) => new InputError({ message: `${input.name}: ${errorLine(e)}` }),
+    });
+    yield* printJson(items);
+  }),
+).pipe(
+  Command.withDescription(
+    "Print, as a JSON array, the exact records the first rows would be sent as ({row, record}), or why a row would be rejected ({row, rejected: {reason, detail}}). Nothing is sent. Exit 1 (with the plan's errors on stderr) when the Look cannot be sent.",
+  ),
+);

@@ -1,0 +1,67 @@
+import { Command, Options } from "@effect/cli";
+import { Effect, Option } from "effect";
+import { closest, runLook, type Connector, type SettingsError } from "@tagwire/engine";
+import { errorLine, InputError, NotValid } from "../exit.js";
+import { json, positiveInteger, runId, setting, sourceFlags, targetFlags } from "../flags.js";
+import { diagnosticsSection, verdict } from "../output/diagnostics.js";
+import { printErrorLines, printJson, printLines } from "../output/print.js";
+import { runReportLines } from "../output/report.js";
+import { startProgress } from "../progress.js";
+import { settingsFor, settingVariable, unknownSettings } from "../settings.js";
+import { openLook } from "../sources/index.js";
+import { connectorNamed, planOptions } from "../target.js";
+
+const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Read, check and batch every row, send nothing; the report says what would be delivered."));
+const concurrency = positiveInteger("concurrency", "How many requests may be in flight at once (default: the connector's own, 4 for mParticle and Segment).").pipe(Options.optional);
+
+/** The engine names the missing setting; the CLI adds the two ways to give it. */
+function settingsProblem(connector: Connector, e: SettingsError): InputError {
+  const known = new Set(connector.manifest.settings.map((s) => s.name));
+  const parts = e.problems.map((p) => (known.has(p.setting) ? `${p.message} Give --setting ${p.setting}=... or set ${settingVariable(connector.id, p.setting)}.` : p.message));
+  return new InputError({ message: parts.join(" ") });
+}
+
+function checkSettingNames(connector: Connector, given: ReadonlyArray<readonly [string, string]>): Effect.Effect<void, InputError> {
+  const names = connector.manifest.settings.map((s) => s.name);
+  const unknown = unknownSettings(connector, given);
+  if (unknown.length === 0) return Effect.void;
+  const name = unknown[0]!;
+  const guess = closest(name, names);
+  return Effect.fail(new InputError({ message: `--setting ${name}: ${connector.manifest.label} has no such setting.${guess ? ` Did you mean \`${guess}\`?` : ""} Settings: ${names.join(", ")}.` }));
+}
+
+export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, runId, json }, (flags) =>
+  Effect.gen(function* () {
+    const connector = yield* connectorNamed(flags.to.connector);
+    yield* checkSettingNames(connector, flags.setting);
+    const input = yield* openLook(flags);
+    const progress = startProgress(input.count);
+    const report = yield* runLook({
+      connector,
+      look: input.events,
+      settings: settingsFor(connector, flags.setting, process.env),
+      ...planOptions(flags),
+      hiddenFields: input.hiddenFields,
+      dryRun: flags.dryRun,
+      ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {}),
+      ...(Option.isSome(flags.runId) ? { runId: flags.runId.value } : {}),
+      onProgress: (p) => progress.update(p),
+    }).pipe(
+      Effect.ensuring(Effect.sync(() => progress.stop())),
+      Effect.catchTags({
+        PlanRejected: (e) =>
+          printErrorLines([...diagnosticsSection(e.plan.diagnostics).slice(1), "", verdict(e.plan.diagnostics, connector.manifest.label)]).pipe(
+            Effect.zipRight(Effect.fail(new NotValid())),
+          ),
+        SettingsError: (e) => Effect.fail(settingsProblem(connector, e)),
+        SourceError: (e) => Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}` })),
+      }),
+    );
+    yield* flags.json ? printJson(report) : printLines(runReportLines(report));
+    if (!report.success) return yield* Effect.fail(new NotValid());
+  }),
+).pipe(
+  Command.withDescription(
+    "Deliver a Look to a destination: a progress bar on a terminal (plain lines on stderr otherwise), then the run report. Exit 0 when every row was delivered, 1 when any row was rejected or failed (or the Look cannot be sent), 2 on usage or input errors.",
+  ),
+);

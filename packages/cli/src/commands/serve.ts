@@ -1,0 +1,28 @@
+import { Command, Options } from "@effect/cli";
+import { Effect, Option } from "effect";
+import { loadActionServer } from "../action-server.js";
+import { errorLine, InputError } from "../exit.js";
+import { printLines } from "../output/print.js";
+import { stopOnSignal } from "../signals.js";
+
+const port = Options.integer("port").pipe(
+  Options.optional,
+  Options.withDescription("Port to listen on (overrides the PORT environment variable)."),
+);
+
+export const serve = Command.make("serve", { port }, (flags) =>
+  Effect.gen(function* () {
+    const server = yield* loadActionServer;
+    const env = { ...process.env, ...(Option.isSome(flags.port) ? { PORT: String(flags.port.value) } : {}) };
+    const running = yield* Effect.tryPromise({
+      try: async () => server.startActionServer(server.configFromEnv(env)),
+      catch: (e) => new InputError({ message: errorLine(e) }),
+    });
+    yield* printLines([`action server listening on ${running.url} (stop with Ctrl-C)`]);
+    yield* stopOnSignal(() => running.close());
+  }),
+).pipe(
+  Command.withDescription(
+    "Run the Looker action server: one Looker action per connector manifest, configured by environment variables (see docs/cli.md), until SIGINT or SIGTERM, which stop it gracefully.",
+  ),
+);

@@ -1,0 +1,6 @@
+export { runCli, tagwire, VERSION } from "./cli.js";
+export { settingVariable, settingsFor, upperSnake } from "./settings.js";
+export { readCsv } from "./sources/csv.js";
+export { openLookerLook } from "./sources/looker.js";
+export { parseTarget, splitPair, type Target } from "./flags.js";
+export { ExitCode, InputError, NotValid, errorLine } from "./exit.js";

@@ -1,0 +1,26 @@
+import { summarize, type ReasonGroup, type RunReport } from "@tagwire/engine";
+import { count } from "./table.js";
+
+/** Rows grouped by reason, largest group first, each with its example rows. */
+export function reasonGroupLines(title: string, groups: ReadonlyArray<ReasonGroup>): string[] {
+  if (groups.length === 0) return [];
+  const lines = ["", title];
+  for (const g of groups) {
+    lines.push(`  ${count(g.count)} × ${g.reason}`);
+    for (const e of g.examples) lines.push(`      row ${e.row}: ${e.detail}`);
+  }
+  return lines;
+}
+
+/** The end of `send`: the engine's one-paragraph summary, then what went wrong, grouped. */
+export function runReportLines(report: RunReport): string[] {
+  const lines = [summarize(report)];
+  lines.push(...reasonGroupLines("Rejected rows (not sent)", report.rejected));
+  if (report.failed.length > 0) {
+    lines.push("", "Failed after retries");
+    for (const f of report.failed) lines.push(`  ${count(f.count)} × ${f.status !== undefined ? `HTTP ${f.status}: ` : ""}${f.reason}`, `      rows ${f.rows}`);
+  }
+  lines.push(...reasonGroupLines("Warnings (records sent)", report.warnings));
+  if (report.sourceError !== undefined) lines.push("", `The Look could not be read to its end: ${report.sourceError}`);
+  return lines;
+}

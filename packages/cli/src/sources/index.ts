@@ -1,0 +1,72 @@
+import { extname } from "node:path";
+import { Effect, Option } from "effect";
+import { readLook, type LookEvent, type LookHeader } from "@tagwire/engine";
+import { errorLine, InputError } from "../exit.js";
+import type { SourceFlags } from "../flags.js";
+import { openFile, openStdin, type ByteCount } from "./bytes.js";
+import { readCsv } from "./csv.js";
+import { openLookerLook } from "./looker.js";
+
+/** A Look ready to be read: its events, the fields hidden in its visualization, and how far it has been read. */
+export interface LookInput {
+  /** For messages: the file name, `stdin` or `Look 42`. */
+  readonly name: string;
+  readonly events: AsyncIterable<LookEvent>;
+  readonly hiddenFields: ReadonlyArray<string>;
+  readonly count: ByteCount;
+}
+
+/** The source named by the flags; everything the user can get wrong about it fails here as InputError. */
+export function openLook(flags: SourceFlags): Effect.Effect<LookInput, InputError> {
+  return Effect.tryPromise({
+    try: () => open(flags),
+    catch: (e) => (e instanceof InputError ? e : new InputError({ message: errorLine(e) })),
+  });
+}
+
+async function open(flags: SourceFlags): Promise<LookInput> {
+  const path = Option.getOrUndefined(flags.source);
+  const lookId = Option.getOrUndefined(flags.look);
+  if (path !== undefined && lookId !== undefined) throw new InputError({ message: "give either a source file or --look, not both" });
+  if (path === undefined && lookId === undefined) throw new InputError({ message: "missing source: give a file, `-` for stdin, or --look <id>" });
+  if (path !== undefined && path !== "-" && path.startsWith("-")) throw new InputError({ message: `unknown flag ${path} (see --help)` });
+  const format = Option.getOrUndefined(flags.format) ?? (path !== undefined && extname(path).toLowerCase() === ".csv" ? "csv" : "json_detail");
+  if (flags.tag.length > 0 && format !== "csv") {
+    throw new InputError({ message: "--tag applies to CSV sources only: a json_detail export carries its LookML tags" });
+  }
+  if (lookId !== undefined) {
+    if (Option.isSome(flags.format)) throw new InputError({ message: "--format does not apply to --look: Looks are run as json_detail" });
+    const look = await openLookerLook(lookId);
+    return { name: `Look ${lookId}`, ...look };
+  }
+  const { bytes, count } = path === "-" ? openStdin() : openFile(path!);
+  const events = format === "csv" ? readCsv(bytes, flags.tag) : readLook(bytes);
+  return { name: path === "-" ? "stdin" : path!, events, hiddenFields: [], count };
+}
+
+/** The Look's fields, read before anything else; `look` replays the header then the rows, for `runLook`. */
+export interface OpenedLook {
+  readonly header: LookHeader;
+  readonly rows: AsyncIterable<LookEvent>;
+  readonly look: AsyncIterable<LookEvent>;
+}
+
+export function readHeader(input: LookInput): Effect.Effect<OpenedLook, InputError> {
+  return Effect.tryPromise({
+    try: async () => {
+      const iterator = input.events[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done === true || first.value.kind !== "header") throw new InputError({ message: `${input.name} has no fields: is it a json_detail export?` });
+      const header = first.value.header;
+      const rows: AsyncIterable<LookEvent> = { [Symbol.asyncIterator]: () => iterator };
+      const look: AsyncIterable<LookEvent> = {
+        async *[Symbol.asyncIterator]() {
+          yield first.value;
+          yield* rows;
+        },
+      };
+      return { header, rows, look };
+    },
+    catch: (e) => (e instanceof InputError ? e : new InputError({ message: `${input.name}: ${errorLine(e)}` })),
+  });
+}
