@@ -22,6 +22,30 @@ export interface ExecuteContext {
 
 /** Runs one execute to its Looker response; never throws. */
 export async function execute(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext): Promise<LookerResponse> {
+  return redact(await respond(ref, req, ctx), sensitiveValues(ref, req));
+}
+
+const MASK = "[redacted]";
+
+/** The values given for the connector's sensitive settings: a message must never repeat them, wherever they were typed. */
+function sensitiveValues(ref: ActionRef, req: ExecuteRequest): string[] {
+  return ref.connector.manifest.settings
+    .filter((s) => s.sensitive !== false)
+    .map((s) => req.settings[s.name])
+    .filter((v): v is string => v !== undefined && v.length >= 4)
+    .sort((a, b) => b.length - a.length);
+}
+
+/** Looker shows the message to schedule owners and in emails; a credential typed into the wrong field must not surface there. */
+function redact(response: LookerResponse, secrets: ReadonlyArray<string>): LookerResponse {
+  if (secrets.length === 0) return response;
+  const clean = (text: string) => secrets.reduce((t, s) => (t.includes(s) ? t.split(s).join(MASK) : t), text);
+  const looker = { ...response.looker, message: clean(response.looker.message) };
+  if (looker.validation_errors !== undefined) looker.validation_errors = Object.fromEntries(Object.entries(looker.validation_errors).map(([k, v]) => [k, clean(v)]));
+  return { looker };
+}
+
+async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext): Promise<LookerResponse> {
   const { connector, action } = ref;
   const outcome = await Effect.runPromise(
     Effect.either(

@@ -62,7 +62,12 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       await readBody(req, FORM_BODY_LIMIT);
       return sendJson(res, 200, integrationList(connectors, config.baseUrl));
     }
-    const name = decodeURIComponent(match[1]!);
+    let name: string;
+    try {
+      name = decodeURIComponent(match[1]!);
+    } catch {
+      return sendError(res, 404, "No such action: the action name is not valid percent-encoding.");
+    }
     const ref = actions.get(name);
     if (ref === undefined) return sendError(res, 404, `Unknown action \`${name.slice(0, 100)}\`. Actions: ${[...actions.keys()].join(", ")}.`);
     if (match[2] === "form") {

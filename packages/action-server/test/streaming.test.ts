@@ -107,6 +107,30 @@ describe("download_url", () => {
   });
 });
 
+describe("Looker going away", () => {
+  it("a client that disconnects mid-execute does not stop the send or harm the server", async () => {
+    const text = JSON.stringify(bigLook(60));
+    const url = downloads.serve(chunked(text, Math.ceil(text.length / 6), 80));
+    const abort = new AbortController();
+    const pending = fetch(`${h.server.url}/actions/segment_event/execute`, {
+      method: "POST",
+      headers: { authorization: h.auth, "content-type": "application/json" },
+      body: JSON.stringify(executeBody({ data: h.settings.segment, downloadUrl: url })),
+      signal: abort.signal,
+    }).then((r) => r.text());
+    await waitFor(() => h.logs.some((l) => l.includes('"execute started"') && l.includes("segment_event")), 2_000);
+    await new Promise((r) => setTimeout(r, 150));
+    abort.abort();
+    await expect(pending).rejects.toThrow();
+    // The run goes on to its end; its figures are logged and the server keeps answering.
+    expect(await waitFor(() => h.emulators.records("segment").length === 60, 5_000)).toBe(true);
+    expect(await waitFor(() => h.logs.some((l) => l.includes('"execute finished"') && l.includes('"read":60')), 2_000)).toBe(true);
+    const health = await fetch(`${h.server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { executesInFlight: number }).executesInFlight).toBe(0);
+  });
+});
+
 describe("TAGWIRE_DOWNLOAD_HOSTS", () => {
   it("refuses a host not on the list, naming the host but not the URL's token", async () => {
     const guarded = await startHarness({ downloadHosts: ["looker.example.com"] });

@@ -88,7 +88,7 @@ export interface Harness extends Captured {
   readonly emulators: Emulators;
   readonly secret: string;
   readonly auth: string;
-  readonly settings: { mparticle: Record<string, string>; segment: Record<string, string> };
+  readonly settings: { mparticle: { apiKey: string; apiSecret: string }; segment: { segment_write_key: string } };
   /** Every secret the run knows: the hub secret and the destination credentials. */
   readonly secrets: string[];
   post(path: string, body?: unknown, init?: { headers?: Record<string, string>; raw?: string | Uint8Array; auth?: string | null; method?: string }): Promise<Reply>;
@@ -286,4 +286,10 @@ export async function waitFor(check: () => boolean, ms: number, every = 10): Pro
     await sleep(every);
   }
   return check();
+}
+
+/** One sample's value from Prometheus text, e.g. `metric(text, 'tagwire_rows_total{connector="segment",outcome="read"}')`; 0 when absent. */
+export function metric(text: string, series: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }

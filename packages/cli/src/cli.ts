@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { CliConfig, Command, ValidationError } from "@effect/cli";
-import { NodeContext } from "@effect/platform-node";
+// The module, not the package index: the index loads cluster, RPC and SQL support the CLI never uses.
+import * as NodeContext from "@effect/platform-node/NodeContext";
 import { Cause, Console, Effect, Exit, Layer } from "effect";
 import { demo } from "./commands/demo.js";
 import { destinations } from "./commands/destinations.js";
@@ -12,7 +14,8 @@ import { validate } from "./commands/validate.js";
 import { errorLine, ExitCode, InputError, NotValid } from "./exit.js";
 import { plainConsole } from "./output/console.js";
 
-export const VERSION = "0.1.0";
+// src/ and dist/ sit at the same depth, so the package's own package.json is one hop up from either.
+export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 export const tagwire = Command.make("tagwire").pipe(
   Command.withDescription("Turn Looker query results into customer-data events for any connector declared in connectors/."),
@@ -37,7 +40,7 @@ export async function runCli(argv: ReadonlyArray<string>): Promise<number> {
     // @effect/cli has already printed its own message for parse errors.
     if (ValidationError.isValidationError(e)) return ExitCode.usage;
     if (e instanceof InputError) {
-      process.stderr.write(`tagwire: ${e.message}\n`);
+      process.stderr.write(`tagwire: ${errorLine(e)}\n`);
       return ExitCode.usage;
     }
   }

@@ -92,6 +92,8 @@ export const runId = Options.text("run-id").pipe(
 );
 
 export const source = Args.text({ name: "source" }).pipe(
+  // An unknown flag would otherwise be taken for the source, and the real source reported as unexpected.
+  Args.mapEffect((text: string) => (text.startsWith("-") && text !== "-" ? Effect.fail(HelpDoc.p(`unknown flag ${text} (see --help)`)) : Effect.succeed(text))),
   Args.withDescription("A Looker json_detail export or a CSV export (with a header row); `-` reads stdin. Omit it with --look."),
   Args.optional,
 );

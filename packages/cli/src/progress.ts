@@ -4,7 +4,10 @@ import type { ByteCount } from "./sources/bytes.js";
 import { count } from "./output/table.js";
 
 export interface Progress {
+  /** The engine's figures, given when a batch settles. */
   update(progress: RunProgress): void;
+  /** Rows the engine has pulled from the source, counted as they go (the engine reports them only per settled batch). */
+  readonly rows: { read: number };
   stop(): void;
 }
 
@@ -17,12 +20,24 @@ const BAR_EVERY_MS = 200;
  */
 export function startProgress(bytes: ByteCount, stream: NodeJS.WriteStream = process.stderr): Progress {
   const started = Date.now();
-  let latest: RunProgress = { read: 0, delivered: 0, rejected: 0, failed: 0, requests: 0, retries: 0 };
-  const rate = () => Math.round(latest.read / Math.max(0.001, (Date.now() - started) / 1000));
-  return stream.isTTY === true ? barProgress(bytes, stream, () => latest, rate, (p) => (latest = p)) : plainProgress(stream, () => latest, rate, (p) => (latest = p));
+  const rows = { read: 0 };
+  let settled: RunProgress = { read: 0, delivered: 0, rejected: 0, failed: 0, requests: 0, retries: 0 };
+  const current = (): RunProgress => ({ ...settled, read: Math.max(settled.read, rows.read) });
+  const rate = () => Math.round(current().read / Math.max(0.001, (Date.now() - started) / 1000));
+  const set = (p: RunProgress) => (settled = p);
+  const shown = stream.isTTY === true ? barProgress(bytes, stream, current, rate, set) : plainProgress(stream, current, rate, set);
+  return { ...shown, rows };
 }
 
-function barProgress(bytes: ByteCount, stream: NodeJS.WriteStream, current: () => RunProgress, rate: () => number, set: (p: RunProgress) => void): Progress {
+/** Counts the rows of a Look's events as they are pulled. */
+export async function* countingRows<E extends { kind: string; rows?: ReadonlyArray<unknown> }>(events: AsyncIterable<E>, rows: { read: number }): AsyncGenerator<E, void, undefined> {
+  for await (const event of events) {
+    if (event.kind === "rows" && event.rows !== undefined) rows.read += event.rows.length;
+    yield event;
+  }
+}
+
+function barProgress(bytes: ByteCount, stream: NodeJS.WriteStream, current: () => RunProgress, rate: () => number, set: (p: RunProgress) => void): Omit<Progress, "rows"> {
   const figures = "{rows} rows | {rate} rows/s | {rejected} rejected | {failed} failed";
   const sized = bytes.total !== undefined && bytes.total > 0;
   const bar = new SingleBar({ stream, format: sized ? `{bar} {percentage}% | ${figures}` : figures, hideCursor: true, barsize: 30, etaBuffer: 50 });
@@ -46,7 +61,7 @@ function barProgress(bytes: ByteCount, stream: NodeJS.WriteStream, current: () =
   };
 }
 
-function plainProgress(stream: NodeJS.WriteStream, current: () => RunProgress, rate: () => number, set: (p: RunProgress) => void): Progress {
+function plainProgress(stream: NodeJS.WriteStream, current: () => RunProgress, rate: () => number, set: (p: RunProgress) => void): Omit<Progress, "rows"> {
   let shown = "";
   const line = () => {
     const p = current();

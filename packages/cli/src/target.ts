@@ -1,6 +1,6 @@
 import { findConnector, loadConnectors, UnknownConnectorError, type Connector } from "@tagwire/engine";
 import { Effect, Option } from "effect";
-import { InputError } from "./exit.js";
+import { errorLine, InputError } from "./exit.js";
 import type { TargetFlags } from "./flags.js";
 
 /** The connector named by `--to`, from the repository's `connectors/` folder. */
@@ -9,7 +9,7 @@ export function connectorNamed(id: string): Effect.Effect<Connector, InputError>
     try: () => findConnector(loadConnectors(), id),
     catch: (e) =>
       new InputError({
-        message: e instanceof UnknownConnectorError ? `--to: ${e.message} See \`tagwire destinations\`.` : e instanceof Error ? e.message.replace(/\s*\n\s*/g, " ") : String(e),
+        message: e instanceof UnknownConnectorError ? `--to: ${e.message} See \`tagwire destinations\`.` : errorLine(e),
       }),
   });
 }

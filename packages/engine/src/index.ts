@@ -5,7 +5,7 @@ export { repoRoot, schemasDir, connectorsDir } from "./paths.js";
 export type { Connector, RecordValidator } from "./manifest/connector.js";
 export { knownTags, valueRuleOf } from "./manifest/connector.js";
 export { loadConnectors, loadConnectorFile, validateManifest, findConnector } from "./manifest/load.js";
-export type { Plan, PlanInput, ColumnPlan, Diagnostic, Severity } from "./plan/types.js";
+export type { Plan, PlanInput, ColumnPlan, Diagnostic, Severity, RequirementStatus } from "./plan/types.js";
 export { plan } from "./plan/plan.js";
 export { closest } from "./plan/did-you-mean.js";
 export { resolveOptions } from "./plan/options.js";

@@ -4,6 +4,7 @@ import { Effect } from "effect";
 import { loadConnectorFile, ManifestError } from "@tagwire/engine";
 import { describeErrno, errorLine, InputError, NotValid } from "../exit.js";
 import { printLines } from "../output/print.js";
+import { plural } from "../output/table.js";
 
 const file = Args.text({ name: "file" }).pipe(Args.withDescription("The connector manifest to check, e.g. connectors/<id>/manifest.json."));
 
@@ -18,7 +19,7 @@ const check = Command.make("check", { file }, ({ file }) =>
   readable(file).pipe(
     Effect.zipRight(Effect.try({ try: () => loadConnectorFile(file), catch: (e) => e })),
     Effect.matchEffect({
-      onSuccess: (c) => printLines([`ok: ${c.id} (${c.manifest.columns.length} column rules, ${c.manifest.actions.length} actions)`]),
+      onSuccess: (c) => printLines([`ok: ${c.id} (${plural(c.manifest.columns.length, "column rule")}, ${plural(c.manifest.actions.length, "action")})`]),
       onFailure: (e): Effect.Effect<void, InputError | NotValid> => {
         if (e instanceof InputError) return Effect.fail(e);
         if (e instanceof ManifestError) return printLines([e.message]).pipe(Effect.zipRight(Effect.fail(new NotValid())));

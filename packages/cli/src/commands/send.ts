@@ -6,7 +6,7 @@ import { json, positiveInteger, runId, setting, sourceFlags, targetFlags } from 
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
 import { printErrorLines, printJson, printLines } from "../output/print.js";
 import { runReportLines } from "../output/report.js";
-import { startProgress } from "../progress.js";
+import { countingRows, startProgress } from "../progress.js";
 import { settingsFor, settingVariable, unknownSettings } from "../settings.js";
 import { openLook } from "../sources/index.js";
 import { connectorNamed, planOptions } from "../target.js";
@@ -38,7 +38,7 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     const progress = startProgress(input.count);
     const report = yield* runLook({
       connector,
-      look: input.events,
+      look: countingRows(input.events, progress.rows),
       settings: settingsFor(connector, flags.setting, process.env),
       ...planOptions(flags),
       hiddenFields: input.hiddenFields,

@@ -2,7 +2,7 @@ import { Command, Options } from "@effect/cli";
 import { Effect } from "effect";
 import { plan, runLook, type Connector, type Plan, type ReasonGroup } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
-import { json, sourceFlags, targetFlags, type SourceFlags, type TargetFlags } from "../flags.js";
+import { json, sourceFlags, targetFlags, type TargetFlags } from "../flags.js";
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
 import { printJson, printLines } from "../output/print.js";
 import { reasonGroupLines } from "../output/report.js";
@@ -24,10 +24,19 @@ export interface RowCheck {
   readonly warnings: ReadonlyArray<ReasonGroup>;
 }
 
-/** Each requirement the plan checks (the connector's, then the downstreams'), met or not by the Look's columns. */
+/**
+ * Each requirement the plan checks (the connector's, then the downstreams'), met or not by the Look's columns.
+ * The plan reports only unmet ones, as diagnostics; a downstream can have several requirements under one
+ * rule, told apart by the paths its message names (`zendesk needs \`traits.email\`.` <-> `traits.email for zendesk`).
+ */
 export function requirementsOf(p: Plan): Array<{ rule: string; description: string; met: boolean }> {
-  const unmet = new Set(p.diagnostics.filter((d) => d.code === "missing-requirement" || d.code === "downstream-requirement").map((d) => d.rule));
-  return p.program.checks.map((c) => ({ rule: c.rule, description: c.description, met: !unmet.has(c.rule) }));
+  const unmet = new Set<string>();
+  for (const d of p.diagnostics) {
+    if (d.code === "missing-requirement") unmet.add(d.rule);
+    const needs = d.code === "downstream-requirement" ? /^(.+?) needs (.+)\.$/.exec(d.message.replace(/`/g, "")) : null;
+    if (needs !== null) unmet.add(`${d.rule}|${needs[2]} for ${needs[1]}`);
+  }
+  return p.program.checks.map((c) => ({ rule: c.rule, description: c.description, met: !unmet.has(c.rule) && !unmet.has(`${c.rule}|${c.description}`) }));
 }
 
 function checkRows(connector: Connector, opened: OpenedLook, flags: TargetFlags, hiddenFields: ReadonlyArray<string>, name: string): Effect.Effect<RowCheck, InputError> {
@@ -85,7 +94,7 @@ function humanReport(name: string, p: Plan, checked: RowCheck | undefined, rowsA
 export const validate = Command.make("validate", { ...targetFlags, ...sourceFlags, rows, json }, (flags) =>
   Effect.gen(function* () {
     const connector = yield* connectorNamed(flags.to.connector);
-    const input = yield* openLook(flags as SourceFlags);
+    const input = yield* openLook(flags);
     const opened = yield* readHeader(input);
     const p = plan(connector, { fields: opened.header.fields, hiddenFields: input.hiddenFields, ...planOptions(flags) });
     const checked = flags.rows && p.ok ? yield* checkRows(connector, opened, flags, input.hiddenFields, input.name) : undefined;

@@ -14,6 +14,7 @@ const SETUP = "set LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_
 /** Fetches the Look (for its hidden fields) and streams its json_detail result; fails with one line when Looker refuses. */
 export async function openLookerLook(id: string): Promise<LookerLook> {
   if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new InputError({ message: `--look "${id}" is not a Look id` });
+  quietSdkDebug();
   // Loaded on demand: the SDK is large and only this source needs it.
   const { LookerNodeSDK } = await import("@looker/sdk-node");
   const { Looker40SDKStream } = await import("@looker/sdk");
@@ -33,6 +34,16 @@ export async function openLookerLook(id: string): Promise<LookerLook> {
   const count: ByteCount = { read: 0 };
   const body = responseBody((consume) => stream.run_look(consume, { look_id: id, result_format: "json_detail" }), `Look ${id}`);
   return { events: readLook(counted(body, count)), hiddenFields: hidden, count };
+}
+
+/**
+ * The SDK logs a `console.debug` line on stdout for every request it makes without an abort signal
+ * (its login included), which would corrupt the CLI's output; they go to stderr with TAGWIRE_DEBUG set.
+ */
+function quietSdkDebug(): void {
+  console.debug = (...args: unknown[]) => {
+    if (process.env.TAGWIRE_DEBUG) process.stderr.write(`${args.map(String).join(" ")}\n`);
+  };
 }
 
 /**

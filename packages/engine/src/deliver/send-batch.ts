@@ -46,14 +46,21 @@ function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counter
 
 /** Sends a batch with retries; never fails: the outcome says delivered or failed, and why. */
 export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport, policy: RetryPolicy, counters: SendCounters): Effect.Effect<BatchOutcome> {
-  return attempt(batch, endpoint, transport, counters).pipe(
-    Effect.tapError((failure) => (failure._tag === "RetryableFailure" ? Effect.sync(() => counters.onRetry()) : Effect.void)),
-    Effect.retry(retrySchedule(policy)),
-    Effect.match({
-      onSuccess: (status): BatchOutcome => ({ ok: true, status }),
-      onFailure: (failure): BatchOutcome => ({ ok: false, reason: failure.reason, ...(failure.status !== undefined ? { status: failure.status } : {}) }),
-    }),
-  );
+  return Effect.suspend(() => {
+    // A retry is counted when it is sent: the last failed attempt of a batch is not followed by one.
+    let attempts = 0;
+    const next = Effect.suspend(() => {
+      if (attempts++ > 0) counters.onRetry();
+      return attempt(batch, endpoint, transport, counters);
+    });
+    return next.pipe(
+      Effect.retry(retrySchedule(policy)),
+      Effect.match({
+        onSuccess: (status): BatchOutcome => ({ ok: true, status }),
+        onFailure: (failure): BatchOutcome => ({ ok: false, reason: failure.reason, ...(failure.status !== undefined ? { status: failure.status } : {}) }),
+      }),
+    );
+  });
 }
 
 /** The API's own error text, short: `{"errors":[{"message"}]}` or `{"message"}`. */

@@ -1,4 +1,4 @@
-// Byte values and helpers shared by the Look scanners. JSON's structural characters are all
+// Byte values and small functions shared by the Look scanners. JSON's structural characters are all
 // ASCII, and UTF-8 never reuses ASCII byte values inside multi-byte characters, so scanning raw
 // bytes for them is safe without decoding.
 

@@ -13,6 +13,8 @@ export function resolveOptions(
   const values: Record<string, string> = {};
   const fixed = action?.fixedOptions ?? {};
   const names = manifest.options.map((o) => o.name);
+  // Options given a value that was refused: already reported, so not "missing" too.
+  const refused = new Set<string>();
   for (const o of manifest.options) if (o.default !== undefined) values[o.name] = o.default;
 
   for (const [name, raw] of Object.entries(given)) {
@@ -33,6 +35,7 @@ export function resolveOptions(
         severity: "error", code: "option-fixed", rule: `option ${name}`,
         message: `action \`${action?.name}\` sends \`${name}\` = \`${fixedValue}\`; \`${raw}\` cannot be chosen here.`,
       });
+      refused.add(name);
       continue;
     }
     const choices = option.choices?.map((c) => c.value);
@@ -45,6 +48,7 @@ export function resolveOptions(
         message: `\`${raw}\` is not a choice of \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ""}`,
         hint: `Choices: ${choices.join(", ")}.`,
       });
+      refused.add(name);
       continue;
     }
     if (option.maxLength !== undefined && raw.length > option.maxLength) {
@@ -52,6 +56,7 @@ export function resolveOptions(
         severity: "error", code: "invalid-option", rule: `option ${name}`,
         message: `\`${name}\` is ${raw.length} characters long; at most ${option.maxLength} are accepted.`,
       });
+      refused.add(name);
       continue;
     }
     values[name] = raw;
@@ -59,7 +64,7 @@ export function resolveOptions(
   Object.assign(values, fixed);
 
   for (const o of manifest.options) {
-    if (values[o.name] !== undefined) continue;
+    if (values[o.name] !== undefined || refused.has(o.name)) continue;
     const needed = o.required === true || (o.requiredWhen !== undefined && holds(o.requiredWhen, values));
     if (!needed) continue;
     diagnostics.push({

@@ -5,7 +5,7 @@ import { allFields, type LookField } from "../look/types.js";
 import { compilePath, parsePattern, plainPath, type CompiledPath } from "../transform/path.js";
 import { compileValueCheck } from "../transform/values.js";
 import type { ColumnWriter, FillStep, RecordCheck, FillValue } from "../transform/program.js";
-import type { ColumnPlan, Diagnostic, Plan, PlanInput } from "./types.js";
+import type { ColumnPlan, Diagnostic, Plan, PlanInput, RequirementStatus } from "./types.js";
 import { holds, describeCondition, type OptionValues } from "./condition.js";
 import { resolveOptions } from "./options.js";
 import { closest } from "./did-you-mean.js";
@@ -26,9 +26,10 @@ export function plan(connector: Connector, input: PlanInput): Plan {
   const mapped = columns.writers;
   const fills = compileFills(m, options, mapped);
   const provided = new Set([...mapped.map((w) => plainPath(w.path.text)), ...fills.provided]);
+  const requirements: RequirementStatus[] = [];
   const checks = [
-    ...requirementChecks(m, options, provided, mapped, diagnostics),
-    ...downstreamChecks(connector, input.downstreams ?? [], options, provided, mapped, diagnostics),
+    ...requirementChecks(m, options, provided, mapped, diagnostics, requirements),
+    ...downstreamChecks(connector, input.downstreams ?? [], options, provided, mapped, diagnostics, requirements),
   ];
   return {
     connector,
@@ -36,6 +37,7 @@ export function plan(connector: Connector, input: PlanInput): Plan {
     options,
     columns: columns.plans,
     diagnostics,
+    requirements,
     ok: !diagnostics.some((d) => d.severity === "error"),
     program: { connectorId: connector.id, writers: mapped, fills: fills.steps, checks, validateRecord: connector.validateRecord },
   };
@@ -267,11 +269,12 @@ function compileCheck(rule: string, description: string, anyOf: ReadonlyArray<st
   };
 }
 
-function requirementChecks(m: ConnectorManifest, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[]): RecordCheck[] {
+function requirementChecks(m: ConnectorManifest, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[], statuses: RequirementStatus[]): RecordCheck[] {
   const checks: RecordCheck[] = [];
   for (const r of m.requirements) {
     if (!holds(r.when, options)) continue;
     const missing = unmet(provided, r.anyOf, r.allOf);
+    statuses.push({ rule: `requirement ${r.id}`, description: r.description, met: missing.length === 0 });
     if (missing.length > 0) {
       const how = missing.map((p) => describeProviders(providersOf(m, options, p)));
       diagnostics.push({
@@ -285,7 +288,7 @@ function requirementChecks(m: ConnectorManifest, options: OptionValues, provided
   return checks;
 }
 
-function downstreamChecks(connector: Connector, ids: ReadonlyArray<string>, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[]): RecordCheck[] {
+function downstreamChecks(connector: Connector, ids: ReadonlyArray<string>, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[], statuses: RequirementStatus[]): RecordCheck[] {
   const m = connector.manifest;
   const checks: RecordCheck[] = [];
   const label = m.downstreams?.label ?? "downstream";
@@ -300,6 +303,7 @@ function downstreamChecks(connector: Connector, ids: ReadonlyArray<string>, opti
       const paths = req.anyOf ?? req.allOf ?? [];
       const what = req.anyOf ? paths.map((p) => `\`${p}\``).join(" or ") : paths.map((p) => `\`${p}\``).join(" and ");
       const missing = unmet(provided, req.anyOf, req.allOf);
+      statuses.push({ rule: `${label} ${id}`, description: `${what.replace(/`/g, "")}`, met: missing.length === 0, downstream: id });
       if (missing.length > 0) {
         const how = missing.map((p) => describeProviders(providersOf(m, options, p)));
         diagnostics.push({ severity: "error", code: "downstream-requirement", rule: `${label} ${id}`, message: `${id} needs ${what}.`, hint: [...new Set(how)].join("; ") + "." });

@@ -42,12 +42,22 @@ export interface PlanInput {
   readonly downstreams?: ReadonlyArray<string>;
 }
 
+/** A requirement (or a downstream's) and whether the Look's columns can meet it. */
+export interface RequirementStatus {
+  readonly rule: string;
+  readonly description: string;
+  readonly met: boolean;
+  /** Downstream requirements only warn on rows; the destination itself still accepts them. */
+  readonly downstream?: string;
+}
+
 export interface Plan {
   readonly connector: Connector;
   readonly action?: Action;
   readonly options: Readonly<Record<string, string>>;
   readonly columns: ReadonlyArray<ColumnPlan>;
   readonly diagnostics: ReadonlyArray<Diagnostic>;
+  readonly requirements: ReadonlyArray<RequirementStatus>;
   /** No error diagnostics: rows may be transformed and sent. */
   readonly ok: boolean;
   readonly program: RowProgram;

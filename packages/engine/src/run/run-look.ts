@@ -27,7 +27,8 @@ export interface RunInput {
   readonly connector: Connector;
   /** The Look: its header first, then its rows (see `readLook`). */
   readonly look: AsyncIterable<LookEvent>;
-  readonly settings: Readonly<Record<string, string | undefined>>;
+  /** Credentials and other admin settings; not needed for a dry run. */
+  readonly settings?: Readonly<Record<string, string | undefined>>;
   readonly options?: Readonly<Record<string, string | undefined>>;
   readonly action?: string;
   readonly downstreams?: ReadonlyArray<string>;
@@ -44,6 +45,7 @@ export interface RunInput {
   /** Transform and batch, send nothing. */
   readonly dryRun?: boolean;
   readonly onPlan?: (plan: Plan) => void;
+  /** Called after each chunk of rows is read and after each batch settles. */
   readonly onProgress?: (progress: RunProgress) => void;
   /** Every HTTP attempt (retries included): status (undefined on a network error) and latency. */
   readonly onRequest?: (status: number | undefined, latencyMs: number) => void;
@@ -74,8 +76,13 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
     });
     input.onPlan?.(plan);
     if (!plan.ok) return yield* Effect.fail(new PlanRejected({ plan }));
-    const settings = yield* Effect.try({ try: () => resolveSettings(connector, input.settings), catch: (e) => e as SettingsError });
-    const endpoint = input.dryRun ? undefined : yield* Effect.try({ try: () => resolveEndpoint(connector, settings, plan.options, input.env ?? process.env), catch: (e) => e as SettingsError });
+    // A dry run sends nothing, so it needs no credentials.
+    const endpoint = input.dryRun
+      ? undefined
+      : yield* Effect.try({
+          try: () => resolveEndpoint(connector, resolveSettings(connector, input.settings ?? {}), plan.options, input.env ?? process.env),
+          catch: (e) => e as SettingsError,
+        });
 
     const runId = input.runId ?? randomUUID();
     const ranAtMs = header.ranAt !== undefined && !Number.isNaN(Date.parse(header.ranAt)) ? Date.parse(header.ranAt) : Date.now();
@@ -111,6 +118,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
         const batch = batcher.add(json, bytes, n);
         if (batch !== undefined) closed.push(batch);
       }
+      input.onProgress?.(report.progress);
       return closed;
     };
 

@@ -185,6 +185,8 @@ describe("Segment plan: actions and options", () => {
   test("an event name over 200 characters is refused", () => {
     const p = plan(segment, { fields: fields([userId]), action: "segment_track", options: { event: "e".repeat(201) } });
     expect(diagnostics(p, "invalid-option")).toHaveLength(1);
+    // The value was given: reporting it as missing as well would send the admin the wrong way.
+    expect(diagnostics(p, "missing-option")).toEqual([]);
   });
 
   test("a misspelt choice gets a did-you-mean", () => {

@@ -1,0 +1,36 @@
+# The tagwire action server on the official Node image.
+#   docker build -t tagwire .
+#   docker run --rm -p 8080:8080 -e ACTION_HUB_SECRET=... -e ACTION_HUB_BASE_URL=https://tagwire.example.com tagwire
+# Configuration is by environment variable only; see docs/looker-setup.md.
+FROM node:20-slim
+
+ENV TURBO_TELEMETRY_DISABLED=1 \
+    TURBO_NO_UPDATE_NOTIFIER=1 \
+    NO_UPDATE_NOTIFIER=1 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+
+WORKDIR /app
+
+# Dependencies first: a source change does not reinstall them.
+COPY package.json package-lock.json ./
+COPY packages/engine/package.json packages/engine/
+COPY packages/emulators/package.json packages/emulators/
+COPY packages/action-server/package.json packages/action-server/
+COPY packages/cli/package.json packages/cli/
+# `npm install`, not `npm ci`: the lock file lacks turbo's other-platform binaries, which `npm ci` treats as out of sync.
+RUN npm install --ignore-scripts
+
+# Sources, schemas, connector manifests and docs (the engine build checks its generated files against them).
+COPY . .
+# npm links a package's bin only once its target exists: relink after the build so `npx tagwire ...` works in the image.
+RUN npm run build && npm rebuild --ignore-scripts
+
+USER node
+ENV HOST=0.0.0.0 \
+    PORT=8080
+EXPOSE 8080
+# `tagwire serve`, started by node itself rather than through npx: npx runs the command under `sh -c`, which does
+# not pass SIGTERM on, so `docker stop` would kill executes in flight instead of letting them finish.
+CMD ["node", "packages/cli/dist/bin.js", "serve"]

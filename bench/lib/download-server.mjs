@@ -1,0 +1,68 @@
+// Stands in for Looker's `download_url`: each URL serves one file once, streamed from disk with
+// chunked transfer encoding (no Content-Length), as Looker streams a large result.
+
+import { createReadStream } from "node:fs";
+import { createServer } from "node:http";
+import { randomBytes } from "node:crypto";
+import { pipeline } from "node:stream/promises";
+
+/**
+ * @typedef {object} DownloadServer
+ * @property {string} url                      base URL (loopback)
+ * @property {(path: string) => string} urlFor  a one-time URL serving `path`
+ * @property {() => { served: number, refused: number, bytes: number }} stats
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * @param {{ chunkBytes?: number }} [options]  read size of the file stream (default 64 KiB)
+ * @returns {Promise<DownloadServer>}
+ */
+export async function startDownloadServer(options = {}) {
+  const chunkBytes = options.chunkBytes ?? 64 * 1024;
+  /** @type {Map<string, string>} token -> file path */
+  const tokens = new Map();
+  const counts = { served: 0, refused: 0, bytes: 0 };
+
+  const server = createServer((req, res) => {
+    const token = (req.url ?? "").split("?")[0].split("/").pop() ?? "";
+    const path = tokens.get(token);
+    if (req.method !== "GET" || path === undefined) {
+      counts.refused++;
+      res.writeHead(404, { "content-type": "text/plain" }).end("no such download (URLs are single-use)\n");
+      return;
+    }
+    tokens.delete(token);
+    counts.served++;
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+    const file = createReadStream(path, { highWaterMark: chunkBytes });
+    file.on("data", (chunk) => {
+      counts.bytes += chunk.length;
+    });
+    pipeline(file, res).catch(() => {
+      // the reader went away (an aborted execute): nothing to clean up beyond the streams
+    });
+  });
+  server.keepAliveTimeout = 1_000;
+
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve(undefined));
+  });
+  const address = /** @type {import("node:net").AddressInfo} */ (server.address());
+  const url = `http://127.0.0.1:${address.port}`;
+  return {
+    url,
+    urlFor(path) {
+      const token = randomBytes(16).toString("hex");
+      tokens.set(token, path);
+      return `${url}/download/${token}`;
+    },
+    stats: () => ({ ...counts }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,505 @@
+// tagwire benchmark: synthetic Looks through the action server's execute endpoint into the local
+// destination emulators, plus the engine-only and JSON.parse rates of the same documents.
+// Method, columns and the results.json schema: docs/performance.md.
+//
+// Usage: npm run bench -- [--quick] [--rows 10000,100000] [--scenarios mparticle-event,segment-identify]
+//                         [--seed 1] [--out bench/results.json] [--profile] [--json-parse-max-mb 500]
+//                         [--wait-quiet 0]
+// Progress goes to stderr; the table goes to stdout. Exits 1 when a correctness check fails or a
+// run breaks, 2 on bad arguments.
+
+import { randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { cpus, loadavg, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startDownloadServer } from "./lib/download-server.mjs";
+import { estimateFromHistogram } from "./lib/histogram.mjs";
+import { parseSummary, postExecute } from "./lib/looker-client.mjs";
+import { ensureLook, LOOK_DIR } from "./lib/looks.mjs";
+import { killChildren, readSystemBusySeconds, REPO_ROOT, runJsonChild, startEmulators, startServerChild, waitForQuiet } from "./lib/processes.mjs";
+import { evaluateTargets, formatTable, formatTargets, SCHEMA_VERSION, writeResults } from "./lib/report.mjs";
+import { selectRows, selectScenarios } from "./lib/scenarios.mjs";
+import { summariseProfile } from "./lib/cpu-profile.mjs";
+
+const LIB = fileURLToPath(new URL("./lib/", import.meta.url));
+const MB = 1024 * 1024;
+const EXECUTE_TIMEOUT_MS = 30 * 60_000;
+const CHILD_TIMEOUT_MS = 15 * 60_000;
+/** Engine-only and JSON.parse take the best of this many runs for Looks up to REPEAT_MAX_ROWS rows. */
+const REPEATS = 3;
+const REPEAT_MAX_ROWS = 100_000;
+
+const USAGE = `usage: npm run bench -- [--quick] [--rows 10000,100000,1000000] [--scenarios mparticle-event,mparticle-user,segment-identify]
+                      [--seed 1] [--out bench/results.json] [--profile] [--json-parse-max-mb 500]
+                      [--wait-quiet seconds]  (before each measurement, wait up to this long for other processes to go idle)`;
+
+/** @param {string} line */
+const progress = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+/** @returns {ReturnType<typeof readOptions>} */
+function readOptions() {
+  const { values } = parseArgs({
+    strict: true,
+    options: {
+      rows: { type: "string" },
+      scenarios: { type: "string" },
+      quick: { type: "boolean", default: false },
+      seed: { type: "string", default: "1" },
+      out: { type: "string", default: fileURLToPath(new URL("./results.json", import.meta.url)) },
+      profile: { type: "boolean", default: false },
+      "json-parse-max-mb": { type: "string", default: "500" },
+      "wait-quiet": { type: "string", default: "0" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const seed = Number(values.seed);
+  const jsonParseMaxMb = Number(values["json-parse-max-mb"]);
+  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, not "${values.seed}"`);
+  if (!Number.isFinite(jsonParseMaxMb) || jsonParseMaxMb < 0) throw new Error(`--json-parse-max-mb must be a number of MB`);
+  const waitQuietSec = Number(values["wait-quiet"]);
+  if (!Number.isInteger(waitQuietSec) || waitQuietSec < 0 || waitQuietSec > 3600) throw new Error(`--wait-quiet must be whole seconds between 0 and 3600`);
+  return {
+    help: values.help,
+    rows: selectRows(values.rows, values.quick).sort((a, b) => a - b),
+    scenarios: selectScenarios(values.scenarios),
+    quick: values.quick,
+    seed,
+    out: resolve(values.out),
+    profile: values.profile,
+    jsonParseMaxBytes: jsonParseMaxMb * 1e6,
+    waitQuietSec,
+  };
+}
+
+function gitInfo() {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+    const changed = execFileSync("git", ["status", "--porcelain"], { cwd: REPO_ROOT, encoding: "utf8" }).split("\n").filter((l) => l.trim() !== "").length;
+    return { commit, changedFiles: changed };
+  } catch {
+    return { commit: null, changedFiles: null };
+  }
+}
+
+/**
+ * @param {import("./lib/scenarios.mjs").Scenario} scenario
+ * @param {import("./lib/looks.mjs").LookFile} look
+ * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, profileDir: string | undefined }} ctx
+ * @returns {Promise<Pick<import("./lib/report.mjs").RunResult, "e2e" | "server" | "requests" | "latencyMs" | "latencyHistogramMs" | "check" | "profile"> & { notes: string[] }>}
+ */
+async function runEndToEnd(scenario, look, ctx) {
+  const { emulators, downloads } = ctx;
+  /** @type {string[]} */
+  const notes = [];
+  await emulators.reset();
+  const secret = randomBytes(24).toString("hex");
+  /** @type {Record<string, string>} */
+  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1" };
+  for (const id of Object.keys(emulators.credentials)) env[`TAGWIRE_${id.toUpperCase()}_URL`] = emulators.url;
+  const profileName = `server-${scenario.id}-${look.rows}.cpuprofile`;
+  const nodeArgs = ctx.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${profileName}`];
+  const server = await startServerChild({ env, nodeArgs });
+  let stopped = false;
+  try {
+    const start = await server.memory();
+    const cpuBefore = { server: await server.cpuSeconds(), emulators: await emulators.cpuSeconds(), bench: process.cpuUsage(), system: await readSystemBusySeconds() };
+    progress(`  ${scenario.id} ${look.rows.toLocaleString("en-US")} rows: execute (server pid ${server.pid}, RSS ${(start.vmRssBytes / MB).toFixed(1)} MB at start)`);
+    const windowStartUs = Number(process.hrtime.bigint() / 1000n);
+    const result = await postExecute({
+      serverUrl: server.url,
+      secret,
+      action: scenario.action,
+      settings: emulators.credentials[scenario.connector] ?? {},
+      formParams: scenario.formParams,
+      downloadUrl: downloads.urlFor(look.path),
+      webhookId: `bench-${scenario.id}-${look.rows}-${Date.now()}`,
+      title: `bench ${scenario.id} ${look.rows}`,
+      timeoutMs: EXECUTE_TIMEOUT_MS,
+    });
+    const windowEndUs = Number(process.hrtime.bigint() / 1000n);
+    const end = await server.memory();
+    const cpuBench = process.cpuUsage(cpuBefore.bench);
+    const cpu = {
+      serverSec: round((await server.cpuSeconds()) - cpuBefore.server, 2),
+      emulatorsSec: round((await emulators.cpuSeconds()) - cpuBefore.emulators, 2),
+      benchSec: round((cpuBench.user + cpuBench.system) / 1e6, 2),
+      otherSec: /** @type {number | null} */ (null),
+    };
+    const systemSec = (await readSystemBusySeconds()) - cpuBefore.system;
+    cpu.otherSec = round(Math.max(0, systemSec - (cpu.serverSec ?? 0) - (cpu.emulatorsSec ?? 0) - (cpu.benchSec ?? 0)), 2);
+    const contention = contentionNote(cpu.otherSec ?? 0, result.wallMs / 1000);
+    if (contention !== undefined) notes.push(`end to end: ${contention}`);
+    const stats = await server.stats();
+    const metricsText = await server.metricsText();
+    const state = (await emulators.state())[scenario.connector] ?? {};
+
+    const histogram = estimateFromHistogram(metricsText, "tagwire_destination_request_seconds", scenario.connector);
+    const latencyMs = stats.latencyObserved
+      ? { source: /** @type {const} */ ("observed"), p50: round(stats.latency.p50, 2), p99: round(stats.latency.p99, 2), max: round(stats.latency.max, 2), count: stats.latency.count }
+      : histogram === null
+        ? null
+        : { source: /** @type {const} */ ("histogram"), p50: histogram.p50, p99: histogram.p99, max: null, count: histogram.count };
+    if (!stats.latencyObserved) notes.push("latency percentiles estimated from the /metrics histogram buckets");
+
+    const summary = parseSummary(result.looker.message);
+    const accepted = typeof state.accepted === "number" ? state.accepted : null;
+    /** @type {import("./lib/report.mjs").RunResult["check"]} */
+    const check = {
+      ok: false,
+      expectedAccepted: summary === null ? null : look.rows - summary.rejected,
+      accepted,
+      duplicates: state.duplicates ?? null,
+      dropped: state.dropped ?? null,
+      read: summary?.read ?? null,
+      rejected: summary?.rejected ?? null,
+      failed: summary?.failed ?? null,
+      detail: "",
+    };
+    const problems = [];
+    if (result.status !== 200) problems.push(`execute answered HTTP ${result.status}`);
+    if (summary === null) problems.push(`cannot read the figures from the Looker message: ${result.looker.message.slice(0, 200)}`);
+    else {
+      if (summary.read !== look.rows) problems.push(`the server read ${summary.read} rows of ${look.rows}`);
+      if (accepted !== summary.delivered) problems.push(`emulator accepted ${accepted}, the server says ${summary.delivered} delivered`);
+      if (accepted !== look.rows - summary.rejected) problems.push(`emulator accepted ${accepted}, expected rows - rejected = ${look.rows - summary.rejected}`);
+      if (summary.failed > 0) problems.push(`${summary.failed} rows failed after retries`);
+    }
+    if ((state.duplicates ?? 0) > 0) problems.push(`emulator counted ${state.duplicates} duplicates`);
+    if ((state.dropped ?? 0) > 0) problems.push(`emulator dropped ${state.dropped} records`);
+    check.ok = problems.length === 0;
+    check.detail = problems.join("; ");
+    const serverRequests = typeof stats.lastExecute?.requests === "number" ? stats.lastExecute.requests : summary?.requests ?? null;
+    if (serverRequests !== null && serverRequests !== state.requests) notes.push(`server counted ${serverRequests} requests, emulator ${state.requests}`);
+    if (summary !== null && summary.rejected > 0) notes.push(`${summary.rejected} rows rejected by the server: ${result.looker.message.slice(0, 300)}`);
+
+    const exitCode = await server.stop();
+    stopped = true;
+    if (exitCode !== 0) notes.push(`action server exited with ${exitCode}`);
+    /** @type {import("./lib/report.mjs").RunResult["profile"]} */
+    let profile = null;
+    if (ctx.profileDir !== undefined) {
+      const path = join(ctx.profileDir, profileName);
+      if (existsSync(path)) {
+        // Only the samples taken while the execute ran (start-up and shutdown left out).
+        const summaryOfProfile = await summariseProfile(path, 15, { startUs: windowStartUs, endUs: windowEndUs });
+        if (!summaryOfProfile.windowed) notes.push("CPU profile: the execute's time window did not match the profile; the whole process life is summarised");
+        profile = { path, sampledMs: summaryOfProfile.totalMs, executeOnly: summaryOfProfile.windowed, top: summaryOfProfile.entries, areas: summaryOfProfile.areas };
+      } else notes.push(`no CPU profile written at ${path}`);
+    }
+
+    return {
+      e2e: {
+        wallMs: round(result.wallMs, 1),
+        rowsPerSec: Math.round(look.rows / (result.wallMs / 1000)),
+        headersMs: round(result.headersMs, 1),
+        httpStatus: result.status,
+        lookerSuccess: result.looker.success,
+        lookerMessage: result.looker.message,
+        cpu,
+      },
+      server: { peakRssMb: round(end.vmHwmBytes / MB, 1), startRssMb: round(start.vmRssBytes / MB, 1), endRssMb: round(end.vmRssBytes / MB, 1), profiled: ctx.profileDir !== undefined },
+      requests: { emulator: state.requests ?? 0, server: serverRequests, byStatus: state.byStatus ?? {} },
+      latencyMs,
+      latencyHistogramMs: histogram === null ? null : { p50: histogram.p50, p99: histogram.p99, count: histogram.count, bucketsMs: histogram.bucketsMs },
+      check,
+      profile,
+      notes,
+    };
+  } finally {
+    if (!stopped) await server.stop();
+  }
+}
+
+/** Above this share of one core taken by other processes, a measurement is flagged. */
+const CONTENTION_SHARE = 0.1;
+
+/**
+ * A note when other processes on the machine used a noticeable share of CPU during a measurement.
+ * @param {number} otherSec  CPU seconds used by processes outside the benchmark
+ * @param {number} wallSec
+ * @returns {string | undefined}
+ */
+function contentionNote(otherSec, wallSec) {
+  if (wallSec <= 0 || otherSec / wallSec <= CONTENTION_SHARE) return undefined;
+  return `other processes used ${otherSec.toFixed(1)} CPU s in ${wallSec.toFixed(1)} s (${Math.round((otherSec / wallSec) * 100)}% of one core); figures may be low`;
+}
+
+/**
+ * Runs a measurement child and measures what other processes took meanwhile.
+ * @param {string} script @param {string[]} args @param {{ nodeArgs?: string[], timeoutMs: number, label: string }} options
+ * @returns {Promise<{ result: any, otherSec: number, wallSec: number }>}
+ */
+async function measuredChild(script, args, options) {
+  const busy0 = await readSystemBusySeconds();
+  const own0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await runJsonChild(script, args, options);
+  const wallSec = (performance.now() - t0) / 1000;
+  const own = process.cpuUsage(own0);
+  const busy = (await readSystemBusySeconds()) - busy0;
+  const otherSec = Math.max(0, busy - (result.cpuSec ?? 0) - (own.user + own.system) / 1e6);
+  return { result, otherSec: round(otherSec, 2) ?? 0, wallSec };
+}
+
+/**
+ * @param {number | null | undefined} n @param {number} digits
+ * @returns {number | null}
+ */
+function round(n, digits) {
+  if (n === null || n === undefined) return null;
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+async function main() {
+  /** @type {ReturnType<typeof readOptions>} */
+  let options;
+  try {
+    options = readOptions();
+  } catch (e) {
+    process.stderr.write(`bench: ${/** @type {Error} */ (e).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  for (const dist of ["packages/engine/dist/index.js", "packages/action-server/dist/index.js", "packages/emulators/dist/bin.js"]) {
+    if (!existsSync(join(REPO_ROOT, dist))) {
+      process.stderr.write(`bench: ${dist} is missing; build first: npx turbo run build\n`);
+      return 1;
+    }
+  }
+
+  const startedAt = new Date().toISOString();
+  const loadAvgStart = loadavg().map((n) => round(n, 2));
+  if ((loadAvgStart[0] ?? 0) > cpus().length * 0.5) {
+    progress(`warning: load average ${loadAvgStart.join(", ")} on ${cpus().length} CPUs: other work on this machine will lower the figures`);
+  }
+  progress(`scenarios ${options.scenarios.map((s) => s.id).join(", ")}; rows ${options.rows.join(", ")}; seed ${options.seed}; Looks in ${LOOK_DIR}`);
+  const profileDir = options.profile ? join(LOOK_DIR, "profiles") : undefined;
+  if (profileDir !== undefined) {
+    await rm(profileDir, { recursive: true, force: true });
+    await mkdir(profileDir, { recursive: true });
+  }
+
+  const emulators = await startEmulators();
+  const downloads = await startDownloadServer();
+  progress(`emulators at ${emulators.url} (pid ${emulators.pid}, validation off); downloads at ${downloads.url}`);
+
+  /** @type {import("./lib/report.mjs").RunResult[]} */
+  const runs = [];
+  /** @type {Map<string, import("./lib/report.mjs").RunResult["jsonParse"]>} JSON.parse result per Look file */
+  const jsonParseByFile = new Map();
+  let broken = false;
+  const jsonParseHeapMb = Math.max(2048, Math.min(16_384, Math.floor((totalmem() / MB) * 0.6)));
+
+  try {
+    for (const rows of options.rows) {
+      for (const scenario of options.scenarios) {
+        const look = await ensureLook({ rows, mode: scenario.mode, seed: options.seed, log: progress });
+        /** @type {import("./lib/report.mjs").RunResult} */
+        const run = {
+          scenario: scenario.id,
+          connector: scenario.connector,
+          action: scenario.action,
+          formParams: scenario.formParams,
+          mode: scenario.mode,
+          rows,
+          look: { path: look.path, bytes: look.bytes, seed: look.seed, reused: look.reused },
+          e2e: null,
+          server: null,
+          requests: null,
+          latencyMs: null,
+          latencyHistogramMs: null,
+          engineOnly: null,
+          jsonParse: null,
+          ratioE2eToJsonParse: null,
+          check: { ok: false, expectedAccepted: null, accepted: null, duplicates: null, dropped: null, read: null, rejected: null, failed: null, detail: "not run" },
+          profile: null,
+          notes: [],
+        };
+        runs.push(run);
+
+        /** Before a measurement: wait for other processes to go idle, when asked to. @param {string} what */
+        const settle = async (what) => {
+          if (options.waitQuietSec === 0) return;
+          const q = await waitForQuiet(options.waitQuietSec);
+          if (q.waitedSec > 2) progress(`  waited ${q.waitedSec} s for a quiet machine before ${what}${q.quiet ? "" : ` (still ${Math.round(q.lastShare * 100)}% of a core busy)`}`);
+          if (!q.quiet) run.notes.push(`${what}: the machine was not quiet after waiting ${q.waitedSec} s`);
+        };
+
+        // 1. End to end, in a fresh action server process.
+        await settle("end to end");
+        try {
+          const e2e = await runEndToEnd(scenario, look, { emulators, downloads, profileDir });
+          Object.assign(run, { ...e2e, notes: [...run.notes, ...e2e.notes] });
+          progress(
+            `    ${run.e2e?.rowsPerSec.toLocaleString("en-US")} rows/s, ${((run.e2e?.wallMs ?? 0) / 1000).toFixed(2)} s, peak RSS ${run.server?.peakRssMb} MB, ` +
+              `${run.requests?.emulator} requests, p50 ${run.latencyMs?.p50} ms, p99 ${run.latencyMs?.p99} ms; ` +
+              `CPU s: server ${run.e2e?.cpu.serverSec}, emulators ${run.e2e?.cpu.emulatorsSec}, download server ${run.e2e?.cpu.benchSec}, other processes ${run.e2e?.cpu.otherSec}`,
+          );
+          if (!run.check.ok) {
+            broken = true;
+            process.stderr.write(`\n!!! CORRECTNESS MISMATCH ${scenario.id} ${rows} rows: ${run.check.detail}\n!!! Looker message: ${run.e2e?.lookerMessage}\n\n`);
+          }
+        } catch (e) {
+          broken = true;
+          run.check.detail = `end-to-end run failed: ${/** @type {Error} */ (e).message}`;
+          process.stderr.write(`\n!!! ${scenario.id} ${rows} rows: ${run.check.detail}\n\n`);
+        }
+
+        // 2. Engine only, in its own process (no HTTP, no server).
+        const repeats = rows <= REPEAT_MAX_ROWS ? REPEATS : 1;
+        await settle("engine only");
+        try {
+          progress(`  ${scenario.id} ${rows.toLocaleString("en-US")} rows: engine only (best of ${repeats})`);
+          const { result: r, otherSec, wallSec } = await measuredChild(
+            join(LIB, "engine-only.mjs"),
+            [
+              "--file", look.path,
+              "--connector", scenario.connector,
+              "--action", scenario.action,
+              "--options", JSON.stringify(scenario.formParams),
+              "--settings", JSON.stringify(emulators.credentials[scenario.connector] ?? {}),
+              "--runs", String(repeats),
+            ],
+            { timeoutMs: CHILD_TIMEOUT_MS, label: "engine-only" },
+          );
+          run.engineOnly = {
+            rowsPerSec: Math.round(r.read / (r.ms / 1000)),
+            ms: round(r.ms, 1) ?? 0,
+            runs: r.runs,
+            allMs: r.allMs,
+            read: r.read,
+            rejected: r.rejected,
+            batches: r.batches,
+            peakRssMb: round(r.peakRssBytes / MB, 1) ?? 0,
+            validateRecords: false,
+            otherCpuSec: otherSec,
+          };
+          const contention = contentionNote(otherSec, wallSec);
+          if (contention !== undefined) run.notes.push(`engine only: ${contention}`);
+          progress(`    ${run.engineOnly.rowsPerSec.toLocaleString("en-US")} rows/s`);
+          if (r.read !== rows) run.notes.push(`engine-only read ${r.read} rows of ${rows}`);
+        } catch (e) {
+          run.notes.push(`engine-only failed: ${/** @type {Error} */ (e).message}`);
+          progress(`    engine-only failed: ${/** @type {Error} */ (e).message}`);
+        }
+
+        // 3. JSON.parse of the same document, once per file.
+        if (!jsonParseByFile.has(look.path)) {
+          if (look.bytes > options.jsonParseMaxBytes) {
+            const reason = `file is ${(look.bytes / 1e6).toFixed(0)} MB, over the ${(options.jsonParseMaxBytes / 1e6).toFixed(0)} MB limit for reading it whole`;
+            jsonParseByFile.set(look.path, { skipped: reason });
+            progress(`  JSON.parse skipped: ${reason}`);
+          } else {
+            await settle("JSON.parse");
+            try {
+              progress(`  JSON.parse of ${look.path} (best of ${repeats})`);
+              const { result: r, otherSec, wallSec } = await measuredChild(join(LIB, "json-parse-child.mjs"), [look.path, String(repeats)], {
+                nodeArgs: ["--expose-gc", `--max-old-space-size=${jsonParseHeapMb}`],
+                timeoutMs: CHILD_TIMEOUT_MS,
+                label: "JSON.parse",
+              });
+              jsonParseByFile.set(look.path, {
+                rowsPerSec: Math.round(r.rows / (r.parseMs / 1000)),
+                parseMs: round(r.parseMs, 1) ?? 0,
+                readMs: round(r.readMs, 1) ?? 0,
+                runs: r.runs,
+                peakRssMb: round(r.peakRssBytes / MB, 1) ?? 0,
+                otherCpuSec: otherSec,
+              });
+              const contention = contentionNote(otherSec, wallSec);
+              if (contention !== undefined) run.notes.push(`JSON.parse: ${contention}`);
+            } catch (e) {
+              jsonParseByFile.set(look.path, { skipped: `JSON.parse failed: ${/** @type {Error} */ (e).message}` });
+            }
+          }
+        }
+        run.jsonParse = jsonParseByFile.get(look.path) ?? null;
+        if (run.jsonParse !== null && "skipped" in run.jsonParse) run.notes.push(`JSON.parse not measured: ${run.jsonParse.skipped}`);
+        if (run.jsonParse !== null && "rowsPerSec" in run.jsonParse && run.e2e !== null) {
+          run.ratioE2eToJsonParse = round(run.e2e.rowsPerSec / run.jsonParse.rowsPerSec, 4);
+        }
+      }
+    }
+  } finally {
+    await downloads.close();
+    await emulators.stop();
+  }
+
+  const targets = evaluateTargets(runs);
+  const doc = {
+    schemaVersion: SCHEMA_VERSION,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? null,
+      totalMemMb: Math.round(totalmem() / MB),
+      loadAvgStart,
+      loadAvgEnd: loadavg().map((n) => round(n, 2)),
+    },
+    git: gitInfo(),
+    options: {
+      rows: options.rows,
+      scenarios: options.scenarios.map((s) => s.id),
+      seed: options.seed,
+      quick: options.quick,
+      profile: options.profile,
+      jsonParseMaxMb: options.jsonParseMaxBytes / 1e6,
+      waitQuietSec: options.waitQuietSec,
+      emulators: { validate: false, keepRecords: false },
+    },
+    runs,
+    targets,
+  };
+  await writeResults(options.out, doc);
+
+  process.stdout.write(`\n${formatTable(runs)}\n\n`);
+  process.stdout.write(`Targets (printed, not enforced):\n${formatTargets(targets)}\n`);
+  const notes = runs.flatMap((r) => r.notes.map((n) => `  ${r.scenario} ${r.rows.toLocaleString("en-US")}: ${n}`));
+  if (notes.length > 0) process.stdout.write(`\nNotes:\n${notes.join("\n")}\n`);
+  for (const r of runs) {
+    if (r.profile === null) continue;
+    const scope = r.profile.executeOnly ? "during the execute" : "whole process";
+    process.stdout.write(`\nCPU profile of the server, ${r.scenario} ${r.rows.toLocaleString("en-US")} rows, ${scope} (${r.profile.path}):\n`);
+    process.stdout.write(`  by area: ${r.profile.areas.slice(0, 8).map((a) => `${a.area} ${a.pct}%`).join(", ")}\n  top self time:\n`);
+    for (const e of r.profile.top.slice(0, 10)) process.stdout.write(`  ${String(e.selfPct).padStart(5)}%  ${e.function}  ${e.location}\n`);
+  }
+  process.stdout.write(`\nresults: ${options.out}\n`);
+  const mismatches = runs.filter((r) => !r.check.ok);
+  if (mismatches.length > 0) {
+    process.stdout.write(`\n!!! ${mismatches.length} run(s) FAILED the correctness check:\n`);
+    for (const r of mismatches) process.stdout.write(`!!!   ${r.scenario} ${r.rows.toLocaleString("en-US")} rows: ${r.check.detail}\n`);
+  }
+  return broken || mismatches.length > 0 ? 1 : 0;
+}
+
+process.on("SIGINT", () => {
+  killChildren();
+  process.exit(130);
+});
+process.on("SIGTERM", () => {
+  killChildren();
+  process.exit(143);
+});
+
+main().then(
+  (code) => {
+    killChildren();
+    process.exitCode = code;
+  },
+  (e) => {
+    killChildren();
+    process.stderr.write(`bench: ${/** @type {Error} */ (e).stack ?? e}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { configFromEnv, ConfigError } from "../src/config.js";
+import { isAuthorized, tokenFrom } from "../src/auth.js";
+
+const SECRET = "a-long-random-secret-for-tests";
+
+const fails = (env: Record<string, string | undefined>): ConfigError => {
+  try {
+    configFromEnv(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error("configFromEnv accepted the environment");
+};
+
+describe("configFromEnv", () => {
+  it("defaults: port 8080 on every interface, base URL from the port, any download host", () => {
+    const env = { ACTION_HUB_SECRET: SECRET };
+    const config = configFromEnv(env);
+    expect(config).toEqual({
+      port: 8080,
+      host: "0.0.0.0",
+      secret: SECRET,
+      baseUrl: "http://localhost:8080",
+      env,
+      maxBodyBytes: 64 * 1024 * 1024,
+      keepAliveMs: 20_000,
+      downloadIdleMs: 60_000,
+    });
+    expect(config.downloadHosts).toBeUndefined();
+  });
+
+  it("reads every variable", () => {
+    const config = configFromEnv({
+      ACTION_HUB_SECRET: SECRET,
+      ACTION_HUB_BASE_URL: "https://tagwire.example.com/hub/",
+      PORT: "9090",
+      HOST: "127.0.0.1",
+      TAGWIRE_DOWNLOAD_HOSTS: " Looker.Example.com , ,example.cloud.looker.com:19999",
+      TAGWIRE_MAX_BODY_BYTES: "1048576",
+      TAGWIRE_KEEPALIVE_MS: "5000",
+      TAGWIRE_DOWNLOAD_IDLE_MS: "120000",
+      TAGWIRE_MPARTICLE_URL: "http://127.0.0.1:9001",
+    });
+    expect(config).toMatchObject({
+      port: 9090,
+      host: "127.0.0.1",
+      baseUrl: "https://tagwire.example.com/hub",
+      downloadHosts: ["looker.example.com", "example.cloud.looker.com:19999"],
+      maxBodyBytes: 1_048_576,
+      keepAliveMs: 5000,
+      downloadIdleMs: 120_000,
+    });
+    expect(config.env["TAGWIRE_MPARTICLE_URL"]).toBe("http://127.0.0.1:9001");
+  });
+
+  it("an empty TAGWIRE_DOWNLOAD_HOSTS means any host", () => {
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_DOWNLOAD_HOSTS: " , " }).downloadHosts).toBeUndefined();
+  });
+
+  it("a missing or blank ACTION_HUB_SECRET is an error that says what to do", () => {
+    for (const value of [undefined, "", "   "]) {
+      const e = fails({ ACTION_HUB_SECRET: value });
+      expect(e.message).toMatch(/^ACTION_HUB_SECRET is not set/);
+      expect(e.message).toContain("Looker");
+    }
+  });
+
+  it.each(["0", "-1", "80.5", "http", "65536", "1e9"])("PORT=%s is refused", (port) => {
+    const e = fails({ ACTION_HUB_SECRET: SECRET, PORT: port });
+    expect(e.message).toMatch(/^PORT must be/);
+  });
+
+  it.each(["ftp://x.example.com", "tagwire.example.com", "http://", "http://exa mple.com", "https:/x"])("ACTION_HUB_BASE_URL=%s is refused", (url) => {
+    const e = fails({ ACTION_HUB_SECRET: SECRET, ACTION_HUB_BASE_URL: url });
+    expect(e.message).toMatch(/^ACTION_HUB_BASE_URL must be an http\(s\) URL/);
+  });
+
+  it.each(["TAGWIRE_MAX_BODY_BYTES", "TAGWIRE_KEEPALIVE_MS", "TAGWIRE_DOWNLOAD_IDLE_MS"])("%s must be a positive whole number", (name) => {
+    const e = fails({ ACTION_HUB_SECRET: SECRET, [name]: "soon" });
+    expect(e.message).toBe(`${name} must be a positive whole number, not \`soon\`.`);
+  });
+
+  it("never puts the secret in an error message", () => {
+    const e = fails({ ACTION_HUB_SECRET: SECRET, PORT: "x" });
+    expect(e.message).not.toContain(SECRET);
+  });
+});
+
+describe("auth header parsing", () => {
+  it("reads Looker's form and its lowercase variant", () => {
+    expect(tokenFrom(`Token token="abc"`)).toBe("abc");
+    expect(tokenFrom(`token token="abc"`)).toBe("abc");
+    expect(tokenFrom(`Bearer abc`)).toBeUndefined();
+    expect(tokenFrom(undefined)).toBeUndefined();
+  });
+
+  it("compares tokens of any length without throwing", () => {
+    expect(isAuthorized(`Token token="${SECRET}"`, SECRET)).toBe(true);
+    expect(isAuthorized(`Token token="x"`, SECRET)).toBe(false);
+    expect(isAuthorized(`Token token="${SECRET}${SECRET}"`, SECRET)).toBe(false);
+    expect(isAuthorized(`Token token=""`, SECRET)).toBe(false);
+  });
+});

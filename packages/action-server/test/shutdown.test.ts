@@ -1,0 +1,156 @@
+import { execFileSync, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { startEmulators } from "@tagwire/emulators";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bigLook, chunked, executeBody, logEntries, startDownloads, startHarness, waitFor, type LookerDownloads } from "./support.js";
+
+let downloads: LookerDownloads;
+beforeAll(async () => {
+  downloads = await startDownloads();
+});
+afterAll(() => downloads.close());
+
+/** A Look whose download takes about `ms`. */
+const slowLook = (rows: number, ms: number) => {
+  const text = JSON.stringify(bigLook(rows));
+  const pieces = 10;
+  return downloads.serve(chunked(text, Math.ceil(text.length / pieces), ms / pieces));
+};
+
+describe("close() in process", () => {
+  it("stops accepting, lets the execute in flight finish and answer, then resolves", async () => {
+    const h = await startHarness({ keepAliveMs: 50 });
+    let closed = false;
+    try {
+      const url = slowLook(120, 800);
+      const pending = h.execute("mparticle", executeBody({ data: h.settings.mparticle, form: { data_type: "user_data", environment: "development" }, downloadUrl: url }));
+      expect(await waitFor(() => h.logs.some((l) => l.includes('"execute started"')), 2_000)).toBe(true);
+      let answeredAt = 0;
+      const answered = pending.then((r) => {
+        answeredAt = Date.now();
+        return r;
+      });
+      const closing = h.server.close().then(() => {
+        closed = true;
+        return Date.now();
+      });
+      // New connections are refused while the execute finishes.
+      await expect(fetch(`${h.server.url}/healthz`)).rejects.toThrow();
+      const { looker, text } = await answered;
+      const closedAt = await closing;
+      expect(looker.success).toBe(true);
+      expect(looker.message).toContain("120 of 120 rows delivered");
+      expect(text.startsWith("\n")).toBe(true);
+      expect(h.emulators.records("mparticle")).toHaveLength(120);
+      // close() resolved only once the execute had finished and its whole answer was written.
+      const entries = logEntries(h.logs);
+      const at = (msg: string) => Date.parse(entries.find((e) => e["msg"] === msg)!["time"]);
+      expect(closedAt).toBeGreaterThanOrEqual(at("execute finished"));
+      expect(Math.abs(closedAt - answeredAt)).toBeLessThan(1_500);
+      const msgs = entries.map((e) => e["msg"]);
+      expect(msgs.indexOf("shutting down: finishing executes in flight")).toBeLessThan(msgs.indexOf("execute finished"));
+      expect(msgs.at(-1)).toBe("stopped");
+    } finally {
+      if (!closed) await h.server.close();
+      await h.emulators.close();
+    }
+  });
+
+  it("closes at once when idle, even with a keep-alive connection open", async () => {
+    const h = await startHarness();
+    await h.post("/");
+    const started = Date.now();
+    await h.server.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await h.emulators.close();
+  });
+});
+
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
+const distIndex = pathToFileURL(fileURLToPath(new URL("../dist/index.js", import.meta.url))).href;
+
+/** `tagwire serve` in miniature: the environment, the server, and close on SIGTERM. */
+const SERVE = `
+const { configFromEnv, startActionServer } = await import(process.env.TAGWIRE_TEST_DIST);
+const server = await startActionServer(configFromEnv(process.env));
+process.once("SIGTERM", () => {
+  server.close().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+});
+`;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe("a real process", () => {
+  beforeAll(() => {
+    // Tested as shipped: the built dist/index.js.
+    execFileSync(process.execPath, [createRequire(import.meta.url).resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: packageDir, stdio: "pipe" });
+  }, 120_000);
+
+  it("SIGTERM mid-execute: the execute completes and the process exits 0", async () => {
+    const emulators = await startEmulators({ port: 0 });
+    const port = await freePort();
+    const secret = "process-test-secret-0123456789";
+    const child = spawn(process.execPath, ["--input-type=module", "-e", SERVE], {
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        TAGWIRE_TEST_DIST: distIndex,
+        ACTION_HUB_SECRET: secret,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        ACTION_HUB_BASE_URL: `http://127.0.0.1:${port}`,
+        TAGWIRE_KEEPALIVE_MS: "100",
+        TAGWIRE_MPARTICLE_URL: emulators.url,
+        TAGWIRE_SEGMENT_URL: emulators.url,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      expect(await waitFor(() => stdout.includes('"action server listening"'), 10_000, 25), stderr).toBe(true);
+      const pending = fetch(`http://127.0.0.1:${port}/actions/segment_event/execute`, {
+        method: "POST",
+        headers: { authorization: `Token token="${secret}"`, "content-type": "application/json" },
+        body: JSON.stringify(executeBody({ data: emulators.credentials("segment").settings, downloadUrl: slowLook(150, 1_000) })),
+      }).then(async (r) => ({ status: r.status, text: await r.text() }));
+      expect(await waitFor(() => stdout.includes('"execute started"'), 5_000, 10)).toBe(true);
+      child.kill("SIGTERM");
+      const res = await pending;
+      expect(res.status).toBe(200);
+      const looker = JSON.parse(res.text).looker;
+      expect(looker.success).toBe(true);
+      expect(looker.message).toContain("150 of 150 rows delivered");
+      expect(await exited).toBe(0);
+      expect(emulators.records("segment")).toHaveLength(150);
+      const msgs = stdout.trim().split("\n").map((l) => (JSON.parse(l) as { msg: string }).msg);
+      expect(msgs).toEqual(["action server listening", "execute started", "shutting down: finishing executes in flight", "execute finished", "stopped"]);
+      expect(stdout).not.toContain(secret);
+      expect(stderr).toBe("");
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await emulators.close();
+    }
+  }, 30_000);
+
+  it("exits with a clear message when ACTION_HUB_SECRET is missing", () => {
+    let error: { status?: number; stderr?: Buffer } | undefined;
+    try {
+      execFileSync(process.execPath, ["--input-type=module", "-e", SERVE], { env: { PATH: process.env["PATH"] ?? "", TAGWIRE_TEST_DIST: distIndex }, stdio: "pipe" });
+    } catch (e) {
+      error = e as { status?: number; stderr?: Buffer };
+    }
+    expect(error?.status).not.toBe(0);
+    expect(String(error?.stderr)).toContain("ACTION_HUB_SECRET is not set");
+  });
+});

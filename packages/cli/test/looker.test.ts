@@ -1,0 +1,62 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulators, type Emulators } from "@tagwire/emulators";
+import { fixture, oneLine, tagwire } from "./support/cli.js";
+import { startLookerStandIn, type LookerStandIn } from "./support/looker-api.js";
+
+let looker: LookerStandIn;
+let emulators: Emulators;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  looker = await startLookerStandIn({ "42": { jsonDetail: readFileSync(fixture("users.json"), "utf8"), hiddenFields: ["users.city"] } });
+  emulators = await startEmulators({ port: 0, connectors: ["segment"] });
+  env = { LOOKERSDK_BASE_URL: looker.url, LOOKERSDK_CLIENT_ID: looker.clientId, LOOKERSDK_CLIENT_SECRET: looker.clientSecret, LOOKERSDK_VERIFY_SSL: "false" };
+});
+afterAll(async () => {
+  await looker.close();
+  await emulators.close();
+});
+
+describe("--look <id>: a saved Look through the Looker API", () => {
+  it("validates the Look's columns; its hidden fields are never sent", async () => {
+    looker.requests.length = 0;
+    const r = await tagwire(["validate", "--to", "mparticle", "--look", "42"], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Look: Look 42 {2}->/);
+    expect(r.stdout).toMatch(/^ {2}users\.city +- +ignored: hidden in the visualization: never sent$/m);
+    expect(looker.requests).toEqual(["POST /api/4.0/login", "GET /api/4.0/looks/42?fields=id%2Ctitle%2Cquery", "GET /api/4.0/looks/42/run/json_detail"]);
+  });
+
+  it("previews and sends the rows the API streams", async () => {
+    const preview = await tagwire(["preview", "--to", "segment", "--look", "42", "--limit", "1"], { env });
+    expect(preview.code).toBe(0);
+    expect(JSON.parse(preview.stdout)[0].record.traits).toEqual({ email: "ada@example.com", "lifetime value": 120.5 });
+
+    const send = await tagwire(["send", "--to", "segment", "--look", "42", "--json"], {
+      env: { ...env, TAGWIRE_SEGMENT_URL: emulators.url, TAGWIRE_SEGMENT_SEGMENT_WRITE_KEY: "test-segment_write_key" },
+    });
+    expect(send.code).toBe(1);
+    expect(JSON.parse(send.stdout).rows).toEqual({ read: 5, delivered: 3, rejected: 2, failed: 0 });
+    expect(emulators.records("segment")).toHaveLength(3);
+  });
+
+  it("a Look id the API does not know: one line, exit 2", async () => {
+    const r = await tagwire(["validate", "--to", "mparticle", "--look", "999"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(oneLine(r.stderr)).toBe(`tagwire: Looker at ${looker.url} cannot give Look 999: Not found`);
+  });
+
+  it("wrong credentials: one line, exit 2", async () => {
+    const r = await tagwire(["validate", "--to", "mparticle", "--look", "42"], { env: { ...env, LOOKERSDK_CLIENT_SECRET: "wrong" } });
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^tagwire: Looker at .* cannot give Look 42: /);
+  });
+
+  it("no Looker configuration: one line, exit 2", async () => {
+    const r = await tagwire(["validate", "--to", "mparticle", "--look", "42"], { env: { LOOKERSDK_BASE_URL: "" } });
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^tagwire: Looker API is not configured \(set LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_SECRET\)/);
+  });
+});

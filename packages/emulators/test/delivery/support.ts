@@ -1,0 +1,169 @@
+// Shared by the delivery tests: build json_detail Looks, run them through the engine into the
+// emulators, and watch every HTTP attempt on the way.
+
+import { Effect } from "effect";
+import {
+  baseUrlVariable,
+  createTransport,
+  findConnector,
+  loadConnectors,
+  lookSourceFromString,
+  readLook,
+  runLook,
+  type AttemptResult,
+  type Connector,
+  type LookField,
+  type LookSource,
+  type PlanRejected,
+  type RunInput,
+  type RunReport,
+  type SettingsError,
+  type SourceError,
+  type Transport,
+} from "@tagwire/engine";
+import type { Emulators } from "../../src/index.js";
+
+const connectors = loadConnectors();
+export const mparticle: Connector = findConnector(connectors, "mparticle");
+export const segment: Connector = findConnector(connectors, "segment");
+
+export const RAN_AT = "2026-11-01T10:00:00Z";
+export const RAN_AT_MS = Date.parse(RAN_AT);
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Retries fast enough for tests; the delays still grow and carry jitter. */
+export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 50 } as const;
+
+/** A record as the tests read it: field by field. */
+export type WireRecord = Record<string, any>;
+
+/** A Looker field as json_detail describes it; `label_short` is what Segment names traits by default. */
+export function field(name: string, tags: string[] = [], extra: Partial<LookField> = {}): LookField {
+  const short = name.split(".").pop()!.replace(/_/g, " ");
+  return { name, label: `${name.split(".")[0]} ${short}`, label_short: short, tags, measure: false, hidden: false, ...extra };
+}
+
+export function measure(name: string, tags: string[] = [], extra: Partial<LookField> = {}): LookField {
+  return field(name, tags, { measure: true, is_numeric: true, type: "sum", ...extra });
+}
+
+export interface LookSpec {
+  readonly fields: ReadonlyArray<LookField>;
+  /** Plain values by column; each becomes a `{ "value": ... }` cell. */
+  readonly rows: ReadonlyArray<Record<string, unknown>> | ((n: number) => Record<string, unknown>);
+  readonly count?: number;
+  readonly ranAt?: string;
+}
+
+/** A json_detail document, in Looker's member order around `fields` and `data`. */
+export function lookText(spec: LookSpec): string {
+  const dimensions = spec.fields.filter((f) => f.measure !== true);
+  const measures = spec.fields.filter((f) => f.measure === true);
+  const head = {
+    id: "query-1",
+    ran_at: spec.ranAt ?? RAN_AT,
+    fields: { measures, dimensions, table_calculations: [], pivots: [] },
+  };
+  const count = typeof spec.rows === "function" ? (spec.count ?? 0) : spec.rows.length;
+  const rowAt = typeof spec.rows === "function" ? spec.rows : (i: number) => (spec.rows as ReadonlyArray<Record<string, unknown>>)[i]!;
+  const rows: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const cells: Record<string, { value: unknown }> = {};
+    for (const [k, v] of Object.entries(rowAt(i))) cells[k] = { value: v };
+    rows.push(JSON.stringify(cells));
+  }
+  return `${JSON.stringify(head).slice(0, -1)},"data":[\n${rows.join(",\n")}\n],"has_totals":false}`;
+}
+
+/** One HTTP attempt as the engine made it. */
+export interface SentRequest {
+  readonly url: string;
+  readonly body: string;
+  readonly bytes: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Status of the answer; undefined when the connection failed (dropped, timed out). */
+  readonly status: number | undefined;
+  readonly startedAt: number;
+}
+
+export interface RecordingTransport extends Transport {
+  readonly requests: SentRequest[];
+}
+
+/**
+ * A transport that forwards to a real one (got, keep-alive) and keeps every attempt;
+ * `afterAttempt` runs once each answer is in, e.g. to change the emulator's faults.
+ */
+export function recordingTransport(
+  inner: Transport = createTransport(),
+  afterAttempt?: (request: SentRequest, index: number) => void,
+): RecordingTransport {
+  const requests: SentRequest[] = [];
+  return {
+    requests,
+    async post(url, body, headers) {
+      const startedAt = performance.now();
+      const result: AttemptResult = await inner.post(url, body, headers);
+      const request = { url, body, bytes: Buffer.byteLength(body), headers, status: result.kind === "response" ? result.status : undefined, startedAt };
+      requests.push(request);
+      afterAttempt?.(request, requests.length - 1);
+      return result;
+    },
+    close: () => inner.close(),
+  };
+}
+
+/** The records of one request body, whatever the envelope. */
+export function recordsOf(request: SentRequest): WireRecord[] {
+  const parsed = JSON.parse(request.body) as unknown;
+  return Array.isArray(parsed) ? (parsed as WireRecord[]) : ((parsed as { batch: WireRecord[] }).batch);
+}
+
+export type RunError = PlanRejected | SettingsError | SourceError;
+
+/** Runs a Look (text or byte source) through the engine into the emulators and returns the report. */
+export function deliver(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput> = {}): Promise<RunReport> {
+  return Effect.runPromise(runLook(runInput(emulators, connector, look, input)));
+}
+
+/** Runs a Look that must fail before sending anything; returns the error. */
+export function deliverFailure(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput> = {}): Promise<RunError> {
+  return Effect.runPromise(Effect.flip(runLook(runInput(emulators, connector, look, input))));
+}
+
+function runInput(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput>): RunInput {
+  return {
+    connector,
+    look: readLook(typeof look === "string" ? lookSourceFromString(look) : look),
+    settings: emulators.credentials(connector.id).settings,
+    env: { [baseUrlVariable(connector.id)]: emulators.url },
+    retry: FAST_RETRY,
+    runId: "run-1",
+    ...input,
+  };
+}
+
+/** The report's own invariant, and the figures every run must show. */
+export function expectAddsUp(report: RunReport): void {
+  const { read, delivered, rejected, failed } = report.rows;
+  if (delivered + rejected + failed !== read) {
+    throw new Error(`report does not add up: ${delivered} delivered + ${rejected} rejected + ${failed} failed != ${read} read`);
+  }
+  const failedInGroups = report.failed.reduce((n, g) => n + g.count, 0);
+  const rejectedInGroups = report.rejected.reduce((n, g) => n + g.count, 0);
+  if (failedInGroups !== failed || rejectedInGroups !== rejected) {
+    throw new Error(`groups do not add up: failed ${failedInGroups} vs ${failed}, rejected ${rejectedInGroups} vs ${rejected}`);
+  }
+}
+
+/** Dedup ids of the records an emulator accepted, checking none appears twice. */
+export function uniqueIds(records: ReadonlyArray<unknown>, field: string): Set<string> {
+  const ids = new Set<string>();
+  for (const r of records) {
+    const id = String((r as WireRecord)[field]);
+    if (ids.has(id)) throw new Error(`record id ${id} was accepted twice`);
+    ids.add(id);
+  }
+  return ids;
+}
+
+export const repeat = (char: string, length: number) => char.repeat(length);
