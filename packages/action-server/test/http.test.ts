@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newToken, tokenForNonce } from "../src/auth.js";
 import { bigLook, executeBody, logEntries, sampleLook, startDownloads, startHarness, whole, type Harness, type LookerDownloads } from "./support.js";
 
 let h: Harness;
@@ -47,6 +48,17 @@ describe("auth", () => {
   it("accepts Looker's header, and its lowercase `token token=` form", async () => {
     expect((await h.post("/", undefined, { auth: `Token token="${h.secret}"` })).status).toBe(200);
     expect((await h.post("/", undefined, { auth: `token token="${h.secret}"` })).status).toBe(200);
+  });
+
+  it("accepts the Looker Action Hub's nonce token derived from the secret, and refuses a tampered one", async () => {
+    const token = tokenForNonce(h.secret, "a1b2c3d4");
+    expect(token).toMatch(/^a1b2c3d4\/[0-9a-f]{128}$/);
+    expect((await h.post("/", undefined, { auth: `Token token="${token}"` })).status).toBe(200);
+    expect((await h.post("/", undefined, { auth: `Token token="${newToken(h.secret)}"` })).status).toBe(200);
+    const tampered = `a1b2c3d5${token.slice(8)}`;
+    expect((await h.post("/", undefined, { auth: `Token token="${tampered}"` })).status).toBe(403);
+    expect((await h.post("/", undefined, { auth: `Token token="${tokenForNonce("another secret", "a1b2c3d4")}"` })).status).toBe(403);
+    for (const odd of ["/", "a/", "/abc", "a1b2c3d4/short"]) expect((await h.post("/", undefined, { auth: `Token token="${odd}"` })).status, odd).toBe(403);
   });
 
   it("refuses before reading or running anything: an unauthorized execute sends nothing", async () => {

@@ -11,6 +11,7 @@ import { preview } from "./commands/preview.js";
 import { send } from "./commands/send.js";
 import { serve } from "./commands/serve.js";
 import { validate } from "./commands/validate.js";
+import { token } from "./commands/token.js";
 import { errorLine, ExitCode, InputError, NotValid } from "./exit.js";
 import { plainConsole } from "./output/console.js";
 
@@ -19,7 +20,7 @@ export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", impor
 
 export const tagwire = Command.make("tagwire").pipe(
   Command.withDescription("Turn Looker query results into customer-data events for any connector declared in connectors/."),
-  Command.withSubcommands([destinations, validate, preview, send, serve, emulators, demo, manifest]),
+  Command.withSubcommands([destinations, validate, preview, send, serve, emulators, demo, manifest, token]),
 );
 
 const app = Command.run(tagwire, { name: "tagwire", version: VERSION });

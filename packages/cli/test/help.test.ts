@@ -20,7 +20,7 @@ function listed(help: string): string[] {
   return [...help.matchAll(/^(--[a-z-]+|<[a-z]+>)/gm)].map((m) => m[1]!);
 }
 
-const commands = ["destinations", "validate", "preview", "send", "serve", "emulators", "demo", "manifest check"];
+const commands = ["destinations", "validate", "preview", "send", "serve", "emulators", "demo", "manifest check", "token"];
 
 describe("--help and docs/cli.md", () => {
   it("documents every command", () => {
