@@ -130,7 +130,8 @@ export async function startEmulators() {
       credentials[current] = {};
       continue;
     }
-    const auth = /^\s+basic auth:\s*(.*)$/.exec(line);
+    // "  basic auth: k=v k=v", "  bearer token: k=v", "  key in body field x: k=v": the settings to send.
+    const auth = /^\s+[^=]+?:\s*(.*)$/.exec(line);
     if (auth !== null && current !== "") {
       for (const pair of auth[1].split(/\s+/)) {
         const eq = pair.indexOf("=");
@@ -170,6 +171,7 @@ export async function startEmulators() {
  * @property {{ count: number, p50: number | null, p99: number | null, max: number | null }} latency  ms
  * @property {number} logLines
  * @property {Record<string, any> | undefined} lastExecute  the server's "execute finished" log entry
+ * @property {{ heapUsed: number, heapTotal: number, external: number, arrayBuffers: number }} peaks  bytes, sampled every 50 ms
  */
 
 /**

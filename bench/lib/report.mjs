@@ -26,8 +26,8 @@ export const TARGETS = {
  * @property {"user" | "event"} mode
  * @property {number} rows
  * @property {{ path: string, bytes: number, seed: number, reused: boolean }} look
- * @property {{ wallMs: number, rowsPerSec: number, headersMs: number, httpStatus: number, lookerSuccess: boolean, lookerMessage: string, cpu: { serverSec: number | null, emulatorsSec: number | null, benchSec: number | null, otherSec: number | null } } | null} e2e
- * @property {{ peakRssMb: number, startRssMb: number, endRssMb: number, profiled: boolean } | null} server
+ * @property {{ wallMs: number, rowsPerSec: number, headersMs: number, httpStatus: number, lookerSuccess: boolean, lookerMessage: string, cpu: { serverSec: number, emulatorsSec: number, benchSec: number, otherSec: number } } | null} e2e
+ * @property {{ peakRssMb: number, startRssMb: number, endRssMb: number, peakHeapUsedMb: number, peakHeapTotalMb: number, peakExternalMb: number, peakArrayBuffersMb: number, profiled: boolean } | null} server
  * @property {{ emulator: number, server: number | null, byStatus: Record<string, number> } | null} requests
  * @property {{ source: "observed" | "histogram", p50: number | null, p99: number | null, max: number | null, count: number } | null} latencyMs
  * @property {{ p50: number | null, p99: number | null, count: number, bucketsMs: number[] } | null} latencyHistogramMs

@@ -1,5 +1,5 @@
 import { Data } from "effect";
-import type { Env } from "@tagwire/engine";
+import { defaultRetryPolicy, type Env, type RetryPolicy } from "@tagwire/engine";
 
 export interface ServerConfig {
   readonly port: number;
@@ -18,6 +18,12 @@ export interface ServerConfig {
   readonly keepAliveMs: number;
   /** A `download_url` that sends nothing for this long is abandoned. */
   readonly downloadIdleMs: number;
+  /** How a destination request is retried; unset fields take the engine's defaults. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** A destination request without a full answer after this long is abandoned and retried (default 30 s). */
+  readonly requestTimeoutMs?: number;
+  /** Destination requests in flight per execute; unset: the connector's own (`wire.concurrency`, else 4). */
+  readonly concurrency?: number;
 }
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly reason: string }> {
@@ -33,6 +39,17 @@ const positive = (env: Env, name: string, fallback: number): number => {
   if (!Number.isInteger(n) || n <= 0) throw new ConfigError({ reason: `${name} must be a positive whole number, not \`${raw}\`.` });
   return n;
 };
+
+const wholeNumber = (env: Env, name: string, fallback: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n)) throw new ConfigError({ reason: `${name} must be a whole number (0 or more), not \`${raw}\`.` });
+  return n;
+};
+
+/** Largest TAGWIRE_CONCURRENCY: the server's destination sockets are shared by every execute. */
+export const MAX_CONCURRENCY = 64;
 
 /** Reads the Looker action hub's own variable names, plus tagwire's. */
 export function configFromEnv(env: Env): ServerConfig {
@@ -55,5 +72,20 @@ export function configFromEnv(env: Env): ServerConfig {
     maxBodyBytes: positive(env, "TAGWIRE_MAX_BODY_BYTES", 64 * 1024 * 1024),
     keepAliveMs: positive(env, "TAGWIRE_KEEPALIVE_MS", 20_000),
     downloadIdleMs: positive(env, "TAGWIRE_DOWNLOAD_IDLE_MS", 60_000),
+    retry: {
+      maxRetries: wholeNumber(env, "TAGWIRE_RETRY_MAX", defaultRetryPolicy.maxRetries),
+      baseDelayMs: positive(env, "TAGWIRE_RETRY_BASE_MS", defaultRetryPolicy.baseDelayMs),
+      maxDelayMs: positive(env, "TAGWIRE_RETRY_MAX_DELAY_MS", defaultRetryPolicy.maxDelayMs),
+      maxRetryAfterMs: wholeNumber(env, "TAGWIRE_RETRY_AFTER_MAX_MS", defaultRetryPolicy.maxRetryAfterMs),
+    },
+    requestTimeoutMs: positive(env, "TAGWIRE_REQUEST_TIMEOUT_MS", 30_000),
+    ...concurrency(env),
   };
+}
+
+function concurrency(env: Env): { concurrency?: number } {
+  if (env["TAGWIRE_CONCURRENCY"] === undefined || env["TAGWIRE_CONCURRENCY"] === "") return {};
+  const n = positive(env, "TAGWIRE_CONCURRENCY", 1);
+  if (n > MAX_CONCURRENCY) throw new ConfigError({ reason: `TAGWIRE_CONCURRENCY must be at most ${MAX_CONCURRENCY}, not ${n}.` });
+  return { concurrency: n };
 }

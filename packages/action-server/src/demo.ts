@@ -34,7 +34,8 @@ export interface DemoSummary {
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const say = options.json ? () => undefined : options.out;
   const look = readFileSync(sampleLookPath, "utf8");
-  const emulators = await startEmulators({ port: 0 });
+  // Only the destinations the demo sends to are emulated; Looker still lists every action.
+  const emulators = await startEmulators({ port: 0, connectors: ["mparticle", "segment"] });
   const downloads = await serveDownloads(look);
   const secret = randomBytes(24).toString("hex");
   const env = { TAGWIRE_MPARTICLE_URL: emulators.url, TAGWIRE_SEGMENT_URL: emulators.url };

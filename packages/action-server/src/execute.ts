@@ -1,5 +1,5 @@
 import { Effect } from "effect";
-import { runLook, summarize, type RunReport, type Env, type Diagnostic } from "@tagwire/engine";
+import { runLook, summarize, type RunReport, type Env, type Diagnostic, type RetryPolicy, type Transport } from "@tagwire/engine";
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
@@ -18,6 +18,12 @@ export interface ExecuteContext {
   readonly log: Logger;
   /** Identifies the run for deduplication: Looker's webhook id when it sends one. */
   readonly runId?: string;
+  /** The server's retry policy (unset fields: the engine's defaults). */
+  readonly retry?: Partial<RetryPolicy>;
+  /** The server's destination client, shared by every execute (keep-alive sockets, request timeout). */
+  readonly transport?: Transport;
+  /** Destination requests in flight for this execute; unset: the connector's own. */
+  readonly concurrency?: number;
 }
 
 /** Runs one execute to its Looker response; never throws. */
@@ -58,6 +64,9 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
         hiddenFields: req.hiddenFields,
         env: ctx.env,
         ...(ctx.runId !== undefined ? { runId: ctx.runId } : {}),
+        ...(ctx.retry !== undefined ? { retry: ctx.retry } : {}),
+        ...(ctx.transport !== undefined ? { transport: ctx.transport } : {}),
+        ...(ctx.concurrency !== undefined ? { concurrency: ctx.concurrency } : {}),
         onRequest: (status, ms) => ctx.metrics.request(connector.id, status, ms),
       }),
     ),
@@ -105,7 +114,8 @@ function optionErrors(errors: ReadonlyArray<Diagnostic>): Record<string, string>
   for (const d of errors) {
     if (!d.rule.startsWith("option ")) continue;
     const name = d.rule.slice("option ".length);
-    out[name] ??= d.message;
+    // Own properties only: an option named `constructor` or `__proto__` gets its message too.
+    if (!Object.hasOwn(out, name)) Object.defineProperty(out, name, { value: d.message, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -116,7 +126,10 @@ function figures(r: RunReport) {
     connector: r.connector, action: r.action, runId: r.runId, success: r.success, durationMs: r.durationMs,
     rows: r.rows, requests: r.requests.sent, retries: r.requests.retries, byStatus: r.requests.byStatus,
     rejectedReasons: r.rejected.map((g) => ({ reason: g.reason, count: g.count })),
-    failedReasons: r.failed.map((g) => ({ reason: g.reason, status: g.status, count: g.count })),
+    // Row numbers (as ranges), never row values: which rows to look at, and their last answer.
+    failedReasons: r.failed.map((g) => ({ reason: g.reason, status: g.status, count: g.count, rows: clip(g.rows, 2000) })),
     ...(r.sourceError !== undefined ? { sourceError: r.sourceError } : {}),
   };
 }
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, text.lastIndexOf(",", max - 1) + 1)} …` : text);

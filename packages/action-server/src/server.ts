@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { loadConnectors, type Connector } from "@tagwire/engine";
+import { createTransport, defaultRetryPolicy, loadConnectors, type Connector } from "@tagwire/engine";
 import type { ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
@@ -28,12 +28,16 @@ export interface ServerDeps {
 
 const ACTION_PATH = /^\/actions\/([^/]+)\/(form|execute)\/?$/;
 const FORM_BODY_LIMIT = 1024 * 1024;
+/** Sockets per destination host, for all executes together. */
+const TRANSPORT_SOCKETS = 256;
 
 export async function startActionServer(config: ServerConfig, deps: ServerDeps = {}): Promise<ActionServer> {
   const connectors = deps.connectors ?? loadConnectors();
   const actions = actionIndex(connectors);
   const metrics = new Metrics();
   const log = createLogger(deps.logSink ?? ((line) => process.stdout.write(`${line}\n`)), [config.secret]);
+  // One destination client for the server: keep-alive sockets shared by every execute.
+  const transport = createTransport({ timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS });
   const running = new Set<Promise<void>>();
   let closing = false;
 
@@ -108,6 +112,9 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       metrics,
       log: elog,
       ...(runId !== undefined ? { runId } : {}),
+      ...(config.retry !== undefined ? { retry: config.retry } : {}),
+      transport,
+      ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
     })
       .then((response) => {
         res.end(JSON.stringify(response));
@@ -150,7 +157,10 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  log.info({ msg: "action server listening", port, baseUrl: config.baseUrl, actions: [...actions.keys()], downloadHosts: config.downloadHosts ?? "any" });
+  log.info({
+    msg: "action server listening", port, baseUrl: config.baseUrl, actions: [...actions.keys()], downloadHosts: config.downloadHosts ?? "any",
+    delivery: { retry: { ...defaultRetryPolicy, ...config.retry }, requestTimeoutMs: config.requestTimeoutMs ?? 30_000, concurrency: config.concurrency ?? "per connector" },
+  });
 
   return {
     url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
@@ -164,6 +174,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       await Promise.allSettled([...running]);
       server.closeIdleConnections();
       await stopped;
+      transport.close();
       log.info({ msg: "stopped" });
     },
   };

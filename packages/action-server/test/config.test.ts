@@ -27,8 +27,11 @@ describe("configFromEnv", () => {
       maxBodyBytes: 64 * 1024 * 1024,
       keepAliveMs: 20_000,
       downloadIdleMs: 60_000,
+      retry: { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 },
+      requestTimeoutMs: 30_000,
     });
     expect(config.downloadHosts).toBeUndefined();
+    expect(config.concurrency).toBeUndefined();
   });
 
   it("reads every variable", () => {
@@ -42,6 +45,12 @@ describe("configFromEnv", () => {
       TAGWIRE_KEEPALIVE_MS: "5000",
       TAGWIRE_DOWNLOAD_IDLE_MS: "120000",
       TAGWIRE_MPARTICLE_URL: "http://127.0.0.1:9001",
+      TAGWIRE_RETRY_MAX: "3",
+      TAGWIRE_RETRY_BASE_MS: "20",
+      TAGWIRE_RETRY_MAX_DELAY_MS: "200",
+      TAGWIRE_RETRY_AFTER_MAX_MS: "5000",
+      TAGWIRE_REQUEST_TIMEOUT_MS: "1500",
+      TAGWIRE_CONCURRENCY: "8",
     });
     expect(config).toMatchObject({
       port: 9090,
@@ -51,8 +60,27 @@ describe("configFromEnv", () => {
       maxBodyBytes: 1_048_576,
       keepAliveMs: 5000,
       downloadIdleMs: 120_000,
+      retry: { maxRetries: 3, baseDelayMs: 20, maxDelayMs: 200, maxRetryAfterMs: 5000 },
+      requestTimeoutMs: 1500,
+      concurrency: 8,
     });
     expect(config.env["TAGWIRE_MPARTICLE_URL"]).toBe("http://127.0.0.1:9001");
+  });
+
+  it("TAGWIRE_RETRY_MAX=0 turns retries off; TAGWIRE_RETRY_AFTER_MAX_MS=0 retries at once whatever Retry-After says", () => {
+    const config = configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_RETRY_MAX: "0", TAGWIRE_RETRY_AFTER_MAX_MS: "0" });
+    expect(config.retry).toMatchObject({ maxRetries: 0, maxRetryAfterMs: 0 });
+  });
+
+  it.each(["-1", "2.5", "many", "1e3", "0x10"])("TAGWIRE_RETRY_MAX=%s is refused", (value) => {
+    const e = fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_RETRY_MAX: value });
+    expect(e.message).toBe(`TAGWIRE_RETRY_MAX must be a whole number (0 or more), not \`${value}\`.`);
+  });
+
+  it("TAGWIRE_CONCURRENCY must be between 1 and 64", () => {
+    expect(fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_CONCURRENCY: "0" }).message).toBe("TAGWIRE_CONCURRENCY must be a positive whole number, not `0`.");
+    expect(fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_CONCURRENCY: "65" }).message).toBe("TAGWIRE_CONCURRENCY must be at most 64, not 65.");
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_CONCURRENCY: "64" }).concurrency).toBe(64);
   });
 
   it("an empty TAGWIRE_DOWNLOAD_HOSTS means any host", () => {
@@ -77,7 +105,7 @@ describe("configFromEnv", () => {
     expect(e.message).toMatch(/^ACTION_HUB_BASE_URL must be an http\(s\) URL/);
   });
 
-  it.each(["TAGWIRE_MAX_BODY_BYTES", "TAGWIRE_KEEPALIVE_MS", "TAGWIRE_DOWNLOAD_IDLE_MS"])("%s must be a positive whole number", (name) => {
+  it.each(["TAGWIRE_MAX_BODY_BYTES", "TAGWIRE_KEEPALIVE_MS", "TAGWIRE_DOWNLOAD_IDLE_MS", "TAGWIRE_RETRY_BASE_MS", "TAGWIRE_RETRY_MAX_DELAY_MS", "TAGWIRE_REQUEST_TIMEOUT_MS", "TAGWIRE_CONCURRENCY"])("%s must be a positive whole number", (name) => {
     const e = fails({ ACTION_HUB_SECRET: SECRET, [name]: "soon" });
     expect(e.message).toBe(`${name} must be a positive whole number, not \`soon\`.`);
   });

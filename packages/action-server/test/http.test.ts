@@ -165,7 +165,7 @@ describe("routing", () => {
       const res = await h.post(path, {});
       expect(res.status, path).toBe(404);
       expect(res.json.success).toBe(false);
-      expect(res.json.error).toMatch(/^Unknown action `[a-z_0-9]+`\. Actions: mparticle, segment_event, segment_track, segment_group\.$/);
+      expect(res.json.error).toMatch(/^Unknown action `[a-z_0-9]+`\. Actions: amplitude, braze, mparticle, segment_event, segment_track, segment_group\.$/);
     }
   });
 
@@ -197,7 +197,7 @@ describe("operations endpoints", () => {
   it("/healthz needs no auth", async () => {
     const res = await fetch(`${h.server.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok", connectors: ["mparticle", "segment"], executesInFlight: 0 });
+    expect(await res.json()).toEqual({ status: "ok", connectors: ["amplitude", "braze", "mparticle", "segment"], executesInFlight: 0 });
     const post = await fetch(`${h.server.url}/healthz`, { method: "POST" });
     expect(post.status).toBe(405);
   });

@@ -15,7 +15,7 @@ describe("POST / (list)", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
     expect(res.json.label).toBe("tagwire");
-    expect(res.json.integrations.map((i: any) => i.name)).toEqual(["mparticle", "segment_event", "segment_track", "segment_group"]);
+    expect(res.json.integrations.map((i: any) => i.name)).toEqual(["amplitude", "braze", "mparticle", "segment_event", "segment_track", "segment_group"]);
   });
 
   it("gives every integration the fields Looker reads", async () => {
@@ -82,15 +82,16 @@ describe("POST / (list)", () => {
   it("accepts Looker's empty list body and a missing Content-Type", async () => {
     const res = await h.post("/", undefined, { headers: { "content-type": "" } });
     expect(res.status).toBe(200);
-    expect(res.json.integrations).toHaveLength(4);
+    expect(res.json.integrations).toHaveLength(6);
   });
 
   it("builds URLs from the configured base URL, path included", async () => {
     const other = await startHarness({ baseUrl: "http://hub.internal:8080/tagwire" });
     try {
       const { json } = await other.post("/");
-      expect(json.integrations[0].url).toBe("http://hub.internal:8080/tagwire/actions/mparticle/execute");
-      expect(json.integrations[0].form_url).toBe("http://hub.internal:8080/tagwire/actions/mparticle/form");
+      const mp = json.integrations.find((i: any) => i.name === "mparticle");
+      expect(mp.url).toBe("http://hub.internal:8080/tagwire/actions/mparticle/execute");
+      expect(mp.form_url).toBe("http://hub.internal:8080/tagwire/actions/mparticle/form");
     } finally {
       await other.close();
     }

@@ -1,5 +1,4 @@
 import { execFileSync, spawn } from "node:child_process";
-import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startEmulators } from "@tagwire/emulators";
@@ -68,7 +67,6 @@ describe("close() in process", () => {
   });
 });
 
-const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const distIndex = pathToFileURL(fileURLToPath(new URL("../dist/index.js", import.meta.url))).href;
 
 /** `tagwire serve` in miniature: the environment, the server, and close on SIGTERM. */
@@ -88,12 +86,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+// Tested as shipped: the built dist/index.js (test/build.ts builds it before any test file runs).
 describe("a real process", () => {
-  beforeAll(() => {
-    // Tested as shipped: the built dist/index.js.
-    execFileSync(process.execPath, [createRequire(import.meta.url).resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: packageDir, stdio: "pipe" });
-  }, 120_000);
-
   it("SIGTERM mid-execute: the execute completes and the process exits 0", async () => {
     const emulators = await startEmulators({ port: 0 });
     const port = await freePort();

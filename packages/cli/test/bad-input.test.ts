@@ -12,7 +12,7 @@ const cases: Array<[string, string[], RegExp, string?]> = [
   ["a ragged CSV row", ["validate", "--rows", "--to", "mparticle", "--tag", "email=mp_email", fixture("ragged.csv")], /^tagwire: .*ragged\.csv: CSV row has the wrong number of columns/],
   ["--tag naming no CSV column", ["validate", "--to", "mparticle", "--tag", "emal=mp_email", fixture("users.csv")], /--tag names column `emal`, which the CSV header does not have\. Did you mean `email`\? Columns: email, id, city, lifetime_value\.$/],
   ["--tag on a json_detail source", ["validate", "--to", "mparticle", "--tag", "a=b", fixture("users.json")], /^tagwire: --tag applies to CSV sources only/],
-  ["an unknown connector", ["send", "--to", "mparticel", fixture("users.json")], /^tagwire: --to: Unknown connector `mparticel`\. Did you mean `mparticle`\? Known: mparticle, segment\./],
+  ["an unknown connector", ["send", "--to", "mparticel", fixture("users.json")], /^tagwire: --to: Unknown connector `mparticel`\. Did you mean `mparticle`\? Known: amplitude, braze, mparticle, segment\./],
   ["a malformed --to", ["validate", "--to", "segment:", fixture("users.json")], /^--to "segment:" must look like connector or connector:downstream,downstream/],
   ["a malformed --option", ["preview", "--to", "mparticle", "--option", "data_type", fixture("users.json")], /^--option "data_type" must look like name=value$/],
   ["a malformed --setting", ["send", "--to", "mparticle", "--setting", "apiKey", fixture("users.json")], /^--setting "apiKey" must look like name=value$/],

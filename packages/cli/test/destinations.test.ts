@@ -22,8 +22,8 @@ describe("tagwire destinations", () => {
     const r = await tagwire(["destinations", "--json"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { connectors: Array<any> };
-    expect(out.connectors.map((c) => c.id)).toEqual(["mparticle", "segment"]);
-    const [mparticle, segment] = out.connectors;
+    expect(out.connectors.map((c) => c.id)).toEqual(["amplitude", "braze", "mparticle", "segment"]);
+    const [, , mparticle, segment] = out.connectors;
     expect(mparticle.settings.map((s: any) => [s.name, s.variable, s.required])).toEqual([
       ["apiKey", "TAGWIRE_MPARTICLE_API_KEY", true],
       ["apiSecret", "TAGWIRE_MPARTICLE_API_SECRET", true],

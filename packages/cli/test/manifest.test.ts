@@ -22,7 +22,7 @@ function variant(id: string, change: (m: any) => void): string {
 }
 
 describe("tagwire manifest check", () => {
-  it.each(["mparticle", "segment"])("%s: ok line, exit 0", async (id) => {
+  it.each(["mparticle", "segment", "braze", "amplitude"])("%s: ok line, exit 0", async (id) => {
     const file = join(connectors, id, "manifest.json");
     const m = JSON.parse(readFileSync(file, "utf8"));
     const n = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;

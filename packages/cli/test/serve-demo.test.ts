@@ -22,7 +22,7 @@ describe("tagwire serve", () => {
       const list = await fetch(`${url}/`, { method: "POST", headers: { authorization: 'Token token="test-secret"' } });
       expect(list.status).toBe(200);
       const body = (await list.json()) as { integrations: Array<{ name: string }> };
-      expect(body.integrations.map((i) => i.name)).toEqual(["mparticle", "segment_event", "segment_track", "segment_group"]);
+      expect(body.integrations.map((i) => i.name)).toEqual(["amplitude", "braze", "mparticle", "segment_event", "segment_track", "segment_group"]);
     } finally {
       expect(await server.stop("SIGTERM")).toBe(0);
     }
@@ -49,7 +49,7 @@ describe("tagwire demo", () => {
     const r = await tagwire(["demo", "--json"]);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
-    expect(summary.actions).toEqual(["mparticle", "segment_event", "segment_track", "segment_group"]);
+    expect(summary.actions).toEqual(["amplitude", "braze", "mparticle", "segment_event", "segment_track", "segment_group"]);
     expect(summary.received.segment.accepted).toBeGreaterThan(0);
   });
 });

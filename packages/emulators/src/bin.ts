@@ -136,11 +136,12 @@ async function main(): Promise<void> {
 
   const width = Math.max(...emulators.connectors.map((id) => id.length));
   for (const id of emulators.connectors) {
-    const { settings, passwordEmpty } = emulators.credentials(id);
+    const { scheme, settings, passwordEmpty, bodyField } = emulators.credentials(id);
     const shown = Object.entries(settings).map(([name, value]) => `${name}=${value}`);
     if (passwordEmpty) shown.push("(empty password)");
+    const how = scheme === "basic" ? "basic auth" : scheme === "bearer" ? "bearer token" : `key in body field ${bodyField?.name ?? "?"}`;
     process.stdout.write(`${id.padEnd(width)}  ${emulators.url}  (TAGWIRE_${id.toUpperCase()}_URL)\n`);
-    process.stdout.write(`${" ".repeat(width)}  basic auth: ${shown.join(" ")}\n`);
+    process.stdout.write(`${" ".repeat(width)}  ${how}: ${shown.join(" ")}\n`);
   }
   process.stdout.write(
     `inspect: ${emulators.url}/_emulator/state  ${emulators.url}/_emulator/<id>/records  (validation ${args.validate ? "on" : "off"})\n`,

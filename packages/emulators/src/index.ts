@@ -11,7 +11,7 @@ export { FaultConfigError } from "./faults.js";
 export type { ConnectorState, EmulatorState } from "./state.js";
 export type { WireProfile, WireSection } from "./profile.js";
 export { loadWireProfile, wireProfileOf, listConnectorIds, defaultConnectorsDir } from "./profile.js";
-export { expectedCredentials, basicAuthHeader, type BasicCredentials } from "./auth.js";
+export { expectedCredentials, basicAuthHeader, authHeaderFor, type ExpectedCredentials } from "./auth.js";
 
 export interface EmulatorOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -32,6 +32,19 @@ export interface EmulatorOptions {
   faults?: { [connectorId: string]: FaultConfig };
 }
 
+/** What a client must send to one emulated connector. */
+export interface ConnectorCredentials {
+  scheme: "basic" | "bearer" | "body";
+  /** Expected value of each setting the auth names, by setting name. */
+  settings: Record<string, string>;
+  /** Basic auth without a password setting (`writeKey:`). */
+  passwordEmpty: boolean;
+  /** The `Authorization` header to send (Basic and bearer schemes). */
+  header?: string;
+  /** The body field that carries the key, and its value (`body` scheme). */
+  bodyField?: { name: string; value: string };
+}
+
 export interface Emulators {
   /** Base URL, e.g. `http://127.0.0.1:9001`; every connector is served under it by path. */
   url: string;
@@ -41,8 +54,11 @@ export interface Emulators {
   state(): EmulatorState;
   /** Accepted records of one connector, in arrival order (a copy). */
   records(id: string): unknown[];
-  /** The credentials one connector expects: values by setting name, and the ready `Authorization` header. */
-  credentials(id: string): { settings: Record<string, string>; passwordEmpty: boolean; header: string };
+  /**
+   * The credentials one connector expects: values by setting name, the ready `Authorization` header
+   * (Basic and bearer schemes) or the body field that carries the key (`body` scheme).
+   */
+  credentials(id: string): ConnectorCredentials;
   /** Replaces one connector's fault configuration. */
   setFaults(id: string, config: FaultConfig): void;
   /** Clears counters, records and dedup ids; fault configurations stay, their PRNGs restart. */
@@ -117,10 +133,18 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     records: (id) => connectorOf(id).store.list(),
     credentials: (id) => {
       const { profile, credentials, authHeader } = connectorOf(id);
-      const { username, password } = profile.wire.auth;
-      const settings: Record<string, string> = { [username]: credentials.username };
-      if (password !== undefined) settings[password] = credentials.password;
-      return { settings, passwordEmpty: password === undefined, header: authHeader };
+      const auth = profile.wire.auth;
+      const settings: Record<string, string> = {};
+      if (auth.username !== undefined) settings[auth.username] = credentials.username;
+      if (auth.password !== undefined) settings[auth.password] = credentials.password;
+      if (auth.token !== undefined) settings[auth.token] = credentials.token;
+      return {
+        scheme: auth.scheme,
+        settings,
+        passwordEmpty: auth.scheme === "basic" && auth.password === undefined,
+        ...(authHeader !== undefined ? { header: authHeader } : {}),
+        ...(auth.scheme === "body" && auth.field !== undefined ? { bodyField: { name: auth.field, value: credentials.token } } : {}),
+      };
     },
     setFaults: (id, config) => {
       const connector = connectorOf(id);

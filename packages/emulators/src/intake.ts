@@ -1,3 +1,4 @@
+import { checkBodyKey, type ExpectedCredentials } from "./auth.js";
 import type { WireProfile } from "./profile.js";
 import type { ConnectorStore } from "./state.js";
 
@@ -14,6 +15,7 @@ const refuse = (...messages: string[]): IntakeResult => ({ ok: false, messages }
 /**
  * Applies a connector's wire rules to one request body and stores what the API would accept.
  * `implied` is set for a one-record path: the body is one record and gets these fields.
+ * `credentials` are checked here when the auth scheme carries the key in the body.
  */
 export function intake(
   profile: WireProfile,
@@ -21,6 +23,7 @@ export function intake(
   body: Buffer,
   implied: Record<string, string> | null,
   validate: boolean,
+  credentials?: ExpectedCredentials,
 ): IntakeResult {
   const { wire } = profile;
   let parsed: unknown;
@@ -28,6 +31,19 @@ export function intake(
     parsed = JSON.parse(body.toString("utf8"));
   } catch {
     return refuse("malformed JSON");
+  }
+
+  // A key in the body is part of the request's content: missing or wrong, the request is a bad one (400).
+  const auth = wire.auth;
+  if (auth.scheme === "body" && auth.field !== undefined) {
+    if (!isObject(parsed)) return refuse(`body must be a JSON object carrying "${auth.field}"`);
+    const outcome = checkBodyKey(parsed[auth.field], credentials?.token ?? "");
+    if (outcome === "missing") return refuse(`request missing required field "${auth.field}"`);
+    if (outcome === "wrong") return refuse(`invalid "${auth.field}"`);
+    if (implied) {
+      const { [auth.field]: _key, ...record } = parsed;
+      parsed = record;
+    }
   }
 
   let records: unknown[];

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { basicAuthHeader, checkBasicAuth, expectedCredentials, type BasicCredentials } from "./auth.js";
+import { authHeaderFor, checkBasicAuth, checkBearerAuth, expectedCredentials, type ExpectedCredentials } from "./auth.js";
 import { isJsonContentType, readBody } from "./body.js";
 import { FaultInjector, type FaultConfig } from "./faults.js";
 import { handleInspection } from "./inspection.js";
@@ -13,9 +13,12 @@ export interface EmulatedConnector {
   profile: WireProfile;
   store: ConnectorStore;
   faults: FaultInjector;
-  credentials: BasicCredentials;
-  /** The exact header a well-behaved client sends: compared first, so the common case costs one string compare. */
-  authHeader: string;
+  credentials: ExpectedCredentials;
+  /**
+   * The exact header a well-behaved client sends: compared first, so the common case costs one string
+   * compare. Undefined when the key travels in the body (checked by intake).
+   */
+  authHeader: string | undefined;
   style: ResponseStyle;
 }
 
@@ -44,7 +47,7 @@ export function emulateConnector(
     store: new ConnectorStore(profile.wire.dedupField, keepRecords),
     faults: new FaultInjector(faults),
     credentials,
-    authHeader: basicAuthHeader(credentials),
+    authHeader: authHeaderFor(profile.wire.auth, credentials),
     style: styleOf(profile),
   };
 }
@@ -108,8 +111,10 @@ export function createEmulatorServer(
       return answerError(fault.status, [`injected fault: ${fault.status}`], headers);
     }
 
+    // Header schemes are checked here; a key carried in the body is checked once the body is parsed.
     const authorization = req.headers.authorization;
-    if (authorization !== connector.authHeader) {
+    const scheme = profile.wire.auth.scheme;
+    if (scheme === "basic" && authorization !== connector.authHeader) {
       const outcome = checkBasicAuth(authorization, connector.credentials);
       if (outcome === "missing") {
         return answerError(401, ["missing or unreadable Authorization header (HTTP Basic expected)"], {
@@ -117,6 +122,18 @@ export function createEmulatorServer(
         });
       }
       if (outcome === "wrong") return answerError(403, ["invalid credentials"]);
+    }
+    if (scheme === "bearer" && authorization !== connector.authHeader) {
+      // RFC 6750: a missing token and an invalid one are both 401; only the challenge differs.
+      const outcome = checkBearerAuth(authorization, connector.credentials.token);
+      if (outcome === "missing") {
+        return answerError(401, ["missing or unreadable Authorization header (Bearer token expected)"], {
+          "www-authenticate": 'Bearer realm="tagwire-emulator"',
+        });
+      }
+      if (outcome === "wrong") {
+        return answerError(401, ["invalid token"], { "www-authenticate": 'Bearer realm="tagwire-emulator", error="invalid_token"' });
+      }
     }
 
     const contentType = req.headers["content-type"];
@@ -129,7 +146,7 @@ export function createEmulatorServer(
     if (read.kind === "aborted") return;
     if (read.kind === "too-large") return answerError(400, [`request body over the ${maxBytes}-byte limit`]);
 
-    const result = intake(profile, store, read.body, implied, settings.validate);
+    const result = intake(profile, store, read.body, implied, settings.validate, connector.credentials);
     if (!result.ok) return answerError(400, result.messages);
     store.countStatus(style === "errors-list" ? 202 : 200);
     sendSuccess(res, style);

@@ -11,7 +11,7 @@ export interface ConnectorState {
   /** Records the API answered 2xx for but did not accept (`accepted-then-dropped` connectors). */
   dropped: number;
   droppedReasons: Record<string, number>;
-  /** Accepted records that carried no dedup id. */
+  /** Accepted records that carried no dedup id (always 0 for an API without a dedup field). */
   withoutDedupId: number;
   /** Injected faults by kind: a status code, `failAll` or `drop`. */
   faults: Record<string, number>;
@@ -42,7 +42,8 @@ export class ConnectorStore {
   private seen = new Set<string>();
 
   constructor(
-    private readonly dedupField: string,
+    /** Undefined for an API without a dedup field: every accepted record is stored, duplicates included. */
+    private readonly dedupField: string | undefined,
     private readonly keepRecords: boolean,
   ) {}
 
@@ -65,6 +66,11 @@ export class ConnectorStore {
 
   /** Stores a record unless its dedup id was accepted before. */
   accept(record: unknown): void {
+    if (this.dedupField === undefined) {
+      this.state.accepted += 1;
+      if (this.keepRecords) this.records.push(record);
+      return;
+    }
     const id =
       record !== null && typeof record === "object"
         ? (record as Record<string, unknown>)[this.dedupField]

@@ -8,7 +8,7 @@ beforeEach(() => emulators.reset());
 
 describe("routing", () => {
   it("serves every connector on one port and answers 404 JSON elsewhere", async () => {
-    expect(emulators.connectors).toEqual(["mparticle", "segment"]);
+    expect(emulators.connectors).toEqual(["amplitude", "braze", "mparticle", "segment"]);
     const response = await post(`${emulators.url}/v2/nowhere`, [], { auth: MP_AUTH });
     expect(response.status).toBe(404);
     expect(response.json.message).toContain("/v2/nowhere");
@@ -48,6 +48,7 @@ describe("auth", () => {
     expect((await post(mp(emulators), [mpBatch(1)], { auth: MP_AUTH })).status).toBe(202);
     expect((await post(seg(emulators), { batch: [segIdentify(1)] }, { auth: SEG_AUTH })).status).toBe(200);
     expect(emulators.credentials("segment")).toEqual({
+      scheme: "basic",
       settings: { segment_write_key: "test-segment_write_key" },
       passwordEmpty: true,
       header: SEG_AUTH,

@@ -64,12 +64,17 @@ describe("tagwire-emulators", () => {
     expect(out).toContain(`segment    ${url}  (TAGWIRE_SEGMENT_URL)`);
     expect(out).toContain("apiKey=test-apiKey apiSecret=test-apiSecret");
     expect(out).toContain("segment_write_key=test-segment_write_key (empty password)");
+    expect(out).toContain(`braze      ${url}  (TAGWIRE_BRAZE_URL)`);
+    expect(out).toContain("bearer token: braze_api_key=test-braze_api_key");
+    expect(out).toContain("key in body field api_key: api_key=test-api_key");
 
     const health = (await (await fetch(`${url}/_emulator/health`)).json()) as { ok: boolean };
     expect(health.ok).toBe(true);
     const faulted = await fetch(`${url}/v1/batch`, { method: "POST" });
     expect(faulted.status).toBe(503);
     expect(await (await fetch(`${url}/_emulator/faults`)).json()).toEqual({
+      amplitude: { seed: 1 },
+      braze: { seed: 1 },
       mparticle: { seed: 1 },
       segment: { statusRates: { 503: 1 }, seed: 1 },
     });

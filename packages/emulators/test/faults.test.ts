@@ -102,7 +102,7 @@ describe("failAll, dropRate, latency", () => {
 
 describe("changing faults at runtime", () => {
   it("PUT /_emulator/faults replaces a connector's faults; setFaults does the same from code", async () => {
-    const emulators = await start({});
+    const emulators = await start({ connectors: ["mparticle", "segment"] });
     expect((await post(mp(emulators), [mpBatch(1)], { auth: MP_AUTH })).status).toBe(202);
 
     const put = (body: unknown) =>

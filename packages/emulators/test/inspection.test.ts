@@ -19,6 +19,8 @@ describe("inspection endpoints", () => {
     expect(health).toEqual({
       ok: true,
       connectors: [
+        { id: "amplitude", paths: ["/2/httpapi"] },
+        { id: "braze", paths: ["/users/track"] },
         { id: "mparticle", paths: ["/v2/bulkevents", "/v2/events"] },
         { id: "segment", paths: ["/v1/batch", "/v1/identify", "/v1/track", "/v1/group"] },
       ],

@@ -92,6 +92,7 @@ function constraints(node) {
     if (msg) notes.push(`Rule: ${msg}.`);
   }
   if (node.if && node.then?.errorMessage) notes.push(`Rule: ${node.then.errorMessage}.`);
+  if (node.if && node.else?.errorMessage) notes.push(`Rule: ${node.else.errorMessage}.`);
   if (node.dependencies) for (const [k, v] of Object.entries(node.dependencies)) notes.push(`\`${k}\` requires ${v.map((x) => `\`${x}\``).join(", ")}.`);
   return [...new Set(notes)].join(" ");
 }

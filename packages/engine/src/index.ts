@@ -3,7 +3,7 @@ export type { DownstreamTable, Downstream } from "./generated/downstream-table.j
 export { ManifestError, UnknownConnectorError, type ManifestProblem } from "./errors.js";
 export { repoRoot, schemasDir, connectorsDir } from "./paths.js";
 export type { Connector, RecordValidator } from "./manifest/connector.js";
-export { knownTags, valueRuleOf } from "./manifest/connector.js";
+export { knownTags, targetOf, valueRuleOf } from "./manifest/connector.js";
 export { loadConnectors, loadConnectorFile, validateManifest, findConnector } from "./manifest/load.js";
 export type { Plan, PlanInput, ColumnPlan, Diagnostic, Severity, RequirementStatus } from "./plan/types.js";
 export { plan } from "./plan/plan.js";
@@ -21,4 +21,4 @@ export { sendBatch, type BatchOutcome, type Endpoint } from "./deliver/send-batc
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
 export { ReportBuilder, summarize, type RunReport, type ReasonGroup, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
-export { resolveEndpoint, resolveSettings, baseUrlVariable, type Env } from "./run/endpoint.js";
+export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, type Env } from "./run/endpoint.js";

@@ -23,8 +23,9 @@ function strings(value: unknown, what: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     if (v === null || v === undefined) continue;
-    if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw new BadRequest(`\`${what}.${k}\` must be a string.`);
-    out[k] = String(v);
+    if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw new BadRequest(`\`${what}.${k.slice(0, 100)}\` must be a string.`);
+    // An own property whatever the name: a `__proto__` form field is reported as an unknown option, not dropped.
+    Object.defineProperty(out, k, { value: String(v), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

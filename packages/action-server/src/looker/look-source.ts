@@ -28,9 +28,21 @@ export function checkDownloadUrl(url: string, policy: DownloadPolicy): URL {
 export function lookEvents(req: ExecuteRequest, policy: DownloadPolicy): AsyncIterable<LookEvent> {
   if (req.inline !== undefined) {
     const text = typeof req.inline === "string" ? req.inline : JSON.stringify(req.inline);
-    return readLook(lookSourceFromString(text));
+    return readLook(takingTurns(lookSourceFromString(text)));
   }
-  return readLook(download(req.downloadUrl!, policy));
+  return readLook(takingTurns(download(req.downloadUrl!, policy)));
+}
+
+/**
+ * Hands on one chunk at a time and lets the event loop turn before the next: an execute with
+ * chunks already buffered would otherwise parse and transform them all in one go, and every other
+ * request (health checks, other executes) would wait behind it.
+ */
+async function* takingTurns(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    yield chunk;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 /** Checked when the first chunk is asked for, so a refused URL fails the run (as a SourceError) rather than the caller. */
@@ -55,7 +67,8 @@ async function* download(rawUrl: string, policy: DownloadPolicy): AsyncGenerator
     if (e instanceof SourceError) throw e;
     // got wraps what a hook throws (a refused redirect) in its own error.
     if (err.cause instanceof SourceError) throw err.cause;
-    const what = err.response?.statusCode !== undefined ? `HTTP ${err.response.statusCode}` : (err.code ?? "network error");
+    const what =
+      err.code === "ERR_TOO_MANY_REDIRECTS" ? "too many redirects" : err.response?.statusCode !== undefined ? `HTTP ${err.response.statusCode}` : (err.code ?? "network error");
     throw new SourceError({ reason: `could not download the Look from ${url.host}: ${what}.` });
   }
 }

@@ -55,7 +55,8 @@ function humanLines(c: ReturnType<typeof connectorSummary>): string[] {
   for (const o of c.options) {
     const values = o.choices !== undefined ? o.choices.join(" | ") : "text";
     const when = o.requiredWhen !== undefined ? `, required when ${o.requiredWhen.option} is ${o.requiredWhen.equals ?? o.requiredWhen.in?.join(" or ")}` : "";
-    lines.push(`  option    ${o.name} = ${values}${o.default !== undefined ? ` (default ${o.default})` : ""}${when}`);
+    const required = o.required && o.default === undefined ? ", required" : "";
+    lines.push(`  option    ${o.name} = ${values}${o.default !== undefined ? ` (default ${o.default})` : ""}${required}${when}`);
   }
   for (const s of c.settings) {
     lines.push(`  setting   ${s.name}: ${s.label}${s.required ? ", required" : ""}${s.default !== undefined ? `, default ${s.default}` : ""}  ($${s.variable} or --setting ${s.name}=...)`);

@@ -12,7 +12,7 @@ const limit = positiveInteger("limit", "How many rows to show.").pipe(Options.wi
 
 type PreviewItem =
   | { row: number; record: unknown; warnings?: Array<{ reason: string; detail: string }> }
-  | { row: number; rejected: { reason: string; detail: string } };
+  | { row: number; rejected: { reason: string; detail: string }; warnings?: Array<{ reason: string; detail: string }> };
 
 /** The first rows' records exactly as `send` would build them (batching aside), or why each would be rejected. */
 async function previewRows(p: Plan, rows: AsyncIterable<LookEvent>, run: RunContext, max: number): Promise<PreviewItem[]> {
@@ -23,10 +23,11 @@ async function previewRows(p: Plan, rows: AsyncIterable<LookEvent>, run: RunCont
     for (const row of event.rows) {
       const n = items.length + 1;
       const result = transformRow(p.program, row, n, run, warnings);
+      const left = warnings.length > 0 ? { warnings: warnings.map((w) => ({ reason: w.reason, detail: w.detail })) } : {};
       if (result instanceof Rejection) {
-        items.push({ row: n, rejected: { reason: result.reason, detail: result.detail } });
+        items.push({ row: n, rejected: { reason: result.reason, detail: result.detail }, ...left });
       } else {
-        items.push({ row: n, record: result, ...(warnings.length > 0 ? { warnings: warnings.map((w) => ({ reason: w.reason, detail: w.detail })) } : {}) });
+        items.push({ row: n, record: result, ...left });
       }
       warnings.length = 0;
       // Leaving the loop closes the source: a preview of a huge Look reads only what it shows.

@@ -12,7 +12,7 @@ import { openLook } from "../sources/index.js";
 import { connectorNamed, planOptions } from "../target.js";
 
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Read, check and batch every row, send nothing; the report says what would be delivered."));
-const concurrency = positiveInteger("concurrency", "How many requests may be in flight at once (default: the connector's own, 4 for mParticle and Segment).").pipe(Options.optional);
+const concurrency = positiveInteger("concurrency", "How many requests may be in flight at once (default: the connector's own).").pipe(Options.optional);
 
 /** The engine names the missing setting; the CLI adds the two ways to give it. */
 function settingsProblem(connector: Connector, e: SettingsError): InputError {

@@ -26,6 +26,8 @@ import type { Emulators } from "../../src/index.js";
 const connectors = loadConnectors();
 export const mparticle: Connector = findConnector(connectors, "mparticle");
 export const segment: Connector = findConnector(connectors, "segment");
+export const braze: Connector = findConnector(connectors, "braze");
+export const amplitude: Connector = findConnector(connectors, "amplitude");
 
 export const RAN_AT = "2026-11-01T10:00:00Z";
 export const RAN_AT_MS = Date.parse(RAN_AT);
@@ -112,10 +114,10 @@ export function recordingTransport(
   };
 }
 
-/** The records of one request body, whatever the envelope. */
-export function recordsOf(request: SentRequest): WireRecord[] {
+/** The records of one request body, whatever the envelope (`itemsKey` of an object body: Segment's `batch` unless given). */
+export function recordsOf(request: SentRequest, itemsKey = "batch"): WireRecord[] {
   const parsed = JSON.parse(request.body) as unknown;
-  return Array.isArray(parsed) ? (parsed as WireRecord[]) : ((parsed as { batch: WireRecord[] }).batch);
+  return Array.isArray(parsed) ? (parsed as WireRecord[]) : ((parsed as Record<string, WireRecord[]>)[itemsKey]!);
 }
 
 export type RunError = PlanRejected | SettingsError | SourceError;

@@ -39,7 +39,7 @@ describe("one wording for a broken record", () => {
     );
     expect(lines.some((l) => l.includes('"if"') || l.includes("must match \"then\""))).toBe(false);
 
-    const response = await post("/v2/bulkevents", emulators.credentials("mparticle").header, [good, bad]);
+    const response = await post("/v2/bulkevents", emulators.credentials("mparticle").header!, [good, bad]);
     expect(response.status).toBe(400);
     expect(response.json.errors.map((e: { message: string }) => e.message)).toEqual(lines.map((l) => `record 1: ${l}`));
     expect(emulators.state()["mparticle"]!.accepted).toBe(0);
@@ -53,7 +53,7 @@ describe("one wording for a broken record", () => {
     const noEvent = { type: "track", userId: "u1", messageId: "m-2" };
     expect(segment.validateRecord(noEvent)).toEqual(["/: must have required property 'event'"]);
 
-    const response = await post("/v1/batch", emulators.credentials("segment").header, { batch: [anonymous, noEvent, { type: "identify", userId: "u2", messageId: "m-3" }] });
+    const response = await post("/v1/batch", emulators.credentials("segment").header!, { batch: [anonymous, noEvent, { type: "identify", userId: "u2", messageId: "m-3" }] });
     expect(response.status).toBe(200);
     const state = emulators.state()["segment"]!;
     expect(state.accepted).toBe(1);

@@ -19,15 +19,19 @@ export class Batcher {
   private readonly prefix: string;
   private readonly suffix: (sentAt: string) => string;
 
+  /** `fields`: set in every request body before the records (e.g. a key carried in the body); needs an `object` envelope. */
   constructor(
     private readonly limits: Limits,
     envelope: Envelope,
+    fields: Readonly<Record<string, string>> = {},
   ) {
+    const fixed = Object.entries(fields).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)},`).join("");
     if (envelope.kind === "array") {
+      if (fixed !== "") throw new Error("an `array` envelope cannot carry body fields");
       this.prefix = "[";
       this.suffix = () => "]";
     } else {
-      this.prefix = `{${JSON.stringify(envelope.itemsKey)}:[`;
+      this.prefix = `{${fixed}${JSON.stringify(envelope.itemsKey)}:[`;
       const sentAtKey = envelope.sentAtField;
       this.suffix = sentAtKey === undefined ? () => "]}" : (sentAt) => `],${JSON.stringify(sentAtKey)}:${JSON.stringify(sentAt)}}`;
     }

@@ -6,6 +6,8 @@ import { PermanentFailure, RetryableFailure, isRetryableStatus, parseRetryAfter,
 export interface Endpoint {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Fields every request body carries besides the records (a key sent in the body); the batcher adds them. */
+  readonly bodyFields?: Readonly<Record<string, string>>;
 }
 
 /** What became of a batch after its last attempt. */

@@ -293,7 +293,17 @@ export interface ValueRule {
    */
   maxLength?: number;
   /**
-   * A value of the wrong type, outside the enum or format: `reject` the row, or `drop` the value with a warning.
+   * Shortest accepted string, in characters (after `coerce`); a shorter one is invalid (`onInvalid`).
+   */
+  minLength?: number;
+  /**
+   * Values the API refuses although their type is right (placeholders such as `null` or `unknown`), compared exactly; such a value is invalid (`onInvalid`).
+   *
+   * @minItems 1
+   */
+  notIn?: [string, ...string[]];
+  /**
+   * A value of the wrong type, outside the enum or format, shorter than `minLength` or listed in `notIn`: `reject` the row, or `drop` the value with a warning.
    */
   onInvalid?: "reject" | "drop";
   /**
@@ -314,9 +324,9 @@ export interface ColumnRule {
   select: Selector;
   when?: Condition1;
   /**
-   * Where the value goes in the record.
+   * Where the value goes in the record. A `key` rule may leave it out: each of its columns then adds a top-level key of the record itself.
    */
-  target: string;
+  target?: string;
   key?: KeyRule;
   /**
    * The value rule: inline, or the name of an entry in `valueRules`.
@@ -533,7 +543,7 @@ export interface Downstreams {
   label: string;
 }
 /**
- * How records travel: endpoint, auth, body envelope, limits, deduplication and pacing.
+ * How records travel: endpoint, auth, body envelope, limits, deduplication (`dedupField`, or `noDedupReason` for an API without one) and pacing.
  *
  * This interface was referenced by `ConnectorManifest`'s JSON-Schema
  * via the `definition` "Wire".
@@ -560,9 +570,13 @@ export interface Wire {
   envelope: Envelope;
   limits: Limits;
   /**
-   * Top-level record field carrying the deterministic deduplication id.
+   * Top-level record field carrying the deterministic deduplication id (a fill must set it from `{ "run": "recordId" }`).
    */
-  dedupField: string;
+  dedupField?: string;
+  /**
+   * For an API with no deduplication field: why receiving a record twice (a retried request, a replayed run) does no harm, e.g. updates that set the same values again. Shown in the connector reference.
+   */
+  noDedupReason?: string;
   /**
    * What the API does with a record that breaks its schema: answer 4xx for the request, or answer 2xx and drop the record.
    */
@@ -611,24 +625,32 @@ export interface BaseUrl {
   };
 }
 /**
- * HTTP Basic auth built from settings: `username` and `password` name settings; an absent password means an empty one (`writeKey:`).
+ * How requests authenticate, with values from settings: HTTP Basic (`username`, `password`), a bearer token (`token`), or a key carried in the request body (`token`, sent as body field `field`). Each scheme takes only its own keys (cross-check `auth-keys`).
  *
  * This interface was referenced by `ConnectorManifest`'s JSON-Schema
  * via the `definition` "Auth".
  */
 export interface Auth {
   /**
-   * Only HTTP Basic is used by the destinations so far.
+   * `basic`: HTTP Basic from `username` and `password`; `bearer`: `Authorization: Bearer <token>`; `body`: no header, the `token` setting's value is the body field `field` of every request (an `object` envelope).
    */
-  scheme: "basic";
+  scheme: "basic" | "bearer" | "body";
   /**
-   * Setting holding the user name.
+   * With `basic`: the setting holding the user name.
    */
-  username: string;
+  username?: string;
   /**
-   * Setting holding the password.
+   * With `basic`: the setting holding the password; absent means an empty one (`writeKey:`).
    */
   password?: string;
+  /**
+   * With `bearer` or `body`: the setting holding the key.
+   */
+  token?: string;
+  /**
+   * With `body`: the top-level body field that carries the key (`api_key`).
+   */
+  field?: string;
 }
 /**
  * The request body around a batch: a bare JSON array (`array`), or an object whose `itemsKey` holds the records, plus fields set per request.

@@ -338,7 +338,9 @@ export class JsonDetailParser {
         else this.lookHeader.ranAt = this.lookRanAt;
       }
     } else if (this.key === "data" && value !== null) {
-      throw new LookFormatError(`Look JSON "data" member must be an array of rows, found ${JSON.stringify(value).slice(0, 40)}`);
+      // Named by type only: the value may be customer data, and a deeply nested one cannot be stringified.
+      const found = typeof value === "object" ? "an object" : `a ${typeof value}`;
+      throw new LookFormatError(`Look JSON "data" member must be an array of rows, found ${found}`);
     }
   }
 

@@ -25,6 +25,11 @@ export function valueRuleOf(manifest: ConnectorManifest, rule: ColumnRule): Valu
   return v;
 }
 
+/** A column rule's target path; "" when a `key` rule leaves it out and writes top-level keys of the record. */
+export function targetOf(rule: ColumnRule): string {
+  return rule.target ?? "";
+}
+
 export function optionNamed(manifest: ConnectorManifest, name: string): Option | undefined {
   return manifest.options.find((o) => o.name === name);
 }

@@ -1,8 +1,18 @@
-import type { ConnectorManifest, Condition } from "../generated/manifest.js";
+import type { Auth, ConnectorManifest, Condition, ValueRule } from "../generated/manifest.js";
 import type { DownstreamTable } from "../generated/downstream-table.js";
 import type { ManifestProblem } from "../errors.js";
 import { holds } from "../plan/condition.js";
-import { parsePattern, plainPath } from "../transform/path.js";
+import { joinPath, parsePattern, plainPath } from "../transform/path.js";
+import { targetOf } from "./connector.js";
+
+type AuthKey = "username" | "password" | "token" | "field";
+const ALL_AUTH_KEYS: ReadonlyArray<AuthKey> = ["username", "password", "token", "field"];
+/** The auth keys each scheme needs, and the only ones it takes. */
+const AUTH_KEYS: Record<Auth["scheme"], { needs: ReadonlyArray<AuthKey>; takes: ReadonlyArray<AuthKey> }> = {
+  basic: { needs: ["username"], takes: ["username", "password"] },
+  bearer: { needs: ["token"], takes: ["token"] },
+  body: { needs: ["token", "field"], takes: ["token", "field"] },
+};
 
 /**
  * Rules that span several keys, which JSON Schema cannot say: references between sections,
@@ -25,10 +35,18 @@ export function crossCheck(m: ConnectorManifest): ManifestProblem[] {
     }
   };
 
+  const checkValueRule = (v: ValueRule, at: string) => {
+    if (v.minLength !== undefined && v.maxLength !== undefined && v.minLength > v.maxLength) {
+      add(`${at}/minLength`, "length-range", `\`minLength\` ${v.minLength} is over \`maxLength\` ${v.maxLength}: no value could pass`);
+    }
+  };
+  for (const [name, v] of Object.entries(m.valueRules ?? {})) checkValueRule(v, `/valueRules/${name.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+
   m.options.forEach((o, i) => checkCondition(o.requiredWhen, `/options/${i}/requiredWhen`));
   m.columns.forEach((r, i) => {
     const at = `/columns/${i}`;
     checkCondition(r.when, `${at}/when`);
+    if (typeof r.value === "object") checkValueRule(r.value, `${at}/value`);
     if (typeof r.value === "string" && m.valueRules?.[r.value] === undefined) {
       add(`${at}/value`, "known-value-rule", `names value rule \`${r.value}\`, which \`valueRules\` does not declare`);
     }
@@ -42,7 +60,7 @@ export function crossCheck(m: ConnectorManifest): ManifestProblem[] {
         add(`${at}/key/option`, "naming-option", `option \`${o.name}\` must be a select whose choices are among name, field, label`);
       }
     }
-    if (r.target.endsWith("[]")) add(`${at}/target`, "target-ends-in-key", "a target path must end in a key, not `[]`");
+    if (targetOf(r).endsWith("[]")) add(`${at}/target`, "target-ends-in-key", "a target path must end in a key, not `[]`");
   });
   (m.fills ?? []).forEach((f, i) => {
     const at = `/fills/${i}`;
@@ -52,9 +70,22 @@ export function crossCheck(m: ConnectorManifest): ManifestProblem[] {
   });
   m.requirements.forEach((r, i) => checkCondition(r.when, `/requirements/${i}/when`));
 
-  // Settings referenced by the transport.
-  for (const [key, name] of [["username", m.wire.auth.username], ["password", m.wire.auth.password]] as const) {
+  // Settings referenced by the transport, and the keys each auth scheme takes.
+  const auth = m.wire.auth;
+  for (const key of ["username", "password", "token"] as const) {
+    const name = auth[key];
     if (name !== undefined && !settings.has(name)) add(`/wire/auth/${key}`, "known-setting", `names setting \`${name}\`, which \`settings\` does not declare`);
+  }
+  const schemeKeys = AUTH_KEYS[auth.scheme];
+  for (const key of schemeKeys.needs) if (auth[key] === undefined) add("/wire/auth", "auth-keys", `the \`${auth.scheme}\` scheme needs \`${key}\``);
+  for (const key of ALL_AUTH_KEYS) {
+    if (auth[key] !== undefined && !schemeKeys.takes.includes(key)) add(`/wire/auth/${key}`, "auth-keys", `\`${key}\` does not apply to the \`${auth.scheme}\` scheme`);
+  }
+  if (auth.scheme === "body") {
+    if (m.wire.envelope.kind !== "object") add("/wire/auth/scheme", "body-auth-needs-object", "a key carried in the body needs an `object` envelope");
+    else if (auth.field !== undefined && [m.wire.envelope.itemsKey, m.wire.envelope.sentAtField].includes(auth.field)) {
+      add("/wire/auth/field", "body-field-free", `\`${auth.field}\` is already the envelope's \`itemsKey\` or \`sentAtField\``);
+    }
   }
   const by = m.wire.baseUrl.by;
   if (by !== undefined) {
@@ -68,8 +99,11 @@ export function crossCheck(m: ConnectorManifest): ManifestProblem[] {
   if (m.wire.envelope.sentAtField !== undefined && m.wire.envelope.kind !== "object") {
     add("/wire/envelope/sentAtField", "sent-at-needs-object", "`sentAtField` needs an `object` envelope");
   }
-  const dedupFill = (m.fills ?? []).some((f) => f.target === m.wire.dedupField && f.from?.run === "recordId" && f.when === undefined);
-  if (!dedupFill) add("/wire/dedupField", "dedup-filled", `a fill must set \`${m.wire.dedupField}\` from \`{ "run": "recordId" }\` on every record`);
+  const dedupField = m.wire.dedupField;
+  if (dedupField !== undefined) {
+    const dedupFill = (m.fills ?? []).some((f) => f.target === dedupField && f.from?.run === "recordId" && f.when === undefined);
+    if (!dedupFill) add("/wire/dedupField", "dedup-filled", `a fill must set \`${dedupField}\` from \`{ "run": "recordId" }\` on every record`);
+  }
 
   // Actions.
   const actionNames = new Set<string>();
@@ -113,7 +147,7 @@ export function crossCheck(m: ConnectorManifest): ManifestProblem[] {
   // Arrays and objects must not be mixed on the same key.
   const shapes = new Map<string, boolean>();
   const allTargets = [
-    ...m.columns.map((r, i) => [`/columns/${i}/target`, r.target] as const),
+    ...m.columns.flatMap((r, i) => (r.target !== undefined ? [[`/columns/${i}/target`, r.target] as const] : [])),
     ...(m.fills ?? []).map((f, i) => [`/fills/${i}/target`, f.target] as const),
   ];
   for (const [at, target] of allTargets) {
@@ -172,8 +206,8 @@ function providablePaths(m: ConnectorManifest): Providable {
   const exact = new Set<string>();
   const anyKey = new Set<string>();
   for (const r of m.columns) {
-    const target = plainPath(r.target);
-    if (r.select.tags !== undefined) for (const k of Object.values(r.select.tags)) exact.add(`${target}.${k}`);
+    const target = plainPath(targetOf(r));
+    if (r.select.tags !== undefined) for (const k of Object.values(r.select.tags)) exact.add(joinPath(target, k));
     else if (r.key !== undefined) anyKey.add(target);
     else exact.add(target);
   }
@@ -185,8 +219,8 @@ function canProvide(p: Providable, pattern: string): boolean {
   const { path, anyKey } = parsePattern(plainPath(pattern));
   if (anyKey) return p.anyKey.has(path) || [...p.exact].some((e) => e.startsWith(`${path}.`));
   if (p.exact.has(path)) return true;
-  const parent = path.slice(0, path.lastIndexOf("."));
-  return parent.length > 0 && p.anyKey.has(parent);
+  const dot = path.lastIndexOf(".");
+  return p.anyKey.has(dot < 0 ? "" : path.slice(0, dot));
 }
 
 const MAX_COMBINATIONS = 4096;

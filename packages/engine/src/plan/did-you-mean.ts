@@ -18,8 +18,12 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
   let best: string | undefined;
   let bestDistance = limit + 1;
+  const lower = word.toLowerCase();
   for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
+    const other = c.toLowerCase();
+    // The distance is at least the difference in length: a far longer word (a pasted blob) costs nothing.
+    if (Math.abs(lower.length - other.length) >= bestDistance) continue;
+    const d = distance(lower, other);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;

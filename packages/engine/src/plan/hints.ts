@@ -1,6 +1,7 @@
 import type { ConnectorManifest } from "../generated/manifest.js";
 import { holds, type OptionValues } from "./condition.js";
-import { parsePattern, plainPath } from "../transform/path.js";
+import { joinPath, parsePattern, plainPath } from "../transform/path.js";
+import { targetOf } from "../manifest/connector.js";
 
 /** Tags (or column names) that would provide a target path under the chosen options. */
 export interface Providers {
@@ -15,15 +16,15 @@ export function providersOf(m: ConnectorManifest, options: OptionValues, pattern
   const columns: string[] = [];
   for (const r of m.columns) {
     if (!holds(r.when, options)) continue;
-    const target = plainPath(r.target);
+    const target = plainPath(targetOf(r));
     if (r.select.tags !== undefined) {
       for (const [tag, key] of Object.entries(r.select.tags)) {
-        if ((anyKey && target === path) || `${target}.${key}` === path) tags.push(tag);
+        if ((anyKey && target === path) || joinPath(target, key) === path) tags.push(tag);
       }
     } else if (r.select.tag !== undefined) {
       if (target === path || (anyKey && target.startsWith(`${path}.`))) tags.push(r.select.tag);
-    } else if (r.key !== undefined && !anyKey && path.startsWith(`${target}.`)) {
-      const key = path.slice(target.length + 1).replace(r.key.prefix ?? "", "");
+    } else if (r.key !== undefined && !anyKey && keyUnder(target, path) !== undefined) {
+      const key = keyUnder(target, path)!.replace(r.key.prefix ?? "", "");
       const naming = r.key.from === "option" ? options[r.key.option ?? ""] : r.key.from;
       columns.push(naming === "label" ? `a column labelled \`${key}\`` : `a field named \`${key}\``);
     }
@@ -37,6 +38,12 @@ export function providersOf(m: ConnectorManifest, options: OptionValues, pattern
     }
   }
   return { tags: [...new Set(tags)], columns: [...new Set(columns)] };
+}
+
+/** The key `path` names under `target` (one step below it), if it is one. */
+function keyUnder(target: string, path: string): string | undefined {
+  if (target === "") return path.includes(".") ? undefined : path;
+  return path.startsWith(`${target}.`) ? path.slice(target.length + 1) : undefined;
 }
 
 /** "tag a column with one of `mp_email`, … (add `tags: ["mp_email"]` to the dimension in LookML)". */

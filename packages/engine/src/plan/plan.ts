@@ -1,8 +1,8 @@
 import type { ColumnRule, ConnectorManifest, KeyRule, Fill } from "../generated/manifest.js";
 import type { Connector } from "../manifest/connector.js";
-import { knownTags, valueRuleOf } from "../manifest/connector.js";
+import { knownTags, targetOf, valueRuleOf } from "../manifest/connector.js";
 import { allFields, type LookField } from "../look/types.js";
-import { compilePath, parsePattern, plainPath, type CompiledPath } from "../transform/path.js";
+import { compilePath, describeTarget, joinPath, parsePattern, plainPath, type CompiledPath } from "../transform/path.js";
 import { compileValueCheck } from "../transform/values.js";
 import type { ColumnWriter, FillStep, RecordCheck, FillValue } from "../transform/program.js";
 import type { ColumnPlan, Diagnostic, Plan, PlanInput, RequirementStatus } from "./types.js";
@@ -120,12 +120,12 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
     const valueRule = valueRuleOf(m, r);
     const isPivoted = pivoted && field.measure === true;
     if (isPivoted && !valueRule.arrays) {
-      const reason = `pivoted measure would send an array, and \`${plainPath(r.target)}\` takes single values: not sent`;
+      const reason = `pivoted measure would send an array, and ${describeTarget(plainPath(targetOf(r)))} takes single values: not sent`;
       diagnostics.push({ severity: "warning", code: "pivot-not-allowed", rule: `column rule ${r.id}`, column: field.name, message: reason, hint: "Remove the pivot, or send this measure from an unpivoted Look." });
       ignore(reason);
       continue;
     }
-    const path = compilePath(r.target, key.key);
+    const path = compilePath(targetOf(r), key.key);
     const other = takenBy.get(path.text);
     if (other !== undefined) {
       diagnostics.push({ severity: "error", code: "target-collision", rule: `column rule ${r.id}`, column: field.name, message: `columns \`${other}\` and \`${field.name}\` both map to \`${plainPath(path.text)}\`.`, hint: "Remove one of them from the Look, hide one in the visualization, or rename one." });
@@ -134,7 +134,7 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
     }
     takenBy.set(path.text, field.name);
     if (key.key !== undefined) {
-      const target = plainPath(r.target);
+      const target = plainPath(targetOf(r));
       const entry = keysPerTarget.get(target) ?? { rule: r, count: 0 };
       entry.count++;
       if (r.maxKeys !== undefined) entry.rule = r;
@@ -148,7 +148,7 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
 
   for (const [target, { rule, count }] of keysPerTarget) {
     if (rule.maxKeys !== undefined && count > rule.maxKeys) {
-      diagnostics.push({ severity: "error", code: "too-many-keys", rule: `column rule ${rule.id}`, message: `${count} columns map to \`${target}\`; ${connectorLabel(m)} accepts at most ${rule.maxKeys}.`, hint: "Remove columns from the Look or hide them in the visualization." });
+      diagnostics.push({ severity: "error", code: "too-many-keys", rule: `column rule ${rule.id}`, message: `${count} columns map to ${describeTarget(target)}; ${connectorLabel(m)} accepts at most ${rule.maxKeys}.`, hint: "Remove columns from the Look or hide them in the visualization." });
     }
   }
   return { plans, writers };
@@ -178,7 +178,7 @@ function keyFor(r: ColumnRule, tag: string | undefined, field: LookField, option
   if (k.allowed !== undefined && !k.allowed.includes(key)) {
     const guess = closest(key, k.allowed);
     return {
-      ignored: `\`${key}\` is not a key the API accepts in \`${plainPath(r.target)}\`: not sent`,
+      ignored: `\`${key}\` is not a key the API accepts in ${describeTarget(plainPath(targetOf(r)))}: not sent`,
       code: "key-not-allowed",
       hint: `${guess ? `Did you mean \`${guess}\`? ` : ""}Name the dimension one of: ${k.allowed.join(", ")}.`,
     };
@@ -204,7 +204,7 @@ function reservedKeyWarning(m: ConnectorManifest, target: string, key: string, f
     if (plainPath(reserved.target) !== target || !reserved.keys.includes(key)) continue;
     diagnostics.push({
       severity: "warning", code: "reserved-key", rule: `column rule ${r.id}`, column: field.name,
-      message: `\`${target}.${key}\` collides with a reserved key${reserved.note ? ` (${reserved.note})` : ""}.`,
+      message: `\`${joinPath(target, key)}\` collides with a reserved key${reserved.note ? ` (${reserved.note})` : ""}.`,
       hint: "If the column is meant for that purpose, tag it accordingly; otherwise rename it with a table calculation.",
     });
   }

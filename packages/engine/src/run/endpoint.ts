@@ -45,14 +45,38 @@ export function resolveEndpoint(connector: Connector, settings: Readonly<Record<
     const key = by?.setting !== undefined ? settings[by.setting] : by?.option !== undefined ? options[by.option] : undefined;
     base = (key !== undefined ? wire.baseUrl.values?.[key] : undefined) ?? wire.baseUrl.default;
   }
-  const user = settings[wire.auth.username] ?? "";
-  const password = wire.auth.password !== undefined ? (settings[wire.auth.password] ?? "") : "";
+  const authorization = authorizationHeader(connector, settings);
   return {
     url: `${base.replace(/\/$/, "")}${wire.path}`,
     headers: {
       "content-type": "application/json",
-      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+      ...(authorization !== undefined ? { authorization } : {}),
       "user-agent": "tagwire/0.1",
     },
+    bodyFields: requestBodyFields(connector, settings),
   };
+}
+
+/** The `Authorization` header of the connector's auth scheme; none when the key travels in the body. */
+function authorizationHeader(connector: Connector, settings: Readonly<Record<string, string | undefined>>): string | undefined {
+  const auth = connector.manifest.wire.auth;
+  const valueOf = (setting: string | undefined) => (setting !== undefined ? (settings[setting] ?? "") : "");
+  switch (auth.scheme) {
+    case "basic":
+      return `Basic ${Buffer.from(`${valueOf(auth.username)}:${valueOf(auth.password)}`).toString("base64")}`;
+    case "bearer":
+      return `Bearer ${valueOf(auth.token)}`;
+    case "body":
+      return undefined;
+  }
+}
+
+/**
+ * Fields every request body carries besides the records: the key of a `body` auth scheme. They
+ * hold secrets, so request bodies are never logged.
+ */
+export function requestBodyFields(connector: Connector, settings: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string>> {
+  const auth = connector.manifest.wire.auth;
+  if (auth.scheme !== "body" || auth.field === undefined) return {};
+  return { [auth.field]: (auth.token !== undefined ? settings[auth.token] : undefined) ?? "" };
 }

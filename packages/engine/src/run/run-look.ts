@@ -12,7 +12,7 @@ import { sendBatch, type BatchOutcome } from "../deliver/send-batch.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../deliver/retry.js";
 import { ReportBuilder, type RunReport } from "./report.js";
 import { PlanRejected, SettingsError, SourceError } from "./errors.js";
-import { resolveEndpoint, resolveSettings, type Env } from "./endpoint.js";
+import { requestBodyFields, resolveEndpoint, resolveSettings, type Env } from "./endpoint.js";
 
 export interface RunProgress {
   readonly read: number;
@@ -92,7 +92,9 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       ...(plan.action ? { action: plan.action.name } : {}),
     });
     const program = input.validateRecords === false ? { ...plan.program, validateRecord: undefined } : plan.program;
-    const batcher = new Batcher(connector.manifest.wire.limits, connector.manifest.wire.envelope);
+    // A dry run has no endpoint: body fields are sized from the settings given, if any.
+    const bodyFields = endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {});
+    const batcher = new Batcher(connector.manifest.wire.limits, connector.manifest.wire.envelope, bodyFields);
     const maxRecordBytes = batcher.maxRecordBytes;
     const warnings: RowWarning[] = [];
 

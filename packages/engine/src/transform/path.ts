@@ -1,5 +1,5 @@
 /** One step of a target path: an object key, or an array holding this row's single element. */
-interface Segment {
+interface Step {
   readonly key: string;
   readonly array: boolean;
 }
@@ -9,45 +9,66 @@ export type Record_ = Record<string, unknown>;
 /** A target path compiled once per plan, so rows only walk it. */
 export interface CompiledPath {
   readonly text: string;
-  readonly segments: ReadonlyArray<Segment>;
+  readonly steps: ReadonlyArray<Step>;
 }
 
+/** `text` is a target path, or "" for the record itself (a `key` rule without `target`). */
 export function compilePath(text: string, extraKey?: string): CompiledPath {
-  const segments: Segment[] = text.split(".").map((part) =>
+  const steps: Step[] = text === "" ? [] : text.split(".").map((part) =>
     part.endsWith("[]") ? { key: part.slice(0, -2), array: true } : { key: part, array: false },
   );
-  if (extraKey !== undefined) segments.push({ key: extraKey, array: false });
-  return { text: extraKey === undefined ? text : `${text}.${extraKey}`, segments };
+  if (extraKey !== undefined) steps.push({ key: extraKey, array: false });
+  if (steps.length === 0) throw new Error("a target path needs at least one key");
+  return { text: extraKey === undefined ? text : joinPath(text, extraKey), steps };
 }
 
-/** Sets a value, creating the objects (and one-element arrays) on the way. */
+/** `parent.key`, or `key` when the parent is the record itself (""). */
+export function joinPath(parent: string, key: string): string {
+  return parent === "" ? key : `${parent}.${key}`;
+}
+
+/** A target for messages: `traits`, or "the record's top level" for "". */
+export function describeTarget(path: string): string {
+  return path === "" ? "the record's top level" : `\`${path}\``;
+}
+
+/**
+ * Sets a value, creating the objects (and one-element arrays) on the way. Keys come from Look
+ * labels and names, so only own properties are read and every key is written as an own property:
+ * a column labelled `__proto__` is sent under that key, and never reaches a prototype.
+ */
 export function setAt(record: Record_, path: CompiledPath, value: unknown): void {
-  const segs = path.segments;
+  const segs = path.steps;
   let node: Record_ = record;
   const last = segs.length - 1;
   for (let i = 0; i < last; i++) {
     const seg = segs[i]!;
-    let next = node[seg.key];
+    let next = Object.hasOwn(node, seg.key) ? node[seg.key] : undefined;
     if (seg.array) {
       if (!Array.isArray(next)) {
         next = [{}];
-        node[seg.key] = next;
+        put(node, seg.key, next);
       }
       node = (next as Record_[])[0]!;
     } else {
       if (next === undefined || next === null || typeof next !== "object") {
         next = {};
-        node[seg.key] = next;
+        put(node, seg.key, next);
       }
       node = next as Record_;
     }
   }
-  node[segs[last]!.key] = value;
+  put(node, segs[last]!.key, value);
+}
+
+function put(node: Record_, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
+  else node[key] = value;
 }
 
 export function getAt(record: Record_, path: CompiledPath): unknown {
   let node: unknown = record;
-  for (const seg of path.segments) {
+  for (const seg of path.steps) {
     if (node === null || typeof node !== "object") return undefined;
     node = (node as Record_)[seg.key];
     if (seg.array) node = Array.isArray(node) ? node[0] : undefined;

@@ -103,7 +103,7 @@ function fillValue(f: FillStep, record: Record_, connectorId: string, id: () => 
       const source = getAt(record, f.value.path);
       // Keyed by what the value is (`email`), not where this call carries it (`traits.email` on
       // identify, `context.traits.email` on track): the same person gets the same id on every call.
-      const kind = f.value.path.segments[f.value.path.segments.length - 1]!.key;
+      const kind = f.value.path.steps[f.value.path.steps.length - 1]!.key;
       return isPresent(source) ? uuidOf(connectorId, kind, source) : undefined;
     }
   }

@@ -18,7 +18,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WHOLE = /^-?\d+$/;
 
 export function show(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
+  let text: string;
+  if (typeof value === "number") text = String(value); // NaN and Infinity by name, not as JSON's null
+  else {
+    try {
+      text = typeof value === "string" ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
+    } catch {
+      // Nested too deep to stringify: a row value must not end the run.
+      text = Array.isArray(value) ? "[…]" : "{…}";
+    }
+  }
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
@@ -27,7 +36,9 @@ export function compileValueCheck(rule: ValueRule): ValueCheck {
   const onInvalid = rule.onInvalid ?? "reject";
   const onTooLong = rule.onTooLong ?? "reject";
   const allowed = rule.enum ? new Set(rule.enum) : undefined;
+  const refused = rule.notIn ? new Set(rule.notIn) : undefined;
   const max = rule.maxLength;
+  const min = rule.minLength;
   const typeList = [...types].join(", ");
 
   const coerce = (v: unknown): unknown => {
@@ -44,8 +55,12 @@ export function compileValueCheck(rule: ValueRule): ValueCheck {
     switch (typeof v) {
       case "string":
         if (!types.has("string")) return new Violation(onInvalid, `is not ${describe(typeList)}`, `${show(v)} is not ${describe(typeList)}`);
+        if (refused?.has(v)) return new Violation(onInvalid, "is a value the API refuses", `${show(v)} is a value the API refuses`);
         if (allowed && !allowed.has(v)) return new Violation(onInvalid, `is not one of ${rule.enum!.join(", ")}`, `${show(v)} is not one of ${rule.enum!.join(", ")}`);
         if (rule.format === "uuid" && !UUID.test(v)) return new Violation(onInvalid, "is not a UUID", `${show(v)} is not a UUID`);
+        if (min !== undefined && v.length < min) {
+          return new Violation(onInvalid, `is shorter than ${min} characters`, `${show(v)} is ${v.length} characters long; at least ${min} are needed`);
+        }
         if (max !== undefined && v.length > max) {
           if (onTooLong === "truncate") return v.slice(0, max);
           return new Violation(onTooLong === "drop" ? "drop" : "reject", `is longer than ${max} characters`, `is ${v.length} characters long; at most ${max} are accepted`);

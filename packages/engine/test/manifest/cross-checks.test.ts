@@ -56,6 +56,15 @@ bad("baseUrl by setting names a setting", set("/wire/baseUrl/by/setting", "envir
 bad("baseUrl by option names an option", set("/wire/baseUrl/by/option", "zone"), "/wire/baseUrl/by", "known-source", "names `zone`, which is not declared", "segment");
 bad("baseUrl has a URL for every setting choice", del("/wire/baseUrl/values/EU1"), "/wire/baseUrl/values", "url-per-choice", "has no URL for `pod` = `EU1`");
 bad("baseUrl has a URL for every option choice", del("/wire/baseUrl/values/EU"), "/wire/baseUrl/values", "url-per-choice", "has no URL for `region` = `EU`", "segment");
+bad("auth token names a declared setting", set("/wire/auth/token", "key"), "/wire/auth/token", "known-setting", "names setting `key`, which `settings` does not declare", "braze");
+bad("a bearer scheme names its token", del("/wire/auth/token"), "/wire/auth", "auth-keys", "the `bearer` scheme needs `token`", "braze");
+bad("a body scheme names its field", del("/wire/auth/field"), "/wire/auth", "auth-keys", "the `body` scheme needs `field`", "amplitude");
+bad("a basic scheme takes no token", set("/wire/auth/token", "apiKey"), "/wire/auth/token", "auth-keys", "`token` does not apply to the `basic` scheme");
+bad("a bearer scheme takes no username", set("/wire/auth/username", "braze_api_key"), "/wire/auth/username", "auth-keys", "`username` does not apply to the `bearer` scheme", "braze");
+bad("a key in the body needs an object envelope", set("/wire/envelope", { kind: "array" }), "/wire/auth/scheme", "body-auth-needs-object", "a key carried in the body needs an `object` envelope", "amplitude");
+bad("the body key has its own field", set("/wire/auth/field", "events"), "/wire/auth/field", "body-field-free", "`events` is already the envelope's `itemsKey` or `sentAtField`", "amplitude");
+bad("a named value rule's lengths leave room", set("/valueRules/id/minLength", 2000), "/valueRules/id/minLength", "length-range", "`minLength` 2000 is over `maxLength` 1024: no value could pass", "amplitude");
+bad("an inline value rule's lengths leave room", set("/columns/3/value/minLength", 300), "/columns/3/value/minLength", "length-range", "`minLength` 300 is over `maxLength` 256");
 bad("sentAtField needs an object envelope", set("/wire/envelope/sentAtField", "sent_at"), "/wire/envelope/sentAtField", "sent-at-needs-object", "`sentAtField` needs an `object` envelope");
 
 const DEDUP = "a fill must set `source_request_id` from `{ \"run\": \"recordId\" }` on every record";
@@ -101,6 +110,21 @@ describe("rules that must not fire", () => {
 
   it("a required option with a default need not be asked", () => {
     const json = mutated("mparticle", set("/actions/0/form", []));
+    expect(crossCheck(json as unknown as ConnectorManifest)).toEqual([]);
+  });
+
+  it("a connector without a dedup field needs no record-id fill", () => {
+    expect(crossCheck(manifest("braze") as unknown as ConnectorManifest)).toEqual([]);
+    expect(crossCheck(manifest("amplitude") as unknown as ConnectorManifest)).toEqual([]);
+  });
+
+  it("top-level keys written by a `key` rule without target are providable", () => {
+    const json = mutated("braze", set("/requirements/0/anyOf/-", "lifetime_value"));
+    expect(crossCheck(json as unknown as ConnectorManifest)).toEqual([]);
+  });
+
+  it("equal minLength and maxLength are allowed", () => {
+    const json = mutated("amplitude", set("/valueRules/id/minLength", 1024));
     expect(crossCheck(json as unknown as ConnectorManifest)).toEqual([]);
   });
 

@@ -22,11 +22,13 @@ describe("the real connectors", () => {
   });
 
   it("are found by loadConnectors, in folder order", () => {
-    expect(loadConnectors().map((c) => c.id)).toEqual(["mparticle", "segment"]);
+    expect(loadConnectors().map((c) => c.id)).toEqual(["amplitude", "braze", "mparticle", "segment"]);
   });
 
   it("carry Segment's downstream table of 77 rows, and none for mParticle", () => {
-    const [mparticle, segment] = loadConnectors();
+    const connectors = loadConnectors();
+    const mparticle = connectors.find((c) => c.id === "mparticle");
+    const segment = connectors.find((c) => c.id === "segment");
     expect(segment!.downstreams).toHaveLength(77);
     expect(segment!.downstreams[0]).toEqual({ id: "aboardly", requires: [{ allOf: ["userId"] }] });
     expect(new Set(segment!.downstreams.map((d) => d.id)).size).toBe(77);
@@ -259,14 +261,14 @@ describe("findConnector", () => {
     expect(error.kind).toBe("connector");
     expect(error.name).toBe("mparticel");
     expect(error.suggestion).toBe("mparticle");
-    expect(error.known).toEqual(["mparticle", "segment"]);
-    expect(error.message).toBe("Unknown connector `mparticel`. Did you mean `mparticle`? Known: mparticle, segment.");
+    expect(error.known).toEqual(["amplitude", "braze", "mparticle", "segment"]);
+    expect(error.message).toBe("Unknown connector `mparticel`. Did you mean `mparticle`? Known: amplitude, braze, mparticle, segment.");
   });
 
   it("suggests nothing for an id close to none", () => {
-    expect(() => findConnector(connectors, "braze")).toThrow(UnknownConnectorError);
+    expect(() => findConnector(connectors, "hubspot")).toThrow(UnknownConnectorError);
     try {
-      findConnector(connectors, "braze");
+      findConnector(connectors, "hubspot");
     } catch (e) {
       expect((e as UnknownConnectorError).suggestion).toBeUndefined();
       expect((e as UnknownConnectorError).message).not.toContain("Did you mean");

@@ -119,7 +119,8 @@ bad("tag families are not empty strings", set("/tags/families/0", ""), "/tags/fa
 bad("tag descriptions are strings", set("/tags/descriptions/mp_email", 1), "/tags/descriptions/mp_email", "type", "must be a string");
 
 // ColumnRule
-for (const key of ["id", "select", "target"]) bad(`column rule requires ${key}`, del(`/columns/3/${key}`), "/columns/3", "required", missing(key));
+for (const key of ["id", "select"]) bad(`column rule requires ${key}`, del(`/columns/3/${key}`), "/columns/3", "required", missing(key));
+bad("a column rule without key names its target", del("/columns/3/target"), "/columns/3", "required", "a column rule names its `target`; only a `key` rule may leave it out, to write top-level keys of the record");
 bad("column rule rejects unknown keys", set("/columns/3/tag", "mp_event_name"), "/columns/3", "additionalProperties", unknown("tag"));
 bad("column rule id is lowercase", set("/columns/3/id", "Event.Name"), "/columns/3/id", "pattern", RULE_ID);
 bad("column rule id has no spaces", set("/columns/3/id", "event name"), "/columns/3/id", "pattern", RULE_ID);
@@ -164,6 +165,10 @@ bad("value onTooLong is reject, drop or truncate", set("/columns/3/value/onTooLo
 bad("value maxLength is at least 1", set("/valueRules/identity/maxLength", 0), "/valueRules/identity/maxLength", "minimum", "must be at least 1");
 bad("value enum is not empty", set("/columns/4/value/enum", []), "/columns/4/value/enum", "minItems", "must list at least one item");
 bad("value arrays is a boolean", set("/valueRules/userAttribute/arrays", "yes"), "/valueRules/userAttribute/arrays", "type", "must be a boolean");
+bad("value minLength is at least 1", set("/valueRules/id/minLength", 0), "/valueRules/id/minLength", "minimum", "must be at least 1", "amplitude");
+bad("value notIn is not empty", set("/valueRules/id/notIn", []), "/valueRules/id/notIn", "minItems", "must list at least one item", "amplitude");
+bad("value notIn lists each value once", set("/valueRules/id/notIn", ["null", "null"]), "/valueRules/id/notIn", "uniqueItems", "lists the same item twice (items 0 and 1)", "amplitude");
+bad("value notIn holds strings", set("/valueRules/id/notIn/0", 0), "/valueRules/id/notIn/0", "type", "must be a string", "amplitude");
 bad("named value rule rejects unknown keys", set("/valueRules/identity/required", true), "/valueRules/identity", "additionalProperties", unknown("required"));
 
 // Fill
@@ -207,9 +212,12 @@ bad("downstreams file is beside the manifest", set("/downstreams/file", "../down
 bad("downstreams label is not empty", set("/downstreams/label", ""), "/downstreams/label", "minLength", "must not be empty", "segment");
 
 // Wire
-for (const key of ["recordSchema", "baseUrl", "path", "auth", "envelope", "limits", "dedupField"]) {
+for (const key of ["recordSchema", "baseUrl", "path", "auth", "envelope", "limits"]) {
   bad(`wire requires ${key}`, del(`/wire/${key}`), "/wire", "required", missing(key));
 }
+bad("wire names dedupField or noDedupReason", del("/wire/dedupField"), "/wire", "required", "a wire section names its `dedupField`, or says in `noDedupReason` why the API needs none");
+bad("wire has dedupField or noDedupReason, not both", set("/wire/noDedupReason", "updates only"), "/wire", "not", "a wire section has `dedupField` or `noDedupReason`, not both");
+bad("wire noDedupReason is not empty", set("/wire/noDedupReason", ""), "/wire/noDedupReason", "minLength", "must not be empty", "braze");
 bad("wire rejects unknown keys", set("/wire/timeoutMs", 1000), "/wire", "additionalProperties", unknown("timeoutMs"));
 bad("wire path starts with a slash", set("/wire/path", "v2/bulkevents"), "/wire/path", "pattern", "must start with `/`, such as `/v1/batch`");
 bad("wire invalidRecord is known", set("/wire/invalidRecord", "ignored"), "/wire/invalidRecord", "enum", 'must be one of "rejects-request", "accepted-then-dropped"');
@@ -236,9 +244,11 @@ bad("baseUrl by names only one of setting and option", set("/wire/baseUrl/by/opt
 bad("baseUrl by rejects unknown keys", set("/wire/baseUrl/by", { region: "pod" }), "/wire/baseUrl/by", "additionalProperties", unknown("region"));
 
 // Auth
-for (const key of ["scheme", "username"]) bad(`auth requires ${key}`, del(`/wire/auth/${key}`), "/wire/auth", "required", missing(key));
-bad("auth rejects unknown keys", set("/wire/auth/token", "apiKey"), "/wire/auth", "additionalProperties", unknown("token"));
-bad("auth scheme is basic", set("/wire/auth/scheme", "bearer"), "/wire/auth/scheme", "const", 'must be "basic"');
+bad("auth requires scheme", del("/wire/auth/scheme"), "/wire/auth", "required", missing("scheme"));
+bad("auth rejects unknown keys", set("/wire/auth/apiKey", "apiKey"), "/wire/auth", "additionalProperties", unknown("apiKey"));
+bad("auth scheme is basic, bearer or body", set("/wire/auth/scheme", "digest"), "/wire/auth/scheme", "enum", 'must be one of "basic", "bearer", "body"');
+bad("auth token names a setting", set("/wire/auth/token", 1), "/wire/auth/token", "type", "must be a string", "braze");
+bad("auth body field is a plain key", set("/wire/auth/field", "body.api_key"), "/wire/auth/field", "pattern", "must be a plain key such as `api_key`", "amplitude");
 
 // Envelope
 bad("envelope requires kind", del("/wire/envelope/kind"), "/wire/envelope", "required", missing("kind"));
@@ -255,7 +265,7 @@ bad("maxRecordBytes is at least 64", set("/wire/limits/maxRecordBytes", 10), "/w
 bad("maxRecordsPerRequest is an integer", set("/wire/limits/maxRecordsPerRequest", 99.5), "/wire/limits/maxRecordsPerRequest", "type", "must be an integer");
 
 describe("the real manifests pass the meta-schema", () => {
-  it.each(["mparticle", "segment"] as const)("%s", (id) => {
+  it.each(["mparticle", "segment", "braze", "amplitude"] as const)("%s", (id) => {
     expect(validateManifest(mutated(id), realFile(id)).id).toBe(id);
   });
 });
@@ -280,7 +290,8 @@ describe("coverage", () => {
   it("finds the constraints of the meta-schema", () => {
     expect(all).toContain("#/definitions/Selector/maxProperties");
     expect(all).toContain("#/definitions/Fill/then/not");
-    expect(all).toContain("#/definitions/Wire/required/dedupField");
+    expect(all).toContain("#/definitions/Wire/else/required/noDedupReason");
+    expect(all).toContain("#/definitions/Auth/properties/field/pattern");
     expect(all).toContain("#/definitions/BaseUrl/properties/values/additionalProperties/pattern");
     expect(all.size).toBeGreaterThan(150);
   });

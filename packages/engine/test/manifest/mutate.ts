@@ -7,7 +7,7 @@ import { ManifestError, type ManifestProblem } from "../../src/errors.js";
 import { connectorsDir, schemasDir } from "../../src/paths.js";
 import { createSchemaAjv } from "../../src/manifest/ajv.js";
 
-export type ConnectorId = "mparticle" | "segment";
+export type ConnectorId = "mparticle" | "segment" | "braze" | "amplitude";
 type Json = unknown;
 
 /** One change to a manifest: set (or, for `-`, append) the value at a JSON pointer, or delete it. */

@@ -18,6 +18,8 @@ import { run as defaultRun } from "./look-builder.js";
 const connectors = loadConnectors();
 export const mparticle: Connector = findConnector(connectors, "mparticle");
 export const segment: Connector = findConnector(connectors, "segment");
+export const braze: Connector = findConnector(connectors, "braze");
+export const amplitude: Connector = findConnector(connectors, "amplitude");
 
 /** A record as the tests read it: field by field, without a type for every wire format. */
 export type WireRecord = Record<string, any>;

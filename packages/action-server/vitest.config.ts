@@ -1,0 +1,18 @@
+import { defineConfig } from "vitest/config";
+
+// The fault suite and the load test measure time and memory: each runs in its own group, after the
+// other test files, so that nothing else competes with them for the CPU.
+const TIMED = ["test/faults.test.ts", "test/load.test.ts"];
+const limits = { testTimeout: 30_000, hookTimeout: 60_000 };
+
+export default defineConfig({
+  test: {
+    // Tests that start the server as its own process run the built dist/: build it once, first.
+    globalSetup: ["test/build.ts"],
+    projects: [
+      { test: { name: "server", include: ["test/**/*.test.ts"], exclude: TIMED, ...limits, sequence: { groupOrder: 0 } } },
+      { test: { name: "faults", include: ["test/faults.test.ts"], ...limits, sequence: { groupOrder: 1 } } },
+      { test: { name: "load", include: ["test/load.test.ts"], ...limits, sequence: { groupOrder: 2 } } },
+    ],
+  },
+});

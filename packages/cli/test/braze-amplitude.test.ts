@@ -1,0 +1,133 @@
+// Braze and Amplitude through every command a user has: destinations, validate, preview, send and
+// manifest check, on the connectors' own golden fixture Looks.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { connectorsDir } from "@tagwire/engine";
+import { startEmulators, type Emulators } from "@tagwire/emulators";
+import { tagwire } from "./support/cli.js";
+
+let emulators: Emulators;
+let env: Record<string, string>;
+beforeAll(async () => {
+  emulators = await startEmulators({ port: 0, connectors: ["braze", "amplitude"] });
+  env = { TAGWIRE_BRAZE_URL: emulators.url, TAGWIRE_AMPLITUDE_URL: emulators.url };
+});
+afterAll(() => emulators.close());
+beforeEach(() => emulators.reset());
+
+const look = (id: string, name: string) => join(connectorsDir, id, "fixtures", `${name}.look.json`);
+const golden = (id: string, name: string) =>
+  JSON.parse(readFileSync(join(connectorsDir, id, "fixtures", `${name}.expected.json`), "utf8")) as {
+    options: Record<string, string>;
+    records: unknown[];
+    rejected: Array<{ row: number; reason: string }>;
+  };
+const optionFlags = (options: Record<string, string>) => Object.entries(options).flatMap(([k, v]) => ["--option", `${k}=${v}`]);
+
+describe("tagwire destinations", () => {
+  it("lists Braze and Amplitude with their settings' variables, options, requirements and tags", async () => {
+    const r = await tagwire(["destinations"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^braze {2}Braze: /m);
+    expect(r.stdout).toMatch(/^amplitude {2}Amplitude: /m);
+    expect(r.stdout).toContain("TAGWIRE_BRAZE_BRAZE_API_KEY");
+    expect(r.stdout).toContain("TAGWIRE_AMPLITUDE_API_KEY");
+    expect(r.stdout).toContain("override with $TAGWIRE_BRAZE_URL");
+    expect(r.stdout).toContain("  option    event_type = text, required\n");
+
+    const json = JSON.parse((await tagwire(["destinations", "--json"])).stdout) as { connectors: Array<any> };
+    const braze = json.connectors.find((c) => c.id === "braze");
+    const amplitude = json.connectors.find((c) => c.id === "amplitude");
+    expect(braze.docsUrl).toMatch(/^https:\/\/www\.braze\.com\//);
+    expect(braze.actions.map((a: any) => [a.name, a.label])).toEqual([["braze", "Braze"]]);
+    expect(braze.settings.map((s: any) => [s.name, s.variable, s.required, s.sensitive])).toEqual([
+      ["braze_api_key", "TAGWIRE_BRAZE_BRAZE_API_KEY", true, true],
+      ["braze_api_endpoint", "TAGWIRE_BRAZE_BRAZE_API_ENDPOINT", false, false],
+    ]);
+    expect(Object.keys(braze.tags)).toEqual(["braze_id", "braze_email", "braze_phone", "braze_alias_name", "braze_alias_label", "braze_attribute"]);
+    expect(amplitude.options.map((o: any) => [o.name, o.required])).toEqual([["event_type", true], ["untagged_columns", true]]);
+    expect(amplitude.requirements).toEqual([{ id: "identifier", description: "user id or device id", requires: "user_id or device_id" }]);
+  });
+});
+
+describe("tagwire manifest check", () => {
+  it.each(["braze", "amplitude"])("%s: ok", async (id) => {
+    const r = await tagwire(["manifest", "check", join(connectorsDir, id, "manifest.json")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^ok: ${id} \\(`));
+  });
+});
+
+describe("tagwire validate", () => {
+  it("Braze: shows where each column goes, top-level attribute keys included; --rows counts the rejections", async () => {
+    const r = await tagwire(["validate", "--to", "braze", look("braze", "attributes")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}users\.id +braze_id +-> external_id$/m);
+    expect(r.stdout).toMatch(/^ {2}users\.lifetime_value +braze_attribute +-> lifetime_value$/m);
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("valid: the Look can be sent to Braze");
+
+    const rows = await tagwire(["validate", "--to", "braze", "--rows", "--json", look("braze", "attributes")]);
+    expect(rows.code).toBe(1);
+    expect(JSON.parse(rows.stdout).rows).toMatchObject({ read: 4, wouldSend: 2, rejected: 2 });
+  });
+
+  it("Amplitude: the event type is required; with it the Look is valid", async () => {
+    const missing = await tagwire(["validate", "--to", "amplitude", look("amplitude", "user-properties")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain("event_type");
+    const r = await tagwire(["validate", "--to", "amplitude", "--option", "event_type=Looker Export", look("amplitude", "user-properties")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}users\.plan +- +-> user_properties\.users\.plan$/m);
+  });
+});
+
+describe("tagwire preview", () => {
+  it.each([
+    ["braze", "attributes"],
+    ["braze", "aliases"],
+    ["amplitude", "user-properties"],
+    ["amplitude", "event-properties"],
+  ])("%s %s: the golden records and rejections, with --run-id golden", async (id, name) => {
+    const expected = golden(id, name);
+    const r = await tagwire(["preview", "--to", id, ...optionFlags(expected.options), "--run-id", "golden", look(id, name)]);
+    expect(r.code).toBe(0);
+    const items = JSON.parse(r.stdout) as Array<{ row: number; record?: unknown; rejected?: { reason: string } }>;
+    expect(items.filter((i) => i.record !== undefined).map((i) => i.record)).toStrictEqual(expected.records);
+    expect(items.filter((i) => i.rejected !== undefined).map((i) => ({ row: i.row, reason: i.rejected!.reason }))).toEqual(expected.rejected);
+  });
+});
+
+describe("tagwire send", () => {
+  it("Braze: the API key from the environment, records into the emulator, exit 1 for the rejected rows", async () => {
+    const expected = golden("braze", "attributes");
+    const r = await tagwire(["send", "--to", "braze", look("braze", "attributes")], { env: { ...env, TAGWIRE_BRAZE_BRAZE_API_KEY: "test-braze_api_key" } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^Braze: 2 of 4 rows delivered; 2 rejected/);
+    expect(emulators.records("braze")).toStrictEqual(expected.records);
+  });
+
+  it("Amplitude: --setting gives the key; the same --run-id replays as duplicates", async () => {
+    const expected = golden("amplitude", "event-properties");
+    const args = ["send", "--to", "amplitude", "--setting", "api_key=test-api_key", ...optionFlags(expected.options), "--run-id", "golden", "--json", look("amplitude", "event-properties")];
+    const r = await tagwire(args, { env });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ connector: "amplitude", rows: { read: 3, delivered: 2, rejected: 1, failed: 0 } });
+    expect(emulators.records("amplitude")).toStrictEqual(expected.records);
+    await tagwire(args, { env });
+    expect(emulators.state()["amplitude"]).toMatchObject({ accepted: 2, duplicates: 2 });
+  });
+
+  it("Amplitude: a missing key is named with both ways to give it", async () => {
+    const r = await tagwire(["send", "--to", "amplitude", "--option", "event_type=E", look("amplitude", "user-properties")], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("setting `api_key` (Amplitude API Key) is missing. Give --setting api_key=... or set TAGWIRE_AMPLITUDE_API_KEY.");
+  });
+
+  it("Braze: a wrong key fails the rows (401), and the key is not printed", async () => {
+    const r = await tagwire(["send", "--to", "braze", "--setting", "braze_api_key=wrong-key-5678", look("braze", "braze-ids")], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("401");
+    expect(r.stdout + r.stderr).not.toContain("wrong-key-5678");
+  });
+});

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Writes docs/connectors.md from connectors/*/manifest.json: for each connector its actions,
+// settings, options, tags, requirements, wire facts and downstream table, so the page people read
+// to tag their LookML cannot drift from what the engine does. `--check` fails (exit 1) when the
+// committed file is stale.
+import { readFile, writeFile, readdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const out = join(repoDir, "docs/connectors.md");
+
+const connectors = [];
+for (const id of (await readdir(join(repoDir, "connectors"))).sort()) {
+  const dir = join(repoDir, "connectors", id);
+  const file = join(dir, "manifest.json");
+  if (!existsSync(file)) continue;
+  const manifest = JSON.parse(await readFile(file, "utf8"));
+  const table = manifest.downstreams ? JSON.parse(await readFile(join(dir, manifest.downstreams.file), "utf8")) : undefined;
+  connectors.push({ id, manifest, table, readme: existsSync(join(dir, "README.md")) });
+}
+
+const cell = (text) => String(text ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
+const code = (text) => `\`${text}\``;
+const list = (items) => items.map(code).join(", ");
+const when = (c) => (c === undefined ? "" : `${code(c.option)} is ${c.equals !== undefined ? code(c.equals) : c.in.map(code).join(" or ")}`);
+const tableOf = (head, rows) => (rows.length === 0 ? ["(none)"] : [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)]);
+const requires = (r) => (r.anyOf !== undefined ? `one of ${list(r.anyOf)}` : `all of ${list(r.allOf)}`);
+
+/** Every tag a column rule selects, with the rules that take it, in manifest order. */
+function tagRules(m) {
+  const byTag = new Map();
+  for (const rule of m.columns) {
+    const tags = rule.select.tag !== undefined ? [rule.select.tag] : Object.keys(rule.select.tags ?? {});
+    for (const tag of tags) {
+      const where = rule.select.tags !== undefined ? [rule.target, rule.select.tags[tag]].filter(Boolean).join(".") : rule.key !== undefined ? `${rule.target ? `${rule.target}.` : ""}<${rule.key.from === "option" ? "name" : rule.key.from}>` : rule.target;
+      byTag.set(tag, [...(byTag.get(tag) ?? []), `${code(where.replace(/\[\]/g, ""))}${rule.when ? ` when ${when(rule.when)}` : ""}`]);
+    }
+  }
+  return byTag;
+}
+
+function restRules(m) {
+  return m.columns
+    .filter((r) => r.select.rest === true)
+    .map((r) => `${r.target ? code(r.target.replace(/\[\]/g, "")) : "top-level keys"}${r.when ? ` when ${when(r.when)}` : ""}`);
+}
+
+function authText(auth) {
+  switch (auth.scheme) {
+    case "basic":
+      return `HTTP Basic: user name from setting ${code(auth.username)}, password ${auth.password ? `from setting ${code(auth.password)}` : "empty"}`;
+    case "bearer":
+      return `\`Authorization: Bearer\` with setting ${code(auth.token)}`;
+    case "body":
+      return `setting ${code(auth.token)} sent as body field ${code(auth.field)} of every request (no Authorization header)`;
+  }
+}
+
+function section({ id, manifest: m, table, readme }) {
+  const w = m.wire;
+  const lines = [`## ${m.label} (\`${id}\`)`, "", m.description, ""];
+  const links = [];
+  if (m.docsUrl) links.push(`API documentation: ${m.docsUrl}`);
+  if (readme) links.push(`notes: [connectors/${id}/README.md](../connectors/${id}/README.md)`);
+  if (links.length > 0) lines.push(`${links.join(" · ")}`, "");
+
+  lines.push("### Actions", "", ...tableOf(["action", "label", "fixed options", "form asks for"], m.actions.map((a) => [code(a.name), a.label, Object.entries(a.fixedOptions ?? {}).map(([k, v]) => `${k}=${v}`).join(", "), a.form.map(code).join(", ")])), "");
+  lines.push("### Settings", "", ...tableOf(["setting", "label", "required", "secret", "default", "choices", "meaning"], m.settings.map((s) => [code(s.name), s.label, s.required !== false && s.default === undefined ? "yes" : "", s.sensitive !== false ? "yes" : "", s.default ?? "", (s.choices ?? []).map((c) => c.value).join(", "), s.description])), "");
+  lines.push("### Options", "", ...tableOf(["option", "label", "values", "default", "required", "meaning"], m.options.map((o) => [code(o.name), o.label, o.type === "select" ? o.choices.map((c) => c.value).join(", ") : `text${o.maxLength ? ` (at most ${o.maxLength} characters)` : ""}`, o.default ?? "", o.required ? "yes" : o.requiredWhen ? `when ${when(o.requiredWhen)}` : "", o.description])), "");
+
+  const byTag = tagRules(m);
+  const descriptions = m.tags.descriptions ?? {};
+  lines.push("### Tags", "", `Tag family: ${list(m.tags.families)} (a misspelt tag of the family gets a did-you-mean warning).`, "");
+  lines.push(...tableOf(["tag", "goes to", "meaning"], [...byTag.entries()].map(([tag, where]) => [code(tag), where.join("; "), descriptions[tag] ?? "(no description)"])), "");
+  const rest = restRules(m);
+  lines.push(rest.length > 0 ? `Untagged visible columns go to ${rest.join("; ")}.` : "Untagged columns are not sent.", "");
+
+  lines.push("### Requirements", "", ...tableOf(["requirement", "every record needs", "paths", "applies"], m.requirements.map((r) => [code(r.id), r.description, requires(r), r.when ? `when ${when(r.when)}` : "always"])), "");
+
+  const urls = w.baseUrl.by ? Object.entries(w.baseUrl.values).map(([k, v]) => (k === v ? v : `${code(k)}: ${v}`)).join("; ") : w.baseUrl.default;
+  const by = w.baseUrl.by ? ` (by ${w.baseUrl.by.setting ? "setting" : "option"} ${code(w.baseUrl.by.setting ?? w.baseUrl.by.option)}; default ${w.baseUrl.default})` : "";
+  lines.push("### Wire", "");
+  lines.push(`- Request: \`POST ${w.path}\` on ${urls}${by}; override with \`TAGWIRE_${id.toUpperCase()}_URL\`.`);
+  lines.push(`- Auth: ${authText(w.auth)}.`);
+  lines.push(`- Body: ${w.envelope.kind === "array" ? "a JSON array of records" : `an object whose ${code(w.envelope.itemsKey)} holds the records`}${w.envelope.sentAtField ? `, with ${code(w.envelope.sentAtField)} set to the time of each request` : ""}. Record schema: \`${w.recordSchema.replace(/^(\.\.\/)+/, "")}\`.`);
+  lines.push(`- Limits: ${w.limits.maxRecordsPerRequest.toLocaleString("en-US")} records and ${w.limits.maxRequestBytes.toLocaleString("en-US")} bytes per request; a record over ${w.limits.maxRecordBytes.toLocaleString("en-US")} bytes is rejected.`);
+  lines.push(`- Deduplication: ${w.dedupField ? `${code(w.dedupField)} carries a deterministic id per run and row.` : `none. ${w.noDedupReason}`}`);
+  lines.push(`- A record the API finds invalid: ${w.invalidRecord === "accepted-then-dropped" ? "the request succeeds and the record is dropped" : "the whole request is refused"}. Requests in flight: ${w.concurrency ?? 4}.`);
+  lines.push("");
+
+  if (m.downstreams && table) {
+    lines.push(`### ${m.downstreams.label[0].toUpperCase()}${m.downstreams.label.slice(1)}s`, "", `${table.rows.length} rows from \`${m.downstreams.file}\`: \`--to ${id}:<id>\` checks a row's identifiers too.`, "");
+    lines.push(...tableOf(["id", "requires", "note"], table.rows.map((r) => [code(r.id), r.requires.map(requires).join("; "), r.note ?? ""])), "");
+  }
+  return lines;
+}
+
+const text = [
+  "<!-- GENERATED FILE: do not edit by hand. Source: connectors/*/manifest.json. Regenerate with `npm run generate`. -->",
+  "# Connectors",
+  "",
+  "Every destination tagwire sends to, as its manifest declares it: the Looker actions, settings and options, the LookML tags it reads and where each goes, what every record needs, and how records travel. [manifest.md](manifest.md) explains the manifest language; [adding-a-destination.md](adding-a-destination.md) how to add a connector.",
+  "",
+  ...connectors.map((c) => `- [${c.manifest.label}](#${c.manifest.label.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${c.id}) (\`${c.id}\`): ${c.manifest.actions.map((a) => code(a.name)).join(", ")}`),
+  "",
+  ...connectors.flatMap((c) => section(c)),
+]
+  .join("\n")
+  .replace(/\n{3,}/g, "\n\n")
+  .replace(/\n*$/, "\n");
+
+const current = await readFile(out, "utf8").catch(() => "");
+if (current !== text) {
+  if (process.argv.includes("--check")) {
+    console.error("docs/connectors.md is stale. Run `npm run generate` and commit the result.");
+    process.exit(1);
+  }
+  await writeFile(out, text);
+  console.log("wrote docs/connectors.md");
+}

@@ -1,0 +1,130 @@
+// Auth schemes `basic`, `bearer` and `body`: the header each sends, and the key a `body` scheme
+// carries in every request body (added by the batcher, sized with the records).
+import { Effect } from "effect";
+import { describe, expect, test } from "vitest";
+import { Batcher } from "../../src/batch/batcher.js";
+import { lookSourceFromString, readLook } from "../../src/look/index.js";
+import { requestBodyFields, resolveEndpoint } from "../../src/run/endpoint.js";
+import { runLook } from "../../src/run/run-look.js";
+import type { AttemptResult, Transport } from "../../src/deliver/transport.js";
+import { amplitude, braze, mparticle } from "../support/send.js";
+
+const limits = { maxRecordsPerRequest: 100, maxRequestBytes: 1_000, maxRecordBytes: 500 };
+
+describe("headers", () => {
+  test("basic: the user name and password settings, base64", () => {
+    const endpoint = resolveEndpoint(mparticle, { apiKey: "k", apiSecret: "s", pod: "US1" }, {}, {});
+    expect(endpoint.headers["authorization"]).toBe(`Basic ${Buffer.from("k:s").toString("base64")}`);
+    expect(endpoint.bodyFields).toEqual({});
+  });
+
+  test("bearer: the token setting after `Bearer`", () => {
+    const endpoint = resolveEndpoint(braze, { braze_api_key: "rest-key", braze_api_endpoint: "https://rest.fra-01.braze.eu" }, {}, {});
+    expect(endpoint).toEqual({
+      url: "https://rest.fra-01.braze.eu/users/track",
+      headers: { "content-type": "application/json", authorization: "Bearer rest-key", "user-agent": "tagwire/0.1" },
+      bodyFields: {},
+    });
+  });
+
+  test("body: no Authorization header; the key is a body field", () => {
+    const endpoint = resolveEndpoint(amplitude, { api_key: "project-key", region: "EU" }, {}, {});
+    expect(endpoint).toEqual({
+      url: "https://api.eu.amplitude.com/2/httpapi",
+      headers: { "content-type": "application/json", "user-agent": "tagwire/0.1" },
+      bodyFields: { api_key: "project-key" },
+    });
+  });
+
+  test("the base URL override keeps the auth", () => {
+    const endpoint = resolveEndpoint(amplitude, { api_key: "k" }, {}, { TAGWIRE_AMPLITUDE_URL: "http://127.0.0.1:9001" });
+    expect(endpoint.url).toBe("http://127.0.0.1:9001/2/httpapi");
+    expect(endpoint.bodyFields).toEqual({ api_key: "k" });
+  });
+
+  test("only a body scheme has body fields", () => {
+    expect(requestBodyFields(braze, { braze_api_key: "k" })).toEqual({});
+    expect(requestBodyFields(amplitude, {})).toEqual({ api_key: "" });
+  });
+});
+
+describe("the batcher adds body fields", () => {
+  const envelope = { kind: "object", itemsKey: "events" } as const;
+  const record = (n: number) => JSON.stringify({ event_type: "e", user_id: `user-${n}` });
+
+  test("before the records, in every request; the counted bytes are the body's", () => {
+    const batcher = new Batcher(limits, envelope, { api_key: "k\"ey" });
+    for (let n = 1; n <= 3; n++) batcher.add(record(n), Buffer.byteLength(record(n)), n);
+    const batch = batcher.flush()!;
+    const body = batch.body("2026-01-01T00:00:00.000Z");
+    expect(body.startsWith('{"api_key":"k\\"ey","events":[')).toBe(true);
+    expect(JSON.parse(body)).toEqual({ api_key: 'k"ey', events: [1, 2, 3].map((n) => JSON.parse(record(n))) });
+    expect(batch.bytes).toBe(Buffer.byteLength(body));
+  });
+
+  test("a longer key leaves less room for records", () => {
+    const count = (fields: Record<string, string>) => {
+      const batcher = new Batcher(limits, envelope, fields);
+      let closedAt = 0;
+      for (let n = 1; n <= 100 && closedAt === 0; n++) if (batcher.add(record(n), Buffer.byteLength(record(n)), n) !== undefined) closedAt = n - 1;
+      return closedAt;
+    };
+    expect(count({ api_key: "k".repeat(300) })).toBeLessThan(count({}));
+    expect(count({ api_key: "k".repeat(300) })).toBeGreaterThan(0);
+  });
+
+  test("the largest record that fits alone accounts for the fields", () => {
+    expect(new Batcher(limits, envelope, { api_key: "k".repeat(600) }).maxRecordBytes).toBe(1_000 - Buffer.byteLength(`{"api_key":"${"k".repeat(600)}","events":[]}`));
+  });
+
+  test("an array body cannot carry fields", () => {
+    expect(() => new Batcher(limits, { kind: "array" }, { api_key: "k" })).toThrow("an `array` envelope cannot carry body fields");
+    expect(() => new Batcher(limits, { kind: "array" }, {})).not.toThrow();
+  });
+});
+
+describe("a run", () => {
+  const look = JSON.stringify({
+    fields: { dimensions: [{ name: "users.id", tags: ["amplitude_user_id"] }, { name: "users.plan" }], measures: [], table_calculations: [], pivots: [] },
+    ran_at: "2026-11-01T10:00:00Z",
+    data: [{ "users.id": { value: "user-1" }, "users.plan": { value: "gold" } }],
+  });
+  const recording = () => {
+    const sent: Array<{ url: string; body: string; headers: Readonly<Record<string, string>> }> = [];
+    const transport: Transport = {
+      post: async (url, body, headers): Promise<AttemptResult> => {
+        sent.push({ url, body, headers });
+        return { kind: "response", status: 200, headers: {}, body: "{}" };
+      },
+      close: () => undefined,
+    };
+    return { sent, transport };
+  };
+
+  test("sends the key in the body and no Authorization header", async () => {
+    const { sent, transport } = recording();
+    const report = await Effect.runPromise(
+      runLook({ connector: amplitude, look: readLook(lookSourceFromString(look)), settings: { api_key: "secret-key" }, options: { event_type: "Looker Export" }, transport, runId: "r" }),
+    );
+    expect(report.rows).toEqual({ read: 1, delivered: 1, rejected: 0, failed: 0 });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.url).toBe("https://api2.amplitude.com/2/httpapi");
+    expect(sent[0]!.headers).not.toHaveProperty("authorization");
+    const body = JSON.parse(sent[0]!.body) as { api_key: string; events: Array<Record<string, unknown>> };
+    expect(body.api_key).toBe("secret-key");
+    expect(body.events).toEqual([expect.objectContaining({ user_id: "user-1", event_type: "Looker Export", user_properties: { "users.plan": "gold" } })]);
+  });
+
+  test("the report never carries the key", async () => {
+    const { transport } = recording();
+    const report = await Effect.runPromise(
+      runLook({ connector: amplitude, look: readLook(lookSourceFromString(look)), settings: { api_key: "secret-key" }, options: { event_type: "Looker Export" }, transport }),
+    );
+    expect(JSON.stringify(report)).not.toContain("secret-key");
+  });
+
+  test("a dry run needs no key", async () => {
+    const report = await Effect.runPromise(runLook({ connector: amplitude, look: readLook(lookSourceFromString(look)), options: { event_type: "Looker Export" }, dryRun: true }));
+    expect(report.rows.delivered).toBe(1);
+  });
+});
