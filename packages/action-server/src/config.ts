@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 import { defaultRetryPolicy, type Env, type RetryPolicy } from "@tagwire/engine";
 
 export interface ServerConfig {

@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { runLook, summarize, type RunReport, type Env, type Diagnostic, type RetryPolicy, type Transport } from "@tagwire/engine";
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";

@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** One broken rule in a manifest or data table, located by JSON pointer. */
 export interface ManifestProblem {

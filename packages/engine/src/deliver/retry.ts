@@ -1,4 +1,6 @@
-import { Data, Duration, Schedule } from "effect";
+import * as Data from "effect/Data";
+import * as Duration from "effect/Duration";
+import * as Schedule from "effect/Schedule";
 
 /** How hard a batch is tried before it is reported failed. */
 export interface RetryPolicy {

@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import type { Batch } from "../batch/batcher.js";
 import type { Transport } from "./transport.js";
 import { PermanentFailure, RetryableFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";

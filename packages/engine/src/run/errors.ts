@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 import type { Plan, Diagnostic } from "../plan/types.js";
 
 /** The Look cannot be sent as it is: nothing was sent. */

@@ -80,7 +80,10 @@ export function getAt(record: Record_, path: CompiledPath): unknown {
 export function isPresent(value: unknown): boolean {
   if (value === undefined || value === null || value === "") return false;
   if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === "object") return Object.keys(value).length > 0;
+  if (typeof value === "object") {
+    for (const key in value) if (Object.hasOwn(value, key)) return true;
+    return false;
+  }
   return true;
 }
 

@@ -1,6 +1,6 @@
 import type { LookRow, Cell } from "../look/types.js";
 import type { RowProgram, FillStep, RecordCheck } from "./program.js";
-import { getAt, isPresent, setAt, type Record_ } from "./path.js";
+import { getAt, isPresent, setAt, type CompiledPath, type Record_ } from "./path.js";
 import { Violation } from "./values.js";
 import { recordIds, uuidOf } from "./ids.js";
 
@@ -50,10 +50,9 @@ export function transformRow(
     if (w.pivoted && Array.isArray(value) && value.length === 0) continue;
     setAt(record, w.path, value);
   }
-  let id: string | undefined;
   for (const f of program.fills) {
-    if (isPresent(getAt(record, f.path)) || f.unlessPresent.some((p) => isPresent(getAt(record, p)))) continue;
-    const value = fillValue(f, record, program.connectorId, () => (id ??= idsFor(run, program.connectorId)(rowNumber)), run);
+    if (isPresent(getAt(record, f.path)) || anyPresent(record, f.unlessPresent)) continue;
+    const value = fillValue(f, record, program.connectorId, rowNumber, run);
     if (value !== undefined) setAt(record, f.path, value);
   }
   for (const c of program.checks) {
@@ -89,7 +88,7 @@ function cellValue(cell: Cell | Record<string, Cell> | undefined, pivoted: boole
   return values;
 }
 
-function fillValue(f: FillStep, record: Record_, connectorId: string, id: () => string, run: RunContext): unknown {
+function fillValue(f: FillStep, record: Record_, connectorId: string, rowNumber: number, run: RunContext): unknown {
   switch (f.value.kind) {
     case "constant":
       return f.value.value;
@@ -98,7 +97,7 @@ function fillValue(f: FillStep, record: Record_, connectorId: string, id: () => 
     case "ranAtMs":
       return run.ranAtMs;
     case "recordId":
-      return id();
+      return idsFor(run, connectorId)(rowNumber);
     case "uuidOf": {
       const source = getAt(record, f.value.path);
       // Keyed by what the value is (`email`), not where this call carries it (`traits.email` on
@@ -110,6 +109,13 @@ function fillValue(f: FillStep, record: Record_, connectorId: string, id: () => 
 }
 
 function meets(record: Record_, c: RecordCheck): boolean {
-  if (c.anyOf.length > 0 && !c.anyOf.some((p) => isPresent(getAt(record, p)))) return false;
-  return c.allOf.every((p) => isPresent(getAt(record, p)));
+  if (c.anyOf.length > 0 && !anyPresent(record, c.anyOf)) return false;
+  for (const p of c.allOf) if (!isPresent(getAt(record, p))) return false;
+  return true;
+}
+
+// Plain loops: these run for every row, so no closure per call.
+function anyPresent(record: Record_, paths: ReadonlyArray<CompiledPath>): boolean {
+  for (const p of paths) if (isPresent(getAt(record, p))) return true;
+  return false;
 }
