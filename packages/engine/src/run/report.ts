@@ -177,6 +177,7 @@ export function summarize(r: RunReport): string {
   if (r.rows.rejected > 0) parts.push(`${n(r.rows.rejected)} rejected (${r.rejected.slice(0, 3).map((g) => `${g.reason}: ${n(g.count)}`).join("; ")}${r.rejected.length > 3 ? "; …" : ""})`);
   if (r.rows.failed > 0) parts.push(`${n(r.rows.failed)} failed after retries (${r.failed.slice(0, 3).map((g) => `${g.reason}: rows ${g.rows}`).join("; ")})`);
   if (r.sourceError !== undefined) parts.push(`the Look could not be read to the end: ${r.sourceError}`);
-  const tail = `${n(r.requests.sent)} requests, ${n(r.requests.retries)} retries, ${(r.durationMs / 1000).toFixed(1)} s.`;
+  const count = (x: number, one: string, many: string) => `${n(x)} ${x === 1 ? one : many}`;
+  const tail = `${count(r.requests.sent, "request", "requests")}, ${count(r.requests.retries, "retry", "retries")}, ${(r.durationMs / 1000).toFixed(1)} s.`;
   return `${parts.join("; ")}. ${tail}`;
 }
