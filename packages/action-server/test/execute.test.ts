@@ -33,6 +33,14 @@ function body(via: Via, data: Record<string, string>, form: Record<string, strin
 /** Row numbers of the sample Look that carry an identity (all but row 18). */
 const DELIVERED_ROWS = Array.from({ length: 25 }, (_, i) => i + 1).filter((n) => n !== 18);
 
+/** Each accepted record with the number and values of the sample row it came from, matched by user id. */
+function withRows(records: any[], userId: (r: any) => string) {
+  return records.map((r) => {
+    const n = DELIVERED_ROWS.find((k) => String(sampleRow(k)["users.id"]) === userId(r))!;
+    return { r, n, row: sampleRow(n) };
+  });
+}
+
 function neverHidden(records: unknown[]) {
   const text = JSON.stringify(records);
   expect(text).not.toContain("internal_score");
@@ -79,9 +87,7 @@ describe.each(VIAS)("mparticle via %s", (via) => {
 
     const records = h.emulators.records("mparticle") as any[];
     expect(records).toHaveLength(24);
-    for (const r of records) {
-      const n = DELIVERED_ROWS.find((k) => String(sampleRow(k)["users.id"]) === r.user_identities.customer_id)!;
-      const row = sampleRow(n);
+    for (const { r, n, row } of withRows(records, (r) => r.user_identities.customer_id)) {
       expect(r.environment).toBe("production");
       expect(r.user_identities).toEqual({ customer_id: String(row["users.id"]), email: row["users.email"] });
       expect(r.user_attributes).toEqual({ "looker_users.city": row["users.city"], "looker_users.sessions_count": row["users.sessions_count"] });
@@ -112,9 +118,7 @@ describe.each(VIAS)("segment via %s", (via) => {
 
     const records = h.emulators.records("segment") as any[];
     expect(records).toHaveLength(24);
-    for (const r of records) {
-      const n = DELIVERED_ROWS.find((k) => String(sampleRow(k)["users.id"]) === r.userId)!;
-      const row = sampleRow(n);
+    for (const { r, n, row } of withRows(records, (r) => r.userId)) {
       expect(Object.keys(r).sort()).toEqual(["context", "messageId", "timestamp", "traits", "type", "userId"]);
       expect(r.type).toBe("identify");
       expect(r.timestamp).toBe("2026-11-20T06:00:00+00:00");
@@ -137,9 +141,7 @@ describe.each(VIAS)("segment via %s", (via) => {
 
     const records = h.emulators.records("segment") as any[];
     expect(records).toHaveLength(24);
-    for (const r of records) {
-      const n = DELIVERED_ROWS.find((k) => String(sampleRow(k)["users.id"]) === r.userId)!;
-      const row = sampleRow(n);
+    for (const { r, n, row } of withRows(records, (r) => r.userId)) {
       expect(r.type).toBe("track");
       expect(r.event).toBe("Active User Synced");
       expect(r.traits).toBeUndefined();
@@ -161,9 +163,7 @@ describe.each(VIAS)("segment via %s", (via) => {
 
     const records = h.emulators.records("segment") as any[];
     expect(records).toHaveLength(24);
-    for (const r of records) {
-      const n = DELIVERED_ROWS.find((k) => String(sampleRow(k)["users.id"]) === r.userId)!;
-      const row = sampleRow(n);
+    for (const { r, n, row } of withRows(records, (r) => r.userId)) {
       expect(r.type).toBe("group");
       expect(r.groupId).toBe(`acct-${n % 3}`);
       expect(r.context).toBeUndefined();

@@ -4,10 +4,10 @@ import { createServer } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { waitFor } from "./support.js";
 
-const distIndex = pathToFileURL(fileURLToPath(new URL("../dist/index.js", import.meta.url))).href;
+export const distIndex = pathToFileURL(fileURLToPath(new URL("../dist/index.js", import.meta.url))).href;
 
 /** `tagwire serve` in miniature: the environment, the server, and close on SIGTERM. */
-const SERVE = `
+export const SERVE = `
 const { configFromEnv, startActionServer } = await import(process.env.TAGWIRE_TEST_DIST);
 const server = await startActionServer(configFromEnv(process.env));
 process.once("SIGTERM", () => {
@@ -40,7 +40,8 @@ export interface ServerProcess {
   kill(): void;
 }
 
-export async function startServerProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+/** Fails unless the server is listening within `startMs`. */
+export async function startServerProcess(env: Record<string, string>, nodeArgs: string[] = [], startMs = 15_000): Promise<ServerProcess> {
   const port = await freePort();
   const secret = env["ACTION_HUB_SECRET"] ?? `process-secret-${port}-0123456789abcdef`;
   const child = spawn(process.execPath, [...nodeArgs, "--input-type=module", "-e", SERVE], {
@@ -64,7 +65,7 @@ export async function startServerProcess(env: Record<string, string>, nodeArgs: 
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   };
-  if (!(await waitFor(() => stdout.includes('"action server listening"') || child.exitCode !== null, 15_000, 25))) {
+  if (!(await waitFor(() => stdout.includes('"action server listening"') || child.exitCode !== null, startMs, 25))) {
     kill();
     throw new Error(`the server process did not start: ${stderr}`);
   }

@@ -1,9 +1,8 @@
-import { execFileSync, spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { execFileSync } from "node:child_process";
 import { startEmulators } from "@tagwire/emulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bigLook, chunked, executeBody, logEntries, startDownloads, startHarness, waitFor, type LookerDownloads } from "./support.js";
+import { distIndex, SERVE, startServerProcess } from "./process.js";
 
 let downloads: LookerDownloads;
 beforeAll(async () => {
@@ -67,72 +66,40 @@ describe("close() in process", () => {
   });
 });
 
-const distIndex = pathToFileURL(fileURLToPath(new URL("../dist/index.js", import.meta.url))).href;
-
-/** `tagwire serve` in miniature: the environment, the server, and close on SIGTERM. */
-const SERVE = `
-const { configFromEnv, startActionServer } = await import(process.env.TAGWIRE_TEST_DIST);
-const server = await startActionServer(configFromEnv(process.env));
-process.once("SIGTERM", () => {
-  server.close().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
-});
-`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 // Tested as shipped: the built dist/index.js (test/build.ts builds it before any test file runs).
 describe("a real process", () => {
   it("SIGTERM mid-execute: the execute completes and the process exits 0", async () => {
     const emulators = await startEmulators({ port: 0 });
-    const port = await freePort();
     const secret = "process-test-secret-0123456789";
-    const child = spawn(process.execPath, ["--input-type=module", "-e", SERVE], {
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        TAGWIRE_TEST_DIST: distIndex,
-        ACTION_HUB_SECRET: secret,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        ACTION_HUB_BASE_URL: `http://127.0.0.1:${port}`,
-        TAGWIRE_KEEPALIVE_MS: "100",
-        TAGWIRE_MPARTICLE_URL: emulators.url,
-        TAGWIRE_SEGMENT_URL: emulators.url,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      expect(await waitFor(() => stdout.includes('"action server listening"'), 10_000, 25), stderr).toBe(true);
-      const pending = fetch(`http://127.0.0.1:${port}/actions/segment_event/execute`, {
-        method: "POST",
-        headers: { authorization: `Token token="${secret}"`, "content-type": "application/json" },
-        body: JSON.stringify(executeBody({ data: emulators.credentials("segment").settings, downloadUrl: slowLook(150, 1_000) })),
-      }).then(async (r) => ({ status: r.status, text: await r.text() }));
-      expect(await waitFor(() => stdout.includes('"execute started"'), 5_000, 10)).toBe(true);
-      child.kill("SIGTERM");
-      const res = await pending;
-      expect(res.status).toBe(200);
-      const looker = JSON.parse(res.text).looker;
-      expect(looker.success).toBe(true);
-      expect(looker.message).toContain("150 of 150 rows delivered");
-      expect(await exited).toBe(0);
-      expect(emulators.records("segment")).toHaveLength(150);
-      const msgs = stdout.trim().split("\n").map((l) => (JSON.parse(l) as { msg: string }).msg);
-      expect(msgs).toEqual(["action server listening", "execute started", "shutting down: finishing executes in flight", "execute finished", "stopped"]);
-      expect(stdout).not.toContain(secret);
-      expect(stderr).toBe("");
+      const server = await startServerProcess(
+        { ACTION_HUB_SECRET: secret, TAGWIRE_KEEPALIVE_MS: "100", TAGWIRE_MPARTICLE_URL: emulators.url, TAGWIRE_SEGMENT_URL: emulators.url },
+        [],
+        10_000,
+      );
+      try {
+        const pending = fetch(`${server.url}/actions/segment_event/execute`, {
+          method: "POST",
+          headers: { authorization: `Token token="${secret}"`, "content-type": "application/json" },
+          body: JSON.stringify(executeBody({ data: emulators.credentials("segment").settings, downloadUrl: slowLook(150, 1_000) })),
+        }).then(async (r) => ({ status: r.status, text: await r.text() }));
+        expect(await waitFor(() => server.lines().some((l) => l.includes('"execute started"')), 5_000, 10)).toBe(true);
+        server.child.kill("SIGTERM");
+        const res = await pending;
+        expect(res.status).toBe(200);
+        const looker = JSON.parse(res.text).looker;
+        expect(looker.success).toBe(true);
+        expect(looker.message).toContain("150 of 150 rows delivered");
+        expect(await server.exited).toBe(0);
+        expect(emulators.records("segment")).toHaveLength(150);
+        const msgs = server.entries().map((e) => e["msg"]);
+        expect(msgs).toEqual(["action server listening", "execute started", "shutting down: finishing executes in flight", "execute finished", "stopped"]);
+        expect(server.lines().join("\n")).not.toContain(secret);
+        expect(server.stderr()).toBe("");
+      } finally {
+        server.kill();
+      }
     } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
       await emulators.close();
     }
   }, 30_000);

@@ -1,7 +1,8 @@
-import { findConnector, loadConnectors, UnknownConnectorError, type Connector } from "@tagwire/engine";
+import { findConnector, loadConnectors, plan, UnknownConnectorError, type Connector } from "@tagwire/engine";
 import { Effect, Option } from "effect";
 import { errorLine, InputError } from "./exit.js";
-import type { TargetFlags } from "./flags.js";
+import type { SourceFlags, TargetFlags } from "./flags.js";
+import { openLook, readHeader } from "./sources/index.js";
 
 /** The connector named by `--to`, from the repository's `connectors/` folder. */
 export function connectorNamed(id: string): Effect.Effect<Connector, InputError> {
@@ -21,4 +22,15 @@ export function planOptions(flags: TargetFlags) {
     ...(Option.isSome(flags.action) ? { action: flags.action.value } : {}),
     ...(flags.to.downstreams.length > 0 ? { downstreams: flags.to.downstreams } : {}),
   };
+}
+
+/** Opens the Look, reads its fields and plans them for the `--to` connector; the rows are left unread. */
+export function planLook(flags: TargetFlags & SourceFlags) {
+  return Effect.gen(function* () {
+    const connector = yield* connectorNamed(flags.to.connector);
+    const input = yield* openLook(flags);
+    const opened = yield* readHeader(input);
+    const p = plan(connector, { fields: opened.header.fields, hiddenFields: input.hiddenFields, ...planOptions(flags) });
+    return { connector, input, opened, p };
+  });
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { FaultConfigError, checkFaultConfig, type FaultConfig } from "./faults.js";
-import { EmulatorConfigError, listConnectorIds, startEmulators } from "./index.js";
+import { applyCredential, applyFault, EmulatorConfigError, listConnectorIds, startEmulators, type FaultValueReaders } from "./index.js";
 
 const USAGE = `usage: tagwire-emulators [--port 9001] [--host 127.0.0.1] [--connector id ...]
                          [--no-validate] [--no-keep-records] [--latency ms] [--seed n]
@@ -26,27 +26,13 @@ const probability = (text: string, what: string): number => {
   return value;
 };
 
-/** `--fault mparticle:503=0.3`, `segment:drop=0.1`, `mparticle:fail-all=503`, `segment:retry-after=none`. */
-function applyFault(spec: string, faults: Record<string, FaultConfig>): void {
-  const match = /^([^:=]+):([^=]+)=(.+)$/.exec(spec);
-  if (!match) throw new UsageError(`--fault "${spec}" must look like connector:kind=value, e.g. mparticle:503=0.3`);
-  const [, id, kind, value] = match as unknown as [string, string, string, string];
-  const config = (faults[id] ??= {});
-  const what = `--fault ${spec}`;
-  if (/^\d{3}$/.test(kind)) {
-    config.statusRates = { ...config.statusRates, [integer(kind, what, 400, 599)]: probability(value, what) };
-  } else if (kind === "drop") {
-    config.dropRate = probability(value, what);
-  } else if (kind === "fail-all") {
-    config.failAll = integer(value, what, 400, 599);
-  } else if (kind === "retry-after") {
-    config.retryAfterSeconds = value === "none" ? null : integer(value, what, 0, 86_400);
-  } else if (kind === "latency") {
-    config.latencyMs = integer(value, what, 0, 600_000);
-  } else {
-    throw new UsageError(`${what}: unknown kind "${kind}" (a status such as 503, drop, fail-all, retry-after, latency)`);
-  }
-}
+/** Every fault value range-checked here, so a bad one is reported as the argument it came from. */
+const checkedValues: FaultValueReaders = {
+  status: (text, what) => integer(text, what, 400, 599),
+  rate: probability,
+  seconds: (text, what) => integer(text, what, 0, 86_400),
+  milliseconds: (text, what) => integer(text, what, 0, 600_000),
+};
 
 function parseCommandLine(argv: string[]) {
   const { values } = parseArgs({
@@ -67,17 +53,13 @@ function parseCommandLine(argv: string[]) {
     },
   });
   const faults: Record<string, FaultConfig> = {};
-  for (const spec of values.fault ?? []) applyFault(spec, faults);
+  for (const spec of values.fault ?? []) applyFault(spec, faults, checkedValues);
   const connectors = values.connector ?? [];
   // --latency and --seed apply to every emulated connector unless a --fault set its own.
   const latency = values.latency === undefined ? undefined : integer(values.latency, "--latency", 0, 600_000);
   const seed = values.seed === undefined ? undefined : integer(values.seed, "--seed", -(2 ** 31), 2 ** 32 - 1);
   const credentials: Record<string, Record<string, string>> = {};
-  for (const spec of values.credential ?? []) {
-    const match = /^([^:=]+):([^=]+)=(.*)$/.exec(spec);
-    if (!match) throw new UsageError(`--credential "${spec}" must look like connector:setting=value`);
-    (credentials[match[1]!] ??= {})[match[2]!] = match[3]!;
-  }
+  for (const spec of values.credential ?? []) applyCredential(spec, credentials);
   return {
     help: values.help,
     port: integer(values.port, "--port", 0, 65_535),

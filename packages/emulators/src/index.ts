@@ -12,6 +12,7 @@ export type { ConnectorState, EmulatorState } from "./state.js";
 export type { WireProfile, WireSection } from "./profile.js";
 export { loadWireProfile, wireProfileOf, listConnectorIds, defaultConnectorsDir } from "./profile.js";
 export { expectedCredentials, basicAuthHeader, authHeaderFor, type ExpectedCredentials } from "./auth.js";
+export { applyCredential, applyFault, ArgumentError, type FaultValueReaders } from "./args.js";
 
 export interface EmulatorOptions {
   /** Port to listen on; 0 (the default) picks a free one. */

@@ -55,7 +55,7 @@ const run = (args: string[]) =>
   });
 
 describe("tagwire-emulators", () => {
-  it("starts on the chosen port, prints each connector's URL and credentials, answers health, stops on SIGTERM", async () => {
+  it("starts on the chosen port, prints each connector's URL and credentials, answers health, stops on SIGTERM", { timeout: 30_000 }, async () => {
     const port = await freePort();
     const { proc, ready } = launch(["--port", String(port), "--fault", "segment:503=1", "--seed", "1"], 5);
     const out = await ready;
@@ -99,5 +99,6 @@ describe("tagwire-emulators", () => {
       expect(stderr.trim().split("\n")).toHaveLength(1);
       expect(stderr).toContain(message);
     }
-  });
+    // Seven process starts in a row: on a loaded 2-core machine they take longer than vitest's 5 s default.
+  }, 30_000);
 });

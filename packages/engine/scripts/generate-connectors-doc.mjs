@@ -3,20 +3,13 @@
 // settings, options, tags, requirements, wire facts and downstream table, so the page people read
 // to tag their LookML cannot drift from what the engine does. `--check` fails (exit 1) when the
 // committed file is stale.
-import { readFile, writeFile, readdir } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const repoDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const out = join(repoDir, "docs/connectors.md");
+import { join } from "node:path";
+import { readManifests, writeGenerated } from "./doc-helpers.mjs";
 
 const connectors = [];
-for (const id of (await readdir(join(repoDir, "connectors"))).sort()) {
-  const dir = join(repoDir, "connectors", id);
-  const file = join(dir, "manifest.json");
-  if (!existsSync(file)) continue;
-  const manifest = JSON.parse(await readFile(file, "utf8"));
+for (const { id, dir, manifest } of await readManifests()) {
   const table = manifest.downstreams ? JSON.parse(await readFile(join(dir, manifest.downstreams.file), "utf8")) : undefined;
   connectors.push({ id, manifest, table, readme: existsSync(join(dir, "README.md")) });
 }
@@ -111,12 +104,4 @@ const text = [
   .replace(/\n{3,}/g, "\n\n")
   .replace(/\n*$/, "\n");
 
-const current = await readFile(out, "utf8").catch(() => "");
-if (current !== text) {
-  if (process.argv.includes("--check")) {
-    console.error("docs/connectors.md is stale. Run `npm run generate` and commit the result.");
-    process.exit(1);
-  }
-  await writeFile(out, text);
-  console.log("wrote docs/connectors.md");
-}
+await writeGenerated("docs/connectors.md", text);

@@ -2,20 +2,13 @@
 // Writes docs/manifest.md from the meta-schema's descriptions, with an example for every key taken
 // from the real manifests, so the reference cannot drift from what the loader enforces.
 // `--check` fails (exit 1) when the committed file is stale.
-import { readFile, writeFile, readdir } from "node:fs/promises";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { readManifests, repoDir, writeGenerated } from "./doc-helpers.mjs";
 
-const repoDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const schema = JSON.parse(await readFile(join(repoDir, "schemas/connector-manifest.schema.json"), "utf8"));
-const out = join(repoDir, "docs/manifest.md");
 
-const manifests = [];
-for (const id of (await readdir(join(repoDir, "connectors"))).sort()) {
-  const file = join(repoDir, "connectors", id, "manifest.json");
-  if (existsSync(file)) manifests.push({ id, json: JSON.parse(await readFile(file, "utf8")) });
-}
+const manifests = (await readManifests()).map(({ id, manifest }) => ({ id, json: manifest }));
 
 const defName = (ref) => ref.replace("#/definitions/", "");
 const resolve = (node) => (node && node.$ref ? schema.definitions[defName(node.$ref)] : node);
@@ -112,12 +105,4 @@ for (const [name, node] of Object.entries(schema.definitions)) {
   sections.push("", `## ${name}`, "", node.description ?? "", constraints(node), "", table(name, node));
 }
 const text = `${sections.join("\n").replace(/\n{3,}/g, "\n\n")}\n`;
-const current = await readFile(out, "utf8").catch(() => "");
-if (current !== text) {
-  if (process.argv.includes("--check")) {
-    console.error("docs/manifest.md is stale. Run `npm run generate` and commit the result.");
-    process.exit(1);
-  }
-  await writeFile(out, text);
-  console.log("wrote docs/manifest.md");
-}
+await writeGenerated("docs/manifest.md", text);

@@ -10,25 +10,17 @@ type FaultConfig = import("@tagwire/emulators").FaultConfig;
 
 const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(message));
 
+/** The emulators package, loaded only when this command runs. */
+const emulatorsPackage = Effect.promise(() => import("@tagwire/emulators"));
+
 /**
- * `--fault mparticle:503=0.3`, `segment:drop=0.1`, `mparticle:fail-all=503`, `segment:retry-after=none`,
- * `segment:latency=20`: the syntax of `tagwire-emulators`. Only the shape is read here; the ranges are
- * checked by `startEmulators`, which names the faulty value.
+ * `tagwire-emulators`' argument syntax, read as given: `startEmulators` checks the fault values' ranges
+ * and names the faulty one.
  */
-export function parseFault(spec: string, faults: Record<string, FaultConfig>): string | undefined {
-  const match = /^([^:=]+):([^=]+)=(.+)$/.exec(spec);
-  if (!match) return `--fault "${spec}" must look like connector:kind=value, e.g. mparticle:503=0.3`;
-  const [, id, kind, value] = match as unknown as [string, string, string, string];
-  const config = (faults[id] ??= {});
-  const number = Number(value);
-  if (/^\d{3}$/.test(kind)) config.statusRates = { ...config.statusRates, [Number(kind)]: number };
-  else if (kind === "drop") config.dropRate = number;
-  else if (kind === "fail-all") config.failAll = number;
-  else if (kind === "retry-after") config.retryAfterSeconds = value === "none" ? null : number;
-  else if (kind === "latency") config.latencyMs = number;
-  else return `--fault ${spec}: unknown kind "${kind}" (a status such as 503, drop, fail-all, retry-after, latency)`;
-  return undefined;
-}
+const parsed = <A>(read: (module: typeof import("@tagwire/emulators")) => A) =>
+  Effect.flatMap(emulatorsPackage, (module) => Effect.try({ try: () => read(module), catch: (e) => invalid((e as Error).message) }));
+
+const asGiven = (text: string) => Number(text);
 
 const flags = {
   port: Options.integer("port").pipe(Options.withDefault(9001), Options.withDescription("Port to listen on; 0 picks a free one.")),
@@ -45,14 +37,13 @@ const flags = {
   fault: Options.text("fault").pipe(
     Options.withPseudoName("id:kind=value"),
     Options.repeated,
-    Options.mapEffect((specs) => {
-      const faults: Record<string, FaultConfig> = {};
-      for (const spec of specs) {
-        const problem = parseFault(spec, faults);
-        if (problem !== undefined) return Effect.fail(invalid(problem));
-      }
-      return Effect.succeed(faults);
-    }),
+    Options.mapEffect((specs) =>
+      parsed(({ applyFault }) => {
+        const faults: Record<string, FaultConfig> = {};
+        for (const spec of specs) applyFault(spec, faults, { status: asGiven, rate: asGiven, seconds: asGiven, milliseconds: asGiven });
+        return faults;
+      }),
+    ),
     Options.withDescription(
       "Inject faults (repeatable): id:503=0.3 (answer 503 to 30% of requests; any 4xx/5xx), id:drop=0.1 (destroy 10% of sockets), id:fail-all=503, id:retry-after=5|none (Retry-After of injected 429s), id:latency=20 (ms).",
     ),
@@ -60,22 +51,20 @@ const flags = {
   credential: Options.text("credential").pipe(
     Options.withPseudoName("id:setting=value"),
     Options.repeated,
-    Options.mapEffect((specs) => {
-      const credentials: Record<string, Record<string, string>> = {};
-      for (const spec of specs) {
-        const match = /^([^:=]+):([^=]+)=(.*)$/.exec(spec);
-        if (!match) return Effect.fail(invalid(`--credential "${spec}" must look like connector:setting=value`));
-        (credentials[match[1]!] ??= {})[match[2]!] = match[3]!;
-      }
-      return Effect.succeed(credentials);
-    }),
+    Options.mapEffect((specs) =>
+      parsed(({ applyCredential }) => {
+        const credentials: Record<string, Record<string, string>> = {};
+        for (const spec of specs) applyCredential(spec, credentials);
+        return credentials;
+      }),
+    ),
     Options.withDescription("The value a connector setting must have (repeatable; default test-<setting>)."),
   ),
 };
 
 export const emulators = Command.make("emulators", flags, (f) =>
   Effect.gen(function* () {
-    const { startEmulators, listConnectorIds } = yield* Effect.promise(() => import("@tagwire/emulators"));
+    const { startEmulators, listConnectorIds } = yield* emulatorsPackage;
     const running = yield* Effect.tryPromise({
       try: () => {
         const ids = f.connector.length > 0 ? f.connector : listConnectorIds();

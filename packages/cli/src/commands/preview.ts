@@ -1,12 +1,11 @@
 import { Command, Options } from "@effect/cli";
 import { Effect, Option } from "effect";
-import { plan, Rejection, transformRow, type LookEvent, type Plan, type RowWarning, type RunContext } from "@tagwire/engine";
+import { Rejection, transformRow, type LookEvent, type Plan, type RowWarning, type RunContext } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
 import { positiveInteger, runId, sourceFlags, targetFlags } from "../flags.js";
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
 import { printErrorLines, printJson } from "../output/print.js";
-import { openLook, readHeader } from "../sources/index.js";
-import { connectorNamed, planOptions } from "../target.js";
+import { planLook } from "../target.js";
 
 const limit = positiveInteger("limit", "How many rows to show.").pipe(Options.withDefault(10));
 
@@ -45,10 +44,7 @@ function runContext(ranAt: string | undefined, runIdValue: string): RunContext {
 
 export const preview = Command.make("preview", { ...targetFlags, ...sourceFlags, limit, runId }, (flags) =>
   Effect.gen(function* () {
-    const connector = yield* connectorNamed(flags.to.connector);
-    const input = yield* openLook(flags);
-    const opened = yield* readHeader(input);
-    const p = plan(connector, { fields: opened.header.fields, hiddenFields: input.hiddenFields, ...planOptions(flags) });
+    const { connector, input, opened, p } = yield* planLook(flags);
     if (!p.ok) {
       yield* printErrorLines([...diagnosticsSection(p.diagnostics).slice(1), "", verdict(p.diagnostics, connector.manifest.label)]);
       return yield* Effect.fail(new NotValid());

@@ -1,6 +1,6 @@
 import { Command, Options } from "@effect/cli";
 import { Effect } from "effect";
-import { plan, runLook, type Connector, type Plan, type ReasonGroup } from "@tagwire/engine";
+import { runLook, type Connector, type Plan, type ReasonGroup } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
 import { json, sourceFlags, targetFlags, type TargetFlags } from "../flags.js";
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
@@ -8,8 +8,8 @@ import { printJson, printLines } from "../output/print.js";
 import { reasonGroupLines } from "../output/report.js";
 import { count, plural, table } from "../output/table.js";
 import { placeholderSettings } from "../settings.js";
-import { openLook, readHeader, type OpenedLook } from "../sources/index.js";
-import { connectorNamed, planOptions } from "../target.js";
+import type { OpenedLook } from "../sources/index.js";
+import { planLook, planOptions } from "../target.js";
 
 const rows = Options.boolean("rows").pipe(
   Options.withDescription("Also read every row and report how many would be rejected, grouped by reason with examples (nothing is sent)."),
@@ -93,10 +93,7 @@ function humanReport(name: string, p: Plan, checked: RowCheck | undefined, rowsA
 
 export const validate = Command.make("validate", { ...targetFlags, ...sourceFlags, rows, json }, (flags) =>
   Effect.gen(function* () {
-    const connector = yield* connectorNamed(flags.to.connector);
-    const input = yield* openLook(flags);
-    const opened = yield* readHeader(input);
-    const p = plan(connector, { fields: opened.header.fields, hiddenFields: input.hiddenFields, ...planOptions(flags) });
+    const { connector, input, opened, p } = yield* planLook(flags);
     const checked = flags.rows && p.ok ? yield* checkRows(connector, opened, flags, input.hiddenFields, input.name) : undefined;
     const valid = p.ok && (checked === undefined || checked.rejected === 0);
 

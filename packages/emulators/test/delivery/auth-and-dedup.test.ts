@@ -1,20 +1,10 @@
 // Whole Looks through the engine into the emulators for the bearer and body auth schemes, and for
 // an API without a dedup field: what is sent, what is refused, what a replayed run does.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { recordId } from "@tagwire/engine";
-import { startEmulators, type Emulators } from "../../src/index.js";
-import { amplitude, braze, deliver, expectAddsUp, field, lookText, RAN_AT_MS, recordingTransport, recordsOf, type RecordingTransport } from "./support.js";
+import { amplitude, braze, deliver, expectAddsUp, field, lookText, RAN_AT_MS, recordsOf, useEmulators } from "./support.js";
 
-let emulators: Emulators;
-let transport: RecordingTransport;
-beforeAll(async () => {
-  emulators = await startEmulators({ port: 0, connectors: ["braze", "amplitude"] });
-});
-afterAll(() => emulators.close());
-beforeEach(() => {
-  emulators.reset();
-  transport = recordingTransport();
-});
+const ctx = useEmulators({ start: { connectors: ["braze", "amplitude"] } });
 
 describe("Braze: bearer token, no dedup field", () => {
   const fields = [field("users.id", ["braze_id"]), field("users.lifetime_value", ["braze_attribute"])];
@@ -22,22 +12,22 @@ describe("Braze: bearer token, no dedup field", () => {
   const look = lookText({ fields, rows, count: 120 });
 
   it("sends the token as a bearer header and batches within 50 objects per request", async () => {
-    const report = await deliver(emulators, braze, look, { transport });
+    const report = await deliver(ctx.emulators, braze, look, { transport: ctx.transport });
     expect(report.rows).toEqual({ read: 120, delivered: 120, rejected: 0, failed: 0 });
-    expect(transport.requests.map((r) => recordsOf(r, "attributes").length)).toEqual([50, 50, 20]);
-    for (const r of transport.requests) expect(r.headers["authorization"]).toBe("Bearer test-braze_api_key");
-    expect(emulators.records("braze")[0]).toEqual({ external_id: "user-0", lifetime_value: 0, _update_existing_only: true });
+    expect(ctx.transport.requests.map((r) => recordsOf(r, "attributes").length)).toEqual([50, 50, 20]);
+    for (const r of ctx.transport.requests) expect(r.headers["authorization"]).toBe("Bearer test-braze_api_key");
+    expect(ctx.emulators.records("braze")[0]).toEqual({ external_id: "user-0", lifetime_value: 0, _update_existing_only: true });
     expectAddsUp(report);
   });
 
   it("a replayed run is stored again: without a dedup field the API cannot tell, and setting the same values twice is harmless", async () => {
-    await deliver(emulators, braze, look, { transport });
-    await deliver(emulators, braze, look, { transport });
-    expect(emulators.state()["braze"]).toMatchObject({ accepted: 240, duplicates: 0, withoutDedupId: 0 });
+    await deliver(ctx.emulators, braze, look, { transport: ctx.transport });
+    await deliver(ctx.emulators, braze, look, { transport: ctx.transport });
+    expect(ctx.emulators.state()["braze"]).toMatchObject({ accepted: 240, duplicates: 0, withoutDedupId: 0 });
   });
 
   it("a wrong token fails every row with 401, without retries", async () => {
-    const report = await deliver(emulators, braze, lookText({ fields, rows, count: 3 }), { transport, settings: { braze_api_key: "wrong-key" } });
+    const report = await deliver(ctx.emulators, braze, lookText({ fields, rows, count: 3 }), { transport: ctx.transport, settings: { braze_api_key: "wrong-key" } });
     expect(report.rows.failed).toBe(3);
     expect(report.failed).toEqual([expect.objectContaining({ status: 401, count: 3 })]);
     expect(report.requests.retries).toBe(0);
@@ -51,14 +41,14 @@ describe("Amplitude: key in the body, insert_id dedup", () => {
   const options = { event_type: "Looker Export" };
 
   it("carries the key in every body, sends no Authorization header, rejects the row with no usable id", async () => {
-    const report = await deliver(emulators, amplitude, lookText({ fields, rows, count: 5 }), { transport, options });
+    const report = await deliver(ctx.emulators, amplitude, lookText({ fields, rows, count: 5 }), { transport: ctx.transport, options });
     expect(report.rows).toEqual({ read: 5, delivered: 4, rejected: 1, failed: 0 });
     expect(report.rejected).toEqual([expect.objectContaining({ reason: "row has no user id or device id (requirement identifier)", count: 1 })]);
-    expect(transport.requests).toHaveLength(1);
-    const body = JSON.parse(transport.requests[0]!.body) as { api_key: string; events: unknown[] };
+    expect(ctx.transport.requests).toHaveLength(1);
+    const body = JSON.parse(ctx.transport.requests[0]!.body) as { api_key: string; events: unknown[] };
     expect(body.api_key).toBe("test-api_key");
-    expect(transport.requests[0]!.headers).not.toHaveProperty("authorization");
-    expect(emulators.records("amplitude")[0]).toEqual({
+    expect(ctx.transport.requests[0]!.headers).not.toHaveProperty("authorization");
+    expect(ctx.emulators.records("amplitude")[0]).toEqual({
       user_id: "user-1000",
       user_properties: { "users.plan": "gold" },
       event_type: "Looker Export",
@@ -70,13 +60,13 @@ describe("Amplitude: key in the body, insert_id dedup", () => {
 
   it("a replayed run is deduplicated on insert_id", async () => {
     const look = lookText({ fields, rows, count: 5 });
-    await deliver(emulators, amplitude, look, { transport, options });
-    await deliver(emulators, amplitude, look, { transport, options });
-    expect(emulators.state()["amplitude"]).toMatchObject({ accepted: 4, duplicates: 4 });
+    await deliver(ctx.emulators, amplitude, look, { transport: ctx.transport, options });
+    await deliver(ctx.emulators, amplitude, look, { transport: ctx.transport, options });
+    expect(ctx.emulators.state()["amplitude"]).toMatchObject({ accepted: 4, duplicates: 4 });
   });
 
   it("a wrong key fails every row with 400, without retries, and the key is in no report", async () => {
-    const report = await deliver(emulators, amplitude, lookText({ fields, rows, count: 3 }), { transport, options, settings: { api_key: "wrong-key" } });
+    const report = await deliver(ctx.emulators, amplitude, lookText({ fields, rows, count: 3 }), { transport: ctx.transport, options, settings: { api_key: "wrong-key" } });
     expect(report.failed).toEqual([expect.objectContaining({ status: 400, count: 2, reason: 'HTTP 400: invalid "api_key"' })]);
     expect(report.requests.retries).toBe(0);
     expect(JSON.stringify(report)).not.toContain("wrong-key");

@@ -1,34 +1,23 @@
 // Requests are cut at the manifest's count and byte limits, never over them; a row too large for
 // the API on its own is rejected with the sizes, and the others are delivered.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { recordId } from "@tagwire/engine";
-import { startEmulators, type Emulators } from "../../src/index.js";
 import {
   deliver,
   expectAddsUp,
   field,
   lookText,
   mparticle,
-  recordingTransport,
   recordsOf,
   segment,
   uniqueIds,
-  type RecordingTransport,
+  useEmulators,
   type SentRequest,
 } from "./support.js";
 
-let emulators: Emulators;
-let transport: RecordingTransport;
-beforeAll(async () => {
-  // Validation on: an oversized request or record would be answered 400 and show in byStatus.
-  emulators = await startEmulators({ port: 0 });
-});
-afterAll(() => emulators.close());
-beforeEach(() => {
-  emulators.reset();
-  transport = recordingTransport();
-});
+// Validation on: an oversized request or record would be answered 400 and show in byStatus.
+const ctx = useEmulators();
 
 const pad = (n: number) => String(n).padStart(5, "0");
 /** Requests in row order (they may complete in any order with several in flight). */
@@ -53,10 +42,10 @@ function expectPackedToByteLimit(requests: SentRequest[], limit: number, idField
 describe("count limit", () => {
   it("mParticle: 250 rows go as requests of 100, 100 and 50 batches, in row order within each", async () => {
     const look = lookText({ fields: [field("users.email", ["mp_email"])], rows: (i) => ({ "users.email": `u${pad(i + 1)}@example.com` }), count: 250 });
-    const report = await deliver(emulators, mparticle, look, { transport });
+    const report = await deliver(ctx.emulators, mparticle, look, { transport: ctx.transport });
 
-    expect(transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([100, 100, 50]);
-    const ordered = byFirstRow(transport.requests, "source_request_id");
+    expect(ctx.transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([100, 100, 50]);
+    const ordered = byFirstRow(ctx.transport.requests, "source_request_id");
     ordered.forEach((request, i) => {
       const ids = recordsOf(request).map((r) => r["source_request_id"]);
       const first = i * 100 + 1;
@@ -64,24 +53,24 @@ describe("count limit", () => {
     });
     expect(report.rows).toEqual({ read: 250, delivered: 250, rejected: 0, failed: 0 });
     expect(report.requests).toMatchObject({ sent: 3, retries: 0, byStatus: { "202": 3 } });
-    const state = emulators.state()["mparticle"]!;
+    const state = ctx.emulators.state()["mparticle"]!;
     expect(state).toMatchObject({ requests: 3, accepted: 250, duplicates: 0, byStatus: { "202": 3 } });
-    expect(uniqueIds(emulators.records("mparticle"), "source_request_id").size).toBe(250);
+    expect(uniqueIds(ctx.emulators.records("mparticle"), "source_request_id").size).toBe(250);
     expect(report.success).toBe(true);
     expectAddsUp(report);
   });
 
   it("Segment: 2,501 rows go as 2,500 + 1 messages, none dropped for count", async () => {
     const look = lookText({ fields: [field("users.id", ["user_id"])], rows: (i) => ({ "users.id": `u${pad(i + 1)}` }), count: 2501 });
-    const report = await deliver(emulators, segment, look, { transport });
+    const report = await deliver(ctx.emulators, segment, look, { transport: ctx.transport });
 
-    expect(transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([2500, 1]);
-    for (const r of transport.requests) expect(r.bytes).toBeLessThanOrEqual(segment.manifest.wire.limits.maxRequestBytes);
+    expect(ctx.transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([2500, 1]);
+    for (const r of ctx.transport.requests) expect(r.bytes).toBeLessThanOrEqual(segment.manifest.wire.limits.maxRequestBytes);
     expect(report.rows).toEqual({ read: 2501, delivered: 2501, rejected: 0, failed: 0 });
     expect(report.requests.sent).toBe(2);
     // Segment answers 200 but drops a whole request over 2,500 messages: none may be dropped.
-    expect(emulators.state()["segment"]).toMatchObject({ accepted: 2501, dropped: 0, duplicates: 0, byStatus: { "200": 2 } });
-    expect(uniqueIds(emulators.records("segment"), "messageId").size).toBe(2501);
+    expect(ctx.emulators.state()["segment"]).toMatchObject({ accepted: 2501, dropped: 0, duplicates: 0, byStatus: { "200": 2 } });
+    expect(uniqueIds(ctx.emulators.records("segment"), "messageId").size).toBe(2501);
     expectAddsUp(report);
   });
 });
@@ -90,38 +79,38 @@ describe("byte limit", () => {
   it("mParticle: 8 KB batches are cut before 256 KB (31 per request), well under the count limit", async () => {
     const fields = [field("users.email", ["mp_email"]), field("users.note_a", ["mp_user_attribute"]), field("users.note_b", ["mp_user_attribute"])];
     const rows = (i: number) => ({ "users.email": `u${pad(i + 1)}@example.com`, "users.note_a": "a".repeat(4000), "users.note_b": "b".repeat(4000) });
-    const report = await deliver(emulators, mparticle, lookText({ fields, rows, count: 100 }), { transport });
+    const report = await deliver(ctx.emulators, mparticle, lookText({ fields, rows, count: 100 }), { transport: ctx.transport });
 
     const limit = mparticle.manifest.wire.limits.maxRequestBytes;
     expect(limit).toBe(262_144);
-    const recordBytes = Buffer.byteLength(JSON.stringify(emulators.records("mparticle")[0]));
+    const recordBytes = Buffer.byteLength(JSON.stringify(ctx.emulators.records("mparticle")[0]));
     // Every record has the same size; a request holds as many as fit with "[", "]" and the commas.
     const perRequest = Math.floor((limit - 2 + 1) / (recordBytes + 1));
     expect(perRequest).toBe(31);
-    expect(transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([31, 31, 31, 7]);
-    expectPackedToByteLimit(transport.requests, limit, "source_request_id");
+    expect(ctx.transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([31, 31, 31, 7]);
+    expectPackedToByteLimit(ctx.transport.requests, limit, "source_request_id");
 
     expect(report.rows).toEqual({ read: 100, delivered: 100, rejected: 0, failed: 0 });
     expect(report.requests).toMatchObject({ sent: 4, byStatus: { "202": 4 } });
-    expect(emulators.state()["mparticle"]).toMatchObject({ accepted: 100, byStatus: { "202": 4 } });
+    expect(ctx.emulators.state()["mparticle"]).toMatchObject({ accepted: 100, byStatus: { "202": 4 } });
     expectAddsUp(report);
   });
 
   it("Segment: 12 KB messages are cut before 500 KB (42 per request), the envelope and sentAt counted", async () => {
     const fields = [field("users.id", ["user_id"]), field("users.bio")];
     const rows = (i: number) => ({ "users.id": `u${pad(i + 1)}`, "users.bio": "x".repeat(12_000) });
-    const report = await deliver(emulators, segment, lookText({ fields, rows, count: 100 }), { transport });
+    const report = await deliver(ctx.emulators, segment, lookText({ fields, rows, count: 100 }), { transport: ctx.transport });
 
     const limit = segment.manifest.wire.limits.maxRequestBytes;
     expect(limit).toBe(512_000);
-    const recordBytes = Buffer.byteLength(JSON.stringify(emulators.records("segment")[0]));
+    const recordBytes = Buffer.byteLength(JSON.stringify(ctx.emulators.records("segment")[0]));
     const envelope = Buffer.byteLength(`{"batch":[],"sentAt":"2026-01-01T00:00:00.000Z"}`);
     expect(Math.floor((limit - envelope + 1) / (recordBytes + 1))).toBe(42);
-    expect(transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([42, 42, 16]);
-    expectPackedToByteLimit(transport.requests, limit, "messageId");
+    expect(ctx.transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([42, 42, 16]);
+    expectPackedToByteLimit(ctx.transport.requests, limit, "messageId");
 
     expect(report.rows).toEqual({ read: 100, delivered: 100, rejected: 0, failed: 0 });
-    expect(emulators.state()["segment"]).toMatchObject({ accepted: 100, dropped: 0, byStatus: { "200": 3 } });
+    expect(ctx.emulators.state()["segment"]).toMatchObject({ accepted: 100, dropped: 0, byStatus: { "200": 3 } });
     expectAddsUp(report);
   });
 });
@@ -130,7 +119,7 @@ describe("a single row too large for the API", () => {
   it("Segment: a message over 32 KB is rejected with its size, the other rows delivered", async () => {
     const fields = [field("users.id", ["user_id"]), field("users.bio")];
     const rows = [1, 2, 3, 4, 5].map((n) => ({ "users.id": `u${n}`, "users.bio": n === 3 ? "x".repeat(40_000) : `bio ${n}` }));
-    const report = await deliver(emulators, segment, lookText({ fields, rows }), { transport });
+    const report = await deliver(ctx.emulators, segment, lookText({ fields, rows }), { transport: ctx.transport });
 
     expect(report.rows).toEqual({ read: 5, delivered: 4, rejected: 1, failed: 0 });
     expect(report.rejected).toHaveLength(1);
@@ -138,8 +127,8 @@ describe("a single row too large for the API", () => {
     expect(group!.reason).toBe("record larger than the 32,768 bytes Segment accepts");
     expect(group!.count).toBe(1);
     expect(group!.examples).toEqual([{ row: 3, detail: expect.stringMatching(/^record is 40,\d{3} bytes$/) }]);
-    expect(emulators.records("segment").map((r: any) => r.userId)).toEqual(["u1", "u2", "u4", "u5"]);
-    expect(emulators.state()["segment"]).toMatchObject({ accepted: 4, dropped: 0, byStatus: { "200": 1 } });
+    expect(ctx.emulators.records("segment").map((r: any) => r.userId)).toEqual(["u1", "u2", "u4", "u5"]);
+    expect(ctx.emulators.state()["segment"]).toMatchObject({ accepted: 4, dropped: 0, byStatus: { "200": 1 } });
     expect(report.success).toBe(false);
     expectAddsUp(report);
   });
@@ -151,14 +140,14 @@ describe("a single row too large for the API", () => {
       "users.email": `u${n}@example.com`,
       ...Object.fromEntries(notes.map((f) => [f.name, n === 2 ? "n".repeat(4000) : "short"])),
     }));
-    const report = await deliver(emulators, mparticle, lookText({ fields, rows }), { transport });
+    const report = await deliver(ctx.emulators, mparticle, lookText({ fields, rows }), { transport: ctx.transport });
 
     expect(report.rows).toEqual({ read: 3, delivered: 2, rejected: 1, failed: 0 });
     expect(report.rejected).toEqual([
       { reason: "record larger than the 131,072 bytes mParticle accepts", count: 1, examples: [{ row: 2, detail: expect.stringMatching(/^record is 16\d,\d{3} bytes$/) }] },
     ]);
-    expect(emulators.records("mparticle").map((r: any) => r.user_identities.email)).toEqual(["u1@example.com", "u3@example.com"]);
-    expect(emulators.state()["mparticle"]).toMatchObject({ accepted: 2, byStatus: { "202": 1 } });
+    expect(ctx.emulators.records("mparticle").map((r: any) => r.user_identities.email)).toEqual(["u1@example.com", "u3@example.com"]);
+    expect(ctx.emulators.state()["mparticle"]).toMatchObject({ accepted: 2, byStatus: { "202": 1 } });
     expectAddsUp(report);
   });
 });

@@ -1,8 +1,7 @@
 // Whole Looks through the engine into the emulators: what arrives, field by field.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { recordId, uuidOf } from "@tagwire/engine";
-import { startEmulators, type Emulators } from "../../src/index.js";
 import {
   RAN_AT,
   RAN_AT_MS,
@@ -12,21 +11,11 @@ import {
   lookText,
   measure,
   mparticle,
-  recordingTransport,
   segment,
-  type RecordingTransport,
+  useEmulators,
 } from "./support.js";
 
-let emulators: Emulators;
-let transport: RecordingTransport;
-beforeAll(async () => {
-  emulators = await startEmulators({ port: 0 });
-});
-afterAll(() => emulators.close());
-beforeEach(() => {
-  emulators.reset();
-  transport = recordingTransport();
-});
+const ctx = useEmulators();
 
 const mpId = (row: number, runId = "run-1") => recordId("mparticle", runId, row);
 const segId = (row: number, runId = "run-1") => recordId("segment", runId, row);
@@ -47,9 +36,9 @@ describe("mParticle, User Profiles mode", () => {
   ];
 
   it("sends one batch per row with identities, user attributes, environment and a deterministic source_request_id", async () => {
-    const report = await deliver(emulators, mparticle, lookText({ fields, rows }), { options: { environment: "development" }, transport });
+    const report = await deliver(ctx.emulators, mparticle, lookText({ fields, rows }), { options: { environment: "development" }, transport: ctx.transport });
 
-    expect(emulators.records("mparticle")).toEqual([
+    expect(ctx.emulators.records("mparticle")).toEqual([
       {
         user_identities: { customer_id: "7", email: "ann@example.com" },
         user_attributes: { "looker_users.first_name": "Ana", "looker_users.city": "Lyon", "looker_orders.revenue": 12.5 },
@@ -81,15 +70,15 @@ describe("mParticle, User Profiles mode", () => {
   });
 
   it("posts a bare JSON array to /v2/bulkevents with Basic auth and JSON content type", async () => {
-    await deliver(emulators, mparticle, lookText({ fields, rows }), { transport });
-    expect(transport.requests).toHaveLength(1);
-    const [request] = transport.requests;
-    expect(request!.url).toBe(`${emulators.url}/v2/bulkevents`);
+    await deliver(ctx.emulators, mparticle, lookText({ fields, rows }), { transport: ctx.transport });
+    expect(ctx.transport.requests).toHaveLength(1);
+    const [request] = ctx.transport.requests;
+    expect(request!.url).toBe(`${ctx.emulators.url}/v2/bulkevents`);
     expect(request!.headers["content-type"]).toBe("application/json");
-    expect(request!.headers["authorization"]).toBe(emulators.credentials("mparticle").header);
+    expect(request!.headers["authorization"]).toBe(ctx.emulators.credentials("mparticle").header);
     const body = JSON.parse(request!.body);
     expect(Array.isArray(body)).toBe(true);
-    expect(body).toEqual(emulators.records("mparticle"));
+    expect(body).toEqual(ctx.emulators.records("mparticle"));
     expect(body.map((b: { environment: string }) => b.environment)).toEqual(["production", "production", "production"]);
   });
 });
@@ -111,8 +100,8 @@ describe("mParticle, Events mode", () => {
   ];
 
   it("sends one custom event per row with its data, defaults and attributes", async () => {
-    const report = await deliver(emulators, mparticle, lookText({ fields, rows }), { options: { data_type: "event_data" }, transport });
-    expect(emulators.records("mparticle")).toEqual([
+    const report = await deliver(ctx.emulators, mparticle, lookText({ fields, rows }), { options: { data_type: "event_data" }, transport: ctx.transport });
+    expect(ctx.emulators.records("mparticle")).toEqual([
       {
         user_identities: { email: "ann@example.com" },
         user_attributes: { "looker_users.plan": "pro" },
@@ -175,8 +164,8 @@ describe("Segment", () => {
   const bobAnonymousId = uuidOf("segment", "email", "bob@example.com");
 
   it("identify: userId or a stable anonymousId, traits by column label, the Look's time, deterministic messageId", async () => {
-    const report = await deliver(emulators, segment, lookText({ fields, rows }), { action: "segment_event", transport });
-    expect(emulators.records("segment")).toEqual([
+    const report = await deliver(ctx.emulators, segment, lookText({ fields, rows }), { action: "segment_event", transport: ctx.transport });
+    expect(ctx.emulators.records("segment")).toEqual([
       {
         type: "identify",
         userId: "42",
@@ -201,12 +190,12 @@ describe("Segment", () => {
   });
 
   it("track: the event name from the form, properties, the email in context.traits", async () => {
-    const report = await deliver(emulators, segment, lookText({ fields, rows: rows.slice(0, 2) }), {
+    const report = await deliver(ctx.emulators, segment, lookText({ fields, rows: rows.slice(0, 2) }), {
       action: "segment_track",
       options: { event: "Churn Risk" },
-      transport,
+      transport: ctx.transport,
     });
-    expect(emulators.records("segment")).toEqual([
+    expect(ctx.emulators.records("segment")).toEqual([
       {
         type: "track",
         event: "Churn Risk",
@@ -233,8 +222,8 @@ describe("Segment", () => {
   });
 
   it("group: groupId at the top level, rows without one rejected", async () => {
-    const report = await deliver(emulators, segment, lookText({ fields, rows }), { action: "segment_group", transport });
-    expect(emulators.records("segment")).toEqual([
+    const report = await deliver(ctx.emulators, segment, lookText({ fields, rows }), { action: "segment_group", transport: ctx.transport });
+    expect(ctx.emulators.records("segment")).toEqual([
       { type: "group", groupId: "acct-1", userId: "42", traits: { email: "ann@example.com", city: "Lyon", "sessions count": 3 }, timestamp: RAN_AT, messageId: segId(1) },
       {
         type: "group",
@@ -254,16 +243,16 @@ describe("Segment", () => {
 
   it("posts {batch, sentAt} to /v1/batch with the write key as Basic user name and an empty password", async () => {
     const before = Date.now();
-    await deliver(emulators, segment, lookText({ fields, rows }), { transport });
-    expect(transport.requests).toHaveLength(1);
-    const [request] = transport.requests;
-    expect(request!.url).toBe(`${emulators.url}/v1/batch`);
+    await deliver(ctx.emulators, segment, lookText({ fields, rows }), { transport: ctx.transport });
+    expect(ctx.transport.requests).toHaveLength(1);
+    const [request] = ctx.transport.requests;
+    expect(request!.url).toBe(`${ctx.emulators.url}/v1/batch`);
     expect(request!.headers["content-type"]).toBe("application/json");
-    const { settings } = emulators.credentials("segment");
+    const { settings } = ctx.emulators.credentials("segment");
     expect(request!.headers["authorization"]).toBe(`Basic ${Buffer.from(`${settings["segment_write_key"]}:`).toString("base64")}`);
     const body = JSON.parse(request!.body);
     expect(Object.keys(body)).toEqual(["batch", "sentAt"]);
-    expect(body.batch).toEqual(emulators.records("segment"));
+    expect(body.batch).toEqual(ctx.emulators.records("segment"));
     // sentAt is the time of the request, not of the Look.
     expect(Date.parse(body.sentAt)).toBeGreaterThanOrEqual(before - 1000);
     expect(Date.parse(body.sentAt)).toBeLessThanOrEqual(Date.now() + 1000);

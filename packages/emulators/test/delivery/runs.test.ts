@@ -1,17 +1,11 @@
 // Whole runs: replays deduplicated by their ids, settings refused before anything is sent, and a
 // Look that breaks off mid-way delivering and accounting for what was read.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { lookSourceFromString, SettingsError, SourceError } from "@tagwire/engine";
-import { startEmulators, type Emulators } from "../../src/index.js";
-import { deliver, deliverFailure, expectAddsUp, field, lookText, mparticle, recordingTransport, segment, uniqueIds } from "./support.js";
+import { deliver, deliverFailure, expectAddsUp, field, lookText, mparticle, recordingTransport, segment, uniqueIds, useEmulators } from "./support.js";
 
-let emulators: Emulators;
-beforeAll(async () => {
-  emulators = await startEmulators({ port: 0 });
-});
-afterAll(() => emulators.close());
-beforeEach(() => emulators.reset());
+const ctx = useEmulators();
 
 const pad = (n: number) => String(n).padStart(5, "0");
 const mpLook = (count: number) =>
@@ -20,45 +14,45 @@ const segLook = (count: number) => lookText({ fields: [field("users.id", ["user_
 
 describe("deterministic deduplication ids", () => {
   it("mParticle: the same run sent twice is recognised as duplicates; another run is new data", async () => {
-    const first = await deliver(emulators, mparticle, mpLook(150), { runId: "webhook-42" });
-    const firstIds = uniqueIds(emulators.records("mparticle"), "source_request_id");
-    const second = await deliver(emulators, mparticle, mpLook(150), { runId: "webhook-42" });
+    const first = await deliver(ctx.emulators, mparticle, mpLook(150), { runId: "webhook-42" });
+    const firstIds = uniqueIds(ctx.emulators.records("mparticle"), "source_request_id");
+    const second = await deliver(ctx.emulators, mparticle, mpLook(150), { runId: "webhook-42" });
 
     expect(first.rows.delivered).toBe(150);
     expect(second.rows.delivered).toBe(150);
-    expect(emulators.state()["mparticle"]).toMatchObject({ accepted: 150, duplicates: 150, withoutDedupId: 0 });
-    expect(uniqueIds(emulators.records("mparticle"), "source_request_id")).toEqual(firstIds);
+    expect(ctx.emulators.state()["mparticle"]).toMatchObject({ accepted: 150, duplicates: 150, withoutDedupId: 0 });
+    expect(uniqueIds(ctx.emulators.records("mparticle"), "source_request_id")).toEqual(firstIds);
 
-    await deliver(emulators, mparticle, mpLook(150), { runId: "webhook-43" });
-    expect(emulators.state()["mparticle"]).toMatchObject({ accepted: 300, duplicates: 150 });
+    await deliver(ctx.emulators, mparticle, mpLook(150), { runId: "webhook-43" });
+    expect(ctx.emulators.state()["mparticle"]).toMatchObject({ accepted: 300, duplicates: 150 });
   });
 
   it("Segment: the same run sent twice is recognised as duplicates", async () => {
-    await deliver(emulators, segment, segLook(40), { runId: "r" });
-    await deliver(emulators, segment, segLook(40), { runId: "r" });
-    expect(emulators.state()["segment"]).toMatchObject({ accepted: 40, duplicates: 40, withoutDedupId: 0 });
+    await deliver(ctx.emulators, segment, segLook(40), { runId: "r" });
+    await deliver(ctx.emulators, segment, segLook(40), { runId: "r" });
+    expect(ctx.emulators.state()["segment"]).toMatchObject({ accepted: 40, duplicates: 40, withoutDedupId: 0 });
   });
 
   it("without a run id every run is new", async () => {
-    await deliver(emulators, segment, segLook(10), { runId: undefined });
-    await deliver(emulators, segment, segLook(10), { runId: undefined });
-    expect(emulators.state()["segment"]).toMatchObject({ accepted: 20, duplicates: 0 });
+    await deliver(ctx.emulators, segment, segLook(10), { runId: undefined });
+    await deliver(ctx.emulators, segment, segLook(10), { runId: undefined });
+    expect(ctx.emulators.state()["segment"]).toMatchObject({ accepted: 20, duplicates: 0 });
   });
 });
 
 describe("settings refused before anything is sent", () => {
   it("TAGWIRE_<ID>_URL that is not a base URL", async () => {
-    for (const bad of ["not a url", "ftp://127.0.0.1:9001", `${emulators.url}/v2`]) {
-      const error = await deliverFailure(emulators, mparticle, mpLook(3), { env: { TAGWIRE_MPARTICLE_URL: bad } });
+    for (const bad of ["not a url", "ftp://127.0.0.1:9001", `${ctx.emulators.url}/v2`]) {
+      const error = await deliverFailure(ctx.emulators, mparticle, mpLook(3), { env: { TAGWIRE_MPARTICLE_URL: bad } });
       expect(error).toBeInstanceOf(SettingsError);
       expect((error as SettingsError).problems).toEqual([{ setting: "TAGWIRE_MPARTICLE_URL", message: expect.stringContaining("must be a base URL") }]);
     }
-    expect(emulators.state()["mparticle"]!.requests).toBe(0);
+    expect(ctx.emulators.state()["mparticle"]!.requests).toBe(0);
   });
 
   it("a missing setting is named, and the values given are never shown", async () => {
     const secret = "k-SECRET-value-123";
-    const error = await deliverFailure(emulators, mparticle, mpLook(3), { settings: { apiKey: secret } });
+    const error = await deliverFailure(ctx.emulators, mparticle, mpLook(3), { settings: { apiKey: secret } });
     expect(error).toBeInstanceOf(SettingsError);
     const problems = (error as SettingsError).problems;
     expect(problems.map((p) => p.setting)).toEqual(["apiSecret"]);
@@ -66,9 +60,9 @@ describe("settings refused before anything is sent", () => {
     expect(error.message).not.toContain(secret);
     expect(JSON.stringify(problems)).not.toContain(secret);
 
-    const none = await deliverFailure(emulators, segment, segLook(3), { settings: {} });
+    const none = await deliverFailure(ctx.emulators, segment, segLook(3), { settings: {} });
     expect((none as SettingsError).problems.map((p) => p.setting)).toEqual(["segment_write_key"]);
-    expect(emulators.state()["mparticle"]!.requests + emulators.state()["segment"]!.requests).toBe(0);
+    expect(ctx.emulators.state()["mparticle"]!.requests + ctx.emulators.state()["segment"]!.requests).toBe(0);
   });
 });
 
@@ -79,14 +73,14 @@ describe("a Look that breaks off", () => {
     const rowStart = text.indexOf(`"u00301@example.com"`);
     const truncated = text.slice(0, rowStart + 5);
     const transport = recordingTransport();
-    const report = await deliver(emulators, mparticle, truncated, { transport });
+    const report = await deliver(ctx.emulators, mparticle, truncated, { transport });
 
     expect(report.sourceError).toEqual(expect.any(String));
     expect(report.sourceError).toMatch(/truncated|end/i);
     expect(report.rows).toEqual({ read: 300, delivered: 300, rejected: 0, failed: 0 });
     expect(report.success).toBe(false);
-    expect(emulators.state()["mparticle"]!.accepted).toBe(300);
-    expect(uniqueIds(emulators.records("mparticle"), "source_request_id").size).toBe(300);
+    expect(ctx.emulators.state()["mparticle"]!.accepted).toBe(300);
+    expect(uniqueIds(ctx.emulators.records("mparticle"), "source_request_id").size).toBe(300);
     expectAddsUp(report);
   });
 
@@ -99,19 +93,19 @@ describe("a Look that breaks off", () => {
         yield chunk;
       }
     }
-    const report = await deliver(emulators, segment, failing());
+    const report = await deliver(ctx.emulators, segment, failing());
     expect(report.sourceError).toBe("socket hang up");
     expect(report.rows.read).toBeGreaterThan(0);
     expect(report.rows.read).toBeLessThan(1000);
     expect(report.rows.delivered).toBe(report.rows.read);
-    expect(emulators.state()["segment"]!.accepted).toBe(report.rows.read);
+    expect(ctx.emulators.state()["segment"]!.accepted).toBe(report.rows.read);
     expect(report.success).toBe(false);
     expectAddsUp(report);
   });
 
   it("a Look that is not json_detail at all fails before sending", async () => {
-    const error = await deliverFailure(emulators, segment, "<html>Looker is down</html>");
+    const error = await deliverFailure(ctx.emulators, segment, "<html>Looker is down</html>");
     expect(error).toBeInstanceOf(SourceError);
-    expect(emulators.state()["segment"]!.requests).toBe(0);
+    expect(ctx.emulators.state()["segment"]!.requests).toBe(0);
   });
 });

@@ -2,6 +2,7 @@
 // emulators, and watch every HTTP attempt on the way.
 
 import { Effect } from "effect";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import {
   baseUrlVariable,
   createTransport,
@@ -21,7 +22,7 @@ import {
   type SourceError,
   type Transport,
 } from "@tagwire/engine";
-import type { Emulators } from "../../src/index.js";
+import { startEmulators, type EmulatorOptions, type Emulators } from "../../src/index.js";
 
 const connectors = loadConnectors();
 export const mparticle: Connector = findConnector(connectors, "mparticle");
@@ -118,6 +119,46 @@ export function recordingTransport(
 export function recordsOf(request: SentRequest, itemsKey = "batch"): WireRecord[] {
   const parsed = JSON.parse(request.body) as unknown;
   return Array.isArray(parsed) ? (parsed as WireRecord[]) : ((parsed as Record<string, WireRecord[]>)[itemsKey]!);
+}
+
+export interface EmulatorsSetup {
+  /** Passed to startEmulators, after `port: 0`. */
+  readonly start?: EmulatorOptions;
+  /** Connectors whose faults are cleared before each test: reset() keeps fault configurations. */
+  readonly clearFaults?: ReadonlyArray<string>;
+}
+
+export interface EmulatorsContext {
+  readonly emulators: Emulators;
+  /** A fresh recording transport for each test; a test may replace it. */
+  transport: RecordingTransport;
+}
+
+/** One emulator server for the file, reset before each test. */
+export function useEmulators(setup: EmulatorsSetup = {}): EmulatorsContext {
+  let emulators: Emulators;
+  let transport: RecordingTransport | undefined;
+  beforeAll(async () => {
+    emulators = await startEmulators({ port: 0, ...setup.start });
+  });
+  afterAll(() => emulators.close());
+  beforeEach(() => {
+    emulators.reset();
+    for (const id of setup.clearFaults ?? []) emulators.setFaults(id, {});
+    transport = undefined;
+  });
+  return {
+    get emulators() {
+      return emulators;
+    },
+    // Made on first use, so files that never send through it open no connection pool.
+    get transport() {
+      return (transport ??= recordingTransport());
+    },
+    set transport(replacement) {
+      transport = replacement;
+    },
+  };
 }
 
 export type RunError = PlanRejected | SettingsError | SourceError;

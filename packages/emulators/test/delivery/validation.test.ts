@@ -4,20 +4,15 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectorsDir, ManifestError } from "@tagwire/engine";
-import { startEmulators, type Emulators } from "../../src/index.js";
-import { mparticle, segment } from "./support.js";
+import { startEmulators } from "../../src/index.js";
+import { mparticle, segment, useEmulators } from "./support.js";
 
-let emulators: Emulators;
-beforeAll(async () => {
-  emulators = await startEmulators({ port: 0 });
-});
-afterAll(() => emulators.close());
-beforeEach(() => emulators.reset());
+const ctx = useEmulators();
 
 const post = async (path: string, header: string, body: unknown) => {
-  const response = await fetch(`${emulators.url}${path}`, { method: "POST", headers: { authorization: header, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${ctx.emulators.url}${path}`, { method: "POST", headers: { authorization: header, "content-type": "application/json" }, body: JSON.stringify(body) });
   return { status: response.status, json: (await response.json()) as any };
 };
 
@@ -39,10 +34,10 @@ describe("one wording for a broken record", () => {
     );
     expect(lines.some((l) => l.includes('"if"') || l.includes("must match \"then\""))).toBe(false);
 
-    const response = await post("/v2/bulkevents", emulators.credentials("mparticle").header!, [good, bad]);
+    const response = await post("/v2/bulkevents", ctx.emulators.credentials("mparticle").header!, [good, bad]);
     expect(response.status).toBe(400);
     expect(response.json.errors.map((e: { message: string }) => e.message)).toEqual(lines.map((l) => `record 1: ${l}`));
-    expect(emulators.state()["mparticle"]!.accepted).toBe(0);
+    expect(ctx.emulators.state()["mparticle"]!.accepted).toBe(0);
   });
 
   it("Segment: the dropped reason is the engine's lines, with anyOf-of-required folded into one", async () => {
@@ -53,9 +48,9 @@ describe("one wording for a broken record", () => {
     const noEvent = { type: "track", userId: "u1", messageId: "m-2" };
     expect(segment.validateRecord(noEvent)).toEqual(["/: must have required property 'event'"]);
 
-    const response = await post("/v1/batch", emulators.credentials("segment").header!, { batch: [anonymous, noEvent, { type: "identify", userId: "u2", messageId: "m-3" }] });
+    const response = await post("/v1/batch", ctx.emulators.credentials("segment").header!, { batch: [anonymous, noEvent, { type: "identify", userId: "u2", messageId: "m-3" }] });
     expect(response.status).toBe(200);
-    const state = emulators.state()["segment"]!;
+    const state = ctx.emulators.state()["segment"]!;
     expect(state.accepted).toBe(1);
     expect(state.droppedReasons).toEqual({ [lines.join("; ")]: 1, "/: must have required property 'event'": 1 });
   });
@@ -67,7 +62,7 @@ describe("one wording for a broken record", () => {
 });
 
 describe("manifests are loaded by the engine", () => {
-  it("a manifest the engine refuses stops the emulators from starting, with the engine's problems", async () => {
+  it("a manifest the engine refuses stops the ctx.emulators from starting, with the engine's problems", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tagwire-manifest-"));
     try {
       cpSync(join(connectorsDir, "segment"), join(dir, "segment"), { recursive: true });

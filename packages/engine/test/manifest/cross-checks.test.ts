@@ -7,23 +7,11 @@ import { crossCheck, crossCheckDownstreams } from "../../src/manifest/cross-chec
 import type { ConnectorManifest } from "../../src/generated/manifest.js";
 import type { DownstreamTable } from "../../src/generated/downstream-table.js";
 import {
-  applyMutation, del, expectProblem, manifest, manifestError, mutated, realFile, set, tempRepo,
-  type ConnectorId, type Mutation,
+  applyMutation, caseList, del, expectProblem, manifest, manifestError, mutated, realFile, set, tempRepo,
+  type TableCase,
 } from "./mutate.js";
 
-interface Case {
-  readonly title: string;
-  readonly id: ConnectorId;
-  readonly mutations: ReadonlyArray<Mutation>;
-  readonly path: string;
-  readonly rule: string;
-  readonly words: string;
-}
-
-const cases: Case[] = [];
-function bad(title: string, mutations: Mutation | Mutation[], path: string, rule: string, words: string, id: ConnectorId = "mparticle"): void {
-  cases.push({ title, id, mutations: Array.isArray(mutations) ? mutations : [mutations], path, rule, words });
-}
+const { cases, bad } = caseList();
 
 // known-option: every place that names an option
 bad("requiredWhen names a declared option", set("/options/1/requiredWhen/option", "kind"), "/options/1/requiredWhen/option", "known-option", "names option `kind`, which `options` does not declare", "segment");
@@ -136,14 +124,6 @@ describe("rules that must not fire", () => {
 
 // ---------------------------------------------------------------------------------------------
 // The downstream table is checked against its manifest; its problems point into the table file.
-
-interface TableCase {
-  readonly title: string;
-  readonly mutations: ReadonlyArray<Mutation>;
-  readonly path: string;
-  readonly rule: string;
-  readonly words: string;
-}
 
 const tableCases: TableCase[] = [
   { title: "downstream ids are unique", mutations: [set("/rows/3/id", "aboardly")], path: "/rows/3/id", rule: "unique-downstream", words: "downstream `aboardly` is listed twice" },

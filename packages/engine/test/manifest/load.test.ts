@@ -6,7 +6,7 @@ import { ManifestError, UnknownConnectorError } from "../../src/errors.js";
 import { connectorsDir, schemasDir } from "../../src/paths.js";
 import {
   applyMutation, brokenConstraints, del, expectProblem, manifest, manifestError, mutated, RAW_AJV, realFile, schemaConstraints, set,
-  tempRepo, verboseValidator, type Mutation, type TempRepo,
+  tempRepo, verboseValidator, type TableCase, type TempRepo,
 } from "./mutate.js";
 
 describe("the real connectors", () => {
@@ -164,13 +164,6 @@ describe("the loader's own rules", () => {
 // ---------------------------------------------------------------------------------------------
 // The downstream table file: its own schema, with problems located in it.
 
-interface TableCase {
-  readonly title: string;
-  readonly mutations: ReadonlyArray<Mutation>;
-  readonly path: string;
-  readonly rule: string;
-  readonly words: string;
-}
 const ONE_OF = "a downstream requirement lists exactly one of `anyOf` or `allOf`";
 const tableCases: TableCase[] = [
   ...["description", "source", "rows"].map((key) => ({ title: `the table requires ${key}`, mutations: [del(`/${key}`)], path: "", rule: "required", words: `missing required key \`${key}\`` })),

@@ -4,23 +4,11 @@ import { describe, expect, it } from "vitest";
 import { validateManifest } from "../../src/manifest/load.js";
 import { schemasDir } from "../../src/paths.js";
 import {
-  brokenConstraints, del, expectProblem, manifestError, mutated, RAW_AJV, realFile, schemaConstraints, set, verboseValidator, type ConnectorId, type Mutation,
+  brokenConstraints, caseList, del, expectProblem, manifestError, mutated, RAW_AJV, realFile, schemaConstraints, set, verboseValidator,
 } from "./mutate.js";
 
-interface Case {
-  readonly title: string;
-  readonly id: ConnectorId;
-  readonly mutations: ReadonlyArray<Mutation>;
-  readonly path: string;
-  readonly rule: string;
-  readonly words: string;
-}
-
-const cases: Case[] = [];
-/** A failing example: mutations of the real mParticle manifest (or Segment's), and the problem it must cause. */
-function bad(title: string, mutations: Mutation | Mutation[], path: string, rule: string, words: string, id: ConnectorId = "mparticle"): void {
-  cases.push({ title, id, mutations: Array.isArray(mutations) ? mutations : [mutations], path, rule, words });
-}
+/** Failing examples: mutations of the real mParticle manifest (or Segment's), and the problem each must cause. */
+const { cases, bad } = caseList();
 const missing = (key: string) => `missing required key \`${key}\``;
 const unknown = (key: string) => `unknown key \`${key}\``;
 

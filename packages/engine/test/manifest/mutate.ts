@@ -78,6 +78,31 @@ export interface Expected {
 /** Raw ajv sentences a manifest author could not act on. */
 export const RAW_AJV = /must NOT|must match (pattern|format)|must have property|must pass "\w+" keyword|must match "(then|else)" schema/;
 
+/** A failing example for a downstream table file: its mutations and the problem they must cause. */
+export interface TableCase extends Expected {
+  readonly title: string;
+  readonly mutations: ReadonlyArray<Mutation>;
+}
+
+/** A failing example for a manifest: mutations of the real one of `id`. */
+export interface Case extends TableCase {
+  readonly id: ConnectorId;
+}
+
+/** A list of failing manifest examples and `bad`, which adds one (mParticle's manifest unless `id` is given). */
+export function caseList(): {
+  cases: Case[];
+  bad: (title: string, mutations: Mutation | Mutation[], path: string, rule: string, words: string, id?: ConnectorId) => void;
+} {
+  const cases: Case[] = [];
+  return {
+    cases,
+    bad: (title, mutations, path, rule, words, id = "mparticle") => {
+      cases.push({ title, id, mutations: Array.isArray(mutations) ? mutations : [mutations], path, rule, words });
+    },
+  };
+}
+
 export function expectProblem(problems: ReadonlyArray<ManifestProblem>, expected: Expected): void {
   expect(problems).toContainEqual({ path: expected.path, rule: expected.rule, message: expect.stringContaining(expected.words) });
 }

@@ -2,21 +2,7 @@ import { describe, expect, test } from "vitest";
 import { plan } from "../../src/index.js";
 import { field, fields, measure } from "../support/look-builder.js";
 import { diagnostics, errors, mparticle, planOk, targetOf } from "../support/send.js";
-
-// wire-specs §1 user_identities: the Events API keys; §3: the Looker tags people already put in LookML.
-const IDENTITY_KEYS: ReadonlyArray<readonly [string, string]> = [
-  ["mp_email", "email"],
-  ["mp_customer_id", "customer_id"],
-  ["mp_facebook", "facebook"],
-  ["mp_google", "google"],
-  ["mp_microsoft", "microsoft"],
-  ["mp_twitter", "twitter"],
-  ["mp_yahoo", "yahoo"],
-  ["mp_other", "other"],
-  ["mp_other2", "other_id_2"],
-  ["mp_other3", "other_id_3"],
-  ["mp_other4", "other_id_4"],
-];
+import { IDENTITY_KEYS } from "../support/mparticle-identities.js";
 
 const EVENT_ONLY_TAGS = [
   "mp_event_name",

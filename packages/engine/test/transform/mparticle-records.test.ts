@@ -1,20 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { field, fields, measure, row, run } from "../support/look-builder.js";
 import { allValues, mparticle, planOk, send, UUID } from "../support/send.js";
-
-const IDENTITY_KEYS: ReadonlyArray<readonly [string, string]> = [
-  ["mp_email", "email"],
-  ["mp_customer_id", "customer_id"],
-  ["mp_facebook", "facebook"],
-  ["mp_google", "google"],
-  ["mp_microsoft", "microsoft"],
-  ["mp_twitter", "twitter"],
-  ["mp_yahoo", "yahoo"],
-  ["mp_other", "other"],
-  ["mp_other2", "other_id_2"],
-  ["mp_other3", "other_id_3"],
-  ["mp_other4", "other_id_4"],
-];
+import { IDENTITY_KEYS } from "../support/mparticle-identities.js";
 
 const email = field("users.email", ["mp_email"]);
 const eventData = { data_type: "event_data" };
