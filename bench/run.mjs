@@ -4,7 +4,7 @@
 //
 // Usage: npm run bench -- [--quick] [--rows 10000,100000] [--scenarios mparticle-event,segment-identify]
 //                         [--seed 1] [--out bench/results.json] [--profile] [--json-parse-max-mb 500]
-//                         [--wait-quiet 0]
+//                         [--wait-quiet 0] [--server-node-args="--max-old-space-size=64"]
 // Progress goes to stderr; the table goes to stdout. Exits 1 when a correctness check fails or a
 // run breaks, 2 on bad arguments.
 
@@ -37,7 +37,8 @@ const MAX_RETRIES = 2;
 
 const USAGE = `usage: npm run bench -- [--quick] [--rows 10000,100000,1000000] [--scenarios mparticle-event,mparticle-user,segment-identify]
                       [--seed 1] [--out bench/results.json] [--profile] [--json-parse-max-mb 500]
-                      [--wait-quiet seconds]  (before each measurement, wait up to this long for other processes to go idle)`;
+                      [--wait-quiet seconds]  (before each measurement, wait up to this long for other processes to go idle)
+                      [--server-node-args="--max-old-space-size=64"]  (extra node flags for the server child)`;
 
 /** @param {string} line */
 const progress = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -54,6 +55,7 @@ function readOptions() {
       profile: { type: "boolean", default: false },
       "json-parse-max-mb": { type: "string", default: "500" },
       "wait-quiet": { type: "string", default: "0" },
+      "server-node-args": { type: "string", default: "" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -73,6 +75,7 @@ function readOptions() {
     profile: values.profile,
     jsonParseMaxBytes: jsonParseMaxMb * 1e6,
     waitQuietSec,
+    serverNodeArgs: values["server-node-args"].split(" ").filter((a) => a !== ""),
   };
 }
 
@@ -122,7 +125,7 @@ function gitInfo() {
  * One execute through a fresh action server, checked against the emulator.
  * @param {import("./lib/scenarios.mjs").Scenario} scenario
  * @param {import("./lib/looks.mjs").LookFile} look
- * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, profileDir: string | undefined }} ctx
+ * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, profileDir: string | undefined, serverNodeArgs: string[] }} ctx
  * @returns {Promise<EndToEnd>}
  */
 async function runEndToEnd(scenario, look, ctx) {
@@ -134,8 +137,9 @@ async function runEndToEnd(scenario, look, ctx) {
   /** @type {Record<string, string>} */
   const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1" };
   for (const id of Object.keys(emulators.credentials)) env[`TAGWIRE_${id.toUpperCase()}_URL`] = emulators.url;
-  const profileName = `server-${scenario.id}-${look.rows}.cpuprofile`;
-  const nodeArgs = ctx.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${profileName}`];
+  // One file per attempt, so the profile kept belongs to the attempt kept.
+  const profileName = `server-${scenario.id}-${look.rows}-${Date.now()}.cpuprofile`;
+  const nodeArgs = [...ctx.serverNodeArgs, ...(ctx.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${profileName}`])];
   const server = await startServerChild({ env, nodeArgs });
   let stopped = false;
   try {
@@ -422,7 +426,7 @@ async function main() {
         // 1. End to end, in a fresh action server process.
         try {
           const { value: e2e } = await measureQuietly("end to end", async () => {
-            const value = await runEndToEnd(scenario, look, { emulators, downloads, profileDir });
+            const value = await runEndToEnd(scenario, look, { emulators, downloads, profileDir, serverNodeArgs: options.serverNodeArgs });
             progress(
               `    ${value.e2e.rowsPerSec.toLocaleString("en-US")} rows/s, ${(value.e2e.wallMs / 1000).toFixed(2)} s, peak RSS ${value.server.peakRssMb} MB ` +
                 `(heap used ${value.server.peakHeapUsedMb}, heap total ${value.server.peakHeapTotalMb}, external ${value.server.peakExternalMb} MB), ` +
@@ -550,6 +554,7 @@ async function main() {
       profile: options.profile,
       jsonParseMaxMb: options.jsonParseMaxBytes / 1e6,
       waitQuietSec: options.waitQuietSec,
+      serverNodeArgs: options.serverNodeArgs,
       emulators: { validate: false, keepRecords: false },
     },
     runs,

@@ -38,7 +38,9 @@ import { findConnector, loadConnectors, lookSourceFromFile, readLook, runLook } 
  */
 export async function measureEngineOnly(o) {
   const connector = findConnector(loadConnectors(), o.connectorId);
+  // A batch is settled when delivered + failed moves (progress is also reported per chunk read).
   let batches = 0;
+  let settled = 0;
   const t0 = performance.now();
   const report = await Effect.runPromise(
     runLook({
@@ -50,8 +52,12 @@ export async function measureEngineOnly(o) {
       env: {},
       dryRun: true,
       validateRecords: o.validateRecords === true,
-      onProgress: () => {
-        batches++;
+      onProgress: (p) => {
+        const now = p.delivered + p.failed;
+        if (now !== settled) {
+          settled = now;
+          batches++;
+        }
       },
     }),
   );
