@@ -159,7 +159,8 @@ function expectConsistent(o: Outcome): void {
   } else {
     expect(looker.message).not.toContain("failed");
   }
-  expect(looker.message).toContain(`${n(f.requests)} requests, ${n(f.retries)} retries`);
+  const count = (x: number, one: string, many: string) => `${n(x)} ${x === 1 ? one : many}`;
+  expect(looker.message).toContain(`${count(f.requests, "request", "requests")}, ${count(f.retries, "retry", "retries")}`);
 
   // "success" exactly when every row read was delivered: never with a failed (or rejected) row.
   expect(looker.success).toBe(f.success);
