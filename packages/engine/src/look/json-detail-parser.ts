@@ -83,6 +83,7 @@ export class JsonDetailParser {
   private lookRanAt: string | undefined;
   private failure: unknown;
   private ended = false;
+  private dataSeen = false;
 
   constructor(options: JsonDetailParserOptions = {}) {
     this.maxRowBytes = options.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES;
@@ -229,6 +230,11 @@ export class JsonDetailParser {
           i++;
           break;
         case ST_MEMBER_VALUE: {
+          if (this.key === "data") {
+            // Rows already streamed cannot be taken back, so a second "data" (which JSON.parse would let win) is refused.
+            if (this.dataSeen) throw new LookFormatError('Look JSON has more than one "data" member');
+            this.dataSeen = true;
+          }
           if (c === LBRACKET && this.key === "data") {
             this.state = ST_FIRST_ROW;
             i++;

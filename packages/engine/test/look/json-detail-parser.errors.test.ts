@@ -83,6 +83,8 @@ describe("JsonDetailParser malformed documents", () => {
     ["a field without a name", `{"fields":{"dimensions":[{"label":"x"}]},"data":[]}`, /"fields.dimensions\[0\]" has no "name" string/],
     ["tags that are not strings", `{"fields":{"measures":[{"name":"a.b","tags":[1]}]},"data":[]}`, /"fields.measures\[0\].tags" \(field a.b\) must be an array of strings/],
     ["two fields members", `{"fields":{},"fields":{},"data":[]}`, /more than one "fields" member/],
+    ["two data members (rows already streamed cannot be replaced)", `{"data":[{}],"fields":{},"data":null}`, /more than one "data" member/],
+    ["two data arrays", `{"fields":{},"data":[],"data":[{}]}`, /more than one "data" member/],
     ["no fields member", `{"data":[{"a":{"value":1}}]}`, /^Look JSON has no "fields" member$/],
     ["a raw control character in a row string", `{"fields":{},"data":[{"a":{"value":"x\ny"}}]}`, /malformed (at byte \d+ \(in row 1\)|in row 1 \(starting at byte 21\))/],
     ["a value that cannot start JSON", `{"fields":{},"x": @}`, /malformed at byte 18: unexpected '@', expected a value/],
