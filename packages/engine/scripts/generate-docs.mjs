@@ -11,14 +11,17 @@ const schema = JSON.parse(await readFile(join(repoDir, "schemas/connector-manife
 const manifests = (await readManifests()).map(({ id, manifest }) => ({ id, json: manifest }));
 
 const defName = (ref) => ref.replace("#/definitions/", "");
-const resolve = (node) => (node && node.$ref ? schema.definitions[defName(node.$ref)] : node);
+// A key that describes a shared definition wraps its reference as `allOf: [{ $ref }]` (a bare `$ref` with a
+// sibling description would make the type generator fork a copy of the type).
+const refOf = (node) => node?.$ref ?? (node?.allOf?.length === 1 ? node.allOf[0].$ref : undefined);
+const resolve = (node) => (refOf(node) ? schema.definitions[defName(refOf(node))] : node);
 
 /** First value seen for each (section, key), walking every manifest along the schema. */
 const examples = new Map();
 function walk(node, value, section, source) {
   const target = resolve(node);
   if (!target || value === undefined) return;
-  const name = node.$ref ? defName(node.$ref) : section;
+  const name = refOf(node) ? defName(refOf(node)) : section;
   if (target.properties && value && typeof value === "object" && !Array.isArray(value)) {
     for (const [key, sub] of Object.entries(target.properties)) {
       if (value[key] === undefined) continue;
@@ -37,7 +40,7 @@ for (const m of manifests) walk(schema, m.json, "Manifest", m.id);
 
 function typeOf(node) {
   if (!node) return "";
-  if (node.$ref) return `[${defName(node.$ref)}](#${defName(node.$ref).toLowerCase()})`;
+  if (refOf(node)) return `[${defName(refOf(node))}](#${defName(refOf(node)).toLowerCase()})`;
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
   if (node.enum) return node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(" \\| ");
   if (node.tsType) return `\`${node.tsType}\``;
@@ -68,7 +71,7 @@ function table(section, node) {
   const required = new Set(node.required ?? []);
   const rows = Object.entries(node.properties ?? {}).map(([key, sub]) => {
     const r = resolve(sub);
-    const desc = (sub.description ?? (sub.$ref ? "" : r?.description) ?? "").replace(/\n/g, " ").replace(/\|/g, "\\|");
+    const desc = (sub.description ?? (refOf(sub) ? "" : r?.description) ?? "").replace(/\n/g, " ").replace(/\|/g, "\\|");
     return `| \`${key}\` | ${required.has(key) ? "yes" : ""} | ${typeOf(sub)} | ${desc} | ${rules(sub).replace(/\|/g, "\\|")} | ${example(section, key)} |`;
   });
   return ["| key | required | type | meaning | rules | example |", "|---|---|---|---|---|---|", ...rows].join("\n");

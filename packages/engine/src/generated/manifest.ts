@@ -3,6 +3,11 @@
  * Regenerate with `npm run generate` at the repository root. */
 
 /**
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "Name".
+ */
+export type Name = string;
+/**
  * Where a value goes in the record: dot-separated keys; `name[]` steps into the single element this row adds to array `name`.
  *
  * This interface was referenced by `ConnectorManifest`'s JSON-Schema
@@ -16,11 +21,6 @@ export type TargetPath = string;
  * via the `definition` "TargetPattern".
  */
 export type TargetPattern = string;
-/**
- * This interface was referenced by `ConnectorManifest`'s JSON-Schema
- * via the `definition` "Name".
- */
-export type Name = string;
 
 /**
  * A tagwire connector: everything the engine needs to turn Look rows into one destination's wire format, declared as data.
@@ -104,7 +104,7 @@ export interface Setting {
   /**
    * Parameter name Looker sends in `data` (keep the Looker Action Hub's names).
    */
-  name: string;
+  name: Name;
   /**
    * Name shown in Looker and the CLI.
    */
@@ -156,7 +156,7 @@ export interface Option {
   /**
    * Form field name (keep the Looker Action Hub's names).
    */
-  name: string;
+  name: Name;
   /**
    * Name shown in Looker and the CLI.
    */
@@ -219,7 +219,7 @@ export interface Action {
   /**
    * Looker action name (the execute URL is `/actions/<name>/execute`).
    */
-  name: string;
+  name: Name;
   /**
    * Name shown in Looker and the CLI.
    */
@@ -321,12 +321,21 @@ export interface ColumnRule {
    */
   id: string;
   description?: string;
+  /**
+   * Which columns the rule takes.
+   */
   select: Selector;
-  when?: Condition1;
+  /**
+   * The rule applies only when this option condition holds.
+   */
+  when?: Condition;
   /**
    * Where the value goes in the record. A `key` rule may leave it out: each of its columns then adds a top-level key of the record itself.
    */
-  target?: string;
+  target?: TargetPath;
+  /**
+   * Makes `target` an object and says how each column names its key.
+   */
   key?: KeyRule;
   /**
    * The value rule: inline, or the name of an entry in `valueRules`.
@@ -338,7 +347,10 @@ export interface ColumnRule {
   maxKeys?: number;
 }
 /**
- * Which columns the rule takes.
+ * `tag`: columns with this LookML tag. `tags`: columns with any of these tags, each tag naming the key it writes (the target is then an object). `rest`: visible columns no tag rule took.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "Selector".
  */
 export interface Selector {
   /**
@@ -357,26 +369,10 @@ export interface Selector {
   rest?: true;
 }
 /**
- * Holds when option `option` equals `equals`, or is one of `in`.
- */
-export interface Condition1 {
-  /**
-   * The option tested.
-   */
-  option: string;
-  /**
-   * Holds when the option has this value.
-   */
-  equals?: string;
-  /**
-   * Holds when the option has one of these values.
-   *
-   * @minItems 1
-   */
-  in?: [string, ...string[]];
-}
-/**
- * Makes `target` an object and says how each column names its key.
+ * Makes the target an object: each column adds one key, named from the column.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "KeyRule".
  */
 export interface KeyRule {
   /**
@@ -412,20 +408,29 @@ export interface Fill {
   /**
    * Where the value goes.
    */
-  target: string;
+  target: TargetPath;
   /**
    * A constant (string, number or boolean).
    */
   value?: string | number | boolean;
+  /**
+   * Where the value comes from.
+   */
   from?: Source;
-  when?: Condition2;
+  /**
+   * The fill applies only when this option condition holds.
+   */
+  when?: Condition;
   /**
    * Skip this fill when the record already carries any of these paths.
    */
   unlessPresent?: TargetPath[];
 }
 /**
- * Where the value comes from.
+ * `option`: a send option's value. `run`: run metadata (`ranAt` ISO time, `ranAtMs` epoch ms, `recordId` the record's deterministic UUID). `uuidOf`: a stable UUID derived from the value at that path.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "Source".
  */
 export interface Source {
   /**
@@ -439,26 +444,7 @@ export interface Source {
   /**
    * A stable UUID derived from the value at this path.
    */
-  uuidOf?: string;
-}
-/**
- * Holds when option `option` equals `equals`, or is one of `in`.
- */
-export interface Condition2 {
-  /**
-   * The option tested.
-   */
-  option: string;
-  /**
-   * Holds when the option has this value.
-   */
-  equals?: string;
-  /**
-   * Holds when the option has one of these values.
-   *
-   * @minItems 1
-   */
-  in?: [string, ...string[]];
+  uuidOf?: TargetPath;
 }
 /**
  * This interface was referenced by `ConnectorManifest`'s JSON-Schema
@@ -473,7 +459,10 @@ export interface Requirement {
    * What is required, in words, as it reads in "row has no user identity".
    */
   description: string;
-  when?: Condition3;
+  /**
+   * The requirement applies only when this option condition holds.
+   */
+  when?: Condition;
   /**
    * At least one of these paths must have a value.
    *
@@ -488,33 +477,14 @@ export interface Requirement {
   allOf?: [TargetPattern, ...TargetPattern[]];
 }
 /**
- * Holds when option `option` equals `equals`, or is one of `in`.
- */
-export interface Condition3 {
-  /**
-   * The option tested.
-   */
-  option: string;
-  /**
-   * Holds when the option has this value.
-   */
-  equals?: string;
-  /**
-   * Holds when the option has one of these values.
-   *
-   * @minItems 1
-   */
-  in?: [string, ...string[]];
-}
-/**
  * This interface was referenced by `ConnectorManifest`'s JSON-Schema
  * via the `definition` "ReservedKeys".
  */
 export interface ReservedKeys {
   /**
-   * Where a value goes in the record: dot-separated keys; `name[]` steps into the single element this row adds to array `name`.
+   * The object whose keys are reserved.
    */
-  target: string;
+  target: TargetPath;
   /**
    * The reserved keys.
    *
@@ -689,78 +659,4 @@ export interface Limits {
    * A row whose record is larger is rejected with a reason.
    */
   maxRecordBytes: number;
-}
-/**
- * `tag`: columns with this LookML tag. `tags`: columns with any of these tags, each tag naming the key it writes (the target is then an object). `rest`: visible columns no tag rule took.
- *
- * This interface was referenced by `ConnectorManifest`'s JSON-Schema
- * via the `definition` "Selector".
- */
-export interface Selector1 {
-  /**
-   * Columns carrying this LookML tag.
-   */
-  tag?: string;
-  /**
-   * Columns carrying any of these tags; each tag names the key it writes under `target`.
-   */
-  tags?: {
-    [k: string]: string;
-  };
-  /**
-   * Visible columns that no tag rule took.
-   */
-  rest?: true;
-}
-/**
- * Makes the target an object: each column adds one key, named from the column.
- *
- * This interface was referenced by `ConnectorManifest`'s JSON-Schema
- * via the `definition` "KeyRule".
- */
-export interface KeyRule1 {
-  /**
-   * `name`: the field name (`users.email`); `field`: the part after the view (`email`); `label`: the short label people see (`Email`); `option`: the name comes from `option` (`label` or `name`).
-   */
-  from: "name" | "field" | "label" | "option";
-  /**
-   * With `from: option`: the option whose value (`name`, `field` or `label`) picks the naming.
-   */
-  option?: string;
-  /**
-   * Text put before every key (`looker_`).
-   */
-  prefix?: string;
-  /**
-   * `lower` lowercases the key.
-   */
-  case?: "asis" | "lower";
-  /**
-   * Longer keys are truncated, as the API does, with a warning.
-   */
-  maxLength?: number;
-  /**
-   * The only keys the API accepts here; any other column is left out with a warning.
-   */
-  allowed?: string[];
-}
-/**
- * `option`: a send option's value. `run`: run metadata (`ranAt` ISO time, `ranAtMs` epoch ms, `recordId` the record's deterministic UUID). `uuidOf`: a stable UUID derived from the value at that path.
- *
- * This interface was referenced by `ConnectorManifest`'s JSON-Schema
- * via the `definition` "Source".
- */
-export interface Source1 {
-  /**
-   * The value of this option.
-   */
-  option?: string;
-  /**
-   * Run metadata: `ranAt`, `ranAtMs` or `recordId`.
-   */
-  run?: "ranAt" | "ranAtMs" | "recordId";
-  /**
-   * A stable UUID derived from the value at this path.
-   */
-  uuidOf?: string;
 }
