@@ -31,15 +31,16 @@ const freePort = () =>
     });
   });
 
-/** Starts the CLI and resolves with its output once it has printed `lines` lines. */
-function launch(args: string[], lines: number) {
+/** Starts the CLI and resolves with its output once it has printed its last startup line (`inspect: ...`). */
+function launch(args: string[]) {
   child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const proc = child;
   const ready = new Promise<string>((resolve, reject) => {
     proc.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.split("\n").length > lines) resolve(out);
+      // Output may arrive in several chunks: wait for the whole startup banner, not a line count.
+      if (/^inspect: .*\n/m.test(out)) resolve(out);
     });
     proc.once("exit", (code) => reject(new Error(`exited ${code} early: ${out}`)));
   });
@@ -57,7 +58,7 @@ const run = (args: string[]) =>
 describe("tagwire-emulators", () => {
   it("starts on the chosen port, prints each connector's URL and credentials, answers health, stops on SIGTERM", { timeout: 30_000 }, async () => {
     const port = await freePort();
-    const { proc, ready } = launch(["--port", String(port), "--fault", "segment:503=1", "--seed", "1"], 5);
+    const { proc, ready } = launch(["--port", String(port), "--fault", "segment:503=1", "--seed", "1"]);
     const out = await ready;
     const url = `http://127.0.0.1:${port}`;
     expect(out).toContain(`mparticle  ${url}  (TAGWIRE_MPARTICLE_URL)`);
