@@ -5,6 +5,7 @@ import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
 import type { Metrics } from "./metrics.js";
 import type { Logger } from "./log.js";
+import { maskSecrets, secretList } from "./secrets.js";
 
 /** The body Looker expects back from an execute. */
 export interface LookerResponse {
@@ -31,21 +32,15 @@ export async function execute(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteC
   return redact(await respond(ref, req, ctx), sensitiveValues(ref, req));
 }
 
-const MASK = "[redacted]";
-
 /** The values given for the connector's sensitive settings: a message must never repeat them, wherever they were typed. */
 function sensitiveValues(ref: ActionRef, req: ExecuteRequest): string[] {
-  return ref.connector.manifest.settings
-    .filter((s) => s.sensitive !== false)
-    .map((s) => req.settings[s.name])
-    .filter((v): v is string => v !== undefined && v.length >= 4)
-    .sort((a, b) => b.length - a.length);
+  return secretList(ref.connector.manifest.settings.filter((s) => s.sensitive !== false).map((s) => req.settings[s.name]));
 }
 
 /** Looker shows the message to schedule owners and in emails; a credential typed into the wrong field must not surface there. */
 function redact(response: LookerResponse, secrets: ReadonlyArray<string>): LookerResponse {
   if (secrets.length === 0) return response;
-  const clean = (text: string) => secrets.reduce((t, s) => (t.includes(s) ? t.split(s).join(MASK) : t), text);
+  const clean = (text: string) => maskSecrets(text, secrets);
   const looker = { ...response.looker, message: clean(response.looker.message) };
   if (looker.validation_errors !== undefined) looker.validation_errors = Object.fromEntries(Object.entries(looker.validation_errors).map(([k, v]) => [k, clean(v)]));
   return { looker };

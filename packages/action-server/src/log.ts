@@ -1,3 +1,5 @@
+import { maskSecrets, secretList } from "./secrets.js";
+
 /** One structured log line. */
 export type LogEntry = Record<string, unknown> & { readonly msg: string };
 
@@ -9,19 +11,15 @@ export interface Logger {
   with(fields: Record<string, unknown>, secrets?: ReadonlyArray<string | undefined>): Logger;
 }
 
-const MASK = "[redacted]";
-
 /**
  * JSON lines on one sink. Every line is scanned for the known secrets before it is written:
  * code never logs credentials on purpose, and this catches the accidents.
  */
 export function createLogger(write: (line: string) => void, secrets: ReadonlyArray<string | undefined> = [], fields: Record<string, unknown> = {}): Logger {
   // A secret appears in a JSON line either as is or with JSON escapes.
-  const masked = [...new Set(secrets.filter((s): s is string => s !== undefined && s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+  const masked = secretList(secretList(secrets).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]));
   const emit = (level: string, entry: LogEntry) => {
-    let line = JSON.stringify({ time: new Date().toISOString(), level, ...fields, ...entry });
-    for (const s of masked) if (line.includes(s)) line = line.split(s).join(MASK);
-    write(line);
+    write(maskSecrets(JSON.stringify({ time: new Date().toISOString(), level, ...fields, ...entry }), masked));
   };
   return {
     info: (e) => emit("info", e),
