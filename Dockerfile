@@ -33,7 +33,7 @@ USER node
 # TAGWIRE_MAX_BODY_BYTES (64 MiB) still fit.
 ENV HOST=0.0.0.0 \
     PORT=8080 \
-    NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=384"
+    NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=384"
 EXPOSE 8080
 # `tagwire serve`, started by node itself rather than through npx: npx runs the command under `sh -c`, which does
 # not pass SIGTERM on, so `docker stop` would kill executes in flight instead of letting them finish.

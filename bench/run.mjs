@@ -4,13 +4,13 @@
 //
 // Usage: npm run bench -- [--quick] [--rows 10000,100000] [--scenarios mparticle-event,segment-identify]
 //                         [--seed 1] [--out bench/results.json] [--profile] [--json-parse-max-mb 500]
-//                         [--wait-quiet 0] [--server-node-args="--max-old-space-size=64"]
+//                         [--wait-quiet 0] [--server-node-args="--max-old-space-size=64"] [--workers 1]
 // Progress goes to stderr; the table goes to stdout. Exits 1 when a correctness check fails or a
 // run breaks, 2 on bad arguments.
 
 import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
@@ -24,6 +24,7 @@ import { killChildren, readSystemBusySeconds, REPO_ROOT, runJsonChild, startEmul
 import { evaluateTargets, formatTable, formatTargets, SCHEMA_VERSION, writeResults } from "./lib/report.mjs";
 import { selectRows, selectScenarios } from "./lib/scenarios.mjs";
 import { summariseProfile } from "./lib/cpu-profile.mjs";
+import { defaultWorkerCount, MAX_WORKERS } from "../packages/engine/dist/index.js";
 
 const LIB = fileURLToPath(new URL("./lib/", import.meta.url));
 const MB = 1024 * 1024;
@@ -38,7 +39,8 @@ const MAX_RETRIES = 2;
 const USAGE = `usage: npm run bench -- [--quick] [--rows 10000,100000,1000000] [--scenarios mparticle-event,mparticle-user,segment-identify]
                       [--seed 1] [--out bench/results.json] [--profile] [--json-parse-max-mb 500]
                       [--wait-quiet seconds]  (before each measurement, wait up to this long for other processes to go idle)
-                      [--server-node-args="--max-old-space-size=64"]  (extra node flags for the server child)`;
+                      [--server-node-args="..."]  (node flags for the server and engine-only children; default: the Dockerfile's NODE_OPTIONS)
+                      [--workers N]  (TAGWIRE_WORKERS for the server, --workers for engine-only; default: the server's own default)`;
 
 /** @param {string} line */
 const progress = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -55,7 +57,8 @@ function readOptions() {
       profile: { type: "boolean", default: false },
       "json-parse-max-mb": { type: "string", default: "500" },
       "wait-quiet": { type: "string", default: "0" },
-      "server-node-args": { type: "string", default: "" },
+      "server-node-args": { type: "string", default: dockerNodeOptions() },
+      workers: { type: "string", default: process.env["TAGWIRE_WORKERS"] ?? String(defaultWorkerCount()) },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -76,7 +79,21 @@ function readOptions() {
     jsonParseMaxBytes: jsonParseMaxMb * 1e6,
     waitQuietSec,
     serverNodeArgs: values["server-node-args"].split(" ").filter((a) => a !== ""),
+    workers: wholeNumber(values.workers, "--workers"),
   };
+}
+
+/** The server's memory flags as deployed (the Dockerfile's NODE_OPTIONS), so the bench measures that configuration. */
+function dockerNodeOptions() {
+  const m = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8"));
+  return m?.[1] ?? "";
+}
+
+/** @param {string} text @param {string} flag */
+function wholeNumber(text, flag) {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > MAX_WORKERS) throw new Error(`${flag} must be a whole number from 0 to ${MAX_WORKERS}, not "${text}"`);
+  return n;
 }
 
 /**
@@ -125,7 +142,7 @@ function gitInfo() {
  * One execute through a fresh action server, checked against the emulator.
  * @param {import("./lib/scenarios.mjs").Scenario} scenario
  * @param {import("./lib/looks.mjs").LookFile} look
- * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, profileDir: string | undefined, serverNodeArgs: string[] }} ctx
+ * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, profileDir: string | undefined, serverNodeArgs: string[], workers: number }} ctx
  * @returns {Promise<EndToEnd>}
  */
 async function runEndToEnd(scenario, look, ctx) {
@@ -135,8 +152,12 @@ async function runEndToEnd(scenario, look, ctx) {
   await emulators.reset();
   const secret = randomBytes(24).toString("hex");
   /** @type {Record<string, string>} */
-  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1" };
-  for (const id of Object.keys(emulators.credentials)) env[`TAGWIRE_${id.toUpperCase()}_URL`] = emulators.url;
+  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", TAGWIRE_WORKERS: String(ctx.workers) };
+  // The local emulators, unpaced: the bench measures the server, not the destinations' published rate limits.
+  for (const id of Object.keys(emulators.credentials)) {
+    env[`TAGWIRE_${id.toUpperCase()}_URL`] = emulators.url;
+    env[`TAGWIRE_${id.toUpperCase()}_RATE_LIMIT`] = "off";
+  }
   // One file per attempt, so the profile kept belongs to the attempt kept.
   const profileName = `server-${scenario.id}-${look.rows}-${Date.now()}.cpuprofile`;
   const nodeArgs = [...ctx.serverNodeArgs, ...(ctx.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${profileName}`])];
@@ -426,7 +447,7 @@ async function main() {
         // 1. End to end, in a fresh action server process.
         try {
           const { value: e2e } = await measureQuietly("end to end", async () => {
-            const value = await runEndToEnd(scenario, look, { emulators, downloads, profileDir, serverNodeArgs: options.serverNodeArgs });
+            const value = await runEndToEnd(scenario, look, { emulators, downloads, profileDir, serverNodeArgs: options.serverNodeArgs, workers: options.workers });
             progress(
               `    ${value.e2e.rowsPerSec.toLocaleString("en-US")} rows/s, ${(value.e2e.wallMs / 1000).toFixed(2)} s, peak RSS ${value.server.peakRssMb} MB ` +
                 `(heap used ${value.server.peakHeapUsedMb}, heap total ${value.server.peakHeapTotalMb}, external ${value.server.peakExternalMb} MB), ` +
@@ -460,8 +481,9 @@ async function main() {
                 "--options", JSON.stringify(scenario.formParams),
                 "--settings", JSON.stringify(emulators.credentials[scenario.connector] ?? {}),
                 "--runs", String(repeats),
+                "--workers", String(options.workers),
               ],
-              { timeoutMs: CHILD_TIMEOUT_MS, label: "engine-only" },
+              { timeoutMs: CHILD_TIMEOUT_MS, label: "engine-only", nodeArgs: options.serverNodeArgs },
             );
             progress(`    ${Math.round(m.result.read / (m.result.ms / 1000)).toLocaleString("en-US")} rows/s`);
             return { value: m.result, otherSec: m.otherSec, wallSec: m.wallSec };
@@ -555,6 +577,7 @@ async function main() {
       jsonParseMaxMb: options.jsonParseMaxBytes / 1e6,
       waitQuietSec: options.waitQuietSec,
       serverNodeArgs: options.serverNodeArgs,
+      workers: options.workers,
       emulators: { validate: false, keepRecords: false },
     },
     runs,

@@ -1,5 +1,5 @@
 import * as Data from "effect/Data";
-import { defaultRetryPolicy, type Env, type RetryPolicy } from "@tagwire/engine";
+import { defaultRetryPolicy, defaultWorkerCount, MAX_WORKERS, rateLimitFromEnv, RateLimitSyntaxError, type Env, type RetryPolicy } from "@tagwire/engine";
 
 export interface ServerConfig {
   readonly port: number;
@@ -10,7 +10,7 @@ export interface ServerConfig {
   readonly baseUrl: string;
   /** Hosts `download_url` may point at; undefined means any host. */
   readonly downloadHosts?: ReadonlyArray<string>;
-  /** Where `TAGWIRE_<ID>_URL` overrides are read. */
+  /** Where `TAGWIRE_<ID>_URL` and `TAGWIRE_<ID>_RATE_LIMIT` overrides are read (by the engine, for each execute). */
   readonly env: Env;
   /** Largest request body accepted (inline Looks arrive in the body). */
   readonly maxBodyBytes: number;
@@ -24,6 +24,8 @@ export interface ServerConfig {
   readonly requestTimeoutMs?: number;
   /** Destination requests in flight per execute; unset: the connector's own (`wire.concurrency`, else 4). */
   readonly concurrency?: number;
+  /** Worker threads that parse and transform rows, shared by all executes (0: on the server's own thread). */
+  readonly workers?: number;
 }
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly reason: string }> {
@@ -61,6 +63,7 @@ export function configFromEnv(env: Env): ServerConfig {
   if (port > 65535) throw new ConfigError({ reason: `PORT must be at most 65535, not ${port}.` });
   const baseUrl = (env["ACTION_HUB_BASE_URL"] ?? `http://localhost:${port}`).replace(/\/+$/, "");
   if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(baseUrl)) throw new ConfigError({ reason: `ACTION_HUB_BASE_URL must be an http(s) URL, not \`${baseUrl}\`.` });
+  checkRateLimits(env);
   const hosts = env["TAGWIRE_DOWNLOAD_HOSTS"]?.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
   return {
     port,
@@ -80,7 +83,14 @@ export function configFromEnv(env: Env): ServerConfig {
     },
     requestTimeoutMs: positive(env, "TAGWIRE_REQUEST_TIMEOUT_MS", 30_000),
     ...concurrency(env),
+    workers: workers(env),
   };
+}
+
+function workers(env: Env): number {
+  const n = wholeNumber(env, "TAGWIRE_WORKERS", defaultWorkerCount());
+  if (n > MAX_WORKERS) throw new ConfigError({ reason: `TAGWIRE_WORKERS must be at most ${MAX_WORKERS}, not ${n}.` });
+  return n;
 }
 
 function concurrency(env: Env): { concurrency?: number } {
@@ -88,4 +98,18 @@ function concurrency(env: Env): { concurrency?: number } {
   const n = positive(env, "TAGWIRE_CONCURRENCY", 1);
   if (n > MAX_CONCURRENCY) throw new ConfigError({ reason: `TAGWIRE_CONCURRENCY must be at most ${MAX_CONCURRENCY}, not ${n}.` });
   return { concurrency: n };
+}
+
+/** Each execute reads `TAGWIRE_<ID>_RATE_LIMIT` itself; reading them here too makes a typo stop the server at startup. */
+function checkRateLimits(env: Env): void {
+  for (const name of Object.keys(env)) {
+    const id = /^TAGWIRE_(.+)_RATE_LIMIT$/.exec(name)?.[1];
+    if (id === undefined) continue;
+    try {
+      rateLimitFromEnv(id.toLowerCase(), env);
+    } catch (e) {
+      if (e instanceof RateLimitSyntaxError) throw new ConfigError({ reason: `${name}: ${e.message}` });
+      throw e;
+    }
+  }
 }

@@ -25,6 +25,8 @@ export interface ExecuteContext {
   readonly transport?: Transport;
   /** Destination requests in flight for this execute; unset: the connector's own. */
   readonly concurrency?: number;
+  /** Worker threads that parse and transform rows (0: on the server's own thread). */
+  readonly workers?: number;
 }
 
 /** Runs one execute to its Looker response; never throws. */
@@ -62,6 +64,7 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
         ...(ctx.retry !== undefined ? { retry: ctx.retry } : {}),
         ...(ctx.transport !== undefined ? { transport: ctx.transport } : {}),
         ...(ctx.concurrency !== undefined ? { concurrency: ctx.concurrency } : {}),
+        ...(ctx.workers !== undefined ? { workers: ctx.workers } : {}),
         onRequest: (status, ms) => ctx.metrics.request(connector.id, status, ms),
       }),
     ),
@@ -119,7 +122,7 @@ function optionErrors(errors: ReadonlyArray<Diagnostic>): Record<string, string>
 function figures(r: RunReport) {
   return {
     connector: r.connector, action: r.action, runId: r.runId, success: r.success, durationMs: r.durationMs,
-    rows: r.rows, requests: r.requests.sent, retries: r.requests.retries, byStatus: r.requests.byStatus,
+    rows: r.rows, requests: r.requests.sent, retries: r.requests.retries, byStatus: r.requests.byStatus, pacedMs: r.requests.pacedMs,
     rejectedReasons: r.rejected.map((g) => ({ reason: g.reason, count: g.count })),
     // Row numbers (as ranges), never row values: which rows to look at, and their last answer.
     failedReasons: r.failed.map((g) => ({ reason: g.reason, status: g.status, count: g.count, rows: clip(g.rows, 2000) })),

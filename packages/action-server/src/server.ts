@@ -115,6 +115,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       ...(config.retry !== undefined ? { retry: config.retry } : {}),
       transport,
       ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
+      ...(config.workers !== undefined ? { workers: config.workers } : {}),
     })
       .then((response) => {
         res.end(JSON.stringify(response));
@@ -159,7 +160,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   const port = (server.address() as AddressInfo).port;
   log.info({
     msg: "action server listening", port, baseUrl: config.baseUrl, actions: [...actions.keys()], downloadHosts: config.downloadHosts ?? "any",
-    delivery: { retry: { ...defaultRetryPolicy, ...config.retry }, requestTimeoutMs: config.requestTimeoutMs ?? 30_000, concurrency: config.concurrency ?? "per connector" },
+    delivery: { retry: { ...defaultRetryPolicy, ...config.retry }, requestTimeoutMs: config.requestTimeoutMs ?? 30_000, concurrency: config.concurrency ?? "per connector", workers: config.workers ?? 0 },
   });
 
   return {

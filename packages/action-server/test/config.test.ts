@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { defaultWorkerCount } from "@tagwire/engine";
 import { configFromEnv, ConfigError } from "../src/config.js";
 import { isAuthorized, tokenFrom } from "../src/auth.js";
 
@@ -15,6 +16,14 @@ const fails = (env: Record<string, string | undefined>): ConfigError => {
 };
 
 describe("configFromEnv", () => {
+  it("TAGWIRE_WORKERS takes 0 to 8 worker threads; anything else stops the server", () => {
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_WORKERS: "0" }).workers).toBe(0);
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_WORKERS: "8" }).workers).toBe(8);
+    for (const bad of ["9", "-1", "two", "1.5"]) {
+      expect(() => configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_WORKERS: bad }), bad).toThrow(/TAGWIRE_WORKERS/);
+    }
+  });
+
   it("defaults: port 8080 on every interface, base URL from the port, any download host", () => {
     const env = { ACTION_HUB_SECRET: SECRET };
     const config = configFromEnv(env);
@@ -29,6 +38,7 @@ describe("configFromEnv", () => {
       downloadIdleMs: 60_000,
       retry: { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 },
       requestTimeoutMs: 30_000,
+      workers: defaultWorkerCount(),
     });
     expect(config.downloadHosts).toBeUndefined();
     expect(config.concurrency).toBeUndefined();
@@ -108,6 +118,16 @@ describe("configFromEnv", () => {
   it.each(["TAGWIRE_MAX_BODY_BYTES", "TAGWIRE_KEEPALIVE_MS", "TAGWIRE_DOWNLOAD_IDLE_MS", "TAGWIRE_RETRY_BASE_MS", "TAGWIRE_RETRY_MAX_DELAY_MS", "TAGWIRE_REQUEST_TIMEOUT_MS", "TAGWIRE_CONCURRENCY"])("%s must be a positive whole number", (name) => {
     const e = fails({ ACTION_HUB_SECRET: SECRET, [name]: "soon" });
     expect(e.message).toBe(`${name} must be a positive whole number, not \`soon\`.`);
+  });
+
+  it("TAGWIRE_<ID>_RATE_LIMIT is checked at startup: a bad value is refused, naming the variable and the text", () => {
+    for (const value of ["5000 records/s", "1000 requests/s", "500 records/s, 20 requests/s", "off", ""]) {
+      expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_MPARTICLE_RATE_LIMIT: value }).env["TAGWIRE_MPARTICLE_RATE_LIMIT"]).toBe(value);
+    }
+    const e = fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_SEGMENT_RATE_LIMIT: "1000 per second" });
+    expect(e.message).toMatch(/^TAGWIRE_SEGMENT_RATE_LIMIT: `1000 per second` is not a rate limit/);
+    expect(e.message).toContain('"500 records/s, 20 requests/s"');
+    expect(fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_MY_API_RATE_LIMIT: "0 requests/s" }).message).toMatch(/^TAGWIRE_MY_API_RATE_LIMIT: `0 requests\/s` is not a rate limit \(`0 requests\/s` must be above 0\)/);
   });
 
   it("never puts the secret in an error message", () => {

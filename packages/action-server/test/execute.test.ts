@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { bigLook, executeBody, sampleLook, sampleRow, startDownloads, startHarness, whole, withDimension, type Harness, type LookerDownloads, type LookJson } from "./support.js";
+import { bigLook, executeBody, logEntries, sampleLook, sampleRow, startDownloads, startHarness, whole, withDimension, type Harness, type LookerDownloads, type LookJson } from "./support.js";
 
 let h: Harness;
 let downloads: LookerDownloads;
@@ -206,5 +206,25 @@ describe("execute outcomes", () => {
     expect(seg.looker.success).toBe(true);
     expect(h.emulators.records("mparticle")).toHaveLength(2);
     expect(h.emulators.records("segment")).toHaveLength(2);
+  });
+});
+
+describe("pacing by TAGWIRE_<ID>_RATE_LIMIT", () => {
+  let paced: Harness;
+  beforeAll(async () => {
+    paced = await startHarness({}, {}, { TAGWIRE_MPARTICLE_RATE_LIMIT: "2 requests/s" });
+  });
+  afterAll(() => paced.close());
+
+  it("every execute keeps the variable's limit, and Looker's message says how long it waited", async () => {
+    // 300 rows: three requests of 100; at 2 requests/s the third goes half a second after the first two.
+    const form = { data_type: "user_data", environment: "development" };
+    const { looker } = await paced.execute("mparticle", executeBody({ data: paced.settings.mparticle, form, look: bigLook(300) }));
+    expect(looker.success).toBe(true);
+    expect(looker.message).toMatch(/^mParticle: 300 of 300 rows delivered\. 3 requests, 0 retries, \d+\.\d s \(0\.[5-9] s of it paced by the rate limit or a Retry-After\)\.$/);
+    expect(paced.emulators.state()["mparticle"]!.accepted).toBe(300);
+    // The log line carries it too, for dashboards.
+    const finished = logEntries(paced.logs).find((e) => e["msg"] === "execute finished")!;
+    expect(finished["pacedMs"]).toBeGreaterThanOrEqual(450);
   });
 });

@@ -357,7 +357,7 @@ describe("destination unreachable (connection refused)", () => {
   let unreachable: Harness;
   beforeAll(async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
-    unreachable = await startHarness({ retry: RETRY, requestTimeoutMs: TIMEOUT_MS, concurrency: CONCURRENCY, maxBodyBytes: 8 * 1024 * 1024, env: { TAGWIRE_MPARTICLE_URL: closed, TAGWIRE_SEGMENT_URL: closed } });
+    unreachable = await startHarness({ retry: RETRY, requestTimeoutMs: TIMEOUT_MS, concurrency: CONCURRENCY, maxBodyBytes: 8 * 1024 * 1024, env: { TAGWIRE_MPARTICLE_URL: closed, TAGWIRE_SEGMENT_URL: closed, TAGWIRE_MPARTICLE_RATE_LIMIT: "off" } });
   });
   afterAll(() => unreachable.close());
 
@@ -384,6 +384,7 @@ describe("SIGTERM while batches are in flight", () => {
     const server = await startServerProcess({
       TAGWIRE_MPARTICLE_URL: emulators.url,
       TAGWIRE_SEGMENT_URL: emulators.url,
+      TAGWIRE_MPARTICLE_RATE_LIMIT: "off",
       TAGWIRE_RETRY_MAX: String(RETRY.maxRetries),
       TAGWIRE_RETRY_BASE_MS: String(RETRY.baseDelayMs),
       TAGWIRE_RETRY_MAX_DELAY_MS: String(RETRY.maxDelayMs),

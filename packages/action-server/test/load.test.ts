@@ -55,6 +55,8 @@ async function load(label: string, nodeArgs: string[], peakLimitMb: number): Pro
   const server = await startServerProcess({
     TAGWIRE_MPARTICLE_URL: emulators.url,
     TAGWIRE_SEGMENT_URL: emulators.url,
+    // Load against the local emulator, not mParticle's published pacing.
+    TAGWIRE_MPARTICLE_RATE_LIMIT: "off",
     TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1",
     TAGWIRE_KEEPALIVE_MS: "5000",
   }, nodeArgs);

@@ -1,6 +1,7 @@
 // Flags shared by several commands, defined once so their names, syntax and help never differ.
 import { Args, HelpDoc, Options, ValidationError } from "@effect/cli";
 import { Effect, Option } from "effect";
+import { parseRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "@tagwire/engine";
 
 const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(message));
 
@@ -122,3 +123,20 @@ export const positiveInteger = (name: string, description: string) =>
     Options.mapEffect((n) => (n > 0 ? Effect.succeed(n) : Effect.fail(invalid(`--${name} must be a positive whole number, got ${n}`)))),
     Options.withDescription(description),
   );
+
+export const wholeNumberUpTo = (name: string, max: number, description: string) =>
+  Options.integer(name).pipe(
+    Options.mapEffect((n) => (n >= 0 && n <= max ? Effect.succeed(n) : Effect.fail(invalid(`--${name} must be a whole number from 0 to ${max}, got ${n}`)))),
+    Options.withDescription(description),
+  );
+
+/** `--rate-limit "500 records/s, 20 requests/s"` or `off`; parsed by the engine, as `TAGWIRE_<ID>_RATE_LIMIT` is. */
+export const rateLimit = Options.text("rate-limit").pipe(
+  Options.withPseudoName("limit"),
+  Options.mapEffect((text) =>
+    Effect.try({ try: (): RateLimitSetting => parseRateLimit(text), catch: (e) => (e instanceof RateLimitSyntaxError ? invalid(`--rate-limit ${e.message}`) : invalid(String(e))) }),
+  ),
+  Options.withDescription(
+    'Pacing for this send, e.g. "5000 records/s", "1000 requests/s", "500 records/s, 20 requests/s", or "off". Default: TAGWIRE_<CONNECTOR>_RATE_LIMIT, else the limit the connector declares (see `tagwire destinations`).',
+  ),
+);

@@ -1,5 +1,5 @@
 import { SingleBar } from "cli-progress";
-import type { RunProgress } from "@tagwire/engine";
+import { rawRowCount, type LookEvent, type RunProgress } from "@tagwire/engine";
 import type { ByteCount } from "./sources/bytes.js";
 import { count } from "./output/table.js";
 
@@ -30,9 +30,10 @@ export function startProgress(bytes: ByteCount, stream: NodeJS.WriteStream = pro
 }
 
 /** Counts the rows of a Look's events as they are pulled. */
-export async function* countingRows<E extends { kind: string; rows?: ReadonlyArray<unknown> }>(events: AsyncIterable<E>, rows: { read: number }): AsyncGenerator<E, void, undefined> {
+export async function* countingRows(events: AsyncIterable<LookEvent>, rows: { read: number }): AsyncGenerator<LookEvent, void, undefined> {
   for await (const event of events) {
-    if (event.kind === "rows" && event.rows !== undefined) rows.read += event.rows.length;
+    if (event.kind === "rows") rows.read += event.rows.length;
+    else if (event.kind === "raw") rows.read += rawRowCount(event.rows);
     yield event;
   }
 }

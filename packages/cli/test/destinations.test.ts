@@ -14,6 +14,8 @@ describe("tagwire destinations", () => {
     expect(r.stdout).toContain("TAGWIRE_MPARTICLE_API_KEY");
     expect(r.stdout).toContain("TAGWIRE_SEGMENT_SEGMENT_WRITE_KEY");
     expect(r.stdout).toContain("TAGWIRE_MPARTICLE_URL");
+    expect(r.stdout).toMatch(/^ {2}pacing {4}270 records\/s {2}\(override with \$TAGWIRE_MPARTICLE_RATE_LIMIT or --rate-limit\)$/m);
+    expect(r.stdout).toMatch(/^ {2}pacing {4}no declared limit {2}\(override with \$TAGWIRE_AMPLITUDE_RATE_LIMIT or --rate-limit\)$/m);
     for (const d of downstreams.rows) expect(r.stdout).toMatch(new RegExp(`^ {4}${d.id.replace(/\./g, "\\.")} `, "m"));
     expect(r.stdout).toMatch(/^ {4}braze +userId +previously appboy$/m);
   });
@@ -31,6 +33,8 @@ describe("tagwire destinations", () => {
     ]);
     expect(mparticle.requirements[0]).toMatchObject({ id: "identity", requires: "user_identities.*" });
     expect(mparticle.downstreams).toBeUndefined();
+    expect([mparticle.rateLimit, mparticle.rateLimitVariable, segment.rateLimit]).toEqual(["270 records/s", "TAGWIRE_MPARTICLE_RATE_LIMIT", "1000 requests/s"]);
+    expect(out.connectors[0].rateLimit).toBeUndefined();
     expect(segment.actions.map((a: any) => a.name)).toEqual(["segment_event", "segment_track", "segment_group"]);
     expect(segment.downstreams.items).toHaveLength(downstreams.rows.length);
     expect(segment.downstreams.items.find((d: any) => d.id === "braze")).toEqual({ id: "braze", requires: ["userId"], note: "previously appboy" });

@@ -31,7 +31,7 @@ describe("progress on a terminal", () => {
     progress.update({ read: 4, delivered: 3, rejected: 1, failed: 0, requests: 1, retries: 0 });
     progress.stop();
     const text = stream.text().replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");
-    expect(text).toMatch(/100% \| 4 rows \| \d+ rows\/s \| 1 rejected \| 0 failed/);
+    expect(text).toMatch(/100% \| 4 rows \| [\d,]+ rows\/s \| 1 rejected \| 0 failed/);
   });
 
   it("without a known size: the figures only", () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulators, type Emulators } from "@tagwire/emulators";
 import { fixture, oneLine, tagwire } from "./support/cli.js";
@@ -102,5 +105,42 @@ describe("tagwire send", () => {
     const r = await tagwire(["send", "--to", "segment", fixture("users-valid.json")], { env: { TAGWIRE_SEGMENT_URL: "not a url", TAGWIRE_SEGMENT_SEGMENT_WRITE_KEY: "k" } });
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toMatch(/^tagwire: TAGWIRE_SEGMENT_URL must be a base URL/);
+  });
+});
+
+describe("tagwire send --rate-limit", () => {
+  /** 300 rows: three mParticle requests of 100. */
+  const threeRequests = () => {
+    const file = join(mkdtempSync(join(tmpdir(), "tagwire-pacing-")), "users.csv");
+    writeFileSync(file, ["email", ...Array.from({ length: 300 }, (_, i) => `u${i}@example.com`)].join("\n"));
+    return file;
+  };
+  const send = (flags: string[], extraEnv: Record<string, string> = {}) =>
+    tagwire(["send", "--to", "mparticle", "--tag", "email=mp_email", ...flags, threeRequests()], { env: { ...env, ...mparticleKeys, ...extraEnv } });
+
+  it("paces the send and says so: 2 requests/s sends the third request half a second later", async () => {
+    const r = await send(["--rate-limit", "2 requests/s"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^mParticle: 300 of 300 rows delivered\. 3 requests, 0 retries, \d+\.\d s \(0\.[5-9] s of it paced by the rate limit or a Retry-After\)\.$/m);
+    expect(emulators.state().mparticle!.accepted).toBe(300);
+  });
+
+  it("TAGWIRE_<ID>_RATE_LIMIT is the default; --rate-limit takes precedence; --json reports requests.pacedMs", async () => {
+    const fromEnv = await send(["--json"], { TAGWIRE_MPARTICLE_RATE_LIMIT: "2 requests/s" });
+    expect(fromEnv.code).toBe(0);
+    expect(JSON.parse(fromEnv.stdout).requests.pacedMs).toBeGreaterThanOrEqual(450);
+    const overridden = await send(["--json", "--rate-limit", "off"], { TAGWIRE_MPARTICLE_RATE_LIMIT: "2 requests/s" });
+    expect(overridden.code).toBe(0);
+    expect(JSON.parse(overridden.stdout).requests.pacedMs).toBe(0);
+  });
+
+  it("a malformed value is a usage error naming the text, from the flag or the environment variable", async () => {
+    const flag = await send(["--rate-limit", "fast"]);
+    expect(flag.code).toBe(2);
+    expect(oneLine(flag.stderr)).toContain('--rate-limit `fast` is not a rate limit');
+    const variable = await send([], { TAGWIRE_MPARTICLE_RATE_LIMIT: "9000 rows/s" });
+    expect(variable.code).toBe(2);
+    expect(oneLine(variable.stderr)).toMatch(/^tagwire: TAGWIRE_MPARTICLE_RATE_LIMIT: `9000 rows\/s` is not a rate limit/);
+    expect(emulators.state().mparticle!.requests).toBe(0);
   });
 });

@@ -51,6 +51,15 @@ function authText(auth) {
   }
 }
 
+/** The engine's rate-limit syntax (`--rate-limit`), so the page shows what people would type. */
+function rateText(limit) {
+  if (limit === undefined) return "no published limit declared, so requests are held only while a 429's `Retry-After` runs";
+  const parts = [];
+  if (limit.recordsPerSecond !== undefined) parts.push(`${limit.recordsPerSecond} records/s`);
+  if (limit.requestsPerSecond !== undefined) parts.push(`${limit.requestsPerSecond} requests/s`);
+  return `at most \`${parts.join(", ")}\`, bursts of one second's worth`;
+}
+
 function section({ id, manifest: m, table, readme }) {
   const w = m.wire;
   const lines = [`## ${m.label} (\`${id}\`)`, "", m.description, ""];
@@ -81,6 +90,7 @@ function section({ id, manifest: m, table, readme }) {
   lines.push(`- Limits: ${w.limits.maxRecordsPerRequest.toLocaleString("en-US")} records and ${w.limits.maxRequestBytes.toLocaleString("en-US")} bytes per request; a record over ${w.limits.maxRecordBytes.toLocaleString("en-US")} bytes is rejected.`);
   lines.push(`- Deduplication: ${w.dedupField ? `${code(w.dedupField)} carries a deterministic id per run and row.` : `none. ${w.noDedupReason}`}`);
   lines.push(`- A record the API finds invalid: ${w.invalidRecord === "accepted-then-dropped" ? "the request succeeds and the record is dropped" : "the whole request is refused"}. Requests in flight: ${w.concurrency ?? 4}.`);
+  lines.push(`- Pacing: ${rateText(w.rateLimit)}; override with \`--rate-limit\` or \`TAGWIRE_${id.toUpperCase()}_RATE_LIMIT\` (\`off\` turns pacing off).`);
   lines.push("");
 
   if (m.downstreams && table) {

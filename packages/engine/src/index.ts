@@ -15,10 +15,14 @@ export { transformRow, Rejection, type RunContext, type RowWarning } from "./tra
 export { recordId, uuidOf } from "./transform/ids.js";
 export * from "./look/index.js";
 export { Batcher, type Batch } from "./batch/batcher.js";
-export { createTransport, type Transport, type TransportOptions, type AttemptResult } from "./deliver/transport.js";
+export { createTransport, type RequestBody, type Transport, type TransportOptions, type AttemptResult } from "./deliver/transport.js";
 export { defaultRetryPolicy, parseRetryAfter, isRetryableStatus, type RetryPolicy } from "./deliver/retry.js";
 export { sendBatch, type BatchOutcome, type Endpoint } from "./deliver/send-batch.js";
+export { Pacer, TokenBucket } from "./deliver/pacer.js";
+export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";
+export { pacerFor, rateLimitFromEnv, rateLimitVariable } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
+export { defaultWorkerCount, MAX_WORKERS } from "./run/row-workers.js";
 export { ReportBuilder, summarize, type RunReport, type ReasonGroup, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
-export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, type Env } from "./run/endpoint.js";
+export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, connectorVariable, type Env } from "./run/endpoint.js";

@@ -24,13 +24,13 @@ export function checkDownloadUrl(url: string, policy: DownloadPolicy): URL {
   return parsed;
 }
 
-/** The Look as an event stream: inline, or fetched from `download_url` and parsed as it arrives. */
+/** The Look as an event stream: inline, or fetched from `download_url` and cut into rows as it arrives (parsed by the run). */
 export function lookEvents(req: ExecuteRequest, policy: DownloadPolicy): AsyncIterable<LookEvent> {
   if (req.inline !== undefined) {
     const text = typeof req.inline === "string" ? req.inline : JSON.stringify(req.inline);
-    return readLook(takingTurns(lookSourceFromString(text)));
+    return readLook(takingTurns(lookSourceFromString(text)), { raw: true });
   }
-  return readLook(takingTurns(download(req.downloadUrl!, policy)));
+  return readLook(takingTurns(download(req.downloadUrl!, policy)), { raw: true });
 }
 
 /**

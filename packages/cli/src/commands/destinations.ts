@@ -1,6 +1,6 @@
 import { Command } from "@effect/cli";
 import { Effect } from "effect";
-import { baseUrlVariable, loadConnectors, type Connector } from "@tagwire/engine";
+import { baseUrlVariable, formatRateLimit, loadConnectors, rateLimitVariable, type Connector } from "@tagwire/engine";
 import { errorLine, InputError } from "../exit.js";
 import { json } from "../flags.js";
 import { printJson, printLines } from "../output/print.js";
@@ -40,6 +40,8 @@ export function connectorSummary(c: Connector) {
       variable: settingVariable(c.id, s.name),
     })),
     baseUrlVariable: baseUrlVariable(c.id),
+    ...(m.wire.rateLimit !== undefined ? { rateLimit: formatRateLimit(m.wire.rateLimit) } : {}),
+    rateLimitVariable: rateLimitVariable(c.id),
     requirements: m.requirements.map((r) => ({ id: r.id, description: r.description, requires: describeRequires(r), ...(r.when !== undefined ? { when: r.when } : {}) })),
     tags: m.tags.descriptions ?? {},
     downstreams:
@@ -62,6 +64,7 @@ function humanLines(c: ReturnType<typeof connectorSummary>): string[] {
     lines.push(`  setting   ${s.name}: ${s.label}${s.required ? ", required" : ""}${s.default !== undefined ? `, default ${s.default}` : ""}  ($${s.variable} or --setting ${s.name}=...)`);
   }
   lines.push(`  base URL  override with $${c.baseUrlVariable}`);
+  lines.push(`  pacing    ${c.rateLimit ?? "no declared limit"}  (override with $${c.rateLimitVariable} or --rate-limit)`);
   for (const r of c.requirements) lines.push(`  requires  ${r.description}: ${r.requires}${r.when ? ` (when ${r.when.option} is ${r.when.equals ?? r.when.in?.join(" or ")})` : ""}`);
   const tags = Object.entries(c.tags);
   if (tags.length > 0) {

@@ -1,8 +1,8 @@
 import { Command, Options } from "@effect/cli";
 import { Effect, Option } from "effect";
-import { closest, runLook, type Connector, type SettingsError } from "@tagwire/engine";
+import { closest, defaultWorkerCount, MAX_WORKERS, runLook, type Connector, type SettingsError } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
-import { json, positiveInteger, runId, setting, sourceFlags, targetFlags } from "../flags.js";
+import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
 import { printErrorLines, printJson, printLines } from "../output/print.js";
 import { runReportLines } from "../output/report.js";
@@ -12,6 +12,11 @@ import { openLook } from "../sources/index.js";
 import { connectorNamed, planOptions } from "../target.js";
 
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Read, check and batch every row, send nothing; the report says what would be delivered."));
+const workers = wholeNumberUpTo(
+  "workers",
+  MAX_WORKERS,
+  `Worker threads that parse and transform rows, 0 to ${MAX_WORKERS} (0: all on the main thread). Default: 1 when the machine has a second core, else 0.`,
+).pipe(Options.optional);
 const concurrency = positiveInteger("concurrency", "How many requests may be in flight at once (default: the connector's own).").pipe(Options.optional);
 
 /** The engine names the missing setting; the CLI adds the two ways to give it. */
@@ -30,11 +35,11 @@ function checkSettingNames(connector: Connector, given: ReadonlyArray<readonly [
   return Effect.fail(new InputError({ message: `--setting ${name}: ${connector.manifest.label} has no such setting.${guess ? ` Did you mean \`${guess}\`?` : ""} Settings: ${names.join(", ")}.` }));
 }
 
-export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, runId, json }, (flags) =>
+export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), runId, json }, (flags) =>
   Effect.gen(function* () {
     const connector = yield* connectorNamed(flags.to.connector);
     yield* checkSettingNames(connector, flags.setting);
-    const input = yield* openLook(flags);
+    const input = yield* openLook(flags, { raw: true });
     const progress = startProgress(input.count);
     const report = yield* runLook({
       connector,
@@ -44,6 +49,8 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       hiddenFields: input.hiddenFields,
       dryRun: flags.dryRun,
       ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {}),
+      workers: Option.getOrElse(flags.workers, defaultWorkerCount),
+      ...(Option.isSome(flags.rateLimit) ? { rateLimit: flags.rateLimit.value } : {}),
       ...(Option.isSome(flags.runId) ? { runId: flags.runId.value } : {}),
       onProgress: (p) => progress.update(p),
     }).pipe(

@@ -16,15 +16,18 @@ export interface LookInput {
   readonly count: ByteCount;
 }
 
-/** The source named by the flags; everything the user can get wrong about it fails here as InputError. */
-export function openLook(flags: SourceFlags): Effect.Effect<LookInput, InputError> {
+/**
+ * The source named by the flags; everything the user can get wrong about it fails here as InputError.
+ * `raw`: json_detail rows come cut but unparsed, for `runLook` to parse (on its worker threads).
+ */
+export function openLook(flags: SourceFlags, options: { raw?: boolean } = {}): Effect.Effect<LookInput, InputError> {
   return Effect.tryPromise({
-    try: () => open(flags),
+    try: () => open(flags, options.raw === true),
     catch: (e) => (e instanceof InputError ? e : new InputError({ message: errorLine(e) })),
   });
 }
 
-async function open(flags: SourceFlags): Promise<LookInput> {
+async function open(flags: SourceFlags, raw: boolean): Promise<LookInput> {
   const path = Option.getOrUndefined(flags.source);
   const lookId = Option.getOrUndefined(flags.look);
   if (path !== undefined && lookId !== undefined) throw new InputError({ message: "give either a source file or --look, not both" });
@@ -36,11 +39,11 @@ async function open(flags: SourceFlags): Promise<LookInput> {
   }
   if (lookId !== undefined) {
     if (Option.isSome(flags.format)) throw new InputError({ message: "--format does not apply to --look: Looks are run as json_detail" });
-    const look = await openLookerLook(lookId);
+    const look = await openLookerLook(lookId, raw);
     return { name: `Look ${lookId}`, ...look };
   }
   const { bytes, count } = path === "-" ? openStdin() : openFile(path!);
-  const events = format === "csv" ? readCsv(bytes, flags.tag) : readLook(bytes);
+  const events = format === "csv" ? readCsv(bytes, flags.tag) : readLook(bytes, { raw });
   return { name: path === "-" ? "stdin" : path!, events, hiddenFields: [], count };
 }
 

@@ -118,7 +118,7 @@ function keepingBodies(inner: Transport): Transport & { bodies: string[] } {
   return {
     bodies,
     post: (url, body, headers) => {
-      bodies.push(body);
+      bodies.push(String(body));
       return inner.post(url, body, headers);
     },
     close: () => inner.close(),

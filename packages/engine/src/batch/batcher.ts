@@ -5,26 +5,107 @@ export interface Batch {
   readonly rows: ReadonlyArray<number>;
   readonly count: number;
   readonly bytes: number;
-  body(sentAt: string): string;
+  /** JSON text; the runs build it as bytes. */
+  body(sentAt: string): string | Buffer;
+}
+
+/** Records packed for one request but not yet wrapped: their UTF-8 bytes, joined by commas. */
+export interface Packed {
+  readonly rows: number[];
+  readonly count: number;
+  /** Bytes of `payload`. */
+  readonly bytes: number;
+  /** A view on a buffer of its own, so a worker thread can hand it over without a copy. */
+  readonly payload: Uint8Array;
 }
 
 const SENT_AT_SAMPLE = "2026-01-01T00:00:00.000Z";
+const MIN_CAPACITY = 16 * 1024;
 
-/** Splits serialised records into requests within the API's count and byte limits. */
-export class Batcher {
-  private records: string[] = [];
+/** Returned by `RecordPacker.add` for a record over `maxRecordBytes`; `lastRecordBytes` has its size. */
+export const TOO_LARGE = Symbol("record too large");
+
+const encoder = new TextEncoder();
+
+/**
+ * Packs serialised records into requests within the API's count and byte limits. Each record is
+ * encoded once, straight into the request's bytes, which also measures it. It needs only the size
+ * of the envelope, not its content, so it can run where the key carried in a request body is not
+ * known (a worker thread).
+ */
+export class RecordPacker {
+  private buf: Uint8Array;
+  private length = 0;
   private rows: number[] = [];
-  private bytes = 0;
-  private readonly overhead: number;
-  private readonly prefix: string;
-  private readonly suffix: (sentAt: string) => string;
+  /** UTF-8 size of the record last given to `add`. */
+  lastRecordBytes = 0;
 
-  /** `fields`: set in every request body before the records (e.g. a key carried in the body); needs an `object` envelope. */
   constructor(
     private readonly limits: Limits,
-    envelope: Envelope,
-    fields: Readonly<Record<string, string>> = {},
+    /** Bytes the request envelope adds around the records. */
+    private readonly overhead: number,
   ) {
+    this.buf = new Uint8Array(MIN_CAPACITY);
+  }
+
+  /** The largest record that fits the API alone in a request. */
+  get maxRecordBytes(): number {
+    return Math.min(this.limits.maxRecordBytes, this.limits.maxRequestBytes - this.overhead);
+  }
+
+  /** Adds a record; returns the request it closed (if adding it had to), or TOO_LARGE and adds nothing. */
+  add(json: string, rowNumber: number): Packed | typeof TOO_LARGE | undefined {
+    const separator = this.rows.length > 0 ? 1 : 0;
+    const at = this.length + separator;
+    // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+    this.reserve(at + json.length * 3);
+    const bytes = encoder.encodeInto(json, this.buf.subarray(at)).written;
+    this.lastRecordBytes = bytes;
+    if (bytes > this.maxRecordBytes) return TOO_LARGE;
+    let closed: Packed | undefined;
+    if (this.rows.length >= this.limits.maxRecordsPerRequest || this.overhead + at + bytes > this.limits.maxRequestBytes) {
+      // The record goes first in the next request: move its bytes there.
+      const record = this.buf.slice(at, at + bytes);
+      closed = this.flush();
+      this.reserve(bytes);
+      this.buf.set(record, 0);
+      this.length = bytes;
+    } else {
+      if (separator === 1) this.buf[this.length] = 0x2c; // the comma joining it to the previous record
+      this.length = at + bytes;
+    }
+    this.rows.push(rowNumber);
+    return closed;
+  }
+
+  flush(): Packed | undefined {
+    if (this.rows.length === 0) return undefined;
+    const packed: Packed = { rows: this.rows, count: this.rows.length, bytes: this.length, payload: this.buf.subarray(0, this.length) };
+    // The next request gets a buffer of its own, about as large as this one needed.
+    this.buf = new Uint8Array(Math.max(MIN_CAPACITY, Math.ceil(this.length * 1.25)));
+    this.length = 0;
+    this.rows = [];
+    return packed;
+  }
+
+  private reserve(capacity: number): void {
+    if (capacity <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(capacity, this.buf.length * 2));
+    grown.set(this.buf.subarray(0, this.length));
+    this.buf = grown;
+  }
+}
+
+/** The request body around the records: the envelope, the fields set in every body, `sentAt`. */
+export class RequestShape {
+  private readonly prefix: string;
+  private readonly suffix: (sentAt: string) => string;
+  /** Bytes added around the records. */
+  readonly overhead: number;
+  private prefixBytes: Buffer | undefined;
+
+  /** `fields`: set in every request body before the records (e.g. a key carried in the body); needs an `object` envelope. */
+  constructor(envelope: Envelope, fields: Readonly<Record<string, string>> = {}) {
     const fixed = Object.entries(fields).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)},`).join("");
     if (envelope.kind === "array") {
       if (fixed !== "") throw new Error("an `array` envelope cannot carry body fields");
@@ -38,38 +119,37 @@ export class Batcher {
     this.overhead = Buffer.byteLength(this.prefix) + Buffer.byteLength(this.suffix(SENT_AT_SAMPLE));
   }
 
-  /** The largest record that fits the API alone in a request. */
+  wrap(packed: Packed): Batch {
+    const { payload } = packed;
+    const prefix = (this.prefixBytes ??= Buffer.from(this.prefix));
+    const body = (sentAt: string) => Buffer.concat([prefix, payload, Buffer.from(this.suffix(sentAt))]);
+    return { rows: packed.rows, count: packed.count, bytes: this.overhead + packed.bytes, body };
+  }
+}
+
+/** Splits serialised records into request bodies: a packer sized for the request shape. */
+export class Batcher {
+  private readonly shape: RequestShape;
+  private readonly packer: RecordPacker;
+
+  constructor(limits: Limits, envelope: Envelope, fields: Readonly<Record<string, string>> = {}) {
+    this.shape = new RequestShape(envelope, fields);
+    this.packer = new RecordPacker(limits, this.shape.overhead);
+  }
+
   get maxRecordBytes(): number {
-    return Math.min(this.limits.maxRecordBytes, this.limits.maxRequestBytes - this.overhead);
+    return this.packer.maxRecordBytes;
   }
 
   /** Adds a record that fits `maxRecordBytes`; returns the batch it closed, if adding it had to. */
-  add(json: string, bytes: number, rowNumber: number): Batch | undefined {
-    let closed: Batch | undefined;
-    const separator = this.records.length > 0 ? 1 : 0;
-    if (this.records.length >= this.limits.maxRecordsPerRequest || this.overhead + this.bytes + separator + bytes > this.limits.maxRequestBytes) {
-      closed = this.flush();
-    }
-    // The comma that joins this record to the previous one counts toward the request size.
-    this.bytes += (this.records.length > 0 ? 1 : 0) + bytes;
-    this.records.push(json);
-    this.rows.push(rowNumber);
-    return closed;
+  add(json: string, rowNumber: number): Batch | undefined {
+    const closed = this.packer.add(json, rowNumber);
+    if (closed === TOO_LARGE) throw new RangeError(`a record of ${this.packer.lastRecordBytes} bytes exceeds maxRecordBytes`);
+    return closed === undefined ? undefined : this.shape.wrap(closed);
   }
 
   flush(): Batch | undefined {
-    if (this.records.length === 0) return undefined;
-    const payload = this.records.join(",");
-    const { prefix, suffix, overhead } = this;
-    const batch: Batch = {
-      rows: this.rows,
-      count: this.records.length,
-      bytes: overhead + this.bytes,
-      body: (sentAt) => prefix + payload + suffix(sentAt),
-    };
-    this.records = [];
-    this.rows = [];
-    this.bytes = 0;
-    return batch;
+    const closed = this.packer.flush();
+    return closed === undefined ? undefined : this.shape.wrap(closed);
   }
 }

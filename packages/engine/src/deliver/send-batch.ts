@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect";
 import type { Batch } from "../batch/batcher.js";
 import type { Transport } from "./transport.js";
 import { PermanentFailure, RetryableFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";
+import { holdFor, pace, type Pacer } from "./pacer.js";
 
 export interface Endpoint {
   readonly url: string;
@@ -46,15 +47,20 @@ function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counter
   );
 }
 
-/** Sends a batch with retries; never fails: the outcome says delivered or failed, and why. */
-export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport, policy: RetryPolicy, counters: SendCounters): Effect.Effect<BatchOutcome> {
+/**
+ * Sends a batch with retries; never fails: the outcome says delivered or failed, and why. With a
+ * pacer, every attempt (retries too) waits its turn, and a 429's `Retry-After` holds the whole run.
+ */
+export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport, policy: RetryPolicy, counters: SendCounters, pacer?: Pacer): Effect.Effect<BatchOutcome> {
   return Effect.suspend(() => {
     // A retry is counted when it is sent: the last failed attempt of a batch is not followed by one.
     let attempts = 0;
-    const next = Effect.suspend(() => {
+    const send = Effect.suspend(() => {
       if (attempts++ > 0) counters.onRetry();
       return attempt(batch, endpoint, transport, counters);
     });
+    const next =
+      pacer === undefined ? send : pace(pacer, batch.count).pipe(Effect.zipRight(send), Effect.tapError((failure) => holdOn429(pacer, failure, policy)));
     return next.pipe(
       Effect.retry(retrySchedule(policy)),
       Effect.match({
@@ -62,6 +68,13 @@ export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport
         onFailure: (failure): BatchOutcome => ({ ok: false, reason: failure.reason, ...(failure.status !== undefined ? { status: failure.status } : {}) }),
       }),
     );
+  });
+}
+
+/** The other workers would only collect 429s of their own until the destination's `Retry-After` has passed. */
+function holdOn429(pacer: Pacer, failure: DeliveryFailure, policy: RetryPolicy): Effect.Effect<void> {
+  return Effect.sync(() => {
+    if (failure.status === 429 && failure._tag === "RetryableFailure" && failure.retryAfterMs !== undefined) holdFor(pacer, Math.min(failure.retryAfterMs, policy.maxRetryAfterMs));
   });
 }
 

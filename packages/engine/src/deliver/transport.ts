@@ -13,8 +13,11 @@ export type AttemptResult =
   | { readonly kind: "response"; readonly status: number; readonly headers: Readonly<Record<string, string | string[] | undefined>>; readonly body: string }
   | { readonly kind: "network"; readonly code: string; readonly message: string };
 
+export type RequestBody = string | Buffer;
+
 export interface Transport {
-  post(url: string, body: string, headers: Readonly<Record<string, string>>): Promise<AttemptResult>;
+  /** `body` is JSON text, as a string or as its UTF-8 bytes. */
+  post(url: string, body: RequestBody, headers: Readonly<Record<string, string>>): Promise<AttemptResult>;
   close(): void;
 }
 

@@ -558,16 +558,7 @@ export interface Wire {
   /**
    * Published pacing limit, kept by the sender (overridable per send).
    */
-  rateLimit?: {
-    /**
-     * Records sent per second at most.
-     */
-    recordsPerSecond?: number;
-    /**
-     * Requests sent per second at most.
-     */
-    requestsPerSecond?: number;
-  };
+  rateLimit?: RateLimit;
 }
 /**
  * Scheme, host and port of the API. `by` picks one of `values` from a setting or option (pods, regions).
@@ -659,4 +650,20 @@ export interface Limits {
    * A row whose record is larger is rejected with a reason.
    */
   maxRecordBytes: number;
+}
+/**
+ * The API's published pacing limit, kept by the sender for every request, retries included, with bursts of at most one second's worth. A send may override it (`--rate-limit`, `TAGWIRE_<ID>_RATE_LIMIT`). Declare only a limit the API documents.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "RateLimit".
+ */
+export interface RateLimit {
+  /**
+   * Records sent per second at most, counted over all requests of a send.
+   */
+  recordsPerSecond?: number;
+  /**
+   * Requests sent per second at most, retries included.
+   */
+  requestsPerSecond?: number;
 }

@@ -7,4 +7,5 @@ export {
   JsonDetailParser,
   type JsonDetailParserOptions,
 } from "./json-detail-parser.js";
-export { lookSourceFromFile, lookSourceFromString, readLook, type LookEvent, type LookSource } from "./read-look.js";
+export { lookSourceFromFile, lookSourceFromString, readLook, type LookEvent, type LookSource, type ReadLookOptions } from "./read-look.js";
+export { parseRawRows, rawRowCount, type RawRows } from "./raw-rows.js";

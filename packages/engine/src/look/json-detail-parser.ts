@@ -1,14 +1,14 @@
 // Incremental reader for Looker's json_detail (and json_detail_lite_stream) documents.
 //
 // A byte-level scan finds the boundaries of each top-level member and of each element of the
-// top-level `data` array; only those slices are decoded and given to JSON.parse. Members the
-// engine does not use (`sql` can be large) are skipped without being parsed or kept.
+// top-level `data` array; only those slices are kept. Members the engine does not use (`sql` can
+// be large) are skipped without being parsed or kept. Rows come out either parsed (`push`) or as
+// raw bytes (`pushRaw`) for a worker thread to parse, which leaves this thread only the scan.
 // Each row gets its own JSON.parse call. Joining a chunk's rows into one call measured slower:
 // a single non-ASCII character makes the whole joined string two-byte, while most individual
 // rows stay one-byte strings, which V8 decodes and parses faster.
 // Memory stays bounded by one chunk plus the one unfinished value.
 
-import { Buffer } from "node:buffer";
 import { TextDecoder, TextEncoder } from "node:util";
 import { ByteCarry } from "./byte-carry.js";
 import {
@@ -25,6 +25,7 @@ import {
 } from "./json-bytes.js";
 import { INCOMPLETE, JsonValueScanner } from "./json-value-scanner.js";
 import { LookFormatError } from "./look-format-error.js";
+import { malformedJson, parseRawRows, RawRowsBuilder, type RawRows } from "./raw-rows.js";
 import { toLookFields } from "./look-fields.js";
 import type { LookHeader, LookRow } from "./types.js";
 
@@ -75,9 +76,10 @@ export class JsonDetailParser {
   private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   private encoder: TextEncoder | undefined;
 
-  /** Rows parsed but not yet returned (held until `fields` is known). */
-  private out: LookRow[] = [];
+  /** Rows cut but not yet returned (held until `fields` is known). */
+  private readonly out = new RawRowsBuilder();
   private parsedRows = 0;
+  private returnedRows = 0;
 
   private lookHeader: LookHeader | undefined;
   private lookRanAt: string | undefined;
@@ -100,7 +102,7 @@ export class JsonDetailParser {
     return this.lookRanAt;
   }
 
-  /** Rows parsed so far (including any held back until `fields` arrives). */
+  /** Rows cut so far (including any held back until `fields` arrives). */
   get rowsRead(): number {
     return this.parsedRows;
   }
@@ -110,26 +112,50 @@ export class JsonDetailParser {
    * read, then everything held back. String chunks must not split a UTF-16 surrogate pair.
    */
   push(chunk: Uint8Array | string): LookRow[] {
-    this.assertUsable("push");
-    const buf = typeof chunk === "string" ? (this.encoder ??= new TextEncoder()).encode(chunk) : chunk;
-    try {
-      if (buf.length > 0) this.scan(buf);
-      this.offset += buf.length;
-      return this.takeRows();
-    } catch (error) {
-      this.failure = error;
-      throw error;
-    }
+    return this.parsed(this.pushRaw(chunk));
   }
 
   /** Declares the document complete; throws if it was truncated or had no `fields`. */
   end(): LookRow[] {
+    return this.parsed(this.endRaw());
+  }
+
+  /** Like `push`, with the completed rows left unparsed (each is known to start as an object). */
+  pushRaw(chunk: Uint8Array | string): RawRows | undefined {
+    this.assertUsable("push");
+    const buf = typeof chunk === "string" ? (this.encoder ??= new TextEncoder()).encode(chunk) : chunk;
+    return this.guarded(() => {
+      if (buf.length > 0) this.scan(buf);
+      this.offset += buf.length;
+      return this.takeRows();
+    });
+  }
+
+  /** Like `end`, with the last rows left unparsed. */
+  endRaw(): RawRows | undefined {
     this.assertUsable("end");
     this.ended = true;
-    try {
+    return this.guarded(() => {
       if (this.state !== ST_AFTER_DOCUMENT) throw this.truncated();
       if (this.lookHeader === undefined) throw new LookFormatError('Look JSON has no "fields" member');
       return this.takeRows();
+    });
+  }
+
+  private parsed(raw: RawRows | undefined): LookRow[] {
+    if (raw === undefined) return [];
+    const { rows, error } = parseRawRows(raw, this.decoder);
+    if (error !== undefined) {
+      this.failure = error;
+      throw error;
+    }
+    return rows;
+  }
+
+  /** A parser that threw stays failed: the stream position after an error is meaningless. */
+  private guarded<T>(step: () => T): T {
+    try {
+      return step();
     } catch (error) {
       this.failure = error;
       throw error;
@@ -141,19 +167,20 @@ export class JsonDetailParser {
     if (this.ended) throw new LookFormatError(`JsonDetailParser.${method}() called after end()`);
   }
 
-  private takeRows(): LookRow[] {
+  private takeRows(): RawRows | undefined {
     if (this.lookHeader === undefined) {
-      if (this.out.length > this.maxBufferedRows) {
+      if (this.out.count > this.maxBufferedRows) {
         throw new LookFormatError(
           `Look JSON has more than ${this.maxBufferedRows} rows before its "fields" member; ` +
             `put "fields" before "data" or raise maxBufferedRowsBeforeFields`,
         );
       }
-      return [];
+      return undefined;
     }
-    const rows = this.out;
-    this.out = [];
-    return rows;
+    if (this.out.count === 0) return undefined;
+    const firstRow = this.returnedRows + 1;
+    this.returnedRows += this.out.count;
+    return this.out.take(firstRow);
   }
 
   private scan(buf: Uint8Array): void {
@@ -194,7 +221,7 @@ export class JsonDetailParser {
           }
           if (end - i > this.maxRowBytes) throw this.rowTooLarge(base + i);
           this.valueStartOffset = base + i;
-          this.addRow(this.parseValue(this.decoder.decode(buf.subarray(i, end)), this.valueStartOffset, "row"));
+          this.addRow(buf, i, end);
           this.state = ST_AFTER_ROW;
           i = end;
           break;
@@ -309,13 +336,17 @@ export class JsonDetailParser {
         throw this.state === ST_IN_ROW ? this.rowTooLarge(this.valueStartOffset) : this.memberTooLarge();
       }
       this.carry.append(buf.subarray(0, end));
+      if (this.state === ST_IN_ROW) {
+        const row = this.carry.view();
+        this.addRow(row, 0, row.length);
+        this.carry.clear();
+        this.state = ST_AFTER_ROW;
+        return;
+      }
       text = this.decoder.decode(this.carry.view());
       this.carry.clear();
     }
-    if (this.state === ST_IN_ROW) {
-      this.addRow(this.parseValue(text!, this.valueStartOffset, "row"));
-      this.state = ST_AFTER_ROW;
-    } else if (this.state === ST_IN_KEY) {
+    if (this.state === ST_IN_KEY) {
       this.finishKey(text!);
     } else {
       this.finishMember(text);
@@ -350,17 +381,18 @@ export class JsonDetailParser {
     }
   }
 
-  private addRow(row: unknown): void {
-    if (!isRowObject(row)) throw this.notAnObject(this.parsedRows + 1, this.valueStartOffset);
+  /** Keeps a row's bytes; its first byte says whether it is an object, JSON.parse checks the rest later. */
+  private addRow(buf: Uint8Array, start: number, end: number): void {
+    if (buf[start] !== LBRACE) throw this.notAnObject(this.parsedRows + 1, this.valueStartOffset);
     this.parsedRows++;
-    this.out.push(row);
+    this.out.add(buf, start, end, this.valueStartOffset);
   }
 
   private parseValue(text: string, startOffset: number, what: string): unknown {
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw malformedJson(error, text, startOffset, what === "row" ? `row ${this.parsedRows + 1}` : what);
+      throw malformedJson(error, text, startOffset, what);
     }
   }
 
@@ -397,19 +429,4 @@ export class JsonDetailParser {
         return new LookFormatError(`Look JSON ended before its closing '}' ${read}`);
     }
   }
-}
-
-function isRowObject(v: unknown): v is LookRow {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Turns a JSON.parse failure on a slice into a message with the document byte offset. */
-function malformedJson(error: unknown, text: string, startOffset: number, what: string): LookFormatError {
-  // V8 may quote the row text; drop the quote so customer data does not end up in logs.
-  const message = (error instanceof Error ? error.message : String(error)).replace(/, ".*" is not valid JSON$/s, "");
-  // V8 gives a character position for some errors only; convert it to a document byte offset.
-  const position = /at position (\d+)/.exec(message);
-  if (position === null) return new LookFormatError(`Look JSON is malformed in ${what} (starting at byte ${startOffset}): ${message}`);
-  const at = startOffset + Buffer.byteLength(text.slice(0, Number(position[1])));
-  return new LookFormatError(`Look JSON is malformed at byte ${at} (in ${what}): ${message}`);
 }

@@ -5,9 +5,19 @@
 import { createReadStream } from "node:fs";
 import { TextEncoder } from "node:util";
 import { JsonDetailParser, type JsonDetailParserOptions } from "./json-detail-parser.js";
+import type { RawRows } from "./raw-rows.js";
 import type { LookHeader, LookRow } from "./types.js";
 
-export type LookEvent = { kind: "header"; header: LookHeader } | { kind: "rows"; rows: LookRow[] };
+export type HeaderEvent = { kind: "header"; header: LookHeader };
+export type RowsEvent = { kind: "rows"; rows: LookRow[] };
+/** Rows cut but not parsed (see `ReadLookOptions.raw`). */
+export type RawRowsEvent = { kind: "raw"; rows: RawRows };
+export type LookEvent = HeaderEvent | RowsEvent | RawRowsEvent;
+
+export interface ReadLookOptions extends JsonDetailParserOptions {
+  /** Yield rows unparsed, so the runner can parse them off this thread. */
+  raw?: boolean;
+}
 
 export type LookSource = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
@@ -16,21 +26,28 @@ export type LookSource = AsyncIterable<Uint8Array | string> | Iterable<Uint8Arra
  * each chunk that completed rows. Throws LookFormatError for malformed or truncated input.
  * Node Readables (process.stdin, HTTP bodies) are AsyncIterables and can be passed directly.
  */
-export async function* readLook(source: LookSource, opts?: JsonDetailParserOptions): AsyncGenerator<LookEvent, void, undefined> {
+export function readLook(source: LookSource, opts: ReadLookOptions & { raw: true }): AsyncGenerator<HeaderEvent | RawRowsEvent, void, undefined>;
+export function readLook(source: LookSource, opts?: ReadLookOptions & { raw?: false }): AsyncGenerator<HeaderEvent | RowsEvent, void, undefined>;
+export function readLook(source: LookSource, opts?: ReadLookOptions): AsyncGenerator<LookEvent, void, undefined>;
+export async function* readLook(source: LookSource, opts?: ReadLookOptions): AsyncGenerator<LookEvent, void, undefined> {
   const parser = new JsonDetailParser(opts);
+  const raw = opts?.raw === true;
   let headerSent = false;
   for await (const chunk of source) {
-    const rows = parser.push(chunk);
+    const event = raw ? rawEvent(parser.pushRaw(chunk)) : rowsEvent(parser.push(chunk));
     if (!headerSent && parser.header !== undefined) {
       headerSent = true;
       yield { kind: "header", header: parser.header };
     }
-    if (rows.length > 0) yield { kind: "rows", rows };
+    if (event !== undefined) yield event;
   }
-  const rows = parser.end(); // throws when `fields` never came, so the header exists below
+  const event = raw ? rawEvent(parser.endRaw()) : rowsEvent(parser.end()); // throws when `fields` never came, so the header exists below
   if (!headerSent) yield { kind: "header", header: parser.header! };
-  if (rows.length > 0) yield { kind: "rows", rows };
+  if (event !== undefined) yield event;
 }
+
+const rowsEvent = (rows: LookRow[]): LookEvent | undefined => (rows.length > 0 ? { kind: "rows", rows } : undefined);
+const rawEvent = (rows: RawRows | undefined): LookEvent | undefined => (rows !== undefined ? { kind: "raw", rows } : undefined);
 
 const FILE_CHUNK_BYTES = 256 * 1024;
 

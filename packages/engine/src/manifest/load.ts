@@ -131,7 +131,8 @@ function iconDataUri(path: string, manifestFile: string): string {
   return `data:${mime};base64,${readFileSync(path).toString("base64")}`;
 }
 
-function recordValidator(schemaFile: string, manifestFile: string): RecordValidator {
+/** The wire schema's validator for records, compiled once per schema file. */
+export function recordValidator(schemaFile: string, manifestFile: string): RecordValidator {
   let validate = wireValidators.get(schemaFile);
   if (validate === undefined) {
     mustExist(schemaFile, manifestFile, "/wire/recordSchema");

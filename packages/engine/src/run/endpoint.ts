@@ -4,9 +4,14 @@ import { SettingsError } from "./errors.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** `TAGWIRE_<ID>_<NAME>`: the environment variables that override a connector's wire facts. */
+export function connectorVariable(connectorId: string, name: string): string {
+  return `TAGWIRE_${connectorId.toUpperCase()}_${name}`;
+}
+
 /** `TAGWIRE_<ID>_URL`: replaces the connector's base URL (scheme, host, port). */
 export function baseUrlVariable(connectorId: string): string {
-  return `TAGWIRE_${connectorId.toUpperCase()}_URL`;
+  return connectorVariable(connectorId, "URL");
 }
 
 /** Settings with their defaults, checked: required ones present, choices respected. */

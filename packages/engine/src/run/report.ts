@@ -34,6 +34,8 @@ export interface RunReport {
     readonly retries: number;
     readonly byStatus: Readonly<Record<string, number>>;
     readonly latencyMs: { readonly p50: number; readonly p99: number };
+    /** Wall-clock time some request waited for the rate limit or a 429's `Retry-After`; 0 when never held. */
+    readonly pacedMs: number;
   };
   /** The Look could not be read to its end; rows after that point never entered the run. */
   readonly sourceError?: string;
@@ -80,8 +82,8 @@ export class ReportBuilder {
     private readonly meta: { connector: string; label: string; action?: string; runId: string; dryRun: boolean; diagnostics: ReadonlyArray<Diagnostic> },
   ) {}
 
-  rowRead(): number {
-    return ++this.read;
+  rowsRead(count: number): void {
+    this.read += count;
   }
   reject(row: number, reason: string, detail: string): void {
     this.rejectedCount++;
@@ -120,7 +122,8 @@ export class ReportBuilder {
     return { read: this.read, delivered: this.delivered, rejected: this.rejectedCount, failed: this.failedCount, requests: this.sent, retries: this.retries };
   }
 
-  finish(): RunReport {
+  /** `pacedMs`: the run pacer's wait, which the builder does not see itself. */
+  finish(pacedMs = 0): RunReport {
     const sorted = [...this.latencies].sort((a, b) => a - b);
     const pct = (p: number) => (sorted.length === 0 ? 0 : round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!));
     const failed = [...this.failures].map(([key, f]) => ({
@@ -141,7 +144,7 @@ export class ReportBuilder {
       rejected: this.rejections.list(),
       failed,
       warnings: this.warnings.list(),
-      requests: { sent: this.sent, retries: this.retries, byStatus: { ...this.byStatus }, latencyMs: { p50: pct(50), p99: pct(99) } },
+      requests: { sent: this.sent, retries: this.retries, byStatus: { ...this.byStatus }, latencyMs: { p50: pct(50), p99: pct(99) }, pacedMs: Math.round(pacedMs) },
       ...(this.sourceError !== undefined ? { sourceError: this.sourceError } : {}),
       diagnostics: this.meta.diagnostics,
       success: this.sourceError === undefined && this.read > 0 && this.delivered === this.read,
@@ -178,6 +181,8 @@ export function summarize(r: RunReport): string {
   if (r.rows.failed > 0) parts.push(`${n(r.rows.failed)} failed after retries (${r.failed.slice(0, 3).map((g) => `${g.reason}: rows ${g.rows}`).join("; ")})`);
   if (r.sourceError !== undefined) parts.push(`the Look could not be read to the end: ${r.sourceError}`);
   const count = (x: number, one: string, many: string) => `${n(x)} ${x === 1 ? one : many}`;
-  const tail = `${count(r.requests.sent, "request", "requests")}, ${count(r.requests.retries, "retry", "retries")}, ${(r.durationMs / 1000).toFixed(1)} s.`;
+  // Waits under 0.1 s would print as 0.0 s: only a wait that slowed the run is told.
+  const paced = r.requests.pacedMs >= 100 ? ` (${(r.requests.pacedMs / 1000).toFixed(1)} s of it paced by the rate limit or a Retry-After)` : "";
+  const tail = `${count(r.requests.sent, "request", "requests")}, ${count(r.requests.retries, "retry", "retries")}, ${(r.durationMs / 1000).toFixed(1)} s${paced}.`;
   return `${parts.join("; ")}. ${tail}`;
 }

@@ -8,16 +8,21 @@ import * as Stream from "effect/Stream";
 import type { Connector } from "../manifest/connector.js";
 import type { LookEvent } from "../look/read-look.js";
 import type { LookRow } from "../look/types.js";
+import type { RawRows } from "../look/raw-rows.js";
 import { plan as makePlan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
-import { transformRow, Rejection, type RowWarning, type RunContext } from "../transform/transform.js";
-import { Batcher, type Batch } from "../batch/batcher.js";
+import type { RunContext } from "../transform/transform.js";
+import { RequestShape, type Batch, type Packed } from "../batch/batcher.js";
 import { createTransport, type Transport } from "../deliver/transport.js";
 import { sendBatch, type BatchOutcome } from "../deliver/send-batch.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../deliver/retry.js";
 import { ReportBuilder, type RunReport } from "./report.js";
 import { PlanRejected, SettingsError, SourceError } from "./errors.js";
 import { requestBodyFields, resolveEndpoint, resolveSettings, type Env } from "./endpoint.js";
+import { ChunkProcessor, type ChunkResult, type PackingSetup } from "./chunk-processor.js";
+import { WorkerRun, type LostRows } from "./row-workers.js";
+import { pacerFor } from "./pacing.js";
+import type { RateLimitSetting } from "../deliver/rate-limit.js";
 
 export interface RunProgress {
   readonly read: number;
@@ -43,7 +48,14 @@ export interface RunInput {
   /** Where `TAGWIRE_<ID>_URL` is read from (defaults to the process environment). */
   readonly env?: Env;
   readonly concurrency?: number;
+  /**
+   * Worker threads that parse, transform and serialise rows (0: all on this thread). They pay
+   * off on long Looks read with `readLook(source, { raw: true })`.
+   */
+  readonly workers?: number;
   readonly retry?: Partial<RetryPolicy>;
+  /** Replaces the manifest's `wire.rateLimit` and `TAGWIRE_<ID>_RATE_LIMIT`; `"off"` sends unpaced. */
+  readonly rateLimit?: RateLimitSetting;
   readonly transport?: Transport;
   /** Validate every record against the connector's wire schema before sending (default on). */
   readonly validateRecords?: boolean;
@@ -72,13 +84,14 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       return yield* Effect.fail(new SourceError({ reason: "the Look has no fields: is it a json_detail result?" }));
     }
     const header = first.value.header;
-    const plan = makePlan(connector, {
+    const planInput = {
       fields: header.fields,
       ...(input.hiddenFields ? { hiddenFields: input.hiddenFields } : {}),
       ...(input.options ? { options: input.options } : {}),
       ...(input.action ? { action: input.action } : {}),
       ...(input.downstreams ? { downstreams: input.downstreams } : {}),
-    });
+    };
+    const plan = makePlan(connector, planInput);
     input.onPlan?.(plan);
     if (!plan.ok) return yield* Effect.fail(new PlanRejected({ plan }));
     // A dry run sends nothing, so it needs no credentials.
@@ -88,6 +101,8 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
           try: () => resolveEndpoint(connector, resolveSettings(connector, input.settings ?? {}), plan.options, input.env ?? process.env),
           catch: (e) => e as SettingsError,
         });
+    // A dry run sends nothing, so it is not paced.
+    const pacer = endpoint === undefined ? undefined : yield* Effect.try({ try: () => pacerFor(connector, input.rateLimit, input.env ?? process.env), catch: (e) => e as SettingsError });
 
     const runId = input.runId ?? randomUUID();
     const ranAtMs = header.ranAt !== undefined && !Number.isNaN(Date.parse(header.ranAt)) ? Date.parse(header.ranAt) : Date.now();
@@ -96,38 +111,42 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       connector: connector.id, label: connector.manifest.label, runId, dryRun: input.dryRun === true, diagnostics: plan.diagnostics,
       ...(plan.action ? { action: plan.action.name } : {}),
     });
-    const program = input.validateRecords === false ? { ...plan.program, validateRecord: undefined } : plan.program;
+    const validateRecords = input.validateRecords !== false;
     // A dry run has no endpoint: body fields are sized from the settings given, if any.
-    const bodyFields = endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {});
-    const batcher = new Batcher(connector.manifest.wire.limits, connector.manifest.wire.envelope, bodyFields);
-    const maxRecordBytes = batcher.maxRecordBytes;
-    const warnings: RowWarning[] = [];
+    const shape = new RequestShape(connector.manifest.wire.envelope, endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {}));
+    const packing: PackingSetup = { limits: connector.manifest.wire.limits, overhead: shape.overhead, label: connector.manifest.label };
+    const threads = Math.max(0, Math.floor(input.workers ?? 0));
+    const stage =
+      threads > 0
+        ? workerStage(new WorkerRun({ connector: connectorData(connector), planInput, validateRecords, run, packing }, threads), threads)
+        : inlineStage(new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing));
 
-    const toBatches = (rows: ReadonlyArray<LookRow>): Batch[] => {
-      const closed: Batch[] = [];
-      for (const row of rows) {
-        const n = report.rowRead();
-        const result = transformRow(program, row, n, run, warnings);
-        if (warnings.length > 0) {
-          for (const w of warnings) report.warn(w.rowNumber, w.reason, w.detail);
-          warnings.length = 0;
-        }
-        if (result instanceof Rejection) {
-          report.reject(n, result.reason, result.detail);
-          continue;
-        }
-        const json = JSON.stringify(result);
-        const bytes = Buffer.byteLength(json);
-        if (bytes > maxRecordBytes) {
-          report.reject(n, `record larger than the ${maxRecordBytes.toLocaleString("en-US")} bytes ${connector.manifest.label} accepts`, `record is ${bytes.toLocaleString("en-US")} bytes`);
-          continue;
-        }
-        const batch = batcher.add(json, bytes, n);
-        if (batch !== undefined) closed.push(batch);
+    let nextRow = 1;
+    let stopped = false;
+    const toBatches = (packed: ReadonlyArray<Packed>): Batch[] => packed.map((p) => shape.wrap(p));
+    const account = (result: ChunkResult): Batch[] => {
+      report.rowsRead(result.read);
+      for (const w of result.warnings) report.warn(w.row, w.reason, w.detail);
+      for (const r of result.rejected) report.reject(r.row, r.reason, r.detail);
+      if (result.lost !== undefined) report.batchFailed(result.lost.rows, result.lost.reason);
+      if (result.error !== undefined) {
+        // Rows after a malformed one cannot be trusted to be where they seem: stop reading there.
+        report.sourceFailed(result.error);
+        stopped = true;
       }
       input.onProgress?.(report.progress);
-      return closed;
+      return toBatches(result.packed);
     };
+    const push = (rows: RawRows | ReadonlyArray<LookRow>, count: number): Effect.Effect<Batch[]> => {
+      const firstRow = nextRow;
+      nextRow += count;
+      return Effect.map(stage.push(rows, firstRow), (results) => results.flatMap(account));
+    };
+    const finish: Effect.Effect<Batch[]> = Effect.map(stage.finish, ({ results, packed, lost }) => {
+      const batches = results.flatMap(account);
+      for (const l of lost) report.batchFailed(l.rows, l.reason);
+      return [...batches, ...toBatches(packed)];
+    });
 
     const transport = input.transport ?? (sharedTransport ??= createTransport());
     const policy = { ...defaultRetryPolicy, ...input.retry };
@@ -146,7 +165,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
     const deliver = (batch: Batch): Effect.Effect<void> =>
       endpoint === undefined
         ? Effect.sync(() => settle(batch, { ok: true, status: 0 }))
-        : sendBatch(batch, endpoint, transport, policy, counters).pipe(Effect.map((outcome) => settle(batch, outcome)));
+        : sendBatch(batch, endpoint, transport, policy, counters, pacer).pipe(Effect.map((outcome) => settle(batch, outcome)));
 
     const rest: AsyncIterable<LookEvent> = { [Symbol.asyncIterator]: () => iterator };
     const batches = Stream.fromAsyncIterable(rest, (e) => new SourceError({ reason: errorText(e) })).pipe(
@@ -155,11 +174,13 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
         report.sourceFailed(e.reason);
         return Stream.empty;
       }),
-      Stream.mapConcat((event) => (event.kind === "rows" ? toBatches(event.rows) : [])),
-      Stream.concat(Stream.suspend(() => Stream.fromIterable(lastBatch(batcher)))),
+      Stream.takeWhile(() => !stopped),
+      Stream.mapEffect((event) => (event.kind === "rows" ? push(event.rows, event.rows.length) : event.kind === "raw" ? push(event.rows, event.rows.ends.length) : Effect.succeed([]))),
+      Stream.concat(Stream.fromEffect(finish)),
+      Stream.flattenIterables,
     );
-    yield* deliverAll(batches, deliver, input.concurrency ?? connector.manifest.wire.concurrency ?? 4);
-    return report.finish();
+    yield* deliverAll(batches, deliver, input.concurrency ?? connector.manifest.wire.concurrency ?? 4).pipe(Effect.ensuring(Effect.sync(() => stage.close())));
+    return report.finish(pacer?.pacedMs);
   });
 }
 
@@ -180,9 +201,62 @@ function deliverAll<E>(batches: Stream.Stream<Batch, E>, deliver: (batch: Batch)
   });
 }
 
-function lastBatch(batcher: Batcher): Batch[] {
-  const b = batcher.flush();
-  return b === undefined ? [] : [b];
+/** Measured with the bench (docs/performance.md): fewer leave the worker idle between chunks. */
+const ROWS_IN_FLIGHT_PER_WORKER = 4096;
+
+/** Where a run's rows are transformed: in order in, results in the same order out. */
+interface RowStage {
+  push(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number): Effect.Effect<ChunkResult[]>;
+  readonly finish: Effect.Effect<{ results: ChunkResult[]; packed: Packed[]; lost: LostRows[] }>;
+  close(): void;
+}
+
+function inlineStage(processor: ChunkProcessor): RowStage {
+  return {
+    push: (rows, firstRow) => Effect.sync(() => [Array.isArray(rows) ? processor.rows(rows, firstRow) : processor.raw(rows as RawRows, firstRow)]),
+    finish: Effect.sync(() => {
+      const last = processor.flush();
+      return { results: [], packed: last === undefined ? [] : [last], lost: [] };
+    }),
+    close: () => undefined,
+  };
+}
+
+/**
+ * Keeps up to ROWS_IN_FLIGHT_PER_WORKER rows per worker in flight and hands results back in chunk
+ * order, so the report reads the same as an inline run and the reader waits when the workers are
+ * busy. Counted in rows, not chunks: a download arrives in chunks of ~64 KB, a file in 256 KB.
+ */
+function workerStage(workers: WorkerRun, threads: number): RowStage {
+  const limit = ROWS_IN_FLIGHT_PER_WORKER * threads;
+  const inFlight: Array<{ readonly result: Promise<ChunkResult>; readonly rows: number }> = [];
+  let rowsInFlight = 0;
+  return {
+    push: (rows, firstRow) =>
+      Effect.promise(async () => {
+        const count = Array.isArray(rows) ? rows.length : (rows as RawRows).ends.length;
+        inFlight.push({ result: workers.process(rows, firstRow), rows: count });
+        rowsInFlight += count;
+        const ready: ChunkResult[] = [];
+        while (rowsInFlight > limit) {
+          const oldest = inFlight.shift()!;
+          rowsInFlight -= oldest.rows;
+          ready.push(await oldest.result);
+        }
+        return ready;
+      }),
+    finish: Effect.promise(async () => {
+      const results = await Promise.all(inFlight.splice(0).map((c) => c.result));
+      return { results, ...(await workers.finish()) };
+    }),
+    close: () => workers.close(),
+  };
+}
+
+/** The connector as plain data, for a worker to rebuild. */
+function connectorData(connector: Connector) {
+  const { validateRecord: _, ...data } = connector;
+  return data;
 }
 
 function errorText(e: unknown): string {

@@ -215,6 +215,7 @@ bad("wire concurrency is an integer", set("/wire/concurrency", 1.5), "/wire/conc
 bad("wire rateLimit rejects unknown keys", set("/wire/rateLimit", { burst: 10 }), "/wire/rateLimit", "additionalProperties", unknown("burst"));
 bad("wire recordsPerSecond is above 0", set("/wire/rateLimit", { recordsPerSecond: 0 }), "/wire/rateLimit/recordsPerSecond", "exclusiveMinimum", "must be greater than 0");
 bad("wire requestsPerSecond is above 0", set("/wire/rateLimit", { requestsPerSecond: -1 }), "/wire/rateLimit/requestsPerSecond", "exclusiveMinimum", "must be greater than 0");
+bad("wire rateLimit declares a limit", set("/wire/rateLimit", {}), "/wire/rateLimit", "minProperties", "must declare `recordsPerSecond`, `requestsPerSecond` or both");
 bad("wire singleRecordPaths map to objects", set("/wire/singleRecordPaths/~1v2~1events", "batch"), "/wire/singleRecordPaths/~1v2~1events", "type", "must be an object");
 bad("wire singleRecordPaths fields are strings", set("/wire/singleRecordPaths/~1v1~1track/type", 1), "/wire/singleRecordPaths/~1v1~1track/type", "type", "must be a string", "segment");
 bad("wire dedupField is a string", set("/wire/dedupField", ["source_request_id"]), "/wire/dedupField", "type", "must be a string");

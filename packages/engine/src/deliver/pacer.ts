@@ -1,0 +1,95 @@
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import type { RateLimit } from "../generated/manifest.js";
+
+/**
+ * A token bucket that hands out reservations: `reserve` takes the tokens at once and says how long
+ * the caller waits before sending, so concurrent callers queue in call order instead of racing.
+ * Capacity is one second's worth, so a small Look goes out at once.
+ */
+export class TokenBucket {
+  private readonly capacity: number;
+  private readonly perMs: number;
+  private tokens: number;
+  private at: number | undefined;
+
+  constructor(perSecond: number) {
+    // At least one unit: a rate under 1/s still lets a request through, one at a time.
+    this.capacity = Math.max(perSecond, 1);
+    this.perMs = perSecond / 1000;
+    this.tokens = this.capacity;
+  }
+
+  /**
+   * Takes `cost` tokens at `nowMs` and returns the wait in ms. The caller waits only until the bucket
+   * holds `min(cost, capacity)`, so a cost over the capacity can never wait forever; the whole cost
+   * is still charged (the bucket goes into debt), so the callers after it keep the average rate.
+   */
+  reserve(cost: number, nowMs: number): number {
+    const at = this.at ?? nowMs;
+    const from = Math.max(at, nowMs);
+    this.tokens = Math.min(this.capacity, this.tokens + (from - at) * this.perMs);
+    this.at = from;
+    const needed = Math.min(cost, this.capacity);
+    const wait = this.tokens >= needed ? 0 : (needed - this.tokens) / this.perMs;
+    this.tokens -= cost;
+    return from - nowMs + wait;
+  }
+}
+
+/**
+ * One run's pacing: a bucket per declared limit (1 per request, `records` per record), and a hold
+ * that a 429 with `Retry-After` puts on every request of the run. Pure: the clock is an argument.
+ */
+export class Pacer {
+  private readonly requests: TokenBucket | undefined;
+  private readonly records: TokenBucket | undefined;
+  private heldUntil = Number.NEGATIVE_INFINITY;
+  private waitedUntil = Number.NEGATIVE_INFINITY;
+  private waited = 0;
+
+  constructor(limit: RateLimit = {}) {
+    this.requests = limit.requestsPerSecond !== undefined ? new TokenBucket(limit.requestsPerSecond) : undefined;
+    this.records = limit.recordsPerSecond !== undefined ? new TokenBucket(limit.recordsPerSecond) : undefined;
+  }
+
+  /** Reserves one request carrying `records` records; returns how many ms to wait before sending it. */
+  reserve(records: number, nowMs: number): number {
+    const from = Math.max(nowMs, this.heldUntil);
+    const wait = from - nowMs + Math.max(this.requests?.reserve(1, from) ?? 0, this.records?.reserve(records, from) ?? 0);
+    this.account(nowMs, nowMs + wait);
+    return wait;
+  }
+
+  /** No request of the run is sent before `untilMs` (the destination said so with a 429). */
+  hold(untilMs: number): void {
+    this.heldUntil = Math.max(this.heldUntil, untilMs);
+  }
+
+  /** Wall-clock ms during which at least one request was waiting: overlapping waits count once. */
+  get pacedMs(): number {
+    return this.waited;
+  }
+
+  // Reservations come in clock order, so the union of their waits only ever grows at its end.
+  private account(start: number, end: number): void {
+    if (end <= this.waitedUntil || end <= start) return;
+    this.waited += end - Math.max(start, this.waitedUntil);
+    this.waitedUntil = end;
+  }
+}
+
+const now = () => performance.now();
+
+/** Waits for the pacer's turn for one request of `records` records. */
+export function pace(pacer: Pacer, records: number): Effect.Effect<void> {
+  return Effect.suspend(() => {
+    const ms = pacer.reserve(records, now());
+    return ms > 0 ? Effect.sleep(Duration.millis(ms)) : Effect.void;
+  });
+}
+
+/** Holds every request of the run for `ms` from now. */
+export function holdFor(pacer: Pacer, ms: number): void {
+  pacer.hold(now() + ms);
+}

@@ -1,0 +1,126 @@
+// Rows cut out of the stream but not yet parsed: their bytes back to back in one buffer that can
+// be handed (transferred, not copied) to a worker thread, which parses them there.
+
+import { Buffer } from "node:buffer";
+import { TextDecoder } from "node:util";
+import { LookFormatError } from "./look-format-error.js";
+import type { LookRow } from "./types.js";
+
+export interface RawRows {
+  /** The rows' UTF-8 bytes, back to back; owns its ArrayBuffer, so it may be transferred. */
+  readonly bytes: Uint8Array;
+  /** Row i is `bytes[ends[i - 1] ?? 0, ends[i])`. */
+  readonly ends: Uint32Array;
+  /** Document byte offset of each row's first byte, for error messages. */
+  readonly offsets: Float64Array;
+  /** Number of the first row in the Look, from 1. */
+  readonly firstRow: number;
+}
+
+const MIN_CAPACITY = 64 * 1024;
+
+/**
+ * Buffers that came back from a worker, ready for the next rows. Reusing them keeps memory
+ * outside the heap from churning: every freed buffer would otherwise wait for a garbage
+ * collection, and enough of them force extra collections.
+ */
+const spare: ArrayBuffer[] = [];
+const MAX_SPARE = 16;
+
+/** Gives a rows buffer back (after its rows were parsed) for the next chunk to fill. */
+export function recycleRowBuffer(buffer: ArrayBuffer): void {
+  if (spare.length < MAX_SPARE && buffer.byteLength >= MIN_CAPACITY) spare.push(buffer);
+}
+
+function rowBuffer(capacity: number): Uint8Array {
+  for (let i = spare.length - 1; i >= 0; i--) {
+    if (spare[i]!.byteLength >= capacity) return new Uint8Array(spare.splice(i, 1)[0]!);
+  }
+  return new Uint8Array(capacity);
+}
+
+/** Collects row slices from successive chunks, copying each once. */
+export class RawRowsBuilder {
+  private bytes = rowBuffer(MIN_CAPACITY);
+  private length = 0;
+  private ends: number[] = [];
+  private offsets: number[] = [];
+
+  get count(): number {
+    return this.ends.length;
+  }
+
+  add(buf: Uint8Array, start: number, end: number, offset: number): void {
+    const needed = this.length + (end - start);
+    if (needed > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+    }
+    this.bytes.set(buf.subarray(start, end), this.length);
+    this.length = needed;
+    this.ends.push(needed);
+    this.offsets.push(offset);
+  }
+
+  /** The rows added since the last take; the next rows go to a fresh buffer sized like this one. */
+  take(firstRow: number): RawRows {
+    const rows: RawRows = {
+      bytes: this.bytes.subarray(0, this.length),
+      ends: Uint32Array.from(this.ends),
+      offsets: Float64Array.from(this.offsets),
+      firstRow,
+    };
+    this.bytes = rowBuffer(Math.max(MIN_CAPACITY, Math.ceil(this.length * 1.25)));
+    this.length = 0;
+    this.ends = [];
+    this.offsets = [];
+    return rows;
+  }
+}
+
+export function rawRowCount(rows: RawRows): number {
+  return rows.ends.length;
+}
+
+/**
+ * Parses each raw row with its own JSON.parse call (rows stay one-byte strings unless they
+ * themselves hold non-ASCII text, which V8 parses fastest) and hands it to `each`. Stops at the
+ * first malformed row and returns its error.
+ */
+export function eachRawRow(raw: RawRows, decoder: TextDecoder, firstRow: number, each: (row: LookRow, index: number) => void): LookFormatError | undefined {
+  let start = 0;
+  for (let i = 0; i < raw.ends.length; i++) {
+    const end = raw.ends[i]!;
+    const text = decoder.decode(raw.bytes.subarray(start, end));
+    start = end;
+    let row: LookRow;
+    try {
+      row = JSON.parse(text) as LookRow;
+    } catch (error) {
+      return malformedJson(error, text, raw.offsets[i]!, `row ${firstRow + i}`);
+    }
+    each(row, i);
+  }
+  return undefined;
+}
+
+/** All the rows parsed; those before a malformed row are returned along with its error. */
+export function parseRawRows(raw: RawRows, decoder: TextDecoder = sharedDecoder): { rows: LookRow[]; error?: LookFormatError } {
+  const rows: LookRow[] = [];
+  const error = eachRawRow(raw, decoder, raw.firstRow, (row) => rows.push(row));
+  return error === undefined ? { rows } : { rows, error };
+}
+
+const sharedDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** Turns a JSON.parse failure on a slice into a message with the document byte offset. */
+export function malformedJson(error: unknown, text: string, startOffset: number, what: string): LookFormatError {
+  // V8 may quote the row text; drop the quote so customer data does not end up in logs.
+  const message = (error instanceof Error ? error.message : String(error)).replace(/, ".*" is not valid JSON$/s, "");
+  // V8 gives a character position for some errors only; convert it to a document byte offset.
+  const position = /at position (\d+)/.exec(message);
+  if (position === null) return new LookFormatError(`Look JSON is malformed in ${what} (starting at byte ${startOffset}): ${message}`);
+  const at = startOffset + Buffer.byteLength(text.slice(0, Number(position[1])));
+  return new LookFormatError(`Look JSON is malformed at byte ${at} (in ${what}): ${message}`);
+}

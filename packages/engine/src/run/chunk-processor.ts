@@ -1,0 +1,101 @@
+// One chunk of rows through transform, serialisation and packing. The same code runs on the
+// run's own thread or in a worker thread (see row-workers.ts); its result is plain data, so it
+// crosses threads as is and the report is kept in one place.
+
+import { TextDecoder } from "node:util";
+import { RecordPacker, TOO_LARGE, type Packed } from "../batch/batcher.js";
+import type { Limits } from "../generated/manifest.js";
+import { eachRawRow, type RawRows } from "../look/raw-rows.js";
+import type { LookRow } from "../look/types.js";
+import type { RowProgram } from "../transform/program.js";
+import { transformRow, Rejection, type RowWarning, type RunContext } from "../transform/transform.js";
+
+/** A rejected row or a warning, as the report takes it. */
+export interface RowNote {
+  readonly row: number;
+  readonly reason: string;
+  readonly detail: string;
+}
+
+export interface ChunkResult {
+  /** Rows taken from the chunk: all of them, unless `error` stopped it. */
+  readonly read: number;
+  readonly rejected: RowNote[];
+  readonly warnings: RowNote[];
+  /** Requests the chunk's records completed. */
+  readonly packed: Packed[];
+  /** Why the chunk stopped early (a malformed row): the Look cannot be read past it. */
+  readonly error?: string;
+  /** Rows that could not be processed at all (their worker thread stopped), and why. */
+  readonly lost?: { readonly rows: number[]; readonly reason: string };
+}
+
+/** What sizes a request, besides the manifest's limits. */
+export interface PackingSetup {
+  readonly limits: Limits;
+  /** Bytes the request envelope adds around the records (see RequestShape). */
+  readonly overhead: number;
+  /** Destination label, for the too-large rejection. */
+  readonly label: string;
+}
+
+export class ChunkProcessor {
+  private readonly packer: RecordPacker;
+  private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  private readonly warningBuffer: RowWarning[] = [];
+  private readonly tooLarge: string;
+
+  constructor(
+    private readonly program: RowProgram,
+    private readonly run: RunContext,
+    packing: PackingSetup,
+  ) {
+    this.packer = new RecordPacker(packing.limits, packing.overhead);
+    this.tooLarge = `record larger than the ${this.packer.maxRecordBytes.toLocaleString("en-US")} bytes ${packing.label} accepts`;
+  }
+
+  rows(rows: ReadonlyArray<LookRow>, firstRow: number): ChunkResult {
+    const out = emptyResult();
+    for (let i = 0; i < rows.length; i++) this.one(rows[i]!, firstRow + i, out);
+    return { ...out, read: rows.length };
+  }
+
+  /** Parses each row here, then as `rows`; a malformed row ends the chunk with `error`. */
+  raw(raw: RawRows, firstRow: number): ChunkResult {
+    const out = emptyResult();
+    let read = 0;
+    const error = eachRawRow(raw, this.decoder, firstRow, (row, i) => {
+      this.one(row, firstRow + i, out);
+      read++;
+    });
+    return error === undefined ? { ...out, read } : { ...out, read, error: error.message };
+  }
+
+  /** The last, partly filled request. */
+  flush(): Packed | undefined {
+    return this.packer.flush();
+  }
+
+  private one(row: LookRow, n: number, out: Omit<ChunkResult, "read">): void {
+    const warnings = this.warningBuffer;
+    const result = transformRow(this.program, row, n, this.run, warnings);
+    if (warnings.length > 0) {
+      for (const w of warnings) out.warnings.push({ row: w.rowNumber, reason: w.reason, detail: w.detail });
+      warnings.length = 0;
+    }
+    if (result instanceof Rejection) {
+      out.rejected.push({ row: n, reason: result.reason, detail: result.detail });
+      return;
+    }
+    const packed = this.packer.add(JSON.stringify(result), n);
+    if (packed === TOO_LARGE) {
+      out.rejected.push({ row: n, reason: this.tooLarge, detail: `record is ${this.packer.lastRecordBytes.toLocaleString("en-US")} bytes` });
+    } else if (packed !== undefined) {
+      out.packed.push(packed);
+    }
+  }
+}
+
+function emptyResult(): { rejected: RowNote[]; warnings: RowNote[]; packed: Packed[] } {
+  return { rejected: [], warnings: [], packed: [] };
+}

@@ -1,0 +1,74 @@
+// Worker thread entry: keeps one ChunkProcessor per open run and answers each chunk with its
+// result. It imports only the planning and transform modules, not the delivery stack.
+
+import { parentPort } from "node:worker_threads";
+import { join } from "node:path";
+import { recordValidator } from "../manifest/load.js";
+import { plan } from "../plan/plan.js";
+import { ChunkProcessor } from "./chunk-processor.js";
+import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
+
+/** Each open run's processor, or why it could not be opened (its chunks then fail with that reason). */
+const runs = new Map<number, ChunkProcessor | Error>();
+
+function open(setup: WorkerRunSetup): ChunkProcessor {
+  const data = setup.connector;
+  const connector = { ...data, validateRecord: recordValidator(join(data.dir, data.manifest.wire.recordSchema), data.file) };
+  const planned = plan(connector, setup.planInput);
+  // The run planned the same inputs and found no error; a difference here is a bug, not bad input.
+  if (!planned.ok) throw new Error("the worker's plan differs from the run's");
+  const program = setup.validateRecords ? planned.program : { ...planned.program, validateRecord: undefined };
+  return new ChunkProcessor(program, setup.run, setup.packing);
+}
+
+function processorOf(run: number): ChunkProcessor {
+  const p = runs.get(run);
+  if (p === undefined) throw new Error(`run ${run} is not open in this worker`);
+  if (p instanceof Error) throw p;
+  return p;
+}
+
+function answer(message: ToWorker): FromWorker | undefined {
+  switch (message.t) {
+    case "open":
+      try {
+        runs.set(message.run, open(message.setup));
+      } catch (error) {
+        runs.set(message.run, error instanceof Error ? error : new Error(String(error)));
+      }
+      return undefined;
+    case "close":
+      runs.delete(message.run);
+      return undefined;
+    case "raw":
+      // The rows' buffer goes back with the result, to be filled again.
+      return { seq: message.seq, result: processorOf(message.run).raw(message.rows, message.firstRow), buffer: message.rows.bytes.buffer as ArrayBuffer };
+    case "rows":
+      return { seq: message.seq, result: processorOf(message.run).rows(message.rows, message.firstRow) };
+    case "flush":
+      return { seq: message.seq, flushed: processorOf(message.run).flush() ?? null };
+  }
+}
+
+/**
+ * Everything a reply hands over rather than copies: request payloads (each in a buffer of its own)
+ * and the rows' buffer. The run's thread then gets no large strings, which would be copied into
+ * its heap and kept there until a full collection.
+ */
+function transferList(reply: FromWorker): ArrayBuffer[] {
+  const list: ArrayBuffer[] = [];
+  const payloads = "result" in reply ? reply.result.packed : "flushed" in reply && reply.flushed !== null ? [reply.flushed] : [];
+  for (const p of payloads) list.push(p.payload.buffer as ArrayBuffer);
+  if ("buffer" in reply && reply.buffer !== undefined) list.push(reply.buffer);
+  return list;
+}
+
+parentPort!.on("message", (message: ToWorker) => {
+  let reply: FromWorker | undefined;
+  try {
+    reply = answer(message);
+  } catch (error) {
+    if ("seq" in message) reply = { seq: message.seq, failure: error instanceof Error ? error.message : String(error) };
+  }
+  if (reply !== undefined) parentPort!.postMessage(reply, transferList(reply));
+});

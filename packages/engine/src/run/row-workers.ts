@@ -1,0 +1,215 @@
+// Worker threads that parse, transform and serialise a run's rows, so the run's own thread only
+// cuts rows out of the stream and sends requests. Shared by every run in the process.
+
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { Packed } from "../batch/batcher.js";
+import type { LookRow } from "../look/types.js";
+import { recycleRowBuffer, type RawRows } from "../look/raw-rows.js";
+import type { ChunkResult } from "./chunk-processor.js";
+import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
+
+// Under the test runner this module is TypeScript source, which a worker cannot load: use the build.
+const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "../../dist/run/row-worker.js" : "./row-worker.js", import.meta.url);
+
+/**
+ * One worker when there is a second core: this thread keeps reading and sending while the worker
+ * parses and transforms. More workers add throughput only with more cores, and each has its own
+ * heap (docs/performance.md has the figures).
+ */
+export function defaultWorkerCount(): number {
+  return availableParallelism() > 1 ? 1 : 0;
+}
+
+/** Most worker threads a run may use. */
+export const MAX_WORKERS = 8;
+
+type Request = { readonly t: "raw" | "rows" | "flush" } & Record<string, unknown>;
+
+class RowWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, (reply: FromWorker) => void>();
+  private seq = 0;
+  /** Set once the thread has gone: every later request fails with it. */
+  failure: string | undefined;
+
+  constructor() {
+    this.worker = startWorker();
+    // Idle workers must not keep the process alive; busy ones must, or an awaited chunk could be dropped at exit.
+    this.worker.unref();
+    this.worker.on("message", (reply: FromWorker) => {
+      const settle = this.pending.get(reply.seq);
+      this.pending.delete(reply.seq);
+      if (this.pending.size === 0) this.worker.unref();
+      settle?.(reply);
+    });
+    this.worker.on("error", (e) => this.fail(`the row worker failed: ${e.message}`));
+    this.worker.on("exit", (code) => this.fail(`the row worker stopped (exit code ${code})`));
+  }
+
+  get load(): number {
+    return this.pending.size;
+  }
+
+  post(message: ToWorker): void {
+    if (this.failure === undefined) this.worker.postMessage(message);
+  }
+
+  request(message: Request, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+    const seq = ++this.seq;
+    if (this.failure !== undefined) return Promise.resolve({ seq, failure: this.failure });
+    return new Promise((resolve) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(seq, resolve);
+      this.worker.postMessage({ ...message, seq }, transfer);
+    });
+  }
+
+  private fail(reason: string): void {
+    this.failure ??= reason;
+    for (const [seq, settle] of this.pending) settle({ seq, failure: this.failure });
+    this.pending.clear();
+  }
+}
+
+/**
+ * A worker inherits the process's Node options, except those about the entry point
+ * (`--input-type`, `--eval`, `--print`), which a worker started from a file refuses. Options a
+ * worker cannot take when given explicitly (heap sizes: V8's flags apply process-wide anyway)
+ * leave it with none.
+ */
+function startWorker(): Worker {
+  const argv = workerExecArgv();
+  if (argv.length === process.execArgv.length) return new Worker(WORKER_URL);
+  try {
+    return new Worker(WORKER_URL, { execArgv: argv });
+  } catch {
+    return new Worker(WORKER_URL, { execArgv: [] });
+  }
+}
+
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (/^(-e|-p|--eval|--print)$/.test(a)) i++;
+    else if (!/^(--input-type|--eval|--print)(=|$)/.test(a) && !/^-[ep]/.test(a)) out.push(a);
+  }
+  return out;
+}
+
+const pool: RowWorker[] = [];
+let runCounter = 0;
+
+/** `count` live workers, starting or replacing threads as needed. */
+function liveWorkers(count: number): RowWorker[] {
+  for (let i = 0; i < count; i++) {
+    if (pool[i] === undefined || pool[i]!.failure !== undefined) pool[i] = new RowWorker();
+  }
+  return pool.slice(0, count);
+}
+
+/** Rows a worker took but has not answered for: they sit in its part-filled request. */
+interface HeldChunk {
+  readonly firstRow: number;
+  readonly count: number;
+  readonly rejected: ReadonlySet<number>;
+}
+
+/** What a run reports for rows a worker lost (it stopped before answering for them). */
+export interface LostRows {
+  readonly rows: number[];
+  readonly reason: string;
+}
+
+interface Assigned {
+  readonly worker: RowWorker;
+  /** Row number of the last record the worker returned in a request; it packs rows in order. */
+  packedUpTo: number;
+  held: HeldChunk[];
+}
+
+/** One run's use of the shared workers. */
+export class WorkerRun {
+  private readonly id = ++runCounter;
+  private readonly assigned = new Map<RowWorker, Assigned>();
+  private readonly lost: LostRows[] = [];
+
+  constructor(
+    private readonly setup: WorkerRunSetup,
+    private readonly threads: number,
+  ) {}
+
+  /** Transforms a chunk on the least busy worker; never rejects: a worker's failure becomes lost rows. */
+  async process(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number): Promise<ChunkResult> {
+    const target = this.pick();
+    const count = isRaw(rows) ? rows.ends.length : rows.length;
+    const reply = isRaw(rows)
+      ? await target.worker.request({ t: "raw", run: this.id, rows, firstRow }, [rows.bytes.buffer as ArrayBuffer])
+      : await target.worker.request({ t: "rows", run: this.id, rows, firstRow });
+    if (!("result" in reply)) {
+      const reason = "failure" in reply ? reply.failure : "no answer";
+      this.workerLost(target, reason);
+      return { read: count, rejected: [], warnings: [], packed: [], lost: { rows: rowRange(firstRow, count), reason } };
+    }
+    if (reply.buffer !== undefined) recycleRowBuffer(reply.buffer);
+    const { result } = reply;
+    const lastPacked = result.packed.at(-1)?.rows.at(-1);
+    if (lastPacked !== undefined) target.packedUpTo = lastPacked;
+    target.held.push({ firstRow, count: result.read, rejected: new Set(result.rejected.map((r) => r.row)) });
+    target.held = target.held.filter((h) => h.firstRow + h.count - 1 > target.packedUpTo);
+    return result;
+  }
+
+  /** The part-filled request of every worker the run used, and the rows lost with a worker. */
+  async finish(): Promise<{ packed: Packed[]; lost: LostRows[] }> {
+    const packed: Packed[] = [];
+    for (const target of this.assigned.values()) {
+      const reply = await target.worker.request({ t: "flush", run: this.id });
+      if ("flushed" in reply) {
+        if (reply.flushed !== null) packed.push(reply.flushed);
+      } else {
+        this.workerLost(target, "failure" in reply ? reply.failure : "no answer");
+      }
+    }
+    this.close();
+    return { packed, lost: this.lost };
+  }
+
+  close(): void {
+    for (const target of this.assigned.values()) target.worker.post({ t: "close", run: this.id });
+    this.assigned.clear();
+  }
+
+  private pick(): Assigned {
+    let best: RowWorker | undefined;
+    for (const w of liveWorkers(this.threads)) if (best === undefined || w.load < best.load) best = w;
+    let target = this.assigned.get(best!);
+    if (target === undefined) {
+      best!.post({ t: "open", run: this.id, setup: this.setup });
+      target = { worker: best!, packedUpTo: 0, held: [] };
+      this.assigned.set(best!, target);
+    }
+    return target;
+  }
+
+  /** Rows the worker held in its part-filled request are lost with it. */
+  private workerLost(target: Assigned, reason: string): void {
+    if (!this.assigned.has(target.worker)) return;
+    this.assigned.delete(target.worker);
+    const rows: number[] = [];
+    for (const h of target.held) {
+      for (let r = Math.max(h.firstRow, target.packedUpTo + 1); r < h.firstRow + h.count; r++) if (!h.rejected.has(r)) rows.push(r);
+    }
+    if (rows.length > 0) this.lost.push({ rows, reason });
+  }
+}
+
+function isRaw(rows: RawRows | ReadonlyArray<LookRow>): rows is RawRows {
+  return !Array.isArray(rows);
+}
+
+function rowRange(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => first + i);
+}

@@ -1,0 +1,35 @@
+// Messages between a run and the worker threads that transform its rows. Everything here is
+// plain data (structured-clone safe); functions such as the record validator are rebuilt in
+// the worker from the manifest.
+
+import type { Packed } from "../batch/batcher.js";
+import type { Connector } from "../manifest/connector.js";
+import type { PlanInput } from "../plan/types.js";
+import type { RawRows } from "../look/raw-rows.js";
+import type { LookRow } from "../look/types.js";
+import type { RunContext } from "../transform/transform.js";
+import type { ChunkResult, PackingSetup } from "./chunk-processor.js";
+
+/** A connector without its functions. */
+export type ConnectorData = Omit<Connector, "validateRecord">;
+
+/** What a worker needs to rebuild the run's row program: the same plan from the same inputs. */
+export interface WorkerRunSetup {
+  readonly connector: ConnectorData;
+  readonly planInput: PlanInput;
+  readonly validateRecords: boolean;
+  readonly run: RunContext;
+  readonly packing: PackingSetup;
+}
+
+export type ToWorker =
+  | { readonly t: "open"; readonly run: number; readonly setup: WorkerRunSetup }
+  | { readonly t: "raw"; readonly run: number; readonly seq: number; readonly rows: RawRows; readonly firstRow: number }
+  | { readonly t: "rows"; readonly run: number; readonly seq: number; readonly rows: ReadonlyArray<LookRow>; readonly firstRow: number }
+  | { readonly t: "flush"; readonly run: number; readonly seq: number }
+  | { readonly t: "close"; readonly run: number };
+
+export type FromWorker =
+  | { readonly seq: number; readonly result: ChunkResult; readonly buffer?: ArrayBuffer }
+  | { readonly seq: number; readonly flushed: Packed | null }
+  | { readonly seq: number; readonly failure: string };

@@ -1,0 +1,75 @@
+// The packer encodes each record once into the request bytes: sizes are UTF-8 sizes, requests
+// never exceed the API's limits, and no record is lost, duplicated or reordered.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { RecordPacker, RequestShape, TOO_LARGE, type Packed } from "../../src/batch/batcher.js";
+
+const envelope = { kind: "object", itemsKey: "batch", sentAtField: "sentAt" } as const;
+const shape = new RequestShape(envelope);
+
+function packAll(packer: RecordPacker, records: string[]): { requests: Packed[]; tooLarge: number[] } {
+  const requests: Packed[] = [];
+  const tooLarge: number[] = [];
+  records.forEach((json, i) => {
+    const out = packer.add(json, i + 1);
+    if (out === TOO_LARGE) tooLarge.push(i + 1);
+    else if (out !== undefined) requests.push(out);
+  });
+  const last = packer.flush();
+  if (last !== undefined) requests.push(last);
+  return { requests, tooLarge };
+}
+
+describe("RecordPacker", () => {
+  it("counts UTF-8 bytes, not characters", () => {
+    const record = JSON.stringify({ name: "Zoë – 東京 🎉" });
+    const packer = new RecordPacker({ maxRecordsPerRequest: 10, maxRequestBytes: 10_000, maxRecordBytes: 1_000 }, shape.overhead);
+    const { requests } = packAll(packer, [record, record]);
+    const body = shape.wrap(requests[0]!).body("2026-01-01T00:00:00.000Z");
+    expect(requests[0]!.bytes).toBe(2 * Buffer.byteLength(record) + 1);
+    expect(shape.wrap(requests[0]!).bytes).toBe(Buffer.byteLength(body));
+    expect(JSON.parse(String(body))).toEqual({ batch: [JSON.parse(record), JSON.parse(record)], sentAt: "2026-01-01T00:00:00.000Z" });
+  });
+
+  it("a record over the record limit is refused with its size and leaves the request as it was", () => {
+    const packer = new RecordPacker({ maxRecordsPerRequest: 10, maxRequestBytes: 10_000, maxRecordBytes: 20 }, shape.overhead);
+    expect(packer.add('"ok"', 1)).toBeUndefined();
+    expect(packer.add(JSON.stringify("é".repeat(10)), 2)).toBe(TOO_LARGE);
+    expect(packer.lastRecordBytes).toBe(22);
+    const last = packer.flush()!;
+    expect(last.rows).toEqual([1]);
+    expect(Buffer.from(last.payload).toString()).toBe('"ok"');
+  });
+
+  it("fills a request to exactly its byte limit, then starts the next", () => {
+    const record = '"abcd"'; // 6 bytes; with commas n records take 7n - 1
+    const limit = shape.overhead + 7 * 3 - 1;
+    const packer = new RecordPacker({ maxRecordsPerRequest: 100, maxRequestBytes: limit, maxRecordBytes: 100 }, shape.overhead);
+    const { requests } = packAll(packer, Array.from({ length: 7 }, () => record));
+    expect(requests.map((r) => r.count)).toEqual([3, 3, 1]);
+    expect(shape.wrap(requests[0]!).bytes).toBe(limit);
+  });
+
+  it("keeps every record, in order, within both limits (any records, any limits)", () => {
+    const text = fc.string({ unit: "grapheme", maxLength: 40 });
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 200 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 150, max: 2_000 }), (values, maxCount, maxRequest) => {
+        const limits = { maxRecordsPerRequest: maxCount, maxRequestBytes: maxRequest, maxRecordBytes: 120 };
+        const packer = new RecordPacker(limits, shape.overhead);
+        const records = values.map((v) => JSON.stringify({ v }));
+        const { requests, tooLarge } = packAll(packer, records);
+        for (const r of requests) {
+          const body = shape.wrap(r).body("2026-01-01T00:00:00.000Z");
+          expect(r.count).toBeLessThanOrEqual(maxCount);
+          expect(Buffer.byteLength(body)).toBeLessThanOrEqual(maxRequest);
+          expect(shape.wrap(r).bytes).toBe(Buffer.byteLength(body));
+          expect((JSON.parse(String(body)) as { batch: unknown[] }).batch).toEqual(r.rows.map((n) => JSON.parse(records[n - 1]!)));
+        }
+        const sent = requests.flatMap((r) => r.rows);
+        expect([...sent, ...tooLarge].sort((a, b) => a - b)).toEqual(records.map((_, i) => i + 1));
+        expect(sent).toEqual([...sent].sort((a, b) => a - b));
+        for (const n of tooLarge) expect(Buffer.byteLength(records[n - 1]!)).toBeGreaterThan(120);
+      }),
+    );
+  });
+});
