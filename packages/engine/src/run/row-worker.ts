@@ -63,6 +63,8 @@ function transferList(reply: FromWorker): ArrayBuffer[] {
   return list;
 }
 
+parentPort!.postMessage({ seq: 0, ready: true } satisfies FromWorker);
+
 parentPort!.on("message", (message: ToWorker) => {
   let reply: FromWorker | undefined;
   try {

@@ -6,7 +6,7 @@ import { Worker } from "node:worker_threads";
 import type { Packed } from "../batch/batcher.js";
 import type { LookRow } from "../look/types.js";
 import { recycleRowBuffer, type RawRows } from "../look/raw-rows.js";
-import type { ChunkResult } from "./chunk-processor.js";
+import type { ChunkProcessor, ChunkResult } from "./chunk-processor.js";
 import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
 
 // Under the test runner this module is TypeScript source, which a worker cannot load: use the build.
@@ -32,12 +32,22 @@ class RowWorker {
   private seq = 0;
   /** Set once the thread has gone: every later request fails with it. */
   failure: string | undefined;
+  /** Whether the thread started: false when it stopped before loading its modules. */
+  readonly ready: Promise<boolean>;
 
-  constructor() {
-    this.worker = startWorker();
+  constructor(script: URL) {
+    this.worker = startWorker(script);
+    let started: (ok: boolean) => void = () => undefined;
+    this.ready = new Promise((resolve) => (started = resolve));
     // Idle workers must not keep the process alive; busy ones must, or an awaited chunk could be dropped at exit.
-    this.worker.unref();
+    // Starting counts as busy: a run waits for it.
+    this.worker.once("exit", () => started(false));
     this.worker.on("message", (reply: FromWorker) => {
+      if ("ready" in reply) {
+        if (this.pending.size === 0) this.worker.unref();
+        started(true);
+        return;
+      }
       const settle = this.pending.get(reply.seq);
       this.pending.delete(reply.seq);
       if (this.pending.size === 0) this.worker.unref();
@@ -78,13 +88,13 @@ class RowWorker {
  * worker cannot take when given explicitly (heap sizes: V8's flags apply process-wide anyway)
  * leave it with none.
  */
-function startWorker(): Worker {
+function startWorker(script: URL): Worker {
   const argv = workerExecArgv();
-  if (argv.length === process.execArgv.length) return new Worker(WORKER_URL);
+  if (argv.length === process.execArgv.length) return new Worker(script);
   try {
-    return new Worker(WORKER_URL, { execArgv: argv });
+    return new Worker(script, { execArgv: argv });
   } catch {
-    return new Worker(WORKER_URL, { execArgv: [] });
+    return new Worker(script, { execArgv: [] });
   }
 }
 
@@ -99,13 +109,15 @@ function workerExecArgv(): string[] {
   return out;
 }
 
-const pool: RowWorker[] = [];
+const pools = new Map<string, RowWorker[]>();
 let runCounter = 0;
 
-/** `count` live workers, starting or replacing threads as needed. */
-function liveWorkers(count: number): RowWorker[] {
+/** `count` live workers running `script`, starting or replacing threads as needed. */
+function liveWorkers(count: number, script: URL): RowWorker[] {
+  let pool = pools.get(script.href);
+  if (pool === undefined) pools.set(script.href, (pool = []));
   for (let i = 0; i < count; i++) {
-    if (pool[i] === undefined || pool[i]!.failure !== undefined) pool[i] = new RowWorker();
+    if (pool[i] === undefined || pool[i]!.failure !== undefined) pool[i] = new RowWorker(script);
   }
   return pool.slice(0, count);
 }
@@ -130,20 +142,37 @@ interface Assigned {
   held: HeldChunk[];
 }
 
-/** One run's use of the shared workers. */
+/**
+ * One run's use of the shared workers. When a worker cannot start at all (a broken install, Node
+ * options a worker refuses), the run goes on on its own thread with `onThisThread`: that costs
+ * speed, not rows.
+ */
 export class WorkerRun {
   private readonly id = ++runCounter;
   private readonly assigned = new Map<RowWorker, Assigned>();
   private readonly lost: LostRows[] = [];
+  private inline: ChunkProcessor | undefined;
 
   constructor(
     private readonly setup: WorkerRunSetup,
     private readonly threads: number,
+    private readonly onThisThread: () => ChunkProcessor,
+    private readonly script: URL = WORKER_URL,
   ) {}
 
   /** Transforms a chunk on the least busy worker; never rejects: a worker's failure becomes lost rows. */
   async process(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number): Promise<ChunkResult> {
-    const target = this.pick();
+    if (this.inline === undefined) {
+      const target = this.pick();
+      // Nothing is handed over before the worker has started, so a worker that cannot start loses no rows.
+      if (await target.worker.ready) return this.onWorker(target, rows, firstRow);
+      this.assigned.delete(target.worker);
+      this.inline = this.onThisThread();
+    }
+    return isRaw(rows) ? this.inline.raw(rows, firstRow) : this.inline.rows(rows, firstRow);
+  }
+
+  private async onWorker(target: Assigned, rows: RawRows | ReadonlyArray<LookRow>, firstRow: number): Promise<ChunkResult> {
     const count = isRaw(rows) ? rows.ends.length : rows.length;
     const reply = isRaw(rows)
       ? await target.worker.request({ t: "raw", run: this.id, rows, firstRow }, [rows.bytes.buffer as ArrayBuffer])
@@ -173,6 +202,8 @@ export class WorkerRun {
         this.workerLost(target, "failure" in reply ? reply.failure : "no answer");
       }
     }
+    const last = this.inline?.flush();
+    if (last !== undefined) packed.push(last);
     this.close();
     return { packed, lost: this.lost };
   }
@@ -184,7 +215,7 @@ export class WorkerRun {
 
   private pick(): Assigned {
     let best: RowWorker | undefined;
-    for (const w of liveWorkers(this.threads)) if (best === undefined || w.load < best.load) best = w;
+    for (const w of liveWorkers(this.threads, this.script)) if (best === undefined || w.load < best.load) best = w;
     let target = this.assigned.get(best!);
     if (target === undefined) {
       best!.post({ t: "open", run: this.id, setup: this.setup });

@@ -116,10 +116,11 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
     const shape = new RequestShape(connector.manifest.wire.envelope, endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {}));
     const packing: PackingSetup = { limits: connector.manifest.wire.limits, overhead: shape.overhead, label: connector.manifest.label };
     const threads = Math.max(0, Math.floor(input.workers ?? 0));
+    const onThisThread = () => new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing);
     const stage =
       threads > 0
-        ? workerStage(new WorkerRun({ connector: connectorData(connector), planInput, validateRecords, run, packing }, threads), threads)
-        : inlineStage(new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing));
+        ? workerStage(new WorkerRun({ connector: connectorData(connector), planInput, validateRecords, run, packing }, threads, onThisThread), threads)
+        : inlineStage(onThisThread());
 
     let nextRow = 1;
     let stopped = false;

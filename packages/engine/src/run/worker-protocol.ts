@@ -30,6 +30,8 @@ export type ToWorker =
   | { readonly t: "close"; readonly run: number };
 
 export type FromWorker =
+  /** Sent once, when the worker has loaded its modules (seq 0). */
+  | { readonly seq: 0; readonly ready: true }
   | { readonly seq: number; readonly result: ChunkResult; readonly buffer?: ArrayBuffer }
   | { readonly seq: number; readonly flushed: Packed | null }
   | { readonly seq: number; readonly failure: string };

@@ -20,6 +20,8 @@ import {
 import { WorkerRun } from "../../src/run/row-workers.js";
 import { RequestShape } from "../../src/batch/batcher.js";
 import { JsonDetailParser } from "../../src/look/json-detail-parser.js";
+import { ChunkProcessor } from "../../src/run/chunk-processor.js";
+import { planOk } from "../support/send.js";
 
 const connectors = loadConnectors();
 
@@ -128,6 +130,9 @@ describe("rows on worker threads", () => {
         packing: { limits: mparticle.manifest.wire.limits, overhead: shape.overhead, label: mparticle.manifest.label },
       },
       1,
+      () => {
+        throw new Error("the worker started: its rows are not processed here");
+      },
     );
     const result = await workers.process(raw, 1);
     const finished = await workers.finish();
@@ -138,6 +143,51 @@ describe("rows on worker threads", () => {
     expect(finished.packed).toEqual([]);
   });
 });
+
+describe("a worker thread that cannot start", () => {
+  it("costs speed, not rows: the run goes on on its own thread with the same records", async () => {
+    const mparticle = findConnector(connectors, "mparticle");
+    const f = fixtures.find((x) => x.connector.id === "mparticle" && x.name === "events")!;
+    const look = repeated(f.look, 1_000);
+    const options = f.expected.options ?? {};
+    const parser = new JsonDetailParser();
+    const raw = parser.pushRaw(look)!;
+    parser.endRaw();
+    const program = planOk(mparticle, { fields: parser.header!.fields, options }).program;
+    const run = { runId: "r", ranAt: "2026-11-01T10:00:00Z", ranAtMs: Date.parse("2026-11-01T10:00:00Z") };
+    const packing = { limits: mparticle.manifest.wire.limits, overhead: new RequestShape(mparticle.manifest.wire.envelope).overhead, label: mparticle.manifest.label };
+    const { validateRecord: _, ...connector } = mparticle;
+    let fallbacks = 0;
+    const workers = new WorkerRun(
+      { connector, planInput: { fields: parser.header!.fields, options }, validateRecords: true, run, packing },
+      1,
+      () => {
+        fallbacks++;
+        return new ChunkProcessor(program, run, packing);
+      },
+      new URL("./no-such-worker.js", import.meta.url),
+    );
+    const result = await workers.process(raw, 1);
+    const { packed, lost } = await workers.finish();
+    const expected = new ChunkProcessor(program, run, packing);
+    const inline = expected.raw(parseCopy(look), 1);
+    const inlineLast = expected.flush();
+    expect(fallbacks).toBe(1);
+    expect(lost).toEqual([]);
+    expect(result.read).toBe(inline.read);
+    expect(result.rejected).toEqual(inline.rejected);
+    const text = (ps: ReadonlyArray<{ payload: Uint8Array }>) => ps.map((p) => Buffer.from(p.payload).toString());
+    expect(text([...result.packed, ...packed])).toEqual(text([...inline.packed, ...(inlineLast ? [inlineLast] : [])]));
+  });
+});
+
+/** The Look's rows, cut again (the first cut's buffer went to the worker that failed, or not). */
+function parseCopy(look: string) {
+  const parser = new JsonDetailParser();
+  const raw = parser.pushRaw(look)!;
+  parser.endRaw();
+  return raw;
+}
 
 function countBefore(data: unknown[], index: number, marker: string): number {
   return data.slice(0, index).filter((d) => JSON.stringify(d) === marker).length;
