@@ -223,34 +223,44 @@ function inlineStage(processor: ChunkProcessor): RowStage {
   };
 }
 
+/** Rows handed to workers and not yet answered, over all the process's runs. */
+let rowsInFlightAllRuns = 0;
+
 /**
  * Keeps up to ROWS_IN_FLIGHT_PER_WORKER rows per worker in flight and hands results back in chunk
  * order, so the report reads the same as an inline run and the reader waits when the workers are
  * busy. Counted in rows, not chunks: a download arrives in chunks of ~64 KB, a file in 256 KB.
+ * Concurrent runs share that allowance (each keeps at least its newest chunk going), so memory
+ * does not grow with the number of executes.
  */
 function workerStage(workers: WorkerRun, threads: number): RowStage {
   const limit = ROWS_IN_FLIGHT_PER_WORKER * threads;
   const inFlight: Array<{ readonly result: Promise<ChunkResult>; readonly rows: number }> = [];
-  let rowsInFlight = 0;
+  const take = async (): Promise<ChunkResult> => {
+    const oldest = inFlight.shift()!;
+    rowsInFlightAllRuns -= oldest.rows;
+    return oldest.result;
+  };
   return {
     push: (rows, firstRow) =>
       Effect.promise(async () => {
         const count = Array.isArray(rows) ? rows.length : (rows as RawRows).ends.length;
         inFlight.push({ result: workers.process(rows, firstRow), rows: count });
-        rowsInFlight += count;
+        rowsInFlightAllRuns += count;
         const ready: ChunkResult[] = [];
-        while (rowsInFlight > limit) {
-          const oldest = inFlight.shift()!;
-          rowsInFlight -= oldest.rows;
-          ready.push(await oldest.result);
-        }
+        while (inFlight.length > 1 && rowsInFlightAllRuns > limit) ready.push(await take());
         return ready;
       }),
     finish: Effect.promise(async () => {
-      const results = await Promise.all(inFlight.splice(0).map((c) => c.result));
+      const results: ChunkResult[] = [];
+      while (inFlight.length > 0) results.push(await take());
       return { results, ...(await workers.finish()) };
     }),
-    close: () => workers.close(),
+    close: () => {
+      // An interrupted run gives back the allowance of the chunks it will not collect.
+      for (const chunk of inFlight.splice(0)) rowsInFlightAllRuns -= chunk.rows;
+      workers.close();
+    },
   };
 }
 
