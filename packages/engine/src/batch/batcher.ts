@@ -126,30 +126,3 @@ export class RequestShape {
     return { rows: packed.rows, count: packed.count, bytes: this.overhead + packed.bytes, body };
   }
 }
-
-/** Splits serialised records into request bodies: a packer sized for the request shape. */
-export class Batcher {
-  private readonly shape: RequestShape;
-  private readonly packer: RecordPacker;
-
-  constructor(limits: Limits, envelope: Envelope, fields: Readonly<Record<string, string>> = {}) {
-    this.shape = new RequestShape(envelope, fields);
-    this.packer = new RecordPacker(limits, this.shape.overhead);
-  }
-
-  get maxRecordBytes(): number {
-    return this.packer.maxRecordBytes;
-  }
-
-  /** Adds a record that fits `maxRecordBytes`; returns the batch it closed, if adding it had to. */
-  add(json: string, rowNumber: number): Batch | undefined {
-    const closed = this.packer.add(json, rowNumber);
-    if (closed === TOO_LARGE) throw new RangeError(`a record of ${this.packer.lastRecordBytes} bytes exceeds maxRecordBytes`);
-    return closed === undefined ? undefined : this.shape.wrap(closed);
-  }
-
-  flush(): Batch | undefined {
-    const closed = this.packer.flush();
-    return closed === undefined ? undefined : this.shape.wrap(closed);
-  }
-}

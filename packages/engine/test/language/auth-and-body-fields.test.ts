@@ -2,7 +2,8 @@
 // carries in every request body (added by the batcher, sized with the records).
 import { Effect } from "effect";
 import { describe, expect, test } from "vitest";
-import { Batcher } from "../../src/batch/batcher.js";
+import { RecordPacker, RequestShape, TOO_LARGE } from "../../src/batch/batcher.js";
+import type { Envelope, Limits } from "../../src/index.js";
 import { lookSourceFromString, readLook } from "../../src/look/index.js";
 import { requestBodyFields, resolveEndpoint } from "../../src/run/endpoint.js";
 import { runLook } from "../../src/run/run-look.js";
@@ -48,14 +49,25 @@ describe("headers", () => {
   });
 });
 
-describe("the batcher adds body fields", () => {
+/** What a run does with its records: packed for the request shape, then wrapped into bodies. */
+function batcher(limits: Limits, envelope: Envelope, fields: Record<string, string>) {
+  const shape = new RequestShape(envelope, fields);
+  const packer = new RecordPacker(limits, shape.overhead);
+  const wrap = (p: ReturnType<RecordPacker["add"]>) => {
+    if (p === TOO_LARGE) throw new Error("record too large");
+    return p === undefined ? undefined : shape.wrap(p);
+  };
+  return { maxRecordBytes: packer.maxRecordBytes, add: (json: string, row: number) => wrap(packer.add(json, row)), flush: () => wrap(packer.flush()) };
+}
+
+describe("the request shape adds body fields", () => {
   const envelope = { kind: "object", itemsKey: "events" } as const;
   const record = (n: number) => JSON.stringify({ event_type: "e", user_id: `user-${n}` });
 
   test("before the records, in every request; the counted bytes are the body's", () => {
-    const batcher = new Batcher(limits, envelope, { api_key: "k\"ey" });
-    for (let n = 1; n <= 3; n++) batcher.add(record(n), n);
-    const batch = batcher.flush()!;
+    const packing = batcher(limits, envelope, { api_key: "k\"ey" });
+    for (let n = 1; n <= 3; n++) packing.add(record(n), n);
+    const batch = packing.flush()!;
     const body = String(batch.body("2026-01-01T00:00:00.000Z"));
     expect(body.startsWith('{"api_key":"k\\"ey","events":[')).toBe(true);
     expect(JSON.parse(body)).toEqual({ api_key: 'k"ey', events: [1, 2, 3].map((n) => JSON.parse(record(n))) });
@@ -64,9 +76,9 @@ describe("the batcher adds body fields", () => {
 
   test("a longer key leaves less room for records", () => {
     const count = (fields: Record<string, string>) => {
-      const batcher = new Batcher(limits, envelope, fields);
+      const packing = batcher(limits, envelope, fields);
       let closedAt = 0;
-      for (let n = 1; n <= 100 && closedAt === 0; n++) if (batcher.add(record(n), n) !== undefined) closedAt = n - 1;
+      for (let n = 1; n <= 100 && closedAt === 0; n++) if (packing.add(record(n), n) !== undefined) closedAt = n - 1;
       return closedAt;
     };
     expect(count({ api_key: "k".repeat(300) })).toBeLessThan(count({}));
@@ -74,12 +86,12 @@ describe("the batcher adds body fields", () => {
   });
 
   test("the largest record that fits alone accounts for the fields", () => {
-    expect(new Batcher(limits, envelope, { api_key: "k".repeat(600) }).maxRecordBytes).toBe(1_000 - Buffer.byteLength(`{"api_key":"${"k".repeat(600)}","events":[]}`));
+    expect(batcher(limits, envelope, { api_key: "k".repeat(600) }).maxRecordBytes).toBe(1_000 - Buffer.byteLength(`{"api_key":"${"k".repeat(600)}","events":[]}`));
   });
 
   test("an array body cannot carry fields", () => {
-    expect(() => new Batcher(limits, { kind: "array" }, { api_key: "k" })).toThrow("an `array` envelope cannot carry body fields");
-    expect(() => new Batcher(limits, { kind: "array" }, {})).not.toThrow();
+    expect(() => new RequestShape({ kind: "array" }, { api_key: "k" })).toThrow("an `array` envelope cannot carry body fields");
+    expect(() => new RequestShape({ kind: "array" }, {})).not.toThrow();
   });
 });
 
