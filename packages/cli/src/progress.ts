@@ -1,5 +1,5 @@
 import { SingleBar } from "cli-progress";
-import { rawRowCount, type LookEvent, type RunProgress } from "@tagwire/engine";
+import { rowCount, type LookEvent, type RunProgress } from "@tagwire/engine";
 import type { ByteCount } from "./sources/bytes.js";
 import { count } from "./output/table.js";
 
@@ -32,8 +32,7 @@ export function startProgress(bytes: ByteCount, stream: NodeJS.WriteStream = pro
 /** Counts the rows of a Look's events as they are pulled. */
 export async function* countingRows(events: AsyncIterable<LookEvent>, rows: { read: number }): AsyncGenerator<LookEvent, void, undefined> {
   for await (const event of events) {
-    if (event.kind === "rows") rows.read += event.rows.length;
-    else if (event.kind === "raw") rows.read += rawRowCount(event.rows);
+    if (event.kind !== "header") rows.read += rowCount(event.rows);
     yield event;
   }
 }

@@ -1,4 +1,5 @@
 import type { Envelope, Limits } from "../generated/manifest.js";
+import { grownBytes } from "../grow-bytes.js";
 
 /** Records ready for one request, serialised once; only the per-request fields are added per attempt. */
 export interface Batch {
@@ -89,10 +90,7 @@ export class RecordPacker {
   }
 
   private reserve(capacity: number): void {
-    if (capacity <= this.buf.length) return;
-    const grown = new Uint8Array(Math.max(capacity, this.buf.length * 2));
-    grown.set(this.buf.subarray(0, this.length));
-    this.buf = grown;
+    this.buf = grownBytes(this.buf, this.length, capacity);
   }
 }
 

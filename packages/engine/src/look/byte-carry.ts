@@ -1,19 +1,17 @@
 // Holds the unfinished tail of a value that spans chunks. Only one value is ever unfinished,
 // so memory is bounded by the largest single row (or captured member), not by the document.
 
+import { grownBytes } from "../grow-bytes.js";
+
 const SHRINK_ABOVE = 1024 * 1024;
 
 export class ByteCarry {
-  private bytes = new Uint8Array(0);
+  private bytes: Uint8Array = new Uint8Array(0);
   length = 0;
 
   append(chunk: Uint8Array): void {
     const needed = this.length + chunk.length;
-    if (needed > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2, 4096));
-      grown.set(this.bytes.subarray(0, this.length));
-      this.bytes = grown;
-    }
+    this.bytes = grownBytes(this.bytes, this.length, needed, 4096);
     this.bytes.set(chunk, this.length);
     this.length = needed;
   }

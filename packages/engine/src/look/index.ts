@@ -8,4 +8,4 @@ export {
   type JsonDetailParserOptions,
 } from "./json-detail-parser.js";
 export { lookSourceFromFile, lookSourceFromString, readLook, type LookEvent, type LookSource, type ReadLookOptions } from "./read-look.js";
-export { parseRawRows, rawRowCount, type RawRows } from "./raw-rows.js";
+export { isRawRows, parseRawRows, rowCount, type RawRows } from "./raw-rows.js";

@@ -3,6 +3,7 @@
 
 import { Buffer } from "node:buffer";
 import { TextDecoder } from "node:util";
+import { grownBytes } from "../grow-bytes.js";
 import { LookFormatError } from "./look-format-error.js";
 import type { LookRow } from "./types.js";
 
@@ -52,11 +53,7 @@ export class RawRowsBuilder {
 
   add(buf: Uint8Array, start: number, end: number, offset: number): void {
     const needed = this.length + (end - start);
-    if (needed > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
-      grown.set(this.bytes.subarray(0, this.length));
-      this.bytes = grown;
-    }
+    this.bytes = grownBytes(this.bytes, this.length, needed);
     this.bytes.set(buf.subarray(start, end), this.length);
     this.length = needed;
     this.ends.push(needed);
@@ -79,8 +76,14 @@ export class RawRowsBuilder {
   }
 }
 
-export function rawRowCount(rows: RawRows): number {
-  return rows.ends.length;
+/** Rows cut but not parsed, as opposed to rows already parsed (a CSV source gives those). */
+export function isRawRows(rows: RawRows | ReadonlyArray<LookRow>): rows is RawRows {
+  return !Array.isArray(rows);
+}
+
+/** How many rows a chunk holds, parsed or not. */
+export function rowCount(rows: RawRows | ReadonlyArray<LookRow>): number {
+  return isRawRows(rows) ? rows.ends.length : rows.length;
 }
 
 /**

@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Packed } from "../batch/batcher.js";
 import type { LookRow } from "../look/types.js";
-import { recycleRowBuffer, type RawRows } from "../look/raw-rows.js";
+import { isRawRows, recycleRowBuffer, rowCount, type RawRows } from "../look/raw-rows.js";
 import type { ChunkProcessor, ChunkResult } from "./chunk-processor.js";
 import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
 
@@ -169,12 +169,12 @@ export class WorkerRun {
       this.assigned.delete(target.worker);
       this.inline = this.onThisThread();
     }
-    return isRaw(rows) ? this.inline.raw(rows, firstRow) : this.inline.rows(rows, firstRow);
+    return isRawRows(rows) ? this.inline.raw(rows, firstRow) : this.inline.rows(rows, firstRow);
   }
 
   private async onWorker(target: Assigned, rows: RawRows | ReadonlyArray<LookRow>, firstRow: number): Promise<ChunkResult> {
-    const count = isRaw(rows) ? rows.ends.length : rows.length;
-    const reply = isRaw(rows)
+    const count = rowCount(rows);
+    const reply = isRawRows(rows)
       ? await target.worker.request({ t: "raw", run: this.id, rows, firstRow }, [rows.bytes.buffer as ArrayBuffer])
       : await target.worker.request({ t: "rows", run: this.id, rows, firstRow });
     if (!("result" in reply)) {
@@ -235,10 +235,6 @@ export class WorkerRun {
     }
     if (rows.length > 0) this.lost.push({ rows, reason });
   }
-}
-
-function isRaw(rows: RawRows | ReadonlyArray<LookRow>): rows is RawRows {
-  return !Array.isArray(rows);
 }
 
 function rowRange(first: number, count: number): number[] {

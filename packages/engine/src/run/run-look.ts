@@ -8,7 +8,7 @@ import * as Stream from "effect/Stream";
 import type { Connector } from "../manifest/connector.js";
 import type { LookEvent } from "../look/read-look.js";
 import type { LookRow } from "../look/types.js";
-import type { RawRows } from "../look/raw-rows.js";
+import { isRawRows, rowCount, type RawRows } from "../look/raw-rows.js";
 import { plan as makePlan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
 import type { RunContext } from "../transform/transform.js";
@@ -138,9 +138,9 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       input.onProgress?.(report.progress);
       return toBatches(result.packed);
     };
-    const push = (rows: RawRows | ReadonlyArray<LookRow>, count: number): Effect.Effect<Batch[]> => {
+    const push = (rows: RawRows | ReadonlyArray<LookRow>): Effect.Effect<Batch[]> => {
       const firstRow = nextRow;
-      nextRow += count;
+      nextRow += rowCount(rows);
       return Effect.map(stage.push(rows, firstRow), (results) => results.flatMap(account));
     };
     const finish: Effect.Effect<Batch[]> = Effect.map(stage.finish, ({ results, packed, lost }) => {
@@ -176,7 +176,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
         return Stream.empty;
       }),
       Stream.takeWhile(() => !stopped),
-      Stream.mapEffect((event) => (event.kind === "rows" ? push(event.rows, event.rows.length) : event.kind === "raw" ? push(event.rows, event.rows.ends.length) : Effect.succeed([]))),
+      Stream.mapEffect((event) => (event.kind === "header" ? Effect.succeed([]) : push(event.rows))),
       Stream.concat(Stream.fromEffect(finish)),
       Stream.flattenIterables,
     );
@@ -214,7 +214,7 @@ interface RowStage {
 
 function inlineStage(processor: ChunkProcessor): RowStage {
   return {
-    push: (rows, firstRow) => Effect.sync(() => [Array.isArray(rows) ? processor.rows(rows, firstRow) : processor.raw(rows as RawRows, firstRow)]),
+    push: (rows, firstRow) => Effect.sync(() => [isRawRows(rows) ? processor.raw(rows, firstRow) : processor.rows(rows, firstRow)]),
     finish: Effect.sync(() => {
       const last = processor.flush();
       return { results: [], packed: last === undefined ? [] : [last], lost: [] };
@@ -244,7 +244,7 @@ function workerStage(workers: WorkerRun, threads: number): RowStage {
   return {
     push: (rows, firstRow) =>
       Effect.promise(async () => {
-        const count = Array.isArray(rows) ? rows.length : (rows as RawRows).ends.length;
+        const count = rowCount(rows);
         inFlight.push({ result: workers.process(rows, firstRow), rows: count });
         rowsInFlightAllRuns += count;
         const ready: ChunkResult[] = [];
