@@ -158,9 +158,10 @@ async function runEndToEnd(scenario, look, ctx) {
     env[`TAGWIRE_${id.toUpperCase()}_URL`] = emulators.url;
     env[`TAGWIRE_${id.toUpperCase()}_RATE_LIMIT`] = "off";
   }
-  // One file per attempt, so the profile kept belongs to the attempt kept.
-  const profileName = `server-${scenario.id}-${look.rows}-${Date.now()}.cpuprofile`;
-  const nodeArgs = [...ctx.serverNodeArgs, ...(ctx.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${profileName}`])];
+  // One folder per attempt, so the profiles kept belong to the attempt kept. Node names each
+  // thread's file itself (with its thread id), so the worker threads get profiles of their own.
+  const attemptDir = ctx.profileDir === undefined ? undefined : join(ctx.profileDir, `server-${scenario.id}-${look.rows}-${Date.now()}`);
+  const nodeArgs = [...ctx.serverNodeArgs, ...(attemptDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${attemptDir}`])];
   const server = await startServerChild({ env, nodeArgs });
   let stopped = false;
   try {
@@ -238,14 +239,16 @@ async function runEndToEnd(scenario, look, ctx) {
     if (exitCode !== 0) notes.push(`action server exited with ${exitCode}`);
     /** @type {import("./lib/report.mjs").RunResult["profile"]} */
     let profile = null;
-    if (ctx.profileDir !== undefined) {
-      const path = join(ctx.profileDir, profileName);
-      if (existsSync(path)) {
+    if (attemptDir !== undefined) {
+      const files = existsSync(attemptDir) ? await threadProfiles(attemptDir) : [];
+      if (files.length === 0) notes.push(`no CPU profile written in ${attemptDir}`);
+      profile = [];
+      for (const { thread, path } of files) {
         // Only the samples taken while the execute ran (start-up and shutdown left out).
         const summaryOfProfile = await summariseProfile(path, 15, { startUs: windowStartUs, endUs: windowEndUs });
-        if (!summaryOfProfile.windowed) notes.push("CPU profile: the execute's time window did not match the profile; the whole process life is summarised");
-        profile = { path, sampledMs: summaryOfProfile.totalMs, executeOnly: summaryOfProfile.windowed, top: summaryOfProfile.entries, areas: summaryOfProfile.areas };
-      } else notes.push(`no CPU profile written at ${path}`);
+        if (!summaryOfProfile.windowed) notes.push(`CPU profile of the ${thread}: the execute's time window did not match the profile; the whole thread life is summarised`);
+        profile.push({ thread, path, sampledMs: summaryOfProfile.totalMs, executeOnly: summaryOfProfile.windowed, top: summaryOfProfile.entries, areas: summaryOfProfile.areas });
+      }
     }
 
     return {
@@ -278,6 +281,22 @@ async function runEndToEnd(scenario, look, ctx) {
   } finally {
     if (!stopped) await server.stop();
   }
+}
+
+/**
+ * The server's profiles, main thread first. Node names them `CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile`;
+ * the main thread's id is 0.
+ * @param {string} dir
+ * @returns {Promise<Array<{ thread: string, path: string }>>}
+ */
+async function threadProfiles(dir) {
+  const found = [];
+  for (const name of await readdir(dir)) {
+    const tid = /^CPU\.\d+\.\d+\.\d+\.(\d+)\.\d+\.cpuprofile$/.exec(name);
+    if (tid !== null) found.push({ tid: Number(tid[1]), path: join(dir, name) });
+  }
+  found.sort((a, b) => a.tid - b.tid);
+  return found.map(({ tid, path }, i) => ({ thread: tid === 0 ? "main thread" : `worker thread ${i + (found[0]?.tid === 0 ? 0 : 1)}`, path }));
 }
 
 /** Above this share of one core taken by other processes, a measurement is flagged. */
@@ -590,11 +609,12 @@ async function main() {
   const notes = runs.flatMap((r) => r.notes.map((n) => `  ${r.scenario} ${r.rows.toLocaleString("en-US")}: ${n}`));
   if (notes.length > 0) process.stdout.write(`\nNotes:\n${notes.join("\n")}\n`);
   for (const r of runs) {
-    if (r.profile === null) continue;
-    const scope = r.profile.executeOnly ? "during the execute" : "whole process";
-    process.stdout.write(`\nCPU profile of the server, ${r.scenario} ${r.rows.toLocaleString("en-US")} rows, ${scope} (${r.profile.path}):\n`);
-    process.stdout.write(`  by area: ${r.profile.areas.slice(0, 8).map((a) => `${a.area} ${a.pct}%`).join(", ")}\n  top self time:\n`);
-    for (const e of r.profile.top.slice(0, 10)) process.stdout.write(`  ${String(e.selfPct).padStart(5)}%  ${e.function}  ${e.location}\n`);
+    for (const p of r.profile ?? []) {
+      const scope = p.executeOnly ? "during the execute" : "whole thread life";
+      process.stdout.write(`\nCPU profile of the server's ${p.thread}, ${r.scenario} ${r.rows.toLocaleString("en-US")} rows, ${scope} (${p.path}):\n`);
+      process.stdout.write(`  by area: ${p.areas.slice(0, 8).map((a) => `${a.area} ${a.pct}%`).join(", ")}\n  top self time:\n`);
+      for (const e of p.top.slice(0, 10)) process.stdout.write(`  ${String(e.selfPct).padStart(5)}%  ${e.function}  ${e.location}\n`);
+    }
   }
   process.stdout.write(`\nresults: ${options.out}\n`);
   const mismatches = runs.filter((r) => !r.check.ok);

@@ -35,7 +35,7 @@ export const TARGETS = {
  * @property {{ rowsPerSec: number, parseMs: number, readMs: number, runs: number, peakRssMb: number, otherCpuSec: number } | { skipped: string } | null} jsonParse
  * @property {number | null} ratioE2eToJsonParse
  * @property {{ ok: boolean, expectedAccepted: number | null, accepted: number | null, duplicates: number | null, dropped: number | null, read: number | null, rejected: number | null, failed: number | null, detail: string }} check
- * @property {{ path: string, sampledMs: number, executeOnly: boolean, top: Array<{ function: string, location: string, selfMs: number, selfPct: number }>, areas: Array<{ area: string, ms: number, pct: number }> } | null} profile
+ * @property {Array<{ thread: string, path: string, sampledMs: number, executeOnly: boolean, top: Array<{ function: string, location: string, selfMs: number, selfPct: number }>, areas: Array<{ area: string, ms: number, pct: number }> }> | null} profile
  * @property {string[]} notes
  */
 

@@ -14,7 +14,7 @@ export { holds, describeCondition } from "./plan/condition.js";
 export { transformRow, Rejection, type RunContext, type RowWarning } from "./transform/transform.js";
 export { recordId, uuidOf } from "./transform/ids.js";
 export * from "./look/index.js";
-export { RecordPacker, RequestShape, TOO_LARGE, type Batch, type Packed } from "./batch/batcher.js";
+export { RecordPacker, RequestShape, TOO_LARGE, type Batch, type Packed, type Room } from "./batch/batcher.js";
 export { createTransport, type RequestBody, type Transport, type TransportOptions, type AttemptResult } from "./deliver/transport.js";
 export { defaultRetryPolicy, parseRetryAfter, isRetryableStatus, type RetryPolicy } from "./deliver/retry.js";
 export { sendBatch, type BatchOutcome, type Endpoint } from "./deliver/send-batch.js";

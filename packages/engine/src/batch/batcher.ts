@@ -16,8 +16,18 @@ export interface Packed {
   readonly count: number;
   /** Bytes of `payload`. */
   readonly bytes: number;
-  /** A view on a buffer of its own, so a worker thread can hand it over without a copy. */
+  /**
+   * A view on a buffer of its own, so a worker thread can hand it over without a copy. The buffer
+   * keeps room for the envelope before and after the view, so the body is written around the
+   * records in place.
+   */
   readonly payload: Uint8Array;
+}
+
+/** Bytes the request envelope takes before and after the records. */
+export interface Room {
+  readonly before: number;
+  readonly after: number;
 }
 
 const SENT_AT_SAMPLE = "2026-01-01T00:00:00.000Z";
@@ -36,16 +46,19 @@ const encoder = new TextEncoder();
  */
 export class RecordPacker {
   private buf: Uint8Array;
+  /** Bytes of records in `buf`, which start after the envelope's room. */
   private length = 0;
   private rows: number[] = [];
+  private readonly overhead: number;
   /** UTF-8 size of the record last given to `add`. */
   lastRecordBytes = 0;
 
   constructor(
     private readonly limits: Limits,
-    /** Bytes the request envelope adds around the records. */
-    private readonly overhead: number,
+    /** Room the request envelope needs around the records. */
+    private readonly room: Room,
   ) {
+    this.overhead = room.before + room.after;
     this.buf = new Uint8Array(MIN_CAPACITY);
   }
 
@@ -56,23 +69,24 @@ export class RecordPacker {
 
   /** Adds a record; returns the request it closed (if adding it had to), or TOO_LARGE and adds nothing. */
   add(json: string, rowNumber: number): Packed | typeof TOO_LARGE | undefined {
+    const { before } = this.room;
     const separator = this.rows.length > 0 ? 1 : 0;
     const at = this.length + separator;
     // A UTF-16 code unit takes at most 3 UTF-8 bytes.
     this.reserve(at + json.length * 3);
-    const bytes = encoder.encodeInto(json, this.buf.subarray(at)).written;
+    const bytes = encoder.encodeInto(json, this.buf.subarray(before + at)).written;
     this.lastRecordBytes = bytes;
     if (bytes > this.maxRecordBytes) return TOO_LARGE;
     let closed: Packed | undefined;
     if (this.rows.length >= this.limits.maxRecordsPerRequest || this.overhead + at + bytes > this.limits.maxRequestBytes) {
       // The record goes first in the next request: move its bytes there.
-      const record = this.buf.slice(at, at + bytes);
+      const record = this.buf.slice(before + at, before + at + bytes);
       closed = this.flush();
       this.reserve(bytes);
-      this.buf.set(record, 0);
+      this.buf.set(record, before);
       this.length = bytes;
     } else {
-      if (separator === 1) this.buf[this.length] = 0x2c; // the comma joining it to the previous record
+      if (separator === 1) this.buf[before + this.length] = 0x2c; // the comma joining it to the previous record
       this.length = at + bytes;
     }
     this.rows.push(rowNumber);
@@ -81,16 +95,18 @@ export class RecordPacker {
 
   flush(): Packed | undefined {
     if (this.rows.length === 0) return undefined;
-    const packed: Packed = { rows: this.rows, count: this.rows.length, bytes: this.length, payload: this.buf.subarray(0, this.length) };
+    const { before } = this.room;
+    const packed: Packed = { rows: this.rows, count: this.rows.length, bytes: this.length, payload: this.buf.subarray(before, before + this.length) };
     // The next request gets a buffer of its own, about as large as this one needed.
-    this.buf = new Uint8Array(Math.max(MIN_CAPACITY, Math.ceil(this.length * 1.25)));
+    this.buf = new Uint8Array(Math.max(MIN_CAPACITY, Math.ceil((this.overhead + this.length) * 1.25)));
     this.length = 0;
     this.rows = [];
     return packed;
   }
 
-  private reserve(capacity: number): void {
-    this.buf = grownBytes(this.buf, this.length, capacity);
+  /** Room for `recordBytes` of records and the envelope around them. */
+  private reserve(recordBytes: number): void {
+    this.buf = grownBytes(this.buf, this.room.before + this.length, this.overhead + recordBytes);
   }
 }
 
@@ -100,7 +116,9 @@ export class RequestShape {
   private readonly suffix: (sentAt: string) => string;
   /** Bytes added around the records. */
   readonly overhead: number;
-  private prefixBytes: Buffer | undefined;
+  /** The same, before and after them: `sentAt` always has the same length. */
+  readonly room: Room;
+  private readonly prefixBytes: Buffer;
 
   /** `fields`: set in every request body before the records (e.g. a key carried in the body); needs an `object` envelope. */
   constructor(envelope: Envelope, fields: Readonly<Record<string, string>> = {}) {
@@ -114,13 +132,26 @@ export class RequestShape {
       const sentAtKey = envelope.sentAtField;
       this.suffix = sentAtKey === undefined ? () => "]}" : (sentAt) => `],${JSON.stringify(sentAtKey)}:${JSON.stringify(sentAt)}}`;
     }
-    this.overhead = Buffer.byteLength(this.prefix) + Buffer.byteLength(this.suffix(SENT_AT_SAMPLE));
+    this.prefixBytes = Buffer.from(this.prefix);
+    this.room = { before: this.prefixBytes.length, after: Buffer.byteLength(this.suffix(SENT_AT_SAMPLE)) };
+    this.overhead = this.room.before + this.room.after;
   }
 
   wrap(packed: Packed): Batch {
     const { payload } = packed;
-    const prefix = (this.prefixBytes ??= Buffer.from(this.prefix));
-    const body = (sentAt: string) => Buffer.concat([prefix, payload, Buffer.from(this.suffix(sentAt))]);
+    const prefix = this.prefixBytes;
+    const body = (sentAt: string) => {
+      const suffix = Buffer.from(this.suffix(sentAt));
+      const start = payload.byteOffset - prefix.length;
+      const length = prefix.length + payload.length + suffix.length;
+      // The packer left room around the records: the envelope is written there, and the records
+      // are not copied. (Only one attempt of a request is under way at a time.)
+      if (start < 0 || start + length > payload.buffer.byteLength) return Buffer.concat([prefix, payload, suffix]);
+      const whole = Buffer.from(payload.buffer, start, length);
+      whole.set(prefix, 0);
+      whole.set(suffix, prefix.length + payload.length);
+      return whole;
+    };
     return { rows: packed.rows, count: packed.count, bytes: this.overhead + packed.bytes, body };
   }
 }

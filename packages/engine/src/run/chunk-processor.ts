@@ -3,7 +3,7 @@
 // crosses threads as is and the report is kept in one place.
 
 import { TextDecoder } from "node:util";
-import { RecordPacker, TOO_LARGE, type Packed } from "../batch/batcher.js";
+import { RecordPacker, TOO_LARGE, type Packed, type Room } from "../batch/batcher.js";
 import type { Limits } from "../generated/manifest.js";
 import { eachRawRow, type RawRows } from "../look/raw-rows.js";
 import type { LookRow } from "../look/types.js";
@@ -33,8 +33,8 @@ export interface ChunkResult {
 /** What sizes a request, besides the manifest's limits. */
 export interface PackingSetup {
   readonly limits: Limits;
-  /** Bytes the request envelope adds around the records (see RequestShape). */
-  readonly overhead: number;
+  /** Room the request envelope takes around the records (see RequestShape). */
+  readonly room: Room;
   /** Destination label, for the too-large rejection. */
   readonly label: string;
 }
@@ -50,7 +50,7 @@ export class ChunkProcessor {
     private readonly run: RunContext,
     packing: PackingSetup,
   ) {
-    this.packer = new RecordPacker(packing.limits, packing.overhead);
+    this.packer = new RecordPacker(packing.limits, packing.room);
     this.tooLarge = `record larger than the ${this.packer.maxRecordBytes.toLocaleString("en-US")} bytes ${packing.label} accepts`;
   }
 

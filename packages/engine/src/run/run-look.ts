@@ -114,7 +114,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
     const validateRecords = input.validateRecords !== false;
     // A dry run has no endpoint: body fields are sized from the settings given, if any.
     const shape = new RequestShape(connector.manifest.wire.envelope, endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {}));
-    const packing: PackingSetup = { limits: connector.manifest.wire.limits, overhead: shape.overhead, label: connector.manifest.label };
+    const packing: PackingSetup = { limits: connector.manifest.wire.limits, room: shape.room, label: connector.manifest.label };
     const threads = Math.max(0, Math.floor(input.workers ?? 0));
     const onThisThread = () => new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing);
     const stage =

@@ -23,7 +23,7 @@ function packAll(packer: RecordPacker, records: string[]): { requests: Packed[];
 describe("RecordPacker", () => {
   it("counts UTF-8 bytes, not characters", () => {
     const record = JSON.stringify({ name: "Zoë – 東京 🎉" });
-    const packer = new RecordPacker({ maxRecordsPerRequest: 10, maxRequestBytes: 10_000, maxRecordBytes: 1_000 }, shape.overhead);
+    const packer = new RecordPacker({ maxRecordsPerRequest: 10, maxRequestBytes: 10_000, maxRecordBytes: 1_000 }, shape.room);
     const { requests } = packAll(packer, [record, record]);
     const body = shape.wrap(requests[0]!).body("2026-01-01T00:00:00.000Z");
     expect(requests[0]!.bytes).toBe(2 * Buffer.byteLength(record) + 1);
@@ -32,7 +32,7 @@ describe("RecordPacker", () => {
   });
 
   it("a record over the record limit is refused with its size and leaves the request as it was", () => {
-    const packer = new RecordPacker({ maxRecordsPerRequest: 10, maxRequestBytes: 10_000, maxRecordBytes: 20 }, shape.overhead);
+    const packer = new RecordPacker({ maxRecordsPerRequest: 10, maxRequestBytes: 10_000, maxRecordBytes: 20 }, shape.room);
     expect(packer.add('"ok"', 1)).toBeUndefined();
     expect(packer.add(JSON.stringify("é".repeat(10)), 2)).toBe(TOO_LARGE);
     expect(packer.lastRecordBytes).toBe(22);
@@ -44,10 +44,29 @@ describe("RecordPacker", () => {
   it("fills a request to exactly its byte limit, then starts the next", () => {
     const record = '"abcd"'; // 6 bytes; with commas n records take 7n - 1
     const limit = shape.overhead + 7 * 3 - 1;
-    const packer = new RecordPacker({ maxRecordsPerRequest: 100, maxRequestBytes: limit, maxRecordBytes: 100 }, shape.overhead);
+    const packer = new RecordPacker({ maxRecordsPerRequest: 100, maxRequestBytes: limit, maxRecordBytes: 100 }, shape.room);
     const { requests } = packAll(packer, Array.from({ length: 7 }, () => record));
     expect(requests.map((r) => r.count)).toEqual([3, 3, 1]);
     expect(shape.wrap(requests[0]!).bytes).toBe(limit);
+  });
+
+  it("writes the envelope around the records in place, anew for each attempt", () => {
+    const packer = new RecordPacker({ maxRecordsPerRequest: 10, maxRequestBytes: 10_000, maxRecordBytes: 1_000 }, shape.room);
+    const { requests } = packAll(packer, ['{"a":1}', '{"b":"é"}']);
+    const packed = requests[0]!;
+    const batch = shape.wrap(packed);
+    const first = batch.body("2026-01-01T00:00:00.000Z") as Buffer;
+    expect(first.buffer).toBe(packed.payload.buffer);
+    expect(JSON.parse(first.toString())).toEqual({ batch: [{ a: 1 }, { b: "é" }], sentAt: "2026-01-01T00:00:00.000Z" });
+    const retry = batch.body("2026-01-01T00:00:09.999Z") as Buffer;
+    expect(JSON.parse(retry.toString())).toEqual({ batch: [{ a: 1 }, { b: "é" }], sentAt: "2026-01-01T00:00:09.999Z" });
+    expect(retry.length).toBe(batch.bytes);
+  });
+
+  it("wraps records that came without room by copying them", () => {
+    const payload = Buffer.from('{"a":1}');
+    const body = shape.wrap({ rows: [1], count: 1, bytes: payload.length, payload: new Uint8Array(payload) }).body("2026-01-01T00:00:00.000Z");
+    expect(JSON.parse(String(body))).toEqual({ batch: [{ a: 1 }], sentAt: "2026-01-01T00:00:00.000Z" });
   });
 
   it("keeps every record, in order, within both limits (any records, any limits)", () => {
@@ -55,7 +74,7 @@ describe("RecordPacker", () => {
     fc.assert(
       fc.property(fc.array(text, { maxLength: 200 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 150, max: 2_000 }), (values, maxCount, maxRequest) => {
         const limits = { maxRecordsPerRequest: maxCount, maxRequestBytes: maxRequest, maxRecordBytes: 120 };
-        const packer = new RecordPacker(limits, shape.overhead);
+        const packer = new RecordPacker(limits, shape.room);
         const records = values.map((v) => JSON.stringify({ v }));
         const { requests, tooLarge } = packAll(packer, records);
         for (const r of requests) {

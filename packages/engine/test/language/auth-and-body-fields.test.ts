@@ -52,7 +52,7 @@ describe("headers", () => {
 /** What a run does with its records: packed for the request shape, then wrapped into bodies. */
 function batcher(limits: Limits, envelope: Envelope, fields: Record<string, string>) {
   const shape = new RequestShape(envelope, fields);
-  const packer = new RecordPacker(limits, shape.overhead);
+  const packer = new RecordPacker(limits, shape.room);
   const wrap = (p: ReturnType<RecordPacker["add"]>) => {
     if (p === TOO_LARGE) throw new Error("record too large");
     return p === undefined ? undefined : shape.wrap(p);

@@ -127,7 +127,7 @@ describe("rows on worker threads", () => {
         planInput: { fields: { dimensions: [], measures: [], table_calculations: [], pivots: [] }, options: f.expected.options ?? {} },
         validateRecords: true,
         run: { runId: "r", ranAt: "2026-11-01T10:00:00Z", ranAtMs: 0 },
-        packing: { limits: mparticle.manifest.wire.limits, overhead: shape.overhead, label: mparticle.manifest.label },
+        packing: { limits: mparticle.manifest.wire.limits, room: shape.room, label: mparticle.manifest.label },
       },
       1,
       () => {
@@ -155,7 +155,7 @@ describe("a worker thread that cannot start", () => {
     parser.endRaw();
     const program = planOk(mparticle, { fields: parser.header!.fields, options }).program;
     const run = { runId: "r", ranAt: "2026-11-01T10:00:00Z", ranAtMs: Date.parse("2026-11-01T10:00:00Z") };
-    const packing = { limits: mparticle.manifest.wire.limits, overhead: new RequestShape(mparticle.manifest.wire.envelope).overhead, label: mparticle.manifest.label };
+    const packing = { limits: mparticle.manifest.wire.limits, room: new RequestShape(mparticle.manifest.wire.envelope).room, label: mparticle.manifest.label };
     const { validateRecord: _, ...connector } = mparticle;
     let fallbacks = 0;
     const workers = new WorkerRun(
