@@ -1,6 +1,7 @@
 import { checkBodyKey, type ExpectedCredentials } from "./auth.js";
 import type { WireProfile } from "./profile.js";
 import type { ConnectorStore } from "./state.js";
+import { recordSizes } from "./record-sizes.js";
 
 /** The request is answered as success (`ok`), or 400 with these messages (nothing accepted). */
 export type IntakeResult = { ok: true } | { ok: false; messages: string[] };
@@ -61,15 +62,14 @@ export function intake(
     records = items;
   }
 
-  // A record can only be too large if the whole body is; most requests skip re-serialising.
+  // A record can only be too large if the whole body is; most requests skip measuring records.
   const maxRecordBytes = wire.limits.maxRecordBytes;
   if (body.length > maxRecordBytes) {
-    for (let i = 0; i < records.length; i++) {
-      const text = JSON.stringify(records[i]) ?? "";
-      const bytes = text.length * 3 <= maxRecordBytes ? text.length : Buffer.byteLength(text);
-      if (bytes > maxRecordBytes) {
-        return refuse(`record ${i}: ${bytes} bytes, over the ${maxRecordBytes}-byte limit for one record`);
-      }
+    // Records as they arrived; a one-record path's record has fields added, so it is serialised.
+    const arrived = implied ? undefined : recordSizes(body, wire.envelope.kind === "array" ? undefined : wire.envelope.itemsKey);
+    const sizes = arrived?.length === records.length ? arrived : records.map((r) => Buffer.byteLength(JSON.stringify(r) ?? ""));
+    for (let i = 0; i < sizes.length; i++) {
+      if (sizes[i]! > maxRecordBytes) return refuse(`record ${i}: ${sizes[i]} bytes, over the ${maxRecordBytes}-byte limit for one record`);
     }
   }
 

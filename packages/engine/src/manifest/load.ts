@@ -13,7 +13,8 @@ import type { Connector, RecordValidator } from "./connector.js";
 import { closest } from "../plan/did-you-mean.js";
 
 let schemaValidators: { manifest: ValidateFunction; downstreams: ValidateFunction } | undefined;
-const wireAjv = createWireAjv();
+/** Created with the first wire schema: a worker thread that does not check records never needs it. */
+let wireAjv: ReturnType<typeof createWireAjv> | undefined;
 const wireValidators = new Map<string, ValidateFunction>();
 
 function validators() {
@@ -139,8 +140,9 @@ export function recordValidator(schemaFile: string, manifestFile: string): Recor
     const schema = readJson(schemaFile) as { $id?: string };
     try {
       // The same schema may already be registered by $id from another manifest path.
-      const existing = schema.$id !== undefined ? wireAjv.getSchema(schema.$id) : undefined;
-      validate = existing ?? wireAjv.compile(schema);
+      const ajv = (wireAjv ??= createWireAjv());
+      const existing = schema.$id !== undefined ? ajv.getSchema(schema.$id) : undefined;
+      validate = existing ?? ajv.compile(schema);
     } catch (e) {
       fail(manifestFile, [{ path: "/wire/recordSchema", rule: "schema-compiles", message: `${relative(repoRoot, schemaFile)} does not compile: ${(e as Error).message}` }]);
     }

@@ -4,6 +4,7 @@ import { knownTags, targetOf, valueRuleOf } from "../manifest/connector.js";
 import { allFields, type LookField } from "../look/types.js";
 import { compilePath, describeTarget, joinPath, parsePattern, plainPath, type CompiledPath } from "../transform/path.js";
 import { compileValueCheck } from "../transform/values.js";
+import { compileColumnWriters } from "../transform/column-writers.js";
 import type { ColumnWriter, FillStep, RecordCheck, FillValue } from "../transform/program.js";
 import type { ColumnPlan, Diagnostic, Plan, PlanInput, RequirementStatus } from "./types.js";
 import { holds, describeCondition, type OptionValues } from "./condition.js";
@@ -39,7 +40,7 @@ export function plan(connector: Connector, input: PlanInput): Plan {
     diagnostics,
     requirements,
     ok: !diagnostics.some((d) => d.severity === "error"),
-    program: { connectorId: connector.id, writers: mapped, fills: fills.steps, checks, validateRecord: connector.validateRecord },
+    program: { connectorId: connector.id, writers: mapped, writeColumns: compileColumnWriters(mapped), fills: fills.steps, checks, validateRecord: connector.validateRecord },
   };
 }
 

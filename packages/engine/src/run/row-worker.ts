@@ -13,8 +13,9 @@ const runs = new Map<number, ChunkProcessor | Error>();
 
 function open(setup: WorkerRunSetup): ChunkProcessor {
   const data = setup.connector;
-  const connector = { ...data, validateRecord: recordValidator(join(data.dir, data.manifest.wire.recordSchema), data.file) };
-  const planned = plan(connector, setup.planInput);
+  // The wire schema is compiled only when records are checked against it.
+  const validateRecord = setup.validateRecords ? recordValidator(join(data.dir, data.manifest.wire.recordSchema), data.file) : () => undefined;
+  const planned = plan({ ...data, validateRecord }, setup.planInput);
   // The run planned the same inputs and found no error; a difference here is a bug, not bad input.
   if (!planned.ok) throw new Error("the worker's plan differs from the run's");
   const program = setup.validateRecords ? planned.program : { ...planned.program, validateRecord: undefined };

@@ -2,7 +2,14 @@
 interface Step {
   readonly key: string;
   readonly array: boolean;
+  /**
+   * The key names nothing an object inherits (`__proto__`, `constructor`, ...), so it is read and
+   * written as a plain property; decided once per plan, as rows only walk the path.
+   */
+  readonly plain: boolean;
 }
+
+const step = (key: string, array: boolean): Step => ({ key, array, plain: !(key in Object.prototype) });
 
 export type Record_ = Record<string, unknown>;
 
@@ -14,10 +21,8 @@ export interface CompiledPath {
 
 /** `text` is a target path, or "" for the record itself (a `key` rule without `target`). */
 export function compilePath(text: string, extraKey?: string): CompiledPath {
-  const steps: Step[] = text === "" ? [] : text.split(".").map((part) =>
-    part.endsWith("[]") ? { key: part.slice(0, -2), array: true } : { key: part, array: false },
-  );
-  if (extraKey !== undefined) steps.push({ key: extraKey, array: false });
+  const steps: Step[] = text === "" ? [] : text.split(".").map((part) => (part.endsWith("[]") ? step(part.slice(0, -2), true) : step(part, false)));
+  if (extraKey !== undefined) steps.push(step(extraKey, false));
   if (steps.length === 0) throw new Error("a target path needs at least one key");
   return { text: extraKey === undefined ? text : joinPath(text, extraKey), steps };
 }
@@ -43,7 +48,7 @@ export function setAt(record: Record_, path: CompiledPath, value: unknown): void
   const last = segs.length - 1;
   for (let i = 0; i < last; i++) {
     const seg = segs[i]!;
-    let next = Object.hasOwn(node, seg.key) ? node[seg.key] : undefined;
+    let next = seg.plain || Object.hasOwn(node, seg.key) ? node[seg.key] : undefined;
     if (seg.array) {
       if (!Array.isArray(next)) {
         next = [{}];
@@ -58,7 +63,9 @@ export function setAt(record: Record_, path: CompiledPath, value: unknown): void
       node = next as Record_;
     }
   }
-  put(node, segs[last]!.key, value);
+  const end = segs[last]!;
+  if (end.plain) node[end.key] = value;
+  else put(node, end.key, value);
 }
 
 function put(node: Record_, key: string, value: unknown): void {

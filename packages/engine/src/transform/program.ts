@@ -1,6 +1,7 @@
 import type { CompiledPath } from "./path.js";
 import type { ValueCheck } from "./values.js";
 import type { RecordValidator } from "../manifest/connector.js";
+import type { WriteColumns } from "./column-writers.js";
 
 /** Writes one Look column into the record. */
 export interface ColumnWriter {
@@ -40,6 +41,8 @@ export interface RecordCheck {
 export interface RowProgram {
   readonly connectorId: string;
   readonly writers: ReadonlyArray<ColumnWriter>;
+  /** The writers compiled into one function (see column-writers.ts). */
+  readonly writeColumns: WriteColumns;
   readonly fills: ReadonlyArray<FillStep>;
   readonly checks: ReadonlyArray<RecordCheck>;
   readonly validateRecord?: RecordValidator;

@@ -1,7 +1,6 @@
 import type { LookRow, Cell } from "../look/types.js";
 import type { RowProgram, FillStep, RecordCheck } from "./program.js";
 import { getAt, isPresent, setAt, type CompiledPath, type Record_ } from "./path.js";
-import { Violation } from "./values.js";
 import { recordIds, uuidOf } from "./ids.js";
 
 /** What a run knows about itself, for fills and ids. */
@@ -38,18 +37,8 @@ export function transformRow(
   warnings?: RowWarning[],
 ): Record_ | Rejection {
   const record: Record_ = {};
-  for (const w of program.writers) {
-    const raw = cellValue(row[w.column], w.pivoted);
-    if (raw === undefined || raw === null || raw === "") continue;
-    const value = w.check(raw);
-    if (value instanceof Violation) {
-      if (value.action === "reject") return new Rejection(`${w.describe} ${value.kind} (rule ${w.rule})`, `${w.describe}: ${value.detail}`, w.column);
-      warnings?.push({ rowNumber, reason: `${w.describe} ${value.kind}: value left out (rule ${w.rule})`, detail: value.detail, column: w.column });
-      continue;
-    }
-    if (w.pivoted && Array.isArray(value) && value.length === 0) continue;
-    setAt(record, w.path, value);
-  }
+  const rejected = program.writeColumns(row, record, rowNumber, warnings);
+  if (rejected !== undefined) return rejected;
   for (const f of program.fills) {
     if (isPresent(getAt(record, f.path)) || anyPresent(record, f.unlessPresent)) continue;
     const value = fillValue(f, record, program.connectorId, rowNumber, run);
@@ -79,7 +68,8 @@ function idsFor(run: RunContext, connectorId: string): (row: number) => string {
   return ids;
 }
 
-function cellValue(cell: Cell | Record<string, Cell> | undefined, pivoted: boolean): unknown {
+/** A cell's value; a pivoted measure's cells give the list of their values. */
+export function cellValue(cell: Cell | Record<string, Cell> | undefined, pivoted: boolean): unknown {
   if (cell === undefined || cell === null) return undefined;
   if (!pivoted) return (cell as Cell).value;
   // A pivoted measure: one cell per pivot value, sent as the list of their values.

@@ -16,10 +16,19 @@ const plan_ = field("accounts.plan", ["braze_attribute"]);
 describe("paths", () => {
   test("a key under the record itself is a one-step path", () => {
     const path = compilePath("", "plan");
-    expect(path).toEqual({ text: "plan", steps: [{ key: "plan", array: false }] });
+    expect(path).toEqual({ text: "plan", steps: [{ key: "plan", array: false, plain: true }] });
     const record: Record<string, unknown> = { external_id: "u1" };
     setAt(record, path, "gold");
     expect(record).toEqual({ external_id: "u1", plan: "gold" });
+  });
+
+  test("a key that objects inherit is marked, so it is only read and written as an own property", () => {
+    expect(compilePath("traits.__proto__").steps.map((s) => s.plain)).toEqual([true, false]);
+    expect(compilePath("constructor[].name").steps.map((s) => s.plain)).toEqual([false, true]);
+    const record: Record<string, unknown> = {};
+    setAt(record, compilePath("constructor.__proto__"), "x");
+    expect(JSON.stringify(record)).toBe('{"constructor":{"__proto__":"x"}}');
+    expect(({} as Record<string, unknown>)["x"]).toBeUndefined();
   });
 
   test("the record itself is not a place for a value", () => {

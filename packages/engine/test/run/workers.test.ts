@@ -3,7 +3,7 @@
 // engine's build (dist), which `npm install` produces.
 
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as Effect from "effect/Effect";
 import {
@@ -178,6 +178,24 @@ describe("a worker thread that cannot start", () => {
     expect(result.rejected).toEqual(inline.rejected);
     const text = (ps: ReadonlyArray<{ payload: Uint8Array }>) => ps.map((p) => Buffer.from(p.payload).toString());
     expect(text([...result.packed, ...packed])).toEqual(text([...inline.packed, ...(inlineLast ? [inlineLast] : [])]));
+  });
+});
+
+describe("a worker thread's code", () => {
+  it("does not load the Effect runtime, which costs about 11 MB a thread", () => {
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, spec] of readFileSync(file, "utf8").matchAll(/^(?:import|export)\s(?!type\s)[^;]*?from\s+"([^"]+)"/gms)) {
+        if (spec!.startsWith(".")) visit(join(dirname(file), spec!.replace(/\.js$/, ".ts")));
+        else packages.add(spec!.split("/")[0]!);
+      }
+    };
+    visit(join(import.meta.dirname, "../../src/run/row-worker.ts"));
+    expect(seen.size).toBeGreaterThan(10);
+    expect([...packages].filter((p) => p === "effect" || p.startsWith("@effect"))).toEqual([]);
   });
 });
 
