@@ -18,9 +18,9 @@ export { RecordPacker, RequestShape, TOO_LARGE, type Batch, type Packed, type Ro
 export { createTransport, type RequestBody, type Transport, type TransportOptions, type AttemptResult } from "./deliver/transport.js";
 export { defaultRetryPolicy, parseRetryAfter, isRetryableStatus, type RetryPolicy } from "./deliver/retry.js";
 export { sendBatch, type BatchOutcome, type Endpoint } from "./deliver/send-batch.js";
-export { Pacer, TokenBucket } from "./deliver/pacer.js";
+export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
 export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";
-export { pacerFor, rateLimitFromEnv, rateLimitVariable } from "./run/pacing.js";
+export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitVariable } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
 export { defaultWorkerCount, MAX_WORKERS } from "./run/row-workers.js";
 export { ReportBuilder, summarize, type RunReport, type ReasonGroup, type FailureGroup } from "./run/report.js";

@@ -26,7 +26,7 @@ function busiestWindow(requests: ReadonlyArray<SentRequest>, ms = 1000, weight: 
   return most;
 }
 
-describe("a rate limit for the run", () => {
+describe("a rate limit for the destination", () => {
   it("50 requests/s: a burst of 50, then 50 per second; every row delivered", async () => {
     const report = await deliver(ctx.emulators, braze, brazeLook(125), { transport: ctx.transport, rateLimit: { requestsPerSecond: 50 } });
 
@@ -43,6 +43,22 @@ describe("a rate limit for the run", () => {
     // All of that visible in the report.
     expect(report.requests.pacedMs).toBeGreaterThanOrEqual(1350);
     expect(report.requests.pacedMs).toBeLessThanOrEqual(report.durationMs);
+  });
+
+  it("two runs to the same workspace at once keep the limit together", async () => {
+    const [first, second] = await Promise.all([
+      deliver(ctx.emulators, braze, brazeLook(50), { transport: ctx.transport, rateLimit: { requestsPerSecond: 50 }, runId: "run-a" }),
+      deliver(ctx.emulators, braze, brazeLook(50), { transport: ctx.transport, rateLimit: { requestsPerSecond: 50 }, runId: "run-b" }),
+    ]);
+
+    expect(first.rows.delivered + second.rows.delivered).toBe(5000);
+    const sent = ctx.transport.requests;
+    expect(sent).toHaveLength(100);
+    expect(busiestWindow(sent)).toBeLessThanOrEqual(100);
+    // 50 at once, then 50 per second for both: the 100th no earlier than 1 s after the first.
+    const times = sent.map((r) => r.startedAt);
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(950);
+    expect(first.requests.pacedMs + second.requests.pacedMs).toBeGreaterThanOrEqual(900);
   });
 
   it('"off": the same Look goes out as fast as the concurrency allows', async () => {

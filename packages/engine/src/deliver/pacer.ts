@@ -38,15 +38,14 @@ export class TokenBucket {
 }
 
 /**
- * One run's pacing: a bucket per declared limit (1 per request, `records` per record), and a hold
- * that a 429 with `Retry-After` puts on every request of the run. Pure: the clock is an argument.
+ * A destination's rate budget: a bucket per declared limit (1 per request, `records` per record),
+ * and a hold that a 429 with `Retry-After` puts on every request. Runs sending to the same
+ * destination share one, so together they keep its limit. Pure: the clock is an argument.
  */
-export class Pacer {
+export class RateBudget {
   private readonly requests: TokenBucket | undefined;
   private readonly records: TokenBucket | undefined;
   private heldUntil = Number.NEGATIVE_INFINITY;
-  private waitedUntil = Number.NEGATIVE_INFINITY;
-  private waited = 0;
 
   constructor(limit: RateLimit = {}) {
     this.requests = limit.requestsPerSecond !== undefined ? new TokenBucket(limit.requestsPerSecond) : undefined;
@@ -56,17 +55,38 @@ export class Pacer {
   /** Reserves one request carrying `records` records; returns how many ms to wait before sending it. */
   reserve(records: number, nowMs: number): number {
     const from = Math.max(nowMs, this.heldUntil);
-    const wait = from - nowMs + Math.max(this.requests?.reserve(1, from) ?? 0, this.records?.reserve(records, from) ?? 0);
+    return from - nowMs + Math.max(this.requests?.reserve(1, from) ?? 0, this.records?.reserve(records, from) ?? 0);
+  }
+
+  /** No request is sent before `untilMs` (the destination said so with a 429). */
+  hold(untilMs: number): void {
+    this.heldUntil = Math.max(this.heldUntil, untilMs);
+  }
+}
+
+/** One run's pacing under a budget (its own, or one shared with other runs), and how long it waited. */
+export class Pacer {
+  readonly budget: RateBudget;
+  private waitedUntil = Number.NEGATIVE_INFINITY;
+  private waited = 0;
+
+  constructor(limit: RateLimit | RateBudget = {}) {
+    this.budget = limit instanceof RateBudget ? limit : new RateBudget(limit);
+  }
+
+  /** Reserves one request carrying `records` records; returns how many ms to wait before sending it. */
+  reserve(records: number, nowMs: number): number {
+    const wait = this.budget.reserve(records, nowMs);
     this.account(nowMs, nowMs + wait);
     return wait;
   }
 
-  /** No request of the run is sent before `untilMs` (the destination said so with a 429). */
+  /** No request under the budget is sent before `untilMs` (the destination said so with a 429). */
   hold(untilMs: number): void {
-    this.heldUntil = Math.max(this.heldUntil, untilMs);
+    this.budget.hold(untilMs);
   }
 
-  /** Wall-clock ms during which at least one request was waiting: overlapping waits count once. */
+  /** Wall-clock ms during which at least one of the run's requests was waiting: overlapping waits count once. */
   get pacedMs(): number {
     return this.waited;
   }
@@ -89,7 +109,7 @@ export function pace(pacer: Pacer, records: number): Effect.Effect<void> {
   });
 }
 
-/** Holds every request of the run for `ms` from now. */
+/** Holds every request under the pacer's budget for `ms` from now. */
 export function holdFor(pacer: Pacer, ms: number): void {
   pacer.hold(now() + ms);
 }

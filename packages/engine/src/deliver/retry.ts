@@ -47,6 +47,15 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
  * from the API replaces the computed delay; permanent failures stop at once.
  */
 export function retrySchedule(policy: RetryPolicy) {
+  let schedule = schedules.get(policy);
+  if (schedule === undefined) schedules.set(policy, (schedule = buildSchedule(policy)));
+  return schedule;
+}
+
+// A schedule is a description, not state: each batch can retry by the same one, built once per policy.
+const schedules = new WeakMap<RetryPolicy, ReturnType<typeof buildSchedule>>();
+
+function buildSchedule(policy: RetryPolicy) {
   return Schedule.exponential(Duration.millis(policy.baseDelayMs), 2).pipe(
     Schedule.jittered,
     Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.millis(policy.maxDelayMs))),

@@ -1,5 +1,8 @@
+import { createHash } from "node:crypto";
 import type { Connector } from "../manifest/connector.js";
-import { Pacer } from "../deliver/pacer.js";
+import type { RateLimit } from "../generated/manifest.js";
+import type { Endpoint } from "../deliver/send-batch.js";
+import { Pacer, RateBudget } from "../deliver/pacer.js";
 import { parseRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "../deliver/rate-limit.js";
 import { connectorVariable, type Env } from "./endpoint.js";
 import { SettingsError } from "./errors.js";
@@ -17,9 +20,11 @@ export function rateLimitFromEnv(connectorId: string, env: Env): RateLimitSettin
 
 /**
  * The run's pacer: the send's own rate limit, else the environment's, else the manifest's. Without
- * any limit it still holds the run on a 429's `Retry-After`; `"off"` gives none at all.
+ * any limit it still holds the run on a 429's `Retry-After`; `"off"` gives none at all. Runs with
+ * the same `destination` (see destinationOf) and limit share one budget, so concurrent executes
+ * to one workspace keep its limit together; without `destination` the run has a budget of its own.
  */
-export function pacerFor(connector: Connector, given: RateLimitSetting | undefined, env: Env): Pacer | undefined {
+export function pacerFor(connector: Connector, given: RateLimitSetting | undefined, env: Env, destination?: string): Pacer | undefined {
   let limit = given;
   if (limit === undefined) {
     try {
@@ -31,5 +36,27 @@ export function pacerFor(connector: Connector, given: RateLimitSetting | undefin
     }
   }
   limit ??= connector.manifest.wire.rateLimit;
-  return limit === "off" ? undefined : new Pacer(limit);
+  if (limit === "off") return undefined;
+  return new Pacer(destination === undefined ? limit : sharedBudget(`${connector.id}\n${JSON.stringify(limit ?? {})}\n${destination}`, limit ?? {}));
+}
+
+/**
+ * Where requests go and as whom, without keeping the credentials: a digest of the URL, the headers
+ * and the body fields (a key carried in the body). Two workspaces' keys give two destinations.
+ */
+export function destinationOf(endpoint: Endpoint): string {
+  return createHash("sha256").update(JSON.stringify([endpoint.url, endpoint.headers, endpoint.bodyFields ?? {}])).digest("hex");
+}
+
+/** The budgets of the destinations this process has sent to; the oldest goes past this many. */
+const MAX_BUDGETS = 1000;
+const budgets = new Map<string, RateBudget>();
+
+function sharedBudget(key: string, limit: RateLimit): RateBudget {
+  let budget = budgets.get(key);
+  if (budget === undefined) {
+    if (budgets.size >= MAX_BUDGETS) budgets.delete(budgets.keys().next().value!);
+    budgets.set(key, (budget = new RateBudget(limit)));
+  }
+  return budget;
 }

@@ -21,7 +21,7 @@ import { PlanRejected, SettingsError, SourceError } from "./errors.js";
 import { requestBodyFields, resolveEndpoint, resolveSettings, type Env } from "./endpoint.js";
 import { ChunkProcessor, type ChunkResult, type PackingSetup } from "./chunk-processor.js";
 import { WorkerRun, type LostRows } from "./row-workers.js";
-import { pacerFor } from "./pacing.js";
+import { destinationOf, pacerFor } from "./pacing.js";
 import type { RateLimitSetting } from "../deliver/rate-limit.js";
 
 export interface RunProgress {
@@ -102,7 +102,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
           catch: (e) => e as SettingsError,
         });
     // A dry run sends nothing, so it is not paced.
-    const pacer = endpoint === undefined ? undefined : yield* Effect.try({ try: () => pacerFor(connector, input.rateLimit, input.env ?? process.env), catch: (e) => e as SettingsError });
+    const pacer = endpoint === undefined ? undefined : yield* Effect.try({ try: () => pacerFor(connector, input.rateLimit, input.env ?? process.env, destinationOf(endpoint)), catch: (e) => e as SettingsError });
 
     const runId = input.runId ?? randomUUID();
     const ranAtMs = header.ranAt !== undefined && !Number.isNaN(Date.parse(header.ranAt)) ? Date.parse(header.ranAt) : Date.now();

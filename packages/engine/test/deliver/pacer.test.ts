@@ -2,7 +2,7 @@
 // reads back the wait it was given, so rates are checked exactly, with no sleeping.
 
 import { describe, expect, it } from "vitest";
-import { Pacer, TokenBucket } from "../../src/deliver/pacer.js";
+import { Pacer, RateBudget, TokenBucket } from "../../src/deliver/pacer.js";
 
 /** Reserves `n` requests at `nowMs`, one after another (as concurrent workers would), returning their waits. */
 const reserveMany = (pacer: Pacer, n: number, nowMs: number, records = 1) => Array.from({ length: n }, () => pacer.reserve(records, nowMs));
@@ -120,6 +120,28 @@ describe("pacer", () => {
     expect(reserveMany(pacer, 1000, 0)).toEqual(Array(1000).fill(0));
     pacer.hold(700);
     expect(pacer.reserve(100, 100)).toBe(600);
+  });
+
+  it("runs over one budget keep its limit together, a 429's hold stops them all, and each counts its own waits", () => {
+    const budget = new RateBudget({ requestsPerSecond: 20 });
+    const [a, b] = [new Pacer(budget), new Pacer(budget)];
+    // Two runs of 4 workers each, alternating: 200 requests at 20/s overall.
+    const times: number[] = [];
+    const free = { a: [0, 0, 0, 0], b: [0, 0, 0, 0] };
+    for (let i = 0; i < 200; i++) {
+      const [pacer, slots] = i % 2 === 0 ? [a, free.a] : [b, free.b];
+      const w = slots.indexOf(Math.min(...slots));
+      slots[w] = slots[w]! + pacer.reserve(1, slots[w]!);
+      times.push(slots[w]!);
+    }
+    expect(busiestWindow(times.filter((t) => t >= 1000))).toBeLessThanOrEqual(21);
+    expect(Math.max(...times)).toBeCloseTo(9000, -2);
+    expect(a.pacedMs).toBeGreaterThan(8000);
+    expect(b.pacedMs).toBeGreaterThan(8000);
+    a.hold(20_000);
+    expect(b.reserve(1, 19_000)).toBeCloseTo(1000);
+    // A run with a budget of its own is not held.
+    expect(new Pacer({ requestsPerSecond: 20 }).reserve(1, 19_000)).toBe(0);
   });
 
   it("pacedMs is the wall-clock time some request waited: overlapping waits count once", () => {
