@@ -9,3 +9,6 @@ export {
 } from "./json-detail-parser.js";
 export { lookSourceFromFile, lookSourceFromString, readLook, type LookEvent, type LookSource, type ReadLookOptions } from "./read-look.js";
 export { isRawRows, parseRawRows, rowCount, type RawRows } from "./raw-rows.js";
+// Byte-level JSON scanning, for code that measures JSON it already holds (the emulators' record sizes).
+export { INCOMPLETE, JsonValueScanner } from "./json-value-scanner.js";
+export * as jsonBytes from "./json-bytes.js";

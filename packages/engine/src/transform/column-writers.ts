@@ -1,7 +1,7 @@
 // A plan's column writers compiled into one function with the column names and target keys written
 // out. Each cell and record key is then read and set at a site that only ever sees that one name,
 // which V8 serves from an inline cache; a loop over the writers makes every access a lookup by a
-// varying key. Measured on the bench's mParticle event rows: 2.0 µs a row in the transform, from 2.6.
+// varying key. Measured on the bench's event rows: 2.0 µs a row in the transform, from 2.6.
 // Names come from the Look and the manifest: they enter the code only as JSON string literals, and
 // a path with a key that objects inherit (`__proto__`, `constructor`, ...) is left to setAt.
 
