@@ -112,7 +112,6 @@ export class RecordPacker {
 
 /** The request body around the records: the envelope, the fields set in every body, `sentAt`. */
 export class RequestShape {
-  private readonly prefix: string;
   private readonly suffix: (sentAt: string) => string;
   /** Bytes added around the records. */
   readonly overhead: number;
@@ -123,16 +122,17 @@ export class RequestShape {
   /** `fields`: set in every request body before the records (e.g. a key carried in the body); needs an `object` envelope. */
   constructor(envelope: Envelope, fields: Readonly<Record<string, string>> = {}) {
     const fixed = Object.entries(fields).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)},`).join("");
+    let prefix: string;
     if (envelope.kind === "array") {
       if (fixed !== "") throw new Error("an `array` envelope cannot carry body fields");
-      this.prefix = "[";
+      prefix = "[";
       this.suffix = () => "]";
     } else {
-      this.prefix = `{${fixed}${JSON.stringify(envelope.itemsKey)}:[`;
+      prefix = `{${fixed}${JSON.stringify(envelope.itemsKey)}:[`;
       const sentAtKey = envelope.sentAtField;
       this.suffix = sentAtKey === undefined ? () => "]}" : (sentAt) => `],${JSON.stringify(sentAtKey)}:${JSON.stringify(sentAt)}}`;
     }
-    this.prefixBytes = Buffer.from(this.prefix);
+    this.prefixBytes = Buffer.from(prefix);
     this.room = { before: this.prefixBytes.length, after: Buffer.byteLength(this.suffix(SENT_AT_SAMPLE)) };
     this.overhead = this.room.before + this.room.after;
   }

@@ -35,9 +35,9 @@ export function pacerFor(connector: Connector, given: RateLimitSetting | undefin
       throw new SettingsError({ problems: [{ setting: variable, message: `${variable}: ${e.message}` }] });
     }
   }
-  limit ??= connector.manifest.wire.rateLimit;
+  limit ??= connector.manifest.wire.rateLimit ?? {};
   if (limit === "off") return undefined;
-  return new Pacer(destination === undefined ? limit : sharedBudget(`${connector.id}\n${JSON.stringify(limit ?? {})}\n${destination}`, limit ?? {}));
+  return new Pacer(destination === undefined ? limit : sharedBudget(`${connector.id}\n${JSON.stringify(limit)}\n${destination}`, limit));
 }
 
 /**
