@@ -50,6 +50,9 @@ const wholeNumber = (env: Env, name: string, fallback: number): number => {
   return n;
 };
 
+/** Shortest ACTION_HUB_SECRET accepted: anything shorter can be guessed by a client that tries. */
+export const MIN_SECRET_LENGTH = 16;
+
 /** Largest TAGWIRE_CONCURRENCY: the server's destination sockets are shared by every execute. */
 export const MAX_CONCURRENCY = 64;
 
@@ -58,6 +61,10 @@ export function configFromEnv(env: Env): ServerConfig {
   const secret = env["ACTION_HUB_SECRET"];
   if (secret === undefined || secret.trim() === "") {
     throw new ConfigError({ reason: "ACTION_HUB_SECRET is not set: choose a long random secret (e.g. `openssl rand -hex 32`) and enter the same value in Looker when adding the action hub." });
+  }
+  if (secret.length < MIN_SECRET_LENGTH) {
+    // The length only, never the value: a short secret is one that can be guessed.
+    throw new ConfigError({ reason: `ACTION_HUB_SECRET is ${secret.length} characters long; use at least ${MIN_SECRET_LENGTH} random characters (e.g. \`openssl rand -hex 32\`).` });
   }
   const port = positive(env, "PORT", 8080);
   if (port > 65535) throw new ConfigError({ reason: `PORT must be at most 65535, not ${port}.` });

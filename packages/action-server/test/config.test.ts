@@ -105,6 +105,15 @@ describe("configFromEnv", () => {
     }
   });
 
+  it("a short ACTION_HUB_SECRET is refused: the message gives its length and the minimum, never the value", () => {
+    for (const value of ["abcde", "fifteen-chars-x"]) {
+      const e = fails({ ACTION_HUB_SECRET: value });
+      expect(e.message).toBe(`ACTION_HUB_SECRET is ${value.length} characters long; use at least 16 random characters (e.g. \`openssl rand -hex 32\`).`);
+      expect(e.message).not.toContain(value);
+    }
+    expect(configFromEnv({ ACTION_HUB_SECRET: "sixteen-chars-xy" }).secret).toBe("sixteen-chars-xy");
+  });
+
   it.each(["0", "-1", "80.5", "http", "65536", "1e9"])("PORT=%s is refused", (port) => {
     const e = fails({ ACTION_HUB_SECRET: SECRET, PORT: port });
     expect(e.message).toMatch(/^PORT must be/);

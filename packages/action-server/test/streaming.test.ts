@@ -3,6 +3,7 @@ import {
   bigLook, chunked, executeBody, failing, hanging, sampleLook, startDownloads, startHarness, waitFor, whole,
   type Harness, type LookerDownloads,
 } from "./support.js";
+import { checkDownloadUrl } from "../src/looker/look-source.js";
 
 let h: Harness;
 let downloads: LookerDownloads;
@@ -88,7 +89,24 @@ describe("download_url", () => {
     const url = downloads.serve(hanging(text.slice(0, cut)));
     const { looker } = await h.execute("mparticle", executeBody({ data: h.settings.mparticle, form: MP_FORM, downloadUrl: url }));
     expect(looker.success).toBe(false);
-    expect(looker.message).toMatch(/^mParticle: 120 of 120 rows delivered; the Look could not be read to the end: could not download the Look from 127\.0\.0\.1:\d+: /);
+    // Not "HTTP 200": the download had started; what stopped it was the silence.
+    expect(looker.message).toMatch(
+      new RegExp(`^mParticle: 120 of 120 rows delivered; the Look could not be read to the end: could not download the Look from 127\\.0\\.0\\.1:${downloads.port}: the download broke off after ${Buffer.byteLength(text.slice(0, cut)).toLocaleString("en-US")} bytes: nothing arrived for 0\\.4 s \\(TAGWIRE_DOWNLOAD_IDLE_MS\\)\\.`),
+    );
+    expect(h.emulators.records("mparticle")).toHaveLength(120);
+  });
+
+  it("a download whose connection is reset mid-way says it broke off, after how many bytes", async () => {
+    const text = JSON.stringify(bigLook(150));
+    const cut = text.indexOf('{"users.id":{"value":5120}');
+    const url = downloads.serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write(text.slice(0, cut), () => setTimeout(() => res.socket?.destroy(), 50));
+    });
+    const { looker } = await h.execute("mparticle", executeBody({ data: h.settings.mparticle, form: MP_FORM, downloadUrl: url }));
+    expect(looker.success).toBe(false);
+    expect(looker.message).toMatch(/^mParticle: 120 of 120 rows delivered; the Look could not be read to the end: could not download the Look from 127\.0\.0\.1:\d+: the download broke off after [\d,]+ bytes: the connection failed \([A-Z_]+\)\./);
+    expect(looker.message).not.toContain("HTTP 200");
     expect(h.emulators.records("mparticle")).toHaveLength(120);
   });
 
@@ -148,6 +166,15 @@ describe("TAGWIRE_DOWNLOAD_HOSTS", () => {
     } finally {
       await guarded.close();
     }
+  });
+
+  it("a listed host:port matches a URL that leaves out its scheme's default port", () => {
+    const policy = (hosts: string[]) => ({ hosts, idleMs: 1_000 });
+    expect(checkDownloadUrl("https://looker.example.com/looks/1", policy(["looker.example.com:443"])).host).toBe("looker.example.com");
+    expect(checkDownloadUrl("http://looker.example.com/looks/1", policy(["looker.example.com:80"])).host).toBe("looker.example.com");
+    expect(checkDownloadUrl("https://Looker.Example.com:443/looks/1", policy(["looker.example.com:443"])).hostname).toBe("looker.example.com");
+    expect(() => checkDownloadUrl("https://looker.example.com:8443/looks/1", policy(["looker.example.com:443"]))).toThrow("download host looker.example.com:8443 is not in TAGWIRE_DOWNLOAD_HOSTS.");
+    expect(() => checkDownloadUrl("http://looker.example.com/looks/1", policy(["looker.example.com:443"]))).toThrow("download host looker.example.com is not in TAGWIRE_DOWNLOAD_HOSTS.");
   });
 
   it("allows a listed host, by hostname or host:port", async () => {

@@ -18,10 +18,19 @@ export function checkDownloadUrl(url: string, policy: DownloadPolicy): URL {
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new SourceError({ reason: `download_url must be http or https, not ${parsed.protocol.replace(":", "")}.` });
   const hosts = policy.hosts;
-  if (hosts !== undefined && !hosts.includes(parsed.host.toLowerCase()) && !hosts.includes(parsed.hostname.toLowerCase())) {
+  if (hosts !== undefined && !hostAllowed(parsed, hosts)) {
     throw new SourceError({ reason: `download host ${parsed.host} is not in TAGWIRE_DOWNLOAD_HOSTS.` });
   }
   return parsed;
+}
+
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { "http:": "80", "https:": "443" };
+
+/** `host` allows any port of it; `host:port` that port, where a URL without a port means its scheme's default. */
+function hostAllowed(url: URL, hosts: ReadonlyArray<string>): boolean {
+  const name = url.hostname.toLowerCase();
+  const port = url.port !== "" ? url.port : DEFAULT_PORTS[url.protocol];
+  return hosts.includes(name) || hosts.includes(`${name}:${port}`);
 }
 
 /** The Look as an event stream: inline, or fetched from `download_url` and cut into rows as it arrives (parsed by the run). */
@@ -60,15 +69,27 @@ async function* download(rawUrl: string, policy: DownloadPolicy): AsyncGenerator
       ],
     },
   });
+  let received = 0;
   try {
-    for await (const chunk of stream) yield chunk as Uint8Array;
+    for await (const chunk of stream) {
+      received += (chunk as Uint8Array).length;
+      yield chunk as Uint8Array;
+    }
   } catch (e) {
-    const err = e as { response?: { statusCode?: number }; code?: string; cause?: unknown };
     if (e instanceof SourceError) throw e;
+    const err = e as { response?: { statusCode?: number }; code?: string; cause?: unknown };
     // got wraps what a hook throws (a refused redirect) in its own error.
     if (err.cause instanceof SourceError) throw err.cause;
-    const what =
-      err.code === "ERR_TOO_MANY_REDIRECTS" ? "too many redirects" : err.response?.statusCode !== undefined ? `HTTP ${err.response.statusCode}` : (err.code ?? "network error");
-    throw new SourceError({ reason: `could not download the Look from ${url.host}: ${what}.` });
+    throw new SourceError({ reason: `could not download the Look from ${url.host}: ${downloadFailure(err, received, policy.idleMs)}.` });
   }
+}
+
+/** What went wrong, in words: a refusal before the Look started, or how it broke off after it had. */
+function downloadFailure(err: { response?: { statusCode?: number }; code?: string }, received: number, idleMs: number): string {
+  if (err.code === "ERR_TOO_MANY_REDIRECTS") return "too many redirects";
+  const status = err.response?.statusCode;
+  if (status !== undefined && (status < 200 || status > 299)) return `HTTP ${status}`;
+  const stalled = err.code === "ETIMEDOUT" || err.code === "ESOCKETTIMEDOUT";
+  const cause = stalled ? `nothing arrived for ${idleMs / 1000} s (TAGWIRE_DOWNLOAD_IDLE_MS)` : `the connection failed (${err.code ?? "network error"})`;
+  return status === undefined ? cause : `the download broke off after ${received.toLocaleString("en-US")} bytes: ${cause}`;
 }
