@@ -20,6 +20,8 @@ export interface ServerConfig {
   readonly downloadIdleMs: number;
   /** How a destination request is retried; unset fields take the engine's defaults. */
   readonly retry?: Partial<RetryPolicy>;
+  /** A request (headers and body) that has not fully arrived after this long is answered 408 (default 5 min). */
+  readonly bodyTimeoutMs?: number;
   /** A destination request without a full answer after this long is abandoned and retried (default 30 s). */
   readonly requestTimeoutMs?: number;
   /** Destination requests in flight per execute; unset: the connector's own (`wire.concurrency`, else 4). */
@@ -49,6 +51,9 @@ const wholeNumber = (env: Env, name: string, fallback: number): number => {
   if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n)) throw new ConfigError({ reason: `${name} must be a whole number (0 or more), not \`${raw}\`.` });
   return n;
 };
+
+/** How long a request's body may take to arrive: an inline Look of 64 MiB at 1 MB/s, with room to spare. */
+export const DEFAULT_BODY_TIMEOUT_MS = 300_000;
 
 /** Shortest ACTION_HUB_SECRET accepted: anything shorter can be guessed by a client that tries. */
 export const MIN_SECRET_LENGTH = 16;
@@ -89,6 +94,7 @@ export function configFromEnv(env: Env): ServerConfig {
       maxRetryAfterMs: wholeNumber(env, "TAGWIRE_RETRY_AFTER_MAX_MS", defaultRetryPolicy.maxRetryAfterMs),
     },
     requestTimeoutMs: positive(env, "TAGWIRE_REQUEST_TIMEOUT_MS", 30_000),
+    bodyTimeoutMs: positive(env, "TAGWIRE_BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT_MS),
     ...concurrency(env),
     workers: workers(env),
   };

@@ -11,6 +11,7 @@ import { formFor } from "./looker/form.js";
 import { parseExecuteRequest, BadRequest } from "./looker/execute-request.js";
 import { execute } from "./execute.js";
 import { BodyTooLarge, isJson, readBody, sendError, sendJson } from "./http-io.js";
+import { DEFAULT_BODY_TIMEOUT_MS } from "./config.js";
 
 export interface ActionServer {
   readonly url: string;
@@ -39,7 +40,18 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   // One destination client for the server: keep-alive sockets shared by every execute.
   const transport = createTransport({ timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS });
   const running = new Set<Promise<void>>();
+  /** Requests whose body is still arriving: at shutdown they are answered 503 and cut, not waited for. */
+  const reading = new Map<IncomingMessage, ServerResponse>();
   let closing = false;
+
+  const readRequestBody = async (req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> => {
+    reading.set(req, res);
+    try {
+      return await readBody(req, limit);
+    } finally {
+      reading.delete(req);
+    }
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, rlog: Logger): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0]!;
@@ -63,7 +75,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     if (closing) return sendError(res, 503, "The server is shutting down; retry on another replica.", { "retry-after": "5" });
 
     if (match === null) {
-      await readBody(req, FORM_BODY_LIMIT);
+      await readRequestBody(req, res, FORM_BODY_LIMIT);
       return sendJson(res, 200, integrationList(connectors, config.baseUrl));
     }
     let name: string;
@@ -75,7 +87,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     const ref = actions.get(name);
     if (ref === undefined) return sendError(res, 404, `Unknown action \`${name.slice(0, 100)}\`. Actions: ${[...actions.keys()].join(", ")}.`);
     if (match[2] === "form") {
-      await readBody(req, FORM_BODY_LIMIT);
+      await readRequestBody(req, res, FORM_BODY_LIMIT);
       return sendJson(res, 200, formFor(ref));
     }
     return runExecute(req, res, ref, rlog);
@@ -83,7 +95,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
 
   const runExecute = async (req: IncomingMessage, res: ServerResponse, ref: ActionRef, rlog: Logger): Promise<void> => {
     if (!isJson(req)) return sendError(res, 415, "The execute request must be JSON (Content-Type: application/json).");
-    const raw = await readBody(req, config.maxBodyBytes);
+    const raw = await readRequestBody(req, res, config.maxBodyBytes);
     let body: unknown;
     try {
       body = JSON.parse(raw.toString("utf8"));
@@ -133,7 +145,9 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     await work;
   };
 
-  const server: Server = createServer((req, res) => {
+  const bodyTimeoutMs = config.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  // Node checks for late requests every `connectionsCheckingInterval`: often enough that the limit holds to within a second.
+  const server: Server = createServer({ connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs) }, (req, res) => {
     const header = req.headers["x-request-id"];
     const requestId = typeof header === "string" && /^[\w.-]{1,100}$/.test(header) ? header : randomUUID();
     const rlog = log.with({ requestId, method: req.method, path: (req.url ?? "").split("?")[0]!.slice(0, 200) });
@@ -150,8 +164,10 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       else res.end();
     });
   });
-  server.requestTimeout = 0; // executes may run for a long time; Looker holds the connection
-  server.headersTimeout = 60_000;
+  // Bounds how long a request may take to arrive (headers and body), not how long its execute runs:
+  // Looker holds the connection while the answer is written, and that is not limited.
+  server.requestTimeout = bodyTimeoutMs;
+  server.headersTimeout = Math.min(60_000, server.requestTimeout);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -171,6 +187,11 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       closing = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A body still arriving has started no work; waiting for it could take forever.
+      for (const [req, res] of reading) {
+        if (!res.headersSent) sendError(res, 503, "The server is shutting down; retry on another replica.", { "retry-after": "5", connection: "close" });
+        req.destroy();
+      }
       log.info({ msg: "shutting down: finishing executes in flight", executes: running.size });
       await Promise.allSettled([...running]);
       server.closeIdleConnections();

@@ -38,6 +38,7 @@ describe("configFromEnv", () => {
       downloadIdleMs: 60_000,
       retry: { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 },
       requestTimeoutMs: 30_000,
+      bodyTimeoutMs: 300_000,
       workers: defaultWorkerCount(),
     });
     expect(config.downloadHosts).toBeUndefined();
@@ -60,6 +61,7 @@ describe("configFromEnv", () => {
       TAGWIRE_RETRY_MAX_DELAY_MS: "200",
       TAGWIRE_RETRY_AFTER_MAX_MS: "5000",
       TAGWIRE_REQUEST_TIMEOUT_MS: "1500",
+      TAGWIRE_BODY_TIMEOUT_MS: "60000",
       TAGWIRE_CONCURRENCY: "8",
     });
     expect(config).toMatchObject({
@@ -72,6 +74,7 @@ describe("configFromEnv", () => {
       downloadIdleMs: 120_000,
       retry: { maxRetries: 3, baseDelayMs: 20, maxDelayMs: 200, maxRetryAfterMs: 5000 },
       requestTimeoutMs: 1500,
+      bodyTimeoutMs: 60_000,
       concurrency: 8,
     });
     expect(config.env["TAGWIRE_MPARTICLE_URL"]).toBe("http://127.0.0.1:9001");
@@ -124,7 +127,7 @@ describe("configFromEnv", () => {
     expect(e.message).toMatch(/^ACTION_HUB_BASE_URL must be an http\(s\) URL/);
   });
 
-  it.each(["TAGWIRE_MAX_BODY_BYTES", "TAGWIRE_KEEPALIVE_MS", "TAGWIRE_DOWNLOAD_IDLE_MS", "TAGWIRE_RETRY_BASE_MS", "TAGWIRE_RETRY_MAX_DELAY_MS", "TAGWIRE_REQUEST_TIMEOUT_MS", "TAGWIRE_CONCURRENCY"])("%s must be a positive whole number", (name) => {
+  it.each(["TAGWIRE_MAX_BODY_BYTES", "TAGWIRE_KEEPALIVE_MS", "TAGWIRE_DOWNLOAD_IDLE_MS", "TAGWIRE_RETRY_BASE_MS", "TAGWIRE_RETRY_MAX_DELAY_MS", "TAGWIRE_REQUEST_TIMEOUT_MS", "TAGWIRE_BODY_TIMEOUT_MS", "TAGWIRE_CONCURRENCY"])("%s must be a positive whole number", (name) => {
     const e = fails({ ACTION_HUB_SECRET: SECRET, [name]: "soon" });
     expect(e.message).toBe(`${name} must be a positive whole number, not \`soon\`.`);
   });

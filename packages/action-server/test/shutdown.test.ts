@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { startEmulators } from "@tagwire/emulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bigLook, chunked, executeBody, logEntries, startDownloads, startHarness, waitFor, type LookerDownloads } from "./support.js";
+import { connect } from "node:net";
+import { bigLook, chunked, executeBody, logEntries, sleep, startDownloads, startHarness, waitFor, type LookerDownloads } from "./support.js";
 import { distIndex, SERVE, startServerProcess } from "./process.js";
 
 let downloads: LookerDownloads;
@@ -52,6 +53,54 @@ describe("close() in process", () => {
       expect(msgs.at(-1)).toBe("stopped");
     } finally {
       if (!closed) await h.server.close();
+      await h.emulators.close();
+    }
+  });
+
+  it("cuts a request whose body is still arriving: close() does not wait for it, the client gets 503", async () => {
+    const h = await startHarness();
+    let closed = false;
+    try {
+      const { port } = new URL(h.server.url);
+      const socket = connect(Number(port), "127.0.0.1");
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      let answer = "";
+      socket.on("data", (c: Buffer) => (answer += c.toString("utf8")));
+      const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      // An authenticated execute that announces a body of 1 MB and sends 10 bytes of it.
+      socket.write(`POST /actions/segment_event/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Token token="${h.secret}"\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{"data":{"`);
+      await sleep(200);
+      const started = Date.now();
+      await h.server.close();
+      closed = true;
+      expect(Date.now() - started).toBeLessThan(1_000);
+      await ended;
+      expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+      expect(answer).toContain("shutting down");
+    } finally {
+      if (!closed) await h.server.close();
+      await h.emulators.close();
+    }
+  });
+
+  it("answers 408 to a request whose body does not arrive within TAGWIRE_BODY_TIMEOUT_MS", async () => {
+    const h = await startHarness({ bodyTimeoutMs: 500 });
+    try {
+      const { port } = new URL(h.server.url);
+      const socket = connect(Number(port), "127.0.0.1");
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      let answer = "";
+      socket.on("data", (c: Buffer) => (answer += c.toString("utf8")));
+      const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      const started = Date.now();
+      socket.write(`POST /actions/segment_event/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Token token="${h.secret}"\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{"data":{"`);
+      await ended;
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      const health = await fetch(`${h.server.url}/healthz`);
+      expect(health.status).toBe(200);
+    } finally {
+      await h.server.close();
       await h.emulators.close();
     }
   });

@@ -15,6 +15,9 @@ export type AttemptResult =
 
 export type RequestBody = string | Buffer;
 
+/** Bytes of a destination's answer kept for the report; the rest is discarded unread. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
 export interface Transport {
   /** `body` is JSON text, as a string or as its UTF-8 bytes. */
   post(url: string, body: RequestBody, headers: Readonly<Record<string, string>>): Promise<AttemptResult>;
@@ -41,9 +44,17 @@ export function createTransport(options: TransportOptions = {}): Transport {
       return new Promise((resolve) => {
         const stream = client.stream.post(url, { body, headers });
         const chunks: Buffer[] = [];
+        let kept = 0;
         let answer: { status: number; headers: IncomingHttpHeaders } | undefined;
         stream.on("response", (res: { statusCode: number; headers: IncomingHttpHeaders }) => (answer = { status: res.statusCode, headers: res.headers }));
-        stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+        // Only the start of an answer is kept: what it says fits there, and an answer of hundreds of
+        // megabytes must not be held. The rest is read and dropped, so the socket can be used again.
+        stream.on("data", (chunk: Buffer) => {
+          if (kept >= MAX_ANSWER_BYTES) return;
+          const part = chunk.length > MAX_ANSWER_BYTES - kept ? chunk.subarray(0, MAX_ANSWER_BYTES - kept) : chunk;
+          chunks.push(part);
+          kept += part.length;
+        });
         stream.once("end", () =>
           resolve(
             answer === undefined
