@@ -5,7 +5,7 @@ import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
 import type { Metrics } from "./metrics.js";
 import type { Logger } from "./log.js";
-import { maskSecrets, secretList } from "./secrets.js";
+import { maskSecrets, secretForms } from "./secrets.js";
 
 /** The body Looker expects back from an execute. */
 export interface LookerResponse {
@@ -27,16 +27,18 @@ export interface ExecuteContext {
   readonly concurrency?: number;
   /** Worker threads that parse and transform rows (0: on the server's own thread). */
   readonly workers?: number;
+  /** The hub secret: typed into a form field by mistake, it must not come back in the answer. */
+  readonly hubSecret?: string;
 }
 
 /** Runs one execute to its Looker response; never throws. */
 export async function execute(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext): Promise<LookerResponse> {
-  return redact(await respond(ref, req, ctx), sensitiveValues(ref, req));
+  return redact(await respond(ref, req, ctx), secretForms([ctx.hubSecret, ...sensitiveValues(ref, req)]));
 }
 
 /** The values given for the connector's sensitive settings: a message must never repeat them, wherever they were typed. */
-function sensitiveValues(ref: ActionRef, req: ExecuteRequest): string[] {
-  return secretList(ref.connector.manifest.settings.filter((s) => s.sensitive !== false).map((s) => req.settings[s.name]));
+function sensitiveValues(ref: ActionRef, req: ExecuteRequest): Array<string | undefined> {
+  return ref.connector.manifest.settings.filter((s) => s.sensitive !== false).map((s) => req.settings[s.name]);
 }
 
 /** Looker shows the message to schedule owners and in emails; a credential typed into the wrong field must not surface there. */

@@ -1,4 +1,4 @@
-import { maskSecrets, secretList } from "./secrets.js";
+import { maskSecrets, secretForms } from "./secrets.js";
 
 /** One structured log line. */
 export type LogEntry = Record<string, unknown> & { readonly msg: string };
@@ -16,8 +16,7 @@ export interface Logger {
  * code never logs credentials on purpose, and this catches the accidents.
  */
 export function createLogger(write: (line: string) => void, secrets: ReadonlyArray<string | undefined> = [], fields: Record<string, unknown> = {}): Logger {
-  // A secret appears in a JSON line either as is or with JSON escapes.
-  const masked = secretList(secretList(secrets).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]));
+  const masked = secretForms(secrets);
   const emit = (level: string, entry: LogEntry) => {
     write(maskSecrets(JSON.stringify({ time: new Date().toISOString(), level, ...fields, ...entry }), masked));
   };
@@ -25,6 +24,6 @@ export function createLogger(write: (line: string) => void, secrets: ReadonlyArr
     info: (e) => emit("info", e),
     warn: (e) => emit("warn", e),
     error: (e) => emit("error", e),
-    with: (more, extra = []) => createLogger(write, [...masked, ...extra], { ...fields, ...more }),
+    with: (more, extra = []) => createLogger(write, [...secrets, ...extra], { ...fields, ...more }),
   };
 }

@@ -126,6 +126,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       ...(runId !== undefined ? { runId } : {}),
       ...(config.retry !== undefined ? { retry: config.retry } : {}),
       transport,
+      hubSecret: config.secret,
       ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
       ...(config.workers !== undefined ? { workers: config.workers } : {}),
     })

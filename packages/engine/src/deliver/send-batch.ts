@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect";
 import type { Batch } from "../batch/batcher.js";
-import type { Transport } from "./transport.js";
+import type { RequestBody, Transport } from "./transport.js";
+import { withoutRequestValues } from "./answer-text.js";
 import { PermanentFailure, RetryableFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";
 import { holdFor, pace, type Pacer } from "./pacer.js";
 
@@ -24,10 +25,12 @@ export interface SendCounters {
 
 /** One attempt: the response classified into success, retryable or permanent failure. */
 function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counters: SendCounters): Effect.Effect<number, DeliveryFailure> {
+  let body: RequestBody = "";
   return Effect.tryPromise({
     try: async () => {
       const started = performance.now();
-      const result = await transport.post(endpoint.url, batch.body(new Date().toISOString()), endpoint.headers);
+      body = batch.body(new Date().toISOString());
+      const result = await transport.post(endpoint.url, body, endpoint.headers);
       counters.onAttempt(result.kind === "response" ? result.status : undefined, performance.now() - started);
       return result;
     },
@@ -37,7 +40,7 @@ function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counter
       if (result.kind === "network") return Effect.fail(new RetryableFailure({ reason: `network error ${result.code}` }));
       const { status } = result;
       if (status >= 200 && status < 300) return Effect.succeed(status);
-      const reason = `HTTP ${status}${describeBody(result.body)}`;
+      const reason = `HTTP ${status}${describeBody(result.body, body)}`;
       if (isRetryableStatus(status)) {
         const retryAfterMs = parseRetryAfter(result.headers["retry-after"]);
         return Effect.fail(new RetryableFailure({ status, reason, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }));
@@ -78,16 +81,20 @@ function holdOn429(pacer: Pacer, failure: DeliveryFailure, policy: RetryPolicy):
   });
 }
 
-/** The API's own error text, short: `{"errors":[{"message"}]}` or `{"message"}`. */
-function describeBody(body: string): string {
+/** The API's own error text, short: `{"errors":[{"message"}]}` or `{"message"}`, without anything the request carried. */
+function describeBody(body: string, request: RequestBody): string {
   if (body.trim() === "") return "";
+  let text: string | undefined;
   try {
     const parsed = JSON.parse(body) as { errors?: Array<{ message?: string }>; message?: string };
-    const text = parsed.errors?.map((e) => e.message).filter(Boolean).join("; ") || parsed.message;
-    return text ? `: ${clip(text)}` : "";
+    text = parsed.errors?.map((e) => e.message).filter(Boolean).join("; ") || parsed.message;
   } catch {
-    return `: ${clip(body)}`;
+    text = body;
   }
+  // Cut before the request's values are taken out (an answer can be 64 KB), and again after.
+  return typeof text === "string" && text !== "" ? `: ${clip(withoutRequestValues(text.slice(0, 4 * MAX_SHOWN), request))}` : "";
 }
 
-const clip = (text: string) => (text.length > 300 ? `${text.slice(0, 297)}...` : text);
+/** Characters of a destination's answer a report shows. */
+const MAX_SHOWN = 300;
+const clip = (text: string) => (text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text);

@@ -26,8 +26,8 @@ export function resolveSettings(connector: Connector, given: Readonly<Record<str
     }
     const choices = s.choices?.map((c) => c.value);
     if (choices && !choices.includes(value)) {
-      const shown = s.sensitive === false ? `\`${value}\`` : "not a valid choice";
-      problems.push({ setting: s.name, message: `setting \`${s.name}\` is ${shown}; expected one of ${choices.join(", ")}.` });
+      // The value is never quoted: a credential typed into the wrong setting would come back in the message.
+      problems.push({ setting: s.name, message: `setting \`${s.name}\` is not one of its choices: ${choices.join(", ")}.` });
       continue;
     }
     out[s.name] = value;
