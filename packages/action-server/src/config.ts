@@ -1,5 +1,5 @@
 import * as Data from "effect/Data";
-import { defaultRetryPolicy, defaultWorkerCount, MAX_WORKERS, rateLimitFromEnv, RateLimitSyntaxError, type Env, type RetryPolicy } from "@tagwire/engine";
+import { defaultRetryPolicy, defaultWorkerCount, MAX_WORKERS, maxRowBytesFromEnv, rateLimitFromEnv, RateLimitSyntaxError, type Env, type RetryPolicy } from "@tagwire/engine";
 
 export interface ServerConfig {
   readonly port: number;
@@ -14,6 +14,8 @@ export interface ServerConfig {
   readonly env: Env;
   /** Largest request body accepted (inline Looks arrive in the body). */
   readonly maxBodyBytes: number;
+  /** Largest Look row accepted (`TAGWIRE_MAX_ROW_BYTES`); unset: the engine's 8 MiB. */
+  readonly maxRowBytes?: number;
   /** How often a newline is written while an execute runs, so proxies and Looker keep the connection. */
   readonly keepAliveMs: number;
   /** A `download_url` that sends nothing for this long is abandoned. */
@@ -85,6 +87,7 @@ export function configFromEnv(env: Env): ServerConfig {
     ...(hosts !== undefined && hosts.length > 0 ? { downloadHosts: hosts } : {}),
     env,
     maxBodyBytes: positive(env, "TAGWIRE_MAX_BODY_BYTES", 64 * 1024 * 1024),
+    maxRowBytes: rowLimit(env),
     keepAliveMs: positive(env, "TAGWIRE_KEEPALIVE_MS", 20_000),
     downloadIdleMs: positive(env, "TAGWIRE_DOWNLOAD_IDLE_MS", 60_000),
     retry: {
@@ -98,6 +101,14 @@ export function configFromEnv(env: Env): ServerConfig {
     ...concurrency(env),
     workers: workers(env),
   };
+}
+
+function rowLimit(env: Env): number {
+  try {
+    return maxRowBytesFromEnv(env);
+  } catch (e) {
+    throw new ConfigError({ reason: (e as Error).message });
+  }
 }
 
 function workers(env: Env): number {

@@ -120,7 +120,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     metrics.inFlight.inc();
     const work = execute(ref, parsed, {
       env: config.env,
-      download: { ...(config.downloadHosts ? { hosts: config.downloadHosts } : {}), idleMs: config.downloadIdleMs },
+      download: { ...(config.downloadHosts ? { hosts: config.downloadHosts } : {}), idleMs: config.downloadIdleMs, ...(config.maxRowBytes !== undefined ? { maxRowBytes: config.maxRowBytes } : {}) },
       metrics,
       log: elog,
       ...(runId !== undefined ? { runId } : {}),

@@ -34,6 +34,7 @@ describe("configFromEnv", () => {
       baseUrl: "http://localhost:8080",
       env,
       maxBodyBytes: 64 * 1024 * 1024,
+      maxRowBytes: 8 * 1024 * 1024,
       keepAliveMs: 20_000,
       downloadIdleMs: 60_000,
       retry: { maxRetries: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 },
@@ -105,6 +106,13 @@ describe("configFromEnv", () => {
       const e = fails({ ACTION_HUB_SECRET: value });
       expect(e.message).toMatch(/^ACTION_HUB_SECRET is not set/);
       expect(e.message).toContain("Looker");
+    }
+  });
+
+  it("TAGWIRE_MAX_ROW_BYTES sets the row limit; a value that is not a whole number of bytes in range is refused", () => {
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_MAX_ROW_BYTES: "16777216" }).maxRowBytes).toBe(16 * 1024 * 1024);
+    for (const bad of ["16MB", "0", "-5", "1e9", "999999999999"]) {
+      expect(fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_MAX_ROW_BYTES: bad }).message, bad).toMatch(/^TAGWIRE_MAX_ROW_BYTES must be a whole number of bytes from 1024 to 268435456, not `/);
     }
   });
 

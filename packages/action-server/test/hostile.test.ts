@@ -254,8 +254,18 @@ describe("hostile Looks", () => {
     const url = downloads.serve(chunked(text, 256 * 1024, 0));
     const { looker } = await h.execute("segment_event", executeBody({ data: h.settings.segment, downloadUrl: url }));
     expect(looker.success).toBe(false);
-    expect(looker.message).toMatch(/the Look could not be read to the end: a row is larger than 8 MiB \(row 1, starting at byte \d+\); /);
+    // The message names the setting that raises the limit, and the setting exists.
+    expect(looker.message).toMatch(/the Look could not be read to the end: a row is larger than 8 MiB \(row 1, starting at byte \d+\); raise TAGWIRE_MAX_ROW_BYTES if such rows are expected/);
     expect(h.emulators.state()["segment"]!.requests).toBe(0);
+    const raised = await startHarness({ maxRowBytes: 16 * 1024 * 1024, maxBodyBytes: 16 * 1024 * 1024 });
+    try {
+      const again = await raised.execute("segment_event", executeBody({ data: raised.settings.segment, downloadUrl: downloads.serve(chunked(text, 256 * 1024, 0)) }));
+      // Read whole this time: the row reaches the destination's own limit on a record's size.
+      expect(again.looker.message).not.toContain("TAGWIRE_MAX_ROW_BYTES");
+      expect(again.looker.message).toMatch(/^Segment: 0 of 1 rows delivered; 1 rejected \(record larger than the 32,768 bytes Segment accepts: 1\)/);
+    } finally {
+      await raised.close();
+    }
     await stillUp();
   });
 });

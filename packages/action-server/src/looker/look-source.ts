@@ -6,6 +6,8 @@ export interface DownloadPolicy {
   /** Allowed hosts (`host` or `host:port`); undefined allows any. */
   readonly hosts?: ReadonlyArray<string>;
   readonly idleMs: number;
+  /** Largest row accepted, inline or downloaded; unset: the engine's default. */
+  readonly maxRowBytes?: number;
 }
 
 /** Refuses URLs that are not http(s) or whose host is not allowed, naming the host, never the URL (it carries a token). */
@@ -35,11 +37,12 @@ function hostAllowed(url: URL, hosts: ReadonlyArray<string>): boolean {
 
 /** The Look as an event stream: inline, or fetched from `download_url` and cut into rows as it arrives (parsed by the run). */
 export function lookEvents(req: ExecuteRequest, policy: DownloadPolicy): AsyncIterable<LookEvent> {
+  const options = { raw: true, ...(policy.maxRowBytes !== undefined ? { maxRowBytes: policy.maxRowBytes } : {}) } as const;
   if (req.inline !== undefined) {
     const text = typeof req.inline === "string" ? req.inline : JSON.stringify(req.inline);
-    return readLook(takingTurns(lookSourceFromString(text)), { raw: true });
+    return readLook(takingTurns(lookSourceFromString(text)), options);
   }
-  return readLook(takingTurns(download(req.downloadUrl!, policy)), { raw: true });
+  return readLook(takingTurns(download(req.downloadUrl!, policy)), options);
 }
 
 /**
@@ -89,7 +92,8 @@ function downloadFailure(err: { response?: { statusCode?: number }; code?: strin
   if (err.code === "ERR_TOO_MANY_REDIRECTS") return "too many redirects";
   const status = err.response?.statusCode;
   if (status !== undefined && (status < 200 || status > 299)) return `HTTP ${status}`;
+  if (status === undefined) return err.code ?? "network error";
   const stalled = err.code === "ETIMEDOUT" || err.code === "ESOCKETTIMEDOUT";
   const cause = stalled ? `nothing arrived for ${idleMs / 1000} s (TAGWIRE_DOWNLOAD_IDLE_MS)` : `the connection failed (${err.code ?? "network error"})`;
-  return status === undefined ? cause : `the download broke off after ${received.toLocaleString("en-US")} bytes: ${cause}`;
+  return `the download broke off after ${received.toLocaleString("en-US")} bytes: ${cause}`;
 }

@@ -1,6 +1,6 @@
 import { extname } from "node:path";
 import { Effect, Option } from "effect";
-import { readLook, type LookEvent, type LookHeader } from "@tagwire/engine";
+import { maxRowBytesFromEnv, readLook, type LookEvent, type LookHeader } from "@tagwire/engine";
 import { errorLine, InputError } from "../exit.js";
 import type { SourceFlags } from "../flags.js";
 import { openFile, openStdin, type ByteCount } from "./bytes.js";
@@ -33,17 +33,18 @@ async function open(flags: SourceFlags, raw: boolean): Promise<LookInput> {
   if (path !== undefined && lookId !== undefined) throw new InputError({ message: "give either a source file or --look, not both" });
   if (path === undefined && lookId === undefined) throw new InputError({ message: "missing source: give a file, `-` for stdin, or --look <id>" });
   if (path !== undefined && path !== "-" && path.startsWith("-")) throw new InputError({ message: `unknown flag ${path} (see --help)` });
+  const maxRowBytes = maxRowBytesFromEnv(process.env);
   const format = Option.getOrUndefined(flags.format) ?? (path !== undefined && extname(path).toLowerCase() === ".csv" ? "csv" : "json_detail");
   if (flags.tag.length > 0 && format !== "csv") {
     throw new InputError({ message: "--tag applies to CSV sources only: a json_detail export carries its LookML tags" });
   }
   if (lookId !== undefined) {
     if (Option.isSome(flags.format)) throw new InputError({ message: "--format does not apply to --look: Looks are run as json_detail" });
-    const look = await openLookerLook(lookId, raw);
+    const look = await openLookerLook(lookId, { raw, maxRowBytes });
     return { name: `Look ${lookId}`, ...look };
   }
   const { bytes, count } = path === "-" ? openStdin() : openFile(path!);
-  const events = format === "csv" ? readCsv(bytes, flags.tag) : readLook(bytes, { raw });
+  const events = format === "csv" ? readCsv(bytes, flags.tag) : readLook(bytes, { raw, maxRowBytes });
   return { name: path === "-" ? "stdin" : path!, events, hiddenFields: [], count };
 }
 

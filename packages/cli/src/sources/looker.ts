@@ -12,7 +12,7 @@ export interface LookerLook {
 const SETUP = "set LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_SECRET";
 
 /** Fetches the Look (for its hidden fields) and streams its json_detail result; fails with one line when Looker refuses. */
-export async function openLookerLook(id: string, raw = false): Promise<LookerLook> {
+export async function openLookerLook(id: string, read: { raw: boolean; maxRowBytes: number }): Promise<LookerLook> {
   if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new InputError({ message: `--look "${id}" is not a Look id` });
   quietSdkDebug();
   // Loaded on demand: the SDK is large and only this source needs it.
@@ -33,7 +33,7 @@ export async function openLookerLook(id: string, raw = false): Promise<LookerLoo
   const stream = new Looker40SDKStream(sdk.authSession);
   const count: ByteCount = { read: 0 };
   const body = responseBody((consume) => stream.run_look(consume, { look_id: id, result_format: "json_detail" }), `Look ${id}`);
-  return { events: readLook(counted(body, count), { raw }), hiddenFields: hidden, count };
+  return { events: readLook(counted(body, count), read), hiddenFields: hidden, count };
 }
 
 /**

@@ -5,6 +5,8 @@ export {
   DEFAULT_MAX_BUFFERED_ROWS_BEFORE_FIELDS,
   DEFAULT_MAX_ROW_BYTES,
   JsonDetailParser,
+  MAX_ROW_BYTES_VARIABLE,
+  maxRowBytesFromEnv,
   type JsonDetailParserOptions,
 } from "./json-detail-parser.js";
 export { lookSourceFromFile, lookSourceFromString, readLook, type LookEvent, type LookSource, type ReadLookOptions } from "./read-look.js";

@@ -37,6 +37,21 @@ export interface JsonDetailParserOptions {
 }
 
 export const DEFAULT_MAX_ROW_BYTES = 8 * 1024 * 1024;
+/** The variable both runtimes read the row limit from; messages about the limit name it. */
+export const MAX_ROW_BYTES_VARIABLE = "TAGWIRE_MAX_ROW_BYTES";
+/** A row is parsed whole: past this, one row alone would take the memory a server has. */
+const MAX_ROW_BYTES_CEILING = 256 * 1024 * 1024;
+
+/** The row limit an environment sets (the default when unset); throws, naming the variable, on a bad value. */
+export function maxRowBytesFromEnv(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env[MAX_ROW_BYTES_VARIABLE];
+  if (raw === undefined || raw.trim() === "") return DEFAULT_MAX_ROW_BYTES;
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || n < 1024 || n > MAX_ROW_BYTES_CEILING) {
+    throw new RangeError(`${MAX_ROW_BYTES_VARIABLE} must be a whole number of bytes from 1024 to ${MAX_ROW_BYTES_CEILING}, not \`${raw.slice(0, 40)}\`.`);
+  }
+  return n;
+}
 export const DEFAULT_MAX_BUFFERED_ROWS_BEFORE_FIELDS = 10_000;
 
 const ST_BEFORE_DOCUMENT = 0; // expecting '{'
@@ -399,13 +414,13 @@ export class JsonDetailParser {
   private rowTooLarge(startOffset: number): LookFormatError {
     return new LookFormatError(
       `a row is larger than ${formatBytes(this.maxRowBytes)} (row ${this.parsedRows + 1}, starting at byte ${startOffset}); ` +
-        `raise maxRowBytes if such rows are expected`,
+        `raise ${MAX_ROW_BYTES_VARIABLE} if such rows are expected`,
     );
   }
 
   private memberTooLarge(): LookFormatError {
     return new LookFormatError(
-      `Look JSON "${this.key}" member is larger than ${formatBytes(this.maxRowBytes)}; raise maxRowBytes if this is expected`,
+      `Look JSON "${this.key}" member is larger than ${formatBytes(this.maxRowBytes)}; raise ${MAX_ROW_BYTES_VARIABLE} if this is expected`,
     );
   }
 
