@@ -9,6 +9,7 @@ import { Metrics } from "./metrics.js";
 import { actionIndex, integrationList, type ActionRef } from "./looker/integrations.js";
 import { formFor } from "./looker/form.js";
 import { parseExecuteRequest, BadRequest } from "./looker/execute-request.js";
+import { readExecuteBody } from "./looker/execute-body.js";
 import { execute } from "./execute.js";
 import { BodyTooLarge, isJson, readBody, sendError, sendJson } from "./http-io.js";
 import { DEFAULT_BODY_TIMEOUT_MS } from "./config.js";
@@ -44,14 +45,15 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   const reading = new Map<IncomingMessage, ServerResponse>();
   let closing = false;
 
-  const readRequestBody = async (req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> => {
+  const whileReading = async <A>(req: IncomingMessage, res: ServerResponse, read: Promise<A>): Promise<A> => {
     reading.set(req, res);
     try {
-      return await readBody(req, limit);
+      return await read;
     } finally {
       reading.delete(req);
     }
   };
+  const readRequestBody = (req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> => whileReading(req, res, readBody(req, limit));
 
   const handle = async (req: IncomingMessage, res: ServerResponse, rlog: Logger): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0]!;
@@ -95,16 +97,16 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
 
   const runExecute = async (req: IncomingMessage, res: ServerResponse, ref: ActionRef, rlog: Logger): Promise<void> => {
     if (!isJson(req)) return sendError(res, 415, "The execute request must be JSON (Content-Type: application/json).");
-    const raw = await readRequestBody(req, res, config.maxBodyBytes);
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString("utf8"));
-    } catch (e) {
-      return sendError(res, 400, `The request body is not valid JSON: ${(e as Error).message}`);
-    }
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > config.maxBodyBytes) throw new BodyTooLarge(config.maxBodyBytes);
     let parsed;
+    let received: Promise<void>;
     try {
-      parsed = parseExecuteRequest(body);
+      // The Look inside the body is not held: it streams into the run, or waits in a file when the
+      // settings come after it (see execute-body.ts).
+      const body = await whileReading(req, res, readExecuteBody(req, config.maxBodyBytes));
+      parsed = parseExecuteRequest(body.envelope, body.look);
+      received = body.received;
     } catch (e) {
       if (e instanceof BadRequest) return sendError(res, 400, e.message);
       throw e;
@@ -114,9 +116,20 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     const elog = rlog.with({ action: ref.action.name, connector: ref.connector.id, scheduledPlanId: parsed.scheduledPlanId }, Object.values(parsed.settings));
     elog.info({ msg: "execute started", source: parsed.inline !== undefined ? "inline" : "download_url", hiddenFields: parsed.hiddenFields.length });
 
-    // Looker waits on this response: answer at once, keep the connection alive, then send the result.
-    res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
-    const keepAlive = setInterval(() => res.write("\n"), config.keepAliveMs);
+    // Looker waits on this response: answer once the body is in (a body that turns out too large still
+    // gets its 413), or when the connection needs its first keep-alive newline; then send the result.
+    let tooLarge: BodyTooLarge | undefined;
+    const commit = () => {
+      if (!res.headersSent) res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+    };
+    received.then(commit, (e: unknown) => {
+      if (e instanceof BodyTooLarge) tooLarge = e;
+      else commit();
+    });
+    const keepAlive = setInterval(() => {
+      commit();
+      res.write("\n");
+    }, config.keepAliveMs);
     metrics.inFlight.inc();
     const work = execute(ref, parsed, {
       env: config.env,
@@ -131,10 +144,16 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       ...(config.workers !== undefined ? { workers: config.workers } : {}),
     })
       .then((response) => {
+        if (tooLarge !== undefined && !res.headersSent) {
+          elog.warn({ msg: "refused: body too large" });
+          return sendError(res, 413, tooLarge.message, { connection: "close" });
+        }
+        commit();
         res.end(JSON.stringify(response));
       })
       .catch((e: unknown) => {
         elog.error({ msg: "execute crashed", error: (e as Error).message });
+        commit();
         res.end(JSON.stringify({ looker: { success: false, message: "tagwire failed unexpectedly; see the server logs.", refresh_query: false } }));
       })
       .finally(() => {

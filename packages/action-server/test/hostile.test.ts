@@ -249,6 +249,22 @@ describe("hostile Looks", () => {
     await stillUp();
   });
 
+  it("a cell nested 5,000 deep in an object attachment.data costs its value only (Segment leaves it out); the execute goes on", async () => {
+    const look = bigLook(3);
+    const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;
+    const lookText = JSON.stringify(look).replace('"users.city":{"value":"Lisbon"}', `"users.city":{"value":${deep}}`);
+    expect(lookText).toContain(deep);
+    const body = JSON.stringify(executeBody({ data: h.settings.segment })).replace(/}$/, `,"attachment":{"mimetype":"application/json","data":${lookText}}}`);
+    const reply = await h.post("/actions/segment_event/execute", undefined, { raw: body });
+    expect(reply.status).toBe(200);
+    const looker = reply.json.looker;
+    expect(looker.message).toMatch(/^Segment: 3 of 3 rows delivered\. /);
+    const records = h.emulators.records("segment") as Array<{ traits: Record<string, unknown> }>;
+    expect(records).toHaveLength(3);
+    expect(records.filter((r) => r.traits["city"] === undefined)).toHaveLength(1);
+    await stillUp();
+  });
+
   it("a row larger than 8 MiB from a download: nothing sent, the row and the limit named", async () => {
     const text = JSON.stringify(bigLook(1)).replace('"users.city":{"value":"Berlin"}', `"users.city":{"value":"${"x".repeat(9 * 1024 * 1024)}"}`);
     const url = downloads.serve(chunked(text, 256 * 1024, 0));

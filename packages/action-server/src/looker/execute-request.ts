@@ -3,8 +3,8 @@ export interface ExecuteRequest {
   /** Admin params (`data`): credentials; never logged. */
   readonly settings: Record<string, string>;
   readonly formParams: Record<string, string>;
-  /** Inline result (`attachment.data`): JSON text, or already-parsed JSON. */
-  readonly inline?: string | object;
+  /** The inline result's (`attachment.data`) bytes, as they arrive. */
+  readonly inline?: AsyncIterable<Uint8Array>;
   readonly downloadUrl?: string;
   readonly hiddenFields: string[];
   readonly scheduledPlanId?: string;
@@ -30,18 +30,21 @@ function strings(value: unknown, what: string): Record<string, string> {
   return out;
 }
 
-/** Checks the shape of an execute body; the messages name the offending key. */
-export function parseExecuteRequest(body: unknown): ExecuteRequest {
-  if (!isObject(body)) throw new BadRequest("The execute request body must be a JSON object.");
+/**
+ * Checks the shape of an execute body (its members as `readExecuteBody` gives them, with the inline
+ * Look's bytes apart); the messages name the offending key.
+ */
+export function parseExecuteRequest(body: Record<string, unknown>, look?: AsyncIterable<Uint8Array>): ExecuteRequest {
   const plan = isObject(body["scheduled_plan"]) ? body["scheduled_plan"] : {};
   const attachment = isObject(body["attachment"]) ? body["attachment"] : undefined;
-  const inline = attachment?.["data"];
+  const data = attachment?.["data"];
+  const inline = look ?? (data === null ? undefined : data);
   const downloadUrl = plan["download_url"];
   if (downloadUrl !== undefined && downloadUrl !== null && typeof downloadUrl !== "string") throw new BadRequest("`scheduled_plan.download_url` must be a string.");
   if ((inline === undefined || inline === null) && (typeof downloadUrl !== "string" || downloadUrl === "")) {
     throw new BadRequest("The request carries no Look: expected `attachment.data` (inline) or `scheduled_plan.download_url` (streamed).");
   }
-  if (inline !== undefined && inline !== null && typeof inline !== "string" && !isObject(inline)) throw new BadRequest("`attachment.data` must be JSON text or a JSON object.");
+  if (inline !== undefined && inline !== null && look === undefined) throw new BadRequest("`attachment.data` must be JSON text or a JSON object.");
   const query = isObject(plan["query"]) ? plan["query"] : {};
   const vis = isObject(query["vis_config"]) ? query["vis_config"] : {};
   const hidden = Array.isArray(vis["hidden_fields"]) ? vis["hidden_fields"].filter((f): f is string => typeof f === "string") : [];
@@ -49,7 +52,7 @@ export function parseExecuteRequest(body: unknown): ExecuteRequest {
   return {
     settings: strings(body["data"], "data"),
     formParams: strings(body["form_params"], "form_params"),
-    ...(inline !== undefined && inline !== null ? { inline: inline as string | object } : {}),
+    ...(look !== undefined ? { inline: look } : {}),
     ...(typeof downloadUrl === "string" && downloadUrl !== "" ? { downloadUrl } : {}),
     hiddenFields: hidden,
     ...(id !== undefined && id !== null ? { scheduledPlanId: String(id) } : {}),

@@ -1,5 +1,5 @@
 import got from "got";
-import { readLook, lookSourceFromString, SourceError, type LookEvent } from "@tagwire/engine";
+import { readLook, SourceError, type LookEvent } from "@tagwire/engine";
 import type { ExecuteRequest } from "./execute-request.js";
 
 export interface DownloadPolicy {
@@ -38,10 +38,7 @@ function hostAllowed(url: URL, hosts: ReadonlyArray<string>): boolean {
 /** The Look as an event stream: inline, or fetched from `download_url` and cut into rows as it arrives (parsed by the run). */
 export function lookEvents(req: ExecuteRequest, policy: DownloadPolicy): AsyncIterable<LookEvent> {
   const options = { raw: true, ...(policy.maxRowBytes !== undefined ? { maxRowBytes: policy.maxRowBytes } : {}) } as const;
-  if (req.inline !== undefined) {
-    const text = typeof req.inline === "string" ? req.inline : JSON.stringify(req.inline);
-    return readLook(takingTurns(lookSourceFromString(text)), options);
-  }
+  if (req.inline !== undefined) return readLook(takingTurns(req.inline), options);
   return readLook(takingTurns(download(req.downloadUrl!, policy)), options);
 }
 
