@@ -38,8 +38,11 @@ describe("tagwire preview", () => {
     expect(item.record).toMatchObject({
       environment: "development",
       user_identities: { email: "ada@example.com", customer_id: "u-1" },
-      events: [{ event_type: "custom_event", data: { event_name: "looker_custom_event", custom_attributes: { "looker_users.city": "Paris" } } }],
+      events: [{ event_type: "custom_event", data: { event_name: "looker_custom_event" } }],
     });
+    // users.city has no tag: in Events mode only mp_custom_attribute columns are event attributes.
+    expect(item.record.events[0].data).not.toHaveProperty("custom_attributes");
+    expect(JSON.stringify(item.record)).not.toContain("Paris");
   });
 
   it("a Look that cannot be sent: diagnostics on stderr, nothing on stdout, exit 1", async () => {
