@@ -164,8 +164,10 @@ describe.each(VIAS)("segment via %s", (via) => {
     for (const { r, n, row } of withRows(records, (r) => r.userId)) {
       expect(r.type).toBe("group");
       expect(r.groupId).toBe(`acct-${n % 3}`);
-      expect(r.context).toBeUndefined();
-      expect(r.traits).toMatchObject({ email: row["users.email"], city: row["users.city"] });
+      // The user's email is the user's trait, not the group's.
+      expect(r.context).toEqual({ traits: { email: row["users.email"] } });
+      expect(r.traits).toMatchObject({ city: row["users.city"] });
+      expect(r.traits.email).toBeUndefined();
       expect(r.traits.id).toBeUndefined();
     }
     neverHidden(records);

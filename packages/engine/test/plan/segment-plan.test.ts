@@ -22,7 +22,7 @@ describe("Segment plan: identifier tags", () => {
 
   test.each([
     ["identify", "traits.email"],
-    ["group", "traits.email"],
+    ["group", "context.traits.email"],
     ["track", "context.traits.email"],
   ])("email on a %s call is %s", (call, target) => {
     const options = call === "track" ? { call, event: "Churn Risk" } : { call };
