@@ -118,13 +118,6 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
     if (key.truncated) {
       diagnostics.push({ severity: "warning", code: "key-truncated", rule: `column rule ${r.id}`, column: field.name, message: `key is longer than ${r.key?.maxLength} characters: sent as \`${key.key}\`, as the API truncates it.` });
     }
-    if (r.key !== undefined && key.key !== undefined) {
-      const refused = reservedKeyDiagnostics(m, options, plainPath(targetOf(r)), key.key, field.name, r, diagnostics);
-      if (refused !== undefined) {
-        ignore(refused);
-        continue;
-      }
-    }
     const valueRule = valueRuleOf(m, r);
     const isPivoted = pivoted && field.measure === true;
     if (isPivoted && !valueRule.arrays) {
@@ -139,6 +132,13 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       diagnostics.push({ severity: "error", code: "target-collision", rule: `column rule ${r.id}`, column: field.name, message: `columns \`${other}\` and \`${field.name}\` both map to \`${plainPath(path.text)}\`.`, hint: "Remove one of them from the Look, hide one in the visualization, or rename one." });
       ignore(`\`${other}\` already maps to ${plainPath(path.text)}`);
       continue;
+    }
+    if (r.key !== undefined && key.key !== undefined) {
+      const refused = reservedKeyDiagnostics(m, options, plainPath(targetOf(r)), key.key, field.name, r, diagnostics);
+      if (refused !== undefined) {
+        ignore(refused);
+        continue;
+      }
     }
     takenBy.set(path.text, field.name);
     if (key.key !== undefined) {

@@ -12,7 +12,9 @@ describe("Braze plan: keys the attributes object reserves", () => {
   test.each(["external_id", "braze_id", "user_alias", "_update_existing_only", "push_token_import", "email", "phone", "alias_name", "alias_label"])(
     "a braze_attribute column named `%s` is a plan error naming the column",
     (key) => {
-      const p = plan(braze, { fields: fields([brazeId, attribute(key)]) });
+      // Beside a tagged identifier of the same key it is a collision instead (language/top-level-keys): identify by another.
+      const identifier = key === "external_id" ? field("users.mobile", ["braze_phone"]) : brazeId;
+      const p = plan(braze, { fields: fields([identifier, attribute(key)]) });
       expect(p.ok).toBe(false);
       const [reserved] = diagnostics(p, "reserved-key", `users.${key}`);
       expect(reserved?.severity).toBe("error");
@@ -31,6 +33,7 @@ describe("Braze plan: keys the attributes object reserves", () => {
 
   test("the error holds with braze_id as the unique key too", () => {
     const p = plan(braze, { fields: fields([brazeId, attribute("external_id")]), options: { braze_key: "braze_id" } });
+    // brazeId now fills braze_id, so external_id is free: only the reserved key is in the way.
     expect(errors(p).map((d) => d.column)).toEqual(["users.external_id"]);
   });
 
