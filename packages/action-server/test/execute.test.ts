@@ -99,12 +99,10 @@ describe.each(VIAS)("mparticle via %s", (via) => {
         custom_event_type: "other",
         timestamp_unixtime_ms: RAN_AT_MS,
         source_message_id: r.source_request_id,
-        custom_attributes: {
-          "looker_users.name": row["users.name"],
-          "looker_accounts.id": `acct-${n % 3}`,
-          "looker_users.lifetime_value": row["users.lifetime_value"],
-        },
+        // Only the mp_custom_attribute column: untagged users.name and accounts.id are not sent.
+        custom_attributes: { "looker_users.lifetime_value": row["users.lifetime_value"] },
       });
+      expect(JSON.stringify(r)).not.toContain(`acct-${n % 3}`);
     }
     neverHidden(records);
   });
@@ -166,8 +164,10 @@ describe.each(VIAS)("segment via %s", (via) => {
     for (const { r, n, row } of withRows(records, (r) => r.userId)) {
       expect(r.type).toBe("group");
       expect(r.groupId).toBe(`acct-${n % 3}`);
-      expect(r.context).toBeUndefined();
-      expect(r.traits).toMatchObject({ email: row["users.email"], city: row["users.city"] });
+      // The user's email is the user's trait, not the group's.
+      expect(r.context).toEqual({ traits: { email: row["users.email"] } });
+      expect(r.traits).toMatchObject({ city: row["users.city"] });
+      expect(r.traits.email).toBeUndefined();
       expect(r.traits.id).toBeUndefined();
     }
     neverHidden(records);

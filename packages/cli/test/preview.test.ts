@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixture, tagwire } from "./support/cli.js";
+import { fixture, lookWithLargeRow, tagwire } from "./support/cli.js";
 
 describe("tagwire preview", () => {
   it("prints the exact records of the first rows, and why a row would be rejected", async () => {
@@ -38,8 +38,11 @@ describe("tagwire preview", () => {
     expect(item.record).toMatchObject({
       environment: "development",
       user_identities: { email: "ada@example.com", customer_id: "u-1" },
-      events: [{ event_type: "custom_event", data: { event_name: "looker_custom_event", custom_attributes: { "looker_users.city": "Paris" } } }],
+      events: [{ event_type: "custom_event", data: { event_name: "looker_custom_event" } }],
     });
+    // users.city has no tag: in Events mode only mp_custom_attribute columns are event attributes.
+    expect(item.record.events[0].data).not.toHaveProperty("custom_attributes");
+    expect(JSON.stringify(item.record)).not.toContain("Paris");
   });
 
   it("a Look that cannot be sent: diagnostics on stderr, nothing on stdout, exit 1", async () => {
@@ -48,6 +51,20 @@ describe("tagwire preview", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("no column provides the user identity");
     expect(r.stderr).toContain("fix: tag a column with one of `mp_email`");
+  });
+
+  it("preview, validate --rows and send reach the same verdict on a record over the API's size limit", async () => {
+    const input = lookWithLargeRow();
+    const preview = await tagwire(["preview", "--to", "segment", "--limit", "2", "-"], { input });
+    expect(preview.code).toBe(0);
+    const [first, second] = JSON.parse(preview.stdout);
+    expect(first.record.traits.note).toBe("short");
+    expect(second).toEqual({ row: 2, rejected: { reason: "record larger than the 32,768 bytes Segment accepts", detail: expect.stringMatching(/^record is 40,\d{3} bytes$/) } });
+
+    const validate = await tagwire(["validate", "--to", "segment", "--rows", "--json", "-"], { input });
+    const rows = JSON.parse(validate.stdout).rows;
+    expect(rows.reasons).toContainEqual(expect.objectContaining({ reason: second.rejected.reason, count: 1 }));
+    expect(JSON.stringify(rows.reasons)).toContain(second.rejected.detail);
   });
 
   it("CSV rows preview with their tags", async () => {

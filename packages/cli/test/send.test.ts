@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulators, type Emulators } from "@tagwire/emulators";
-import { fixture, oneLine, tagwire } from "./support/cli.js";
+import { fixture, lookWithLargeRow, oneLine, tagwire } from "./support/cli.js";
 
 let emulators: Emulators;
 let env: Record<string, string>;
@@ -21,6 +21,15 @@ beforeEach(() => {
 const mparticleKeys = { TAGWIRE_MPARTICLE_API_KEY: "test-apiKey", TAGWIRE_MPARTICLE_API_SECRET: "test-apiSecret" };
 
 describe("tagwire send", () => {
+  it("rejects a record over the API's size limit with the reason and detail preview gives it", async () => {
+    const input = lookWithLargeRow();
+    const preview = JSON.parse((await tagwire(["preview", "--to", "segment", "--limit", "2", "-"], { input })).stdout);
+    const r = await tagwire(["send", "--to", "segment", "--setting", "segment_write_key=test-segment_write_key", "--json", "-"], { env, input });
+    const report = JSON.parse(r.stdout);
+    expect(report.rejected).toContainEqual({ reason: preview[1].rejected.reason, count: 1, examples: [{ row: 2, detail: preview[1].rejected.detail }] });
+    expect(emulators.state().segment!.accepted).toBe(report.rows.delivered);
+  });
+
   it("delivers the rows, reports rejects and exits 1 when any row was rejected", async () => {
     const r = await tagwire(["send", "--to", "mparticle", fixture("users.json")], { env: { ...env, ...mparticleKeys } });
     expect(r.code).toBe(1);

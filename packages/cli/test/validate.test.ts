@@ -46,6 +46,19 @@ describe("tagwire validate", () => {
     expect(out.diagnostics).toContainEqual(expect.objectContaining({ severity: "error", code: "downstream-requirement", hint: "add a column labelled `name`." }));
   });
 
+  it("the column labelled `name` that zendesk's hint asks for fills Segment's standard trait: valid, no collision", async () => {
+    const look = JSON.parse(readFileSync(fixture("users.json"), "utf8"));
+    look.fields.dimensions.push({ name: "users.full_name", label: "Users Full Name", label_short: "Name", tags: [], type: "string", view: "users" });
+    for (const row of look.data) row["users.full_name"] = { value: "Ada Lovelace" };
+    const r = await tagwire(["validate", "--to", "segment:zendesk", "-"], { input: JSON.stringify(look) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}users\.full_name +- +-> traits\.name$/m);
+    expect(r.stdout).toContain("  users.full_name: fills `traits.name` (one of Segment's standard identify traits");
+    expect(r.stdout).not.toContain("collides");
+    expect(r.stdout).not.toContain("Warnings");
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("valid: the Look can be sent to Segment");
+  });
+
   it("--rows counts the rows that would be rejected, grouped by reason with examples; exit 1", async () => {
     const r = await tagwire(["validate", "--to", "mparticle", "--rows", fixture("users.json")]);
     expect(r.code).toBe(1);

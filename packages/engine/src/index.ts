@@ -22,6 +22,8 @@ export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
 export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";
 export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitVariable } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
+export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
+export type { RowNote } from "./run/chunk-processor.js";
 export { defaultWorkerCount, MAX_WORKERS } from "./run/row-workers.js";
 export { ReportBuilder, summarize, type RunReport, type ReasonGroup, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";

@@ -1,10 +1,11 @@
 import { Command, Options } from "@effect/cli";
 import { Effect, Option } from "effect";
-import { Rejection, transformRow, type LookEvent, type Plan, type RowWarning, type RunContext } from "@tagwire/engine";
+import { Rejection, RowVerdicts, type LookEvent, type Plan, type RunContext } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
 import { positiveInteger, runId, sourceFlags, targetFlags } from "../flags.js";
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
 import { printErrorLines, printJson } from "../output/print.js";
+import { placeholderSettings } from "../settings.js";
 import { planLook } from "../target.js";
 
 const limit = positiveInteger("limit", "How many rows to show.").pipe(Options.withDefault(10));
@@ -13,22 +14,25 @@ type PreviewItem =
   | { row: number; record: unknown; warnings?: Array<{ reason: string; detail: string }> }
   | { row: number; rejected: { reason: string; detail: string }; warnings?: Array<{ reason: string; detail: string }> };
 
-/** The first rows' records exactly as `send` would build them (batching aside), or why each would be rejected. */
+/**
+ * The first rows' records exactly as `send` would build them (batching aside), or why each would be
+ * rejected: the engine's row verdicts, so a record over the API's size limit is refused here too.
+ */
 async function previewRows(p: Plan, rows: AsyncIterable<LookEvent>, run: RunContext, max: number): Promise<PreviewItem[]> {
   const items: PreviewItem[] = [];
-  const warnings: RowWarning[] = [];
+  // Request bodies are sized as `validate --rows` sizes them.
+  const verdicts = new RowVerdicts(p, run, placeholderSettings(p.connector));
   for await (const event of rows) {
     if (event.kind !== "rows") continue;
     for (const row of event.rows) {
       const n = items.length + 1;
-      const result = transformRow(p.program, row, n, run, warnings);
+      const { result, warnings } = verdicts.of(row, n);
       const left = warnings.length > 0 ? { warnings: warnings.map((w) => ({ reason: w.reason, detail: w.detail })) } : {};
       if (result instanceof Rejection) {
         items.push({ row: n, rejected: { reason: result.reason, detail: result.detail }, ...left });
       } else {
         items.push({ row: n, record: result, ...left });
       }
-      warnings.length = 0;
       // Leaving the loop closes the source: a preview of a huge Look reads only what it shows.
       if (items.length >= max) return items;
     }
@@ -58,6 +62,6 @@ export const preview = Command.make("preview", { ...targetFlags, ...sourceFlags,
   }),
 ).pipe(
   Command.withDescription(
-    "Print, as a JSON array, the exact records the first rows would be sent as ({row, record}), or why a row would be rejected ({row, rejected: {reason, detail}}). Nothing is sent. Exit 1 (with the plan's errors on stderr) when the Look cannot be sent.",
+    "Print, as a JSON array, the exact records the first rows would be sent as ({row, record}), or why a row would be rejected ({row, rejected: {reason, detail}}): the same verdict `send` and `validate --rows` reach, size limit included. Nothing is sent. Exit 1 (with the plan's errors on stderr) when the Look cannot be sent.",
   ),
 );

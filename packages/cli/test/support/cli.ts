@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const cliDir = fileURLToPath(new URL("../../", import.meta.url));
@@ -37,4 +38,12 @@ export function oneLine(stderr: string): string {
   if (lines.length !== 1) throw new Error(`expected one line on stderr, got ${lines.length}:\n${stderr}`);
   if (/^\s+at /m.test(stderr)) throw new Error(`stack trace on stderr:\n${stderr}`);
   return lines[0]!;
+}
+
+/** users.json with a 40 KB note on row 2: as a Segment record, over the API's 32 KB per message. */
+export function lookWithLargeRow(): string {
+  const look = JSON.parse(readFileSync(fixture("users.json"), "utf8"));
+  look.fields.dimensions.push({ name: "users.note", label: "Users Note", label_short: "Note", tags: [], type: "string", view: "users" });
+  look.data.forEach((row: Record<string, unknown>, i: number) => (row["users.note"] = { value: i === 1 ? "n".repeat(40_000) : "short" }));
+  return JSON.stringify(look);
 }

@@ -113,7 +113,8 @@ describe("mParticle, Events mode", () => {
               custom_event_type: "navigation",
               timestamp_unixtime_ms: 1767225600000,
               source_message_id: mpId(1),
-              custom_attributes: { "looker_events.sku": "S-1", "looker_events.page": "/p/1" },
+              // events.page has no tag: only mp_custom_attribute columns are event attributes.
+              custom_attributes: { "looker_events.sku": "S-1" },
             },
           },
         ],
@@ -131,7 +132,6 @@ describe("mParticle, Events mode", () => {
               custom_event_type: "other",
               timestamp_unixtime_ms: RAN_AT_MS,
               source_message_id: mpId(2),
-              custom_attributes: { "looker_events.page": "/p/2" },
             },
           },
         ],
@@ -224,12 +224,14 @@ describe("Segment", () => {
   it("group: groupId at the top level, rows without one rejected", async () => {
     const report = await deliver(ctx.emulators, segment, lookText({ fields, rows }), { action: "segment_group", transport: ctx.transport });
     expect(ctx.emulators.records("segment")).toEqual([
-      { type: "group", groupId: "acct-1", userId: "42", traits: { email: "ann@example.com", city: "Lyon", "sessions count": 3 }, timestamp: RAN_AT, messageId: segId(1) },
+      // The user's email is the user's trait (context.traits), not the group's; the same anonymousId as on identify.
+      { type: "group", groupId: "acct-1", userId: "42", traits: { city: "Lyon", "sessions count": 3 }, context: { traits: { email: "ann@example.com" } }, timestamp: RAN_AT, messageId: segId(1) },
       {
         type: "group",
         groupId: "acct-1",
         anonymousId: bobAnonymousId,
-        traits: { email: "bob@example.com", city: "São Paulo", "sessions count": 0 },
+        traits: { city: "São Paulo", "sessions count": 0 },
+        context: { traits: { email: "bob@example.com" } },
         timestamp: RAN_AT,
         messageId: segId(2),
       },

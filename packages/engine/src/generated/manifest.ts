@@ -90,7 +90,7 @@ export interface ConnectorManifest {
    */
   requirements: Requirement[];
   /**
-   * Keys of an object target that the destination gives a meaning to. A `rest` column that lands on one gets a warning.
+   * Keys that the destination gives a meaning to. A column whose key comes from the Look (a `key` rule) and lands on one gets the entry's severity: an error, a warning, or a note that it fills a standard field.
    */
   reservedKeys?: ReservedKeys[];
   downstreams?: Downstreams;
@@ -477,14 +477,16 @@ export interface Requirement {
   allOf?: [TargetPattern, ...TargetPattern[]];
 }
 /**
+ * Keys the destination gives a meaning to, and what a column whose key (from its name or label) lands on one gets.
+ *
  * This interface was referenced by `ConnectorManifest`'s JSON-Schema
  * via the `definition` "ReservedKeys".
  */
 export interface ReservedKeys {
   /**
-   * The object whose keys are reserved.
+   * The object whose keys are reserved. Absent: top-level keys of the record, where a `key` rule without `target` writes.
    */
-  target: TargetPath;
+  target?: TargetPath;
   /**
    * The reserved keys.
    *
@@ -492,9 +494,21 @@ export interface ReservedKeys {
    */
   keys: [string, ...string[]];
   /**
-   * Why they are reserved, shown in the warning.
+   * `error`: the destination reads the key as something else (an identifier, a request flag, an object): the column is not sent and nothing is sent until it is renamed. `warning`: sent, but the destination gives the key a meaning or a type the column may not have. `info`: a standard field of the destination, which the column fills.
+   */
+  severity?: "error" | "warning" | "info";
+  /**
+   * The keys are reserved only when this option condition holds (e.g. the standard traits of one call).
+   */
+  when?: Condition;
+  /**
+   * What the destination does with these keys, shown in the diagnostic.
    */
   note?: string;
+  /**
+   * How to fix the Look, shown with an error or a warning.
+   */
+  hint?: string;
 }
 /**
  * A table of downstream tools this destination forwards to, each with its own requirements, in a data file beside the manifest (see downstream-table.schema.json).

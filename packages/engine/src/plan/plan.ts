@@ -133,6 +133,13 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       ignore(`\`${other}\` already maps to ${plainPath(path.text)}`);
       continue;
     }
+    if (r.key !== undefined && key.key !== undefined) {
+      const refused = reservedKeyDiagnostics(m, options, plainPath(targetOf(r)), key.key, field.name, r, diagnostics);
+      if (refused !== undefined) {
+        ignore(refused);
+        continue;
+      }
+    }
     takenBy.set(path.text, field.name);
     if (key.key !== undefined) {
       const target = plainPath(targetOf(r));
@@ -140,7 +147,6 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       entry.count++;
       if (r.maxKeys !== undefined) entry.rule = r;
       keysPerTarget.set(target, entry);
-      if (r.select.rest) reservedKeyWarning(m, target, key.key, field, r, diagnostics);
     }
     const describe = tag !== undefined ? `\`${field.name}\` (${tag})` : `\`${field.name}\``;
     writers.push({ column: field.name, describe, rule: r.id, path, check: compileValueCheck(valueRule), pivoted: isPivoted });
@@ -200,15 +206,33 @@ function nameOf(k: KeyRule, field: LookField, options: OptionValues): string {
   }
 }
 
-function reservedKeyWarning(m: ConnectorManifest, target: string, key: string, field: LookField, r: ColumnRule, diagnostics: Diagnostic[]) {
+/**
+ * A key from the Look that the destination reserves gets the manifest's verdict: a note when the
+ * column fills a standard field, a warning when the destination may read it otherwise, an error
+ * when it reads it as something else. Returns why the column is not sent, for an error.
+ */
+function reservedKeyDiagnostics(m: ConnectorManifest, options: OptionValues, target: string, key: string, column: string, r: ColumnRule, diagnostics: Diagnostic[]): string | undefined {
+  let refused: string | undefined;
   for (const reserved of m.reservedKeys ?? []) {
-    if (plainPath(reserved.target) !== target || !reserved.keys.includes(key)) continue;
-    diagnostics.push({
-      severity: "warning", code: "reserved-key", rule: `column rule ${r.id}`, column: field.name,
-      message: `\`${joinPath(target, key)}\` collides with a reserved key${reserved.note ? ` (${reserved.note})` : ""}.`,
-      hint: "If the column is meant for that purpose, tag it accordingly; otherwise rename it with a table calculation.",
-    });
+    if (plainPath(reserved.target ?? "") !== target || !reserved.keys.includes(key) || !holds(reserved.when, options)) continue;
+    const path = `\`${joinPath(target, key)}\``;
+    const note = reserved.note !== undefined ? ` (${reserved.note})` : "";
+    const hint = reserved.hint !== undefined ? { hint: reserved.hint } : {};
+    const base = { rule: `column rule ${r.id}`, column };
+    switch (reserved.severity ?? "warning") {
+      case "info":
+        diagnostics.push({ ...base, severity: "info", code: "standard-key", message: `fills ${path}${note}.` });
+        break;
+      case "warning":
+        diagnostics.push({ ...base, severity: "warning", code: "reserved-key", message: `${path} collides with a reserved key${note}.`, hint: reserved.hint ?? "If the column is meant for that purpose, tag it accordingly; otherwise rename it with a table calculation." });
+        break;
+      case "error":
+        refused = `${path} is a key ${m.label} reserves: not sent`;
+        diagnostics.push({ ...base, severity: "error", code: "reserved-key", message: `would write ${path}, a key ${m.label} reserves${note}: nothing can be sent while the column has this name.`, ...hint });
+        break;
+    }
   }
+  return refused;
 }
 
 function compileFills(m: ConnectorManifest, options: OptionValues, writers: ReadonlyArray<ColumnWriter>) {

@@ -3,18 +3,26 @@
 // crosses threads as is and the report is kept in one place.
 
 import { TextDecoder } from "node:util";
-import { RecordPacker, TOO_LARGE, type Packed, type Room } from "../batch/batcher.js";
+import { RecordPacker, TOO_LARGE, type Packed, type RequestShape, type Room } from "../batch/batcher.js";
+import type { Connector } from "../manifest/connector.js";
 import type { Limits } from "../generated/manifest.js";
 import { eachRawRow, type RawRows } from "../look/raw-rows.js";
 import type { LookRow } from "../look/types.js";
 import type { RowProgram } from "../transform/program.js";
 import { transformRow, Rejection, type RowWarning, type RunContext } from "../transform/transform.js";
+import type { Record_ } from "../transform/path.js";
 
 /** A rejected row or a warning, as the report takes it. */
 export interface RowNote {
   readonly row: number;
   readonly reason: string;
   readonly detail: string;
+}
+
+/** Where a row's warnings and the requests its record completes go. */
+export interface RowSink {
+  readonly warnings: RowNote[];
+  readonly packed: Packed[];
 }
 
 export interface ChunkResult {
@@ -37,6 +45,11 @@ export interface PackingSetup {
   readonly room: Room;
   /** Destination label, for the too-large rejection. */
   readonly label: string;
+}
+
+/** How a connector's requests are sized, around the envelope `shape` writes. */
+export function packingOf(connector: Connector, shape: RequestShape): PackingSetup {
+  return { limits: connector.manifest.wire.limits, room: shape.room, label: connector.manifest.label };
 }
 
 export class ChunkProcessor {
@@ -76,23 +89,28 @@ export class ChunkProcessor {
     return this.packer.flush();
   }
 
-  private one(row: LookRow, n: number, out: Omit<ChunkResult, "read">): void {
+  /**
+   * One row's verdict, the same whichever command asks (send, a dry run, preview): the record as
+   * it is sent (transformed, checked, serialised and within the API's size limit), or why the row
+   * is rejected. An accepted record is packed; a request it completes goes to `out.packed`.
+   */
+  verdict(row: LookRow, n: number, out: RowSink): Record_ | Rejection {
     const warnings = this.warningBuffer;
     const result = transformRow(this.program, row, n, this.run, warnings);
     if (warnings.length > 0) {
       for (const w of warnings) out.warnings.push({ row: w.rowNumber, reason: w.reason, detail: w.detail });
       warnings.length = 0;
     }
-    if (result instanceof Rejection) {
-      out.rejected.push({ row: n, reason: result.reason, detail: result.detail });
-      return;
-    }
+    if (result instanceof Rejection) return result;
     const packed = this.packer.add(JSON.stringify(result), n);
-    if (packed === TOO_LARGE) {
-      out.rejected.push({ row: n, reason: this.tooLarge, detail: `record is ${this.packer.lastRecordBytes.toLocaleString("en-US")} bytes` });
-    } else if (packed !== undefined) {
-      out.packed.push(packed);
-    }
+    if (packed === TOO_LARGE) return new Rejection(this.tooLarge, `record is ${this.packer.lastRecordBytes.toLocaleString("en-US")} bytes`);
+    if (packed !== undefined) out.packed.push(packed);
+    return result;
+  }
+
+  private one(row: LookRow, n: number, out: Omit<ChunkResult, "read">): void {
+    const result = this.verdict(row, n, out);
+    if (result instanceof Rejection) out.rejected.push({ row: n, reason: result.reason, detail: result.detail });
   }
 }
 

@@ -19,7 +19,7 @@ import { defaultRetryPolicy, type RetryPolicy } from "../deliver/retry.js";
 import { ReportBuilder, type RunReport } from "./report.js";
 import { PlanRejected, SettingsError, SourceError } from "./errors.js";
 import { requestBodyFields, resolveEndpoint, resolveSettings, type Env } from "./endpoint.js";
-import { ChunkProcessor, type ChunkResult, type PackingSetup } from "./chunk-processor.js";
+import { ChunkProcessor, packingOf, type ChunkResult } from "./chunk-processor.js";
 import { WorkerRun, type LostRows } from "./row-workers.js";
 import { destinationOf, pacerFor } from "./pacing.js";
 import type { RateLimitSetting } from "../deliver/rate-limit.js";
@@ -114,7 +114,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
     const validateRecords = input.validateRecords !== false;
     // A dry run has no endpoint: body fields are sized from the settings given, if any.
     const shape = new RequestShape(connector.manifest.wire.envelope, endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {}));
-    const packing: PackingSetup = { limits: connector.manifest.wire.limits, room: shape.room, label: connector.manifest.label };
+    const packing = packingOf(connector, shape);
     const threads = Math.max(0, Math.floor(input.workers ?? 0));
     const onThisThread = () => new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing);
     const stage =

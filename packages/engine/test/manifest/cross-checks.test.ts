@@ -25,7 +25,7 @@ bad("a form asks for declared options", set("/actions/0/form/-", "pod"), "/actio
 
 // known-choice: condition values and fixed values are choices of their option
 bad("equals is a choice", set("/columns/3/when/equals", "events"), "/columns/3/when/equals", "known-choice", "`events` is not a choice of option `data_type` (user_data, event_data)");
-bad("each of in is a choice", set("/columns/2/when/in/1", "groups"), "/columns/2/when/in/1", "known-choice", "`groups` is not a choice of option `call` (identify, track, group)", "segment");
+bad("each of in is a choice", set("/columns/3/when/in/1", "groups"), "/columns/3/when/in/1", "known-choice", "`groups` is not a choice of option `call` (identify, track, group)", "segment");
 bad("requiredWhen equals is a choice", set("/options/1/requiredWhen/equals", "trak"), "/options/1/requiredWhen/equals", "known-choice", "`trak` is not a choice of option `call`", "segment");
 bad("a fixed value is a choice", set("/actions/2/fixedOptions/call", "alias"), "/actions/2/fixedOptions/call", "known-choice", "`alias` is not a choice of option `call`", "segment");
 
@@ -67,10 +67,10 @@ bad("a required option without default is asked or fixed", [del("/options/1/defa
 bad("a required option without default is fixed", [del("/options/0/default"), del("/actions/2/fixedOptions")], "/actions/2", "required-option-reachable", "required option `call` has no default", "segment");
 
 bad("a tag has one rule", set("/columns/-", { id: "email", select: { tag: "mp_email" }, target: "email" }), "/columns", "one-rule-per-tag", "rules `identity` and `email` both take tag `mp_email` when data_type=user_data, environment=production");
-bad("a tag has one rule under every option value", set("/columns/3/when/equals", "group"), "/columns", "one-rule-per-tag", "rules `email` and `email.track` both take tag `email` when call=group", "segment");
-bad("one rest rule at a time", del("/columns/2/when"), "/columns", "one-rest-rule", "rules `user-attribute.untagged` and `event.custom_attribute.untagged` both take the remaining columns when data_type=event_data");
+bad("a tag has one rule under every option value", set("/columns/2/when/equals", "group"), "/columns", "one-rule-per-tag", "rules `email` and `email.context` both take tag `email` when call=group", "segment");
+bad("one rest rule at a time", del("/columns/7/when"), "/columns", "one-rest-rule", "rules `trait` and `property` both take the remaining columns when call=identify", "segment");
 bad("a fill keeps the shape of a key", set("/fills/-", { target: "events.count", value: 1 }), "/fills/7/target", "consistent-shape", "`events` is used both as an array and as an object");
-bad("a column rule keeps the shape of a key", set("/columns/11/target", "events.data.custom_attributes"), "/columns/11/target", "consistent-shape", "`events` is used both as an array and as an object");
+bad("a column rule keeps the shape of a key", set("/columns/10/target", "events.data.custom_attributes"), "/columns/10/target", "consistent-shape", "`events` is used both as an array and as an object");
 bad("anyOf paths are providable", set("/requirements/0/anyOf", ["user_identities.*", "traits.*"]), "/requirements/0/anyOf/1", "providable", "no column rule or fill can provide `traits.*`");
 bad("allOf paths are providable", set("/requirements/1/allOf/0", "group_id"), "/requirements/1/allOf/0", "providable", "no column rule or fill can provide `group_id`", "segment");
 

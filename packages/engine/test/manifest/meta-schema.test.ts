@@ -187,7 +187,10 @@ bad("requirement anyOf holds target patterns", set("/requirements/0/anyOf/0", "u
 bad("requirement allOf holds target patterns", set("/requirements/1/allOf/0", "group id"), "/requirements/1/allOf/0", "pattern", PATTERN, "segment");
 
 // ReservedKeys
-for (const key of ["target", "keys"]) bad(`reserved keys require ${key}`, del(`/reservedKeys/0/${key}`), "/reservedKeys/0", "required", missing(key), "segment");
+// A reserved-keys entry without `target` reserves top-level keys of the record (as a `key` rule without one writes them).
+bad("reserved keys require keys", del("/reservedKeys/0/keys"), "/reservedKeys/0", "required", missing("keys"), "segment");
+bad("reserved keys hint is not empty", set("/reservedKeys/2/hint", ""), "/reservedKeys/2/hint", "minLength", "must not be empty", "segment");
+bad("reserved keys severity is error, warning or info", set("/reservedKeys/0/severity", "fatal"), "/reservedKeys/0/severity", "enum", 'must be one of "error", "warning", "info"', "segment");
 bad("reserved keys reject unknown keys", set("/reservedKeys/0/warn", true), "/reservedKeys/0", "additionalProperties", unknown("warn"), "segment");
 bad("reserved keys list at least one key", set("/reservedKeys/0/keys", []), "/reservedKeys/0/keys", "minItems", "must list at least one item", "segment");
 bad("reserved keys target is a path", set("/reservedKeys/0/target", "traits.*"), "/reservedKeys/0/target", "pattern", TARGET, "segment");

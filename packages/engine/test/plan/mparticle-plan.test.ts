@@ -148,9 +148,14 @@ describe("mParticle plan: events mode", () => {
     expect(targetOf(p, "events.thing")).toBe(target);
   });
 
-  test("an untagged column is an event attribute, not a user attribute", () => {
+  test("an untagged column is not sent: only mp_custom_attribute columns are event attributes", () => {
     const p = planOk(mparticle, { fields: fields([email, field("events.page")]), options: eventData });
-    expect(targetOf(p, "events.page")).toBe("events.data.custom_attributes.looker_events.page");
+    expect(targetOf(p, "events.page")).toBeUndefined();
+    expect(p.columns.find((c) => c.column === "events.page")?.status).toBe("ignored");
+    const [untagged] = diagnostics(p, "untagged", "events.page");
+    expect(untagged?.severity).toBe("info");
+    expect(untagged?.message).toContain("not sent");
+    expect(untagged?.hint).toContain("mp_custom_attribute");
   });
 
   test("mp_device_info takes its key from the dimension name after the view", () => {
@@ -173,7 +178,7 @@ describe("mParticle plan: events mode", () => {
   });
 
   test("more than 100 event attributes is an error", () => {
-    const many = Array.from({ length: 101 }, (_, i) => field(`events.attr_${i}`));
+    const many = Array.from({ length: 101 }, (_, i) => field(`events.attr_${i}`, ["mp_custom_attribute"]));
     const p = plan(mparticle, { fields: fields([email, ...many]), options: eventData });
     const [tooMany] = diagnostics(p, "too-many-keys");
     expect(tooMany?.severity).toBe("error");

@@ -22,7 +22,7 @@ describe("Segment plan: identifier tags", () => {
 
   test.each([
     ["identify", "traits.email"],
-    ["group", "traits.email"],
+    ["group", "context.traits.email"],
     ["track", "context.traits.email"],
   ])("email on a %s call is %s", (call, target) => {
     const options = call === "track" ? { call, event: "Churn Risk" } : { call };
@@ -104,11 +104,53 @@ describe("Segment plan: traits and properties", () => {
     expect(traitTargets).toEqual([]);
   });
 
-  test("an untagged column labelled Email is warned about as a reserved trait", () => {
-    const p = plan(segment, { fields: fields([userId, field("users.contact", [], { label_short: "Email" })]) });
-    const [reserved] = diagnostics(p, "reserved-key", "users.contact");
+  test("an untagged column labelled Email fills the standard trait: a note, not a collision", () => {
+    const p = planOk(segment, { fields: fields([userId, field("users.contact", [], { label_short: "Email" })]) });
+    expect(targetOf(p, "users.contact")).toBe("traits.email");
+    const [standard] = diagnostics(p, "standard-key", "users.contact");
+    expect(standard?.severity).toBe("info");
+    expect(standard?.message).toContain("fills `traits.email` (one of Segment's standard identify traits");
+    expect(p.diagnostics.filter((d) => d.severity !== "info")).toEqual([]);
+  });
+
+  test.each(["name", "phone", "first_name", "age", "username", "website"])("a column labelled `%s` fills the standard identify trait with no warning", (label) => {
+    const p = planOk(segment, { fields: fields([userId, field("users.x", [], { label_short: label })]) });
+    expect(targetOf(p, "users.x")).toBe(`traits.${label}`);
+    expect(diagnostics(p, "standard-key", "users.x").map((d) => d.severity)).toEqual(["info"]);
+    expect(p.diagnostics.filter((d) => d.severity === "warning")).toEqual([]);
+  });
+
+  test("validate --to segment:zendesk: the column its hint asks for fills traits.name with no collision", () => {
+    const before = plan(segment, { fields: fields([userId, email]), downstreams: ["zendesk"] });
+    const [needs] = diagnostics(before, "downstream-requirement");
+    expect(needs?.hint).toContain("a column labelled `name`");
+    const after = planOk(segment, { fields: fields([userId, email, field("users.full_name", [], { label_short: "Name" })]), downstreams: ["zendesk"] });
+    expect(targetOf(after, "users.full_name")).toBe("traits.name");
+    expect(after.diagnostics.filter((d) => d.severity === "warning")).toEqual([]);
+    expect(after.diagnostics.some((d) => d.message.includes("collides"))).toBe(false);
+  });
+
+  test.each(["address", "company"])("a column labelled `%s` is still warned about: Segment's trait is an object of parts", (label) => {
+    const p = planOk(segment, { fields: fields([userId, field("users.x", [], { label_short: label })]) });
+    const [reserved] = diagnostics(p, "reserved-key", "users.x");
     expect(reserved?.severity).toBe("warning");
-    expect(reserved?.message).toContain("traits.email");
+    expect(reserved?.message).toContain(`traits.${label}`);
+  });
+
+  test("a column labelled `id` is warned about: Segment reads traits.id as the user's id", () => {
+    const p = planOk(segment, { fields: fields([userId, field("orders.id", [], { label_short: "ID" })]) });
+    const [reserved] = diagnostics(p, "reserved-key", "orders.id");
+    expect(reserved?.severity).toBe("warning");
+    expect(reserved?.hint).toContain("user_id");
+  });
+
+  test("group traits are the group's standard traits: `employees` fills one on a group call, and is an ordinary trait on identify", () => {
+    const column = field("accounts.headcount", [], { label_short: "Employees" });
+    const group = planOk(segment, { fields: fields([userId, groupId, column]), action: "segment_group" });
+    expect(diagnostics(group, "standard-key", "accounts.headcount")[0]?.message).toContain("fills `traits.employees` (one of Segment's standard group traits");
+    const identify = planOk(segment, { fields: fields([userId, column]) });
+    expect(diagnostics(identify, "standard-key")).toEqual([]);
+    expect(diagnostics(identify, "reserved-key")).toEqual([]);
   });
 
   test("an ordinary label is not reserved", () => {

@@ -140,7 +140,9 @@ describe("mParticle batch: events mode", () => {
     expect(data["session_id"]).toBe(4417);
     expect(data["session_uuid"]).toBe("6f1c9c1e-3b1a-4f7e-9a57-2f4b1f0f9a11");
     expect(data["timestamp_unixtime_ms"]).toBe(1761990000000);
-    expect(data["custom_attributes"]).toEqual({ "looker_events.plan": "gold", "looker_events.page": "/cart" });
+    // Only the mp_custom_attribute column: the untagged events.page never leaves the warehouse.
+    expect(data["custom_attributes"]).toEqual({ "looker_events.plan": "gold" });
+    expect(allValues(record)).not.toContain("/cart");
     expect(record["device_info"]).toEqual({ platform: "iOS", os_version: "17.2" });
     expect(record["user_attributes"]).toEqual({ "looker_users.ltv": 120.5 });
     expect(record["user_identities"]).toEqual({ email: "ann@example.com" });
@@ -179,11 +181,12 @@ describe("mParticle batch: events mode", () => {
     expect(send(p, row({ "users.email": "ann@example.com" })).record["environment"]).toBe("development");
   });
 
-  test("an untagged column is an event attribute, not a user attribute", () => {
+  test("an untagged column is neither an event attribute nor a user attribute: it is not sent", () => {
     const p = planOk(mparticle, { fields: fields([email, field("events.page")]), options: eventData });
     const { record } = send(p, row({ "users.email": "ann@example.com", "events.page": "/cart" }));
-    expect(record["events"][0]["data"]["custom_attributes"]).toEqual({ "looker_events.page": "/cart" });
+    expect(record["events"][0]["data"]).not.toHaveProperty("custom_attributes");
     expect(record).not.toHaveProperty("user_attributes");
+    expect(allValues(record)).not.toContain("/cart");
   });
 
   test("a column whose name is not a device_info key is not sent", () => {

@@ -80,7 +80,7 @@ describe("values the API would refuse", () => {
   });
 
   test("an event attribute of 4097 characters rejects the row", () => {
-    const p = planOk(mparticle, { fields: fields([email, field("events.note")]), options: eventData });
+    const p = planOk(mparticle, { fields: fields([email, field("events.note", ["mp_custom_attribute"])]), options: eventData });
     const out = rejected(p, row({ "users.email": "ann@example.com", "events.note": "y".repeat(4097) }));
     expect(out.column).toBe("events.note");
   });
@@ -171,7 +171,7 @@ describe("null and empty values are left out", () => {
   });
 
   test("mParticle event: zero and false are values, not gaps", () => {
-    const p = planOk(mparticle, { fields: fields([email, field("events.count"), field("events.first"), field("events.none")]), options: eventData });
+    const p = planOk(mparticle, { fields: fields([email, field("events.count", ["mp_custom_attribute"]), field("events.first", ["mp_custom_attribute"]), field("events.none", ["mp_custom_attribute"])]), options: eventData });
     const { record } = send(p, row({ "users.email": "ann@example.com", "events.count": 0, "events.first": false, "events.none": null }));
     expect(record["events"][0]["data"]["custom_attributes"]).toEqual({ "looker_events.count": 0, "looker_events.first": false });
   });

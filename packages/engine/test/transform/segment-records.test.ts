@@ -122,8 +122,25 @@ describe("Segment group", () => {
     expect(record["type"]).toBe("group");
     expect(record["groupId"]).toBe("acct-1");
     expect(record["userId"]).toBe("u1");
-    expect(record["traits"]).toEqual({ email: "ann@example.com", plan: "pro" });
-    expect(record).not.toHaveProperty("context");
+    // A group's traits describe the group: the user's email rides in context.traits, as on track calls.
+    expect(record["traits"]).toEqual({ plan: "pro" });
+    expect(record["context"]).toEqual({ traits: { email: "ann@example.com" } });
+  });
+
+  test("no user identity column reaches the group's traits", () => {
+    const look = planOk(segment, { fields: fields([userId, email, anonymousId, groupId, field("accounts.plan")]), action: "segment_group" });
+    const { record } = send(look, row({ "users.id": "u1", "users.email": "ann@example.com", "users.anonymous_id": "anon-7", "accounts.id": "acct-1", "accounts.plan": "pro" }));
+    expect(record["traits"]).toEqual({ plan: "pro" });
+    expect(JSON.stringify(record["traits"])).not.toMatch(/u1|ann@example\.com|anon-7/);
+  });
+
+  test("group and identify calls for the same email carry the same anonymousId", () => {
+    const grouped = planOk(segment, { fields: fields([email, groupId]), action: "segment_group" });
+    const identify = planOk(segment, { fields: fields([email]), action: "segment_event" });
+    const { record } = send(grouped, row({ "users.email": "ann@example.com", "accounts.id": "acct-1" }));
+    expect(record).not.toHaveProperty("traits");
+    expect(record["anonymousId"]).toMatch(UUID);
+    expect(record["anonymousId"]).toBe(send(identify, row({ "users.email": "ann@example.com" })).record["anonymousId"]);
   });
 
   test("a numeric group id is sent as a string", () => {
