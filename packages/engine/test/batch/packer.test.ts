@@ -92,3 +92,28 @@ describe("RecordPacker", () => {
     );
   });
 });
+
+describe("a request without some of its records", () => {
+  it("keeps the others, in order, with their rows, whichever request of the packer they were in", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "binary", maxLength: 40 }), { minLength: 1, maxLength: 30 }), fc.array(fc.nat(29)), (values, drop) => {
+        const records = values.map((v, i) => JSON.stringify({ i, v }));
+        const packer = new RecordPacker({ maxRecordsPerRequest: 7, maxRequestBytes: 400, maxRecordBytes: 300 }, shape.room);
+        const { requests } = packAll(packer, records);
+        for (const packed of requests) {
+          const refused = new Set(drop.filter((d) => d < packed.count));
+          const rest = shape.wrap(packed).without(refused);
+          const kept = packed.rows.filter((_, i) => !refused.has(i));
+          if (kept.length === 0) {
+            expect(rest).toBeUndefined();
+            continue;
+          }
+          const body = JSON.parse(String(rest!.body("2026-01-01T00:00:00.000Z"))) as { batch: unknown[] };
+          expect(rest!.rows).toEqual(kept);
+          expect(body.batch).toEqual(kept.map((row) => JSON.parse(records[row - 1]!)));
+          expect(rest!.bytes).toBe(Buffer.byteLength(String(rest!.body("2026-01-01T00:00:00.000Z"))));
+        }
+      }),
+    );
+  });
+});
