@@ -1,29 +1,57 @@
 import * as Effect from "effect/Effect";
 import type { Batch } from "../batch/batcher.js";
 import type { Transport } from "./transport.js";
-import { PermanentFailure, RetryableFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";
+import { CredentialsRefusedFailure, PermanentFailure, RetryableFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";
 import { holdFor, pace, type Pacer } from "./pacer.js";
+import { clip, noAnswerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./answers.js";
 
 export interface Endpoint {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   /** Fields every request body carries besides the records (a key sent in the body); the batcher adds them. */
   readonly bodyFields?: Readonly<Record<string, string>>;
+  /** What the API's answers say beyond their status (refused credentials, refused records). */
+  readonly answers?: AnswerRules;
+  /** The settings holding the credentials, named when the API refuses them (never their values). */
+  readonly credentialSettings?: ReadonlyArray<string>;
 }
 
 /** What became of a batch after its last attempt. */
 export type BatchOutcome =
-  | { readonly ok: true; readonly status: number }
-  | { readonly ok: false; readonly status?: number; readonly reason: string };
+  | {
+      readonly ok: true;
+      readonly status: number;
+      /** Records the answer named as refused. */
+      readonly refused: ReadonlyArray<RefusedRecord>;
+      /** Whether the API took the other records; if not, they are to be sent again without the refused ones. */
+      readonly othersTaken: boolean;
+    }
+  | { readonly ok: false; readonly status?: number; readonly reason: string; readonly retried: boolean };
 
 /** Counters a run keeps while it sends (attempts include retries). */
 export interface SendCounters {
   onAttempt(status: number | undefined, latencyMs: number): void;
   onRetry(): void;
+  /** After each attempt is classified (the run's halt is already set by then). */
+  onAnswer?(): void;
 }
 
-/** One attempt: the response classified into success, retryable or permanent failure. */
-function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counters: SendCounters): Effect.Effect<number, DeliveryFailure> {
+/**
+ * A run's stop: set by the first answer refusing the credentials. Every attempt after it fails
+ * with the same reason without being sent.
+ */
+export interface Halt {
+  failure?: CredentialsRefusedFailure;
+}
+
+type Answered = { readonly status: number; readonly refused: ReadonlyArray<RefusedRecord>; readonly othersTaken: boolean };
+
+const taken = (status: number, refused: ReadonlyArray<RefusedRecord> = []): Answered => ({ status, refused, othersTaken: true });
+
+/** One attempt: the response classified into success (possibly naming refused records), retryable or permanent failure. */
+function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counters: SendCounters, halt: Halt): Effect.Effect<Answered, DeliveryFailure> {
+  if (halt.failure !== undefined) return Effect.fail(halt.failure);
+  const rules = endpoint.answers ?? noAnswerRules;
   return Effect.tryPromise({
     try: async () => {
       const started = performance.now();
@@ -33,39 +61,54 @@ function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counter
     },
     catch: (e) => new RetryableFailure({ reason: `request failed: ${String(e)}` }),
   }).pipe(
-    Effect.flatMap((result): Effect.Effect<number, DeliveryFailure> => {
+    Effect.flatMap((result): Effect.Effect<Answered, DeliveryFailure> => {
       if (result.kind === "network") return Effect.fail(new RetryableFailure({ reason: `network error ${result.code}` }));
-      const { status } = result;
-      if (status >= 200 && status < 300) return Effect.succeed(status);
-      const reason = `HTTP ${status}${describeBody(result.body)}`;
+      const { status, body } = result;
+      const listed = rules.refusedRecords?.answer;
+      if (status >= 200 && status < 300) return Effect.succeed(taken(status, listed === "success" ? refusedRecordsOf(body, rules, batch.count) : []));
+      if (rules.refusesCredentials(status, body)) {
+        // The body is not quoted: some APIs echo the key they refused.
+        const settings = endpoint.credentialSettings ?? [];
+        const which = settings.length > 0 ? ` (${settings.map((s) => `\`${s}\``).join(", ")})` : "";
+        const failure = new CredentialsRefusedFailure({ status, reason: `HTTP ${status}: the destination refused the credentials${which}; nothing more was sent` });
+        halt.failure ??= failure;
+        return Effect.fail(halt.failure);
+      }
       if (isRetryableStatus(status)) {
         const retryAfterMs = parseRetryAfter(result.headers["retry-after"]);
-        return Effect.fail(new RetryableFailure({ status, reason, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }));
+        return Effect.fail(new RetryableFailure({ status, reason: `HTTP ${status}${describeBody(body)}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }));
       }
-      return Effect.fail(new PermanentFailure({ status, reason }));
+      if (listed === "client-error") {
+        const refused = refusedRecordsOf(body, rules, batch.count);
+        if (refused.length > 0) return Effect.succeed({ status, refused, othersTaken: false });
+      }
+      return Effect.fail(new PermanentFailure({ status, reason: `HTTP ${status}${describeBody(body)}` }));
     }),
+    Effect.ensuring(Effect.sync(() => counters.onAnswer?.())),
   );
 }
 
 /**
- * Sends a batch with retries; never fails: the outcome says delivered or failed, and why. With a
- * pacer, every attempt (retries too) waits its turn, and a 429's `Retry-After` holds the whole run.
+ * Sends a batch with retries; never fails: the outcome says delivered (with the records the
+ * answer refused, if any) or failed, and why. With a pacer, every attempt (retries too) waits
+ * its turn, and a 429's `Retry-After` holds the whole run. Once `halt` is set, nothing is sent.
  */
-export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport, policy: RetryPolicy, counters: SendCounters, pacer?: Pacer): Effect.Effect<BatchOutcome> {
+export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport, policy: RetryPolicy, counters: SendCounters, pacer?: Pacer, halt: Halt = {}): Effect.Effect<BatchOutcome> {
   return Effect.suspend(() => {
     // A retry is counted when it is sent: the last failed attempt of a batch is not followed by one.
     let attempts = 0;
     const send = Effect.suspend(() => {
+      if (halt.failure !== undefined) return Effect.fail(halt.failure);
       if (attempts++ > 0) counters.onRetry();
-      return attempt(batch, endpoint, transport, counters);
+      return attempt(batch, endpoint, transport, counters, halt);
     });
     const next =
       pacer === undefined ? send : pace(pacer, batch.count).pipe(Effect.zipRight(send), Effect.tapError((failure) => holdOn429(pacer, failure, policy)));
     return next.pipe(
       Effect.retry(retrySchedule(policy)),
       Effect.match({
-        onSuccess: (status): BatchOutcome => ({ ok: true, status }),
-        onFailure: (failure): BatchOutcome => ({ ok: false, reason: failure.reason, ...(failure.status !== undefined ? { status: failure.status } : {}) }),
+        onSuccess: (answered): BatchOutcome => ({ ok: true, ...answered }),
+        onFailure: (failure): BatchOutcome => ({ ok: false, reason: failure.reason, retried: attempts > 1, ...(failure.status !== undefined ? { status: failure.status } : {}) }),
       }),
     );
   });
@@ -83,11 +126,9 @@ function describeBody(body: string): string {
   if (body.trim() === "") return "";
   try {
     const parsed = JSON.parse(body) as { errors?: Array<{ message?: string }>; message?: string };
-    const text = parsed.errors?.map((e) => e.message).filter(Boolean).join("; ") || parsed.message;
+    const text = (Array.isArray(parsed.errors) ? parsed.errors.map((e) => e?.message).filter(Boolean).join("; ") : "") || parsed.message;
     return text ? `: ${clip(text)}` : "";
   } catch {
     return `: ${clip(body)}`;
   }
 }
-
-const clip = (text: string) => (text.length > 300 ? `${text.slice(0, 297)}...` : text);
