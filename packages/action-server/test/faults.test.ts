@@ -63,7 +63,7 @@ interface Figures {
   retries: number;
   byStatus: Record<string, number>;
   rejectedReasons: Array<{ reason: string; count: number }>;
-  failedReasons: Array<{ reason: string; status?: number; count: number; rows: string }>;
+  failedReasons: Array<{ reason: string; status?: number; count: number; retried: boolean; rows: string }>;
   sourceError?: string;
 }
 
@@ -154,6 +154,8 @@ function expectConsistent(o: Outcome): void {
   if (f.rows.rejected > 0) expect(looker.message).toContain(`; ${n(f.rows.rejected)} rejected (`);
   else expect(looker.message).not.toContain("rejected");
   if (f.rows.failed > 0) {
+    // "after retries" only where a retry happened; these faults are all retried ones.
+    expect(f.failedReasons.every((g) => g.retried)).toBe(true);
     expect(looker.message).toContain(`; ${n(f.rows.failed)} failed after retries (`);
     for (const g of f.failedReasons.slice(0, 3)) expect(looker.message).toContain(`${g.reason}: rows ${g.rows}`);
   } else {
@@ -369,7 +371,7 @@ describe("destination unreachable (connection refused)", () => {
       expectConsistent(outcome);
       expect(outcome.looker.success).toBe(false);
       expect(f.rows).toMatchObject({ delivered: 0, failed: valid });
-      expect(f.failedReasons).toEqual([{ reason: "network error ECONNREFUSED", count: valid, rows: via === "inline" ? expect.stringMatching(/^1-9, 11-19, 21-29, /) : `1-${ROWS}` }]);
+      expect(f.failedReasons).toEqual([{ reason: "network error ECONNREFUSED", count: valid, retried: true, rows: via === "inline" ? expect.stringMatching(/^1-9, 11-19, 21-29, /) : `1-${ROWS}` }]);
       expect(f.byStatus).toEqual({ network: f.requests });
       expect(f.requests % (RETRY.maxRetries! + 1)).toBe(0);
       expect(outcome.looker.message).toContain(`failed after retries (network error ECONNREFUSED: rows ${f.failedReasons[0]!.rows})`);
