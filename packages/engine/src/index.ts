@@ -17,7 +17,7 @@ export * from "./look/index.js";
 export { RecordPacker, RequestShape, TOO_LARGE, type Batch, type Packed, type Room } from "./batch/batcher.js";
 export { createTransport, type RequestBody, type Transport, type TransportOptions, type AttemptResult } from "./deliver/transport.js";
 export { defaultRetryPolicy, parseRetryAfter, isRetryableStatus, type RetryPolicy } from "./deliver/retry.js";
-export { sendBatch, type BatchOutcome, type Endpoint, type Halt, type SendCounters } from "./deliver/send-batch.js";
+export { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, type SendCounters } from "./deliver/send-batch.js";
 export { answerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./deliver/answers.js";
 export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
 export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";

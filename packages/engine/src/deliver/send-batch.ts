@@ -32,7 +32,7 @@ export type BatchOutcome =
 export interface SendCounters {
   onAttempt(status: number | undefined, latencyMs: number): void;
   onRetry(): void;
-  /** After each attempt is classified (the run's halt is already set by then). */
+  /** After each attempt is classified (the run's halt and a 429's hold are set by then). */
   onAnswer?(): void;
 }
 
@@ -84,8 +84,15 @@ function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counter
       }
       return Effect.fail(new PermanentFailure({ status, reason: `HTTP ${status}${describeBody(body)}` }));
     }),
-    Effect.ensuring(Effect.sync(() => counters.onAnswer?.())),
   );
+}
+
+/** What a run shares between its batches. */
+export interface RunGate {
+  /** Set by the first answer refusing the credentials. */
+  readonly halt?: Halt;
+  /** Waited for before the pacer is asked for a turn (the run's first answer). */
+  readonly ready?: Effect.Effect<void>;
 }
 
 /**
@@ -93,7 +100,8 @@ function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counter
  * answer refused, if any) or failed, and why. With a pacer, every attempt (retries too) waits
  * its turn, and a 429's `Retry-After` holds the whole run. Once `halt` is set, nothing is sent.
  */
-export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport, policy: RetryPolicy, counters: SendCounters, pacer?: Pacer, halt: Halt = {}): Effect.Effect<BatchOutcome> {
+export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport, policy: RetryPolicy, counters: SendCounters, pacer?: Pacer, gate: RunGate = {}): Effect.Effect<BatchOutcome> {
+  const halt = gate.halt ?? {};
   return Effect.suspend(() => {
     // A retry is counted when it is sent: the last failed attempt of a batch is not followed by one.
     let attempts = 0;
@@ -102,8 +110,14 @@ export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport
       if (attempts++ > 0) counters.onRetry();
       return attempt(batch, endpoint, transport, counters, halt);
     });
-    const next =
-      pacer === undefined ? send : pace(pacer, batch.count).pipe(Effect.zipRight(send), Effect.tapError((failure) => holdOn429(pacer, failure, policy)));
+    const paced = (
+      pacer === undefined ? send : pace(pacer, batch.count).pipe(Effect.zipRight(send), Effect.tapError((failure) => holdOn429(pacer, failure, policy)))
+    ).pipe(
+      // Told once the answer is classified and any hold it asks for is set.
+      Effect.ensuring(Effect.sync(() => counters.onAnswer?.())),
+    );
+    // The gate comes before the pacer, which then sees a hold the first answer may have set (a 429).
+    const next = gate.ready === undefined ? paced : Effect.zipRight(gate.ready, paced);
     return next.pipe(
       Effect.retry(retrySchedule(policy)),
       Effect.match({

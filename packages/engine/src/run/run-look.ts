@@ -185,16 +185,17 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       const rest = batch.without(new Set(outcome.refused.map((r) => r.index)));
       return rest === undefined ? Effect.void : send(rest);
     };
-    const send = (batch: Batch): Effect.Effect<void> =>
+    const afterFirstAnswer = { halt, ready: Deferred.await(firstAnswer) };
+    const send = (batch: Batch, gate: { halt: Halt; ready?: Effect.Effect<void> } = afterFirstAnswer): Effect.Effect<void> =>
       // Once the credentials are refused, the rows left fail at once with that reason.
       halt.failure !== undefined
         ? settle(batch, { ok: false, reason: halt.failure.reason, status: halt.failure.status, retried: false })
-        : sendBatch(batch, endpoint!, transport, policy, counters, pacer, halt).pipe(Effect.flatMap((outcome) => settle(batch, outcome)));
+        : sendBatch(batch, endpoint!, transport, policy, counters, pacer, gate).pipe(Effect.flatMap((outcome) => settle(batch, outcome)));
     const deliver = (batch: Batch): Effect.Effect<void> => {
       if (endpoint === undefined) return settle(batch, { ok: true, status: 0, refused: [], othersTaken: true });
-      if (!firstBatch) return Deferred.await(firstAnswer).pipe(Effect.zipRight(Effect.suspend(() => send(batch))));
+      if (!firstBatch) return send(batch);
       firstBatch = false;
-      return send(batch).pipe(Effect.ensuring(Effect.sync(openGate)));
+      return send(batch, { halt }).pipe(Effect.ensuring(Effect.sync(openGate)));
     };
 
     const rest: AsyncIterable<LookEvent> = { [Symbol.asyncIterator]: () => iterator };
