@@ -154,9 +154,9 @@ function expectConsistent(o: Outcome): void {
   if (f.rows.rejected > 0) expect(looker.message).toContain(`; ${n(f.rows.rejected)} rejected (`);
   else expect(looker.message).not.toContain("rejected");
   if (f.rows.failed > 0) {
-    // "after retries" only where a retry happened; these faults are all retried ones.
-    expect(f.failedReasons.every((g) => g.retried)).toBe(true);
-    expect(looker.message).toContain(`; ${n(f.rows.failed)} failed after retries (`);
+    // "after retries" only where a retry happened.
+    const allRetried = f.failedReasons.every((g) => g.retried);
+    expect(looker.message).toContain(`; ${n(f.rows.failed)} failed${allRetried ? " after retries" : ""} (`);
     for (const g of f.failedReasons.slice(0, 3)) expect(looker.message).toContain(`${g.reason}: rows ${g.rows}`);
   } else {
     expect(looker.message).not.toContain("failed");
@@ -275,11 +275,24 @@ const SCENARIOS: Scenario[] = [
     faults: { failAll: 503 },
     outcome: "failed",
     check: (f) => {
-      expect(f.failedReasons).toEqual([{ reason: "HTTP 503: injected fault: 503", status: 503, count: f.rows.failed, rows: expect.any(String) }]);
+      expect(f.failedReasons).toEqual([{ reason: "HTTP 503: injected fault: 503", status: 503, count: f.rows.failed, retried: true, rows: expect.any(String) }]);
       expect(f.byStatus).toEqual({ "503": f.requests });
       // Each batch: the first attempt and every retry.
       expect(f.requests % (RETRY.maxRetries! + 1)).toBe(0);
       expect(f.retries).toBe((f.requests / (RETRY.maxRetries! + 1)) * RETRY.maxRetries!);
+    },
+  },
+  {
+    name: "credentials refused (403)",
+    faults: { failAll: 403 },
+    outcome: "failed",
+    check: (f) => {
+      // The first answer stops the run: one request, no retry, the rows left failed at once with its reason.
+      expect(f.requests).toBe(1);
+      expect(f.retries).toBe(0);
+      expect(f.failedReasons).toEqual([
+        { reason: expect.stringMatching(/^HTTP 403: the destination refused the credentials \(`[a-z_A-Z]+`.*\); nothing more was sent$/), status: 403, count: f.rows.failed, retried: false, rows: expect.any(String) },
+      ]);
     },
   },
 ];
