@@ -16,7 +16,7 @@ import type { Plan } from "../plan/types.js";
 import type { RunContext } from "../transform/transform.js";
 import { RequestShape, type Batch, type Packed } from "../batch/batcher.js";
 import { createTransport, type Transport } from "../deliver/transport.js";
-import { sendBatch, type BatchOutcome, type Halt } from "../deliver/send-batch.js";
+import { sendBatch, type BatchOutcome, type Halt, type RunGate } from "../deliver/send-batch.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../deliver/retry.js";
 import { ReportBuilder, type RunReport } from "./report.js";
 import { PlanRejected, SettingsError, SourceError } from "./errors.js";
@@ -185,18 +185,21 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       const rest = batch.without(new Set(outcome.refused.map((r) => r.index)));
       return rest === undefined ? Effect.void : send(rest);
     };
-    const afterFirstAnswer = { halt, ready: Deferred.await(firstAnswer) };
-    const send = (batch: Batch, gate: { halt: Halt; ready?: Effect.Effect<void> } = afterFirstAnswer): Effect.Effect<void> =>
-      // Once the credentials are refused, the rows left fail at once with that reason.
-      halt.failure !== undefined
-        ? settle(batch, { ok: false, reason: halt.failure.reason, status: halt.failure.status, retried: false })
-        : sendBatch(batch, endpoint!, transport, policy, counters, pacer, gate).pipe(Effect.flatMap((outcome) => settle(batch, outcome)));
-    const deliver = (batch: Batch): Effect.Effect<void> => {
-      if (endpoint === undefined) return settle(batch, { ok: true, status: 0, refused: [], othersTaken: true });
-      if (!firstBatch) return send(batch);
-      firstBatch = false;
-      return send(batch, { halt }).pipe(Effect.ensuring(Effect.sync(openGate)));
-    };
+    const afterFirstAnswer: RunGate = { halt, ready: Deferred.await(firstAnswer) };
+    const send = (batch: Batch, gate: RunGate = afterFirstAnswer): Effect.Effect<void> =>
+      Effect.suspend(() =>
+        // Once the credentials are refused, the rows left fail at once with that reason.
+        halt.failure !== undefined
+          ? settle(batch, { ok: false, reason: halt.failure.reason, status: halt.failure.status, retried: false })
+          : sendBatch(batch, endpoint!, transport, policy, counters, pacer, gate).pipe(Effect.flatMap((outcome) => settle(batch, outcome))),
+      );
+    const deliver = (batch: Batch): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (endpoint === undefined) return settle(batch, { ok: true, status: 0, refused: [], othersTaken: true });
+        if (!firstBatch) return send(batch);
+        firstBatch = false;
+        return send(batch, { halt }).pipe(Effect.ensuring(Effect.sync(openGate)));
+      });
 
     const rest: AsyncIterable<LookEvent> = { [Symbol.asyncIterator]: () => iterator };
     const batches = Stream.fromAsyncIterable(rest, (e) => new SourceError({ reason: errorText(e) })).pipe(

@@ -65,7 +65,7 @@ describe("RecordPacker", () => {
 
   it("wraps records that came without room by copying them", () => {
     const payload = Buffer.from('{"a":1}');
-    const body = shape.wrap({ rows: [1], count: 1, bytes: payload.length, payload: new Uint8Array(payload) }).body("2026-01-01T00:00:00.000Z");
+    const body = shape.wrap({ rows: [1], count: 1, bytes: payload.length, ends: [payload.length], payload: new Uint8Array(payload) }).body("2026-01-01T00:00:00.000Z");
     expect(JSON.parse(String(body))).toEqual({ batch: [{ a: 1 }], sentAt: "2026-01-01T00:00:00.000Z" });
   });
 
