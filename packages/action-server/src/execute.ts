@@ -127,7 +127,7 @@ function figures(r: RunReport) {
     rows: r.rows, requests: r.requests.sent, retries: r.requests.retries, byStatus: r.requests.byStatus, pacedMs: r.requests.pacedMs,
     rejectedReasons: r.rejected.map((g) => ({ reason: g.reason, count: g.count })),
     // Row numbers (as ranges), never row values: which rows to look at, and their last answer.
-    failedReasons: r.failed.map((g) => ({ reason: g.reason, status: g.status, count: g.count, rows: clip(g.rows, 2000) })),
+    failedReasons: r.failed.map((g) => ({ reason: g.reason, status: g.status, count: g.count, retried: g.retried, rows: clip(g.rows, 2000) })),
     ...(r.sourceError !== undefined ? { sourceError: r.sourceError } : {}),
   };
 }

@@ -63,7 +63,7 @@ interface Figures {
   retries: number;
   byStatus: Record<string, number>;
   rejectedReasons: Array<{ reason: string; count: number }>;
-  failedReasons: Array<{ reason: string; status?: number; count: number; rows: string }>;
+  failedReasons: Array<{ reason: string; status?: number; count: number; retried: boolean; rows: string }>;
   sourceError?: string;
 }
 
@@ -154,7 +154,9 @@ function expectConsistent(o: Outcome): void {
   if (f.rows.rejected > 0) expect(looker.message).toContain(`; ${n(f.rows.rejected)} rejected (`);
   else expect(looker.message).not.toContain("rejected");
   if (f.rows.failed > 0) {
-    expect(looker.message).toContain(`; ${n(f.rows.failed)} failed after retries (`);
+    // "after retries" only where a retry happened.
+    const allRetried = f.failedReasons.every((g) => g.retried);
+    expect(looker.message).toContain(`; ${n(f.rows.failed)} failed${allRetried ? " after retries" : ""} (`);
     for (const g of f.failedReasons.slice(0, 3)) expect(looker.message).toContain(`${g.reason}: rows ${g.rows}`);
   } else {
     expect(looker.message).not.toContain("failed");
@@ -273,11 +275,24 @@ const SCENARIOS: Scenario[] = [
     faults: { failAll: 503 },
     outcome: "failed",
     check: (f) => {
-      expect(f.failedReasons).toEqual([{ reason: "HTTP 503: injected fault: 503", status: 503, count: f.rows.failed, rows: expect.any(String) }]);
+      expect(f.failedReasons).toEqual([{ reason: "HTTP 503: injected fault: 503", status: 503, count: f.rows.failed, retried: true, rows: expect.any(String) }]);
       expect(f.byStatus).toEqual({ "503": f.requests });
       // Each batch: the first attempt and every retry.
       expect(f.requests % (RETRY.maxRetries! + 1)).toBe(0);
       expect(f.retries).toBe((f.requests / (RETRY.maxRetries! + 1)) * RETRY.maxRetries!);
+    },
+  },
+  {
+    name: "credentials refused (403)",
+    faults: { failAll: 403 },
+    outcome: "failed",
+    check: (f) => {
+      // The first answer stops the run: one request, no retry, the rows left failed at once with its reason.
+      expect(f.requests).toBe(1);
+      expect(f.retries).toBe(0);
+      expect(f.failedReasons).toEqual([
+        { reason: expect.stringMatching(/^HTTP 403: the destination refused the credentials \(`[a-z_A-Z]+`.*\); nothing more was sent$/), status: 403, count: f.rows.failed, retried: false, rows: expect.any(String) },
+      ]);
     },
   },
 ];
@@ -369,7 +384,7 @@ describe("destination unreachable (connection refused)", () => {
       expectConsistent(outcome);
       expect(outcome.looker.success).toBe(false);
       expect(f.rows).toMatchObject({ delivered: 0, failed: valid });
-      expect(f.failedReasons).toEqual([{ reason: "network error ECONNREFUSED", count: valid, rows: via === "inline" ? expect.stringMatching(/^1-9, 11-19, 21-29, /) : `1-${ROWS}` }]);
+      expect(f.failedReasons).toEqual([{ reason: "network error ECONNREFUSED", count: valid, retried: true, rows: via === "inline" ? expect.stringMatching(/^1-9, 11-19, 21-29, /) : `1-${ROWS}` }]);
       expect(f.byStatus).toEqual({ network: f.requests });
       expect(f.requests % (RETRY.maxRetries! + 1)).toBe(0);
       expect(outcome.looker.message).toContain(`failed after retries (network error ECONNREFUSED: rows ${f.failedReasons[0]!.rows})`);

@@ -112,12 +112,34 @@ describe("settings", () => {
     nothingSent();
   });
 
-  it("wrong credentials: the destination's 403 is reported as failed rows", async () => {
+  it("wrong credentials: the destination's 403 is reported as failed rows, naming the settings, never their values", async () => {
     const { looker, text } = await h.execute("mparticle", executeBody({ data: { apiKey: "wrong-key-1234", apiSecret: "wrong-secret-5678" }, form: {}, look: bigLook(2) }));
     expect(looker.success).toBe(false);
-    expect(looker.message).toMatch(/^mParticle: 0 of 2 rows delivered; 2 failed after retries \(HTTP 403[^)]*: rows 1-2\)/);
+    expect(looker.message).toMatch(/^mParticle: 0 of 2 rows delivered; 2 failed \(HTTP 403: the destination refused the credentials \(`apiKey`, `apiSecret`\); nothing more was sent: rows 1-2\)/);
     expect(text).not.toContain("wrong-secret-5678");
+    expect(text).not.toContain("wrong-key-1234");
     expect(h.emulators.records("mparticle")).toHaveLength(0);
+  });
+
+  it("wrong credentials stop the send: thousands of rows cost ONE request, and every row fails at once with that reason", async () => {
+    const rows = 5_000;
+    const started = performance.now();
+    const { looker } = await h.execute("mparticle", executeBody({ data: { apiKey: "wrong-key-1234", apiSecret: "wrong-secret-5678" }, form: {}, look: bigLook(rows) }));
+    const ms = performance.now() - started;
+    expect(h.emulators.state()["mparticle"]!.requests).toBe(1);
+    expect(looker.success).toBe(false);
+    expect(looker.message).toMatch(/^mParticle: 0 of 5,000 rows delivered; 5,000 failed \(HTTP 403: [^)]*\); nothing more was sent: rows 1-5000\)\. 1 request, 0 retries/);
+    // No pacing, no backoff: the rows left are failed as they are read.
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it("a setting that cannot go into a header is named before anything is sent", async () => {
+    const { looker, text } = await h.execute("segment_event", executeBody({ data: { segment_write_key: "wk-pasted\r\nX-Injected: 1" }, look: bigLook(2) }));
+    expect(looker.success).toBe(false);
+    expect(looker.message).toContain("setting `segment_write_key`");
+    expect(looker.message).toContain("cannot be sent in an HTTP header");
+    expect(text).not.toContain("wk-pasted");
+    nothingSent();
   });
 });
 
@@ -126,7 +148,8 @@ describe("a failing destination", () => {
     h.emulators.setFaults("segment", { failAll: 400 });
     const { looker } = await h.execute("segment_event", executeBody({ data: h.settings.segment, look: bigLook(5) }));
     expect(looker.success).toBe(false);
-    expect(looker.message).toMatch(/^Segment: 0 of 5 rows delivered; 5 failed after retries \(HTTP 400[^)]*: rows 1-5\)\. 1 requests?, 0 retries/);
+    // Not retried, so not "after retries".
+    expect(looker.message).toMatch(/^Segment: 0 of 5 rows delivered; 5 failed \(HTTP 400[^)]*: rows 1-5\)\. 1 requests?, 0 retries/);
     expect(h.emulators.state()["segment"]!.requests).toBe(1);
     expect(h.emulators.records("segment")).toHaveLength(0);
   });

@@ -73,7 +73,8 @@ describe("tagwire send", () => {
   it("failed deliveries exit 1 and are grouped; setting values are never printed", async () => {
     const r = await tagwire(["send", "--to", "segment", "--setting", "segment_write_key=SECRET-abc-123", fixture("users-valid.json")], { env });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("Failed after retries\n  3 × HTTP 403: ");
+    // A refusal of the credentials is not retried: it is not said to be "after retries".
+    expect(r.stdout).toContain("Failed deliveries\n  3 × HTTP 403: the destination refused the credentials (`segment_write_key`); nothing more was sent\n");
     expect(r.stdout).toContain("      rows 1-3");
     expect(r.stdout + r.stderr).not.toContain("SECRET-abc-123");
   });

@@ -2,9 +2,13 @@ import { checkBodyKey, type ExpectedCredentials } from "./auth.js";
 import type { WireProfile } from "./profile.js";
 import type { ConnectorStore } from "./state.js";
 import { recordSizes } from "./record-sizes.js";
+import { refusalLists, type RefusedByEmulator } from "./refusals.js";
 
-/** The request is answered as success (`ok`), or 400 with these messages (nothing accepted). */
-export type IntakeResult = { ok: true } | { ok: false; messages: string[] };
+/**
+ * The request is answered as success (`ok`), or 400 with these messages (nothing accepted);
+ * `lists` are the answer's lists of refused records, for an API that names them (`wire.refusedRecords`).
+ */
+export type IntakeResult = { ok: true; lists?: Record<string, unknown> } | { ok: false; messages: string[]; lists?: Record<string, unknown> };
 
 export const TOO_MANY_RECORDS = "too many records in one request";
 
@@ -87,6 +91,29 @@ export function intake(
   }
 
   const check = profile.connector.validateRecord;
+  const named = wire.refusedRecords;
+  if (named !== undefined) {
+    const refused: RefusedByEmulator[] = [];
+    records.forEach((record, index) => {
+      const lines = check(record);
+      if (lines !== undefined) refused.push({ index, lines });
+    });
+    if (refused.length === 0) {
+      for (const record of records) store.accept(record);
+      return { ok: true };
+    }
+    const lists = refusalLists(named, wire.envelope.itemsKey, refused);
+    if (named.answer === "client-error") {
+      // The API takes none of the request: the sender is to send the others again.
+      return { ok: false, messages: refused.flatMap((r) => r.lines.map((line) => `record ${r.index}: ${line}`)), lists };
+    }
+    const refusedAt = new Set(refused.map((r) => r.index));
+    records.forEach((record, index) => {
+      if (!refusedAt.has(index)) store.accept(record);
+    });
+    for (const r of refused) store.drop(r.lines.join("; "));
+    return { ok: true, lists };
+  }
   if (dropsInvalid) {
     for (const record of records) {
       const problems = check(record);

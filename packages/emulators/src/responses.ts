@@ -31,12 +31,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export function sendSuccess(res: ServerResponse, style: ResponseStyle): void {
+/** `lists`: the records the answer names as refused (see refusals.ts), added to the success body. */
+export function sendSuccess(res: ServerResponse, style: ResponseStyle, lists?: Record<string, unknown>): void {
   if (style === "errors-list") {
+    if (lists !== undefined) return sendJson(res, 202, lists);
     res.writeHead(202, { "content-length": 0 });
     res.end();
   } else {
-    sendJson(res, 200, { success: true });
+    sendJson(res, 200, { success: true, ...lists });
   }
 }
 
@@ -46,6 +48,7 @@ export function sendError(
   status: number,
   messages: readonly string[],
   headers: Record<string, string> = {},
+  lists?: Record<string, unknown>,
 ): void {
   const shown =
     messages.length > MAX_MESSAGES
@@ -56,5 +59,5 @@ export function sendError(
     style === "errors-list"
       ? { errors: shown.map((message) => ({ code, message })) }
       : { success: false, message: shown.join("; "), code };
-  sendJson(res, status, body, headers);
+  sendJson(res, status, lists === undefined ? body : { ...body, ...lists }, headers);
 }

@@ -89,9 +89,9 @@ export function createEmulatorServer(
   const handleApi = async (req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> => {
     const { connector, implied } = route;
     const { store, faults, style, profile } = connector;
-    const answerError = (status: number, messages: string[], headers?: Record<string, string>) => {
+    const answerError = (status: number, messages: string[], headers?: Record<string, string>, lists?: Record<string, unknown>) => {
       store.countStatus(status);
-      sendError(res, style, status, messages, headers);
+      sendError(res, style, status, messages, headers, lists);
     };
 
     store.countRequest();
@@ -147,9 +147,9 @@ export function createEmulatorServer(
     if (read.kind === "too-large") return answerError(400, [`request body over the ${maxBytes}-byte limit`]);
 
     const result = intake(profile, store, read.body, implied, settings.validate, connector.credentials);
-    if (!result.ok) return answerError(400, result.messages);
+    if (!result.ok) return answerError(400, result.messages, undefined, result.lists);
     store.countStatus(style === "errors-list" ? 202 : 200);
-    sendSuccess(res, style);
+    sendSuccess(res, style, result.lists);
   };
 
   const server = createServer((req, res) => {

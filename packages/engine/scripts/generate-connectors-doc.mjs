@@ -52,6 +52,13 @@ function authText(auth) {
 }
 
 /** The engine's rate-limit syntax (`--rate-limit`), so the page shows what people would type. */
+/** Where a connector's answers name refused records, in a sentence. */
+function refusedText(r) {
+  const lists = r.lists.map((l) => `${code(l.key)} (${l.names === "objects" ? `each entry's ${code(l.indexField)} is the record's index, ${code(l.messageField)} the message` : l.names === "indices" ? "record indices" : "field name to record indices"})`).join(", ");
+  const rest = r.answer === "success" ? "a 2xx answer lists them; the other records were taken" : "a 400 lists them and takes none of the request; the other records are sent again without them";
+  return `${rest}: ${lists}. Their rows are rejected with the API's message.`;
+}
+
 function rateText(limit) {
   if (limit === undefined) return "no published limit declared, so requests are held only while a 429's `Retry-After` runs";
   const parts = [];
@@ -90,6 +97,8 @@ function section({ id, manifest: m, table, readme }) {
   lines.push(`- Limits: ${w.limits.maxRecordsPerRequest.toLocaleString("en-US")} records and ${w.limits.maxRequestBytes.toLocaleString("en-US")} bytes per request; a record over ${w.limits.maxRecordBytes.toLocaleString("en-US")} bytes is rejected.`);
   lines.push(`- Deduplication: ${w.dedupField ? `${code(w.dedupField)} carries a deterministic id per run and row.` : `none. ${w.noDedupReason}`}`);
   lines.push(`- A record the API finds invalid: ${w.invalidRecord === "accepted-then-dropped" ? "the request succeeds and the record is dropped" : "the whole request is refused"}. Requests in flight: ${w.concurrency ?? 4}.`);
+  if (w.refusedRecords) lines.push(`- Records refused inside an answer: ${refusedText(w.refusedRecords)}`);
+  if ((w.credentialsRefused ?? []).length > 0) lines.push(`- Credentials refused: ${w.credentialsRefused.map((c) => `HTTP ${c.status}${c.bodyPattern ? " whose body matches `" + c.bodyPattern + "`" : ""}`).join(", ")}. The first such answer stops the send; the rows left fail with that reason.`);
   lines.push(`- Pacing: ${rateText(w.rateLimit)}; override with \`--rate-limit\` or \`TAGWIRE_${id.toUpperCase()}_RATE_LIMIT\` (\`off\` turns pacing off).`);
   lines.push("");
 

@@ -17,8 +17,9 @@ export function runReportLines(report: RunReport): string[] {
   const lines = [summarize(report)];
   lines.push(...reasonGroupLines("Rejected rows (not sent)", report.rejected));
   if (report.failed.length > 0) {
-    lines.push("", "Failed after retries");
-    for (const f of report.failed) lines.push(`  ${count(f.count)} × ${f.status !== undefined ? `HTTP ${f.status}: ` : ""}${f.reason}`, `      rows ${f.rows}`);
+    // The reason already names the status; "after retries" only where a retry happened.
+    lines.push("", "Failed deliveries");
+    for (const f of report.failed) lines.push(`  ${count(f.count)} × ${f.reason}${f.retried ? " (after retries)" : ""}`, `      rows ${f.rows}`);
   }
   lines.push(...reasonGroupLines("Warnings (records sent)", report.warnings));
   if (report.sourceError !== undefined) lines.push("", `The Look could not be read to its end: ${report.sourceError}`);

@@ -239,4 +239,67 @@ describe.each(folders)("connector %s", (id) => {
       expect(emulators.records(id)).toStrictEqual(records);
     });
   });
+
+  // A connector whose API names refused records in its answer (`wire.refusedRecords`): the
+  // emulator names a record its wire schema refuses there, and the engine reports that row
+  // rejected by the destination while the others are delivered (sent again without it when the
+  // API took none of the request).
+  const namesRefusals = connector().manifest.wire.refusedRecords !== undefined;
+  it.skipIf(!namesRefusals)("a record the API refuses inside its answer is rejected by the destination; the others are delivered", async () => {
+    const c = connector();
+    const fixture = fixtures.find((f) => f.expected.records.length >= 2) ?? fixtures[0]!;
+    const { records, rejected } = fixture.expected;
+    const broken = {};
+    expect(c.validateRecord(broken), "the stand-in record breaks the wire schema").toBeDefined();
+    emulators.reset();
+    const sending = keepingBodies(breakingFirstRecord(transport, c, broken));
+    const report = await Effect.runPromise(
+      runLook({
+        connector: c,
+        look: readLook(lookSourceFromFile(fixture.look)),
+        settings: emulators.credentials(id).settings,
+        options: fixture.expected.options,
+        ...(fixture.expected.action ? { action: fixture.expected.action } : {}),
+        runId: RUN_ID,
+        env: { [baseUrlVariable(id)]: emulators.url },
+        concurrency: 1,
+        transport: sending,
+        retry: { maxRetries: 0 },
+      }),
+    );
+    const firstRecordRow = Array.from({ length: records.length + rejected.length }, (_, i) => i + 1).find((n) => !rejected.some((r) => r.row === n))!;
+    expect(report.rows).toEqual({ read: records.length + rejected.length, delivered: records.length - 1, rejected: rejected.length + 1, failed: 0 });
+    const byDestination = report.rejected.filter((g) => g.reason.startsWith(`refused by ${c.manifest.label}: `));
+    expect(byDestination.map((g) => [g.count, g.examples.map((e) => e.row)])).toEqual([[1, [firstRecordRow]]]);
+    expect(emulators.records(id)).toStrictEqual(records.slice(1));
+    if (c.manifest.wire.refusedRecords!.answer === "client-error") {
+      // None of the first request was taken: the others went again, on their own.
+      expect(sending.bodies).toHaveLength(2);
+      expect(itemsOf(c, sending.bodies[1]!)).toStrictEqual(records.slice(1));
+    } else {
+      expect(sending.bodies).toHaveLength(1);
+    }
+  });
 });
+
+/** The records of a request body, in the connector's envelope. */
+function itemsOf(c: Connector, body: string): unknown[] {
+  const parsed = JSON.parse(body) as unknown;
+  return c.manifest.wire.envelope.kind === "array" ? (parsed as unknown[]) : (parsed as Record<string, unknown[]>)[c.manifest.wire.envelope.itemsKey!]!;
+}
+
+/** Replaces the first record of the first request with `broken`, as a record the API's schema refuses. */
+function breakingFirstRecord(inner: Transport, c: Connector, broken: unknown): Transport {
+  let first = true;
+  return {
+    post: (url, body, headers) => {
+      if (!first) return inner.post(url, body, headers);
+      first = false;
+      const parsed = JSON.parse(String(body)) as unknown;
+      const items = c.manifest.wire.envelope.kind === "array" ? (parsed as unknown[]) : (parsed as Record<string, unknown[]>)[c.manifest.wire.envelope.itemsKey!]!;
+      items[0] = broken;
+      return inner.post(url, JSON.stringify(parsed), headers);
+    },
+    close: () => inner.close(),
+  };
+}

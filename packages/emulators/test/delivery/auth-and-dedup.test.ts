@@ -67,7 +67,8 @@ describe("Amplitude: key in the body, insert_id dedup", () => {
 
   it("a wrong key fails every row with 400, without retries, and the key is in no report", async () => {
     const report = await deliver(ctx.emulators, amplitude, lookText({ fields, rows, count: 3 }), { transport: ctx.transport, options, settings: { api_key: "wrong-key" } });
-    expect(report.failed).toEqual([expect.objectContaining({ status: 400, count: 2, reason: 'HTTP 400: invalid "api_key"' })]);
+    // The manifest declares Amplitude's 400 naming the key as a refusal of the credentials.
+    expect(report.failed).toEqual([expect.objectContaining({ status: 400, count: 2, retried: false, reason: "HTTP 400: the destination refused the credentials (`api_key`); nothing more was sent" })]);
     expect(report.requests.retries).toBe(0);
     expect(JSON.stringify(report)).not.toContain("wrong-key");
   });

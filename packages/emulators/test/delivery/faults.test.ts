@@ -121,16 +121,27 @@ describe("retry policy", () => {
     expect(ctx.transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([100, 100, 25]);
     expect(report.requests).toMatchObject({ sent: 3, retries: 0, byStatus: { "400": 3 } });
     expect(report.rows).toEqual({ read: 250, delivered: 0, rejected: 25, failed: 225 });
-    expect(report.failed).toEqual([{ reason: "HTTP 400: injected fault: 400", status: 400, count: 225, rows: expect.any(String) }]);
+    expect(report.failed).toEqual([{ reason: "HTTP 400: injected fault: 400", status: 400, count: 225, retried: false, rows: expect.any(String) }]);
     expect(report.success).toBe(false);
     expectAddsUp(report);
   });
 
-  it("does not retry wrong credentials (403)", async () => {
+  it("does not retry wrong credentials (403): the answer stops the run and names the setting", async () => {
     const report = await deliver(ctx.emulators, segment, segLook(20), { transport: ctx.transport, settings: { segment_write_key: "not-the-key" } });
     expect(report.requests).toMatchObject({ sent: 1, retries: 0, byStatus: { "403": 1 } });
-    expect(report.failed).toEqual([{ reason: "HTTP 403: invalid credentials", status: 403, count: 18, rows: "1-9, 11-19" }]);
+    expect(report.failed).toEqual([
+      { reason: "HTTP 403: the destination refused the credentials (`segment_write_key`); nothing more was sent", status: 403, count: 18, retried: false, rows: "1-9, 11-19" },
+    ]);
     expect(report.success).toBe(false);
+    expectAddsUp(report);
+  });
+
+  it("wrong credentials with many requests' worth of rows: one request, then every row fails at once", async () => {
+    const report = await deliver(ctx.emulators, mparticle, mpLook(2500), { transport: ctx.transport, settings: { apiKey: "wrong", apiSecret: "wrong" }, concurrency: 8 });
+    expect(ctx.transport.requests).toHaveLength(1);
+    expect(ctx.emulators.state()["mparticle"]!.requests).toBe(1);
+    expect(report.rows).toEqual({ read: 2500, delivered: 0, rejected: 250, failed: 2250 });
+    expect(report.failed.map((g) => [g.status, g.reason, g.retried])).toEqual([[403, "HTTP 403: the destination refused the credentials (`apiKey`, `apiSecret`); nothing more was sent", false]]);
     expectAddsUp(report);
   });
 
@@ -170,6 +181,7 @@ describe("a destination that stays down", () => {
         reason: "HTTP 503: injected fault: 503",
         status: 503,
         count: 225,
+        retried: true,
         // Rows 10, 20, ... were rejected (no identity), so the failed rows are the ranges between them.
         rows: Array.from({ length: 25 }, (_, k) => `${k * 10 + 1}-${k * 10 + 9}`).join(", "),
       },
@@ -183,7 +195,7 @@ describe("a destination that stays down", () => {
     ctx.emulators.setFaults("segment", { dropRate: 1 });
     const report = await deliver(ctx.emulators, segment, segLook(10), { transport: ctx.transport, retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 1 } });
     expect(report.requests).toMatchObject({ sent: 2, retries: 1, byStatus: { network: 2 } });
-    expect(report.failed).toEqual([{ reason: expect.stringMatching(/^network error /), count: 9, rows: "1-9" }]);
+    expect(report.failed).toEqual([{ reason: expect.stringMatching(/^network error /), count: 9, retried: true, rows: "1-9" }]);
     expect(report.rows).toEqual({ read: 10, delivered: 0, rejected: 1, failed: 9 });
     expect(report.success).toBe(false);
     expectAddsUp(report);

@@ -8,6 +8,11 @@ export interface Batch {
   readonly bytes: number;
   /** JSON text; the runs build it as bytes. */
   body(sentAt: string): string | Buffer;
+  /**
+   * The same request without the records at these indices (from 0), for an API that refused
+   * them and took none of the request; undefined when none would be left.
+   */
+  without(indices: ReadonlySet<number>): Batch | undefined;
 }
 
 /** Records packed for one request but not yet wrapped: their UTF-8 bytes, joined by commas. */
@@ -16,6 +21,8 @@ export interface Packed {
   readonly count: number;
   /** Bytes of `payload`. */
   readonly bytes: number;
+  /** Where each record ends in `payload` (the next one starts after the comma). */
+  readonly ends: number[];
   /**
    * A view on a buffer of its own, so a worker thread can hand it over without a copy. The buffer
    * keeps room for the envelope before and after the view, so the body is written around the
@@ -49,6 +56,7 @@ export class RecordPacker {
   /** Bytes of records in `buf`, which start after the envelope's room. */
   private length = 0;
   private rows: number[] = [];
+  private ends: number[] = [];
   private readonly overhead: number;
   /** UTF-8 size of the record last given to `add`. */
   lastRecordBytes = 0;
@@ -90,17 +98,19 @@ export class RecordPacker {
       this.length = at + bytes;
     }
     this.rows.push(rowNumber);
+    this.ends.push(this.length);
     return closed;
   }
 
   flush(): Packed | undefined {
     if (this.rows.length === 0) return undefined;
     const { before } = this.room;
-    const packed: Packed = { rows: this.rows, count: this.rows.length, bytes: this.length, payload: this.buf.subarray(before, before + this.length) };
+    const packed: Packed = { rows: this.rows, count: this.rows.length, bytes: this.length, ends: this.ends, payload: this.buf.subarray(before, before + this.length) };
     // The next request gets a buffer of its own, about as large as this one needed.
     this.buf = new Uint8Array(Math.max(MIN_CAPACITY, Math.ceil((this.overhead + this.length) * 1.25)));
     this.length = 0;
     this.rows = [];
+    this.ends = [];
     return packed;
   }
 
@@ -152,6 +162,37 @@ export class RequestShape {
       whole.set(suffix, prefix.length + payload.length);
       return whole;
     };
-    return { rows: packed.rows, count: packed.count, bytes: this.overhead + packed.bytes, body };
+    const without = (indices: ReadonlySet<number>) => {
+      const kept = packedWithout(packed, indices, this.room);
+      return kept === undefined ? undefined : this.wrap(kept);
+    };
+    return { rows: packed.rows, count: packed.count, bytes: this.overhead + packed.bytes, body, without };
   }
+}
+
+/** The records of `packed` but those at `indices`, copied into a buffer of their own with the envelope's room around them. */
+export function packedWithout(packed: Packed, indices: ReadonlySet<number>, room: Room): Packed | undefined {
+  const rows: number[] = [];
+  const ends: number[] = [];
+  const spans: Array<[number, number]> = [];
+  let length = 0;
+  for (let i = 0; i < packed.count; i++) {
+    if (indices.has(i)) continue;
+    const start = i === 0 ? 0 : packed.ends[i - 1]! + 1;
+    const end = packed.ends[i]!;
+    if (spans.length > 0) length++; // the comma before it
+    length += end - start;
+    spans.push([start, end]);
+    rows.push(packed.rows[i]!);
+    ends.push(length);
+  }
+  if (rows.length === 0) return undefined;
+  const buf = new Uint8Array(room.before + length + room.after);
+  let at = room.before;
+  for (const [start, end] of spans) {
+    if (at > room.before) buf[at++] = 0x2c;
+    buf.set(packed.payload.subarray(start, end), at);
+    at += end - start;
+  }
+  return { rows, count: rows.length, bytes: length, ends, payload: buf.subarray(room.before, room.before + length) };
 }

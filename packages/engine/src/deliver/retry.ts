@@ -27,7 +27,13 @@ export class PermanentFailure extends Data.TaggedError("PermanentFailure")<{
   readonly reason: string;
 }> {}
 
-export type DeliveryFailure = RetryableFailure | PermanentFailure;
+/** An answer that refuses the credentials or the workspace: the run sends nothing more. */
+export class CredentialsRefusedFailure extends Data.TaggedError("CredentialsRefusedFailure")<{
+  readonly status: number;
+  readonly reason: string;
+}> {}
+
+export type DeliveryFailure = RetryableFailure | PermanentFailure | CredentialsRefusedFailure;
 
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;

@@ -2,73 +2,130 @@ import * as Effect from "effect/Effect";
 import type { Batch } from "../batch/batcher.js";
 import type { RequestBody, Transport } from "./transport.js";
 import { withoutRequestValues } from "./answer-text.js";
-import { PermanentFailure, RetryableFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";
+import { CredentialsRefusedFailure, PermanentFailure, RetryableFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";
 import { holdFor, pace, type Pacer } from "./pacer.js";
+import { clip, noAnswerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./answers.js";
 
 export interface Endpoint {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   /** Fields every request body carries besides the records (a key sent in the body); the batcher adds them. */
   readonly bodyFields?: Readonly<Record<string, string>>;
+  /** What the API's answers say beyond their status (refused credentials, refused records). */
+  readonly answers?: AnswerRules;
+  /** The settings holding the credentials, named when the API refuses them (never their values). */
+  readonly credentialSettings?: ReadonlyArray<string>;
 }
 
 /** What became of a batch after its last attempt. */
 export type BatchOutcome =
-  | { readonly ok: true; readonly status: number }
-  | { readonly ok: false; readonly status?: number; readonly reason: string };
+  | {
+      readonly ok: true;
+      readonly status: number;
+      /** Records the answer named as refused. */
+      readonly refused: ReadonlyArray<RefusedRecord>;
+      /** Whether the API took the other records; if not, they are to be sent again without the refused ones. */
+      readonly othersTaken: boolean;
+    }
+  | { readonly ok: false; readonly status?: number; readonly reason: string; readonly retried: boolean };
 
 /** Counters a run keeps while it sends (attempts include retries). */
 export interface SendCounters {
   onAttempt(status: number | undefined, latencyMs: number): void;
   onRetry(): void;
+  /** After each attempt is classified (the run's halt and a 429's hold are set by then). */
+  onAnswer?(): void;
 }
 
-/** One attempt: the response classified into success, retryable or permanent failure. */
-function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counters: SendCounters): Effect.Effect<number, DeliveryFailure> {
-  let body: RequestBody = "";
+/**
+ * A run's stop: set by the first answer refusing the credentials. Every attempt after it fails
+ * with the same reason without being sent.
+ */
+export interface Halt {
+  failure?: CredentialsRefusedFailure;
+}
+
+type Answered = { readonly status: number; readonly refused: ReadonlyArray<RefusedRecord>; readonly othersTaken: boolean };
+
+const taken = (status: number, refused: ReadonlyArray<RefusedRecord> = []): Answered => ({ status, refused, othersTaken: true });
+
+/** One attempt: the response classified into success (possibly naming refused records), retryable or permanent failure. */
+function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counters: SendCounters, halt: Halt): Effect.Effect<Answered, DeliveryFailure> {
+  if (halt.failure !== undefined) return Effect.fail(halt.failure);
+  const rules = endpoint.answers ?? noAnswerRules;
+  let sent: RequestBody = "";
   return Effect.tryPromise({
     try: async () => {
       const started = performance.now();
-      body = batch.body(new Date().toISOString());
-      const result = await transport.post(endpoint.url, body, endpoint.headers);
+      sent = batch.body(new Date().toISOString());
+      const result = await transport.post(endpoint.url, sent, endpoint.headers);
       counters.onAttempt(result.kind === "response" ? result.status : undefined, performance.now() - started);
       return result;
     },
     catch: (e) => new RetryableFailure({ reason: `request failed: ${String(e)}` }),
   }).pipe(
-    Effect.flatMap((result): Effect.Effect<number, DeliveryFailure> => {
+    Effect.flatMap((result): Effect.Effect<Answered, DeliveryFailure> => {
       if (result.kind === "network") return Effect.fail(new RetryableFailure({ reason: `network error ${result.code}` }));
-      const { status } = result;
-      if (status >= 200 && status < 300) return Effect.succeed(status);
-      const reason = `HTTP ${status}${describeBody(result.body, body)}`;
+      const { status, body } = result;
+      const listed = rules.refusedRecords?.answer;
+      if (status >= 200 && status < 300) return Effect.succeed(taken(status, listed === "success" ? refusedRecordsOf(body, rules, batch.count) : []));
+      if (rules.refusesCredentials(status, body)) {
+        // The body is not quoted: some APIs echo the key they refused.
+        const settings = endpoint.credentialSettings ?? [];
+        const which = settings.length > 0 ? ` (${settings.map((s) => `\`${s}\``).join(", ")})` : "";
+        const failure = new CredentialsRefusedFailure({ status, reason: `HTTP ${status}: the destination refused the credentials${which}; nothing more was sent` });
+        halt.failure ??= failure;
+        return Effect.fail(halt.failure);
+      }
       if (isRetryableStatus(status)) {
         const retryAfterMs = parseRetryAfter(result.headers["retry-after"]);
-        return Effect.fail(new RetryableFailure({ status, reason, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }));
+        return Effect.fail(new RetryableFailure({ status, reason: `HTTP ${status}${describeBody(body, sent)}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }));
       }
-      return Effect.fail(new PermanentFailure({ status, reason }));
+      if (listed === "client-error") {
+        const refused = refusedRecordsOf(body, rules, batch.count);
+        if (refused.length > 0) return Effect.succeed({ status, refused, othersTaken: false });
+      }
+      return Effect.fail(new PermanentFailure({ status, reason: `HTTP ${status}${describeBody(body, sent)}` }));
     }),
   );
 }
 
+/** What a run shares between its batches. */
+export interface RunGate {
+  /** Set by the first answer refusing the credentials. */
+  readonly halt?: Halt;
+  /** Waited for before the pacer is asked for a turn (the run's first answer). */
+  readonly ready?: Effect.Effect<void>;
+}
+
 /**
- * Sends a batch with retries; never fails: the outcome says delivered or failed, and why. With a
- * pacer, every attempt (retries too) waits its turn, and a 429's `Retry-After` holds the whole run.
+ * Sends a batch with retries; never fails: the outcome says delivered (with the records the
+ * answer refused, if any) or failed, and why. With a pacer, every attempt (retries too) waits
+ * its turn, and a 429's `Retry-After` holds the whole run. Once `halt` is set, nothing is sent.
  */
-export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport, policy: RetryPolicy, counters: SendCounters, pacer?: Pacer): Effect.Effect<BatchOutcome> {
+export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport, policy: RetryPolicy, counters: SendCounters, pacer?: Pacer, gate: RunGate = {}): Effect.Effect<BatchOutcome> {
+  const halt = gate.halt ?? {};
   return Effect.suspend(() => {
     // A retry is counted when it is sent: the last failed attempt of a batch is not followed by one.
     let attempts = 0;
     const send = Effect.suspend(() => {
+      if (halt.failure !== undefined) return Effect.fail(halt.failure);
       if (attempts++ > 0) counters.onRetry();
-      return attempt(batch, endpoint, transport, counters);
+      return attempt(batch, endpoint, transport, counters, halt);
     });
-    const next =
-      pacer === undefined ? send : pace(pacer, batch.count).pipe(Effect.zipRight(send), Effect.tapError((failure) => holdOn429(pacer, failure, policy)));
+    const paced = (
+      pacer === undefined ? send : pace(pacer, batch.count).pipe(Effect.zipRight(send), Effect.tapError((failure) => holdOn429(pacer, failure, policy)))
+    ).pipe(
+      // Told once the answer is classified and any hold it asks for is set.
+      Effect.ensuring(Effect.sync(() => counters.onAnswer?.())),
+    );
+    // The gate comes before the pacer, which then sees a hold the first answer may have set (a 429).
+    const next = gate.ready === undefined ? paced : Effect.zipRight(gate.ready, paced);
     return next.pipe(
       Effect.retry(retrySchedule(policy)),
       Effect.match({
-        onSuccess: (status): BatchOutcome => ({ ok: true, status }),
-        onFailure: (failure): BatchOutcome => ({ ok: false, reason: failure.reason, ...(failure.status !== undefined ? { status: failure.status } : {}) }),
+        onSuccess: (answered): BatchOutcome => ({ ok: true, ...answered }),
+        onFailure: (failure): BatchOutcome => ({ ok: false, reason: failure.reason, retried: attempts > 1, ...(failure.status !== undefined ? { status: failure.status } : {}) }),
       }),
     );
   });
@@ -81,20 +138,19 @@ function holdOn429(pacer: Pacer, failure: DeliveryFailure, policy: RetryPolicy):
   });
 }
 
+/** Characters of an answer looked at for its text; a report shows fewer (see `clip`). */
+const MAX_READ = 1200;
+
 /** The API's own error text, short: `{"errors":[{"message"}]}` or `{"message"}`, without anything the request carried. */
-function describeBody(body: string, request: RequestBody): string {
+function describeBody(body: string, sent: RequestBody): string {
   if (body.trim() === "") return "";
-  let text: string | undefined;
+  let text: unknown;
   try {
     const parsed = JSON.parse(body) as { errors?: Array<{ message?: string }>; message?: string };
-    text = parsed.errors?.map((e) => e.message).filter(Boolean).join("; ") || parsed.message;
+    text = (Array.isArray(parsed.errors) ? parsed.errors.map((e) => e?.message).filter(Boolean).join("; ") : "") || parsed.message;
   } catch {
     text = body;
   }
   // Cut before the request's values are taken out (an answer can be 64 KB), and again after.
-  return typeof text === "string" && text !== "" ? `: ${clip(withoutRequestValues(text.slice(0, 4 * MAX_SHOWN), request))}` : "";
+  return typeof text === "string" && text !== "" ? `: ${clip(withoutRequestValues(text.slice(0, MAX_READ), sent))}` : "";
 }
-
-/** Characters of a destination's answer a report shows. */
-const MAX_SHOWN = 300;
-const clip = (text: string) => (text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text);

@@ -573,6 +573,11 @@ export interface Wire {
    * Published pacing limit, kept by the sender (overridable per send).
    */
   rateLimit?: RateLimit;
+  /**
+   * Answers that mean the API refused the credentials or the workspace: the first one stops the send (no more requests; the rows not yet delivered fail with that reason). Declare only answers the API documents.
+   */
+  credentialsRefused?: CredentialsRefused[];
+  refusedRecords?: RefusedRecords;
 }
 /**
  * Scheme, host and port of the API. `by` picks one of `values` from a setting or option (pods, regions).
@@ -680,4 +685,74 @@ export interface RateLimit {
    * Requests sent per second at most, retries included.
    */
   requestsPerSecond?: number;
+}
+/**
+ * One answer meaning the credentials (or the workspace) are refused: its status and, for an API that answers a refused key with a status it also uses for other errors, a pattern its body matches.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "CredentialsRefused".
+ */
+export interface CredentialsRefused {
+  /**
+   * HTTP status of the answer.
+   */
+  status: number;
+  /**
+   * A regular expression (matched case-insensitively) the answer's body must match; absent: the status alone says it.
+   */
+  bodyPattern?: string;
+}
+/**
+ * How an answer names the records of a request that the API refused. `answer: success`: a 2xx answer lists them and the other records were taken. `answer: client-error`: a 4xx answer lists them and none of the request was taken, so the others are sent again without them. The rows of the refused records are reported rejected by the destination, with the API's message.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "RefusedRecords".
+ */
+export interface RefusedRecords {
+  /**
+   * `success`: a 2xx answer carries the lists; `client-error`: a 400 answer does.
+   */
+  answer: "success" | "client-error";
+  /**
+   * The top-level keys of the answer that list refused records.
+   *
+   * @minItems 1
+   */
+  lists: [RefusalList, ...RefusalList[]];
+}
+/**
+ * One list of refused records in an answer, and how each entry names its record: by its index (from 0) in the request's records.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "RefusalList".
+ */
+export interface RefusalList {
+  /**
+   * Top-level key of the answer holding the list.
+   */
+  key: string;
+  /**
+   * `objects`: an array of objects, each naming a record by `indexField` with its message in `messageField`; `indices`: an array of record indices; `field-indices`: an object mapping a field name to the indices of the records that field was refused in.
+   */
+  names: "objects" | "indices" | "field-indices";
+  /**
+   * With `objects`: the entry's field holding the record's index.
+   */
+  indexField?: string;
+  /**
+   * With `objects`: the entry's field holding the API's message.
+   */
+  messageField?: string;
+  /**
+   * With `objects`: the entry's field naming the request array the index points into; entries naming another array than the envelope's `itemsKey` are not about the records sent.
+   */
+  arrayField?: string;
+  /**
+   * With `indices` and `field-indices`: the reason reported for the listed records; `{field}` stands for the field name.
+   */
+  message?: string;
+  /**
+   * Which refusals the list carries: any, a record missing a required field, a field with an invalid value, or refusals the record's content does not explain (e.g. a silenced device). The emulator lists a record its wire schema refuses in the first list that fits.
+   */
+  refuses: "any" | "missing-field" | "invalid-field" | "other";
 }

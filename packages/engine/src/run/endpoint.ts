@@ -1,5 +1,6 @@
 import type { Connector } from "../manifest/connector.js";
 import type { Endpoint } from "../deliver/send-batch.js";
+import { answerRules } from "../deliver/answers.js";
 import { SettingsError } from "./errors.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -50,6 +51,7 @@ export function resolveEndpoint(connector: Connector, settings: Readonly<Record<
     const key = by?.setting !== undefined ? settings[by.setting] : by?.option !== undefined ? options[by.option] : undefined;
     base = (key !== undefined ? wire.baseUrl.values?.[key] : undefined) ?? wire.baseUrl.default;
   }
+  checkHeaderSafe(connector, settings);
   const authorization = authorizationHeader(connector, settings);
   return {
     url: `${base.replace(/\/$/, "")}${wire.path}`,
@@ -59,7 +61,42 @@ export function resolveEndpoint(connector: Connector, settings: Readonly<Record<
       "user-agent": "tagwire/0.1",
     },
     bodyFields: requestBodyFields(connector, settings),
+    answers: answerRules(wire),
+    credentialSettings: credentialSettings(connector),
   };
+}
+
+/** The settings the auth scheme takes its credentials from. */
+function credentialSettings(connector: Connector): string[] {
+  const { username, password, token } = connector.manifest.wire.auth;
+  return [username, password, token].filter((s): s is string => s !== undefined);
+}
+
+// What Node's HTTP client refuses in a header value (its checkInvalidHeaderChar): it would throw
+// on every attempt, which reads as a network error retried to the limit.
+const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
+// Basic credentials travel base64-encoded, so any character gets through; a control character
+// (a pasted line break, a NUL) is still never part of a real key.
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/**
+ * Settings that go into a request header must be sendable there: refused before anything is
+ * sent, naming the setting and never its value.
+ */
+function checkHeaderSafe(connector: Connector, settings: Readonly<Record<string, string>>): void {
+  const auth = connector.manifest.wire.auth;
+  const inHeader = auth.scheme === "bearer" ? [auth.token] : auth.scheme === "basic" ? [auth.username, auth.password] : [];
+  const refuses = auth.scheme === "bearer" ? NOT_IN_HEADER : CONTROL;
+  const problems = inHeader
+    .filter((name): name is string => name !== undefined && refuses.test(settings[name] ?? ""))
+    .map((name) => {
+      const label = connector.manifest.settings.find((s) => s.name === name)?.label;
+      return {
+        setting: name,
+        message: `setting \`${name}\`${label ? ` (${label})` : ""} holds a character that cannot be sent in an HTTP header (a line break, NUL or other control character${auth.scheme === "bearer" ? ", or a character beyond Latin-1" : ""}); enter the value again without it.`,
+      };
+    });
+  if (problems.length > 0) throw new SettingsError({ problems });
 }
 
 /** The `Authorization` header of the connector's auth scheme; none when the key travels in the body. */

@@ -7,11 +7,13 @@ export interface ReasonGroup {
   readonly examples: ReadonlyArray<{ readonly row: number; readonly detail: string }>;
 }
 
-/** Records that could not be delivered after retries, grouped by their last answer. */
+/** Records that could not be delivered, grouped by their last answer. */
 export interface FailureGroup {
   readonly reason: string;
   readonly status?: number;
   readonly count: number;
+  /** Whether any of these records' requests was retried before it failed. */
+  readonly retried: boolean;
   /** Row numbers as ranges: `1-100, 201-250`. */
   readonly rows: string;
 }
@@ -75,7 +77,7 @@ export class ReportBuilder {
   private readonly latencies: number[] = [];
   private readonly rejections = new Groups();
   private readonly warnings = new Groups();
-  private readonly failures = new Map<string, { status?: number; count: number; ranges: Array<[number, number]> }>();
+  private readonly failures = new Map<string, { status?: number; count: number; retried: boolean; ranges: Array<[number, number]> }>();
   private readonly started = Date.now();
 
   constructor(
@@ -95,15 +97,17 @@ export class ReportBuilder {
   batchDelivered(count: number): void {
     this.delivered += count;
   }
-  batchFailed(rows: ReadonlyArray<number>, reason: string, status?: number): void {
+  /** `retried`: the request was tried again before it was given up. */
+  batchFailed(rows: ReadonlyArray<number>, reason: string, status?: number, retried = false): void {
     this.failedCount += rows.length;
     const key = `${status ?? "-"}|${reason}`;
     let f = this.failures.get(key);
     if (f === undefined) {
-      f = { ...(status !== undefined ? { status } : {}), count: 0, ranges: [] };
+      f = { ...(status !== undefined ? { status } : {}), count: 0, retried: false, ranges: [] };
       this.failures.set(key, f);
     }
     f.count += rows.length;
+    f.retried ||= retried;
     addRanges(f.ranges, rows);
   }
   attempt(status: number | undefined, latencyMs: number): void {
@@ -130,6 +134,7 @@ export class ReportBuilder {
       reason: key.slice(key.indexOf("|") + 1),
       ...(f.status !== undefined ? { status: f.status } : {}),
       count: f.count,
+      retried: f.retried,
       rows: formatRanges(f.ranges),
     }));
     return {
@@ -172,13 +177,20 @@ function formatRanges(ranges: Array<[number, number]>): string {
   return merged.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(", ");
 }
 
+/** "failed after retries" only where a retry happened: a refusal that is not retried just failed. */
+function describeFailed(count: number, groups: ReadonlyArray<FailureGroup>): string {
+  const allRetried = groups.every((g) => g.retried);
+  const shown = groups.slice(0, 3).map((g) => `${g.reason}${g.retried && !allRetried ? " (after retries)" : ""}: rows ${g.rows}`);
+  return `${count.toLocaleString("en-US")} failed${allRetried ? " after retries" : ""} (${shown.join("; ")}${groups.length > 3 ? "; …" : ""})`;
+}
+
 /** One paragraph with the figures, for Looker's response message and logs. */
 export function summarize(r: RunReport): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const verb = r.dryRun ? "would be delivered" : "delivered";
   const parts = [`${r.label}: ${n(r.rows.delivered)} of ${n(r.rows.read)} rows ${verb}`];
   if (r.rows.rejected > 0) parts.push(`${n(r.rows.rejected)} rejected (${r.rejected.slice(0, 3).map((g) => `${g.reason}: ${n(g.count)}`).join("; ")}${r.rejected.length > 3 ? "; …" : ""})`);
-  if (r.rows.failed > 0) parts.push(`${n(r.rows.failed)} failed after retries (${r.failed.slice(0, 3).map((g) => `${g.reason}: rows ${g.rows}`).join("; ")})`);
+  if (r.rows.failed > 0) parts.push(describeFailed(r.rows.failed, r.failed));
   if (r.sourceError !== undefined) parts.push(`the Look could not be read to the end: ${r.sourceError}`);
   const count = (x: number, one: string, many: string) => `${n(x)} ${x === 1 ? one : many}`;
   // Waits under 0.1 s would print as 0.0 s: only a wait that slowed the run is told.

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 // Effect's module subpaths, here and across the engine: its index loads every module, about 16 MB
 // more resident memory in each server process.
+import * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
 import * as Fiber from "effect/Fiber";
 import * as Queue from "effect/Queue";
 import * as Stream from "effect/Stream";
@@ -14,7 +16,7 @@ import type { Plan } from "../plan/types.js";
 import type { RunContext } from "../transform/transform.js";
 import { RequestShape, type Batch, type Packed } from "../batch/batcher.js";
 import { createTransport, type Transport } from "../deliver/transport.js";
-import { sendBatch, type BatchOutcome } from "../deliver/send-batch.js";
+import { sendBatch, type BatchOutcome, type Halt, type RunGate } from "../deliver/send-batch.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../deliver/retry.js";
 import { ReportBuilder, type RunReport } from "./report.js";
 import { PlanRejected, SettingsError, SourceError } from "./errors.js";
@@ -151,22 +153,53 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
 
     const transport = input.transport ?? (sharedTransport ??= createTransport());
     const policy = { ...defaultRetryPolicy, ...input.retry };
+    // The first request goes alone: if the API refuses the credentials, that one answer stops the
+    // run before the other workers send theirs (see `halt`).
+    const firstAnswer = yield* Deferred.make<void>();
+    const openGate = () => Deferred.unsafeDone(firstAnswer, Exit.void);
+    let firstBatch = true;
+    const halt: Halt = {};
     const counters = {
       onAttempt: (status: number | undefined, ms: number) => {
         report.attempt(status, ms);
         input.onRequest?.(status, ms);
       },
       onRetry: () => report.retry(),
+      onAnswer: openGate,
     };
-    const settle = (batch: Batch, outcome: BatchOutcome) => {
-      if (outcome.ok) report.batchDelivered(batch.count);
-      else report.batchFailed(batch.rows, outcome.reason, outcome.status);
+    const refusedBy = `refused by ${connector.manifest.label}`;
+    const settle = (batch: Batch, outcome: BatchOutcome): Effect.Effect<void> => {
+      if (!outcome.ok) {
+        report.batchFailed(batch.rows, outcome.reason, outcome.status, outcome.retried);
+        input.onProgress?.(report.progress);
+        return Effect.void;
+      }
+      for (const r of outcome.refused) report.reject(batch.rows[r.index]!, `${refusedBy}: ${r.message}`, `named in the answer's \`${r.list}\` (HTTP ${outcome.status})`);
+      if (outcome.othersTaken) {
+        report.batchDelivered(batch.count - outcome.refused.length);
+        input.onProgress?.(report.progress);
+        return Effect.void;
+      }
+      // The API took none of the request: the records it did not refuse go again, on their own.
       input.onProgress?.(report.progress);
+      const rest = batch.without(new Set(outcome.refused.map((r) => r.index)));
+      return rest === undefined ? Effect.void : send(rest);
     };
+    const afterFirstAnswer: RunGate = { halt, ready: Deferred.await(firstAnswer) };
+    const send = (batch: Batch, gate: RunGate = afterFirstAnswer): Effect.Effect<void> =>
+      Effect.suspend(() =>
+        // Once the credentials are refused, the rows left fail at once with that reason.
+        halt.failure !== undefined
+          ? settle(batch, { ok: false, reason: halt.failure.reason, status: halt.failure.status, retried: false })
+          : sendBatch(batch, endpoint!, transport, policy, counters, pacer, gate).pipe(Effect.flatMap((outcome) => settle(batch, outcome))),
+      );
     const deliver = (batch: Batch): Effect.Effect<void> =>
-      endpoint === undefined
-        ? Effect.sync(() => settle(batch, { ok: true, status: 0 }))
-        : sendBatch(batch, endpoint, transport, policy, counters, pacer).pipe(Effect.map((outcome) => settle(batch, outcome)));
+      Effect.suspend(() => {
+        if (endpoint === undefined) return settle(batch, { ok: true, status: 0, refused: [], othersTaken: true });
+        if (!firstBatch) return send(batch);
+        firstBatch = false;
+        return send(batch, { halt }).pipe(Effect.ensuring(Effect.sync(openGate)));
+      });
 
     const rest: AsyncIterable<LookEvent> = { [Symbol.asyncIterator]: () => iterator };
     const batches = Stream.fromAsyncIterable(rest, (e) => new SourceError({ reason: errorText(e) })).pipe(

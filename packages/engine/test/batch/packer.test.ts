@@ -65,7 +65,7 @@ describe("RecordPacker", () => {
 
   it("wraps records that came without room by copying them", () => {
     const payload = Buffer.from('{"a":1}');
-    const body = shape.wrap({ rows: [1], count: 1, bytes: payload.length, payload: new Uint8Array(payload) }).body("2026-01-01T00:00:00.000Z");
+    const body = shape.wrap({ rows: [1], count: 1, bytes: payload.length, ends: [payload.length], payload: new Uint8Array(payload) }).body("2026-01-01T00:00:00.000Z");
     expect(JSON.parse(String(body))).toEqual({ batch: [{ a: 1 }], sentAt: "2026-01-01T00:00:00.000Z" });
   });
 
@@ -89,6 +89,33 @@ describe("RecordPacker", () => {
         expect(sent).toEqual([...sent].sort((a, b) => a - b));
         for (const n of tooLarge) expect(Buffer.byteLength(records[n - 1]!)).toBeGreaterThan(120);
       }),
+    );
+  });
+});
+
+describe("a request without some of its records", () => {
+  it("keeps the others, in order, with their rows, whichever request of the packer they were in", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 20 }), fc.array(fc.nat(19), { maxLength: 8 }), (values, drop) => {
+        // Multi-byte characters, so byte offsets and character offsets differ.
+        const records = values.map((v, i) => JSON.stringify({ i, v: `${v}é東🎉`.repeat(i % 3) }));
+        const packer = new RecordPacker({ maxRecordsPerRequest: 7, maxRequestBytes: 400, maxRecordBytes: 300 }, shape.room);
+        const { requests } = packAll(packer, records);
+        for (const packed of requests) {
+          const refused = new Set(drop.filter((d) => d < packed.count));
+          const rest = shape.wrap(packed).without(refused);
+          const kept = packed.rows.filter((_, i) => !refused.has(i));
+          if (kept.length === 0) {
+            expect(rest).toBeUndefined();
+            continue;
+          }
+          const body = JSON.parse(String(rest!.body("2026-01-01T00:00:00.000Z"))) as { batch: unknown[] };
+          expect(rest!.rows).toEqual(kept);
+          expect(body.batch).toEqual(kept.map((row) => JSON.parse(records[row - 1]!)));
+          expect(rest!.bytes).toBe(Buffer.byteLength(String(rest!.body("2026-01-01T00:00:00.000Z"))));
+        }
+      }),
+      { numRuns: 50 },
     );
   });
 });

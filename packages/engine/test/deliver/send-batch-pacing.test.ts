@@ -9,7 +9,7 @@ import { defaultRetryPolicy } from "../../src/deliver/retry.js";
 import { sendBatch } from "../../src/deliver/send-batch.js";
 import type { AttemptResult, Transport } from "../../src/deliver/transport.js";
 
-const batch = (count: number): Batch => ({ rows: Array.from({ length: count }, (_, i) => i + 1), count, bytes: 10, body: () => "[]" });
+const batch = (count: number): Batch => ({ rows: Array.from({ length: count }, (_, i) => i + 1), count, bytes: 10, body: () => "[]", without: () => undefined });
 const endpoint = { url: "http://127.0.0.1:1/v1/batch", headers: {} };
 const counters = { onAttempt: () => undefined, onRetry: () => undefined };
 const policy = { ...defaultRetryPolicy, baseDelayMs: 1, maxDelayMs: 5 };
@@ -43,7 +43,7 @@ describe("sendBatch with a pacer", () => {
   it("charges every attempt, retries included: one request and the batch's records each", async () => {
     const pacer = new WatchedPacer({ recordsPerSecond: 10_000 });
     const outcome = await Effect.runPromise(sendBatch(batch(40), endpoint, scripted({ status: 503 }, { status: 500 }, { status: 202 }), policy, counters, pacer));
-    expect(outcome).toEqual({ ok: true, status: 202 });
+    expect(outcome).toEqual({ ok: true, status: 202, refused: [], othersTaken: true });
     expect(pacer.charges).toEqual([40, 40, 40]);
     expect(pacer.holds).toEqual([]);
   });

@@ -20,20 +20,23 @@ describe("headers", () => {
   });
 
   test("bearer: the token setting after `Bearer`", () => {
-    const endpoint = resolveEndpoint(braze, { braze_api_key: "rest-key", braze_api_endpoint: "https://rest.fra-01.braze.eu" }, {}, {});
+    // The answer rules are the manifest's; what goes on the wire is compared whole.
+    const { answers: _, ...endpoint } = resolveEndpoint(braze, { braze_api_key: "rest-key", braze_api_endpoint: "https://rest.fra-01.braze.eu" }, {}, {});
     expect(endpoint).toEqual({
       url: "https://rest.fra-01.braze.eu/users/track",
       headers: { "content-type": "application/json", authorization: "Bearer rest-key", "user-agent": "tagwire/0.1" },
       bodyFields: {},
+      credentialSettings: ["braze_api_key"],
     });
   });
 
   test("body: no Authorization header; the key is a body field", () => {
-    const endpoint = resolveEndpoint(amplitude, { api_key: "project-key", region: "EU" }, {}, {});
+    const { answers: _, ...endpoint } = resolveEndpoint(amplitude, { api_key: "project-key", region: "EU" }, {}, {});
     expect(endpoint).toEqual({
       url: "https://api.eu.amplitude.com/2/httpapi",
       headers: { "content-type": "application/json", "user-agent": "tagwire/0.1" },
       bodyFields: { api_key: "project-key" },
+      credentialSettings: ["api_key"],
     });
   });
 

@@ -223,6 +223,34 @@ bad("wire singleRecordPaths map to objects", set("/wire/singleRecordPaths/~1v2~1
 bad("wire singleRecordPaths fields are strings", set("/wire/singleRecordPaths/~1v1~1track/type", 1), "/wire/singleRecordPaths/~1v1~1track/type", "type", "must be a string", "segment");
 bad("wire dedupField is a string", set("/wire/dedupField", ["source_request_id"]), "/wire/dedupField", "type", "must be a string");
 
+// CredentialsRefused
+bad("wire credentialsRefused is an array", set("/wire/credentialsRefused", { status: 403 }), "/wire/credentialsRefused", "type", "must be an array");
+bad("credentialsRefused requires status", del("/wire/credentialsRefused/0/status"), "/wire/credentialsRefused/0", "required", missing("status"));
+bad("credentialsRefused rejects unknown keys", set("/wire/credentialsRefused/0/message", "Forbidden"), "/wire/credentialsRefused/0", "additionalProperties", unknown("message"));
+bad("credentialsRefused status is a 4xx", set("/wire/credentialsRefused/0/status", 302), "/wire/credentialsRefused/0/status", "minimum", "must be at least 400");
+bad("credentialsRefused status is at most 499", set("/wire/credentialsRefused/0/status", 503), "/wire/credentialsRefused/0/status", "maximum", "must be at most 499");
+bad("credentialsRefused bodyPattern is a regular expression", set("/wire/credentialsRefused/0/bodyPattern", "invalid (api"), "/wire/credentialsRefused/0/bodyPattern", "format", "regex", "amplitude");
+bad("credentialsRefused bodyPattern is not empty", set("/wire/credentialsRefused/0/bodyPattern", ""), "/wire/credentialsRefused/0/bodyPattern", "minLength", "must not be empty", "amplitude");
+
+// RefusedRecords, RefusalList
+bad("refusedRecords requires answer", del("/wire/refusedRecords/answer"), "/wire/refusedRecords", "required", missing("answer"), "braze");
+bad("refusedRecords requires lists", del("/wire/refusedRecords/lists"), "/wire/refusedRecords", "required", missing("lists"), "braze");
+bad("refusedRecords rejects unknown keys", set("/wire/refusedRecords/status", 200), "/wire/refusedRecords", "additionalProperties", unknown("status"), "braze");
+bad("refusedRecords answer is success or client-error", set("/wire/refusedRecords/answer", "partial"), "/wire/refusedRecords/answer", "enum", 'must be one of "success", "client-error"', "braze");
+bad("refusedRecords lists at least one list", set("/wire/refusedRecords/lists", []), "/wire/refusedRecords/lists", "minItems", "must list at least one item", "braze");
+for (const key of ["key", "names", "refuses"]) {
+  bad(`refusal list requires ${key}`, del(`/wire/refusedRecords/lists/0/${key}`), "/wire/refusedRecords/lists/0", "required", missing(key), "braze");
+}
+bad("refusal list rejects unknown keys", set("/wire/refusedRecords/lists/0/path", "errors"), "/wire/refusedRecords/lists/0", "additionalProperties", unknown("path"), "braze");
+bad("refusal list key is not empty", set("/wire/refusedRecords/lists/0/key", ""), "/wire/refusedRecords/lists/0/key", "minLength", "must not be empty", "braze");
+bad("refusal list names objects, indices or field-indices", set("/wire/refusedRecords/lists/0/names", "rows"), "/wire/refusedRecords/lists/0/names", "enum", 'must be one of "objects", "indices", "field-indices"', "braze");
+bad("refusal list refuses a known kind", set("/wire/refusedRecords/lists/0/refuses", "all"), "/wire/refusedRecords/lists/0/refuses", "enum", 'must be one of "any", "missing-field", "invalid-field", "other"', "braze");
+for (const key of ["indexField", "messageField"]) {
+  bad(`an objects list names its ${key}`, del(`/wire/refusedRecords/lists/0/${key}`), "/wire/refusedRecords/lists/0", "required", "an `objects` list names its `indexField` and `messageField`", "braze");
+}
+bad("an indices list gives its message", del("/wire/refusedRecords/lists/2/message"), "/wire/refusedRecords/lists/2", "required", "an `indices` or `field-indices` list gives the `message`", "amplitude");
+bad("refusal list message is not empty", set("/wire/refusedRecords/lists/2/message", ""), "/wire/refusedRecords/lists/2/message", "minLength", "must not be empty", "amplitude");
+
 // BaseUrl
 bad("baseUrl requires default", del("/wire/baseUrl/default"), "/wire/baseUrl", "required", missing("default"));
 bad("baseUrl rejects unknown keys", set("/wire/baseUrl/fallback", "https://s2s.mparticle.com"), "/wire/baseUrl", "additionalProperties", unknown("fallback"));
