@@ -129,4 +129,19 @@ describe("tagwire validate", () => {
     expect(malformed.code).toBe(2);
     expect(oneLine(malformed.stderr)).toBe('--option "data_type" must look like name=value');
   });
+
+  it("validate and validate --rows agree on device values: converted, or left out with a warning, never a rejected row", async () => {
+    const args = ["validate", "--to", "mparticle", "--option", "data_type=event_data", "--json", fixture("devices.json")];
+    const plain = await tagwire(args);
+    expect(plain.code).toBe(0);
+    expect(JSON.parse(plain.stdout).valid).toBe(true);
+
+    const rows = await tagwire([...args, "--rows"]);
+    expect(rows.code).toBe(0);
+    const out = JSON.parse(rows.stdout);
+    expect(out).toMatchObject({ valid: true, rows: { read: 3, wouldSend: 3, rejected: 0, reasons: [] } });
+    // "wide" is no screen width: that value is left out of row 2, and the row is still sent.
+    expect(out.rows.warnings).toEqual([expect.objectContaining({ count: 1, reason: expect.stringContaining("devices.screen_width") })]);
+    expect(JSON.stringify(out.rows.warnings)).toContain("is not a whole number");
+  });
 });

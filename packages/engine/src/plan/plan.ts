@@ -1,10 +1,11 @@
 import type { ColumnRule, ConnectorManifest, KeyRule, Fill } from "../generated/manifest.js";
 import type { Connector } from "../manifest/connector.js";
-import { knownTags, targetOf, valueRuleOf } from "../manifest/connector.js";
+import { allowedKeys, knownTags, targetOf, valueRuleOf } from "../manifest/connector.js";
 import { allFields, type LookField } from "../look/types.js";
 import { compilePath, describeTarget, joinPath, parsePattern, plainPath, type CompiledPath } from "../transform/path.js";
 import { compileValueCheck } from "../transform/values.js";
 import { compileColumnWriters } from "../transform/column-writers.js";
+import { isLongerThan, truncateTo, unitName } from "../transform/text-length.js";
 import type { ColumnWriter, FillStep, RecordCheck, FillValue } from "../transform/program.js";
 import type { ColumnPlan, Diagnostic, Plan, PlanInput, RequirementStatus } from "./types.js";
 import { holds, describeCondition, type OptionValues } from "./condition.js";
@@ -116,9 +117,9 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       continue;
     }
     if (key.truncated) {
-      diagnostics.push({ severity: "warning", code: "key-truncated", rule: `column rule ${r.id}`, column: field.name, message: `key is longer than ${r.key?.maxLength} characters: sent as \`${key.key}\`, as the API truncates it.` });
+      diagnostics.push({ severity: "warning", code: "key-truncated", rule: `column rule ${r.id}`, column: field.name, message: `key is longer than ${r.key?.maxLength} ${unitName(r.key?.lengthUnit ?? "codePoints")}: sent as \`${key.key}\`, as the API truncates it.` });
     }
-    const valueRule = valueRuleOf(m, r);
+    const valueRule = valueRuleOf(m, r, key.key);
     const isPivoted = pivoted && field.measure === true;
     if (isPivoted && !valueRule.arrays) {
       const reason = `pivoted measure would send an array, and ${describeTarget(plainPath(targetOf(r)))} takes single values: not sent`;
@@ -176,15 +177,17 @@ function keyFor(r: ColumnRule, tag: string | undefined, field: LookField, option
   if (k === undefined) return {};
   let key = `${k.prefix ?? ""}${nameOf(k, field, options)}`;
   if (k.case === "lower") key = key.toLowerCase();
-  if (k.allowed !== undefined && !k.allowed.includes(key)) {
-    const guess = closest(key, k.allowed);
+  const allowed = allowedKeys(k);
+  if (allowed !== undefined && !allowed.includes(key)) {
+    const guess = closest(key, allowed);
     return {
       ignored: `\`${key}\` is not a key the API accepts in ${describeTarget(plainPath(targetOf(r)))}: not sent`,
       code: "key-not-allowed",
-      hint: `${guess ? `Did you mean \`${guess}\`? ` : ""}Name the dimension one of: ${k.allowed.join(", ")}.`,
+      hint: `${guess ? `Did you mean \`${guess}\`? ` : ""}Name the dimension one of: ${allowed.join(", ")}.`,
     };
   }
-  if (k.maxLength !== undefined && key.length > k.maxLength) return { key: key.slice(0, k.maxLength), truncated: true };
+  const unit = k.lengthUnit ?? "codePoints";
+  if (k.maxLength !== undefined && isLongerThan(key, k.maxLength, unit)) return { key: truncateTo(key, k.maxLength, unit), truncated: true };
   return { key };
 }
 
