@@ -11,6 +11,7 @@ import type { ColumnPlan, Diagnostic, Plan, PlanInput, RequirementStatus } from 
 import { holds, describeCondition, type OptionValues } from "./condition.js";
 import { resolveOptions } from "./options.js";
 import { closest } from "./did-you-mean.js";
+import { nearMisses, nearMissErrors, type NearMiss } from "./near-miss.js";
 import { providersOf, describeProviders } from "./hints.js";
 
 /** Look field metadata + manifest + options -> what each column becomes, and what is wrong. */
@@ -33,6 +34,10 @@ export function plan(connector: Connector, input: PlanInput): Plan {
     ...requirementChecks(m, options, provided, mapped, diagnostics, requirements),
     ...downstreamChecks(connector, input.downstreams ?? [], options, provided, mapped, diagnostics, requirements),
   ];
+  nearMissErrors(m, options, provided, columns.nearMissed, diagnostics);
+  // A value of spaces alone identifies no one: a column that can meet a requirement treats it as empty.
+  const identities = new Set(checks.flatMap((c) => c.columns));
+  const writers = mapped.map((w) => (identities.has(w.describe) ? { ...w, blankIsEmpty: true } : w));
   return {
     connector,
     ...(action !== undefined ? { action } : {}),
@@ -41,7 +46,7 @@ export function plan(connector: Connector, input: PlanInput): Plan {
     diagnostics,
     requirements,
     ok: !diagnostics.some((d) => d.severity === "error"),
-    program: { connectorId: connector.id, writers: mapped, writeColumns: compileColumnWriters(mapped), fills: fills.steps, checks, validateRecord: connector.validateRecord },
+    program: { connectorId: connector.id, writers, writeColumns: compileColumnWriters(writers), fills: fills.steps, checks, validateRecord: connector.validateRecord },
   };
 }
 
@@ -60,6 +65,8 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
   const writers: ColumnWriter[] = [];
   const takenBy = new Map<string, string>();
   const keysPerTarget = new Map<string, { rule: ColumnRule; count: number }>();
+  const misses = nearMisses(known);
+  const nearMissed: NearMiss[] = [];
 
   for (const field of allFields(input.fields)) {
     const tags = field.tags ?? [];
@@ -70,11 +77,17 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       ignore("hidden in the visualization: never sent");
       continue;
     }
+    // Another tool's prefix (`mp_email` where `email` is known) is a near miss only on a column
+    // with no tag of this connector: a field may carry tags for several destinations.
+    const hasKnownTag = tags.some((t) => known.has(t));
+    let nearMiss: NearMiss | undefined;
     for (const t of tags) {
       if (known.has(t)) continue;
       const inFamily = families.some((f) => t.startsWith(f));
-      const guess = closest(t, known);
+      const intended = misses.intended(t);
+      const guess = intended !== undefined && (!intended.viaPrefix || !hasKnownTag) ? intended.tag : undefined;
       if (!inFamily && guess === undefined) continue;
+      if (guess !== undefined) nearMiss ??= { column: field.name, tag: t, intended: guess, diagnostic: diagnostics.length };
       diagnostics.push({
         severity: "warning", code: "unknown-tag", rule: "tags", column: field.name,
         message: `\`${t}\` is not a known ${m.label} tag${guess ? `: did you mean \`${guess}\`?` : "."}`,
@@ -97,6 +110,11 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       const reason = `tag \`${t}\` applies only when ${when ? describeCondition(when) : "another option is chosen"}: not sent`;
       diagnostics.push({ severity: "warning", code: "inactive-tag", rule: "tags", column: field.name, message: reason });
       ignore(reason);
+      continue;
+    } else if (nearMiss !== undefined) {
+      // Meant for a known tag: not sent under another name as an untagged column.
+      nearMissed.push(nearMiss);
+      ignore(`tag \`${nearMiss.tag}\` looks like \`${nearMiss.intended}\`: not sent`);
       continue;
     } else if (tags.some((t) => families.some((f) => t.startsWith(f)))) {
       ignore("its tag is not known: not sent");
@@ -153,7 +171,7 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       diagnostics.push({ severity: "error", code: "too-many-keys", rule: `column rule ${rule.id}`, message: `${count} columns map to ${describeTarget(target)}; ${connectorLabel(m)} accepts at most ${rule.maxKeys}.`, hint: "Remove columns from the Look or hide them in the visualization." });
     }
   }
-  return { plans, writers };
+  return { plans, writers, nearMissed };
 }
 
 function tagsOf(r: ColumnRule): string[] {

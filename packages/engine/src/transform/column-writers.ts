@@ -45,7 +45,7 @@ function writerCode(w: ColumnWriter, index: number): string {
 cell = row[${literal(w.column)}];
 if (cell !== undefined && cell !== null) {
   ${read}
-  if (value !== undefined && value !== null && value !== "") {
+  if (value !== undefined && value !== null && value !== ""${w.blankIsEmpty ? ' && !(typeof value === "string" && value.trim() === "")' : ""}) {
     value = writers[${index}].check(value);
     if (value instanceof Violation) {
       rejection = violated(writers[${index}], value, rowNumber, warnings);

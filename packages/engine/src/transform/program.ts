@@ -12,6 +12,8 @@ export interface ColumnWriter {
   readonly path: CompiledPath;
   readonly check: ValueCheck;
   readonly pivoted: boolean;
+  /** A string of spaces alone is empty (not written): set on the columns that can meet a requirement. */
+  readonly blankIsEmpty?: boolean;
 }
 
 export type FillValue =

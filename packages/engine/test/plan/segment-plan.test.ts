@@ -201,11 +201,21 @@ describe("Segment plan: actions and options", () => {
     expect(errors(p)[0]?.message).toContain("Did you mean `trait_names`");
   });
 
-  test("a misspelt Segment tag is a warning with a did-you-mean", () => {
+  test("a misspelt Segment identifier tag is an error with a did-you-mean: rows would lack that identifier", () => {
     const p = plan(segment, { fields: fields([userId, field("users.anon", ["segment_anonymous"])]) });
-    const [warning] = diagnostics(p, "unknown-tag", "users.anon");
-    expect(warning?.message).toContain("did you mean `segment_anonymous_id`");
+    const [error] = diagnostics(p, "near-miss-tag", "users.anon");
+    expect(error?.severity).toBe("error");
+    expect(error?.message).toContain("did you mean `segment_anonymous_id`");
+    expect(error?.message).toContain("No column gives `anonymousId`");
     expect(targetOf(p, "users.anon")).toBeUndefined();
+  });
+
+  test("a misspelt Segment tag whose identifier another column gives is a warning with a did-you-mean", () => {
+    const p = plan(segment, { fields: fields([userId, field("users.anon", ["segment_anonymous_id"]), field("users.anon2", ["segment_anonymous"])]) });
+    const [warning] = diagnostics(p, "unknown-tag", "users.anon2");
+    expect(warning?.severity).toBe("warning");
+    expect(warning?.message).toContain("did you mean `segment_anonymous_id`");
+    expect(targetOf(p, "users.anon2")).toBeUndefined();
   });
 });
 
