@@ -5,6 +5,7 @@ import { allFields, type LookField } from "../look/types.js";
 import { compilePath, describeTarget, joinPath, parsePattern, plainPath, type CompiledPath } from "../transform/path.js";
 import { compileValueCheck } from "../transform/values.js";
 import { compileColumnWriters } from "../transform/column-writers.js";
+import { compilePivotWrite } from "../transform/pivots.js";
 import { isLongerThan, truncateTo, unitName } from "../transform/text-length.js";
 import type { ColumnWriter, FillStep, RecordCheck, FillValue } from "../transform/program.js";
 import type { ColumnPlan, Diagnostic, Plan, PlanInput, RequirementStatus } from "./types.js";
@@ -65,6 +66,7 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
   const writers: ColumnWriter[] = [];
   const takenBy = new Map<string, string>();
   const keysPerTarget = new Map<string, { rule: ColumnRule; count: number }>();
+  const pivotWriters: ColumnWriter[] = [];
   const misses = nearMisses(known);
   const nearMissed: NearMiss[] = [];
 
@@ -139,10 +141,10 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
     }
     const valueRule = valueRuleOf(m, r, key.key);
     const isPivoted = pivoted && field.measure === true;
-    if (isPivoted && !valueRule.arrays) {
-      const reason = `pivoted measure would send an array, and ${describeTarget(plainPath(targetOf(r)))} takes single values: not sent`;
-      diagnostics.push({ severity: "warning", code: "pivot-not-allowed", rule: `column rule ${r.id}`, column: field.name, message: reason, hint: "Remove the pivot, or send this measure from an unpivoted Look." });
-      ignore(reason);
+    const refused = isPivoted ? pivotRefusal(r, key.key) : undefined;
+    if (refused !== undefined) {
+      diagnostics.push({ severity: "error", code: "pivot-not-allowed", rule: `column rule ${r.id}`, column: field.name, message: refused, hint: "Remove the pivot, or send this measure from an unpivoted Look." });
+      ignore(refused);
       continue;
     }
     const path = compilePath(targetOf(r), key.key);
@@ -162,8 +164,21 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       if (r.select.rest) reservedKeyWarning(m, target, key.key, field, r, diagnostics);
     }
     const describe = tag !== undefined ? `\`${field.name}\` (${tag})` : `\`${field.name}\``;
-    writers.push({ column: field.name, describe, rule: r.id, path, check: compileValueCheck(valueRule), pivoted: isPivoted });
-    plans.push({ ...base, status: "mapped", rule: r.id, target: plainPath(path.text), ...(isPivoted ? { pivoted: true } : {}) });
+    const check = compileValueCheck(valueRule);
+    if (isPivoted) {
+      const target = targetOf(r);
+      const maxKeys = active.find((x) => plainPath(targetOf(x)) === plainPath(target) && x.maxKeys !== undefined)?.maxKeys;
+      const keys = { baseKey: key.key!, lower: r.key?.case === "lower", lengthUnit: r.key?.lengthUnit ?? "codePoints", ...(r.key?.maxLength !== undefined ? { maxLength: r.key.maxLength } : {}) };
+      const pivot = compilePivotWrite({ column: field.name, describe, rule: r.id, target, keys, check, ...(maxKeys !== undefined ? { maxKeys } : {}) });
+      // Written after the other columns, so a pivot value's key meets every other key of its object.
+      pivotWriters.push({ column: field.name, describe, rule: r.id, path, check, pivoted: true, pivot });
+      const named = `${plainPath(path.text)}_<pivot value>`;
+      diagnostics.push({ severity: "info", code: "pivot-keys", rule: `column rule ${r.id}`, column: field.name, message: `pivoted measure: each pivot value is sent as its own key, \`${named}\`; the row total is not sent.` });
+      plans.push({ ...base, status: "mapped", rule: r.id, target: named, pivoted: true });
+      continue;
+    }
+    writers.push({ column: field.name, describe, rule: r.id, path, check, pivoted: false });
+    plans.push({ ...base, status: "mapped", rule: r.id, target: plainPath(path.text) });
   }
 
   for (const [target, { rule, count }] of keysPerTarget) {
@@ -171,7 +186,22 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       diagnostics.push({ severity: "error", code: "too-many-keys", rule: `column rule ${rule.id}`, message: `${count} columns map to ${describeTarget(target)}; ${connectorLabel(m)} accepts at most ${rule.maxKeys}.`, hint: "Remove columns from the Look or hide them in the visualization." });
     }
   }
-  return { plans, writers, nearMissed };
+  return { plans, writers: [...writers, ...pivotWriters], nearMissed };
+}
+
+/**
+ * Why a pivoted measure cannot go where its rule sends it: it holds one value per pivot value, so
+ * it needs a key per pivot value, which a fixed target (an identity, an event name) or a list of
+ * allowed keys cannot give.
+ */
+function pivotRefusal(r: ColumnRule, key: string | undefined): string | undefined {
+  const target = plainPath(targetOf(r));
+  if (key === undefined || r.select.tags !== undefined) {
+    const where = key === undefined ? target : joinPath(target, key);
+    return `pivoted measure has one value per pivot value, and \`${where}\` takes a single value: not sent`;
+  }
+  if (r.key?.allowed !== undefined) return `pivoted measure would be sent under keys named after its pivot values, and ${describeTarget(target)} accepts only its own keys: not sent`;
+  return undefined;
 }
 
 function tagsOf(r: ColumnRule): string[] {

@@ -124,12 +124,10 @@ describe("Segment plan: traits and properties", () => {
     expect(collision?.message).toContain("traits.city");
   });
 
-  test("a pivoted measure is not sent as a trait: Segment doesn't support arrays", () => {
-    const p = plan(segment, { fields: fields([userId, measure("orders.count")], [field("orders.status")]) });
-    const [warning] = diagnostics(p, "pivot-not-allowed", "orders.count");
-    expect(warning?.severity).toBe("warning");
-    expect(warning?.message).toContain("pivoted measure would send an array");
-    expect(targetOf(p, "orders.count")).toBeUndefined();
+  test("a pivoted measure becomes one trait per pivot value, named from its key and the pivot value", () => {
+    const p = planOk(segment, { fields: fields([userId, measure("orders.count")], [field("orders.status")]) });
+    expect(targetOf(p, "orders.count")).toBe("traits.count_<pivot value>");
+    expect(diagnostics(p, "pivot-keys", "orders.count")[0]?.message).toContain("the row total is not sent");
   });
 
   test("in a pivoted Look, the dimensions are still traits", () => {
