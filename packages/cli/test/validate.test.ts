@@ -16,9 +16,11 @@ describe("tagwire validate", () => {
     const r = await tagwire(["validate", "--to", "mparticle", fixture("untagged.json")]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^ {2}NOT MET +requirement identity +user identity$/m);
-    expect(r.stdout).toContain("Errors (1)\n  no column provides the user identity (one of user_identities.*). [requirement identity]\n    fix: tag a column with one of `mp_email`");
-    expect(r.stdout).toContain("  users.email: `mp_emial` is not a known mParticle tag: did you mean `mp_email`? [tags]\n    fix: Change the tag to `mp_email` in LookML.");
-    expect(r.stdout).toMatch(/^invalid: 1 error/m);
+    // The misspelt identity tag is an error of its own: it is why the Look has no identity.
+    expect(r.stdout).toContain("Errors (2)\n  users.email: `mp_emial` is not a known mParticle tag: did you mean `mp_email`? No column gives `user_identities.email`");
+    expect(r.stdout).toContain("[requirement identity]\n    fix: Change the tag to `mp_email` in LookML.");
+    expect(r.stdout).toContain("  no column provides the user identity (one of user_identities.*). [requirement identity]\n    fix: tag a column with one of `mp_email`");
+    expect(r.stdout).toMatch(/^invalid: 2 errors/m);
   });
 
   it("--json prints one object with the plan", async () => {
@@ -141,5 +143,29 @@ describe("tagwire validate", () => {
     const malformed = await tagwire(["validate", "--to", "mparticle", "--option", "data_type", fixture("users.json")]);
     expect(malformed.code).toBe(2);
     expect(oneLine(malformed.stderr)).toBe('--option "data_type" must look like name=value');
+  });
+
+  it("validate and validate --rows agree on device values: converted, or left out with a warning, never a rejected row", async () => {
+    const args = ["validate", "--to", "mparticle", "--option", "data_type=event_data", "--json", fixture("devices.json")];
+    const plain = await tagwire(args);
+    expect(plain.code).toBe(0);
+    expect(JSON.parse(plain.stdout).valid).toBe(true);
+
+    const rows = await tagwire([...args, "--rows"]);
+    expect(rows.code).toBe(0);
+    const out = JSON.parse(rows.stdout);
+    expect(out).toMatchObject({ valid: true, rows: { read: 3, wouldSend: 3, rejected: 0, reasons: [] } });
+    // "wide" is no screen width: that value is left out of row 2, and the row is still sent.
+    expect(out.rows.warnings).toEqual([expect.objectContaining({ count: 1, reason: expect.stringContaining("devices.screen_width") })]);
+    expect(JSON.stringify(out.rows.warnings)).toContain("is not a whole number");
+  });
+
+  it("refuses a Segment Look whose user id tag is a near miss: it would send anonymous users", async () => {
+    const r = await tagwire(["validate", "--to", "segment", fixture("near-miss-tag.json")]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("users.id: `user-id` is not a known Segment tag: did you mean `user_id`? No column gives `userId`");
+    expect(r.stdout).toContain("to meet requirement identifier (user id, anonymous id or email): rows would be sent without it.");
+    expect(r.stdout).toContain("fix: Change the tag to `user_id` in LookML.");
+    expect(r.stdout).toMatch(/^invalid: 1 error/m);
   });
 });

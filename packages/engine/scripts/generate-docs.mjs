@@ -43,7 +43,7 @@ function typeOf(node) {
   if (refOf(node)) return `[${defName(refOf(node))}](#${defName(refOf(node)).toLowerCase()})`;
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
   if (node.enum) return node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(" \\| ");
-  if (node.tsType) return `\`${node.tsType}\``;
+  if (node.tsType) return `\`${node.tsType.replace(/\|/g, "\\|")}\``; // escaped: a bare `|` would split the table cell
   if (node.type === "array") return `array of ${typeOf(node.items)}`;
   if (node.type === "object" && node.additionalProperties && typeof node.additionalProperties === "object") return `map of ${typeOf(node.additionalProperties) || "object"}`;
   return Array.isArray(node.type) ? node.type.join(" \\| ") : (node.type ?? "");

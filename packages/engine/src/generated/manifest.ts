@@ -185,7 +185,7 @@ export interface Option {
   required?: boolean;
   requiredWhen?: Condition;
   /**
-   * Longest accepted value of a `string` option.
+   * Longest accepted value of a `string` option, in characters (code points: an emoji is one).
    */
   maxLength?: number;
 }
@@ -271,11 +271,11 @@ export interface ValueRule {
    */
   types?: ["string" | "number" | "integer" | "boolean", ...("string" | "number" | "integer" | "boolean")[]];
   /**
-   * Convert before checking: `string` turns numbers and booleans into text; `integer` parses whole-number text.
+   * Convert before checking: `string` turns numbers and booleans into text; `integer` parses whole-number text; `boolean` reads Looker's yes/no and the common spellings (`yes`, `no`, `true`, `false`, `1`, `0`, in any case, and the numbers 1 and 0) as true or false.
    */
-  coerce?: "string" | "integer";
+  coerce?: "string" | "integer" | "boolean";
   /**
-   * Whether a list of scalars is accepted (and so whether a pivoted measure can be sent, as the list of its pivot values).
+   * Whether a list of scalars is accepted.
    */
   arrays?: boolean;
   /**
@@ -285,19 +285,27 @@ export interface ValueRule {
    */
   enum?: [string, ...string[]];
   /**
+   * Match `enum` without regard to case (`IOS` and `ios` are `iOS`); the value is sent in the enum's own spelling.
+   */
+  ignoreCase?: boolean;
+  /**
    * `uuid`: the value must be a UUID.
    */
   format?: "uuid";
   /**
-   * Longest accepted string, in characters.
+   * Longest accepted string, counted in `lengthUnit`.
    */
   maxLength?: number;
   /**
-   * Shortest accepted string, in characters (after `coerce`); a shorter one is invalid (`onInvalid`).
+   * How the API counts a length: `codePoints` (characters as people count them: an emoji is one), `utf16` (UTF-16 code units, as JavaScript and Java count: an emoji is two) or `utf8Bytes` (bytes of the UTF-8 encoding). Say which the API's documentation gives; when it only says "characters", that is `codePoints`. Truncation never splits a character.
+   */
+  lengthUnit?: "codePoints" | "utf16" | "utf8Bytes";
+  /**
+   * Shortest accepted string, counted in `lengthUnit` (after `coerce`); a shorter one is invalid (`onInvalid`).
    */
   minLength?: number;
   /**
-   * Values the API refuses although their type is right (placeholders such as `null` or `unknown`), compared exactly; such a value is invalid (`onInvalid`).
+   * Values the API refuses although their type is right (placeholders such as `null` or `unknown`), compared without regard to case or surrounding spaces (`NULL`, ` Unknown `); such a value is invalid (`onInvalid`).
    *
    * @minItems 1
    */
@@ -307,7 +315,7 @@ export interface ValueRule {
    */
   onInvalid?: "reject" | "drop";
   /**
-   * A string over `maxLength`: `reject` the row, `drop` the value, or `truncate` it (as the API itself does).
+   * A string over `maxLength`: `reject` the row, `drop` the value, or `truncate` it to `maxLength` (as the API itself does), never splitting a character.
    */
   onTooLong?: "reject" | "drop" | "truncate";
 }
@@ -392,13 +400,17 @@ export interface KeyRule {
    */
   case?: "asis" | "lower";
   /**
-   * Longer keys are truncated, as the API does, with a warning.
+   * Longer keys are truncated to this length, counted in `lengthUnit`, as the API does, with a warning.
    */
   maxLength?: number;
   /**
-   * The only keys the API accepts here; any other column is left out with a warning.
+   * How the API counts a length: `codePoints` (characters as people count them: an emoji is one), `utf16` (UTF-16 code units, as JavaScript and Java count: an emoji is two) or `utf8Bytes` (bytes of the UTF-8 encoding). Say which the API's documentation gives; when it only says "characters", that is `codePoints`. Truncation never splits a character.
    */
-  allowed?: string[];
+  lengthUnit?: "codePoints" | "utf16" | "utf8Bytes";
+  /**
+   * The only keys the API accepts here; any other column is left out with a warning. Either a list of keys, or an object whose members are the keys, each with the value rule for that key (inline, or the name of an entry in `valueRules`; `{}` keeps the column rule's `value`).
+   */
+  allowed?: string[] | {[key: string]: string | ValueRule};
 }
 /**
  * This interface was referenced by `ConnectorManifest`'s JSON-Schema

@@ -50,6 +50,14 @@ export function crossCheck(m: ConnectorManifest): ManifestProblem[] {
     if (typeof r.value === "string" && m.valueRules?.[r.value] === undefined) {
       add(`${at}/value`, "known-value-rule", `names value rule \`${r.value}\`, which \`valueRules\` does not declare`);
     }
+    const allowed = r.key?.allowed;
+    if (allowed !== undefined && !Array.isArray(allowed)) {
+      for (const [key, v] of Object.entries(allowed)) {
+        const keyAt = `${at}/key/allowed/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+        if (typeof v === "object") checkValueRule(v, keyAt);
+        else if (m.valueRules?.[v] === undefined) add(keyAt, "known-value-rule", `names value rule \`${v}\`, which \`valueRules\` does not declare`);
+      }
+    }
     if (r.select.tags !== undefined && r.key !== undefined) add(`${at}/key`, "tags-name-keys", "a `tags` selector names its keys itself; remove `key`");
     if (r.select.rest === true && r.key === undefined) add(at, "rest-needs-key", "a `rest` rule must say how columns are named (`key`)");
     if (r.maxKeys !== undefined && r.key === undefined && r.select.tags === undefined) add(`${at}/maxKeys`, "max-keys-needs-key", "`maxKeys` applies only to rules with `key` or `tags`");

@@ -1,3 +1,4 @@
+import { isLongerThan, lengthIn } from "../transform/text-length.js";
 import type { Action, ConnectorManifest } from "../generated/manifest.js";
 import type { Diagnostic } from "./types.js";
 import { holds, describeCondition } from "./condition.js";
@@ -51,10 +52,10 @@ export function resolveOptions(
       refused.add(name);
       continue;
     }
-    if (option.maxLength !== undefined && raw.length > option.maxLength) {
+    if (option.maxLength !== undefined && isLongerThan(raw, option.maxLength, "codePoints")) {
       diagnostics.push({
         severity: "error", code: "invalid-option", rule: `option ${name}`,
-        message: `\`${name}\` is ${raw.length} characters long; at most ${option.maxLength} are accepted.`,
+        message: `\`${name}\` is ${lengthIn(raw, "codePoints")} characters long; at most ${option.maxLength} are accepted.`,
       });
       refused.add(name);
       continue;

@@ -1,15 +1,18 @@
 import type { ColumnRule, ConnectorManifest, KeyRule, Fill } from "../generated/manifest.js";
 import type { Connector } from "../manifest/connector.js";
-import { knownTags, targetOf, valueRuleOf } from "../manifest/connector.js";
+import { allowedKeys, knownTags, targetOf, valueRuleOf } from "../manifest/connector.js";
 import { allFields, type LookField } from "../look/types.js";
 import { compilePath, describeTarget, joinPath, parsePattern, plainPath, type CompiledPath } from "../transform/path.js";
 import { compileValueCheck } from "../transform/values.js";
 import { compileColumnWriters } from "../transform/column-writers.js";
+import { compilePivotWrite } from "../transform/pivots.js";
+import { isLongerThan, truncateTo, unitName } from "../transform/text-length.js";
 import type { ColumnWriter, FillStep, RecordCheck, FillValue } from "../transform/program.js";
 import type { ColumnPlan, Diagnostic, Plan, PlanInput, RequirementStatus } from "./types.js";
 import { holds, describeCondition, type OptionValues } from "./condition.js";
 import { resolveOptions } from "./options.js";
 import { closest } from "./did-you-mean.js";
+import { nearMisses, nearMissErrors, type NearMiss } from "./near-miss.js";
 import { providersOf, describeProviders } from "./hints.js";
 
 /** Look field metadata + manifest + options -> what each column becomes, and what is wrong. */
@@ -32,6 +35,10 @@ export function plan(connector: Connector, input: PlanInput): Plan {
     ...requirementChecks(m, options, provided, mapped, diagnostics, requirements),
     ...downstreamChecks(connector, input.downstreams ?? [], options, provided, mapped, diagnostics, requirements),
   ];
+  nearMissErrors(m, options, provided, columns.nearMissed, diagnostics);
+  // A value of spaces alone identifies no one: a column that can meet a requirement treats it as empty.
+  const identities = new Set(checks.flatMap((c) => c.columns));
+  const writers = mapped.map((w) => (identities.has(w.describe) ? { ...w, blankIsEmpty: true } : w));
   return {
     connector,
     ...(action !== undefined ? { action } : {}),
@@ -40,7 +47,7 @@ export function plan(connector: Connector, input: PlanInput): Plan {
     diagnostics,
     requirements,
     ok: !diagnostics.some((d) => d.severity === "error"),
-    program: { connectorId: connector.id, writers: mapped, writeColumns: compileColumnWriters(mapped), fills: fills.steps, checks, validateRecord: connector.validateRecord },
+    program: { connectorId: connector.id, writers, writeColumns: compileColumnWriters(writers), fills: fills.steps, checks, validateRecord: connector.validateRecord },
   };
 }
 
@@ -59,6 +66,9 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
   const writers: ColumnWriter[] = [];
   const takenBy = new Map<string, string>();
   const keysPerTarget = new Map<string, { rule: ColumnRule; count: number }>();
+  const pivotWriters: ColumnWriter[] = [];
+  const misses = nearMisses(known);
+  const nearMissed: NearMiss[] = [];
 
   for (const field of allFields(input.fields)) {
     const tags = field.tags ?? [];
@@ -69,11 +79,17 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       ignore("hidden in the visualization: never sent");
       continue;
     }
+    // Another tool's prefix (`mp_email` where `email` is known) is a near miss only on a column
+    // with no tag of this connector: a field may carry tags for several destinations.
+    const hasKnownTag = tags.some((t) => known.has(t));
+    let nearMiss: NearMiss | undefined;
     for (const t of tags) {
       if (known.has(t)) continue;
       const inFamily = families.some((f) => t.startsWith(f));
-      const guess = closest(t, known);
+      const intended = misses.intended(t);
+      const guess = intended !== undefined && (!intended.viaPrefix || !hasKnownTag) ? intended.tag : undefined;
       if (!inFamily && guess === undefined) continue;
+      if (guess !== undefined) nearMiss ??= { column: field.name, tag: t, intended: guess, diagnostic: diagnostics.length };
       diagnostics.push({
         severity: "warning", code: "unknown-tag", rule: "tags", column: field.name,
         message: `\`${t}\` is not a known ${m.label} tag${guess ? `: did you mean \`${guess}\`?` : "."}`,
@@ -97,6 +113,11 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       diagnostics.push({ severity: "warning", code: "inactive-tag", rule: "tags", column: field.name, message: reason });
       ignore(reason);
       continue;
+    } else if (nearMiss !== undefined) {
+      // Meant for a known tag: not sent under another name as an untagged column.
+      nearMissed.push(nearMiss);
+      ignore(`tag \`${nearMiss.tag}\` looks like \`${nearMiss.intended}\`: not sent`);
+      continue;
     } else if (tags.some((t) => families.some((f) => t.startsWith(f)))) {
       ignore("its tag is not known: not sent");
       continue;
@@ -116,14 +137,14 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       continue;
     }
     if (key.truncated) {
-      diagnostics.push({ severity: "warning", code: "key-truncated", rule: `column rule ${r.id}`, column: field.name, message: `key is longer than ${r.key?.maxLength} characters: sent as \`${key.key}\`, as the API truncates it.` });
+      diagnostics.push({ severity: "warning", code: "key-truncated", rule: `column rule ${r.id}`, column: field.name, message: `key is longer than ${r.key?.maxLength} ${unitName(r.key?.lengthUnit ?? "codePoints")}: sent as \`${key.key}\`, as the API truncates it.` });
     }
-    const valueRule = valueRuleOf(m, r);
+    const valueRule = valueRuleOf(m, r, key.key);
     const isPivoted = pivoted && field.measure === true;
-    if (isPivoted && !valueRule.arrays) {
-      const reason = `pivoted measure would send an array, and ${describeTarget(plainPath(targetOf(r)))} takes single values: not sent`;
-      diagnostics.push({ severity: "warning", code: "pivot-not-allowed", rule: `column rule ${r.id}`, column: field.name, message: reason, hint: "Remove the pivot, or send this measure from an unpivoted Look." });
-      ignore(reason);
+    const refused = isPivoted ? pivotRefusal(r, key.key) : undefined;
+    if (refused !== undefined) {
+      diagnostics.push({ severity: "error", code: "pivot-not-allowed", rule: `column rule ${r.id}`, column: field.name, message: refused, hint: "Remove the pivot, or send this measure from an unpivoted Look." });
+      ignore(refused);
       continue;
     }
     const path = compilePath(targetOf(r), key.key);
@@ -149,8 +170,21 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       keysPerTarget.set(target, entry);
     }
     const describe = tag !== undefined ? `\`${field.name}\` (${tag})` : `\`${field.name}\``;
-    writers.push({ column: field.name, describe, rule: r.id, path, check: compileValueCheck(valueRule), pivoted: isPivoted });
-    plans.push({ ...base, status: "mapped", rule: r.id, target: plainPath(path.text), ...(isPivoted ? { pivoted: true } : {}) });
+    const check = compileValueCheck(valueRule);
+    if (isPivoted) {
+      const target = targetOf(r);
+      const maxKeys = active.find((x) => plainPath(targetOf(x)) === plainPath(target) && x.maxKeys !== undefined)?.maxKeys;
+      const keys = { baseKey: key.key!, lower: r.key?.case === "lower", lengthUnit: r.key?.lengthUnit ?? "codePoints", ...(r.key?.maxLength !== undefined ? { maxLength: r.key.maxLength } : {}) };
+      const pivot = compilePivotWrite({ column: field.name, describe, rule: r.id, target, keys, check, ...(maxKeys !== undefined ? { maxKeys } : {}) });
+      // Written after the other columns, so a pivot value's key meets every other key of its object.
+      pivotWriters.push({ column: field.name, describe, rule: r.id, path, check, pivoted: true, pivot });
+      const named = `${plainPath(path.text)}_<pivot value>`;
+      diagnostics.push({ severity: "info", code: "pivot-keys", rule: `column rule ${r.id}`, column: field.name, message: `pivoted measure: each pivot value is sent as its own key, \`${named}\`; the row total is not sent.` });
+      plans.push({ ...base, status: "mapped", rule: r.id, target: named, pivoted: true });
+      continue;
+    }
+    writers.push({ column: field.name, describe, rule: r.id, path, check, pivoted: false });
+    plans.push({ ...base, status: "mapped", rule: r.id, target: plainPath(path.text) });
   }
 
   for (const [target, { rule, count }] of keysPerTarget) {
@@ -158,7 +192,22 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       diagnostics.push({ severity: "error", code: "too-many-keys", rule: `column rule ${rule.id}`, message: `${count} columns map to ${describeTarget(target)}; ${connectorLabel(m)} accepts at most ${rule.maxKeys}.`, hint: "Remove columns from the Look or hide them in the visualization." });
     }
   }
-  return { plans, writers };
+  return { plans, writers: [...writers, ...pivotWriters], nearMissed };
+}
+
+/**
+ * Why a pivoted measure cannot go where its rule sends it: it holds one value per pivot value, so
+ * it needs a key per pivot value, which a fixed target (an identity, an event name) or a list of
+ * allowed keys cannot give.
+ */
+function pivotRefusal(r: ColumnRule, key: string | undefined): string | undefined {
+  const target = plainPath(targetOf(r));
+  if (key === undefined || r.select.tags !== undefined) {
+    const where = key === undefined ? target : joinPath(target, key);
+    return `pivoted measure has one value per pivot value, and \`${where}\` takes a single value: not sent`;
+  }
+  if (r.key?.allowed !== undefined) return `pivoted measure would be sent under keys named after its pivot values, and ${describeTarget(target)} accepts only its own keys: not sent`;
+  return undefined;
 }
 
 function tagsOf(r: ColumnRule): string[] {
@@ -182,15 +231,17 @@ function keyFor(r: ColumnRule, tag: string | undefined, field: LookField, option
   if (k === undefined) return {};
   let key = `${k.prefix ?? ""}${nameOf(k, field, options)}`;
   if (k.case === "lower") key = key.toLowerCase();
-  if (k.allowed !== undefined && !k.allowed.includes(key)) {
-    const guess = closest(key, k.allowed);
+  const allowed = allowedKeys(k);
+  if (allowed !== undefined && !allowed.includes(key)) {
+    const guess = closest(key, allowed);
     return {
       ignored: `\`${key}\` is not a key the API accepts in ${describeTarget(plainPath(targetOf(r)))}: not sent`,
       code: "key-not-allowed",
-      hint: `${guess ? `Did you mean \`${guess}\`? ` : ""}Name the dimension one of: ${k.allowed.join(", ")}.`,
+      hint: `${guess ? `Did you mean \`${guess}\`? ` : ""}Name the dimension one of: ${allowed.join(", ")}.`,
     };
   }
-  if (k.maxLength !== undefined && key.length > k.maxLength) return { key: key.slice(0, k.maxLength), truncated: true };
+  const unit = k.lengthUnit ?? "codePoints";
+  if (k.maxLength !== undefined && isLongerThan(key, k.maxLength, unit)) return { key: truncateTo(key, k.maxLength, unit), truncated: true };
   return { key };
 }
 

@@ -9,13 +9,13 @@ import type { LookRow } from "../look/types.js";
 import type { ColumnWriter } from "./program.js";
 import { setAt, type CompiledPath, type Record_ } from "./path.js";
 import { Violation } from "./values.js";
-import { cellValue, Rejection, type RowWarning } from "./transform.js";
+import { Rejection, type RowWarning } from "./transform.js";
 
 /** Writes a row's columns into `record`; returns the rejection when a value rule rejects the row. */
 export type WriteColumns = (row: LookRow, record: Record_, rowNumber: number, warnings: RowWarning[] | undefined) => Rejection | undefined;
 
 /** What a value rule's violation means for the row: rejected, or the value left out with a warning. */
-function violated(w: ColumnWriter, v: Violation, rowNumber: number, warnings: RowWarning[] | undefined): Rejection | undefined {
+export function violated(w: Pick<ColumnWriter, "column" | "describe" | "rule">, v: Violation, rowNumber: number, warnings: RowWarning[] | undefined): Rejection | undefined {
   if (v.action === "reject") return new Rejection(`${w.describe} ${v.kind} (rule ${w.rule})`, `${w.describe}: ${v.detail}`, w.column);
   warnings?.push({ rowNumber, reason: `${w.describe} ${v.kind}: value left out (rule ${w.rule})`, detail: v.detail, column: w.column });
   return undefined;
@@ -38,19 +38,27 @@ function setCode(path: CompiledPath, index: number): string {
 }
 
 function writerCode(w: ColumnWriter, index: number): string {
-  const read = w.pivoted ? "value = cellValue(cell, true);" : "value = cell.value;";
-  // A pivoted measure with no values left after its rule adds nothing.
-  const set = w.pivoted ? `else if (!(Array.isArray(value) && value.length === 0)) {\n      ${setCode(w.path, index)}\n    }` : `else {\n      ${setCode(w.path, index)}\n    }`;
+  // A pivoted measure writes one key per pivot value (see pivots.ts).
+  if (w.pivot !== undefined) {
+    return `
+cell = row[${literal(w.column)}];
+if (cell !== undefined && cell !== null) {
+  rejection = writers[${index}].pivot(cell, record, rowNumber, warnings);
+  if (rejection !== undefined) return rejection;
+}`;
+  }
   return `
 cell = row[${literal(w.column)}];
 if (cell !== undefined && cell !== null) {
-  ${read}
-  if (value !== undefined && value !== null && value !== "") {
+  value = cell.value;
+  if (value !== undefined && value !== null && value !== ""${w.blankIsEmpty ? ' && !(typeof value === "string" && value.trim() === "")' : ""}) {
     value = writers[${index}].check(value);
     if (value instanceof Violation) {
       rejection = violated(writers[${index}], value, rowNumber, warnings);
       if (rejection !== undefined) return rejection;
-    } ${set}
+    } else {
+      ${setCode(w.path, index)}
+    }
   }
 }`;
 }
@@ -62,6 +70,6 @@ let cell, value, node, next, rejection;
 ${writers.map(writerCode).join("\n")}
 return undefined;
 };`;
-  const make = new Function("writers", "Violation", "violated", "cellValue", "setAt", body) as (...args: unknown[]) => WriteColumns;
-  return make(writers, Violation, violated, cellValue, setAt);
+  const make = new Function("writers", "Violation", "violated", "setAt", body) as (...args: unknown[]) => WriteColumns;
+  return make(writers, Violation, violated, setAt);
 }

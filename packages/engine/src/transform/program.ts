@@ -2,6 +2,7 @@ import type { CompiledPath } from "./path.js";
 import type { ValueCheck } from "./values.js";
 import type { RecordValidator } from "../manifest/connector.js";
 import type { WriteColumns } from "./column-writers.js";
+import type { PivotWrite } from "./pivots.js";
 
 /** Writes one Look column into the record. */
 export interface ColumnWriter {
@@ -12,6 +13,10 @@ export interface ColumnWriter {
   readonly path: CompiledPath;
   readonly check: ValueCheck;
   readonly pivoted: boolean;
+  /** A pivoted measure's writer: one key per pivot value, beside `path`'s last key. */
+  readonly pivot?: PivotWrite;
+  /** A string of spaces alone is empty (not written): set on the columns that can meet a requirement. */
+  readonly blankIsEmpty?: boolean;
 }
 
 export type FillValue =

@@ -1,4 +1,4 @@
-import type { LookRow, Cell } from "../look/types.js";
+import type { LookRow } from "../look/types.js";
 import type { RowProgram, FillStep, RecordCheck } from "./program.js";
 import { getAt, isPresent, setAt, type CompiledPath, type Record_ } from "./path.js";
 import { recordIds, uuidOf } from "./ids.js";
@@ -66,16 +66,6 @@ function idsFor(run: RunContext, connectorId: string): (row: number) => string {
   let ids = byConnector.get(connectorId);
   if (ids === undefined) byConnector.set(connectorId, (ids = recordIds(connectorId, run.runId)));
   return ids;
-}
-
-/** A cell's value; a pivoted measure's cells give the list of their values. */
-export function cellValue(cell: Cell | Record<string, Cell> | undefined, pivoted: boolean): unknown {
-  if (cell === undefined || cell === null) return undefined;
-  if (!pivoted) return (cell as Cell).value;
-  // A pivoted measure: one cell per pivot value, sent as the list of their values.
-  const values: unknown[] = [];
-  for (const key in cell) values.push((cell as Record<string, Cell>)[key]?.value);
-  return values;
 }
 
 function fillValue(f: FillStep, record: Record_, connectorId: string, rowNumber: number, run: RunContext): unknown {

@@ -1,4 +1,5 @@
 import type { ValueRule } from "../generated/manifest.js";
+import { isLongerThan, isShorterThan, lengthIn, truncateTo, unitName } from "./text-length.js";
 
 /** A value the API would not accept, and what the rule says to do about it. */
 export class Violation {
@@ -16,6 +17,15 @@ export type ValueCheck = (value: unknown) => unknown;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WHOLE = /^-?\d+$/;
+/** Looker's yes/no and the usual spellings of true and false, lowercased. */
+const BOOLEAN_TEXT: ReadonlyMap<string, boolean> = new Map([
+  ["yes", true], ["no", false], ["true", true], ["false", false], ["1", true], ["0", false],
+]);
+
+/** Case-insensitive lookups of a list of strings: the lowercased text to the list's spelling. */
+function byLowerCase(values: ReadonlyArray<string>): Map<string, string> {
+  return new Map(values.map((v) => [v.toLowerCase(), v]));
+}
 
 export function show(value: unknown): string {
   let text: string;
@@ -28,7 +38,7 @@ export function show(value: unknown): string {
       text = Array.isArray(value) ? "[…]" : "{…}";
     }
   }
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  return isLongerThan(text, 60, "codePoints") ? `${truncateTo(text, 57, "codePoints")}…` : text;
 }
 
 export function compileValueCheck(rule: ValueRule): ValueCheck {
@@ -36,9 +46,13 @@ export function compileValueCheck(rule: ValueRule): ValueCheck {
   const onInvalid = rule.onInvalid ?? "reject";
   const onTooLong = rule.onTooLong ?? "reject";
   const allowed = rule.enum ? new Set(rule.enum) : undefined;
-  const refused = rule.notIn ? new Set(rule.notIn) : undefined;
+  const allowedAnyCase = rule.enum && rule.ignoreCase ? byLowerCase(rule.enum) : undefined;
+  // Placeholders are refused in any case and with spaces around them: `NULL` is `null`.
+  const refused = rule.notIn ? byLowerCase(rule.notIn.map((v) => v.trim())) : undefined;
   const max = rule.maxLength;
   const min = rule.minLength;
+  const unit = rule.lengthUnit ?? "codePoints";
+  const units = unitName(unit);
   const typeList = [...types].join(", ");
 
   const coerce = (v: unknown): unknown => {
@@ -47,6 +61,30 @@ export function compileValueCheck(rule: ValueRule): ValueCheck {
       const n = Number(v.trim());
       return Number.isSafeInteger(n) ? n : v;
     }
+    if (rule.coerce === "boolean") {
+      if (typeof v === "string") return BOOLEAN_TEXT.get(v.trim().toLowerCase()) ?? v;
+      if (v === 1 || v === 0) return v === 1;
+    }
+    return v;
+  };
+
+  const checkText = (v: string): unknown => {
+    if (!types.has("string")) return new Violation(onInvalid, `is not ${describe(typeList)}`, `${show(v)} is not ${describe(typeList)}`);
+    if (refused?.has(v.trim().toLowerCase())) return new Violation(onInvalid, "is a value the API refuses", `${show(v)} is a value the API refuses`);
+    if (allowed !== undefined) {
+      // With `ignoreCase`, the value is sent in the enum's own spelling.
+      const canonical = allowedAnyCase !== undefined ? allowedAnyCase.get(v.toLowerCase()) : allowed.has(v) ? v : undefined;
+      if (canonical === undefined) return new Violation(onInvalid, `is not one of ${rule.enum!.join(", ")}`, `${show(v)} is not one of ${rule.enum!.join(", ")}`);
+      v = canonical;
+    }
+    if (rule.format === "uuid" && !UUID.test(v)) return new Violation(onInvalid, "is not a UUID", `${show(v)} is not a UUID`);
+    if (min !== undefined && isShorterThan(v, min, unit)) {
+      return new Violation(onInvalid, `is shorter than ${min} ${units}`, `${show(v)} is ${lengthIn(v, unit)} ${units} long; at least ${min} are needed`);
+    }
+    if (max !== undefined && isLongerThan(v, max, unit)) {
+      if (onTooLong === "truncate") return truncateTo(v, max, unit);
+      return new Violation(onTooLong === "drop" ? "drop" : "reject", `is longer than ${max} ${units}`, `is ${lengthIn(v, unit)} ${units} long; at most ${max} are accepted`);
+    }
     return v;
   };
 
@@ -54,18 +92,7 @@ export function compileValueCheck(rule: ValueRule): ValueCheck {
     v = coerce(v);
     switch (typeof v) {
       case "string":
-        if (!types.has("string")) return new Violation(onInvalid, `is not ${describe(typeList)}`, `${show(v)} is not ${describe(typeList)}`);
-        if (refused?.has(v)) return new Violation(onInvalid, "is a value the API refuses", `${show(v)} is a value the API refuses`);
-        if (allowed && !allowed.has(v)) return new Violation(onInvalid, `is not one of ${rule.enum!.join(", ")}`, `${show(v)} is not one of ${rule.enum!.join(", ")}`);
-        if (rule.format === "uuid" && !UUID.test(v)) return new Violation(onInvalid, "is not a UUID", `${show(v)} is not a UUID`);
-        if (min !== undefined && v.length < min) {
-          return new Violation(onInvalid, `is shorter than ${min} characters`, `${show(v)} is ${v.length} characters long; at least ${min} are needed`);
-        }
-        if (max !== undefined && v.length > max) {
-          if (onTooLong === "truncate") return v.slice(0, max);
-          return new Violation(onTooLong === "drop" ? "drop" : "reject", `is longer than ${max} characters`, `is ${v.length} characters long; at most ${max} are accepted`);
-        }
-        return v;
+        return checkText(v);
       case "number":
         if (types.has("number") && Number.isFinite(v)) return v;
         if (types.has("integer") && Number.isSafeInteger(v)) return v;

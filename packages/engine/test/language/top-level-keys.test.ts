@@ -60,11 +60,17 @@ describe("planning", () => {
     expect(errors(p)).toEqual([expect.objectContaining({ code: "too-many-keys", message: "2 columns map to the record's top level; Braze accepts at most 1." })]);
   });
 
-  test("a pivoted measure is refused in words that name the top level", () => {
+  test("a pivoted measure's keys are top-level keys, one per pivot value", () => {
     const orders = measure("orders.count", ["braze_attribute"]);
     const p = plan(braze, { fields: fields([id, orders], [field("orders.month")]) });
+    expect(targetOf(p, "orders.count")).toBe("count_<pivot value>");
+  });
+
+  test("a pivoted measure is refused in words that name the top level when the rule allows only some keys", () => {
+    const allowed = validateManifest(mutated("braze", set("/columns/6/key/allowed", ["count"])), realFile("braze"));
+    const p = plan(allowed, { fields: fields([id, measure("orders.count", ["braze_attribute"])], [field("orders.month")]) });
     expect(diagnostics(p, "pivot-not-allowed", "orders.count")[0]!.message).toBe(
-      "pivoted measure would send an array, and the record's top level takes single values: not sent",
+      "pivoted measure would be sent under keys named after its pivot values, and the record's top level accepts only its own keys: not sent",
     );
   });
 

@@ -62,10 +62,16 @@ describe("notIn", () => {
     expect((check(-1) as Violation).kind).toBe("is a value the API refuses");
   });
 
-  test("compares exactly: other spellings and other values pass", () => {
-    expect(check("Unknown")).toBe("Unknown");
+  test("compares without regard to case or surrounding spaces: NULL and Unknown are placeholders too", () => {
+    for (const placeholder of ["NULL", "Null", "Unknown", "UNKNOWN", " null ", "unknown\t"]) {
+      expect((check(placeholder) as Violation).kind, placeholder).toBe("is a value the API refuses");
+    }
+  });
+
+  test("other values pass, as they are", () => {
     expect(check("nullable")).toBe("nullable");
     expect(check("user-1")).toBe("user-1");
+    expect(check("Unknown Pleasures")).toBe("Unknown Pleasures");
   });
 
   test("onInvalid reject rejects the row", () => {

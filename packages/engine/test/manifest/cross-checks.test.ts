@@ -30,6 +30,8 @@ bad("requiredWhen equals is a choice", set("/options/1/requiredWhen/equals", "tr
 bad("a fixed value is a choice", set("/actions/2/fixedOptions/call", "alias"), "/actions/2/fixedOptions/call", "known-choice", "`alias` is not a choice of option `call`", "segment");
 
 bad("a named value rule exists", set("/columns/0/value", "identities"), "/columns/0/value", "known-value-rule", "names value rule `identities`, which `valueRules` does not declare");
+bad("a key's named value rule exists", set("/columns/9/key/allowed/platform", "platforms"), "/columns/9/key/allowed/platform", "known-value-rule", "names value rule `platforms`, which `valueRules` does not declare");
+bad("a key's inline value rule holds together", set("/columns/9/key/allowed/brand", { minLength: 5, maxLength: 2 }), "/columns/9/key/allowed/brand/minLength", "length-range", "`minLength` 5 is over `maxLength` 2");
 bad("a tags selector has no key", set("/columns/0/key", { from: "name" }), "/columns/0/key", "tags-name-keys", "a `tags` selector names its keys itself; remove `key`");
 bad("a rest rule has a key", [del("/columns/2/key"), del("/columns/2/maxKeys")], "/columns/2", "rest-needs-key", "a `rest` rule must say how columns are named (`key`)");
 bad("maxKeys needs key or tags", set("/columns/3/maxKeys", 10), "/columns/3/maxKeys", "max-keys-needs-key", "`maxKeys` applies only to rules with `key` or `tags`");

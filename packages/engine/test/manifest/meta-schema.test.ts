@@ -140,13 +140,20 @@ bad("key case is asis or lower", set("/columns/6/key/case", "upper"), "/columns/
 bad("key maxLength is at least 1", set("/columns/1/key/maxLength", 0), "/columns/1/key/maxLength", "minimum", "must be at least 1");
 bad("key prefix is a string", set("/columns/1/key/prefix", null), "/columns/1/key/prefix", "type", "must be a string");
 bad("key allowed lists each key once", set("/columns/9/key/allowed", ["platform", "brand", "platform"]), "/columns/9/key/allowed", "uniqueItems", "lists the same item twice (items 0 and 2)");
+bad("key lengthUnit is codePoints, utf16 or utf8Bytes", set("/columns/1/key/lengthUnit", "bytes"), "/columns/1/key/lengthUnit", "enum", 'must be one of "codePoints", "utf16", "utf8Bytes"');
+bad("key allowed is a list or an object", set("/columns/9/key/allowed", "platform"), "/columns/9/key/allowed", "type", "must be an array or an object");
+bad("key allowed as an object names at least one key", set("/columns/9/key/allowed", {}), "/columns/9/key/allowed", "minProperties", "must have at least one key");
+bad("key allowed value rule name is not empty", set("/columns/9/key/allowed/platform", ""), "/columns/9/key/allowed/platform", "minLength", "must not be empty");
+bad("key allowed inline value rule is a value rule", set("/columns/9/key/allowed/platform", { trim: true }), "/columns/9/key/allowed/platform", "additionalProperties", unknown("trim"));
 
 // ValueRule (inline and named)
 bad("value types are known", set("/columns/3/value/types", ["text"]), "/columns/3/value/types/0", "enum", VALUE_TYPES);
 bad("named value rule types are known", set("/valueRules/identity/types/0", "date"), "/valueRules/identity/types/0", "enum", VALUE_TYPES);
 bad("value types are not empty", set("/columns/3/value/types", []), "/columns/3/value/types", "minItems", "must list at least one item");
 bad("value types are listed once", set("/columns/3/value/types", ["string", "string"]), "/columns/3/value/types", "uniqueItems", "lists the same item twice (items 0 and 1)");
-bad("value coerce is string or integer", set("/columns/3/value/coerce", "number"), "/columns/3/value/coerce", "enum", 'must be one of "string", "integer"');
+bad("value coerce is string, integer or boolean", set("/columns/3/value/coerce", "number"), "/columns/3/value/coerce", "enum", 'must be one of "string", "integer", "boolean"');
+bad("value lengthUnit is codePoints, utf16 or utf8Bytes", set("/columns/3/value/lengthUnit", "characters"), "/columns/3/value/lengthUnit", "enum", 'must be one of "codePoints", "utf16", "utf8Bytes"');
+bad("value ignoreCase is a boolean", set("/valueRules/devicePlatform/ignoreCase", "yes"), "/valueRules/devicePlatform/ignoreCase", "type", "must be a boolean");
 bad("value format is uuid", set("/columns/7/value/format", "email"), "/columns/7/value/format", "enum", 'must be one of "uuid"');
 bad("value onInvalid is reject or drop", set("/valueRules/wholeNumber/onInvalid", "warn"), "/valueRules/wholeNumber/onInvalid", "enum", 'must be one of "reject", "drop"');
 bad("value onTooLong is reject, drop or truncate", set("/columns/3/value/onTooLong", "cut"), "/columns/3/value/onTooLong", "enum", 'must be one of "reject", "drop", "truncate"');

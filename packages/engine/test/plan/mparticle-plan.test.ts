@@ -113,24 +113,22 @@ describe("mParticle plan: user attributes", () => {
     expect(diagnostics(p, "too-many-keys")).toHaveLength(1);
   });
 
-  test("a pivoted measure is accepted as a user attribute (sent as the list of pivot values)", () => {
+  test("a pivoted measure is accepted as user attributes, one per pivot value", () => {
     const p = planOk(mparticle, {
       fields: fields([email, measure("orders.count", ["mp_user_attribute"])], [field("orders.status")]),
     });
     const column = p.columns.find((c) => c.column === "orders.count");
     expect(column?.status).toBe("mapped");
     expect(column?.pivoted).toBe(true);
-    expect(column?.target).toBe("user_attributes.looker_orders.count");
+    expect(column?.target).toBe("user_attributes.looker_orders.count_<pivot value>");
   });
 
-  test("events mode: a pivoted measure cannot be an event attribute (scalars only)", () => {
-    const p = plan(mparticle, {
+  test("events mode: a pivoted measure is event attributes, one per pivot value (each a single value)", () => {
+    const p = planOk(mparticle, {
       fields: fields([email, measure("orders.count", ["mp_custom_attribute"])], [field("orders.status")]),
       options: eventData,
     });
-    const [warning] = diagnostics(p, "pivot-not-allowed", "orders.count");
-    expect(warning?.message).toContain("pivoted measure would send an array");
-    expect(targetOf(p, "orders.count")).toBeUndefined();
+    expect(targetOf(p, "orders.count")).toBe("events.data.custom_attributes.looker_orders.count_<pivot value>");
   });
 });
 

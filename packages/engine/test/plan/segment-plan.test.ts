@@ -166,12 +166,10 @@ describe("Segment plan: traits and properties", () => {
     expect(collision?.message).toContain("traits.city");
   });
 
-  test("a pivoted measure is not sent as a trait: Segment doesn't support arrays", () => {
-    const p = plan(segment, { fields: fields([userId, measure("orders.count")], [field("orders.status")]) });
-    const [warning] = diagnostics(p, "pivot-not-allowed", "orders.count");
-    expect(warning?.severity).toBe("warning");
-    expect(warning?.message).toContain("pivoted measure would send an array");
-    expect(targetOf(p, "orders.count")).toBeUndefined();
+  test("a pivoted measure becomes one trait per pivot value, named from its key and the pivot value", () => {
+    const p = planOk(segment, { fields: fields([userId, measure("orders.count")], [field("orders.status")]) });
+    expect(targetOf(p, "orders.count")).toBe("traits.count_<pivot value>");
+    expect(diagnostics(p, "pivot-keys", "orders.count")[0]?.message).toContain("the row total is not sent");
   });
 
   test("in a pivoted Look, the dimensions are still traits", () => {
@@ -243,11 +241,21 @@ describe("Segment plan: actions and options", () => {
     expect(errors(p)[0]?.message).toContain("Did you mean `trait_names`");
   });
 
-  test("a misspelt Segment tag is a warning with a did-you-mean", () => {
+  test("a misspelt Segment identifier tag is an error with a did-you-mean: rows would lack that identifier", () => {
     const p = plan(segment, { fields: fields([userId, field("users.anon", ["segment_anonymous"])]) });
-    const [warning] = diagnostics(p, "unknown-tag", "users.anon");
-    expect(warning?.message).toContain("did you mean `segment_anonymous_id`");
+    const [error] = diagnostics(p, "near-miss-tag", "users.anon");
+    expect(error?.severity).toBe("error");
+    expect(error?.message).toContain("did you mean `segment_anonymous_id`");
+    expect(error?.message).toContain("No column gives `anonymousId`");
     expect(targetOf(p, "users.anon")).toBeUndefined();
+  });
+
+  test("a misspelt Segment tag whose identifier another column gives is a warning with a did-you-mean", () => {
+    const p = plan(segment, { fields: fields([userId, field("users.anon", ["segment_anonymous_id"]), field("users.anon2", ["segment_anonymous"])]) });
+    const [warning] = diagnostics(p, "unknown-tag", "users.anon2");
+    expect(warning?.severity).toBe("warning");
+    expect(warning?.message).toContain("did you mean `segment_anonymous_id`");
+    expect(targetOf(p, "users.anon2")).toBeUndefined();
   });
 });
 

@@ -35,10 +35,10 @@ describe("Amplitude events", () => {
     expect(send(p, row({ "users.id": "user-0001", "events.at_ms": "1762000000000" })).record["time"]).toBe(1762000000000);
   });
 
-  test("a pivoted measure is sent as the list of its values", () => {
+  test("a pivoted measure is one property per pivot value", () => {
     const p = planOk(amplitude, { fields: fields([userId, measure("orders.count")], [field("orders.month")]), options });
-    const pivotedRow = { "users.id": { value: "user-0001" }, "orders.count": { "2026-01": { value: 2 }, "2026-02": { value: 5 } } };
-    expect(send(p, pivotedRow as never).record["user_properties"]).toEqual({ "orders.count": [2, 5] });
+    const pivotedRow = { "users.id": { value: "user-0001" }, "orders.count": { "2026-01": { value: 2 }, "2026-02": { value: 5 }, $$$_row_total_$$$: { value: 7 } } };
+    expect(send(p, pivotedRow as never).record["user_properties"]).toEqual({ "orders.count_2026-01": 2, "orders.count_2026-02": 5 });
   });
 });
 

@@ -90,9 +90,10 @@ describe("Braze plans", () => {
     expect(send(p, row({ "users.id": "u-1", "users.city": "Lyon" })).record).toEqual({ external_id: "u-1", _update_existing_only: true });
   });
 
-  test("a pivoted attribute is not sent: Braze attributes here take single values", () => {
-    const p = plan(braze, { fields: fields([id, measure("orders.count", ["braze_attribute"])], [field("orders.month")]) });
-    expect(diagnostics(p, "pivot-not-allowed", "orders.count")).toHaveLength(1);
+  test("a pivoted attribute is one attribute per pivot value, each a single value", () => {
+    const p = planOk(braze, { fields: fields([id, measure("orders.count", ["braze_attribute"])], [field("orders.month")]) });
+    const { record } = send(p, { "users.id": { value: "u-1" }, "orders.count": { "2026-01": { value: 2 }, "2026-02": { value: 5 }, $$$_row_total_$$$: { value: 7 } } } as never);
+    expect(record).toEqual({ external_id: "u-1", "count_2026-01": 2, "count_2026-02": 5, _update_existing_only: true });
   });
 
   test("a misspelt braze_ tag gets a did-you-mean", () => {

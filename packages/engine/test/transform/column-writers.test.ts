@@ -7,7 +7,8 @@ import { compileColumnWriters } from "../../src/transform/column-writers.js";
 import type { ColumnWriter } from "../../src/transform/program.js";
 import { compilePath, setAt, type Record_ } from "../../src/transform/path.js";
 import { Violation } from "../../src/transform/values.js";
-import { cellValue, Rejection, type RowWarning } from "../../src/transform/transform.js";
+import { Rejection, type RowWarning } from "../../src/transform/transform.js";
+import { compilePivotWrite } from "../../src/transform/pivots.js";
 import type { LookRow } from "../../src/look/types.js";
 
 const TRICKY = ["__proto__", "constructor", "toString", "valueOf", "length", "a\"b", "a\\", "x'); globalThis.hacked = 1; ('", "\u2028", "東京", "", " "];
@@ -21,14 +22,26 @@ const path = fc.array(fc.tuple(key, fc.boolean()), { minLength: 1, maxLength: 3 
 const check = (v: unknown): unknown =>
   v === "bad" ? new Violation("reject", "is bad", "bad is bad") : v === "drop" ? new Violation("drop", "is dropped", "drop is dropped") : typeof v === "string" ? v.toUpperCase() : v;
 
-const writer = fc.record({ column: name, path, pivoted: fc.boolean() }).map(({ column, path, pivoted }): ColumnWriter => ({ column, describe: `col ${column}`, rule: "r", path: compilePath(path), check, pivoted }));
+// A pivoted writer writes `k_<pivot value>` keys in the object at its path.
+const writer = fc.record({ column: name, path, pivoted: fc.boolean() }).map(({ column, path, pivoted }): ColumnWriter => {
+  const base = { column, describe: `col ${column}`, rule: "r", path: compilePath(path), check, pivoted };
+  if (!pivoted) return base;
+  return { ...base, pivot: compilePivotWrite({ column, describe: base.describe, rule: "r", target: path, keys: { baseKey: "k", lower: false, lengthUnit: "codePoints" }, check }) };
+});
 const value = fc.oneof(fc.constantFrom("bad", "drop", "", null), fc.string({ maxLength: 4 }), fc.integer(), fc.boolean());
 const cell = fc.oneof(value.map((v) => ({ value: v })), fc.dictionary(fc.string({ maxLength: 3 }), value.map((v) => ({ value: v })), { maxKeys: 3 }), fc.constant(null), fc.integer());
 
 /** The plain loop the compiled function stands for. */
 function reference(writers: ColumnWriter[], row: LookRow, record: Record_, rowNumber: number, warnings: RowWarning[]): Rejection | undefined {
   for (const w of writers) {
-    const raw = cellValue(row[w.column] as never, w.pivoted);
+    const cell = row[w.column] as unknown;
+    if (w.pivot !== undefined) {
+      if (cell === undefined || cell === null) continue;
+      const rejection = w.pivot(cell, record, rowNumber, warnings);
+      if (rejection !== undefined) return rejection;
+      continue;
+    }
+    const raw = cell === undefined || cell === null ? undefined : (cell as { value?: unknown }).value;
     if (raw === undefined || raw === null || raw === "") continue;
     const v = w.check(raw);
     if (v instanceof Violation) {
@@ -36,7 +49,6 @@ function reference(writers: ColumnWriter[], row: LookRow, record: Record_, rowNu
       warnings.push({ rowNumber, reason: `${w.describe} ${v.kind}: value left out (rule ${w.rule})`, detail: v.detail, column: w.column });
       continue;
     }
-    if (w.pivoted && Array.isArray(v) && v.length === 0) continue;
     setAt(record, w.path, v);
   }
   return undefined;

@@ -184,18 +184,19 @@ describe("null and empty values are left out", () => {
 });
 
 describe("wire-schema conformance", () => {
-  test("a device_info value outside mParticle's schema rejects the row at /device_info/platform", () => {
+  test("a device_info value outside mParticle's schema is left out with a warning; the row's event is sent", () => {
     const p = planOk(mparticle, { fields: fields([email, field("users.platform", ["mp_device_info"])]), options: eventData });
-    const out = rejected(p, row({ "users.email": "ann@example.com", "users.platform": "Windows95" }));
-    expect(out.reason).toContain("wire schema");
-    expect(out.reason).toContain("/device_info/platform");
-    expect(out.detail).toContain("/device_info/platform");
+    const { record, warnings } = send(p, row({ "users.email": "ann@example.com", "users.platform": "Windows95" }));
+    expect(record["device_info"]).toBeUndefined();
+    expect(record["events"]).toHaveLength(1);
+    expect(warnings).toEqual([expect.objectContaining({ column: "users.platform", reason: expect.stringContaining("is not one of iOS, Android") })]);
   });
 
-  test("the schema catches what the value rules cannot: a device_info integer given as text", () => {
+  test("a device_info integer given as text that is no whole number is left out too", () => {
     const p = planOk(mparticle, { fields: fields([email, field("users.screen_height", ["mp_device_info"])]), options: eventData });
-    const out = rejected(p, row({ "users.email": "ann@example.com", "users.screen_height": "tall" }));
-    expect(out.reason).toContain("/device_info/screen_height");
+    const { record, warnings } = send(p, row({ "users.email": "ann@example.com", "users.screen_height": "tall" }));
+    expect(record["device_info"]).toBeUndefined();
+    expect(warnings).toEqual([expect.objectContaining({ column: "users.screen_height", reason: expect.stringContaining("is not a whole number") })]);
   });
 
   test("the validators reject what the APIs refuse", () => {

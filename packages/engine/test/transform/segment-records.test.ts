@@ -175,14 +175,14 @@ describe("Segment values", () => {
     expect(warnings[0]!.reason).toContain("list");
   });
 
-  test("a pivoted measure is not sent, the rest of the row is", () => {
+  test("a pivoted measure is one trait per pivot value beside the rest of the row; the row total is not sent", () => {
     const p = planOk(segment, { fields: fields([userId, field("users.city"), measure("orders.count")], [field("orders.status")]) });
     const { record } = send(p, {
       "users.id": { value: "u1" },
       "users.city": { value: "Lyon" },
-      "orders.count": { complete: { value: 3 }, pending: { value: 1 } },
+      "orders.count": { Complete: { value: 3 }, pending: { value: 1 }, $$$_row_total_$$$: { value: 4 } },
     });
-    expect(record["traits"]).toEqual({ city: "Lyon" });
+    expect(record["traits"]).toEqual({ city: "Lyon", count_complete: 3, count_pending: 1 });
   });
 });
 
