@@ -122,6 +122,10 @@ export interface Setting {
    */
   sensitive?: boolean;
   /**
+   * Whether the value names the destination workspace the records land in (a key, a pod, a region, an instance). Record ids are derived from a digest of these settings and the base URL they select, never from the values themselves, so the same rows sent to two workspaces never share an id.
+   */
+  namesWorkspace?: boolean;
+  /**
    * Allowed values, when the setting is a choice (e.g. a pod).
    *
    * @minItems 1
@@ -438,7 +442,7 @@ export interface Source {
    */
   option?: string;
   /**
-   * Run metadata: `ranAt`, `ranAtMs` or `recordId`.
+   * Run metadata: `ranAt`, `ranAtMs` or `recordId` (the record's deduplication id, derived from the connector, the action, the workspace, the run id and the record's content: see docs/reliability.md).
    */
   run?: "ranAt" | "ranAtMs" | "recordId";
   /**
