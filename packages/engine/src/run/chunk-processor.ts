@@ -8,7 +8,8 @@ import type { Limits } from "../generated/manifest.js";
 import { eachRawRow, type RawRows } from "../look/raw-rows.js";
 import type { LookRow } from "../look/types.js";
 import type { RowProgram } from "../transform/program.js";
-import { transformRow, Rejection, type RowWarning, type RunContext } from "../transform/transform.js";
+import { RecordIds } from "../transform/ids.js";
+import { scopeOf, transformRow, Rejection, type RowWarning, type RunContext } from "../transform/transform.js";
 
 /** A rejected row or a warning, as the report takes it. */
 export interface RowNote {
@@ -44,6 +45,8 @@ export class ChunkProcessor {
   private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   private readonly warningBuffer: RowWarning[] = [];
   private readonly tooLarge: string;
+  /** Record ids over the whole run: a run's rows all go through one processor, in row order. */
+  private readonly ids: RecordIds;
 
   constructor(
     private readonly program: RowProgram,
@@ -51,6 +54,7 @@ export class ChunkProcessor {
     packing: PackingSetup,
   ) {
     this.packer = new RecordPacker(packing.limits, packing.room);
+    this.ids = new RecordIds(scopeOf(program, run));
     this.tooLarge = `record larger than the ${this.packer.maxRecordBytes.toLocaleString("en-US")} bytes ${packing.label} accepts`;
   }
 
@@ -78,7 +82,7 @@ export class ChunkProcessor {
 
   private one(row: LookRow, n: number, out: Omit<ChunkResult, "read">): void {
     const warnings = this.warningBuffer;
-    const result = transformRow(this.program, row, n, this.run, warnings);
+    const result = transformRow(this.program, row, n, this.run, warnings, this.ids);
     if (warnings.length > 0) {
       for (const w of warnings) out.warnings.push({ row: w.rowNumber, reason: w.reason, detail: w.detail });
       warnings.length = 0;

@@ -1,12 +1,16 @@
 import type { LookRow, Cell } from "../look/types.js";
 import type { RowProgram, FillStep, RecordCheck } from "./program.js";
 import { getAt, isPresent, setAt, type CompiledPath, type Record_ } from "./path.js";
-import { recordIds, uuidOf } from "./ids.js";
+import { RecordIds, uuidOf } from "./ids.js";
 
-/** What a run knows about itself, for fills and ids. */
+/** What a run knows about itself, for fills and ids. Plain data: it crosses to worker threads. */
 export interface RunContext {
-  /** Identifies the run (e.g. the Looker webhook id): the same run and row give the same record id. */
+  /** Identifies the run (e.g. the Looker webhook id): the same run and content give the same record id. */
   readonly runId: string;
+  /** The Looker action the run serves (`segment_track`); record ids differ between actions. */
+  readonly action: string;
+  /** Digest of the settings that name the destination workspace (never the settings themselves). */
+  readonly workspace: string;
   readonly ranAt: string;
   readonly ranAtMs: number;
 }
@@ -28,21 +32,39 @@ export interface RowWarning {
   readonly column?: string;
 }
 
-/** Maps one row to its record, or says why the row is rejected. */
+/**
+ * Maps one row to its record, or says why the row is rejected. `ids` gives the record ids and
+ * must see every row of the run (see `RecordIds`); without it, the row's id is the one the first
+ * record with its content gets.
+ */
 export function transformRow(
   program: RowProgram,
   row: LookRow,
   rowNumber: number,
   run: RunContext,
   warnings?: RowWarning[],
+  ids?: RecordIds,
 ): Record_ | Rejection {
   const record: Record_ = {};
   const rejected = program.writeColumns(row, record, rowNumber, warnings);
   if (rejected !== undefined) return rejected;
+  // Content fills first: the record id is derived from the content, which run fills (times, the id
+  // itself) are not part of, so a replay at another time gives the same ids.
+  let runFills = false;
+  let needsId = false;
   for (const f of program.fills) {
-    if (isPresent(getAt(record, f.path)) || anyPresent(record, f.unlessPresent)) continue;
-    const value = fillValue(f, record, program.connectorId, rowNumber, run);
-    if (value !== undefined) setAt(record, f.path, value);
+    if (!isRunFill(f)) fill(f, record, program.connectorId, run, undefined);
+    else {
+      runFills = true;
+      needsId ||= f.value.kind === "recordId";
+    }
+  }
+  if (runFills) {
+    const content = needsId ? JSON.stringify(record) : "";
+    // Taken only when a fill sets the id, so a record that carries its own (from a column) counts no occurrence.
+    let id: string | undefined;
+    const idOf = () => (id ??= (ids ?? new RecordIds(scopeOf(program, run))).next(content));
+    for (const f of program.fills) if (isRunFill(f)) fill(f, record, program.connectorId, run, idOf);
   }
   for (const c of program.checks) {
     if (meets(record, c)) continue;
@@ -58,14 +80,19 @@ export function transformRow(
   return record;
 }
 
-// The run's id function is derived once per run and connector, not per row.
-const runIds = new WeakMap<RunContext, Map<string, (row: number) => string>>();
-function idsFor(run: RunContext, connectorId: string): (row: number) => string {
-  let byConnector = runIds.get(run);
-  if (byConnector === undefined) runIds.set(run, (byConnector = new Map()));
-  let ids = byConnector.get(connectorId);
-  if (ids === undefined) byConnector.set(connectorId, (ids = recordIds(connectorId, run.runId)));
-  return ids;
+/** The scope of a run's record ids: the program's connector and the run's action, workspace and id. */
+export function scopeOf(program: RowProgram, run: RunContext) {
+  return { connectorId: program.connectorId, action: run.action, workspace: run.workspace, runId: run.runId };
+}
+
+function isRunFill(f: FillStep): boolean {
+  return f.value.kind === "ranAt" || f.value.kind === "ranAtMs" || f.value.kind === "recordId";
+}
+
+function fill(f: FillStep, record: Record_, connectorId: string, run: RunContext, recordId: (() => string) | undefined): void {
+  if (isPresent(getAt(record, f.path)) || anyPresent(record, f.unlessPresent)) return;
+  const value = fillValue(f, record, connectorId, run, recordId);
+  if (value !== undefined) setAt(record, f.path, value);
 }
 
 /** A cell's value; a pivoted measure's cells give the list of their values. */
@@ -78,7 +105,7 @@ export function cellValue(cell: Cell | Record<string, Cell> | undefined, pivoted
   return values;
 }
 
-function fillValue(f: FillStep, record: Record_, connectorId: string, rowNumber: number, run: RunContext): unknown {
+function fillValue(f: FillStep, record: Record_, connectorId: string, run: RunContext, recordId: (() => string) | undefined): unknown {
   switch (f.value.kind) {
     case "constant":
       return f.value.value;
@@ -87,7 +114,7 @@ function fillValue(f: FillStep, record: Record_, connectorId: string, rowNumber:
     case "ranAtMs":
       return run.ranAtMs;
     case "recordId":
-      return idsFor(run, connectorId)(rowNumber);
+      return recordId?.();
     case "uuidOf": {
       const source = getAt(record, f.value.path);
       // Keyed by what the value is (`email`), not where this call carries it (`traits.email` on
