@@ -1,10 +1,11 @@
 import { Command, Options } from "@effect/cli";
 import { Effect, Option } from "effect";
-import { Rejection, transformRow, type LookEvent, type Plan, type RowWarning, type RunContext } from "@tagwire/engine";
+import { RecordIds, Rejection, runContextOf, scopeOf, transformRow, type LookEvent, type Plan, type RowWarning, type RunContext } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
-import { positiveInteger, runId, sourceFlags, targetFlags } from "../flags.js";
+import { positiveInteger, runId, setting, sourceFlags, targetFlags } from "../flags.js";
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
 import { printErrorLines, printJson } from "../output/print.js";
+import { settingsFor } from "../settings.js";
 import { planLook } from "../target.js";
 
 const limit = positiveInteger("limit", "How many rows to show.").pipe(Options.withDefault(10));
@@ -17,11 +18,13 @@ type PreviewItem =
 async function previewRows(p: Plan, rows: AsyncIterable<LookEvent>, run: RunContext, max: number): Promise<PreviewItem[]> {
   const items: PreviewItem[] = [];
   const warnings: RowWarning[] = [];
+  // One id sequence for the rows shown, as a send has for the whole run: identical rows get distinct ids.
+  const ids = new RecordIds(scopeOf(p.program, run));
   for await (const event of rows) {
     if (event.kind !== "rows") continue;
     for (const row of event.rows) {
       const n = items.length + 1;
-      const result = transformRow(p.program, row, n, run, warnings);
+      const result = transformRow(p.program, row, n, run, warnings, ids);
       const left = warnings.length > 0 ? { warnings: warnings.map((w) => ({ reason: w.reason, detail: w.detail })) } : {};
       if (result instanceof Rejection) {
         items.push({ row: n, rejected: { reason: result.reason, detail: result.detail }, ...left });
@@ -36,20 +39,15 @@ async function previewRows(p: Plan, rows: AsyncIterable<LookEvent>, run: RunCont
   return items;
 }
 
-/** When the Look ran, as `send` takes it: Looker's `ran_at`, else now. */
-function runContext(ranAt: string | undefined, runIdValue: string): RunContext {
-  const ms = ranAt !== undefined && !Number.isNaN(Date.parse(ranAt)) ? Date.parse(ranAt) : Date.now();
-  return { runId: runIdValue, ranAt: ranAt ?? new Date(ms).toISOString(), ranAtMs: ms };
-}
-
-export const preview = Command.make("preview", { ...targetFlags, ...sourceFlags, limit, runId }, (flags) =>
+export const preview = Command.make("preview", { ...targetFlags, ...sourceFlags, setting, limit, runId }, (flags) =>
   Effect.gen(function* () {
     const { connector, input, opened, p } = yield* planLook(flags);
     if (!p.ok) {
       yield* printErrorLines([...diagnosticsSection(p.diagnostics).slice(1), "", verdict(p.diagnostics, connector.manifest.label)]);
       return yield* Effect.fail(new NotValid());
     }
-    const run = runContext(opened.header.ranAt, Option.getOrElse(flags.runId, () => "preview"));
+    // The settings name the workspace record ids are derived from: given as to `send`, the ids are send's.
+    const run = runContextOf(p, settingsFor(connector, flags.setting, process.env), Option.getOrElse(flags.runId, () => "preview"), opened.header.ranAt);
     const items = yield* Effect.tryPromise({
       try: () => previewRows(p, opened.rows, run, flags.limit),
       catch: (e) => new InputError({ message: `${input.name}: ${errorLine(e)}` }),
