@@ -275,7 +275,7 @@ export interface ValueRule {
    */
   types?: ["string" | "number" | "integer" | "boolean", ...("string" | "number" | "integer" | "boolean")[]];
   /**
-   * Convert before checking: `string` turns numbers and booleans into text; `integer` parses whole-number text.
+   * Convert before checking: `string` turns numbers and booleans into text; `integer` parses whole-number text. A whole number beyond 2^53 - 1 reaches the rule as the text of its digits (the Look reader does not round it): `string` keeps it exact, `integer` finds it invalid, since it cannot be sent as an exact number.
    */
   coerce?: "string" | "integer";
   /**
