@@ -8,7 +8,7 @@ import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { actionIndex, integrationList, type ActionRef } from "./looker/integrations.js";
 import { formFor } from "./looker/form.js";
-import { parseExecuteRequest, BadRequest } from "./looker/execute-request.js";
+import { executeBodyText, parseExecuteRequest, BadRequest } from "./looker/execute-request.js";
 import { execute } from "./execute.js";
 import { BodyTooLarge, isJson, readBody, sendError, sendJson } from "./http-io.js";
 
@@ -83,10 +83,10 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
 
   const runExecute = async (req: IncomingMessage, res: ServerResponse, ref: ActionRef, rlog: Logger): Promise<void> => {
     if (!isJson(req)) return sendError(res, 415, "The execute request must be JSON (Content-Type: application/json).");
-    const raw = await readBody(req, config.maxBodyBytes);
+    const text = executeBodyText(await readBody(req, config.maxBodyBytes));
     let body: unknown;
     try {
-      body = JSON.parse(raw.toString("utf8"));
+      body = JSON.parse(text);
     } catch (e) {
       return sendError(res, 400, `The request body is not valid JSON: ${(e as Error).message}`);
     }

@@ -1,3 +1,5 @@
+import { quoteUnsafeIntegers } from "@tagwire/engine";
+
 /** The parts of a Looker execute request tagwire uses. */
 export interface ExecuteRequest {
   /** Admin params (`data`): credentials; never logged. */
@@ -28,6 +30,17 @@ function strings(value: unknown, what: string): Record<string, string> {
     Object.defineProperty(out, k, { value: String(v), enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+/**
+ * The execute body's text for JSON.parse, with integers beyond 2^53 - 1 as strings of their
+ * digits: an inline `attachment.data` object would otherwise reach the Look reader rounded (two
+ * customer ids merged into one). The bytes are scanned before they are decoded, so the body is
+ * decoded once and copied only when it holds such an integer; the copy replaces it.
+ */
+export function executeBodyText(raw: Buffer): string {
+  const bytes = quoteUnsafeIntegers(raw);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
 }
 
 /** Checks the shape of an execute body; the messages name the offending key. */
