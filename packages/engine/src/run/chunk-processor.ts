@@ -9,7 +9,7 @@ import { eachRawRow, type RawRows } from "../look/raw-rows.js";
 import type { LookRow } from "../look/types.js";
 import type { RowProgram } from "../transform/program.js";
 import { RecordIds } from "../transform/ids.js";
-import { scopeOf, transformRow, Rejection, type RowWarning, type RunContext } from "../transform/transform.js";
+import { scopeOf, transformRow, Rejection, type RecordJson, type RowWarning, type RunContext } from "../transform/transform.js";
 
 /** A rejected row or a warning, as the report takes it. */
 export interface RowNote {
@@ -47,6 +47,8 @@ export class ChunkProcessor {
   private readonly tooLarge: string;
   /** Record ids over the whole run: a run's rows all go through one processor, in row order. */
   private readonly ids: RecordIds;
+  /** A row's record JSON when the transform wrote it already (see RecordJson). */
+  private readonly json: RecordJson = { text: undefined };
 
   constructor(
     private readonly program: RowProgram,
@@ -82,7 +84,7 @@ export class ChunkProcessor {
 
   private one(row: LookRow, n: number, out: Omit<ChunkResult, "read">): void {
     const warnings = this.warningBuffer;
-    const result = transformRow(this.program, row, n, this.run, warnings, this.ids);
+    const result = transformRow(this.program, row, n, this.run, warnings, this.ids, this.json);
     if (warnings.length > 0) {
       for (const w of warnings) out.warnings.push({ row: w.rowNumber, reason: w.reason, detail: w.detail });
       warnings.length = 0;
@@ -91,7 +93,7 @@ export class ChunkProcessor {
       out.rejected.push({ row: n, reason: result.reason, detail: result.detail });
       return;
     }
-    const packed = this.packer.add(JSON.stringify(result), n);
+    const packed = this.packer.add(this.json.text ?? JSON.stringify(result), n);
     if (packed === TOO_LARGE) {
       out.rejected.push({ row: n, reason: this.tooLarge, detail: `record is ${this.packer.lastRecordBytes.toLocaleString("en-US")} bytes` });
     } else if (packed !== undefined) {

@@ -48,7 +48,7 @@ export function recordId(scope: RecordIdScope, content: string, occurrence = 0):
  */
 export class RecordIds {
   private readonly key: string;
-  /** 64-bit prefixes of the digests seen: enough to tell a first occurrence at a few MB per million records. */
+  /** 44 bits of each digest seen: enough to tell a first occurrence, at about 5 MB per million records. */
   private readonly seen = new DigestSet();
   /** Repeats only (rare): how many records with this digest came before. */
   private readonly repeats = new Map<string, number>();
@@ -61,8 +61,9 @@ export class RecordIds {
   next(content: string): string {
     const digest = contentDigest(this.key, content);
     if (this.seen.add(parseInt(digest.slice(0, 8), 16), parseInt(digest.slice(8, 16), 16))) return idOf(digest, 0);
-    // Two different contents share a 64-bit prefix about once in 10^7 runs of a million records;
-    // the second then counts as a repeat, which still gives it an id of its own.
+    // Two different contents look alike to the set about once in 30 runs of a million records:
+    // the second then counts as a repeat, which still gives it an id of its own (only a replay
+    // with the rows in another order could then send that one record twice, never drop one).
     const occurrence = (this.repeats.get(digest) ?? 0) + 1;
     this.repeats.set(digest, occurrence);
     return idOf(digest, occurrence);

@@ -32,10 +32,16 @@ export interface RowWarning {
   readonly column?: string;
 }
 
+/** The record's JSON, when `transformRow` could write it from its content's (set per row, else undefined). */
+export interface RecordJson {
+  text: string | undefined;
+}
+
 /**
  * Maps one row to its record, or says why the row is rejected. `ids` gives the record ids and
  * must see every row of the run (see `RecordIds`); without it, the row's id is the one the first
- * record with its content gets.
+ * record with its content gets. With `json`, the record's JSON is given too when the id's content
+ * JSON could be reused for it (the run fills are then new top-level keys): one JSON.stringify a row.
  */
 export function transformRow(
   program: RowProgram,
@@ -44,7 +50,9 @@ export function transformRow(
   run: RunContext,
   warnings?: RowWarning[],
   ids?: RecordIds,
+  json?: RecordJson,
 ): Record_ | Rejection {
+  if (json !== undefined) json.text = undefined;
   const record: Record_ = {};
   const rejected = program.writeColumns(row, record, rowNumber, warnings);
   if (rejected !== undefined) return rejected;
@@ -64,7 +72,18 @@ export function transformRow(
     // Taken only when a fill sets the id, so a record that carries its own (from a column) counts no occurrence.
     let id: string | undefined;
     const idOf = () => (id ??= (ids ?? new RecordIds(scopeOf(program, run))).next(content));
-    for (const f of program.fills) if (isRunFill(f)) fill(f, record, program.connectorId, run, idOf);
+    // JSON.stringify writes new string keys last, in the order they were set.
+    let text = json !== undefined && needsId ? content.slice(0, -1) : undefined;
+    for (const f of program.fills) {
+      if (!isRunFill(f)) continue;
+      const key = f.path.steps.length === 1 && !f.path.steps[0]!.array ? f.path.steps[0]!.key : undefined;
+      const existed = key !== undefined && Object.hasOwn(record, key);
+      const value = fill(f, record, program.connectorId, run, idOf);
+      if (text === undefined || value === undefined) continue;
+      // A nested target, or a key already there (set in place): the record is written whole instead.
+      text = key === undefined || existed ? undefined : `${text}${text.length > 1 ? "," : ""}${JSON.stringify(key)}:${JSON.stringify(value)}`;
+    }
+    if (json !== undefined && text !== undefined) json.text = `${text}}`;
   }
   for (const c of program.checks) {
     if (meets(record, c)) continue;
@@ -89,10 +108,12 @@ function isRunFill(f: FillStep): boolean {
   return f.value.kind === "ranAt" || f.value.kind === "ranAtMs" || f.value.kind === "recordId";
 }
 
-function fill(f: FillStep, record: Record_, connectorId: string, run: RunContext, recordId: (() => string) | undefined): void {
-  if (isPresent(getAt(record, f.path)) || anyPresent(record, f.unlessPresent)) return;
+/** Applies a fill; returns the value it set, if any. */
+function fill(f: FillStep, record: Record_, connectorId: string, run: RunContext, recordId: (() => string) | undefined): unknown {
+  if (isPresent(getAt(record, f.path)) || anyPresent(record, f.unlessPresent)) return undefined;
   const value = fillValue(f, record, connectorId, run, recordId);
   if (value !== undefined) setAt(record, f.path, value);
+  return value;
 }
 
 /** A cell's value; a pivoted measure's cells give the list of their values. */

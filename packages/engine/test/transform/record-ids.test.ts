@@ -114,13 +114,36 @@ describe("record ids never collide across actions, workspaces, runs or contents"
 });
 
 describe("DigestSet", () => {
-  it("tells a first occurrence from a repeat across growth, the zero prefix included", () => {
-    const set = new DigestSet(16);
+  it("tells a first occurrence from a repeat as buckets grow, the zero prefix included", () => {
+    const set = new DigestSet();
     const keys = Array.from({ length: 50_000 }, (_, i) => [Math.imul(i + 1, 0x9e3779b1) >>> 0, ((i + 1) * 7919) >>> 0] as const);
     keys.push([0, 0]);
     for (const [h, l] of keys) expect(set.add(h, l)).toBe(true);
     for (const [h, l] of keys) expect(set.add(h, l)).toBe(false);
-    // Same low half (same slot), other high half: a different prefix.
-    expect(set.add(1, 0)).toBe(true);
+    // The same low half in another bucket (other top bits of the high half): a different prefix.
+    expect(set.add(0x80000000, 0)).toBe(true);
+    expect(set.add(0x80000000, 0)).toBe(false);
+  });
+});
+
+describe("the record JSON written from the id's content JSON", () => {
+  const anyValue = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom("__proto__", "\u0000", "\ud800", "日本"));
+  it.each([
+    ["segment identify", segment, { action: "segment_event" }, ["user_id"]],
+    ["segment track", segment, { action: "segment_track", options: { event: "E" } }, ["user_id"]],
+    ["amplitude", amplitude, { options: { event_type: "E" } }, ["amplitude_user_id"]],
+    ["mparticle user data", mparticle, { options: { data_type: "user_data" } }, ["mp_customer_id"]],
+    ["mparticle event data (nested run fills: written whole)", mparticle, { options: { data_type: "event_data" } }, ["mp_customer_id"]],
+  ] as const)("%s: is exactly JSON.stringify of the record", (_name, connector, how, tags) => {
+    const p = planOk(connector, { fields: fields([field("users.id", [...tags]), field("users.note"), field("123"), field("__proto__")]), ...how });
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), anyValue, anyValue, (id, note, odd) => {
+        const ids = new RecordIds(scopeOf(p.program, run));
+        const json = { text: undefined as string | undefined };
+        const out = transformRow(p.program, { "users.id": { value: id }, "users.note": { value: note }, "123": { value: odd }, "__proto__": { value: odd } } as LookRow, 1, run, [], ids, json);
+        if (out instanceof Rejection) return;
+        if (json.text !== undefined) expect(json.text).toBe(JSON.stringify(out));
+      }),
+    );
   });
 });
