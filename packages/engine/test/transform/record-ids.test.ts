@@ -120,6 +120,10 @@ describe("DigestSet", () => {
     keys.push([0, 0]);
     for (const [h, l] of keys) expect(set.add(h, l)).toBe(true);
     for (const [h, l] of keys) expect(set.add(h, l)).toBe(false);
+    // Many prefixes in one bucket: a chain of chunks, every one found again.
+    const crowded = Array.from({ length: 1_000 }, (_, i) => (0x80000000 + i) >>> 0);
+    for (const low of crowded) expect(set.add(0x12345, low)).toBe(true);
+    for (const low of crowded) expect(set.add(0x12345, low)).toBe(false);
     // The same low half in another bucket (other top bits of the high half): a different prefix.
     expect(set.add(0x80000000, 0)).toBe(true);
     expect(set.add(0x80000000, 0)).toBe(false);
