@@ -199,6 +199,45 @@ describe("execute outcomes", () => {
     expect(state.duplicates).toBe(5);
   });
 
+  it("segment_event then segment_track with the same x-looker-webhook-id: both calls arrive, none taken for a duplicate", async () => {
+    const headers = { "x-looker-webhook-id": "webhook-two-actions" };
+    const identify = await h.execute("segment_event", executeBody({ data: h.settings.segment, look: bigLook(5) }), headers);
+    const track = await h.execute("segment_track", executeBody({ data: h.settings.segment, form: { event: "Synced" }, look: bigLook(5) }), headers);
+    expect(identify.looker.success).toBe(true);
+    expect(track.looker.success).toBe(true);
+    const state = h.emulators.state()["segment"]!;
+    expect(state).toMatchObject({ accepted: 10, duplicates: 0 });
+  });
+
+  it("a retried execute whose rows come back in another order sends each row with its first id", async () => {
+    const headers = { "x-looker-webhook-id": "webhook-reordered" };
+    const rows = bigLook(6);
+    const first = await h.execute("segment_event", executeBody({ data: h.settings.segment, look: rows }), headers);
+    const idsByUser = () => new Map((h.emulators.records("segment") as any[]).map((r) => [r.userId, r.messageId]));
+    const before = idsByUser();
+    h.emulators.reset();
+    const retried = await h.execute("segment_event", executeBody({ data: h.settings.segment, look: { ...rows, data: [...rows.data].reverse() } }), headers);
+    expect(first.looker.success && retried.looker.success).toBe(true);
+    expect(idsByUser()).toEqual(before);
+  });
+
+  it("the same rows for two workspaces (another write key) never share an id", async () => {
+    const headers = { "x-looker-webhook-id": "webhook-two-workspaces" };
+    await h.execute("segment_event", executeBody({ data: h.settings.segment, look: bigLook(3) }), headers);
+    const first = (h.emulators.records("segment") as any[]).map((r) => r.messageId);
+    h.emulators.reset();
+    // Each harness has its own write key: another Segment source.
+    const other = await startHarness();
+    try {
+      await other.execute("segment_event", executeBody({ data: other.settings.segment, look: bigLook(3) }), headers);
+      const second = (other.emulators.records("segment") as any[]).map((r) => r.messageId);
+      expect(second).toHaveLength(3);
+      for (const id of second) expect(first).not.toContain(id);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("pod and region settings do not matter when TAGWIRE_<ID>_URL points at the emulator", async () => {
     const { looker } = await h.execute("mparticle", executeBody({ data: { ...h.settings.mparticle, pod: "EU1" }, form: { data_type: "user_data", environment: "development" }, look: bigLook(2) }));
     expect(looker.success).toBe(true);

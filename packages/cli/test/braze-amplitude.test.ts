@@ -88,9 +88,11 @@ describe("tagwire preview", () => {
     ["braze", "aliases"],
     ["amplitude", "user-properties"],
     ["amplitude", "event-properties"],
-  ])("%s %s: the golden records and rejections, with --run-id golden", async (id, name) => {
+  ])("%s %s: the golden records and rejections, with --run-id golden and the emulator's key", async (id, name) => {
     const expected = golden(id, name);
-    const r = await tagwire(["preview", "--to", id, ...optionFlags(expected.options), "--run-id", "golden", look(id, name)]);
+    // The key names the workspace record ids are derived from: the one `send` below gives.
+    const key = id === "braze" ? "braze_api_key=test-braze_api_key" : "api_key=test-api_key";
+    const r = await tagwire(["preview", "--to", id, "--setting", key, ...optionFlags(expected.options), "--run-id", "golden", look(id, name)]);
     expect(r.code).toBe(0);
     const items = JSON.parse(r.stdout) as Array<{ row: number; record?: unknown; rejected?: { reason: string } }>;
     expect(items.filter((i) => i.record !== undefined).map((i) => i.record)).toStrictEqual(expected.records);

@@ -1,3 +1,4 @@
+
 /** The parts of a Looker execute request tagwire uses. */
 export interface ExecuteRequest {
   /** Admin params (`data`): credentials; never logged. */

@@ -1,11 +1,11 @@
 import { Command, Options } from "@effect/cli";
 import { Effect, Option } from "effect";
-import { Rejection, RowVerdicts, type LookEvent, type Plan, type RunContext } from "@tagwire/engine";
+import { Rejection, RowVerdicts, runContextOf, type LookEvent, type Plan, type RunContext } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
-import { positiveInteger, runId, sourceFlags, targetFlags } from "../flags.js";
+import { positiveInteger, runId, setting, sourceFlags, targetFlags } from "../flags.js";
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
 import { printErrorLines, printJson } from "../output/print.js";
-import { placeholderSettings } from "../settings.js";
+import { placeholderSettings, settingsFor } from "../settings.js";
 import { planLook } from "../target.js";
 
 const limit = positiveInteger("limit", "How many rows to show.").pipe(Options.withDefault(10));
@@ -16,12 +16,15 @@ type PreviewItem =
 
 /**
  * The first rows' records exactly as `send` would build them (batching aside), or why each would be
- * rejected: the engine's row verdicts, so a record over the API's size limit is refused here too.
+ * rejected: the engine's row verdicts, so a record over the API's size limit is refused here too,
+ * and one id sequence runs over the rows shown, as over a send's (identical rows get distinct ids).
  */
-async function previewRows(p: Plan, rows: AsyncIterable<LookEvent>, run: RunContext, max: number): Promise<PreviewItem[]> {
+async function previewRows(p: Plan, rows: AsyncIterable<LookEvent>, run: RunContext, settings: Readonly<Record<string, string | undefined>>, max: number): Promise<PreviewItem[]> {
   const items: PreviewItem[] = [];
-  // Request bodies are sized as `validate --rows` sizes them.
-  const verdicts = new RowVerdicts(p, run, placeholderSettings(p.connector));
+  // Request bodies are sized as `validate --rows` sizes them, with the settings given where there are some.
+  const sizing: Record<string, string | undefined> = { ...placeholderSettings(p.connector) };
+  for (const [name, value] of Object.entries(settings)) if (value !== undefined && value !== "") sizing[name] = value;
+  const verdicts = new RowVerdicts(p, run, sizing);
   for await (const event of rows) {
     if (event.kind !== "rows") continue;
     for (const row of event.rows) {
@@ -40,22 +43,18 @@ async function previewRows(p: Plan, rows: AsyncIterable<LookEvent>, run: RunCont
   return items;
 }
 
-/** When the Look ran, as `send` takes it: Looker's `ran_at`, else now. */
-function runContext(ranAt: string | undefined, runIdValue: string): RunContext {
-  const ms = ranAt !== undefined && !Number.isNaN(Date.parse(ranAt)) ? Date.parse(ranAt) : Date.now();
-  return { runId: runIdValue, ranAt: ranAt ?? new Date(ms).toISOString(), ranAtMs: ms };
-}
-
-export const preview = Command.make("preview", { ...targetFlags, ...sourceFlags, limit, runId }, (flags) =>
+export const preview = Command.make("preview", { ...targetFlags, ...sourceFlags, setting, limit, runId }, (flags) =>
   Effect.gen(function* () {
     const { connector, input, opened, p } = yield* planLook(flags);
     if (!p.ok) {
       yield* printErrorLines([...diagnosticsSection(p.diagnostics).slice(1), "", verdict(p.diagnostics, connector.manifest.label)]);
       return yield* Effect.fail(new NotValid());
     }
-    const run = runContext(opened.header.ranAt, Option.getOrElse(flags.runId, () => "preview"));
+    // The settings name the workspace record ids are derived from: given as to `send`, the ids are send's.
+    const settings = settingsFor(connector, flags.setting, process.env);
+    const run = runContextOf(p, settings, Option.getOrElse(flags.runId, () => "preview"), opened.header.ranAt);
     const items = yield* Effect.tryPromise({
-      try: () => previewRows(p, opened.rows, run, flags.limit),
+      try: () => previewRows(p, opened.rows, run, settings, flags.limit),
       catch: (e) => new InputError({ message: `${input.name}: ${errorLine(e)}` }),
     });
     yield* printJson(items);

@@ -22,9 +22,12 @@ import {
   lookSourceFromFile,
   plan,
   readLook,
+  RecordIds,
   Rejection,
   repoRoot,
+  runContextOf,
   runLook,
+  scopeOf,
   transformRow,
   type Connector,
   type RowWarning,
@@ -81,7 +84,7 @@ function docSection(id: string): string {
   return connectorsDoc.slice(start, next < 0 ? undefined : next);
 }
 
-/** Plan and transform a fixture's Look with the fixed run context, as `tagwire preview` does. */
+/** Plan and transform a fixture's Look with the fixed run id, as `tagwire preview --run-id golden` does with the emulator's credentials. */
 async function transformFixture(connector: Connector, fixture: Fixture) {
   const records: unknown[] = [];
   const rejected: Expected["rejected"] = [];
@@ -89,6 +92,7 @@ async function transformFixture(connector: Connector, fixture: Fixture) {
   const rowWarnings: RowWarning[] = [];
   let program;
   let run: RunContext | undefined;
+  let ids: RecordIds | undefined;
   let rowNumber = 0;
   for await (const event of readLook(lookSourceFromFile(fixture.look))) {
     if (event.kind === "header") {
@@ -97,12 +101,14 @@ async function transformFixture(connector: Connector, fixture: Fixture) {
       program = p.program;
       const ranAt = event.header.ranAt ?? "";
       expect(Number.isNaN(Date.parse(ranAt)), "the fixture's Look has a ran_at").toBe(false);
-      run = { runId: RUN_ID, ranAt, ranAtMs: Date.parse(ranAt) };
+      // The emulator's credentials name the workspace, as in the send below: the same ids.
+      run = runContextOf(p, emulators.credentials(connector.id).settings, RUN_ID, ranAt);
+      ids = new RecordIds(scopeOf(program, run));
       continue;
     }
     for (const row of event.rows) {
       rowNumber++;
-      const out = transformRow(program!, row, rowNumber, run!, rowWarnings);
+      const out = transformRow(program!, row, rowNumber, run!, rowWarnings, ids);
       for (const w of rowWarnings) warnings.push({ row: w.rowNumber, reason: w.reason });
       rowWarnings.length = 0;
       if (out instanceof Rejection) rejected.push({ row: rowNumber, reason: out.reason });

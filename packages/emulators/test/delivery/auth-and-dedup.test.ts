@@ -1,8 +1,7 @@
 // Whole Looks through the engine into the emulators for the bearer and body auth schemes, and for
 // an API without a dedup field: what is sent, what is refused, what a replayed run does.
 import { describe, expect, it } from "vitest";
-import { recordId } from "@tagwire/engine";
-import { amplitude, braze, deliver, expectAddsUp, field, lookText, RAN_AT_MS, recordsOf, useEmulators } from "./support.js";
+import { amplitude, braze, deliver, expectAddsUp, expectedId, field, lookText, RAN_AT_MS, recordsOf, useEmulators, type WireRecord } from "./support.js";
 
 const ctx = useEmulators({ start: { connectors: ["braze", "amplitude"] } });
 
@@ -48,12 +47,13 @@ describe("Amplitude: key in the body, insert_id dedup", () => {
     const body = JSON.parse(ctx.transport.requests[0]!.body) as { api_key: string; events: unknown[] };
     expect(body.api_key).toBe("test-api_key");
     expect(ctx.transport.requests[0]!.headers).not.toHaveProperty("authorization");
-    expect(ctx.emulators.records("amplitude")[0]).toEqual({
+    const record = ctx.emulators.records("amplitude")[0] as WireRecord;
+    expect(record).toEqual({
       user_id: "user-1000",
       user_properties: { "users.plan": "gold" },
       event_type: "Looker Export",
       time: RAN_AT_MS,
-      insert_id: recordId("amplitude", "run-1", 1),
+      insert_id: expectedId(ctx.emulators, amplitude, record, { options }),
     });
     expectAddsUp(report);
   });

@@ -2,10 +2,10 @@
 // the API on its own is rejected with the sizes, and the others are delivered.
 
 import { describe, expect, it } from "vitest";
-import { recordId } from "@tagwire/engine";
 import {
   deliver,
   expectAddsUp,
+  expectedId,
   field,
   lookText,
   mparticle,
@@ -20,16 +20,20 @@ import {
 const ctx = useEmulators();
 
 const pad = (n: number) => String(n).padStart(5, "0");
+/** The row a record came from, as a key that sorts in row order (the rows' padded user ids and emails). */
+type RowKey = (record: Record<string, any>) => string;
+const MP_ROW: RowKey = (r) => r["user_identities"]["email"];
+const SEGMENT_ROW: RowKey = (r) => r["userId"];
+
 /** Requests in row order (they may complete in any order with several in flight). */
-const byFirstRow = (requests: SentRequest[], idField: string) =>
-  [...requests].sort((a, b) => String(recordsOf(a)[0]![idField]).localeCompare(String(recordsOf(b)[0]![idField])));
+const byFirstRow = (requests: SentRequest[], rowKey: RowKey) => [...requests].sort((a, b) => rowKey(recordsOf(a)[0]!).localeCompare(rowKey(recordsOf(b)[0]!)));
 
 /**
  * Checks the requests are cut greedily at the byte limit: none over it, and each but the last
  * closed only because the next record would not have fit.
  */
-function expectPackedToByteLimit(requests: SentRequest[], limit: number, idField: string): void {
-  const ordered = byFirstRow(requests, idField);
+function expectPackedToByteLimit(requests: SentRequest[], limit: number, rowKey: RowKey): void {
+  const ordered = byFirstRow(requests, rowKey);
   for (const [i, request] of ordered.entries()) {
     expect(request.bytes, `request ${i} is within the limit`).toBeLessThanOrEqual(limit);
     const next = ordered[i + 1];
@@ -45,11 +49,12 @@ describe("count limit", () => {
     const report = await deliver(ctx.emulators, mparticle, look, { transport: ctx.transport });
 
     expect(ctx.transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([100, 100, 50]);
-    const ordered = byFirstRow(ctx.transport.requests, "source_request_id");
+    const ordered = byFirstRow(ctx.transport.requests, MP_ROW);
     ordered.forEach((request, i) => {
-      const ids = recordsOf(request).map((r) => r["source_request_id"]);
+      const records = recordsOf(request);
       const first = i * 100 + 1;
-      expect(ids).toEqual(Array.from({ length: ids.length }, (_, k) => recordId("mparticle", "run-1", first + k)));
+      expect(records.map(MP_ROW)).toEqual(Array.from({ length: records.length }, (_, k) => `u${pad(first + k)}@example.com`));
+      for (const r of records) expect(r["source_request_id"]).toBe(expectedId(ctx.emulators, mparticle, r));
     });
     expect(report.rows).toEqual({ read: 250, delivered: 250, rejected: 0, failed: 0 });
     expect(report.requests).toMatchObject({ sent: 3, retries: 0, byStatus: { "202": 3 } });
@@ -88,7 +93,7 @@ describe("byte limit", () => {
     const perRequest = Math.floor((limit - 2 + 1) / (recordBytes + 1));
     expect(perRequest).toBe(31);
     expect(ctx.transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([31, 31, 31, 7]);
-    expectPackedToByteLimit(ctx.transport.requests, limit, "source_request_id");
+    expectPackedToByteLimit(ctx.transport.requests, limit, MP_ROW);
 
     expect(report.rows).toEqual({ read: 100, delivered: 100, rejected: 0, failed: 0 });
     expect(report.requests).toMatchObject({ sent: 4, byStatus: { "202": 4 } });
@@ -107,7 +112,7 @@ describe("byte limit", () => {
     const envelope = Buffer.byteLength(`{"batch":[],"sentAt":"2026-01-01T00:00:00.000Z"}`);
     expect(Math.floor((limit - envelope + 1) / (recordBytes + 1))).toBe(42);
     expect(ctx.transport.requests.map((r) => recordsOf(r).length).sort((a, b) => b - a)).toEqual([42, 42, 16]);
-    expectPackedToByteLimit(ctx.transport.requests, limit, "messageId");
+    expectPackedToByteLimit(ctx.transport.requests, limit, SEGMENT_ROW);
 
     expect(report.rows).toEqual({ read: 100, delivered: 100, rejected: 0, failed: 0 });
     expect(ctx.emulators.state()["segment"]).toMatchObject({ accepted: 100, dropped: 0, byStatus: { "200": 3 } });

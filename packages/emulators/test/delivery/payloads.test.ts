@@ -1,24 +1,28 @@
 // Whole Looks through the engine into the emulators: what arrives, field by field.
 
 import { describe, expect, it } from "vitest";
-import { recordId, uuidOf } from "@tagwire/engine";
+import { uuidOf } from "@tagwire/engine";
 import {
   RAN_AT,
   RAN_AT_MS,
   deliver,
   expectAddsUp,
+  expectedId,
   field,
   lookText,
   measure,
   mparticle,
   segment,
   useEmulators,
+  type WireRecord,
 } from "./support.js";
 
 const ctx = useEmulators();
 
-const mpId = (row: number, runId = "run-1") => recordId("mparticle", runId, row);
-const segId = (row: number, runId = "run-1") => recordId("segment", runId, row);
+type How = { action?: string; options?: Record<string, string> };
+/** The id a delivered record must carry: derived from its content (see expectedId). */
+const mpId = (record: WireRecord | undefined, how: How = {}) => expectedId(ctx.emulators, mparticle, record ?? {}, how);
+const segId = (record: WireRecord | undefined, how: How = {}) => expectedId(ctx.emulators, segment, record ?? {}, how);
 
 describe("mParticle, User Profiles mode", () => {
   const fields = [
@@ -38,24 +42,26 @@ describe("mParticle, User Profiles mode", () => {
   it("sends one batch per row with identities, user attributes, environment and a deterministic source_request_id", async () => {
     const report = await deliver(ctx.emulators, mparticle, lookText({ fields, rows }), { options: { environment: "development" }, transport: ctx.transport });
 
-    expect(ctx.emulators.records("mparticle")).toEqual([
+    const received = ctx.emulators.records("mparticle") as WireRecord[];
+    const how: How = { options: { environment: "development" } };
+    expect(received).toEqual([
       {
         user_identities: { customer_id: "7", email: "ann@example.com" },
         user_attributes: { "looker_users.first_name": "Ana", "looker_users.city": "Lyon", "looker_orders.revenue": 12.5 },
         environment: "development",
-        source_request_id: mpId(1),
+        source_request_id: mpId(received[0], how),
       },
       {
         user_identities: { email: "bob@example.com" },
         user_attributes: { "looker_users.city": "Zürich", "looker_orders.revenue": 0 },
         environment: "development",
-        source_request_id: mpId(2),
+        source_request_id: mpId(received[1], how),
       },
       {
         user_identities: { customer_id: "c-9" },
         user_attributes: { "looker_users.first_name": "Zoë", "looker_users.city": "Reykjavík", "looker_orders.revenue": 1000.25 },
         environment: "development",
-        source_request_id: mpId(3),
+        source_request_id: mpId(received[2], how),
       },
     ]);
 
@@ -101,7 +107,9 @@ describe("mParticle, Events mode", () => {
 
   it("sends one custom event per row with its data, defaults and attributes", async () => {
     const report = await deliver(ctx.emulators, mparticle, lookText({ fields, rows }), { options: { data_type: "event_data" }, transport: ctx.transport });
-    expect(ctx.emulators.records("mparticle")).toEqual([
+    const received = ctx.emulators.records("mparticle") as WireRecord[];
+    const how: How = { options: { data_type: "event_data" } };
+    expect(received).toEqual([
       {
         user_identities: { email: "ann@example.com" },
         user_attributes: { "looker_users.plan": "pro" },
@@ -112,14 +120,14 @@ describe("mParticle, Events mode", () => {
               event_name: "Signed Up",
               custom_event_type: "navigation",
               timestamp_unixtime_ms: 1767225600000,
-              source_message_id: mpId(1),
+              source_message_id: mpId(received[0], how),
               // events.page has no tag: only mp_custom_attribute columns are event attributes.
               custom_attributes: { "looker_events.sku": "S-1" },
             },
           },
         ],
         environment: "production",
-        source_request_id: mpId(1),
+        source_request_id: mpId(received[0], how),
       },
       {
         user_identities: { email: "bob@example.com" },
@@ -131,12 +139,12 @@ describe("mParticle, Events mode", () => {
               event_name: "looker_custom_event",
               custom_event_type: "other",
               timestamp_unixtime_ms: RAN_AT_MS,
-              source_message_id: mpId(2),
+              source_message_id: mpId(received[1], how),
             },
           },
         ],
         environment: "production",
-        source_request_id: mpId(2),
+        source_request_id: mpId(received[1], how),
       },
     ]);
     expect(report.rows).toEqual({ read: 3, delivered: 2, rejected: 1, failed: 0 });
@@ -165,14 +173,16 @@ describe("Segment", () => {
 
   it("identify: userId or a stable anonymousId, traits by column label, the Look's time, deterministic messageId", async () => {
     const report = await deliver(ctx.emulators, segment, lookText({ fields, rows }), { action: "segment_event", transport: ctx.transport });
-    expect(ctx.emulators.records("segment")).toEqual([
+    const received = ctx.emulators.records("segment") as WireRecord[];
+    const how: How = { action: "segment_event" };
+    expect(received).toEqual([
       {
         type: "identify",
         userId: "42",
         traits: { email: "ann@example.com", city: "Lyon", "sessions count": 3 },
         context: { groupId: "acct-1" },
         timestamp: RAN_AT,
-        messageId: segId(1),
+        messageId: segId(received[0], how),
       },
       {
         type: "identify",
@@ -180,9 +190,9 @@ describe("Segment", () => {
         traits: { email: "bob@example.com", city: "São Paulo", "sessions count": 0 },
         context: { groupId: "acct-1" },
         timestamp: RAN_AT,
-        messageId: segId(2),
+        messageId: segId(received[1], how),
       },
-      { type: "identify", anonymousId: "anon-7", traits: { "sessions count": 1 }, timestamp: RAN_AT, messageId: segId(3) },
+      { type: "identify", anonymousId: "anon-7", traits: { "sessions count": 1 }, timestamp: RAN_AT, messageId: segId(received[2], how) },
     ]);
     expect(report.rows).toEqual({ read: 4, delivered: 3, rejected: 1, failed: 0 });
     expect(report.rejected).toEqual([{ reason: expect.stringContaining("row has no user id, anonymous id or email"), count: 1, examples: [expect.objectContaining({ row: 4 })] }]);
@@ -195,7 +205,9 @@ describe("Segment", () => {
       options: { event: "Churn Risk" },
       transport: ctx.transport,
     });
-    expect(ctx.emulators.records("segment")).toEqual([
+    const received = ctx.emulators.records("segment") as WireRecord[];
+    const how: How = { action: "segment_track", options: { event: "Churn Risk" } };
+    expect(received).toEqual([
       {
         type: "track",
         event: "Churn Risk",
@@ -203,7 +215,7 @@ describe("Segment", () => {
         properties: { city: "Lyon", "sessions count": 3 },
         context: { traits: { email: "ann@example.com" }, groupId: "acct-1" },
         timestamp: RAN_AT,
-        messageId: segId(1),
+        messageId: segId(received[0], how),
       },
       {
         type: "track",
@@ -213,7 +225,7 @@ describe("Segment", () => {
         properties: { city: "São Paulo", "sessions count": 0 },
         context: { traits: { email: "bob@example.com" }, groupId: "acct-1" },
         timestamp: RAN_AT,
-        messageId: segId(2),
+        messageId: segId(received[1], how),
       },
     ]);
     expect(report.action).toBe("segment_track");
@@ -223,9 +235,11 @@ describe("Segment", () => {
 
   it("group: groupId at the top level, rows without one rejected", async () => {
     const report = await deliver(ctx.emulators, segment, lookText({ fields, rows }), { action: "segment_group", transport: ctx.transport });
-    expect(ctx.emulators.records("segment")).toEqual([
+    const received = ctx.emulators.records("segment") as WireRecord[];
+    const how: How = { action: "segment_group" };
+    expect(received).toEqual([
       // The user's email is the user's trait (context.traits), not the group's; the same anonymousId as on identify.
-      { type: "group", groupId: "acct-1", userId: "42", traits: { city: "Lyon", "sessions count": 3 }, context: { traits: { email: "ann@example.com" } }, timestamp: RAN_AT, messageId: segId(1) },
+      { type: "group", groupId: "acct-1", userId: "42", traits: { city: "Lyon", "sessions count": 3 }, context: { traits: { email: "ann@example.com" } }, timestamp: RAN_AT, messageId: segId(received[0], how) },
       {
         type: "group",
         groupId: "acct-1",
@@ -233,7 +247,7 @@ describe("Segment", () => {
         traits: { city: "São Paulo", "sessions count": 0 },
         context: { traits: { email: "bob@example.com" } },
         timestamp: RAN_AT,
-        messageId: segId(2),
+        messageId: segId(received[1], how),
       },
     ]);
     // Row 3 has no group id; row 4 has no user id, anonymous id or email.

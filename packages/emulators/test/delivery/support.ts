@@ -10,7 +10,10 @@ import {
   loadConnectors,
   lookSourceFromString,
   readLook,
+  recordId,
+  resolveOptions,
   runLook,
+  workspaceOf,
   type AttemptResult,
   type Connector,
   type LookField,
@@ -38,6 +41,49 @@ export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 50 } as const;
 
 /** A record as the tests read it: field by field. */
 export type WireRecord = Record<string, any>;
+
+/**
+ * Removes the value at a manifest target path (`a.b`, `events[].data.x`) from a copy's nested
+ * objects, when `filled` says the run fill set it (a column may have set it instead).
+ */
+function removeAt(value: any, steps: string[], filled: (v: unknown) => boolean): void {
+  if (value === null || typeof value !== "object" || steps.length === 0) return;
+  const [step, ...rest] = steps as [string, ...string[]];
+  const list = step.endsWith("[]");
+  const key = list ? step.slice(0, -2) : step;
+  if (rest.length === 0 && !list) {
+    if (filled(value[key])) delete value[key];
+  } else if (list && Array.isArray(value[key])) for (const item of value[key]) removeAt(item, rest, filled);
+  else removeAt(value[key], rest, filled);
+}
+
+/** Whether a value is the one a run fill gives in these tests (the Looks' ran_at, or the id). */
+const RUN_VALUES: Record<string, (v: unknown) => boolean> = {
+  ranAt: (v) => v === RAN_AT,
+  ranAtMs: (v) => v === RAN_AT_MS,
+  recordId: () => true,
+};
+
+/**
+ * The id the engine gives a delivered record, worked out from the rule (docs/reliability.md): the
+ * connector, the action, the workspace (the emulator's credentials), the run id and the record's
+ * content, which is the record without its run fills (times, the id itself). `occurrence` counts
+ * identical records before it in the run.
+ */
+export function expectedId(
+  emulators: Emulators,
+  connector: Connector,
+  record: WireRecord,
+  input: { runId?: string; action?: string; options?: Record<string, string>; occurrence?: number } = {},
+): string {
+  const m = connector.manifest;
+  const action = input.action ?? (m.actions.length === 1 ? m.actions[0]!.name : "");
+  const options = resolveOptions(m, m.actions.find((a) => a.name === action), input.options ?? {}).values;
+  const content = structuredClone(record);
+  for (const f of m.fills ?? []) if (f.from?.run !== undefined) removeAt(content, f.target.split("."), RUN_VALUES[f.from.run]!);
+  const scope = { connectorId: connector.id, action, workspace: workspaceOf(connector, emulators.credentials(connector.id).settings, options), runId: input.runId ?? "run-1" };
+  return recordId(scope, JSON.stringify(content), input.occurrence ?? 0);
+}
 
 /** A Looker field as json_detail describes it; `label_short` is what Segment names traits by default. */
 export function field(name: string, tags: string[] = [], extra: Partial<LookField> = {}): LookField {

@@ -122,6 +122,10 @@ export interface Setting {
    */
   sensitive?: boolean;
   /**
+   * Whether the value names the destination workspace the records land in (a key, a pod, a region, an instance). Record ids are derived from a digest of these settings and the base URL they select, never from the values themselves, so the same rows sent to two workspaces never share an id.
+   */
+  namesWorkspace?: boolean;
+  /**
    * Allowed values, when the setting is a choice (e.g. a pod).
    *
    * @minItems 1
@@ -271,7 +275,7 @@ export interface ValueRule {
    */
   types?: ["string" | "number" | "integer" | "boolean", ...("string" | "number" | "integer" | "boolean")[]];
   /**
-   * Convert before checking: `string` turns numbers and booleans into text; `integer` parses whole-number text; `boolean` reads Looker's yes/no and the common spellings (`yes`, `no`, `true`, `false`, `1`, `0`, in any case, and the numbers 1 and 0) as true or false.
+   * Convert before checking: `string` turns numbers and booleans into text; `integer` parses whole-number text; `boolean` reads Looker's yes/no and the common spellings (`yes`, `no`, `true`, `false`, `1`, `0`, in any case, and the numbers 1 and 0) as true or false. A whole number beyond 2^53 - 1 reaches the rule as the text of its digits (the Look reader does not round it): `string` keeps it exact, `integer` finds it invalid, since it cannot be sent as an exact number.
    */
   coerce?: "string" | "integer" | "boolean";
   /**
@@ -450,7 +454,7 @@ export interface Source {
    */
   option?: string;
   /**
-   * Run metadata: `ranAt`, `ranAtMs` or `recordId`.
+   * Run metadata: `ranAt`, `ranAtMs` or `recordId` (the record's deduplication id, derived from the connector, the action, the workspace, the run id and the record's content: see docs/reliability.md).
    */
   run?: "ranAt" | "ranAtMs" | "recordId";
   /**

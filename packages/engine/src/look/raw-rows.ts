@@ -6,6 +6,7 @@ import { TextDecoder } from "node:util";
 import { grownBytes } from "../grow-bytes.js";
 import { LookFormatError } from "./look-format-error.js";
 import type { LookRow } from "./types.js";
+import { mayHoldUnsafeInteger, quoteUnsafeIntegers } from "./unsafe-integers.js";
 
 export interface RawRows {
   /** The rows' UTF-8 bytes, back to back; owns its ArrayBuffer, so it may be transferred. */
@@ -88,24 +89,42 @@ export function rowCount(rows: RawRows | ReadonlyArray<LookRow>): number {
 
 /**
  * Parses each raw row with its own JSON.parse call (rows stay one-byte strings unless they
- * themselves hold non-ASCII text, which V8 parses fastest) and hands it to `each`. Stops at the
- * first malformed row and returns its error.
+ * themselves hold non-ASCII text, which V8 parses fastest) and hands it to `each`. An integer
+ * beyond 2^53 - 1 arrives as the string of its digits, not rounded. Stops at the first malformed
+ * row and returns its error.
  */
 export function eachRawRow(raw: RawRows, decoder: TextDecoder, firstRow: number, each: (row: LookRow, index: number) => void): LookFormatError | undefined {
   let start = 0;
   for (let i = 0; i < raw.ends.length; i++) {
     const end = raw.ends[i]!;
-    const text = decoder.decode(raw.bytes.subarray(start, end));
+    const bytes = raw.bytes.subarray(start, end);
+    const text = decoder.decode(bytes);
     start = end;
     let row: LookRow;
     try {
-      row = JSON.parse(text) as LookRow;
+      row = JSON.parse(mayHoldUnsafeInteger(text) ? exactIntegers(bytes, text, decoder) : text) as LookRow;
     } catch (error) {
-      return malformedJson(error, text, raw.offsets[i]!, `row ${firstRow + i}`);
+      // Quoting keeps malformed JSON malformed: the original text gives the message and the offset.
+      return malformedJson(parseError(text) ?? error, text, raw.offsets[i]!, `row ${firstRow + i}`);
     }
     each(row, i);
   }
   return undefined;
+}
+
+/** The row's text with its unsafe integers as strings of their digits (see unsafe-integers.ts). */
+function exactIntegers(bytes: Uint8Array, text: string, decoder: TextDecoder): string {
+  const quoted = quoteUnsafeIntegers(bytes);
+  return quoted === bytes ? text : decoder.decode(quoted);
+}
+
+function parseError(text: string): unknown {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
 }
 
 /** All the rows parsed; those before a malformed row are returned along with its error. */

@@ -9,7 +9,8 @@ import type { Limits } from "../generated/manifest.js";
 import { eachRawRow, type RawRows } from "../look/raw-rows.js";
 import type { LookRow } from "../look/types.js";
 import type { RowProgram } from "../transform/program.js";
-import { transformRow, Rejection, type RowWarning, type RunContext } from "../transform/transform.js";
+import { RecordIds } from "../transform/ids.js";
+import { scopeOf, transformRow, Rejection, type RecordJson, type RowWarning, type RunContext } from "../transform/transform.js";
 import type { Record_ } from "../transform/path.js";
 
 /** A rejected row or a warning, as the report takes it. */
@@ -57,6 +58,10 @@ export class ChunkProcessor {
   private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   private readonly warningBuffer: RowWarning[] = [];
   private readonly tooLarge: string;
+  /** Record ids over the whole run: a run's rows all go through one processor, in row order. */
+  private readonly ids: RecordIds;
+  /** A row's record JSON when the transform wrote it already (see RecordJson). */
+  private readonly json: RecordJson = { text: undefined };
 
   constructor(
     private readonly program: RowProgram,
@@ -64,6 +69,7 @@ export class ChunkProcessor {
     packing: PackingSetup,
   ) {
     this.packer = new RecordPacker(packing.limits, packing.room);
+    this.ids = new RecordIds(scopeOf(program, run));
     this.tooLarge = `record larger than the ${this.packer.maxRecordBytes.toLocaleString("en-US")} bytes ${packing.label} accepts`;
   }
 
@@ -96,13 +102,13 @@ export class ChunkProcessor {
    */
   verdict(row: LookRow, n: number, out: RowSink): Record_ | Rejection {
     const warnings = this.warningBuffer;
-    const result = transformRow(this.program, row, n, this.run, warnings);
+    const result = transformRow(this.program, row, n, this.run, warnings, this.ids, this.json);
     if (warnings.length > 0) {
       for (const w of warnings) out.warnings.push({ row: w.rowNumber, reason: w.reason, detail: w.detail });
       warnings.length = 0;
     }
     if (result instanceof Rejection) return result;
-    const packed = this.packer.add(JSON.stringify(result), n);
+    const packed = this.packer.add(this.json.text ?? JSON.stringify(result), n);
     if (packed === TOO_LARGE) return new Rejection(this.tooLarge, `record is ${this.packer.lastRecordBytes.toLocaleString("en-US")} bytes`);
     if (packed !== undefined) out.packed.push(packed);
     return result;

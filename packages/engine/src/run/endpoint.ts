@@ -47,9 +47,7 @@ export function resolveEndpoint(connector: Connector, settings: Readonly<Record<
       throw new SettingsError({ problems: [{ setting: variable, message: `${variable} must be a base URL such as http://127.0.0.1:9001 (scheme, host and port only).` }] });
     }
   } else {
-    const by = wire.baseUrl.by;
-    const key = by?.setting !== undefined ? settings[by.setting] : by?.option !== undefined ? options[by.option] : undefined;
-    base = (key !== undefined ? wire.baseUrl.values?.[key] : undefined) ?? wire.baseUrl.default;
+    base = manifestBaseUrl(connector, settings, options);
   }
   checkHeaderSafe(connector, settings);
   const authorization = authorizationHeader(connector, settings);
@@ -97,6 +95,14 @@ function checkHeaderSafe(connector: Connector, settings: Readonly<Record<string,
       };
     });
   if (problems.length > 0) throw new SettingsError({ problems });
+}
+
+/** The base URL the manifest gives for these settings and options (a pod, a region), without the environment's override. */
+export function manifestBaseUrl(connector: Connector, settings: Readonly<Record<string, string | undefined>>, options: Readonly<Record<string, string | undefined>>): string {
+  const baseUrl = connector.manifest.wire.baseUrl;
+  const by = baseUrl.by;
+  const key = by?.setting !== undefined ? settings[by.setting] : by?.option !== undefined ? options[by.option] : undefined;
+  return (key !== undefined ? baseUrl.values?.[key] : undefined) ?? baseUrl.default;
 }
 
 /** The `Authorization` header of the connector's auth scheme; none when the key travels in the body. */

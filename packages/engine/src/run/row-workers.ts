@@ -143,15 +143,21 @@ interface Assigned {
 }
 
 /**
- * One run's use of the shared workers. When a worker cannot start at all (a broken install, Node
- * options a worker refuses), the run goes on on its own thread with `onThisThread`: that costs
- * speed, not rows.
+ * One run's use of the shared workers. A run keeps to one worker, the least busy when its first
+ * chunk comes: record ids count identical records over the whole run, in row order, so one
+ * processor must see every row (concurrent runs still spread over the workers). When the worker
+ * cannot start at all (a broken install, Node options a worker refuses), the run goes on on its
+ * own thread with `onThisThread`: that costs speed, not rows. When it stops later, the rows it
+ * held and every later row are reported failed with the reason.
  */
 export class WorkerRun {
   private readonly id = ++runCounter;
   private readonly assigned = new Map<RowWorker, Assigned>();
   private readonly lost: LostRows[] = [];
   private inline: ChunkProcessor | undefined;
+  private target: Assigned | undefined;
+  /** Why the run's worker stopped: the occurrence counts it held are gone, so no later row is sent. */
+  private stopped: string | undefined;
 
   constructor(
     private readonly setup: WorkerRunSetup,
@@ -163,24 +169,25 @@ export class WorkerRun {
   /** Transforms a chunk on the least busy worker; never rejects: a worker's failure becomes lost rows. */
   async process(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number): Promise<ChunkResult> {
     if (this.inline === undefined) {
-      const target = this.pick();
+      if (this.stopped !== undefined) return lostChunk(rows, firstRow, this.stopped);
+      const target = (this.target ??= this.pick());
       // Nothing is handed over before the worker has started, so a worker that cannot start loses no rows.
       if (await target.worker.ready) return this.onWorker(target, rows, firstRow);
       this.assigned.delete(target.worker);
-      this.inline = this.onThisThread();
+      // Chunks that waited for the same start share one processor, which keeps the run's ids.
+      this.inline ??= this.onThisThread();
     }
     return isRawRows(rows) ? this.inline.raw(rows, firstRow) : this.inline.rows(rows, firstRow);
   }
 
   private async onWorker(target: Assigned, rows: RawRows | ReadonlyArray<LookRow>, firstRow: number): Promise<ChunkResult> {
-    const count = rowCount(rows);
     const reply = isRawRows(rows)
       ? await target.worker.request({ t: "raw", run: this.id, rows, firstRow }, [rows.bytes.buffer as ArrayBuffer])
       : await target.worker.request({ t: "rows", run: this.id, rows, firstRow });
     if (!("result" in reply)) {
       const reason = "failure" in reply ? reply.failure : "no answer";
       this.workerLost(target, reason);
-      return { read: count, rejected: [], warnings: [], packed: [], lost: { rows: rowRange(firstRow, count), reason } };
+      return lostChunk(rows, firstRow, reason);
     }
     if (reply.buffer !== undefined) recycleRowBuffer(reply.buffer);
     const { result } = reply;
@@ -229,12 +236,19 @@ export class WorkerRun {
   private workerLost(target: Assigned, reason: string): void {
     if (!this.assigned.has(target.worker)) return;
     this.assigned.delete(target.worker);
+    this.stopped ??= reason;
     const rows: number[] = [];
     for (const h of target.held) {
       for (let r = Math.max(h.firstRow, target.packedUpTo + 1); r < h.firstRow + h.count; r++) if (!h.rejected.has(r)) rows.push(r);
     }
     if (rows.length > 0) this.lost.push({ rows, reason });
   }
+}
+
+/** A chunk none of whose rows could be processed. */
+function lostChunk(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number, reason: string): ChunkResult {
+  const count = rowCount(rows);
+  return { read: count, rejected: [], warnings: [], packed: [], lost: { rows: rowRange(firstRow, count), reason } };
 }
 
 function rowRange(first: number, count: number): number[] {

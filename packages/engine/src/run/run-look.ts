@@ -13,13 +13,13 @@ import type { LookRow } from "../look/types.js";
 import { isRawRows, rowCount, type RawRows } from "../look/raw-rows.js";
 import { plan as makePlan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
-import type { RunContext } from "../transform/transform.js";
 import { RequestShape, type Batch, type Packed } from "../batch/batcher.js";
 import { createTransport, type Transport } from "../deliver/transport.js";
 import { sendBatch, type BatchOutcome, type Halt, type RunGate } from "../deliver/send-batch.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../deliver/retry.js";
 import { ReportBuilder, type RunReport } from "./report.js";
 import { PlanRejected, SettingsError, SourceError } from "./errors.js";
+import { runContextOf } from "./run-context.js";
 import { requestBodyFields, resolveEndpoint, resolveSettings, type Env } from "./endpoint.js";
 import { ChunkProcessor, packingOf, type ChunkResult } from "./chunk-processor.js";
 import { WorkerRun, type LostRows } from "./row-workers.js";
@@ -45,7 +45,7 @@ export interface RunInput {
   readonly action?: string;
   readonly downstreams?: ReadonlyArray<string>;
   readonly hiddenFields?: ReadonlyArray<string>;
-  /** Same run id, same record ids: a replayed run is deduplicated downstream. Random when absent. */
+  /** Same run id and rows, same record ids (in any row order): a replayed run is deduplicated downstream. Random when absent. */
   readonly runId?: string;
   /** Where `TAGWIRE_<ID>_URL` is read from (defaults to the process environment). */
   readonly env?: Env;
@@ -107,8 +107,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
     const pacer = endpoint === undefined ? undefined : yield* Effect.try({ try: () => pacerFor(connector, input.rateLimit, input.env ?? process.env, destinationOf(endpoint)), catch: (e) => e as SettingsError });
 
     const runId = input.runId ?? randomUUID();
-    const ranAtMs = header.ranAt !== undefined && !Number.isNaN(Date.parse(header.ranAt)) ? Date.parse(header.ranAt) : Date.now();
-    const run: RunContext = { runId, ranAt: header.ranAt ?? new Date(ranAtMs).toISOString(), ranAtMs };
+    const run = runContextOf(plan, input.settings ?? {}, runId, header.ranAt);
     const report = new ReportBuilder({
       connector: connector.id, label: connector.manifest.label, runId, dryRun: input.dryRun === true, diagnostics: plan.diagnostics,
       ...(plan.action ? { action: plan.action.name } : {}),

@@ -1,28 +1,76 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
+import { DigestSet } from "./digest-set.js";
 
-/** Formats 16 bytes of a SHA-256 digest as an RFC 9562 version-8 (custom) UUID. */
-function uuidFromDigest(digest: Buffer): string {
-  digest[6] = (digest[6]! & 0x0f) | 0x80;
-  digest[8] = (digest[8]! & 0x3f) | 0x80;
-  const h = digest.toString("hex", 0, 16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+/** Formats the first 32 hex digits of a SHA-256 digest as an RFC 9562 version-8 (custom) UUID. */
+function uuidFromHex(h: string): string {
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Everything a record id depends on besides the record's content. */
+export interface RecordIdScope {
+  readonly connectorId: string;
+  /** The Looker action (`segment_event`, `segment_track`): two actions never share an id. */
+  readonly action: string;
+  /** Digest of the settings that name the destination workspace (see `workspaceOf`). */
+  readonly workspace: string;
+  /** Looker's webhook id or the CLI's `--run-id`: the same run sends the same ids. */
+  readonly runId: string;
+}
+
+/** The scope hashed once, as the prefix of every digest input of the run. */
+function scopeKey(scope: RecordIdScope): string {
+  return hash("sha256", JSON.stringify([scope.connectorId, scope.action, scope.workspace, scope.runId]));
+}
+
+function contentDigest(key: string, content: string): string {
+  return hash("sha256", `${key}\n${content}`);
+}
+
+/** The id of the nth record (from 0) with this digest: the first one's is the digest itself. */
+function idOf(digest: string, occurrence: number): string {
+  return uuidFromHex(occurrence === 0 ? digest : hash("sha256", `${digest}#${occurrence}`));
 }
 
 /**
- * Deduplication ids of a run's records: the same run and row always give the same id, so a retried
- * request or a replayed run is recognised downstream. The run is hashed once; the row number fills
- * the last 48 bits, which keeps ids unique within a run and costs no hashing per row.
+ * The id of the `occurrence`th record (from 0) of a run with this content (the record's JSON
+ * without its run fills): what `RecordIds` gives, for checks and tools.
  */
-export function recordIds(connectorId: string, runId: string): (rowNumber: number) => string {
-  const prefix = uuidFromDigest(createHash("sha256").update(`${connectorId}\u0000${runId}`).digest()).slice(0, 24);
-  return (rowNumber) => prefix + rowNumber.toString(16).padStart(12, "0");
+export function recordId(scope: RecordIdScope, content: string, occurrence = 0): string {
+  return idOf(contentDigest(scopeKey(scope), content), occurrence);
 }
 
-export function recordId(connectorId: string, runId: string, rowNumber: number): string {
-  return recordIds(connectorId, runId)(rowNumber);
+/**
+ * Deduplication ids of one run's records. An id is derived from the scope and the record's
+ * content, not its position, so a retried execute whose rows come back in another order sends the
+ * same ids; identical records are told apart by how many came before them in the run, so two
+ * identical rows stay two records. One instance must see every record of the run, in row order.
+ */
+export class RecordIds {
+  private readonly key: string;
+  /** 44 bits of each digest seen: enough to tell a first occurrence, at about 5 MB per million records. */
+  private readonly seen = new DigestSet();
+  /** Repeats only (rare): how many records with this digest came before. */
+  private readonly repeats = new Map<string, number>();
+
+  constructor(scope: RecordIdScope) {
+    this.key = scopeKey(scope);
+  }
+
+  /** The id of the next record with this content. */
+  next(content: string): string {
+    const digest = contentDigest(this.key, content);
+    if (this.seen.add(parseInt(digest.slice(0, 8), 16), parseInt(digest.slice(8, 16), 16))) return idOf(digest, 0);
+    // Two different contents look alike to the set about once in 30 runs of a million records:
+    // the second then counts as a repeat, which still gives it an id of its own (only a replay
+    // with the rows in another order could then send that one record twice, never drop one).
+    const occurrence = (this.repeats.get(digest) ?? 0) + 1;
+    this.repeats.set(digest, occurrence);
+    return idOf(digest, occurrence);
+  }
 }
 
 /** A stable UUID for a value (e.g. an anonymous id from an email): the same across runs. */
 export function uuidOf(connectorId: string, path: string, value: unknown): string {
-  return uuidFromDigest(createHash("sha256").update(`${connectorId}\u0000${path}\u0000${String(value)}`).digest());
+  return uuidFromHex(hash("sha256", `${connectorId}\u0000${path}\u0000${String(value)}`));
 }

@@ -1,12 +1,16 @@
 import type { LookRow } from "../look/types.js";
 import type { RowProgram, FillStep, RecordCheck } from "./program.js";
 import { getAt, isPresent, setAt, type CompiledPath, type Record_ } from "./path.js";
-import { recordIds, uuidOf } from "./ids.js";
+import { RecordIds, uuidOf } from "./ids.js";
 
-/** What a run knows about itself, for fills and ids. */
+/** What a run knows about itself, for fills and ids. Plain data: it crosses to worker threads. */
 export interface RunContext {
-  /** Identifies the run (e.g. the Looker webhook id): the same run and row give the same record id. */
+  /** Identifies the run (e.g. the Looker webhook id): the same run and content give the same record id. */
   readonly runId: string;
+  /** The Looker action the run serves (`segment_track`); record ids differ between actions. */
+  readonly action: string;
+  /** Digest of the settings that name the destination workspace (never the settings themselves). */
+  readonly workspace: string;
   readonly ranAt: string;
   readonly ranAtMs: number;
 }
@@ -28,21 +32,58 @@ export interface RowWarning {
   readonly column?: string;
 }
 
-/** Maps one row to its record, or says why the row is rejected. */
+/** The record's JSON, when `transformRow` could write it from its content's (set per row, else undefined). */
+export interface RecordJson {
+  text: string | undefined;
+}
+
+/**
+ * Maps one row to its record, or says why the row is rejected. `ids` gives the record ids and
+ * must see every row of the run (see `RecordIds`); without it, the row's id is the one the first
+ * record with its content gets. With `json`, the record's JSON is given too when the id's content
+ * JSON could be reused for it (the run fills are then new top-level keys): one JSON.stringify a row.
+ */
 export function transformRow(
   program: RowProgram,
   row: LookRow,
   rowNumber: number,
   run: RunContext,
   warnings?: RowWarning[],
+  ids?: RecordIds,
+  json?: RecordJson,
 ): Record_ | Rejection {
+  if (json !== undefined) json.text = undefined;
   const record: Record_ = {};
   const rejected = program.writeColumns(row, record, rowNumber, warnings);
   if (rejected !== undefined) return rejected;
+  // Content fills first: the record id is derived from the content, which run fills (times, the id
+  // itself) are not part of, so a replay at another time gives the same ids.
+  let runFills = false;
+  let needsId = false;
   for (const f of program.fills) {
-    if (isPresent(getAt(record, f.path)) || anyPresent(record, f.unlessPresent)) continue;
-    const value = fillValue(f, record, program.connectorId, rowNumber, run);
-    if (value !== undefined) setAt(record, f.path, value);
+    if (!isRunFill(f)) fill(f, record, program.connectorId, run, undefined);
+    else {
+      runFills = true;
+      needsId ||= f.value.kind === "recordId";
+    }
+  }
+  if (runFills) {
+    const content = needsId ? JSON.stringify(record) : "";
+    // Taken only when a fill sets the id, so a record that carries its own (from a column) counts no occurrence.
+    let id: string | undefined;
+    const idOf = () => (id ??= (ids ?? new RecordIds(scopeOf(program, run))).next(content));
+    // JSON.stringify writes new string keys last, in the order they were set.
+    let text = json !== undefined && needsId ? content.slice(0, -1) : undefined;
+    for (const f of program.fills) {
+      if (!isRunFill(f)) continue;
+      const key = f.path.steps.length === 1 && !f.path.steps[0]!.array ? f.path.steps[0]!.key : undefined;
+      const existed = key !== undefined && Object.hasOwn(record, key);
+      const value = fill(f, record, program.connectorId, run, idOf);
+      if (text === undefined || value === undefined) continue;
+      // A nested target, or a key already there (set in place): the record is written whole instead.
+      text = key === undefined || existed ? undefined : `${text}${text.length > 1 ? "," : ""}${JSON.stringify(key)}:${JSON.stringify(value)}`;
+    }
+    if (json !== undefined && text !== undefined) json.text = `${text}}`;
   }
   for (const c of program.checks) {
     if (meets(record, c)) continue;
@@ -58,17 +99,24 @@ export function transformRow(
   return record;
 }
 
-// The run's id function is derived once per run and connector, not per row.
-const runIds = new WeakMap<RunContext, Map<string, (row: number) => string>>();
-function idsFor(run: RunContext, connectorId: string): (row: number) => string {
-  let byConnector = runIds.get(run);
-  if (byConnector === undefined) runIds.set(run, (byConnector = new Map()));
-  let ids = byConnector.get(connectorId);
-  if (ids === undefined) byConnector.set(connectorId, (ids = recordIds(connectorId, run.runId)));
-  return ids;
+/** The scope of a run's record ids: the program's connector and the run's action, workspace and id. */
+export function scopeOf(program: RowProgram, run: RunContext) {
+  return { connectorId: program.connectorId, action: run.action, workspace: run.workspace, runId: run.runId };
 }
 
-function fillValue(f: FillStep, record: Record_, connectorId: string, rowNumber: number, run: RunContext): unknown {
+function isRunFill(f: FillStep): boolean {
+  return f.value.kind === "ranAt" || f.value.kind === "ranAtMs" || f.value.kind === "recordId";
+}
+
+/** Applies a fill; returns the value it set, if any. */
+function fill(f: FillStep, record: Record_, connectorId: string, run: RunContext, recordId: (() => string) | undefined): unknown {
+  if (isPresent(getAt(record, f.path)) || anyPresent(record, f.unlessPresent)) return undefined;
+  const value = fillValue(f, record, connectorId, run, recordId);
+  if (value !== undefined) setAt(record, f.path, value);
+  return value;
+}
+
+function fillValue(f: FillStep, record: Record_, connectorId: string, run: RunContext, recordId: (() => string) | undefined): unknown {
   switch (f.value.kind) {
     case "constant":
       return f.value.value;
@@ -77,7 +125,7 @@ function fillValue(f: FillStep, record: Record_, connectorId: string, rowNumber:
     case "ranAtMs":
       return run.ranAtMs;
     case "recordId":
-      return idsFor(run, connectorId)(rowNumber);
+      return recordId?.();
     case "uuidOf": {
       const source = getAt(record, f.value.path);
       // Keyed by what the value is (`email`), not where this call carries it (`traits.email` on

@@ -59,7 +59,9 @@ export function compileValueCheck(rule: ValueRule): ValueCheck {
     if (rule.coerce === "string" && (typeof v === "number" || typeof v === "boolean")) return String(v);
     if (rule.coerce === "integer" && typeof v === "string" && WHOLE.test(v.trim())) {
       const n = Number(v.trim());
-      return Number.isSafeInteger(n) ? n : v;
+      if (Number.isSafeInteger(n)) return n;
+      // As a number it would be rounded: the Look reader keeps such integers as their digits.
+      if (!types.has("string")) return new Violation(onInvalid, "is a whole number beyond 2^53 - 1, which cannot be sent exactly", `${show(v)} is a whole number beyond 2^53 - 1 (9007199254740991), which cannot be sent exactly`);
     }
     if (rule.coerce === "boolean") {
       if (typeof v === "string") return BOOLEAN_TEXT.get(v.trim().toLowerCase()) ?? v;
@@ -90,6 +92,7 @@ export function compileValueCheck(rule: ValueRule): ValueCheck {
 
   const scalar = (v: unknown): unknown => {
     v = coerce(v);
+    if (v instanceof Violation) return v;
     switch (typeof v) {
       case "string":
         return checkText(v);

@@ -48,13 +48,24 @@ const lookDocument = fc
     return `{${body.join(",")}}`;
   });
 
+/**
+ * Values as JSON.parse gives them: the reader keeps an integer beyond 2^53 - 1 as the string of
+ * its digits where JSON.parse rounds it, so both sides are compared with such strings as numbers.
+ */
+function asJsonParse(value: unknown): unknown {
+  if (typeof value === "string") return /^-?[1-9]\d{15,}$/.test(value) && !Number.isSafeInteger(Number(value)) ? Number(value) : value;
+  if (Array.isArray(value)) return value.map(asJsonParse);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asJsonParse(v)]));
+  return value;
+}
+
 describe("JsonDetailParser properties", () => {
   it("gives the rows JSON.parse gives, whatever the values, member order and chunking", () => {
     fc.assert(
       fc.property(lookDocument, chunkSizes, (doc, sizes) => {
         const expected = JSON.parse(doc) as { data: unknown[]; ran_at?: string };
         const { rows, parser } = parseInChunks(encode(doc), sizes);
-        expect(rows).toEqual(expected.data);
+        expect(asJsonParse(rows)).toEqual(asJsonParse(expected.data));
         expect(parser.ranAt).toBe(expected.ran_at);
       }),
       { numRuns: 300 },
@@ -92,7 +103,7 @@ describe("JsonDetailParser properties", () => {
         } catch {
           return;
         }
-        if (Array.isArray(reference.data)) expect(rows).toEqual(reference.data);
+        if (Array.isArray(reference.data)) expect(asJsonParse(rows)).toEqual(asJsonParse(reference.data));
       }),
       { numRuns: 500 },
     );

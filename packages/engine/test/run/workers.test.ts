@@ -82,7 +82,8 @@ const fixtures = connectors.flatMap((connector) => {
 
 describe("rows on worker threads", () => {
   it.each(fixtures.map((f) => [`${f.connector.id}/${f.name}`, f] as const))("%s: the same records and report as on the run's thread, over many chunks", async (_, f) => {
-    // ~2,000 rows cut into 4 KiB slices: many chunks, spread over both workers and packed in each.
+    // ~2,000 rows cut into 4 KiB slices: many chunks, all on the one worker the run keeps to (its
+    // record ids count the fixture's repeated rows over the whole run), so ids match the inline run.
     const look = repeated(f.look, 2_000);
     const options = f.expected.options ?? {};
     const inline = await run(f.connector, look, options, 0, 4096);
@@ -126,7 +127,7 @@ describe("rows on worker threads", () => {
         connector,
         planInput: { fields: { dimensions: [], measures: [], table_calculations: [], pivots: [] }, options: f.expected.options ?? {} },
         validateRecords: true,
-        run: { runId: "r", ranAt: "2026-11-01T10:00:00Z", ranAtMs: 0 },
+        run: { runId: "r", action: "", workspace: "w", ranAt: "2026-11-01T10:00:00Z", ranAtMs: 0 },
         packing: { limits: mparticle.manifest.wire.limits, room: shape.room, label: mparticle.manifest.label },
       },
       1,
@@ -154,7 +155,7 @@ describe("a worker thread that cannot start", () => {
     const raw = parser.pushRaw(look)!;
     parser.endRaw();
     const program = planOk(mparticle, { fields: parser.header!.fields, options }).program;
-    const run = { runId: "r", ranAt: "2026-11-01T10:00:00Z", ranAtMs: Date.parse("2026-11-01T10:00:00Z") };
+    const run = { runId: "r", action: "", workspace: "w", ranAt: "2026-11-01T10:00:00Z", ranAtMs: Date.parse("2026-11-01T10:00:00Z") };
     const packing = { limits: mparticle.manifest.wire.limits, room: new RequestShape(mparticle.manifest.wire.envelope).room, label: mparticle.manifest.label };
     const { validateRecord: _, ...connector } = mparticle;
     let fallbacks = 0;

@@ -1,3 +1,4 @@
+import type { RunContext } from "../../src/transform/transform.js";
 import type { LookField, LookFields, LookRow, Cell } from "../../src/look/types.js";
 
 /** A dimension (or measure with `measure: true`) as Looker describes it in json_detail. */
@@ -26,4 +27,4 @@ export function row(values: Record<string, unknown>): LookRow {
   return out;
 }
 
-export const run = { runId: "run-1", ranAt: "2026-11-01T10:00:00+00:00", ranAtMs: Date.parse("2026-11-01T10:00:00+00:00") };
+export const run: RunContext = { runId: "run-1", action: "", workspace: "test-workspace", ranAt: "2026-11-01T10:00:00+00:00", ranAtMs: Date.parse("2026-11-01T10:00:00+00:00") };

@@ -12,6 +12,7 @@ import {
   type RowWarning,
   type RunContext,
   type Connector,
+  type RecordIds,
 } from "../../src/index.js";
 import { run as defaultRun } from "./look-builder.js";
 
@@ -27,6 +28,8 @@ export type WireRecord = Record<string, any>;
 export interface RowOptions {
   readonly rowNumber?: number;
   readonly run?: RunContext;
+  /** The run's record ids, shared by the rows of one run (identical rows then get distinct ids). */
+  readonly ids?: RecordIds;
 }
 
 /** Plans a Look and fails the test on any error diagnostic. */
@@ -49,7 +52,7 @@ export function diagnostics(p: Plan, code: string, column?: string): Diagnostic[
 /** Transforms a row that must be sent; every record sent must also pass the connector's wire schema. */
 export function send(p: Plan, r: LookRow, options: RowOptions = {}): { record: WireRecord; warnings: RowWarning[] } {
   const warnings: RowWarning[] = [];
-  const out = transformRow(p.program, r, options.rowNumber ?? 1, options.run ?? defaultRun, warnings);
+  const out = transformRow(p.program, r, options.rowNumber ?? 1, options.run ?? defaultRun, warnings, options.ids);
   if (out instanceof Rejection) throw new Error(`row was rejected: ${out.reason}: ${out.detail}`);
   expect(p.connector.validateRecord(out), "record conforms to the wire schema").toBeUndefined();
   return { record: out as WireRecord, warnings };
@@ -57,7 +60,7 @@ export function send(p: Plan, r: LookRow, options: RowOptions = {}): { record: W
 
 /** Transforms a row that must be rejected. */
 export function rejected(p: Plan, r: LookRow, options: RowOptions = {}): Rejection {
-  const out = transformRow(p.program, r, options.rowNumber ?? 1, options.run ?? defaultRun, []);
+  const out = transformRow(p.program, r, options.rowNumber ?? 1, options.run ?? defaultRun, [], options.ids);
   expect(out, "row is rejected").toBeInstanceOf(Rejection);
   return out as Rejection;
 }

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "vitest";
+import { RecordIds } from "../../src/transform/ids.js";
+import { scopeOf } from "../../src/transform/transform.js";
 import { field, fields, measure, row, run } from "../support/look-builder.js";
 import { allValues, mparticle, planOk, send, UUID } from "../support/send.js";
 import { IDENTITY_KEYS } from "../support/mparticle-identities.js";
@@ -204,16 +206,17 @@ describe("mParticle batch: deduplication ids", () => {
   const p = planOk(mparticle, { fields: fields([email]), options: eventData });
   const r = row({ "users.email": "ann@example.com" });
 
-  test("the same run and row give the same source_request_id", () => {
+  test("the same run and row give the same source_request_id, wherever the row comes", () => {
     const first = send(p, r, { rowNumber: 3 }).record;
-    const again = send(p, r, { rowNumber: 3 }).record;
+    const again = send(p, r, { rowNumber: 7 }).record;
     expect(again["source_request_id"]).toBe(first["source_request_id"]);
     expect(again["events"][0]["data"]["source_message_id"]).toBe(first["events"][0]["data"]["source_message_id"]);
   });
 
-  test("another row of the same run gets another id", () => {
-    const a = send(p, r, { rowNumber: 3 }).record;
-    const b = send(p, r, { rowNumber: 4 }).record;
+  test("a second identical row of the same run gets another id", () => {
+    const ids = new RecordIds(scopeOf(p.program, run));
+    const a = send(p, r, { rowNumber: 3, ids }).record;
+    const b = send(p, r, { rowNumber: 4, ids }).record;
     expect(b["source_request_id"]).not.toBe(a["source_request_id"]);
     expect(b["events"][0]["data"]["source_message_id"]).not.toBe(a["events"][0]["data"]["source_message_id"]);
   });

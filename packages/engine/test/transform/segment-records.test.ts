@@ -1,4 +1,6 @@
 import { describe, expect, test } from "vitest";
+import { RecordIds } from "../../src/transform/ids.js";
+import { scopeOf } from "../../src/transform/transform.js";
 import { field, fields, measure, row, run } from "../support/look-builder.js";
 import { allValues, planOk, segment, send, UUID } from "../support/send.js";
 
@@ -27,7 +29,12 @@ describe("Segment identify (the Looker Source page's example)", () => {
     expect(record["timestamp"]).toBe(run.ranAt);
     expect(record["messageId"]).toMatch(UUID);
     expect(send(p, example, { rowNumber: 5 }).record["messageId"]).toBe(record["messageId"]);
-    expect(send(p, example, { rowNumber: 6 }).record["messageId"]).not.toBe(record["messageId"]);
+    // Derived from the content, not the position: the same row elsewhere in the run has the same id...
+    expect(send(p, example, { rowNumber: 6 }).record["messageId"]).toBe(record["messageId"]);
+    // ...unless it is a second identical row of the same run, which is a record of its own.
+    const ids = new RecordIds(scopeOf(p.program, run));
+    expect(send(p, example, { rowNumber: 5, ids }).record["messageId"]).toBe(record["messageId"]);
+    expect(send(p, example, { rowNumber: 6, ids }).record["messageId"]).not.toBe(record["messageId"]);
     expect(send(p, example, { rowNumber: 5, run: { ...run, runId: "run-2" } }).record["messageId"]).not.toBe(record["messageId"]);
   });
 
@@ -71,7 +78,7 @@ describe("Segment ids", () => {
     const first = send(p, ann, { rowNumber: 1 }).record["anonymousId"];
     expect(first).toMatch(UUID);
     // Another run, another row number: the same email is the same anonymous user.
-    expect(send(p, ann, { rowNumber: 9, run: { runId: "run-2", ranAt: "2026-12-01T10:00:00Z", ranAtMs: 0 } }).record["anonymousId"]).toBe(first);
+    expect(send(p, ann, { rowNumber: 9, run: { ...run, runId: "run-2", ranAt: "2026-12-01T10:00:00Z", ranAtMs: 0 } }).record["anonymousId"]).toBe(first);
     expect(send(p, bob, { rowNumber: 1 }).record["anonymousId"]).not.toBe(first);
   });
 
