@@ -62,11 +62,6 @@ export class RateBudget {
   hold(untilMs: number): void {
     this.heldUntil = Math.max(this.heldUntil, untilMs);
   }
-
-  /** How long from `nowMs` the hold still lasts (0 when none). */
-  holdLeft(nowMs: number): number {
-    return Math.max(0, this.heldUntil - nowMs);
-  }
 }
 
 /** One run's pacing under a budget (its own, or one shared with other runs), and how long it waited. */
@@ -91,13 +86,6 @@ export class Pacer {
     this.budget.hold(untilMs);
   }
 
-  /** How long from `nowMs` a hold still lasts, counted as paced time; for a request whose turn came before the hold. */
-  holdLeft(nowMs: number): number {
-    const wait = this.budget.holdLeft(nowMs);
-    this.account(nowMs, nowMs + wait);
-    return wait;
-  }
-
   /** Wall-clock ms during which at least one of the run's requests was waiting: overlapping waits count once. */
   get pacedMs(): number {
     return this.waited;
@@ -117,14 +105,6 @@ const now = () => performance.now();
 export function pace(pacer: Pacer, records: number): Effect.Effect<void> {
   return Effect.suspend(() => {
     const ms = pacer.reserve(records, now());
-    return ms > 0 ? Effect.sleep(Duration.millis(ms)) : Effect.void;
-  });
-}
-
-/** Waits out a hold set after this request's turn was given (a 429 answered while it waited). */
-export function awaitHold(pacer: Pacer): Effect.Effect<void> {
-  return Effect.suspend(() => {
-    const ms = pacer.holdLeft(now());
     return ms > 0 ? Effect.sleep(Duration.millis(ms)) : Effect.void;
   });
 }

@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect";
 import type { Batch } from "../batch/batcher.js";
 import type { Transport } from "./transport.js";
 import { CredentialsRefusedFailure, PermanentFailure, RetryableFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";
-import { awaitHold, holdFor, pace, type Pacer } from "./pacer.js";
+import { holdFor, pace, type Pacer } from "./pacer.js";
 import { clip, noAnswerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./answers.js";
 
 export interface Endpoint {
@@ -91,7 +91,7 @@ function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counter
 export interface RunGate {
   /** Set by the first answer refusing the credentials. */
   readonly halt?: Halt;
-  /** Waited for between the pacer's turn and the attempt (the run's first answer). */
+  /** Waited for before the pacer is asked for a turn (the run's first answer). */
   readonly ready?: Effect.Effect<void>;
 }
 
@@ -110,15 +110,14 @@ export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport
       if (attempts++ > 0) counters.onRetry();
       return attempt(batch, endpoint, transport, counters, halt);
     });
-    // A request held back for the run's first answer keeps the turn the pacer gave it, so pacing
-    // reads as without the gate; a hold that answer set (a 429) is still waited out.
-    const ready = gate.ready === undefined ? send : pacer === undefined ? Effect.zipRight(gate.ready, send) : gate.ready.pipe(Effect.zipRight(awaitHold(pacer)), Effect.zipRight(send));
-    const next = (
-      pacer === undefined ? ready : pace(pacer, batch.count).pipe(Effect.zipRight(ready), Effect.tapError((failure) => holdOn429(pacer, failure, policy)))
+    const paced = (
+      pacer === undefined ? send : pace(pacer, batch.count).pipe(Effect.zipRight(send), Effect.tapError((failure) => holdOn429(pacer, failure, policy)))
     ).pipe(
       // Told once the answer is classified and any hold it asks for is set.
       Effect.ensuring(Effect.sync(() => counters.onAnswer?.())),
     );
+    // The gate comes before the pacer, which then sees a hold the first answer may have set (a 429).
+    const next = gate.ready === undefined ? paced : Effect.zipRight(gate.ready, paced);
     return next.pipe(
       Effect.retry(retrySchedule(policy)),
       Effect.match({

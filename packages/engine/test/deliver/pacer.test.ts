@@ -156,14 +156,3 @@ describe("pacer", () => {
     expect(pacer.pacedMs).toBeCloseTo(800);
   });
 });
-
-describe("a hold set after a request's turn was given", () => {
-  it("is waited out from the moment the request looks, and counted as paced time once", () => {
-    const pacer = new Pacer({ requestsPerSecond: 10 });
-    expect(pacer.reserve(1, 0)).toBe(0);
-    pacer.hold(1_000);
-    expect(pacer.holdLeft(400)).toBe(600);
-    expect(pacer.holdLeft(1_200)).toBe(0);
-    expect(pacer.pacedMs).toBe(600);
-  });
-});
