@@ -6,7 +6,7 @@ import { TextDecoder } from "node:util";
 import { grownBytes } from "../grow-bytes.js";
 import { LookFormatError } from "./look-format-error.js";
 import type { LookRow } from "./types.js";
-import { mayHoldUnsafeInteger, quoteUnsafeIntegers } from "./unsafe-integers.js";
+import { holdsUnsafeNumber, quoteUnsafeIntegers } from "./unsafe-integers.js";
 
 export interface RawRows {
   /** The rows' UTF-8 bytes, back to back; owns its ArrayBuffer, so it may be transferred. */
@@ -102,7 +102,9 @@ export function eachRawRow(raw: RawRows, decoder: TextDecoder, firstRow: number,
     start = end;
     let row: LookRow;
     try {
-      row = JSON.parse(mayHoldUnsafeInteger(text) ? exactIntegers(bytes, text, decoder) : text) as LookRow;
+      row = JSON.parse(text) as LookRow;
+      // Parsed again, from text with those integers in quotes, only when a number may have been rounded.
+      if (holdsUnsafeNumber(row)) row = JSON.parse(exactIntegers(bytes, text, decoder)) as LookRow;
     } catch (error) {
       // Quoting keeps malformed JSON malformed: the original text gives the message and the offset.
       return malformedJson(parseError(text) ?? error, text, raw.offsets[i]!, `row ${firstRow + i}`);

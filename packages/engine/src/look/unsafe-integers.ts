@@ -6,12 +6,29 @@
 
 import { BACKSLASH, QUOTE } from "./json-bytes.js";
 
-/** 16 digits in a row: the shortest integer literal that can lie beyond 2^53 - 1. */
-const LONG_DIGIT_RUN = /\d{16}/;
-
-/** Whether JSON text may hold an unsafe integer: the cheap test that keeps the usual row on the fast path. */
-export function mayHoldUnsafeInteger(text: string): boolean {
-  return LONG_DIGIT_RUN.test(text);
+/**
+ * Whether a value JSON.parse gave holds a number beyond ±(2^53 - 1), which it may have rounded: the
+ * cheap test, after parsing, that keeps the usual row on the fast path (walking a parsed row costs
+ * less than scanning its text). Walked with a stack, not recursion: a cell may be nested at any depth.
+ */
+export function holdsUnsafeNumber(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "number") {
+      if (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER) return true;
+    } else if (typeof v === "object" && v !== null) {
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) if (typeof v[i] !== "string") stack.push(v[i]);
+      } else {
+        for (const key in v) {
+          const child = (v as Record<string, unknown>)[key];
+          if (typeof child !== "string") stack.push(child);
+        }
+      }
+    }
+  }
+  return false;
 }
 
 const MINUS = 0x2d;

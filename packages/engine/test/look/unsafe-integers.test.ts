@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { lookSourceFromString, parseRawRows, readLook, type LookRow } from "../../src/index.js";
-import { quoteUnsafeIntegers } from "../../src/look/unsafe-integers.js";
+import { holdsUnsafeNumber, quoteUnsafeIntegers } from "../../src/look/unsafe-integers.js";
 import { field, fields } from "../support/look-builder.js";
 import { amplitude, braze, mparticle, planOk, rejected, segment, send } from "../support/send.js";
 
@@ -74,5 +74,16 @@ describe("two customers whose ids differ beyond 2^53 stay two, sent exactly", ()
     const r = rejected(p, { ...row!, "users.id": { value: "u1" } });
     expect(r.reason).toContain("is a whole number beyond 2^53 - 1");
     expect(r.detail).toContain('"9007199254740993"');
+  });
+});
+
+describe("holdsUnsafeNumber", () => {
+  it("finds a number beyond ±(2^53 - 1) at any depth of a parsed row, and nothing in a row without one", () => {
+    expect(holdsUnsafeNumber(JSON.parse('{"a":{"value":9007199254740991},"b":{"value":"9007199254740993"}}'))).toBe(false);
+    expect(holdsUnsafeNumber(JSON.parse('{"a":{"value":9007199254740993}}'))).toBe(true);
+    expect(holdsUnsafeNumber(JSON.parse('{"a":{"value":-9007199254740993}}'))).toBe(true);
+    expect(holdsUnsafeNumber(JSON.parse('{"p":{"2026":{"value":1},"x":{"value":[1,[2,{"n":12345678901234567890}]]}}}'))).toBe(true);
+    const deep = JSON.parse(`{"a":{"value":${"[".repeat(50_000)}9007199254740993${"]".repeat(50_000)}}}`);
+    expect(holdsUnsafeNumber(deep)).toBe(true);
   });
 });
