@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { startEmulators } from "@tagwire/emulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "node:net";
-import { bigLook, chunked, executeBody, logEntries, sleep, startDownloads, startHarness, waitFor, type LookerDownloads } from "./support.js";
+import { bigLook, chunked, executeBody, logEntries, sleep, startDownloads, startHarness, waitFor, type Harness, type LookerDownloads } from "./support.js";
 import { distIndex, SERVE, startServerProcess } from "./process.js";
 
 let downloads: LookerDownloads;
@@ -17,6 +17,18 @@ const slowLook = (rows: number, ms: number) => {
   const pieces = 10;
   return downloads.serve(chunked(text, Math.ceil(text.length / pieces), ms / pieces));
 };
+
+/** An authenticated execute that announces a body of 1 MB and sends 10 bytes of it, then nothing. */
+async function stalledExecute(h: Harness): Promise<{ answer: () => string; ended: Promise<void> }> {
+  const { port } = new URL(h.server.url);
+  const socket = connect(Number(port), "127.0.0.1");
+  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+  let answer = "";
+  socket.on("data", (c: Buffer) => (answer += c.toString("utf8")));
+  const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  socket.write(`POST /actions/segment_event/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Token token="${h.secret}"\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{"data":{"`);
+  return { answer: () => answer, ended };
+}
 
 describe("close() in process", () => {
   it("stops accepting, lets the execute in flight finish and answer, then resolves", async () => {
@@ -61,22 +73,15 @@ describe("close() in process", () => {
     const h = await startHarness();
     let closed = false;
     try {
-      const { port } = new URL(h.server.url);
-      const socket = connect(Number(port), "127.0.0.1");
-      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-      let answer = "";
-      socket.on("data", (c: Buffer) => (answer += c.toString("utf8")));
-      const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-      // An authenticated execute that announces a body of 1 MB and sends 10 bytes of it.
-      socket.write(`POST /actions/segment_event/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Token token="${h.secret}"\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{"data":{"`);
+      const stalled = await stalledExecute(h);
       await sleep(200);
       const started = Date.now();
       await h.server.close();
       closed = true;
       expect(Date.now() - started).toBeLessThan(1_000);
-      await ended;
-      expect(answer).toMatch(/^HTTP\/1\.1 503 /);
-      expect(answer).toContain("shutting down");
+      await stalled.ended;
+      expect(stalled.answer()).toMatch(/^HTTP\/1\.1 503 /);
+      expect(stalled.answer()).toContain("shutting down");
     } finally {
       if (!closed) await h.server.close();
       await h.emulators.close();
@@ -86,17 +91,11 @@ describe("close() in process", () => {
   it("answers 408 to a request whose body does not arrive within TAGWIRE_BODY_TIMEOUT_MS", async () => {
     const h = await startHarness({ bodyTimeoutMs: 500 });
     try {
-      const { port } = new URL(h.server.url);
-      const socket = connect(Number(port), "127.0.0.1");
-      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-      let answer = "";
-      socket.on("data", (c: Buffer) => (answer += c.toString("utf8")));
-      const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
       const started = Date.now();
-      socket.write(`POST /actions/segment_event/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Token token="${h.secret}"\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{"data":{"`);
-      await ended;
+      const stalled = await stalledExecute(h);
+      await stalled.ended;
       expect(Date.now() - started).toBeLessThan(3_000);
-      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(stalled.answer()).toMatch(/^HTTP\/1\.1 408 /);
       const health = await fetch(`${h.server.url}/healthz`);
       expect(health.status).toBe(200);
     } finally {

@@ -133,6 +133,24 @@ function keepingBodies(inner: Transport): Transport & { bodies: string[] } {
 
 let emulators: Emulators;
 const transport = createTransport();
+
+/** The fixture's Look sent through the engine to the emulator, one request at a time and without retries. */
+function sendFixture(c: Connector, fixture: Fixture, sending: Transport) {
+  return Effect.runPromise(
+    runLook({
+      connector: c,
+      look: readLook(lookSourceFromFile(fixture.look)),
+      settings: emulators.credentials(c.id).settings,
+      options: fixture.expected.options,
+      ...(fixture.expected.action ? { action: fixture.expected.action } : {}),
+      runId: RUN_ID,
+      env: { [baseUrlVariable(c.id)]: emulators.url },
+      concurrency: 1,
+      transport: sending,
+      retry: { maxRetries: 0 },
+    }),
+  );
+}
 beforeAll(async () => {
   emulators = await startEmulators({ port: 0 });
 });
@@ -208,20 +226,7 @@ describe.each(folders)("connector %s", (id) => {
       const c = connector();
       emulators.reset();
       const sending = keepingBodies(transport);
-      const report = await Effect.runPromise(
-        runLook({
-          connector: c,
-          look: readLook(lookSourceFromFile(fixture.look)),
-          settings: emulators.credentials(id).settings,
-          options: fixture.expected.options,
-          ...(fixture.expected.action ? { action: fixture.expected.action } : {}),
-          runId: RUN_ID,
-          env: { [baseUrlVariable(id)]: emulators.url },
-          concurrency: 1,
-          transport: sending,
-          retry: { maxRetries: 0 },
-        }),
-      );
+      const report = await sendFixture(c, fixture, sending);
       const { records, rejected } = fixture.expected;
       expect(report.rows).toEqual({ read: records.length + rejected.length, delivered: records.length, rejected: rejected.length, failed: 0 });
       // The report groups rejections by reason, with a few example rows each.
@@ -259,20 +264,7 @@ describe.each(folders)("connector %s", (id) => {
     expect(c.validateRecord(broken), "the stand-in record breaks the wire schema").toBeDefined();
     emulators.reset();
     const sending = keepingBodies(breakingFirstRecord(transport, c, broken));
-    const report = await Effect.runPromise(
-      runLook({
-        connector: c,
-        look: readLook(lookSourceFromFile(fixture.look)),
-        settings: emulators.credentials(id).settings,
-        options: fixture.expected.options,
-        ...(fixture.expected.action ? { action: fixture.expected.action } : {}),
-        runId: RUN_ID,
-        env: { [baseUrlVariable(id)]: emulators.url },
-        concurrency: 1,
-        transport: sending,
-        retry: { maxRetries: 0 },
-      }),
-    );
+    const report = await sendFixture(c, fixture, sending);
     const firstRecordRow = Array.from({ length: records.length + rejected.length }, (_, i) => i + 1).find((n) => !rejected.some((r) => r.row === n))!;
     expect(report.rows).toEqual({ read: records.length + rejected.length, delivered: records.length - 1, rejected: rejected.length + 1, failed: 0 });
     const byDestination = report.rejected.filter((g) => g.reason.startsWith(`refused by ${c.manifest.label}: `));
