@@ -3,20 +3,20 @@ const BUCKET_BITS = 12;
 /** A chunk: the index of the bucket's previous chunk, how many keys it holds, then the keys. */
 const CHUNK_SLOTS = 64;
 const CHUNK_KEYS = CHUNK_SLOTS - 2;
-/** Chunks come from segments of 256 KB that are never copied or freed while the set lives. */
-const SEGMENT_CHUNKS = 1024;
+/** Chunks come from blocks of 256 KB that are never copied or freed while the set lives. */
+const BLOCK_CHUNKS = 1024;
 
 /**
  * A set of digest prefixes, compact enough for a run of a million records: the top 12 bits of
  * the high half pick one of 4,096 buckets, and the bucket keeps the low half (32 bits) in chunks
  * of 62 it scans. That is 44 bits of the digest at about 4.5 bytes a record (a million take under
- * 5 MB), allocated in large segments that are never copied, so growing leaves no garbage behind.
+ * 5 MB), allocated in large blocks that are never copied, so growing leaves no garbage behind.
  * Two different prefixes look alike about once in 30 runs of a million records (n^2 / 2^45).
  */
 export class DigestSet {
   /** Each bucket's newest chunk, or -1. */
   private readonly heads = new Int32Array(1 << BUCKET_BITS).fill(-1);
-  private readonly segments: Uint32Array[] = [];
+  private readonly blocks: Uint32Array[] = [];
   private chunks = 0;
 
   /** Adds the prefix (two 32-bit halves); false when it was already there. */
@@ -24,21 +24,21 @@ export class DigestSet {
     const b = high >>> (32 - BUCKET_BITS);
     const key = low >>> 0;
     for (let c = this.heads[b]!; c !== -1; ) {
-      const seg = this.segments[c >>> 10]!;
-      const at = (c & (SEGMENT_CHUNKS - 1)) * CHUNK_SLOTS;
+      const seg = this.blocks[c >>> 10]!;
+      const at = (c & (BLOCK_CHUNKS - 1)) * CHUNK_SLOTS;
       const end = at + 2 + seg[at + 1]!;
       for (let i = at + 2; i < end; i++) if (seg[i] === key) return false;
       c = (seg[at]! | 0) - 1;
     }
     let c = this.heads[b]!;
-    let seg = c === -1 ? undefined : this.segments[c >>> 10]!;
-    let at = (c & (SEGMENT_CHUNKS - 1)) * CHUNK_SLOTS;
+    let seg = c === -1 ? undefined : this.blocks[c >>> 10]!;
+    let at = (c & (BLOCK_CHUNKS - 1)) * CHUNK_SLOTS;
     if (seg === undefined || seg[at + 1] === CHUNK_KEYS) {
       const previous = c;
       c = this.chunks++;
-      if (c % SEGMENT_CHUNKS === 0) this.segments.push(new Uint32Array(SEGMENT_CHUNKS * CHUNK_SLOTS));
-      seg = this.segments[c >>> 10]!;
-      at = (c & (SEGMENT_CHUNKS - 1)) * CHUNK_SLOTS;
+      if (c % BLOCK_CHUNKS === 0) this.blocks.push(new Uint32Array(BLOCK_CHUNKS * CHUNK_SLOTS));
+      seg = this.blocks[c >>> 10]!;
+      at = (c & (BLOCK_CHUNKS - 1)) * CHUNK_SLOTS;
       // Stored plus one, so a fresh chunk's zero means "no previous chunk".
       seg[at] = previous + 1;
       this.heads[b] = c;

@@ -10,7 +10,7 @@ function uuidFromHex(h: string): string {
 /** Everything a record id depends on besides the record's content. */
 export interface RecordIdScope {
   readonly connectorId: string;
-  /** The Looker action (`segment_event`, `segment_track`): two actions never share an id. */
+  /** The Looker action: two actions of a connector never share an id. */
   readonly action: string;
   /** Digest of the settings that name the destination workspace (see `workspaceOf`). */
   readonly workspace: string;

@@ -7,7 +7,7 @@ import { RecordIds, uuidOf } from "./ids.js";
 export interface RunContext {
   /** Identifies the run (e.g. the Looker webhook id): the same run and content give the same record id. */
   readonly runId: string;
-  /** The Looker action the run serves (`segment_track`); record ids differ between actions. */
+  /** The Looker action the run serves (one of the connector's actions); record ids differ between actions. */
   readonly action: string;
   /** Digest of the settings that name the destination workspace (never the settings themselves). */
   readonly workspace: string;
