@@ -40,8 +40,11 @@ describe("a rate limit for the destination", () => {
     // By t seconds at most 50 + 50·t requests can have gone: the 125th no earlier than 1.5 s after the first.
     const times = sent.map((r) => r.startedAt);
     expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(1450);
-    // All of that visible in the report.
-    expect(report.requests.pacedMs).toBeGreaterThanOrEqual(1350);
+    // All of that visible in the report, but for the wait on the first answer: the first request goes
+    // alone (refused credentials stop a run after one request), and that wait is not the rate limit's.
+    const sorted = [...times].sort((a, b) => a - b);
+    const firstAnswerWait = sorted[1]! - sorted[0]!;
+    expect(report.requests.pacedMs).toBeGreaterThanOrEqual(1350 - firstAnswerWait);
     expect(report.requests.pacedMs).toBeLessThanOrEqual(report.durationMs);
   });
 
