@@ -29,4 +29,4 @@ export type { RowNote } from "./run/chunk-processor.js";
 export { defaultWorkerCount, MAX_WORKERS } from "./run/row-workers.js";
 export { ReportBuilder, summarize, type RunReport, type ReasonGroup, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
-export { resolveEndpoint, manifestBaseUrl, resolveSettings, requestBodyFields, baseUrlVariable, connectorVariable, type Env } from "./run/endpoint.js";
+export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, connectorVariable, type Env } from "./run/endpoint.js";

@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { INCOMPLETE, JsonValueScanner } from "@tagwire/engine";
+import { INCOMPLETE, jsonBytes, JsonValueScanner } from "@tagwire/engine";
 import { BadRequest } from "./execute-request.js";
 import { BodyTooLarge } from "../http-io.js";
 
@@ -20,10 +20,7 @@ const MAX_ENVELOPE_BYTES = 1024 * 1024;
 /** Unescaped Look bytes are handed on in pieces of about this size. */
 const PIECE_BYTES = 64 * 1024;
 
-const QUOTE = 0x22;
-/** Bytes that may begin a JSON value. */
-const startsValue = (c: number) => c === 0x5b || c === QUOTE || c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e;
-const BACKSLASH = 0x5c;
+const { BACKSLASH, QUOTE, isJsonWhitespace, startsValue } = jsonBytes;
 
 export interface ExecuteBody {
   /** The body's members, `attachment.data` left out. */
@@ -279,7 +276,7 @@ class EnvelopeReader {
     for (;;) {
       while (this.at < this.buf.length) {
         const c = this.buf[this.at]!;
-        if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c;
+        if (!isJsonWhitespace(c)) return c;
         this.at++;
       }
       if (!(await this.fill())) {
