@@ -25,6 +25,7 @@ import { ChunkProcessor, packingOf, type ChunkResult } from "./chunk-processor.j
 import { WorkerRun, type LostRows } from "./row-workers.js";
 import { destinationOf, pacerFor } from "./pacing.js";
 import type { RateLimitSetting } from "../deliver/rate-limit.js";
+import { RunStopping, type RunStop } from "./run-stop.js";
 
 export interface RunProgress {
   readonly read: number;
@@ -68,6 +69,11 @@ export interface RunInput {
   readonly onProgress?: (progress: RunProgress) => void;
   /** Every HTTP attempt (retries included): status (undefined on a network error) and latency. */
   readonly onRequest?: (status: number | undefined, latencyMs: number) => void;
+  /**
+   * Asks the run to stop: it reads no further, sends nothing new, gives requests in flight the
+   * grace period, and returns the report of what it did (see `RunReport.stopped`).
+   */
+  readonly stop?: RunStop;
 }
 
 let sharedTransport: Transport | undefined;
@@ -78,10 +84,21 @@ let sharedTransport: Transport | undefined;
  * settings, unreadable Look); once rows flow, every outcome lands in the report.
  */
 export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError> {
+  return Effect.suspend(() => {
+    const halt: Halt = {};
+    const stopping = new RunStopping(input.stop, halt);
+    return run(input, halt, stopping).pipe(Effect.ensuring(Effect.sync(() => stopping.close())));
+  });
+}
+
+function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError> {
   return Effect.gen(function* () {
     const { connector } = input;
     const iterator = input.look[Symbol.asyncIterator]();
-    const first = yield* Effect.tryPromise({ try: () => iterator.next(), catch: (e) => new SourceError({ reason: errorText(e) }) });
+    const first = yield* Effect.raceFirst(
+      Effect.tryPromise({ try: () => iterator.next(), catch: (e) => new SourceError({ reason: errorText(e) }) }),
+      Effect.zipRight(stopping.asked, Effect.fail(new SourceError({ reason: "the run was stopped before the Look's fields arrived" }))),
+    );
     if (first.done === true || first.value.kind !== "header") {
       return yield* Effect.fail(new SourceError({ reason: "the Look has no fields: is it a json_detail result?" }));
     }
@@ -157,7 +174,6 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
     const firstAnswer = yield* Deferred.make<void>();
     const openGate = () => Deferred.unsafeDone(firstAnswer, Exit.void);
     let firstBatch = true;
-    const halt: Halt = {};
     const counters = {
       onAttempt: (status: number | undefined, ms: number) => {
         report.attempt(status, ms);
@@ -190,7 +206,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
         // Once the credentials are refused, the rows left fail at once with that reason.
         halt.failure !== undefined
           ? settle(batch, { ok: false, reason: halt.failure.reason, status: halt.failure.status, retried: false })
-          : sendBatch(batch, endpoint!, transport, policy, counters, pacer, gate).pipe(Effect.flatMap((outcome) => settle(batch, outcome))),
+          : stopping.guard(counters, (watched) => sendBatch(batch, endpoint!, transport, policy, watched, pacer, gate)).pipe(Effect.flatMap((outcome) => settle(batch, outcome))),
       );
     const deliver = (batch: Batch): Effect.Effect<void> =>
       Effect.suspend(() => {
@@ -200,8 +216,19 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
         return send(batch, { halt }).pipe(Effect.ensuring(Effect.sync(openGate)));
       });
 
-    const rest: AsyncIterable<LookEvent> = { [Symbol.asyncIterator]: () => iterator };
+    let readToEnd = false;
+    const rest: AsyncIterable<LookEvent> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          const next = await iterator.next();
+          if (next.done === true) readToEnd = true;
+          return next;
+        },
+      }),
+    };
     const batches = Stream.fromAsyncIterable(rest, (e) => new SourceError({ reason: errorText(e) })).pipe(
+      // A stopped run reads no further; what it read is still transformed and accounted for.
+      Stream.interruptWhen(stopping.asked),
       // A Look that breaks off mid-way still has its read rows delivered and accounted for.
       Stream.catchAll((e) => {
         report.sourceFailed(e.reason);
@@ -213,6 +240,11 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       Stream.flattenIterables,
     );
     yield* deliverAll(batches, deliver, input.concurrency ?? connector.manifest.wire.concurrency ?? 4).pipe(Effect.ensuring(Effect.sync(() => stage.close())));
+    if (stopping.reason !== undefined) {
+      report.stopped(stopping.reason, readToEnd);
+      // Lets a download that was cut off go (a generator ends once its pending read settles).
+      if (!readToEnd) iterator.return?.().catch(() => undefined);
+    }
     return report.finish(pacer?.pacedMs);
   });
 }
