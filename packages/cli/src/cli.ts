@@ -12,7 +12,7 @@ import { send } from "./commands/send.js";
 import { serve } from "./commands/serve.js";
 import { validate } from "./commands/validate.js";
 import { token } from "./commands/token.js";
-import { errorLine, ExitCode, InputError, NotValid } from "./exit.js";
+import { errorLine, ExitCode, InputError, Interrupted, NotValid } from "./exit.js";
 import { plainConsole } from "./output/console.js";
 
 // src/ and dist/ sit at the same depth, so the package's own package.json is one hop up from either.
@@ -38,6 +38,7 @@ export async function runCli(argv: ReadonlyArray<string>): Promise<number> {
   if (failure._tag === "Some") {
     const e = failure.value;
     if (e instanceof NotValid) return ExitCode.invalid;
+    if (e instanceof Interrupted) return ExitCode.interrupted;
     // @effect/cli has already printed its own message for parse errors.
     if (ValidationError.isValidationError(e)) return ExitCode.usage;
     if (e instanceof InputError) {

@@ -1,7 +1,7 @@
 import { Command, Options } from "@effect/cli";
 import { Effect, Option } from "effect";
 import { closest, defaultWorkerCount, MAX_WORKERS, runLook, type Connector, type SettingsError } from "@tagwire/engine";
-import { errorLine, InputError, NotValid } from "../exit.js";
+import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
 import { printErrorLines, printJson, printLines } from "../output/print.js";
@@ -10,6 +10,7 @@ import { countingRows, startProgress } from "../progress.js";
 import { settingsFor, settingVariable, unknownSettings } from "../settings.js";
 import { openLook } from "../sources/index.js";
 import { connectorNamed, planOptions } from "../target.js";
+import { STOP_GRACE_MS, stopSignal } from "../signals.js";
 
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Read, check and batch every row, send nothing; the report says what would be delivered."));
 const workers = wholeNumberUpTo(
@@ -41,6 +42,8 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     yield* checkSettingNames(connector, flags.setting);
     const input = yield* openLook(flags, { raw: true });
     const progress = startProgress(input.count);
+    // Ctrl-C stops the run with a report of what it did, not the process with nothing printed.
+    const stop = stopSignal();
     const report = yield* runLook({
       connector,
       look: countingRows(input.events, progress.rows),
@@ -53,6 +56,7 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       ...(Option.isSome(flags.rateLimit) ? { rateLimit: flags.rateLimit.value } : {}),
       ...(Option.isSome(flags.runId) ? { runId: flags.runId.value } : {}),
       onProgress: (p) => progress.update(p),
+      stop: { signal: stop.signal, graceMs: STOP_GRACE_MS },
     }).pipe(
       Effect.ensuring(Effect.sync(() => progress.stop())),
       Effect.catchTags({
@@ -61,10 +65,12 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
             Effect.zipRight(Effect.fail(new NotValid())),
           ),
         SettingsError: (e) => Effect.fail(settingsProblem(connector, e)),
-        SourceError: (e) => Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}` })),
+        SourceError: (e) => (stop.signal.aborted ? Effect.fail(new Interrupted()) : Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}` }))),
       }),
+      Effect.ensuring(Effect.sync(() => stop.release())),
     );
     yield* flags.json ? printJson(report) : printLines(runReportLines(report));
+    if (report.stopped !== undefined) return yield* Effect.fail(new Interrupted());
     if (!report.success) return yield* Effect.fail(new NotValid());
   }),
 ).pipe(
