@@ -15,7 +15,7 @@ import { plan as makePlan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
 import { RequestShape, type Batch, type Packed } from "../batch/batcher.js";
 import { createTransport, type Transport } from "../deliver/transport.js";
-import { sendBatch, type BatchOutcome, type Halt, type RunGate } from "../deliver/send-batch.js";
+import { sendBatch, type BatchOutcome, type Halt, type RunGate, type SendCounters } from "../deliver/send-batch.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../deliver/retry.js";
 import { ReportBuilder, type RunReport } from "./report.js";
 import { PlanRejected, SettingsError, SourceError } from "./errors.js";
@@ -23,7 +23,7 @@ import { runContextOf } from "./run-context.js";
 import { requestBodyFields, resolveEndpoint, resolveSettings, type Env } from "./endpoint.js";
 import { ChunkProcessor, packingOf, type ChunkResult } from "./chunk-processor.js";
 import { WorkerRun, type LostRows } from "./row-workers.js";
-import { destinationOf, pacerFor } from "./pacing.js";
+import { destinationOf, pacerFor, pacingNow } from "./pacing.js";
 import type { RateLimitSetting } from "../deliver/rate-limit.js";
 import { RunStopping, type RunStop } from "./run-stop.js";
 
@@ -34,6 +34,14 @@ export interface RunProgress {
   readonly failed: number;
   readonly requests: number;
   readonly retries: number;
+  /** Wall-clock ms so far during which some request waited for the rate limit or a `Retry-After`. */
+  readonly pacedMs?: number;
+  /** Epoch ms until which a request of the run waits for the rate limit; absent or past: none does. */
+  readonly pacedUntil?: number;
+  /** Epoch ms until which a 429's `Retry-After` holds every request to the destination. */
+  readonly heldUntil?: number;
+  /** The last answer that failed a request (retried unless its retries are used up), and when. */
+  readonly lastFailure?: { readonly reason: string; readonly at: number };
 }
 
 export interface RunInput {
@@ -65,7 +73,7 @@ export interface RunInput {
   /** Transform and batch, send nothing. */
   readonly dryRun?: boolean;
   readonly onPlan?: (plan: Plan) => void;
-  /** Called after each chunk of rows is read and after each batch settles. */
+  /** Called after each chunk of rows is read, after each request's answer, and after each batch settles. */
   readonly onProgress?: (progress: RunProgress) => void;
   /** Every HTTP attempt (retries included): status (undefined on a network error) and latency. */
   readonly onRequest?: (status: number | undefined, latencyMs: number) => void;
@@ -142,6 +150,12 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
 
     let nextRow = 1;
     let stopped = false;
+    let lastFailure: RunProgress["lastFailure"];
+    // What holds the send is told with the figures (a dry run has no pacer).
+    const tell = (): void => {
+      if (input.onProgress === undefined) return;
+      input.onProgress({ ...report.progress, ...(pacer !== undefined ? pacingNow(pacer) : {}), ...(lastFailure !== undefined ? { lastFailure } : {}) });
+    };
     const toBatches = (packed: ReadonlyArray<Packed>): Batch[] => packed.map((p) => shape.wrap(p));
     const account = (result: ChunkResult): Batch[] => {
       report.rowsRead(result.read);
@@ -153,7 +167,7 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
         report.sourceFailed(result.error);
         stopped = true;
       }
-      input.onProgress?.(report.progress);
+      tell();
       return toBatches(result.packed);
     };
     const push = (rows: RawRows | ReadonlyArray<LookRow>): Effect.Effect<Batch[]> => {
@@ -174,29 +188,33 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
     const firstAnswer = yield* Deferred.make<void>();
     const openGate = () => Deferred.unsafeDone(firstAnswer, Exit.void);
     let firstBatch = true;
-    const counters = {
+    const counters: SendCounters = {
       onAttempt: (status: number | undefined, ms: number) => {
         report.attempt(status, ms);
         input.onRequest?.(status, ms);
       },
       onRetry: () => report.retry(),
-      onAnswer: openGate,
+      onAnswer: (failure) => {
+        openGate();
+        if (failure !== undefined && failure._tag !== "RunStoppedFailure") lastFailure = { reason: failure.reason, at: Date.now() };
+        tell();
+      },
     };
     const refusedBy = `refused by ${connector.manifest.label}`;
     const settle = (batch: Batch, outcome: BatchOutcome): Effect.Effect<void> => {
       if (!outcome.ok) {
         report.batchFailed(batch.rows, outcome.reason, outcome.status, outcome.retried);
-        input.onProgress?.(report.progress);
+        tell();
         return Effect.void;
       }
       for (const r of outcome.refused) report.reject(batch.rows[r.index]!, `${refusedBy}: ${r.message}`, `named in the answer's \`${r.list}\` (HTTP ${outcome.status})`);
       if (outcome.othersTaken) {
         report.batchDelivered(batch.count - outcome.refused.length);
-        input.onProgress?.(report.progress);
+        tell();
         return Effect.void;
       }
       // The API took none of the request: the records it did not refuse go again, on their own.
-      input.onProgress?.(report.progress);
+      tell();
       const rest = batch.without(new Set(outcome.refused.map((r) => r.index)));
       return rest === undefined ? Effect.void : send(rest);
     };
