@@ -6,7 +6,7 @@ import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, targetFl
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
 import { printErrorLines, printJson, printLines } from "../output/print.js";
 import { runReportLines } from "../output/report.js";
-import { countingRows, startProgress } from "../progress.js";
+import { countingRows, noProgress, startProgress } from "../progress.js";
 import { settingsFor, settingVariable, unknownSettings } from "../settings.js";
 import { openLook } from "../sources/index.js";
 import { connectorNamed, planOptions } from "../target.js";
@@ -41,7 +41,7 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     const connector = yield* connectorNamed(flags.to.connector);
     yield* checkSettingNames(connector, flags.setting);
     const input = yield* openLook(flags, { raw: true });
-    const progress = startProgress(input.count);
+    const progress = flags.json ? noProgress() : startProgress(connector.manifest.label, input.count);
     // Ctrl-C stops the run with a report of what it did, not the process with nothing printed.
     const stop = stopSignal();
     const report = yield* runLook({
@@ -75,6 +75,6 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
   }),
 ).pipe(
   Command.withDescription(
-    "Deliver a Look to a destination: a progress bar on a terminal (plain lines on stderr otherwise), then the run report. Exit 0 when every row was delivered, 1 when any row was rejected or failed (or the Look cannot be sent), 2 on usage or input errors.",
+    "Deliver a Look to a destination: a progress bar on a terminal (plain lines on stderr otherwise; none with --json), then the run report. Ctrl-C stops the send and prints the report of what was done. Exit 0 when every row was delivered, 1 when any row was rejected or failed (or the Look cannot be sent), 2 on usage or input errors, 130 when stopped by Ctrl-C or SIGTERM.",
   ),
 );
