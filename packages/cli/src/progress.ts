@@ -26,7 +26,7 @@ const BAR_WIDTH = 20;
 
 /**
  * Shows a send while it goes, on stderr so stdout keeps only the report: on a terminal a live bar
- * (by bytes read when the size is known) with the figures and, below it, what holds the send;
+ * (of the rows settled, when the size is known) with the figures and, below it, what holds the send;
  * otherwise a plain line every 5 s, at once when a request fails (a retry is coming), and at the end.
  */
 export function startProgress(label: string, bytes: ByteCount, stream: NodeJS.WriteStream = process.stderr): Progress {
@@ -49,7 +49,7 @@ export interface ProgressFigures extends RunProgress {
   readonly label: string;
   /** Rows settled (delivered, rejected or failed) per second over the last 10 s. */
   readonly rate: number;
-  /** Share of the source read, when its size is known. */
+  /** Share of the rows settled, when the source's size is known (its rows are estimated from the share read). */
   readonly fraction?: number;
   readonly etaSeconds?: number;
   /** What holds the send now, if anything: the rate limit, a Retry-After, or retries. */
@@ -86,9 +86,10 @@ export class ProgressMeter {
     const first = this.samples[0]!;
     const rate = now - first.at >= 500 ? ((settled - first.settled) * 1000) / (now - first.at) : 0;
     const sized = this.bytes.total !== undefined && this.bytes.total > 0;
-    const fraction = sized ? Math.min(1, this.bytes.read / this.bytes.total!) : undefined;
-    // The rows still to settle: those read, and those the unread share of the source holds at the same density.
-    const expected = fraction !== undefined && fraction > 0 ? p.read / fraction : undefined;
+    const shareRead = sized ? Math.min(1, this.bytes.read / this.bytes.total!) : undefined;
+    // The rows to settle in all: those read, and those the unread share of the source holds at the same density.
+    const expected = shareRead !== undefined && shareRead > 0 ? p.read / shareRead : undefined;
+    const fraction = expected !== undefined && expected > 0 ? Math.min(1, settled / expected) : undefined;
     const etaSeconds = expected !== undefined && rate > 0 ? Math.max(0, Math.round((expected - settled) / rate)) : undefined;
     const holding = holdingOf(p, now);
     return { ...p, label: this.label, rate, now, ...(fraction !== undefined ? { fraction } : {}), ...(etaSeconds !== undefined ? { etaSeconds } : {}), ...(holding ? { holding } : {}) };

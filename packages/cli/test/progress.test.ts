@@ -29,7 +29,7 @@ describe("the progress figures", () => {
     expect(Math.round(meter.figures(1100, T0 + 21_000).rate)).toBe(10);
   });
 
-  it("an ETA from the share of the source read, when its size is known", () => {
+  it("the share settled and an ETA, from the share of the source read, when its size is known", () => {
     const bytes = { total: 1000, read: 250 };
     const meter = new ProgressMeter("mParticle", bytes, T0);
     meter.set({ ...base, read: 100, delivered: 100, requests: 1 });
@@ -58,7 +58,7 @@ describe("the progress figures", () => {
     meter.set({ ...base, read: 8177, delivered: 8000, rejected: 3, failed: 100, requests: 82, retries: 4, pacedMs: 2_000, pacedUntil: T0 + 10_500 });
     const f = meter.figures(8177, T0 + 10_000);
     expect(barLines(f)).toEqual([
-      "mParticle ██████████░░░░░░░░░░ 50% | 810 rows/s | ETA 10 s",
+      "mParticle ██████████░░░░░░░░░░ 49% | 810 rows/s | ETA 10 s",
       "  8,177 read | 8,000 delivered | 3 rejected | 100 failed | 82 requests | 4 retries",
       "  paced: the rate limit holds the send (2.0 s paced so far)",
     ]);
