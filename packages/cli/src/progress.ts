@@ -32,7 +32,7 @@ const BAR_WIDTH = 20;
 export function startProgress(label: string, bytes: ByteCount, stream: NodeJS.WriteStream = process.stderr): Progress {
   const meter = new ProgressMeter(label, bytes);
   const rows = { read: 0 };
-  const now = () => meter.figures(rows.read, Date.now());
+  const now = (final = false) => meter.figures(rows.read, Date.now(), final);
   return { ...(stream.isTTY === true ? barProgress(stream, meter, now) : plainProgress(stream, meter, now)), rows };
 }
 
@@ -78,7 +78,8 @@ export class ProgressMeter {
     return this.latest.lastFailure?.at;
   }
 
-  figures(pulled: number, now: number): ProgressFigures {
+  /** `final`: the run is over, so nothing holds it (a reservation it made may still lie ahead). */
+  figures(pulled: number, now: number, final = false): ProgressFigures {
     const p = { ...this.latest, read: Math.max(this.latest.read, pulled) };
     const settled = p.delivered + p.rejected + p.failed;
     this.samples.push({ at: now, settled });
@@ -91,7 +92,7 @@ export class ProgressMeter {
     const expected = shareRead !== undefined && shareRead > 0 ? p.read / shareRead : undefined;
     const fraction = expected !== undefined && expected > 0 ? Math.min(1, settled / expected) : undefined;
     const etaSeconds = expected !== undefined && rate > 0 ? Math.max(0, Math.round((expected - settled) / rate)) : undefined;
-    const holding = holdingOf(p, now);
+    const holding = final ? undefined : holdingOf(p, now);
     return { ...p, label: this.label, rate, now, ...(fraction !== undefined ? { fraction } : {}), ...(etaSeconds !== undefined ? { etaSeconds } : {}), ...(holding ? { holding } : {}) };
   }
 }
@@ -140,36 +141,36 @@ export function plainLine(f: ProgressFigures): string {
   return `progress: ${f.label}: ${[...countParts(f), ...speedParts(f)].join(", ")}${f.holding !== undefined ? `; ${f.holding}` : ""}`;
 }
 
-function barProgress(stream: NodeJS.WriteStream, meter: ProgressMeter, now: () => ProgressFigures): Omit<Progress, "rows"> {
+function barProgress(stream: NodeJS.WriteStream, meter: ProgressMeter, now: (final?: boolean) => ProgressFigures): Omit<Progress, "rows"> {
   let drawn = 0;
-  const draw = () => {
+  const draw = (final = false) => {
     // Lines cut to the terminal's width: a wrapped line would throw off the count of lines to redraw.
     const width = Math.max(20, (stream.columns || 100) - 1);
-    const lines = barLines(now()).map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
+    const lines = barLines(now(final)).map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
     stream.write(`${drawn > 0 ? `\u001b[${drawn}A` : ""}\r\u001b[J${lines.join("\n")}\n`);
     drawn = lines.length;
   };
-  const timer = setInterval(draw, BAR_EVERY_MS).unref();
+  const timer = setInterval(() => draw(), BAR_EVERY_MS).unref();
   draw();
   return {
     update: (p) => meter.set(p),
     stop: () => {
       clearInterval(timer);
-      draw();
+      draw(true);
     },
   };
 }
 
-function plainProgress(stream: NodeJS.WriteStream, meter: ProgressMeter, now: () => ProgressFigures): Omit<Progress, "rows"> {
+function plainProgress(stream: NodeJS.WriteStream, meter: ProgressMeter, now: (final?: boolean) => ProgressFigures): Omit<Progress, "rows"> {
   let toldFailureAt: number | undefined;
   let writtenAt = 0;
   // A send refused before it began (a missing setting, a Look that cannot be sent) has no figures to end on.
   let begun = false;
-  const write = () => {
+  const write = (final = false) => {
     writtenAt = Date.now();
-    stream.write(`${plainLine(now())}\n`);
+    stream.write(`${plainLine(now(final))}\n`);
   };
-  const timer = setInterval(write, PLAIN_EVERY_MS).unref();
+  const timer = setInterval(() => write(), PLAIN_EVERY_MS).unref();
   return {
     update: (p) => {
       meter.set(p);
@@ -183,7 +184,7 @@ function plainProgress(stream: NodeJS.WriteStream, meter: ProgressMeter, now: ()
     },
     stop: () => {
       clearInterval(timer);
-      if (begun) write();
+      if (begun) write(true);
     },
   };
 }

@@ -51,6 +51,9 @@ describe("the progress figures", () => {
     expect(meter.figures(200, now).holding).toBe("paced: the rate limit holds the send (3.4 s paced so far)");
     meter.set({ ...base, read: 200, delivered: 200, requests: 2, pacedMs: 3_400, pacedUntil: now - 300 });
     expect(meter.figures(200, now).holding).toBeUndefined();
+    // The last figures of a run: nothing holds it any more, whatever it had reserved.
+    meter.set({ ...base, read: 200, delivered: 100, failed: 100, requests: 1, pacedMs: 3_400, pacedUntil: now + 300 });
+    expect(meter.figures(200, now, true).holding).toBeUndefined();
   });
 
   it("lines: a bar with the rate and ETA, the figures, what holds the send; or one plain line", () => {

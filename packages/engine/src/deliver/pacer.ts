@@ -91,6 +91,14 @@ export class Pacer {
     this.budget.hold(untilMs);
   }
 
+  /**
+   * The waits lived through by `nowMs` (same clock as `reserve`): a run stopped while requests
+   * were reserved ahead did not wait for the turns it gave up.
+   */
+  pacedMsAt(nowMs: number): number {
+    return this.waited - Math.max(0, this.waitedUntil - nowMs);
+  }
+
   /** When the last reservation's wait ends: a request of the run waits until then. */
   get waitingUntil(): number {
     return this.waitedUntil;

@@ -45,7 +45,7 @@ export function pacingNow(pacer: Pacer): { pacedMs: number; pacedUntil?: number;
   const now = performance.now();
   const wall = (at: number) => Math.round(Date.now() + (at - now));
   return {
-    pacedMs: Math.round(pacer.pacedMs),
+    pacedMs: Math.round(pacer.pacedMsAt(now)),
     ...(pacer.waitingUntil > now ? { pacedUntil: wall(pacer.waitingUntil) } : {}),
     ...(pacer.budget.heldUntil > now ? { heldUntil: wall(pacer.budget.heldUntil) } : {}),
   };

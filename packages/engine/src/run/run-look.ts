@@ -263,7 +263,7 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
       // Lets a download that was cut off go (a generator ends once its pending read settles).
       if (!readToEnd) iterator.return?.().catch(() => undefined);
     }
-    return report.finish(pacer?.pacedMs);
+    return report.finish(pacer?.pacedMsAt(performance.now()));
   });
 }
 

@@ -69,6 +69,7 @@ describe("a run asked to stop", () => {
     expect(notSent?.rows).toBe(`${report.rows.delivered + 1}-${report.rows.read}`);
     addsUp(report);
     expect(report.success).toBe(false);
+    expect(report.requests.pacedMs).toBeLessThanOrEqual(report.durationMs);
     expect(summarize(report)).toMatch(new RegExp(`^Braze: the run was interrupted before the Look was read to its end \\(rows after row [\\d,]+ were not read\\); ${report.rows.delivered} of [\\d,]+ rows delivered; [\\d,]+ failed \\(not sent: the run was stopped: rows \\d+-\\d+\\)`));
   });
 
