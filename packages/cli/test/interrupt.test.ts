@@ -50,6 +50,20 @@ describe("Ctrl-C during tagwire send", () => {
     expect(r.stderr).toContain("tagwire: stopping: nothing more is read or sent");
   }, 30_000);
 
+  it("a second Ctrl-C quits at once, without waiting for the requests out", async () => {
+    emulators.setFaults("mparticle", { latencyMs: 60_000 });
+    const send = start(["send", "--to", "mparticle", "--tag", "email=mp_email", "--workers", "0", emails(300)], env);
+    const deadline = Date.now() + 15_000;
+    while (emulators.state().mparticle!.requests === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    send.child.kill("SIGINT");
+    while (!send.stderr().includes("tagwire: stopping") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const secondAt = Date.now();
+    expect(await send.stop("SIGINT")).toBe(130);
+    // Well before the 5 s the requests out would otherwise get.
+    expect(Date.now() - secondAt).toBeLessThan(2_000);
+    expect(send.stdout()).toBe("");
+  }, 30_000);
+
   it("--json: the partial report as JSON on stdout; SIGTERM is told apart from Ctrl-C", async () => {
     const r = await interruptedSend(["--json", "--run-id", "run-stop-1"], "SIGTERM");
     expect(r.code).toBe(130);

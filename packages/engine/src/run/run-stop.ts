@@ -102,7 +102,8 @@ export class RunStopping {
         return Effect.succeed({ ok: false, reason, retried: watch.sends > 1 });
       }
       // Answered: the send is about to settle on its own; in flight: wait for its answer or the grace period's end.
-      return Effect.zipRight(Effect.raceFirst(Effect.sleep(Duration.millis(WATCH_MS)), Deferred.await(this.graceOver)), check);
+      const tick = Effect.sleep(Duration.millis(WATCH_MS));
+      return Effect.zipRight(this.graceIsOver ? tick : Effect.raceFirst(tick, Deferred.await(this.graceOver)), check);
     });
     return Effect.zipRight(Deferred.await(this.requested), check);
   }
