@@ -61,7 +61,7 @@ export class ChunkProcessor {
   /** Record ids over the whole run: a run's rows all go through one processor, in row order. */
   private readonly ids: RecordIds;
   /** A row's record JSON when the transform wrote it already (see RecordJson). */
-  private readonly json: RecordJson = { text: undefined };
+  private readonly json: RecordJson = { head: undefined, tail: "" };
 
   constructor(
     private readonly program: RowProgram,
@@ -108,7 +108,8 @@ export class ChunkProcessor {
       warnings.length = 0;
     }
     if (result instanceof Rejection) return result;
-    const packed = this.packer.add(this.json.text ?? JSON.stringify(result), n);
+    const { head, tail } = this.json;
+    const packed = head !== undefined ? this.packer.addParts(head, tail, n) : this.packer.add(JSON.stringify(result), n);
     if (packed === TOO_LARGE) return new Rejection(this.tooLarge, `record is ${this.packer.lastRecordBytes.toLocaleString("en-US")} bytes`);
     if (packed !== undefined) out.packed.push(packed);
     return result;
