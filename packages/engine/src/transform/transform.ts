@@ -1,7 +1,7 @@
 import type { LookRow } from "../look/types.js";
 import type { RowProgram, FillStep, RecordCheck } from "./program.js";
 import { getAt, isPresent, setAt, type CompiledPath, type Record_ } from "./path.js";
-import { RecordIds, uuidOf } from "./ids.js";
+import { RecordIds, uuidOf, type RecordIdSource } from "./ids.js";
 
 /** What a run knows about itself, for fills and ids. Plain data: it crosses to worker threads. */
 export interface RunContext {
@@ -54,7 +54,7 @@ export function transformRow(
   rowNumber: number,
   run: RunContext,
   warnings?: RowWarning[],
-  ids?: RecordIds,
+  ids?: RecordIdSource,
   json?: RecordJson,
 ): Record_ | Rejection {
   if (json !== undefined) json.head = undefined;
