@@ -76,8 +76,8 @@ export function transformRow(
     const content = needsId ? JSON.stringify(record) : "";
     // Taken only when a fill sets the id, so a record that carries its own (from a column) counts no occurrence.
     let id: string | undefined;
-    const counter = ids ?? new RecordIds(scopeOf(program, run));
-    const idOf = () => (id ??= counter.next(content));
+    let counter = ids;
+    const idOf = () => (id ??= (counter ??= new RecordIds(scopeOf(program, run))).next(content));
     // JSON.stringify writes new string keys last, in the order they were set: the record's JSON is
     // the content's without its closing brace, then the fills.
     let tail: string | undefined = json !== undefined && needsId ? "" : undefined;
@@ -91,7 +91,7 @@ export function transformRow(
       tail = key === undefined || existed ? undefined : `${tail}${tail !== "" || content.length > 2 ? "," : ""}${JSON.stringify(key)}:${JSON.stringify(value)}`;
     }
     // The content's bytes are those the id was derived from (`lastContent`), when it was taken.
-    if (json !== undefined && tail !== undefined && id !== undefined) {
+    if (json !== undefined && tail !== undefined && counter !== undefined && id !== undefined) {
       json.head = counter.lastContent.subarray(0, -1);
       json.tail = `${tail}}`;
     }
