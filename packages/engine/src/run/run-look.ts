@@ -23,6 +23,7 @@ import { runContextOf } from "./run-context.js";
 import { requestBodyFields, resolveEndpoint, resolveSettings, type Env } from "./endpoint.js";
 import { ChunkProcessor, packingOf, type ChunkResult } from "./chunk-processor.js";
 import { WorkerRun, type LostRows } from "./row-workers.js";
+import { RepeatIds } from "./repeat-ids.js";
 import { destinationOf, pacerFor, pacingNow } from "./pacing.js";
 import type { RateLimitSetting } from "../deliver/rate-limit.js";
 import { RunStopping, type RunStop } from "./run-stop.js";
@@ -142,7 +143,10 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
     const shape = new RequestShape(connector.manifest.wire.envelope, endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {}));
     const packing = packingOf(connector, shape);
     const threads = Math.max(0, Math.floor(input.workers ?? 0));
-    const onThisThread = () => new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing);
+    // On worker threads, records get first-occurrence ids and `repeats` counts them here, in row
+    // order; a processor on this thread that stands in for them does the same.
+    const repeats = threads > 0 ? new RepeatIds() : undefined;
+    const onThisThread = () => new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing, repeats === undefined);
     const stage =
       threads > 0
         ? workerStage(new WorkerRun({ connector: connectorData(connector), planInput, validateRecords, run, packing }, threads, onThisThread), threads)
@@ -156,8 +160,13 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
       if (input.onProgress === undefined) return;
       input.onProgress({ ...report.progress, ...(pacer !== undefined ? pacingNow(pacer) : {}), ...(lastFailure !== undefined ? { lastFailure } : {}) });
     };
-    const toBatches = (packed: ReadonlyArray<Packed>): Batch[] => packed.map((p) => shape.wrap(p));
+    const toBatches = (packed: ReadonlyArray<Packed>): Batch[] =>
+      packed.map((p) => {
+        repeats?.rewrite(p);
+        return shape.wrap(p);
+      });
     const account = (result: ChunkResult): Batch[] => {
+      repeats?.count(result);
       report.rowsRead(result.read);
       for (const w of result.warnings) report.warn(w.row, w.reason, w.detail);
       for (const r of result.rejected) report.reject(r.row, r.reason, r.detail);
