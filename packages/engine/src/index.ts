@@ -27,6 +27,7 @@ export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
 export type { RowNote } from "./run/chunk-processor.js";
 export { defaultWorkerCount, MAX_WORKERS } from "./run/row-workers.js";
+export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type MemoryBudgetObserver } from "./run/memory-budget.js";
 export { ReportBuilder, summarize, type RunReport, type ReasonGroup, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
 export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, connectorVariable, type Env } from "./run/endpoint.js";
