@@ -30,6 +30,8 @@ export interface ServerConfig {
   readonly concurrency?: number;
   /** Worker threads that parse and transform rows, shared by all executes (0: on the server's own thread). */
   readonly workers?: number;
+  /** Bytes of rows in flight over all executes (`TAGWIRE_MEMORY_BUDGET_BYTES`); unset: a quarter of the V8 heap limit. */
+  readonly memoryBudgetBytes?: number;
 }
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly reason: string }> {
@@ -100,6 +102,7 @@ export function configFromEnv(env: Env): ServerConfig {
     bodyTimeoutMs: positive(env, "TAGWIRE_BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT_MS),
     ...concurrency(env),
     workers: workers(env),
+    ...(env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== undefined && env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== "" ? { memoryBudgetBytes: positive(env, "TAGWIRE_MEMORY_BUDGET_BYTES", 1) } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { createTransport, defaultRetryPolicy, loadConnectors, type Connector } from "@tagwire/engine";
+import { createTransport, defaultMemoryBudgetBytes, defaultRetryPolicy, loadConnectors, MemoryBudget, type Connector } from "@tagwire/engine";
 import type { ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
@@ -36,7 +36,9 @@ const TRANSPORT_SOCKETS = 256;
 export async function startActionServer(config: ServerConfig, deps: ServerDeps = {}): Promise<ActionServer> {
   const connectors = deps.connectors ?? loadConnectors();
   const actions = actionIndex(connectors);
-  const metrics = new Metrics();
+  // One budget for the rows in flight of every execute: executes that would go over it wait their turn.
+  const memory = new MemoryBudget(config.memoryBudgetBytes ?? defaultMemoryBudgetBytes());
+  const metrics = new Metrics(memory);
   const log = createLogger(deps.logSink ?? ((line) => process.stdout.write(`${line}\n`)), [config.secret]);
   // One destination client for the server: keep-alive sockets shared by every execute.
   const transport = createTransport({ timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS });
@@ -135,6 +137,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       env: config.env,
       download: { ...(config.downloadHosts ? { hosts: config.downloadHosts } : {}), idleMs: config.downloadIdleMs, ...(config.maxRowBytes !== undefined ? { maxRowBytes: config.maxRowBytes } : {}) },
       metrics,
+      memory,
       log: elog,
       ...(runId !== undefined ? { runId } : {}),
       ...(config.retry !== undefined ? { retry: config.retry } : {}),
@@ -197,6 +200,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   log.info({
     msg: "action server listening", port, baseUrl: config.baseUrl, actions: [...actions.keys()], downloadHosts: config.downloadHosts ?? "any",
     delivery: { retry: { ...defaultRetryPolicy, ...config.retry }, requestTimeoutMs: config.requestTimeoutMs ?? 30_000, concurrency: config.concurrency ?? "per connector", workers: config.workers ?? 0 },
+    memoryBudgetBytes: memory.limit,
   });
 
   return {

@@ -127,7 +127,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
     const stage =
       threads > 0
         ? workerStage(new WorkerRun({ connector: connectorData(connector), planInput, validateRecords, run, packing }, threads, onThisThread), threads, memory)
-        : inlineStage(onThisThread(), memory);
+        : inlineStage(onThisThread());
 
     let nextRow = 1;
     let stopped = false;
@@ -278,19 +278,10 @@ interface RowStage {
   close(): void;
 }
 
-/** Each chunk is charged while it is transformed, so a run on its own thread waits its turn too. */
-function inlineStage(processor: ChunkProcessor, memory: RunMemory): RowStage {
+/** Each chunk is transformed at once, as it arrives: no rows wait in flight, so nothing is charged to the memory budget. */
+function inlineStage(processor: ChunkProcessor): RowStage {
   return {
-    push: (rows, firstRow) =>
-      Effect.gen(function* () {
-        const bytes = chunkBytes(rows);
-        if (!memory.tryAcquire(bytes)) yield* memory.acquire(bytes);
-        try {
-          return [isRawRows(rows) ? processor.raw(rows, firstRow) : processor.rows(rows, firstRow)];
-        } finally {
-          memory.release(bytes);
-        }
-      }),
+    push: (rows, firstRow) => Effect.sync(() => [isRawRows(rows) ? processor.raw(rows, firstRow) : processor.rows(rows, firstRow)]),
     finish: Effect.sync(() => {
       const last = processor.flush();
       return { results: [], packed: last === undefined ? [] : [last], lost: [] };
