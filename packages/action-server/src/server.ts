@@ -11,7 +11,7 @@ import { formFor } from "./looker/form.js";
 import { parseExecuteRequest, BadRequest } from "./looker/execute-request.js";
 import { readExecuteBody } from "./looker/execute-body.js";
 import { execute } from "./execute.js";
-import { BodyTooLarge, isJson, readBody, sendError, sendJson } from "./http-io.js";
+import { BodyTimedOut, BodyTooLarge, isJson, readBody, sendError, sendJson } from "./http-io.js";
 import { DEFAULT_BODY_TIMEOUT_MS } from "./config.js";
 
 export interface ActionServer {
@@ -45,6 +45,12 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   const running = new Set<Promise<void>>();
   /** Requests whose body is still arriving: at shutdown they are answered 503 and cut, not waited for. */
   const reading = new Map<IncomingMessage, ServerResponse>();
+  /**
+   * Executes whose Look streams from the socket into their run: the socket is read only as fast as
+   * rows are processed, so their body's deadline counts only the time spent waiting for the client
+   * (execute-body.ts), not the time since the request began.
+   */
+  const streaming = new Set<IncomingMessage>();
   let closing = false;
 
   const whileReading = async <A>(req: IncomingMessage, res: ServerResponse, read: Promise<A>): Promise<A> => {
@@ -106,9 +112,10 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     try {
       // The Look inside the body is not held: it streams into the run, or waits in a file when the
       // settings come after it (see execute-body.ts).
-      const body = await whileReading(req, res, readExecuteBody(req, config.maxBodyBytes));
+      const body = await whileReading(req, res, readExecuteBody(req, config.maxBodyBytes, bodyTimeoutMs));
       parsed = parseExecuteRequest(body.envelope, body.look);
       received = body.received;
+      if (body.look !== undefined) streaming.add(req);
     } catch (e) {
       if (e instanceof BadRequest) return sendError(res, 400, e.message);
       throw e;
@@ -121,12 +128,15 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     // Looker waits on this response: answer once the body is in (a body that turns out too large still
     // gets its 413), or when the connection needs its first keep-alive newline; then send the result.
     let tooLarge: BodyTooLarge | undefined;
+    let timedOut = false;
     const commit = () => {
       if (!res.headersSent) res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
     };
     received.then(commit, (e: unknown) => {
       if (e instanceof BodyTooLarge) tooLarge = e;
       else commit();
+      // The rest of a body that stopped arriving will not come: the connection goes once answered.
+      if (e instanceof BodyTimedOut) timedOut = true;
     });
     const keepAlive = setInterval(() => {
       commit();
@@ -152,7 +162,9 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
           return sendError(res, 413, tooLarge.message, { connection: "close" });
         }
         commit();
-        res.end(JSON.stringify(response));
+        res.end(JSON.stringify(response), () => {
+          if (timedOut) req.destroy();
+        });
       })
       .catch((e: unknown) => {
         elog.error({ msg: "execute crashed", error: (e as Error).message });
@@ -160,6 +172,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
         res.end(JSON.stringify({ looker: { success: false, message: "tagwire failed unexpectedly; see the server logs.", refresh_query: false } }));
       })
       .finally(() => {
+        streaming.delete(req);
         clearInterval(keepAlive);
         metrics.inFlight.dec();
         running.delete(work);
@@ -175,6 +188,15 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     const requestId = typeof header === "string" && /^[\w.-]{1,100}$/.test(header) ? header : randomUUID();
     const rlog = log.with({ requestId, method: req.method, path: (req.url ?? "").split("?")[0]!.slice(0, 200) });
     res.setHeader("x-request-id", requestId);
+    // The request's headers and body have bodyTimeoutMs to arrive (Node's own requestTimeout is off:
+    // it would also cut an inline Look that streams into its run, read only as fast as its rows are processed).
+    const late = setTimeout(() => {
+      if (req.complete || streaming.has(req)) return;
+      rlog.warn({ msg: "refused: the request did not arrive in time" });
+      if (!res.headersSent) sendError(res, 408, new BodyTimedOut(bodyTimeoutMs).message, { connection: "close" });
+      req.destroy();
+    }, bodyTimeoutMs);
+    req.once("close", () => clearTimeout(late));
     handle(req, res, rlog).catch((e: unknown) => {
       if (e instanceof BodyTooLarge) {
         rlog.warn({ msg: "refused: body too large" });
@@ -182,15 +204,21 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
         req.resume();
         return;
       }
+      if (e instanceof BodyTimedOut) {
+        rlog.warn({ msg: "refused: the request did not arrive in time" });
+        if (!res.headersSent) sendError(res, 408, e.message, { connection: "close" });
+        req.destroy();
+        return;
+      }
       rlog.error({ msg: "request failed", error: (e as Error).message });
       if (!res.headersSent) sendError(res, 500, "Internal error; see the server logs.");
       else res.end();
     });
   });
-  // Bounds how long a request may take to arrive (headers and body), not how long its execute runs:
-  // Looker holds the connection while the answer is written, and that is not limited.
-  server.requestTimeout = bodyTimeoutMs;
-  server.headersTimeout = Math.min(60_000, server.requestTimeout);
+  // How long a request may take to arrive is bounded above (per request), not how long its execute
+  // runs: Looker holds the connection while the answer is written, and that is not limited.
+  server.requestTimeout = 0;
+  server.headersTimeout = Math.min(60_000, bodyTimeoutMs);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

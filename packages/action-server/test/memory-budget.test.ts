@@ -46,6 +46,8 @@ describe("a memory budget smaller than the rows two executes would hold at once"
       const entries = server.entries();
       for (const [i, answer] of answers.entries()) {
         expect(answer.status).toBe(200);
+        // Looker kept hearing from the execute while it waited: keep-alive newlines, then the answer.
+        expect(answer.text.startsWith("\n")).toBe(true);
         const looker = JSON.parse(answer.text).looker as { success: boolean; message: string };
         expect(looker.success, looker.message).toBe(true);
         expect(looker.message).toContain(`${ROWS.toLocaleString("en-US")} of ${ROWS.toLocaleString("en-US")} rows delivered.`);
