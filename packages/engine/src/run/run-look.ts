@@ -291,10 +291,12 @@ function inlineStage(processor: ChunkProcessor): RowStage {
 }
 
 /**
- * Keeps up to BYTES_IN_FLIGHT_PER_WORKER bytes of rows per worker in flight (always at least one
- * chunk) and hands results back in chunk order, so the report reads the same as an inline run and
- * the reader waits when the workers are busy. Counted in bytes, not rows: rows of many small
- * objects cost far more per row to hold and parse. Each chunk is charged to the memory budget
+ * Keeps up to BYTES_IN_FLIGHT_PER_WORKER bytes of rows per worker in flight, the run's own and on
+ * its worker over all runs (each run keeps at least its newest chunk going, so executes at once
+ * take turns on a worker instead of queueing megabytes ahead of each other), and hands results
+ * back in chunk order, so the report reads the same as an inline run and the reader waits when
+ * the workers are busy. Counted in bytes, not rows: rows of many small objects cost far more per
+ * row to hold and parse. Each chunk is charged to the memory budget
  * until its result is taken. A run collects its own results before it waits for room, so it never
  * waits while holding a charge that others wait for.
  */
@@ -326,9 +328,9 @@ function workerStage(workers: WorkerRun, threads: number, memory: RunMemory): Ro
           charged = memory.tryAcquire(bytes);
         }
         if (!charged) yield* memory.acquire(bytes);
-        inFlight.push({ result: workers.process(rows, firstRow), bytes });
+        inFlight.push({ result: workers.process(rows, firstRow, bytes), bytes });
         bytesInFlight += bytes;
-        while (inFlight.length > 1 && bytesInFlight > limit) ready.push(yield* take);
+        while (inFlight.length > 1 && (bytesInFlight > limit || workers.workerBytesPending > limit)) ready.push(yield* take);
         return ready;
       }),
     finish: Effect.gen(function* () {
