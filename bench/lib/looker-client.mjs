@@ -1,7 +1,8 @@
-// Plays Looker's part of an execute: POST /actions/<name>/execute with a `download_url`, then
-// wait for the whole response (the server answers 200 at once, writes keep-alive newlines while
+// Plays Looker's part of an execute: POST /actions/<name>/execute with a `download_url` or an inline
+// Look, then wait for the whole response (the server answers 200 at once, writes keep-alive newlines while
 // it works, and ends with the Looker response JSON).
 
+import { createReadStream } from "node:fs";
 import { request } from "node:http";
 
 /**
@@ -27,6 +28,41 @@ export function postExecute(o) {
     form_params: o.formParams,
     scheduled_plan: { scheduled_plan_id: 1, title: o.title, type: "Look", download_url: o.downloadUrl },
   });
+  return send(o, Buffer.byteLength(body), (req) => req.end(body));
+}
+
+/**
+ * An execute whose Look comes inline: the body (settings first, then `attachment.data`) is streamed
+ * from a file, so the caller never holds it.
+ * @param {{ serverUrl: string, secret: string, action: string, bodyPath: string, bodyBytes: number, webhookId: string, timeoutMs: number }} o
+ * @returns {Promise<ExecuteResult>}
+ */
+export function postInlineExecute(o) {
+  return send(o, o.bodyBytes, (req) => {
+    const file = createReadStream(o.bodyPath, { highWaterMark: 64 * 1024 });
+    file.on("error", (e) => req.destroy(e));
+    file.pipe(req);
+  });
+}
+
+/**
+ * The execute body as Looker sends it with an inline Look: settings, form and plan first, then the
+ * Look as JSON text in `attachment.data`.
+ * @param {{ settings: Record<string, string>, formParams: Record<string, string>, title: string }} o
+ * @returns {{ head: string, tail: string }}  the body is `head + <the Look's JSON text, escaped as a string> + tail`
+ */
+export function inlineBodyParts(o) {
+  const head = JSON.stringify({ type: "query", data: o.settings, form_params: o.formParams, scheduled_plan: { scheduled_plan_id: 1, title: o.title, type: "Look" } });
+  return { head: `${head.slice(0, -1)},"attachment":{"mimetype":"application/json;charset=utf-8","extension":"json","data":"`, tail: '"}}' };
+}
+
+/**
+ * @param {{ serverUrl: string, secret: string, action: string, webhookId: string, timeoutMs: number }} o
+ * @param {number} length  Content-Length
+ * @param {(req: import("node:http").ClientRequest) => void} write  sends the body and ends the request
+ * @returns {Promise<ExecuteResult>}
+ */
+function send(o, length, write) {
   const url = new URL(`/actions/${encodeURIComponent(o.action)}/execute`, o.serverUrl);
   if (url.hostname !== "127.0.0.1") throw new Error(`the benchmark only talks to loopback, not ${url.hostname}`);
   return new Promise((resolve, reject) => {
@@ -40,7 +76,7 @@ export function postExecute(o) {
         headers: {
           authorization: `Token token="${o.secret}"`,
           "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
+          "content-length": length,
           "x-looker-webhook-id": o.webhookId,
         },
       },
@@ -71,7 +107,7 @@ export function postExecute(o) {
     }
     const overall = setTimeout(() => req.destroy(new Error(`execute did not finish within ${Math.round(o.timeoutMs / 1000)} s`)), o.timeoutMs);
     req.on("error", fail);
-    req.end(body);
+    write(req);
   });
 }
 

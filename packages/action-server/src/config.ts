@@ -32,6 +32,8 @@ export interface ServerConfig {
   readonly workers?: number;
   /** How long executes in flight at shutdown may go on before they stop and answer with what they did (default 25 s). */
   readonly shutdownGraceMs?: number;
+  /** Bytes of rows in flight over all executes (`TAGWIRE_MEMORY_BUDGET_BYTES`); unset: a quarter of the V8 heap limit. */
+  readonly memoryBudgetBytes?: number;
 }
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly reason: string }> {
@@ -106,6 +108,7 @@ export function configFromEnv(env: Env): ServerConfig {
     ...concurrency(env),
     workers: workers(env),
     shutdownGraceMs: wholeNumber(env, "TAGWIRE_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS),
+    ...(env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== undefined && env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== "" ? { memoryBudgetBytes: positive(env, "TAGWIRE_MEMORY_BUDGET_BYTES", 1) } : {}),
   };
 }
 

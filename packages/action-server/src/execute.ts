@@ -1,5 +1,5 @@
 import * as Effect from "effect/Effect";
-import { runLook, summarize, type RunReport, type RunStop, type Env, type Diagnostic, type RetryPolicy, type Transport } from "@tagwire/engine";
+import { MemoryBudgetService, runLook, summarize, type MemoryBudget, type RunReport, type RunStop, type Env, type Diagnostic, type RetryPolicy, type Transport } from "@tagwire/engine";
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
@@ -16,6 +16,8 @@ export interface ExecuteContext {
   readonly env: Env;
   readonly download: DownloadPolicy;
   readonly metrics: Metrics;
+  /** The server's memory budget, shared by every execute; without one an execute bounds only its own rows in flight. */
+  readonly memory?: MemoryBudget;
   readonly log: Logger;
   /** Identifies the run for deduplication: Looker's webhook id when it sends one. */
   readonly runId?: string;
@@ -54,31 +56,32 @@ function redact(response: LookerResponse, secrets: ReadonlyArray<string>): Looke
 
 async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext): Promise<LookerResponse> {
   const { connector, action } = ref;
-  const outcome = await Effect.runPromise(
-    Effect.either(
-      runLook({
-        connector,
-        action: action.name,
-        look: lookEvents(req, ctx.download),
-        settings: req.settings,
-        options: req.formParams,
-        hiddenFields: req.hiddenFields,
-        env: ctx.env,
-        ...(ctx.runId !== undefined ? { runId: ctx.runId } : {}),
-        ...(ctx.retry !== undefined ? { retry: ctx.retry } : {}),
-        ...(ctx.transport !== undefined ? { transport: ctx.transport } : {}),
-        ...(ctx.concurrency !== undefined ? { concurrency: ctx.concurrency } : {}),
-        ...(ctx.workers !== undefined ? { workers: ctx.workers } : {}),
-        ...(ctx.stop !== undefined ? { stop: ctx.stop } : {}),
-        onRequest: (status, ms) => ctx.metrics.request(connector.id, status, ms),
-      }),
-    ),
+  const waits = memoryWaits(ctx);
+  const run = Effect.either(
+    runLook({
+      connector,
+      action: action.name,
+      look: lookEvents(req, ctx.download),
+      settings: req.settings,
+      options: req.formParams,
+      hiddenFields: req.hiddenFields,
+      env: ctx.env,
+      ...(ctx.runId !== undefined ? { runId: ctx.runId } : {}),
+      ...(ctx.retry !== undefined ? { retry: ctx.retry } : {}),
+      ...(ctx.transport !== undefined ? { transport: ctx.transport } : {}),
+      ...(ctx.concurrency !== undefined ? { concurrency: ctx.concurrency } : {}),
+      ...(ctx.workers !== undefined ? { workers: ctx.workers } : {}),
+      ...(ctx.stop !== undefined ? { stop: ctx.stop } : {}),
+      onRequest: (status, ms) => ctx.metrics.request(connector.id, status, ms),
+      onMemoryWait: waits.onWait,
+    }),
   );
+  const outcome = await Effect.runPromise(ctx.memory === undefined ? run : Effect.provideService(run, MemoryBudgetService, ctx.memory));
   if (outcome._tag === "Right") {
     const report = outcome.right;
     ctx.metrics.run(report);
     ctx.metrics.execute(action.name, report.success ? "success" : "failure");
-    ctx.log.info({ msg: "execute finished", ...figures(report) });
+    ctx.log.info({ msg: "execute finished", ...figures(report), ...waits.totals() });
     return { looker: { success: report.success, message: summarize(report), refresh_query: false } };
   }
   const error = outcome.left;
@@ -103,6 +106,35 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
       ctx.log.warn({ msg: "execute refused: the Look could not be read", reason: error.reason });
       return { looker: { success: false, message: `Nothing was sent: ${error.reason}`, refresh_query: false } };
   }
+}
+
+/** Logged at most this often per execute while it waits for memory. */
+const MEMORY_WAIT_LOG_MS = 1_000;
+
+/**
+ * Waits for room in the memory budget: counted in the metrics, logged with how long they took (at
+ * most one line a second per execute, with the waits since the last line), and totalled in the
+ * "execute finished" line.
+ */
+function memoryWaits(ctx: ExecuteContext) {
+  let waits = 0;
+  let waitedMs = 0;
+  let unlogged = { waits: 0, waitedMs: 0 };
+  let loggedAt = -Infinity;
+  return {
+    onWait: (ms: number, bytes: number) => {
+      ctx.metrics.memoryWait(ms);
+      waits++;
+      waitedMs += ms;
+      unlogged = { waits: unlogged.waits + 1, waitedMs: unlogged.waitedMs + ms };
+      const now = performance.now();
+      if (now - loggedAt < MEMORY_WAIT_LOG_MS) return;
+      loggedAt = now;
+      ctx.log.info({ msg: "execute waited for memory", waits: unlogged.waits, waitedMs: Math.round(unlogged.waitedMs), chunkBytes: bytes, budgetBytes: ctx.memory?.limit, budgetInUseBytes: ctx.memory?.bytesInUse });
+      unlogged = { waits: 0, waitedMs: 0 };
+    },
+    totals: () => (waits === 0 ? {} : { memoryWaits: waits, memoryWaitMs: Math.round(waitedMs) }),
+  };
 }
 
 /** One plan error for Looker's message: the column (when there is one), the manifest rule, what is wrong and the fix. */

@@ -6,6 +6,12 @@ export class BodyTooLarge extends Error {
   }
 }
 
+export class BodyTimedOut extends Error {
+  constructor(readonly limitMs: number) {
+    super(`The request body did not arrive within ${(limitMs / 1000).toLocaleString("en-US")} s (TAGWIRE_BODY_TIMEOUT_MS).`);
+  }
+}
+
 /** Reads a body up to `limit` bytes; past it, stops reading instead of buffering. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { RunReport } from "@tagwire/engine";
+import type { MemoryBudget, RunReport } from "@tagwire/engine";
 
 /** Prometheus metrics of one server: rows, records, rejects, retries and request latency per connector. */
 export class Metrics {
@@ -13,9 +13,30 @@ export class Metrics {
   });
   private readonly executes = new Counter({ name: "tagwire_executes_total", help: "Looker executes by action and result.", labelNames: ["action", "result"], registers: [this.registry] });
   readonly inFlight = new Gauge({ name: "tagwire_executes_in_flight", help: "Executes running now.", registers: [this.registry] });
+  private readonly memoryWaits = new Counter({ name: "tagwire_memory_waits_total", help: "Chunks of rows that waited for room in the memory budget.", registers: [this.registry] });
+  private readonly memoryWaitSeconds = new Counter({ name: "tagwire_memory_wait_seconds_total", help: "Time chunks of rows waited for room in the memory budget.", registers: [this.registry] });
 
-  constructor() {
+  constructor(budget?: MemoryBudget) {
     collectDefaultMetrics({ register: this.registry });
+    if (budget === undefined) return;
+    new Gauge({ name: "tagwire_memory_budget_bytes", help: "The memory budget for rows in flight over all executes (TAGWIRE_MEMORY_BUDGET_BYTES).", registers: [this.registry] }).set(budget.limit);
+    new Gauge({
+      name: "tagwire_memory_budget_in_use_bytes", help: "Bytes of rows in flight now, charged to the memory budget.", registers: [this.registry],
+      collect() {
+        this.set(budget.bytesInUse);
+      },
+    });
+    new Gauge({
+      name: "tagwire_memory_budget_waiting", help: "Chunks of rows waiting for room in the memory budget now.", registers: [this.registry],
+      collect() {
+        this.set(budget.waiting);
+      },
+    });
+  }
+
+  memoryWait(waitedMs: number): void {
+    this.memoryWaits.inc();
+    this.memoryWaitSeconds.inc(waitedMs / 1000);
   }
 
   request(connector: string, status: number | undefined, latencyMs: number): void {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { createTransport, defaultRetryPolicy, loadConnectors, type Connector } from "@tagwire/engine";
+import { createTransport, defaultMemoryBudgetBytes, defaultRetryPolicy, loadConnectors, MemoryBudget, type Connector } from "@tagwire/engine";
 import type { ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
@@ -11,7 +11,7 @@ import { formFor } from "./looker/form.js";
 import { parseExecuteRequest, BadRequest } from "./looker/execute-request.js";
 import { readExecuteBody } from "./looker/execute-body.js";
 import { execute } from "./execute.js";
-import { BodyTooLarge, isJson, readBody, sendError, sendJson } from "./http-io.js";
+import { BodyTimedOut, BodyTooLarge, isJson, readBody, sendError, sendJson } from "./http-io.js";
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "./config.js";
 import { shutdownDeadline } from "./shutdown.js";
 
@@ -37,13 +37,21 @@ const TRANSPORT_SOCKETS = 256;
 export async function startActionServer(config: ServerConfig, deps: ServerDeps = {}): Promise<ActionServer> {
   const connectors = deps.connectors ?? loadConnectors();
   const actions = actionIndex(connectors);
-  const metrics = new Metrics();
+  // One budget for the rows in flight of every execute: executes that would go over it wait their turn.
+  const memory = new MemoryBudget(config.memoryBudgetBytes ?? defaultMemoryBudgetBytes());
+  const metrics = new Metrics(memory);
   const log = createLogger(deps.logSink ?? ((line) => process.stdout.write(`${line}\n`)), [config.secret]);
   // One destination client for the server: keep-alive sockets shared by every execute.
   const transport = createTransport({ timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS });
   const running = new Set<Promise<void>>();
   /** Requests whose body is still arriving: at shutdown they are answered 503 and cut, not waited for. */
   const reading = new Map<IncomingMessage, ServerResponse>();
+  /**
+   * Executes whose Look streams from the socket into their run: the socket is read only as fast as
+   * rows are processed, so their body's deadline counts only the time spent waiting for the client
+   * (execute-body.ts), not the time since the request began.
+   */
+  const streaming = new Set<IncomingMessage>();
   let closing = false;
   const grace = shutdownDeadline(config.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
   /** Aborted once the shutdown's grace period has run out: executes still running stop and answer. */
@@ -108,9 +116,10 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     try {
       // The Look inside the body is not held: it streams into the run, or waits in a file when the
       // settings come after it (see execute-body.ts).
-      const body = await whileReading(req, res, readExecuteBody(req, config.maxBodyBytes));
+      const body = await whileReading(req, res, readExecuteBody(req, config.maxBodyBytes, bodyTimeoutMs));
       parsed = parseExecuteRequest(body.envelope, body.look);
       received = body.received;
+      if (body.look !== undefined) streaming.add(req);
     } catch (e) {
       if (e instanceof BadRequest) return sendError(res, 400, e.message);
       throw e;
@@ -123,12 +132,15 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     // Looker waits on this response: answer once the body is in (a body that turns out too large still
     // gets its 413), or when the connection needs its first keep-alive newline; then send the result.
     let tooLarge: BodyTooLarge | undefined;
+    let timedOut = false;
     const commit = () => {
       if (!res.headersSent) res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
     };
     received.then(commit, (e: unknown) => {
       if (e instanceof BodyTooLarge) tooLarge = e;
       else commit();
+      // The rest of a body that stopped arriving will not come: the connection goes once answered.
+      if (e instanceof BodyTimedOut) timedOut = true;
     });
     const keepAlive = setInterval(() => {
       commit();
@@ -139,6 +151,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       env: config.env,
       download: { ...(config.downloadHosts ? { hosts: config.downloadHosts } : {}), idleMs: config.downloadIdleMs, ...(config.maxRowBytes !== undefined ? { maxRowBytes: config.maxRowBytes } : {}) },
       metrics,
+      memory,
       log: elog,
       ...(runId !== undefined ? { runId } : {}),
       ...(config.retry !== undefined ? { retry: config.retry } : {}),
@@ -154,7 +167,9 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
           return sendError(res, 413, tooLarge.message, { connection: "close" });
         }
         commit();
-        res.end(JSON.stringify(response));
+        res.end(JSON.stringify(response), () => {
+          if (timedOut) req.destroy();
+        });
       })
       .catch((e: unknown) => {
         elog.error({ msg: "execute crashed", error: (e as Error).message });
@@ -162,6 +177,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
         res.end(JSON.stringify({ looker: { success: false, message: "tagwire failed unexpectedly; see the server logs.", refresh_query: false } }));
       })
       .finally(() => {
+        streaming.delete(req);
         clearInterval(keepAlive);
         metrics.inFlight.dec();
         running.delete(work);
@@ -177,6 +193,15 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     const requestId = typeof header === "string" && /^[\w.-]{1,100}$/.test(header) ? header : randomUUID();
     const rlog = log.with({ requestId, method: req.method, path: (req.url ?? "").split("?")[0]!.slice(0, 200) });
     res.setHeader("x-request-id", requestId);
+    // The request's headers and body have bodyTimeoutMs to arrive (Node's own requestTimeout is off:
+    // it would also cut an inline Look that streams into its run, read only as fast as its rows are processed).
+    const late = setTimeout(() => {
+      if (req.complete || streaming.has(req)) return;
+      rlog.warn({ msg: "refused: the request did not arrive in time" });
+      if (!res.headersSent) sendError(res, 408, new BodyTimedOut(bodyTimeoutMs).message, { connection: "close" });
+      req.destroy();
+    }, bodyTimeoutMs);
+    req.once("close", () => clearTimeout(late));
     handle(req, res, rlog).catch((e: unknown) => {
       if (e instanceof BodyTooLarge) {
         rlog.warn({ msg: "refused: body too large" });
@@ -184,15 +209,21 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
         req.resume();
         return;
       }
+      if (e instanceof BodyTimedOut) {
+        rlog.warn({ msg: "refused: the request did not arrive in time" });
+        if (!res.headersSent) sendError(res, 408, e.message, { connection: "close" });
+        req.destroy();
+        return;
+      }
       rlog.error({ msg: "request failed", error: (e as Error).message });
       if (!res.headersSent) sendError(res, 500, "Internal error; see the server logs.");
       else res.end();
     });
   });
-  // Bounds how long a request may take to arrive (headers and body), not how long its execute runs:
-  // Looker holds the connection while the answer is written, and that is not limited.
-  server.requestTimeout = bodyTimeoutMs;
-  server.headersTimeout = Math.min(60_000, server.requestTimeout);
+  // How long a request may take to arrive is bounded above (per request), not how long its execute
+  // runs: Looker holds the connection while the answer is written, and that is not limited.
+  server.requestTimeout = 0;
+  server.headersTimeout = Math.min(60_000, bodyTimeoutMs);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -202,6 +233,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   log.info({
     msg: "action server listening", port, baseUrl: config.baseUrl, actions: [...actions.keys()], downloadHosts: config.downloadHosts ?? "any",
     delivery: { retry: { ...defaultRetryPolicy, ...config.retry }, requestTimeoutMs: config.requestTimeoutMs ?? 30_000, concurrency: config.concurrency ?? "per connector", workers: config.workers ?? 0 },
+    memoryBudgetBytes: memory.limit,
   });
 
   return {

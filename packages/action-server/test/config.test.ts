@@ -24,6 +24,11 @@ describe("configFromEnv", () => {
     }
   });
 
+  it("TAGWIRE_MEMORY_BUDGET_BYTES sets the memory budget; unset, the server takes a share of the heap limit", () => {
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_MEMORY_BUDGET_BYTES: "104857600" }).memoryBudgetBytes).toBe(104_857_600);
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET }).memoryBudgetBytes).toBeUndefined();
+  });
+
   it("defaults: port 8080 on every interface, base URL from the port, any download host", () => {
     const env = { ACTION_HUB_SECRET: SECRET };
     const config = configFromEnv(env);
@@ -143,7 +148,7 @@ describe("configFromEnv", () => {
     expect(e.message).toMatch(/^ACTION_HUB_BASE_URL must be an http\(s\) URL/);
   });
 
-  it.each(["TAGWIRE_MAX_BODY_BYTES", "TAGWIRE_KEEPALIVE_MS", "TAGWIRE_DOWNLOAD_IDLE_MS", "TAGWIRE_RETRY_BASE_MS", "TAGWIRE_RETRY_MAX_DELAY_MS", "TAGWIRE_REQUEST_TIMEOUT_MS", "TAGWIRE_BODY_TIMEOUT_MS", "TAGWIRE_CONCURRENCY"])("%s must be a positive whole number", (name) => {
+  it.each(["TAGWIRE_MAX_BODY_BYTES", "TAGWIRE_KEEPALIVE_MS", "TAGWIRE_DOWNLOAD_IDLE_MS", "TAGWIRE_RETRY_BASE_MS", "TAGWIRE_RETRY_MAX_DELAY_MS", "TAGWIRE_REQUEST_TIMEOUT_MS", "TAGWIRE_BODY_TIMEOUT_MS", "TAGWIRE_CONCURRENCY", "TAGWIRE_MEMORY_BUDGET_BYTES"])("%s must be a positive whole number", (name) => {
     const e = fails({ ACTION_HUB_SECRET: SECRET, [name]: "soon" });
     expect(e.message).toBe(`${name} must be a positive whole number, not \`soon\`.`);
   });

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { INCOMPLETE, jsonBytes, JsonValueScanner } from "@tagwire/engine";
 import { BadRequest } from "./execute-request.js";
-import { BodyTooLarge } from "../http-io.js";
+import { BodyTimedOut, BodyTooLarge } from "../http-io.js";
 
 /** The members an execute needs before its run can start. */
 const NEEDED = ["data", "form_params", "scheduled_plan"] as const;
@@ -39,10 +39,12 @@ export const INLINE = Symbol("inline Look");
 
 /**
  * Resolves once the run can start: all NEEDED members read, or the body ended. `chunks` is the
- * request; it is read on as the returned Look is consumed.
+ * request; it is read on as the returned Look is consumed. `waitLimitMs` bounds the time spent
+ * waiting for the body's bytes (BodyTimedOut past it): time the run spends on rows, or waiting for
+ * memory, between reads is the server's, not the client's, and does not count.
  */
-export async function readExecuteBody(chunks: AsyncIterable<Uint8Array>, limit: number): Promise<ExecuteBody> {
-  const reader = new EnvelopeReader(chunks[Symbol.asyncIterator](), limit);
+export async function readExecuteBody(chunks: AsyncIterable<Uint8Array>, limit: number, waitLimitMs = Infinity): Promise<ExecuteBody> {
+  const reader = new EnvelopeReader(chunks[Symbol.asyncIterator](), limit, waitLimitMs);
   return reader.start();
 }
 
@@ -55,6 +57,8 @@ class EnvelopeReader {
   private read = 0;
   private envelopeBytes = 0;
   private ended = false;
+  /** Time spent waiting for the body's bytes so far. */
+  private waitedMs = 0;
   /** The Look's bytes, while it is being read from the body. */
   private sink: Sink | undefined;
   private spool: { dir: string; path: string; out: WriteStream } | undefined;
@@ -62,6 +66,7 @@ class EnvelopeReader {
   constructor(
     private readonly source: AsyncIterator<Uint8Array>,
     private readonly limit: number,
+    private readonly waitLimitMs: number,
   ) {}
 
   async start(): Promise<ExecuteBody> {
@@ -289,7 +294,9 @@ class EnvelopeReader {
   /** The next chunk of the body; false at its end. */
   private async fill(): Promise<boolean> {
     if (this.ended) return false;
-    const next = await this.source.next();
+    const started = performance.now();
+    const next = await this.nextChunk(this.waitLimitMs - this.waitedMs);
+    this.waitedMs += performance.now() - started;
     if (next.done === true) {
       this.ended = true;
       return false;
@@ -299,6 +306,20 @@ class EnvelopeReader {
     this.buf = next.value;
     this.at = 0;
     return true;
+  }
+
+  /** The source's next chunk, or BodyTimedOut when it does not come within `remainingMs`. */
+  private async nextChunk(remainingMs: number): Promise<IteratorResult<Uint8Array>> {
+    if (remainingMs === Infinity) return this.source.next();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BodyTimedOut(this.waitLimitMs)), Math.max(0, remainingMs));
+    });
+    try {
+      return await Promise.race([this.source.next(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private malformed(expected: string): BadRequest {

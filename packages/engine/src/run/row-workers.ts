@@ -30,6 +30,8 @@ class RowWorker {
   private readonly worker: Worker;
   private readonly pending = new Map<number, (reply: FromWorker) => void>();
   private seq = 0;
+  /** Bytes of rows handed to this worker and not yet answered for, over all the runs it serves. */
+  bytesPending = 0;
   /** Set once the thread has gone: every later request fails with it. */
   failure: string | undefined;
   /** Whether the thread started: false when it stopped before loading its modules. */
@@ -65,12 +67,16 @@ class RowWorker {
     if (this.failure === undefined) this.worker.postMessage(message);
   }
 
-  request(message: Request, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+  request(message: Request, transfer: ArrayBuffer[] = [], bytes = 0): Promise<FromWorker> {
     const seq = ++this.seq;
     if (this.failure !== undefined) return Promise.resolve({ seq, failure: this.failure });
     return new Promise((resolve) => {
       if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(seq, resolve);
+      this.bytesPending += bytes;
+      this.pending.set(seq, (reply) => {
+        this.bytesPending -= bytes;
+        resolve(reply);
+      });
       this.worker.postMessage({ ...message, seq }, transfer);
     });
   }
@@ -162,12 +168,19 @@ export class WorkerRun {
     private readonly script: URL = WORKER_URL,
   ) {}
 
-  /** Transforms a chunk on the least busy worker; never rejects: a worker's failure becomes lost rows. */
-  async process(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number): Promise<ChunkResult> {
+  /** Bytes of rows the run's workers hold unanswered, this run's and other runs'. */
+  get workerBytesPending(): number {
+    let bytes = 0;
+    for (const w of this.assigned.keys()) bytes += w.bytesPending;
+    return bytes;
+  }
+
+  /** Transforms a chunk (of `bytes`) on the least busy worker; never rejects: a worker's failure becomes lost rows. */
+  async process(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number, bytes = 0): Promise<ChunkResult> {
     if (this.inline === undefined) {
       const target = this.pick();
       // Nothing is handed over before the worker has started, so a worker that cannot start loses no rows.
-      if (await target.worker.ready) return this.onWorker(target, rows, firstRow);
+      if (await target.worker.ready) return this.onWorker(target, rows, firstRow, bytes);
       this.assigned.delete(target.worker);
       // Chunks that waited for the same start share one processor.
       this.inline ??= this.onThisThread();
@@ -175,10 +188,10 @@ export class WorkerRun {
     return isRawRows(rows) ? this.inline.raw(rows, firstRow) : this.inline.rows(rows, firstRow);
   }
 
-  private async onWorker(target: Assigned, rows: RawRows | ReadonlyArray<LookRow>, firstRow: number): Promise<ChunkResult> {
+  private async onWorker(target: Assigned, rows: RawRows | ReadonlyArray<LookRow>, firstRow: number, bytes: number): Promise<ChunkResult> {
     const reply = isRawRows(rows)
-      ? await target.worker.request({ t: "raw", run: this.id, rows, firstRow }, [rows.bytes.buffer as ArrayBuffer])
-      : await target.worker.request({ t: "rows", run: this.id, rows, firstRow });
+      ? await target.worker.request({ t: "raw", run: this.id, rows, firstRow }, [rows.bytes.buffer as ArrayBuffer], bytes)
+      : await target.worker.request({ t: "rows", run: this.id, rows, firstRow }, [], bytes);
     if (!("result" in reply)) {
       const reason = "failure" in reply ? reply.failure : "no answer";
       this.workerLost(target, reason);

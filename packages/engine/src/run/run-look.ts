@@ -5,6 +5,7 @@ import * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Fiber from "effect/Fiber";
+import * as Option from "effect/Option";
 import * as Queue from "effect/Queue";
 import * as Stream from "effect/Stream";
 import type { Connector } from "../manifest/connector.js";
@@ -24,6 +25,7 @@ import { requestBodyFields, resolveEndpoint, resolveSettings, type Env } from ".
 import { ChunkProcessor, packingOf, type ChunkResult } from "./chunk-processor.js";
 import { WorkerRun, type LostRows } from "./row-workers.js";
 import { RepeatIds } from "./repeat-ids.js";
+import { MemoryBudgetService, type MemoryBudget } from "./memory-budget.js";
 import { destinationOf, pacerFor, pacingNow } from "./pacing.js";
 import type { RateLimitSetting } from "../deliver/rate-limit.js";
 import { RunStopping, type RunStop } from "./run-stop.js";
@@ -83,6 +85,8 @@ export interface RunInput {
    * grace period, and returns the report of what it did (see `RunReport.stopped`).
    */
   readonly stop?: RunStop;
+  /** A chunk of rows waited this long for room in the process's memory budget (MemoryBudgetService). */
+  readonly onMemoryWait?: (waitedMs: number, bytes: number) => void;
 }
 
 let sharedTransport: Transport | undefined;
@@ -90,7 +94,8 @@ let sharedTransport: Transport | undefined;
 /**
  * The whole job: read the Look's fields, plan, then stream rows through transform and batching
  * into delivery with bounded concurrency. Fails only before anything is sent (bad plan, missing
- * settings, unreadable Look); once rows flow, every outcome lands in the report.
+ * settings, unreadable Look); once rows flow, every outcome lands in the report. Rows in flight
+ * are charged to the process's MemoryBudgetService when one is provided.
  */
 export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError> {
   return Effect.suspend(() => {
@@ -146,10 +151,11 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
     // On worker threads, records get first-occurrence ids and `repeats` counts them here, in row
     // order; a processor on this thread that stands in for them does the same.
     const repeats = threads > 0 ? new RepeatIds() : undefined;
+    const memory = runMemory(Option.getOrUndefined(yield* Effect.serviceOption(MemoryBudgetService)), input.onMemoryWait);
     const onThisThread = () => new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing, repeats === undefined);
     const stage =
       threads > 0
-        ? workerStage(new WorkerRun({ connector: connectorData(connector), planInput, validateRecords, run, packing }, threads, onThisThread), threads)
+        ? workerStage(new WorkerRun({ connector: connectorData(connector), planInput, validateRecords, run, packing }, threads, onThisThread), threads, memory)
         : inlineStage(onThisThread());
 
     let nextRow = 1;
@@ -293,8 +299,36 @@ function deliverAll<E>(batches: Stream.Stream<Batch, E>, deliver: (batch: Batch)
   });
 }
 
-/** Measured with the bench (docs/performance.md): fewer leave the worker idle between chunks. */
-const ROWS_IN_FLIGHT_PER_WORKER = 4096;
+/**
+ * Bytes of rows a run keeps in flight per worker: measured with the bench (docs/performance.md),
+ * fewer leave the worker idle between chunks (about 4,000 rows of a typical Look). More would only
+ * make other runs' chunks queue longer behind this run's on a shared worker.
+ */
+const BYTES_IN_FLIGHT_PER_WORKER = 2 * 1024 * 1024;
+
+/** What a chunk of parsed rows is charged: they are already objects on this thread, and measuring them would cost more than it tells. */
+const PARSED_ROW_BYTES = 1024;
+
+/** The bytes a chunk of rows holds until its result is taken. */
+function chunkBytes(rows: RawRows | ReadonlyArray<LookRow>): number {
+  return isRawRows(rows) ? rows.bytes.buffer.byteLength + rows.ends.byteLength + rows.offsets.byteLength : rows.length * PARSED_ROW_BYTES;
+}
+
+/** A run's share of the process's memory budget (see memory-budget.ts); unbounded without one. */
+interface RunMemory {
+  tryAcquire(bytes: number): boolean;
+  acquire(bytes: number): Effect.Effect<void>;
+  release(bytes: number): void;
+}
+
+function runMemory(budget: MemoryBudget | undefined, onWait: ((waitedMs: number, bytes: number) => void) | undefined): RunMemory {
+  if (budget === undefined) return { tryAcquire: () => true, acquire: () => Effect.void, release: () => undefined };
+  return {
+    tryAcquire: (bytes) => budget.tryAcquire(bytes),
+    acquire: (bytes) => Effect.map(budget.acquire(bytes), (waitedMs) => onWait?.(waitedMs, bytes)),
+    release: (bytes) => budget.release(bytes),
+  };
+}
 
 /** Where a run's rows are transformed: in order in, results in the same order out. */
 interface RowStage {
@@ -303,6 +337,7 @@ interface RowStage {
   close(): void;
 }
 
+/** Each chunk is transformed at once, as it arrives: no rows wait in flight, so nothing is charged to the memory budget. */
 function inlineStage(processor: ChunkProcessor): RowStage {
   return {
     push: (rows, firstRow) => Effect.sync(() => [isRawRows(rows) ? processor.raw(rows, firstRow) : processor.rows(rows, firstRow)]),
@@ -314,42 +349,58 @@ function inlineStage(processor: ChunkProcessor): RowStage {
   };
 }
 
-/** Rows handed to workers and not yet answered, over all the process's runs. */
-let rowsInFlightAllRuns = 0;
-
 /**
- * Keeps up to ROWS_IN_FLIGHT_PER_WORKER rows per worker in flight and hands results back in chunk
- * order, so the report reads the same as an inline run and the reader waits when the workers are
- * busy. Counted in rows, not chunks: a download arrives in chunks of ~64 KB, a file in 256 KB.
- * Concurrent runs share that allowance (each keeps at least its newest chunk going), so memory
- * does not grow with the number of executes.
+ * Keeps up to BYTES_IN_FLIGHT_PER_WORKER bytes of rows per worker in flight, the run's own and on
+ * its worker over all runs (each run keeps at least its newest chunk going, so executes at once
+ * take turns on a worker instead of queueing megabytes ahead of each other), and hands results
+ * back in chunk order, so the report reads the same as an inline run and the reader waits when
+ * the workers are busy. Counted in bytes, not rows: rows of many small objects cost far more per
+ * row to hold and parse. Each chunk is charged to the memory budget
+ * until its result is taken. A run collects its own results before it waits for room, so it never
+ * waits while holding a charge that others wait for.
  */
-function workerStage(workers: WorkerRun, threads: number): RowStage {
-  const limit = ROWS_IN_FLIGHT_PER_WORKER * threads;
-  const inFlight: Array<{ readonly result: Promise<ChunkResult>; readonly rows: number }> = [];
-  const take = async (): Promise<ChunkResult> => {
-    const oldest = inFlight.shift()!;
-    rowsInFlightAllRuns -= oldest.rows;
-    return oldest.result;
-  };
+function workerStage(workers: WorkerRun, threads: number, memory: RunMemory): RowStage {
+  const limit = BYTES_IN_FLIGHT_PER_WORKER * threads;
+  const inFlight: Array<{ readonly result: Promise<ChunkResult>; readonly bytes: number }> = [];
+  let bytesInFlight = 0;
+  const take = Effect.suspend(() => {
+    const oldest = inFlight[0]!;
+    return Effect.map(
+      Effect.promise(() => oldest.result),
+      (result) => {
+        inFlight.shift();
+        bytesInFlight -= oldest.bytes;
+        memory.release(oldest.bytes);
+        return result;
+      },
+    );
+  });
   return {
     push: (rows, firstRow) =>
-      Effect.promise(async () => {
-        const count = rowCount(rows);
-        inFlight.push({ result: workers.process(rows, firstRow), rows: count });
-        rowsInFlightAllRuns += count;
+      Effect.gen(function* () {
+        // Measured before the rows' buffer is handed (transferred) to the worker.
+        const bytes = chunkBytes(rows);
         const ready: ChunkResult[] = [];
-        while (inFlight.length > 1 && rowsInFlightAllRuns > limit) ready.push(await take());
+        let charged = memory.tryAcquire(bytes);
+        while (!charged && inFlight.length > 0) {
+          ready.push(yield* take);
+          charged = memory.tryAcquire(bytes);
+        }
+        if (!charged) yield* memory.acquire(bytes);
+        inFlight.push({ result: workers.process(rows, firstRow, bytes), bytes });
+        bytesInFlight += bytes;
+        while (inFlight.length > 1 && (bytesInFlight > limit || workers.workerBytesPending > limit)) ready.push(yield* take);
         return ready;
       }),
-    finish: Effect.promise(async () => {
+    finish: Effect.gen(function* () {
       const results: ChunkResult[] = [];
-      while (inFlight.length > 0) results.push(await take());
-      return { results, ...(await workers.finish()) };
+      while (inFlight.length > 0) results.push(yield* take);
+      return { results, ...(yield* Effect.promise(() => workers.finish())) };
     }),
     close: () => {
-      // An interrupted run gives back the allowance of the chunks it will not collect.
-      for (const chunk of inFlight.splice(0)) rowsInFlightAllRuns -= chunk.rows;
+      // An interrupted run gives back the charges of the chunks it will not collect.
+      for (const chunk of inFlight.splice(0)) memory.release(chunk.bytes);
+      bytesInFlight = 0;
       workers.close();
     },
   };

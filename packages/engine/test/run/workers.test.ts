@@ -18,6 +18,7 @@ import {
   type Transport,
 } from "../../src/index.js";
 import { WorkerRun } from "../../src/run/row-workers.js";
+import { MemoryBudget, MemoryBudgetService } from "../../src/run/memory-budget.js";
 import { RequestShape } from "../../src/batch/batcher.js";
 import { JsonDetailParser } from "../../src/look/json-detail-parser.js";
 import { ChunkProcessor } from "../../src/run/chunk-processor.js";
@@ -220,3 +221,85 @@ function nthIndexOf(text: string, needle: string, n: number): number {
   for (let i = 0; i <= n; i++) at = text.indexOf(needle, at + 1);
   return at;
 }
+
+describe("rows in flight to the workers", () => {
+  const mparticle = findConnector(connectors, "mparticle");
+  const profiles = fixtures.find((x) => x.connector.id === "mparticle" && x.name === "user-profiles")!;
+  const options = profiles.expected.options ?? {};
+
+  /** Rows that each carry a hidden column of many small objects: a few KB of text, far more to parse and hold. */
+  function objectDense(rows: number, objectsPerRow: number): string {
+    const look = profiles.look as { fields: { dimensions: unknown[] } & Record<string, unknown>; data: Array<Record<string, unknown>> };
+    const history = Array.from({ length: objectsPerRow }, (_, i) => ({ n: i, k: "v" }));
+    const data = Array.from({ length: rows }, (_, i) => ({ ...look.data[0], "users.id": { value: i + 1 }, "users.email": { value: `u${i}@example.com` }, "users.history": { value: history } }));
+    const fields = { ...look.fields, dimensions: [...look.fields.dimensions, { name: "users.history", label: "History", tags: [], type: "string", view: "users" }] };
+    return JSON.stringify({ ...look, fields, data });
+  }
+
+  /** A budget that remembers the most it ever had charged. */
+  class Watched extends MemoryBudget {
+    peak = 0;
+    override tryAcquire(bytes: number): boolean {
+      const ok = super.tryAcquire(bytes);
+      this.peak = Math.max(this.peak, this.bytesInUse);
+      return ok;
+    }
+    override acquire(bytes: number) {
+      return Effect.tap(super.acquire(bytes), () => void (this.peak = Math.max(this.peak, this.bytesInUse)));
+    }
+  }
+
+  /** The Look's bytes in 64 KB slices; `onRead` hears how many have been read so far. */
+  async function* slices(look: string, onRead: (bytes: number) => void) {
+    let read = 0;
+    for await (const slice of lookSourceFromString(look, 64 * 1024)) {
+      read += slice.length;
+      onRead(read);
+      yield slice;
+    }
+  }
+
+  async function runDense(look: string, budget: MemoryBudget, onMemoryWait?: (ms: number) => void, onRead: (bytes: number) => void = () => undefined) {
+    const transport = capturingTransport();
+    const started = performance.now();
+    const report = await Effect.runPromise(
+      runLook({ connector: mparticle, look: readLook(slices(look, onRead), { raw: true }), settings: settingsFor(mparticle), options, hiddenFields: ["users.history"], env: {}, transport, rateLimit: "off", workers: 1, ...(onMemoryWait ? { onMemoryWait } : {}) }).pipe(
+        Effect.provideService(MemoryBudgetService, budget),
+      ),
+    );
+    return { report, records: transport.records.length, ms: performance.now() - started };
+  }
+
+  it("are charged to the process's budget: two object-dense runs under a small budget both deliver every row, never over it, and the waits are reported", async () => {
+    const budget = new Watched(160 * 1024);
+    const waits: number[] = [];
+    const look = objectDense(1_500, 300);
+    const [a, b] = await Promise.all([runDense(look, budget, (ms) => waits.push(ms)), runDense(look, budget, (ms) => waits.push(ms))]);
+    for (const r of [a, b]) {
+      expect(r.report.rows).toEqual({ read: 1_500, delivered: 1_500, rejected: 0, failed: 0 });
+      expect(r.records).toBe(1_500);
+    }
+    console.log(`two object-dense runs, budget ${budget.limit} bytes: at most ${budget.peak} charged, ${waits.length} waits`);
+    expect(budget.peak).toBeGreaterThan(0);
+    expect(budget.peak).toBeLessThanOrEqual(budget.limit);
+    expect(budget.bytesInUse).toBe(0);
+    expect(waits.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("a small run beside a large object-dense one finishes while the large one is still going: the large one keeps only about 2 MB in flight, not thousands of rows", async () => {
+    const budget = new MemoryBudget(512 * 1024 * 1024);
+    const large = objectDense(4_000, 400);
+    const small = repeated(profiles.look, 4);
+    // The small run starts once the large one has read a third of its Look: its chunks have kept the worker busy.
+    let readThird: () => void = () => undefined;
+    const third = new Promise<void>((resolve) => (readThird = resolve));
+    const bigRun = runDense(large, budget, undefined, (bytes) => bytes >= large.length / 3 && readThird());
+    await third;
+    const smallRun = await runDense(small, budget);
+    const bigDone = await bigRun;
+    console.log(`object-dense run of ${(large.length / 2 ** 20).toFixed(0)} MB: ${bigDone.ms.toFixed(0)} ms; a 4-row run beside it: ${smallRun.ms.toFixed(0)} ms`);
+    expect(smallRun.report.rows.delivered + smallRun.report.rows.rejected).toBe(smallRun.report.rows.read);
+    expect(bigDone.report.rows.delivered).toBe(4_000);
+    expect(smallRun.ms).toBeLessThan(bigDone.ms / 3);
+  }, 60_000);
+});
