@@ -99,14 +99,23 @@ export const source = Args.text({ name: "source" }).pipe(
   Args.optional,
 );
 
+export const hide = Options.text("hide").pipe(
+  Options.withPseudoName("field"),
+  Options.repeated,
+  Options.withDescription(
+    "Treat this field (a json_detail field name such as users.city, or a CSV column) as hidden in the Look's visualization: it is never mapped or sent (repeatable). With --look, the fields the Look itself hides are hidden too.",
+  ),
+);
+
 /** Everything that says where the Look comes from. */
-export const sourceFlags = { source, format, tag, look };
+export const sourceFlags = { source, format, tag, look, hide };
 
 export interface SourceFlags {
   readonly source: Option.Option<string>;
   readonly format: Option.Option<"json_detail" | "csv">;
   readonly tag: ReadonlyArray<readonly [string, string]>;
   readonly look: Option.Option<string>;
+  readonly hide: ReadonlyArray<string>;
 }
 
 /** Everything that says where the Look goes and how. */

@@ -28,6 +28,12 @@ describe("--look <id>: a saved Look through the Looker API", () => {
     expect(looker.requests).toEqual(["POST /api/4.0/login", "GET /api/4.0/looks/42?fields=id%2Ctitle%2Cquery", "GET /api/4.0/looks/42/run/json_detail"]);
   });
 
+  it("--hide adds to the fields the Look itself hides", async () => {
+    const r = await tagwire(["validate", "--to", "mparticle", "--look", "42", "--hide", "users.lifetime_value"], { env });
+    expect(r.code).toBe(0);
+    for (const field of ["users\\.city", "users\\.lifetime_value"]) expect(r.stdout).toMatch(new RegExp(`^ {2}${field} +- +ignored: hidden in the visualization: never sent$`, "m"));
+  });
+
   it("previews and sends the rows the API streams", async () => {
     const preview = await tagwire(["preview", "--to", "segment", "--look", "42", "--limit", "1"], { env });
     expect(preview.code).toBe(0);

@@ -41,11 +41,11 @@ async function open(flags: SourceFlags, raw: boolean): Promise<LookInput> {
   if (lookId !== undefined) {
     if (Option.isSome(flags.format)) throw new InputError({ message: "--format does not apply to --look: Looks are run as json_detail" });
     const look = await openLookerLook(lookId, { raw, maxRowBytes });
-    return { name: `Look ${lookId}`, ...look };
+    return { name: `Look ${lookId}`, ...look, hiddenFields: [...new Set([...look.hiddenFields, ...flags.hide])] };
   }
   const { bytes, count } = path === "-" ? openStdin() : openFile(path!);
   const events = format === "csv" ? readCsv(bytes, flags.tag) : readLook(bytes, { raw, maxRowBytes });
-  return { name: path === "-" ? "stdin" : path!, events, hiddenFields: [], count };
+  return { name: path === "-" ? "stdin" : path!, events, hiddenFields: flags.hide, count };
 }
 
 /** The Look's fields, read before anything else; `look` replays the header then the rows, for `runLook`. */

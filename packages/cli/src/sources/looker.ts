@@ -1,5 +1,5 @@
 // A saved Look, run through the official Looker SDK (configured by its LOOKERSDK_* variables).
-import { readLook, type LookEvent } from "@tagwire/engine";
+import { hiddenFieldsOf, readLook, type LookEvent } from "@tagwire/engine";
 import { InputError } from "../exit.js";
 import { counted, type ByteCount } from "./bytes.js";
 
@@ -27,13 +27,11 @@ export async function openLookerLook(id: string, read: { raw: boolean; maxRowByt
   const base = sdk.authSession.settings.base_url;
   const look = await sdk.look(id, "id,title,query");
   if (!look.ok) throw new InputError({ message: `Looker at ${base} cannot give Look ${id}: ${errorText(look.error)}` });
-  const visConfig = look.value.query?.vis_config as { hidden_fields?: unknown } | null | undefined;
-  const hidden = Array.isArray(visConfig?.hidden_fields) ? visConfig.hidden_fields.filter((f): f is string => typeof f === "string") : [];
 
   const stream = new Looker40SDKStream(sdk.authSession);
   const count: ByteCount = { read: 0 };
   const body = responseBody((consume) => stream.run_look(consume, { look_id: id, result_format: "json_detail" }), `Look ${id}`);
-  return { events: readLook(counted(body, count), read), hiddenFields: hidden, count };
+  return { events: readLook(counted(body, count), read), hiddenFields: hiddenFieldsOf(look.value.query), count };
 }
 
 /**
