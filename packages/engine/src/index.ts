@@ -18,6 +18,7 @@ export * from "./look/index.js";
 export { RecordPacker, RequestShape, TOO_LARGE, type Batch, type Packed, type Room } from "./batch/batcher.js";
 export { createTransport, type RequestBody, type Transport, type TransportOptions, type AttemptResult } from "./deliver/transport.js";
 export { defaultRetryPolicy, parseRetryAfter, isRetryableStatus, type RetryPolicy } from "./deliver/retry.js";
+export { retryPolicyFromEnv, retryValue, RetrySettingError, RETRY_VARIABLES } from "./deliver/retry-env.js";
 export { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, type SendCounters } from "./deliver/send-batch.js";
 export { answerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./deliver/answers.js";
 export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";

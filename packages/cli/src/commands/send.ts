@@ -9,6 +9,7 @@ import { runReportLines } from "../output/report.js";
 import { countingRows, startProgress } from "../progress.js";
 import { settingsFor, settingVariable, unknownSettings } from "../settings.js";
 import { openLook } from "../sources/index.js";
+import { retryFlags, retryPolicy } from "../retry-flags.js";
 import { connectorNamed, planOptions } from "../target.js";
 
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Read, check and batch every row, send nothing; the report says what would be delivered."));
@@ -35,10 +36,11 @@ function checkSettingNames(connector: Connector, given: ReadonlyArray<readonly [
   return Effect.fail(new InputError({ message: `--setting ${name}: ${connector.manifest.label} has no such setting.${guess ? ` Did you mean \`${guess}\`?` : ""} Settings: ${names.join(", ")}.` }));
 }
 
-export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), runId, json }, (flags) =>
+export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), ...retryFlags, runId, json }, (flags) =>
   Effect.gen(function* () {
     const connector = yield* connectorNamed(flags.to.connector);
     yield* checkSettingNames(connector, flags.setting);
+    const retry = yield* retryPolicy(flags, process.env);
     const input = yield* openLook(flags, { raw: true });
     const progress = startProgress(input.count);
     const report = yield* runLook({
@@ -51,6 +53,7 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {}),
       workers: Option.getOrElse(flags.workers, defaultWorkerCount),
       ...(Option.isSome(flags.rateLimit) ? { rateLimit: flags.rateLimit.value } : {}),
+      retry,
       ...(Option.isSome(flags.runId) ? { runId: flags.runId.value } : {}),
       onProgress: (p) => progress.update(p),
     }).pipe(
