@@ -23,7 +23,7 @@ export { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, t
 export { answerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./deliver/answers.js";
 export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
 export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";
-export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitVariable } from "./run/pacing.js";
+export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, rateLimitVariable } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
 export type { RowNote } from "./run/chunk-processor.js";

@@ -1,6 +1,6 @@
 import { Command, Options } from "@effect/cli";
 import { Effect, Option } from "effect";
-import { closest, defaultWorkerCount, MAX_WORKERS, runLook, type Connector, type SettingsError } from "@tagwire/engine";
+import { closest, defaultWorkerCount, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
@@ -36,17 +36,33 @@ function checkSettingNames(connector: Connector, given: ReadonlyArray<readonly [
   return Effect.fail(new InputError({ message: `--setting ${name}: ${connector.manifest.label} has no such setting.${guess ? ` Did you mean \`${guess}\`?` : ""} Settings: ${names.join(", ")}.` }));
 }
 
+/**
+ * What a send checks before it reads a row (the settings, TAGWIRE_<ID>_RATE_LIMIT), for a dry run,
+ * which the engine runs without them since it sends nothing: a dry run that passes is a send that starts.
+ */
+function checkAsSendWould(connector: Connector, settings: Record<string, string | undefined>, rateLimit: RateLimitSetting | undefined): Effect.Effect<void, InputError> {
+  return Effect.try({
+    try: () => {
+      resolveSettings(connector, settings);
+      rateLimitOf(connector, rateLimit, process.env);
+    },
+    catch: (e) => (e instanceof SettingsError ? settingsProblem(connector, e) : new InputError({ message: errorLine(e) })),
+  });
+}
+
 export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), ...retryFlags, runId, json }, (flags) =>
   Effect.gen(function* () {
     const connector = yield* connectorNamed(flags.to.connector);
     yield* checkSettingNames(connector, flags.setting);
     const retry = yield* retryPolicy(flags, process.env);
+    const settings = settingsFor(connector, flags.setting, process.env);
+    if (flags.dryRun) yield* checkAsSendWould(connector, settings, Option.getOrUndefined(flags.rateLimit));
     const input = yield* openLook(flags, { raw: true });
     const progress = startProgress(input.count);
     const report = yield* runLook({
       connector,
       look: countingRows(input.events, progress.rows),
-      settings: settingsFor(connector, flags.setting, process.env),
+      settings,
       ...planOptions(flags),
       hiddenFields: input.hiddenFields,
       dryRun: flags.dryRun,
