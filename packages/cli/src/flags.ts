@@ -129,12 +129,14 @@ export interface TargetFlags {
 
 export const positiveInteger = (name: string, description: string) =>
   Options.integer(name).pipe(
+    Options.withPseudoName("N"),
     Options.mapEffect((n) => (n > 0 ? Effect.succeed(n) : Effect.fail(invalid(`--${name} must be a positive whole number, got ${n}`)))),
     Options.withDescription(description),
   );
 
 export const wholeNumberUpTo = (name: string, max: number, description: string) =>
   Options.integer(name).pipe(
+    Options.withPseudoName("N"),
     Options.mapEffect((n) => (n >= 0 && n <= max ? Effect.succeed(n) : Effect.fail(invalid(`--${name} must be a whole number from 0 to ${max}, got ${n}`)))),
     Options.withDescription(description),
   );

@@ -42,6 +42,6 @@ export function retryPolicy(flags: RetryFlags, env: Readonly<Record<string, stri
         maxRetryAfterMs: Option.getOrElse(flags.retryAfterMaxMs, () => fromEnv.maxRetryAfterMs),
       };
     },
-    catch: (e) => new InputError({ message: (e as Error).message }),
+    catch: (e) => new InputError({ message: (e as Error).message, code: "config" }),
   });
 }

@@ -10,6 +10,7 @@ export function connectorNamed(id: string): Effect.Effect<Connector, InputError>
     try: () => findConnector(loadConnectors(), id),
     catch: (e) =>
       new InputError({
+        code: e instanceof UnknownConnectorError ? "usage" : "config",
         message: e instanceof UnknownConnectorError ? `--to: ${e.message} See \`tagwire destinations\`.` : errorLine(e),
       }),
   });

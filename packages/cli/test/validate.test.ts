@@ -139,10 +139,10 @@ describe("tagwire validate", () => {
   });
 
   it("usage errors exit 2 with one line", async () => {
-    expect(oneLine((await tagwire(["validate", fixture("users.json")])).stderr)).toBe("Expected to find option: '--to'");
+    expect(oneLine((await tagwire(["validate", fixture("users.json")])).stderr)).toBe("tagwire: Expected to find option: '--to'");
     const malformed = await tagwire(["validate", "--to", "mparticle", "--option", "data_type", fixture("users.json")]);
     expect(malformed.code).toBe(2);
-    expect(oneLine(malformed.stderr)).toBe('--option "data_type" must look like name=value');
+    expect(oneLine(malformed.stderr)).toBe('tagwire: --option "data_type" must look like name=value');
   });
 
   it("validate and validate --rows agree on device values: converted, or left out with a warning, never a rejected row", async () => {

@@ -23,8 +23,8 @@ const parsed = <A>(read: (module: typeof import("@tagwire/emulators")) => A) =>
 const asGiven = (text: string) => Number(text);
 
 const flags = {
-  port: Options.integer("port").pipe(Options.withDefault(9001), Options.withDescription("Port to listen on; 0 picks a free one.")),
-  host: Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("Interface to listen on.")),
+  port: Options.integer("port").pipe(Options.withPseudoName("N"), Options.withDefault(9001), Options.withDescription("Port to listen on; 0 picks a free one. Default: 9001.")),
+  host: Options.text("host").pipe(Options.withPseudoName("address"), Options.withDefault("127.0.0.1"), Options.withDescription("Interface to listen on. Default: 127.0.0.1.")),
   connector: Options.text("connector").pipe(
     Options.withPseudoName("id"),
     Options.repeated,
@@ -33,7 +33,7 @@ const flags = {
   noValidate: Options.boolean("no-validate").pipe(Options.withDescription("Skip wire-schema validation of records (for benchmarks).")),
   noKeepRecords: Options.boolean("no-keep-records").pipe(Options.withDescription("Keep only counters and dedup ids, not the accepted records.")),
   latency: Options.integer("latency").pipe(Options.withPseudoName("ms"), Options.optional, Options.withDescription("Latency added to every response of every connector, in ms.")),
-  seed: Options.integer("seed").pipe(Options.optional, Options.withDescription("Seed of the fault PRNG, so fault sequences repeat.")),
+  seed: Options.integer("seed").pipe(Options.withPseudoName("n"), Options.optional, Options.withDescription("Seed of the fault PRNG, so fault sequences repeat.")),
   fault: Options.text("fault").pipe(
     Options.withPseudoName("id:kind=value"),
     Options.repeated,

@@ -15,7 +15,7 @@ const readable = (file: string) =>
     catch: (e) => new InputError({ message: `cannot read ${file}: ${describeErrno((e as NodeJS.ErrnoException).code ?? String(e))}` }),
   });
 
-const check = Command.make("check", { file }, ({ file }) =>
+export const check = Command.make("check", { file }, ({ file }) =>
   readable(file).pipe(
     Effect.zipRight(Effect.try({ try: () => loadConnectorFile(file), catch: (e) => e })),
     Effect.matchEffect({

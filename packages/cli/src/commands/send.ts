@@ -3,8 +3,8 @@ import { Effect, Option } from "effect";
 import { closest, defaultWorkerCount, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
-import { diagnosticsSection, verdict } from "../output/diagnostics.js";
-import { printErrorLines, printJson, printLines } from "../output/print.js";
+import { planRejected } from "../output/diagnostics.js";
+import { printJson, printLines } from "../output/print.js";
 import { runReportLines } from "../output/report.js";
 import { countingRows, startProgress } from "../progress.js";
 import { settingsFor, settingVariable, unknownSettings } from "../settings.js";
@@ -24,7 +24,7 @@ const concurrency = positiveInteger("concurrency", "How many requests may be in 
 function settingsProblem(connector: Connector, e: SettingsError): InputError {
   const known = new Set(connector.manifest.settings.map((s) => s.name));
   const parts = e.problems.map((p) => (known.has(p.setting) ? `${p.message} Give --setting ${p.setting}=... or set ${settingVariable(connector.id, p.setting)}.` : p.message));
-  return new InputError({ message: parts.join(" ") });
+  return new InputError({ message: parts.join(" "), code: "settings" });
 }
 
 function checkSettingNames(connector: Connector, given: ReadonlyArray<readonly [string, string]>): Effect.Effect<void, InputError> {
@@ -33,7 +33,7 @@ function checkSettingNames(connector: Connector, given: ReadonlyArray<readonly [
   if (unknown.length === 0) return Effect.void;
   const name = unknown[0]!;
   const guess = closest(name, names);
-  return Effect.fail(new InputError({ message: `--setting ${name}: ${connector.manifest.label} has no such setting.${guess ? ` Did you mean \`${guess}\`?` : ""} Settings: ${names.join(", ")}.` }));
+  return Effect.fail(new InputError({ code: "usage", message: `--setting ${name}: ${connector.manifest.label} has no such setting.${guess ? ` Did you mean \`${guess}\`?` : ""} Settings: ${names.join(", ")}.` }));
 }
 
 /**
@@ -75,15 +75,14 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     }).pipe(
       Effect.ensuring(Effect.sync(() => progress.stop())),
       Effect.catchTags({
-        PlanRejected: (e) =>
-          printErrorLines([...diagnosticsSection(e.plan.diagnostics).slice(1), "", verdict(e.plan.diagnostics, connector.manifest.label)]).pipe(
-            Effect.zipRight(Effect.fail(new NotValid())),
-          ),
+        PlanRejected: (e) => planRejected(e.plan.diagnostics, connector.manifest.label, flags.json),
         SettingsError: (e) => Effect.fail(settingsProblem(connector, e)),
-        SourceError: (e) => Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}` })),
+        SourceError: (e) => Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" })),
       }),
     );
     yield* flags.json ? printJson(report) : printLines(runReportLines(report));
+    // A source that breaks off is an input error wherever it shows (exit 2, as from validate --rows); the report says so once.
+    if (report.sourceError !== undefined) return yield* Effect.fail(new NotValid({ code: "source" }));
     if (!report.success) return yield* Effect.fail(new NotValid());
   }),
 ).pipe(

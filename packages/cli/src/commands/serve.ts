@@ -6,6 +6,7 @@ import { printLines } from "../output/print.js";
 import { stopOnSignal } from "../signals.js";
 
 const port = Options.integer("port").pipe(
+  Options.withPseudoName("N"),
   Options.optional,
   Options.withDescription("Port to listen on (overrides the PORT environment variable)."),
 );
@@ -16,7 +17,7 @@ export const serve = Command.make("serve", { port }, (flags) =>
     const env = { ...process.env, ...(Option.isSome(flags.port) ? { PORT: String(flags.port.value) } : {}) };
     const running = yield* Effect.tryPromise({
       try: async () => server.startActionServer(server.configFromEnv(env)),
-      catch: (e) => new InputError({ message: errorLine(e) }),
+      catch: (e) => new InputError({ message: errorLine(e), code: "config" }),
     });
     yield* printLines([`action server listening on ${running.url} (stop with Ctrl-C)`]);
     yield* stopOnSignal(() => running.close());

@@ -8,7 +8,7 @@ export const token = Command.make("token", {}, () =>
   Effect.gen(function* () {
     const secret = process.env["ACTION_HUB_SECRET"];
     if (secret === undefined || secret.trim() === "") {
-      return yield* Effect.fail(new InputError({ message: "ACTION_HUB_SECRET is not set: the token is derived from the server's secret, so set the same value the server runs with." }));
+      return yield* Effect.fail(new InputError({ message: "ACTION_HUB_SECRET is not set: the token is derived from the server's secret, so set the same value the server runs with.", code: "config" }));
     }
     const server = yield* loadActionServer;
     yield* printLines([server.newToken(secret)]);

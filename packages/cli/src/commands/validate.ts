@@ -50,10 +50,10 @@ function checkRows(connector: Connector, opened: OpenedLook, flags: TargetFlags,
     runId: "validate",
     dryRun: true,
   }).pipe(
-    Effect.mapError((e) => new InputError({ message: `${name}: ${errorLine(e)}` })),
+    Effect.mapError((e) => new InputError({ message: `${name}: ${errorLine(e)}`, code: "source" })),
     Effect.flatMap((report) =>
       report.sourceError !== undefined
-        ? Effect.fail(new InputError({ message: `${name}: ${report.sourceError}` }))
+        ? Effect.fail(new InputError({ message: `${name}: ${report.sourceError}`, code: "source" }))
         : Effect.succeed({ read: report.rows.read, wouldSend: report.rows.delivered, rejected: report.rows.rejected, reasons: report.rejected, warnings: report.warnings }),
     ),
   );

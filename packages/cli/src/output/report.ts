@@ -22,6 +22,5 @@ export function runReportLines(report: RunReport): string[] {
     for (const f of report.failed) lines.push(`  ${count(f.count)} × ${f.reason}${f.retried ? " (after retries)" : ""}`, `      rows ${f.rows}`);
   }
   lines.push(...reasonGroupLines("Warnings (records sent)", report.warnings));
-  if (report.sourceError !== undefined) lines.push("", `The Look could not be read to its end: ${report.sourceError}`);
   return lines;
 }

@@ -22,11 +22,11 @@ export async function openLookerLook(id: string, read: { raw: boolean; maxRowByt
   try {
     sdk = LookerNodeSDK.init40();
   } catch (e) {
-    throw new InputError({ message: `Looker API is not configured (${SETUP}): ${errorText(e)}` });
+    throw new InputError({ message: `Looker API is not configured (${SETUP}): ${errorText(e)}`, code: "looker" });
   }
   const base = sdk.authSession.settings.base_url;
   const look = await sdk.look(id, "id,title,query");
-  if (!look.ok) throw new InputError({ message: `Looker at ${base} cannot give Look ${id}: ${errorText(look.error)}` });
+  if (!look.ok) throw new InputError({ message: `Looker at ${base} cannot give Look ${id}: ${errorText(look.error)}`, code: "looker" });
 
   const stream = new Looker40SDKStream(sdk.authSession);
   const count: ByteCount = { read: 0 };
@@ -61,7 +61,7 @@ async function* responseBody(start: (consume: (response: Response) => Promise<st
   });
   try {
     const r = await Promise.race([response, call.then(() => Promise.reject(new Error("Looker sent no response")))]);
-    if (!r.ok) throw new InputError({ message: `Looker cannot run ${what}: HTTP ${r.status} ${await messageOf(r)}` });
+    if (!r.ok) throw new InputError({ message: `Looker cannot run ${what}: HTTP ${r.status} ${await messageOf(r)}`, code: "looker" });
     if (r.body === null) return;
     for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) yield chunk;
   } finally {
