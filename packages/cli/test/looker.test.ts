@@ -60,6 +60,16 @@ describe("--look <id>: a saved Look through the Looker API", () => {
     expect(oneLine(r.stderr)).toMatch(/^tagwire: Looker at .* cannot give Look 42: /);
   });
 
+  it("a Looker API that cannot be reached is named as such, not as a missing Look: one line, exit 2", async () => {
+    const closed = await startLookerStandIn({});
+    await closed.close();
+    const r = await tagwire(["validate", "--to", "mparticle", "--look", "42"], { env: { ...env, LOOKERSDK_BASE_URL: closed.url } });
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe(`tagwire: the Looker API at ${closed.url} could not be reached (connection refused): check LOOKERSDK_BASE_URL`);
+    const json = await tagwire(["validate", "--json", "--to", "mparticle", "--look", "42"], { env: { ...env, LOOKERSDK_BASE_URL: closed.url } });
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: "looker", exitCode: 2 });
+  });
+
   it("no Looker configuration: one line, exit 2", async () => {
     const r = await tagwire(["validate", "--to", "mparticle", "--look", "42"], { env: { LOOKERSDK_BASE_URL: "" } });
     expect(r.code).toBe(2);

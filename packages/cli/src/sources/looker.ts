@@ -26,7 +26,11 @@ export async function openLookerLook(id: string, read: { raw: boolean; maxRowByt
   }
   const base = sdk.authSession.settings.base_url;
   const look = await sdk.look(id, "id,title,query");
-  if (!look.ok) throw new InputError({ message: `Looker at ${base} cannot give Look ${id}: ${errorText(look.error)}`, code: "looker" });
+  if (!look.ok) {
+    // The SDK reports any network failure (its login's included) as a bare "fetch failed": the Look is not the problem then.
+    if (errorText(look.error) === "fetch failed") throw new InputError({ message: `the Looker API at ${base} could not be reached (${await networkFault(base)}): check LOOKERSDK_BASE_URL`, code: "looker" });
+    throw new InputError({ message: `Looker at ${base} cannot give Look ${id}: ${errorText(look.error)}`, code: "looker" });
+  }
 
   const stream = new Looker40SDKStream(sdk.authSession);
   const count: ByteCount = { read: 0 };
@@ -79,6 +83,25 @@ async function messageOf(r: Response): Promise<string> {
     // not JSON: fall through to the raw text
   }
   return text.slice(0, 200);
+}
+
+const NETWORK_FAULTS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "unknown host",
+  EAI_AGAIN: "host name lookup failed",
+  ETIMEDOUT: "connection timed out",
+  ECONNRESET: "connection reset",
+};
+
+/** Why `base` cannot be reached, from one request of our own (the SDK drops the cause). */
+async function networkFault(base: string): Promise<string> {
+  try {
+    await fetch(base, { method: "HEAD", signal: AbortSignal.timeout(5000) });
+    return "the API answered a plain request, but not the SDK's";
+  } catch (e) {
+    const code = (e as { cause?: { code?: unknown } }).cause?.code;
+    return typeof code === "string" ? (NETWORK_FAULTS[code] ?? code) : errorText(e);
+  }
 }
 
 function errorText(e: unknown): string {
