@@ -31,7 +31,7 @@ export function planLook(flags: TargetFlags & SourceFlags) {
     const connector = yield* connectorNamed(flags.to.connector);
     const input = yield* openLook(flags);
     const opened = yield* readHeader(input);
-    const p = plan(connector, { fields: opened.header.fields, hiddenFields: input.hiddenFields, ...planOptions(flags) });
+    const p = plan(connector, { fields: opened.header.fields, hiddenFields: input.hiddenFields, tagSource: input.tagSource, ...planOptions(flags) });
     return { connector, input, opened, p };
   });
 }

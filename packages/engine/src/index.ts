@@ -7,6 +7,7 @@ export { knownTags, targetOf, valueRuleOf } from "./manifest/connector.js";
 export { loadConnectors, loadConnectorFile, validateManifest, findConnector } from "./manifest/load.js";
 export type { Plan, PlanInput, ColumnPlan, Diagnostic, Severity, RequirementStatus } from "./plan/types.js";
 export { plan } from "./plan/plan.js";
+export type { TagSource } from "./plan/tag-fixes.js";
 export { closest } from "./plan/did-you-mean.js";
 export { resolveOptions } from "./plan/options.js";
 export { providersOf, describeProviders, type Providers } from "./plan/hints.js";

@@ -65,6 +65,7 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       settings,
       ...planOptions(flags),
       hiddenFields: input.hiddenFields,
+      tagSource: input.tagSource,
       dryRun: flags.dryRun,
       ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {}),
       workers: Option.getOrElse(flags.workers, defaultWorkerCount),

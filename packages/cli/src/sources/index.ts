@@ -1,6 +1,6 @@
 import { extname } from "node:path";
 import { Effect, Option } from "effect";
-import { maxRowBytesFromEnv, readLook, type LookEvent, type LookHeader } from "@tagwire/engine";
+import { maxRowBytesFromEnv, readLook, type LookEvent, type LookHeader, type TagSource } from "@tagwire/engine";
 import { errorLine, InputError } from "../exit.js";
 import type { SourceFlags } from "../flags.js";
 import { openFile, openStdin, type ByteCount } from "./bytes.js";
@@ -14,6 +14,8 @@ export interface LookInput {
   readonly events: AsyncIterable<LookEvent>;
   readonly hiddenFields: ReadonlyArray<string>;
   readonly count: ByteCount;
+  /** A CSV's tags come from --tag, and the plan's fixes say so. */
+  readonly tagSource: TagSource;
 }
 
 /**
@@ -41,11 +43,11 @@ async function open(flags: SourceFlags, raw: boolean): Promise<LookInput> {
   if (lookId !== undefined) {
     if (Option.isSome(flags.format)) throw new InputError({ message: "--format does not apply to --look: Looks are run as json_detail", code: "usage" });
     const look = await openLookerLook(lookId, { raw, maxRowBytes });
-    return { name: `Look ${lookId}`, ...look, hiddenFields: [...new Set([...look.hiddenFields, ...flags.hide])] };
+    return { name: `Look ${lookId}`, ...look, hiddenFields: [...new Set([...look.hiddenFields, ...flags.hide])], tagSource: "lookml" };
   }
   const { bytes, count } = path === "-" ? openStdin() : openFile(path!);
   const events = format === "csv" ? readCsv(bytes, flags.tag) : readLook(bytes, { raw, maxRowBytes });
-  return { name: path === "-" ? "stdin" : path!, events, hiddenFields: flags.hide, count };
+  return { name: path === "-" ? "stdin" : path!, events, hiddenFields: flags.hide, count, tagSource: format === "csv" ? "tag-flag" : "lookml" };
 }
 
 /** The Look's fields, read before anything else; `look` replays the header then the rows, for `runLook`. */
