@@ -1,8 +1,15 @@
 import { readFileSync } from "node:fs";
-import { CliConfig, Command, HelpDoc, ValidationError } from "@effect/cli";
+import * as CliConfig from "@effect/cli/CliConfig";
+import * as Command from "@effect/cli/Command";
+import * as HelpDoc from "@effect/cli/HelpDoc";
+import * as ValidationError from "@effect/cli/ValidationError";
 // The module, not the package index: the index loads cluster, RPC and SQL support the CLI never uses.
 import * as NodeContext from "@effect/platform-node/NodeContext";
-import { Cause, Console, Effect, Exit, Layer } from "effect";
+import * as Cause from "effect/Cause";
+import * as Console from "effect/Console";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Layer from "effect/Layer";
 import { demo } from "./commands/demo.js";
 import { destinations } from "./commands/destinations.js";
 import { emulators } from "./commands/emulators.js";

@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** The contract of every command: 0 done and valid, 1 invalid (or rows rejected or failed), 2 usage or input error. */
 export const ExitCode = { ok: 0, invalid: 1, usage: 2 } as const;

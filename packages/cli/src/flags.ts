@@ -1,6 +1,10 @@
 // Flags shared by several commands, defined once so their names, syntax and help never differ.
-import { Args, HelpDoc, Options, ValidationError } from "@effect/cli";
-import { Effect, Option } from "effect";
+import * as Args from "@effect/cli/Args";
+import * as HelpDoc from "@effect/cli/HelpDoc";
+import * as Options from "@effect/cli/Options";
+import * as ValidationError from "@effect/cli/ValidationError";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
 import { parseRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "@tagwire/engine";
 
 const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(message));

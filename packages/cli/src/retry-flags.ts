@@ -1,6 +1,9 @@
 // `send`'s retry policy: flags over the same TAGWIRE_RETRY_* variables `serve` reads, checked by the engine's one reader.
-import { HelpDoc, Options, ValidationError } from "@effect/cli";
-import { Effect, Option } from "effect";
+import * as HelpDoc from "@effect/cli/HelpDoc";
+import * as Options from "@effect/cli/Options";
+import * as ValidationError from "@effect/cli/ValidationError";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
 import { defaultRetryPolicy, RETRY_VARIABLES, retryPolicyFromEnv, retryValue, type RetryPolicy } from "@tagwire/engine";
 import { InputError } from "./exit.js";
 

@@ -1,5 +1,6 @@
 import { findConnector, loadConnectors, plan, UnknownConnectorError, type Connector } from "@tagwire/engine";
-import { Effect, Option } from "effect";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
 import { errorLine, InputError } from "./exit.js";
 import type { SourceFlags, TargetFlags } from "./flags.js";
 import { openLook, readHeader } from "./sources/index.js";

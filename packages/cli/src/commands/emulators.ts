@@ -1,10 +1,12 @@
-import { Command, HelpDoc, Options, ValidationError } from "@effect/cli";
-import { Effect } from "effect";
+import * as Command from "@effect/cli/Command";
+import * as HelpDoc from "@effect/cli/HelpDoc";
+import * as Options from "@effect/cli/Options";
+import * as ValidationError from "@effect/cli/ValidationError";
+import * as Effect from "effect/Effect";
 import { settingVariable } from "../settings.js";
 import { baseUrlVariable } from "@tagwire/engine";
 import { errorLine, InputError } from "../exit.js";
 import { printLines } from "../output/print.js";
-import { stopOnSignal } from "../signals.js";
 
 type FaultConfig = import("@tagwire/emulators").FaultConfig;
 
@@ -64,6 +66,9 @@ const flags = {
 
 export const emulators = Command.make("emulators", flags, (f) =>
   Effect.gen(function* () {
+    // Loaded only by the long-running commands, so the others start without it; before anything is
+    // printed, so a signal sent as soon as the address shows is handled.
+    const { stopOnSignal } = yield* Effect.promise(() => import("../signals.js"));
     const { startEmulators, listConnectorIds } = yield* emulatorsPackage;
     const running = yield* Effect.tryPromise({
       try: () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { Args, Command } from "@effect/cli";
-import { Effect } from "effect";
+import * as Args from "@effect/cli/Args";
+import * as Command from "@effect/cli/Command";
+import * as Effect from "effect/Effect";
 import { loadConnectorFile, ManifestError } from "@tagwire/engine";
 import { describeErrno, errorLine, InputError, NotValid } from "../exit.js";
 import { printLines } from "../output/print.js";

@@ -1,5 +1,7 @@
-import { Command, Options } from "@effect/cli";
-import { Effect, Option } from "effect";
+import * as Command from "@effect/cli/Command";
+import * as Options from "@effect/cli/Options";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
 import { Rejection, RowVerdicts, runContextOf, type LookEvent, type Plan, type RunContext } from "@tagwire/engine";
 import { errorLine, InputError } from "../exit.js";
 import { json, positiveInteger, runId, setting, sourceFlags, targetFlags } from "../flags.js";

@@ -1,5 +1,6 @@
-import { Command, Options } from "@effect/cli";
-import { Effect } from "effect";
+import * as Command from "@effect/cli/Command";
+import * as Options from "@effect/cli/Options";
+import * as Effect from "effect/Effect";
 import { runLook, type Connector, type Plan, type ReasonGroup } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
 import { json, sourceFlags, targetFlags, type TargetFlags } from "../flags.js";

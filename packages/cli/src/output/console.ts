@@ -1,4 +1,5 @@
-import { Console, Effect } from "effect";
+import * as Console from "effect/Console";
+import * as Effect from "effect/Effect";
 
 // @effect/cli styles its output with ANSI codes; they are kept for terminals only.
 export const ANSI = /\u001b\[[0-9;]*m/g;

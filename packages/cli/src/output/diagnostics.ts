@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import type { Diagnostic } from "@tagwire/engine";
 import { errorReport, NotValid } from "../exit.js";
 import { printErrorLines, printJson } from "./print.js";

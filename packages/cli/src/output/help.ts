@@ -1,7 +1,9 @@
 // `--help`, rendered from @effect/cli's own help documents (so flags and their texts are defined once,
 // in the commands), as a person reads it: wrapped to the terminal, at most 100 columns, one sentence
 // or more per flag, without the library's generic type notes.
-import { CliConfig, Command, HelpDoc } from "@effect/cli";
+import * as CliConfig from "@effect/cli/CliConfig";
+import * as Command from "@effect/cli/Command";
+import * as HelpDoc from "@effect/cli/HelpDoc";
 import type { Span } from "@effect/cli/HelpDoc/Span";
 
 /** The widest help line; narrower when the terminal is. */

@@ -1,5 +1,6 @@
 import { extname } from "node:path";
-import { Effect, Option } from "effect";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
 import { maxRowBytesFromEnv, readLook, type LookEvent, type LookHeader, type TagSource } from "@tagwire/engine";
 import { errorLine, InputError } from "../exit.js";
 import type { SourceFlags } from "../flags.js";
