@@ -32,7 +32,7 @@ describe("send: the retry policy", () => {
   });
 
   it("a bad TAGWIRE_RETRY_MAX is refused with its name, exit 2", async () => {
-    const r = await send([], { TAGWIRE_RETRY_MAX: "many" });
+    const r = await tagwire(["send", "--to", "segment", fixture("users.json")], { env: { ...env, TAGWIRE_RETRY_MAX: "many" } });
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toBe("tagwire: TAGWIRE_RETRY_MAX must be a whole number (0 or more), not `many`.");
   });
@@ -40,6 +40,6 @@ describe("send: the retry policy", () => {
   it("a bad --retry-base-ms is a usage error naming the flag", async () => {
     const r = await send(["--retry-base-ms", "0"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--retry-base-ms must be a positive whole number, not `0`.");
+    expect(JSON.parse(r.stdout).error).toEqual({ code: "usage", message: "--retry-base-ms must be a positive whole number, not `0`.", exitCode: 2 });
   });
 });
