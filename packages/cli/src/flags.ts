@@ -88,7 +88,9 @@ export const look = Options.text("look").pipe(
   ),
 );
 
-export const json = Options.boolean("json").pipe(Options.withDescription("Print a machine-readable JSON report on stdout."));
+export const json = Options.boolean("json").pipe(
+  Options.withDescription("Print a machine-readable JSON report on stdout; an error is a JSON object too ({ ok: false, error: { code, message, exitCode } }), with nothing on stderr."),
+);
 
 export const runId = Options.text("run-id").pipe(
   Options.withPseudoName("id"),
