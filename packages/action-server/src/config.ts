@@ -30,6 +30,8 @@ export interface ServerConfig {
   readonly concurrency?: number;
   /** Worker threads that parse and transform rows, shared by all executes (0: on the server's own thread). */
   readonly workers?: number;
+  /** How long executes in flight at shutdown may go on before they stop and answer with what they did (default 25 s). */
+  readonly shutdownGraceMs?: number;
 }
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly reason: string }> {
@@ -56,6 +58,9 @@ const wholeNumber = (env: Env, name: string, fallback: number): number => {
 
 /** How long a request's body may take to arrive: an inline Look of 64 MiB at 1 MB/s, with room to spare. */
 export const DEFAULT_BODY_TIMEOUT_MS = 300_000;
+
+/** Under Kubernetes' default 30 s between SIGTERM and SIGKILL, with room for the answers to be written. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
 
 /** Shortest ACTION_HUB_SECRET accepted: anything shorter can be guessed by a client that tries. */
 export const MIN_SECRET_LENGTH = 16;
@@ -95,6 +100,7 @@ export function configFromEnv(env: Env): ServerConfig {
     bodyTimeoutMs: positive(env, "TAGWIRE_BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT_MS),
     ...concurrency(env),
     workers: workers(env),
+    shutdownGraceMs: wholeNumber(env, "TAGWIRE_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS),
   };
 }
 

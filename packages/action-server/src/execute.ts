@@ -1,5 +1,5 @@
 import * as Effect from "effect/Effect";
-import { runLook, summarize, type RunReport, type Env, type Diagnostic, type RetryPolicy, type Transport } from "@tagwire/engine";
+import { runLook, summarize, type RunReport, type RunStop, type Env, type Diagnostic, type RetryPolicy, type Transport } from "@tagwire/engine";
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
@@ -29,6 +29,8 @@ export interface ExecuteContext {
   readonly workers?: number;
   /** The hub secret: typed into a form field by mistake, it must not come back in the answer. */
   readonly hubSecret?: string;
+  /** The server's shutdown: the run stops and answers with what it did (see `shutdownStop`). */
+  readonly stop?: RunStop;
 }
 
 /** Runs one execute to its Looker response; never throws. */
@@ -67,6 +69,7 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
         ...(ctx.transport !== undefined ? { transport: ctx.transport } : {}),
         ...(ctx.concurrency !== undefined ? { concurrency: ctx.concurrency } : {}),
         ...(ctx.workers !== undefined ? { workers: ctx.workers } : {}),
+        ...(ctx.stop !== undefined ? { stop: ctx.stop } : {}),
         onRequest: (status, ms) => ctx.metrics.request(connector.id, status, ms),
       }),
     ),
@@ -129,6 +132,7 @@ function figures(r: RunReport) {
     // Row numbers (as ranges), never row values: which rows to look at, and their last answer.
     failedReasons: r.failed.map((g) => ({ reason: g.reason, status: g.status, count: g.count, retried: g.retried, rows: clip(g.rows, 2000) })),
     ...(r.sourceError !== undefined ? { sourceError: r.sourceError } : {}),
+    ...(r.stopped !== undefined ? { stopped: r.stopped } : {}),
   };
 }
 

@@ -12,13 +12,14 @@ import { parseExecuteRequest, BadRequest } from "./looker/execute-request.js";
 import { readExecuteBody } from "./looker/execute-body.js";
 import { execute } from "./execute.js";
 import { BodyTooLarge, isJson, readBody, sendError, sendJson } from "./http-io.js";
-import { DEFAULT_BODY_TIMEOUT_MS } from "./config.js";
+import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "./config.js";
+import { shutdownDeadline } from "./shutdown.js";
 
 export interface ActionServer {
   readonly url: string;
   readonly port: number;
   readonly metrics: Metrics;
-  /** Stops accepting, lets running executes finish, then closes. */
+  /** Stops accepting, lets running executes finish (those still running after the grace period stop and answer with what they did), then closes. */
   close(): Promise<void>;
 }
 
@@ -44,6 +45,9 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   /** Requests whose body is still arriving: at shutdown they are answered 503 and cut, not waited for. */
   const reading = new Map<IncomingMessage, ServerResponse>();
   let closing = false;
+  const grace = shutdownDeadline(config.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+  /** Aborted once the shutdown's grace period has run out: executes still running stop and answer. */
+  const shutdown = new AbortController();
 
   const whileReading = async <A>(req: IncomingMessage, res: ServerResponse, read: Promise<A>): Promise<A> => {
     reading.set(req, res);
@@ -142,6 +146,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       hubSecret: config.secret,
       ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
       ...(config.workers !== undefined ? { workers: config.workers } : {}),
+      stop: { signal: shutdown.signal, graceMs: grace.answerMs },
     })
       .then((response) => {
         if (tooLarge !== undefined && !res.headersSent) {
@@ -212,8 +217,13 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
         if (!res.headersSent) sendError(res, 503, "The server is shutting down; retry on another replica.", { "retry-after": "5", connection: "close" });
         req.destroy();
       }
-      log.info({ msg: "shutting down: finishing executes in flight", executes: running.size });
+      log.info({ msg: "shutting down: finishing executes in flight", executes: running.size, graceMs: grace.totalMs });
+      const deadline = setTimeout(() => {
+        if (running.size > 0) log.warn({ msg: "shutdown grace period over: stopping the executes still running", executes: running.size });
+        shutdown.abort("shutdown");
+      }, grace.stopAfterMs);
       await Promise.allSettled([...running]);
+      clearTimeout(deadline);
       server.closeIdleConnections();
       await stopped;
       transport.close();

@@ -41,6 +41,7 @@ describe("configFromEnv", () => {
       requestTimeoutMs: 30_000,
       bodyTimeoutMs: 300_000,
       workers: defaultWorkerCount(),
+      shutdownGraceMs: 25_000,
     });
     expect(config.downloadHosts).toBeUndefined();
     expect(config.concurrency).toBeUndefined();
@@ -64,6 +65,7 @@ describe("configFromEnv", () => {
       TAGWIRE_REQUEST_TIMEOUT_MS: "1500",
       TAGWIRE_BODY_TIMEOUT_MS: "60000",
       TAGWIRE_CONCURRENCY: "8",
+      TAGWIRE_SHUTDOWN_GRACE_MS: "10000",
     });
     expect(config).toMatchObject({
       port: 9090,
@@ -77,6 +79,7 @@ describe("configFromEnv", () => {
       requestTimeoutMs: 1500,
       bodyTimeoutMs: 60_000,
       concurrency: 8,
+      shutdownGraceMs: 10_000,
     });
     expect(config.env["TAGWIRE_MPARTICLE_URL"]).toBe("http://127.0.0.1:9001");
   });
@@ -89,6 +92,11 @@ describe("configFromEnv", () => {
   it.each(["-1", "2.5", "many", "1e3", "0x10"])("TAGWIRE_RETRY_MAX=%s is refused", (value) => {
     const e = fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_RETRY_MAX: value });
     expect(e.message).toBe(`TAGWIRE_RETRY_MAX must be a whole number (0 or more), not \`${value}\`.`);
+  });
+
+  it("TAGWIRE_SHUTDOWN_GRACE_MS is a whole number of ms; 0 stops executes at once on SIGTERM", () => {
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_SHUTDOWN_GRACE_MS: "0" }).shutdownGraceMs).toBe(0);
+    expect(fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_SHUTDOWN_GRACE_MS: "25s" }).message).toBe("TAGWIRE_SHUTDOWN_GRACE_MS must be a whole number (0 or more), not `25s`.");
   });
 
   it("TAGWIRE_CONCURRENCY must be between 1 and 64", () => {

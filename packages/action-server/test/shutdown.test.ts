@@ -152,6 +152,55 @@ describe("a real process", () => {
     }
   }, 30_000);
 
+  it("SIGTERM with an execute that outlasts TAGWIRE_SHUTDOWN_GRACE_MS: it stops, answers Looker with its partial report within the grace period, and the process exits 0", async () => {
+    // Every destination answer takes 150 ms, and the Look takes 20 s to download: far past the grace period.
+    // Rows are transformed on the server's thread, so each part of the download is sent as it arrives.
+    const emulators = await startEmulators({ port: 0, faults: { mparticle: { latencyMs: 150 } } });
+    const secret = "process-test-secret-0123456789";
+    const graceMs = 2_000;
+    try {
+      const server = await startServerProcess({ ACTION_HUB_SECRET: secret, TAGWIRE_KEEPALIVE_MS: "100", TAGWIRE_MPARTICLE_URL: emulators.url, TAGWIRE_SHUTDOWN_GRACE_MS: String(graceMs), TAGWIRE_WORKERS: "0" }, [], 10_000);
+      try {
+        const pending = fetch(`${server.url}/actions/mparticle/execute`, {
+          method: "POST",
+          headers: { authorization: `Token token="${secret}"`, "content-type": "application/json" },
+          body: JSON.stringify(
+            executeBody({ data: emulators.credentials("mparticle").settings, form: { data_type: "user_data", environment: "development" }, downloadUrl: slowLook(1_000, 20_000) }),
+          ),
+        }).then(async (r) => ({ status: r.status, text: await r.text(), at: Date.now() }));
+        expect(await waitFor(() => emulators.records("mparticle").length > 0, 10_000, 10)).toBe(true);
+        const termAt = Date.now();
+        server.child.kill("SIGTERM");
+        const res = await pending;
+        expect(res.status).toBe(200);
+        // Answered within the grace period (and the load of a shared machine).
+        expect(res.at - termAt).toBeLessThan(graceMs + 1_000);
+        const looker = JSON.parse(res.text).looker;
+        expect(looker.success).toBe(false);
+        const delivered = emulators.records("mparticle").length;
+        const figures = new RegExp(`^mParticle: the run was stopped by a shutdown before the Look was read to its end \\(rows after row ([\\d,]+) were not read\\); ${delivered} of ([\\d,]+) rows delivered`);
+        expect(looker.message).toMatch(figures);
+        const [, lastRead, read] = figures.exec(looker.message)!;
+        expect(lastRead).toBe(read);
+        expect(Number(read!.replace(/,/g, ""))).toBeLessThan(1_000);
+        if (Number(read!.replace(/,/g, "")) > delivered) expect(looker.message).toContain("failed (not sent: the run was stopped: rows");
+        expect(await server.exited).toBe(0);
+        const finished = server.entries().find((e) => e["msg"] === "execute finished")!;
+        expect(finished["stopped"]).toEqual({ by: "shutdown", lookReadToEnd: false });
+        expect(finished["rows"]["delivered"] + finished["rows"]["rejected"] + finished["rows"]["failed"]).toBe(finished["rows"]["read"]);
+        const msgs = server.entries().map((e) => e["msg"]);
+        expect(msgs).toEqual([
+          "action server listening", "execute started", "shutting down: finishing executes in flight", "shutdown grace period over: stopping the executes still running", "execute finished", "stopped",
+        ]);
+        expect(server.stderr()).toBe("");
+      } finally {
+        server.kill();
+      }
+    } finally {
+      await emulators.close();
+    }
+  }, 40_000);
+
   it("exits with a clear message when ACTION_HUB_SECRET is missing", () => {
     let error: { status?: number; stderr?: Buffer } | undefined;
     try {

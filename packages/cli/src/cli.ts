@@ -19,7 +19,7 @@ import { send } from "./commands/send.js";
 import { serve } from "./commands/serve.js";
 import { validate } from "./commands/validate.js";
 import { token } from "./commands/token.js";
-import { errorLine, errorReport, exitCodeOf, ExitCode, InputError, NotValid, type ErrorCode } from "./exit.js";
+import { errorLine, errorReport, exitCodeOf, ExitCode, InputError, Interrupted, NotValid, type ErrorCode } from "./exit.js";
 import { ANSI, plainConsole } from "./output/console.js";
 import { HELP_WIDTH, helpNode, helpText, type HelpTree } from "./output/help.js";
 
@@ -81,6 +81,7 @@ export async function runCli(argv: ReadonlyArray<string>): Promise<number> {
     const e = failure.value;
     // The command has printed its answer (a report, diagnostics, or with --json the error object).
     if (e instanceof NotValid) return e.code === undefined ? ExitCode.invalid : exitCodeOf(e.code);
+    if (e instanceof Interrupted) return ExitCode.interrupted;
     if (ValidationError.isValidationError(e)) return reportError({ code: "usage", message: usageMessage(e) }, json);
     if (e instanceof InputError) return reportError({ code: e.code ?? "input", message: errorLine(e) }, json);
   }

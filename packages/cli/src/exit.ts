@@ -1,7 +1,7 @@
 import * as Data from "effect/Data";
 
-/** The contract of every command: 0 done and valid, 1 invalid (or rows rejected or failed), 2 usage or input error. */
-export const ExitCode = { ok: 0, invalid: 1, usage: 2 } as const;
+/** The contract of every command: 0 done and valid, 1 invalid (or rows rejected or failed), 2 usage or input error, 130 interrupted (SIGINT, SIGTERM). */
+export const ExitCode = { ok: 0, invalid: 1, usage: 2, interrupted: 130 } as const;
 
 /**
  * What kind of fault ended a command, as `--json` reports it (`error.code`); the same fault gives the
@@ -28,6 +28,9 @@ export class NotValid extends Data.TaggedError("NotValid")<{ readonly code?: Err
     super(args);
   }
 }
+
+/** The command was stopped by SIGINT or SIGTERM; what it did is already printed. */
+export class Interrupted extends Data.TaggedError("Interrupted")<{}> {}
 
 /** What the user sees for an error that ends the command with exit 2: one line, never a stack trace. */
 export function errorLine(error: unknown): string {

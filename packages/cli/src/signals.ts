@@ -1,4 +1,6 @@
 import { Effect } from "effect";
+import type { StopReason } from "@tagwire/engine";
+import { ExitCode } from "./exit.js";
 
 /** How often a long-running command checks that the process that started it is still there. */
 const PARENT_CHECK_MS = 500;
@@ -28,4 +30,32 @@ export function stopOnSignal(close: () => Promise<void>): Effect.Effect<void> {
     () => signal,
     () => Effect.promise(() => close()),
   );
+}
+
+/** How long requests already sent get to be answered after Ctrl-C, before they are abandoned. */
+export const STOP_GRACE_MS = 5_000;
+
+/**
+ * For a command that can stop part-way with a report (`send`): the first SIGINT or SIGTERM aborts
+ * `signal` (its reason: "interrupted" or "shutdown"), and says so on stderr; a second one ends the
+ * process at once.
+ */
+export function stopSignal(): { readonly signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const on = (reason: StopReason) => () => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    process.stderr.write(`\ntagwire: stopping: nothing more is read or sent; requests out get ${STOP_GRACE_MS / 1000} s to be answered (press Ctrl-C again to quit at once)\n`);
+    controller.abort(reason);
+  };
+  const onInt = on("interrupted");
+  const onTerm = on("shutdown");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+    },
+  };
 }

@@ -103,12 +103,16 @@ describe("tagwire send", () => {
     expect(emulators.state().mparticle!.requests).toBe(0);
   });
 
-  it("shows plain progress lines on stderr when stderr is not a terminal", async () => {
+  it("shows plain progress lines on stderr when stderr is not a terminal; none with --json", async () => {
     emulators.setFaults("segment", { latencyMs: 1500 });
-    const r = await tagwire(["send", "--to", "segment", "--json", fixture("users-valid.json")], { env: { ...env, TAGWIRE_SEGMENT_SEGMENT_WRITE_KEY: "test-segment_write_key" } });
+    const withKey = { ...env, TAGWIRE_SEGMENT_SEGMENT_WRITE_KEY: "test-segment_write_key" };
+    const r = await tagwire(["send", "--to", "segment", fixture("users-valid.json")], { env: withKey });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^progress: 3 rows read, 0 delivered, 0 rejected, 0 failed, \d+ rows\/s$/m);
-    expect(JSON.parse(r.stdout).success).toBe(true);
+    expect(r.stderr).toMatch(/^progress: Segment: 3 read, 3 delivered, 0 rejected, 0 failed, 1 request, 0 retries, \d+ rows\/s(, ETA \d+ s)?$/m);
+    const json = await tagwire(["send", "--to", "segment", "--json", fixture("users-valid.json")], { env: withKey });
+    expect(json.code).toBe(0);
+    expect(json.stderr).toBe("");
+    expect(JSON.parse(json.stdout).success).toBe(true);
   });
 
   it("a bad TAGWIRE_<ID>_URL is a usage error", async () => {

@@ -26,6 +26,7 @@ export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
 export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";
 export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, rateLimitVariable } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
+export { NOT_SENT, type RunStop, type StopReason } from "./run/run-stop.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
 export type { RowNote } from "./run/chunk-processor.js";
 export { defaultWorkerCount, MAX_WORKERS } from "./run/row-workers.js";

@@ -3,16 +3,17 @@ import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import { closest, defaultWorkerCount, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
-import { errorLine, InputError, NotValid } from "../exit.js";
+import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
 import { planRejected } from "../output/diagnostics.js";
 import { printJson, printLines } from "../output/print.js";
 import { runReportLines } from "../output/report.js";
-import { countingRows, startProgress } from "../progress.js";
+import { countingRows, noProgress, startProgress } from "../progress.js";
 import { settingsFor, settingVariable, unknownSettings } from "../settings.js";
 import { openLook } from "../sources/index.js";
 import { retryFlags, retryPolicy } from "../retry-flags.js";
 import { connectorNamed, planOptions } from "../target.js";
+import { STOP_GRACE_MS, stopSignal } from "../signals.js";
 
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Read, check and batch every row, send nothing; the report says what would be delivered."));
 const workers = wholeNumberUpTo(
@@ -60,7 +61,9 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     const settings = settingsFor(connector, flags.setting, process.env);
     if (flags.dryRun) yield* checkAsSendWould(connector, settings, Option.getOrUndefined(flags.rateLimit));
     const input = yield* openLook(flags, { raw: true });
-    const progress = startProgress(input.count);
+    const progress = flags.json ? noProgress() : startProgress(connector.manifest.label, input.count);
+    // Ctrl-C stops the run with a report of what it did, not the process with nothing printed.
+    const stop = stopSignal();
     const report = yield* runLook({
       connector,
       look: countingRows(input.events, progress.rows),
@@ -75,21 +78,24 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       retry,
       ...(Option.isSome(flags.runId) ? { runId: flags.runId.value } : {}),
       onProgress: (p) => progress.update(p),
+      stop: { signal: stop.signal, graceMs: STOP_GRACE_MS },
     }).pipe(
       Effect.ensuring(Effect.sync(() => progress.stop())),
       Effect.catchTags({
         PlanRejected: (e) => planRejected(e.plan.diagnostics, connector.manifest.label, flags.json),
         SettingsError: (e) => Effect.fail(settingsProblem(connector, e)),
-        SourceError: (e) => Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" })),
+        SourceError: (e) => (stop.signal.aborted ? Effect.fail(new Interrupted()) : Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" }))),
       }),
+      Effect.ensuring(Effect.sync(() => stop.release())),
     );
     yield* flags.json ? printJson(report) : printLines(runReportLines(report));
+    if (report.stopped !== undefined) return yield* Effect.fail(new Interrupted());
     // A source that breaks off is an input error wherever it shows (exit 2, as from validate --rows); the report says so once.
     if (report.sourceError !== undefined) return yield* Effect.fail(new NotValid({ code: "source" }));
     if (!report.success) return yield* Effect.fail(new NotValid());
   }),
 ).pipe(
   Command.withDescription(
-    "Deliver a Look to a destination: a progress bar on a terminal (plain lines on stderr otherwise), then the run report. Exit 0 when every row was delivered, 1 when any row was rejected or failed (or the Look cannot be sent), 2 on usage or input errors.",
+    "Deliver a Look to a destination: a progress bar on a terminal (plain lines on stderr otherwise; none with --json), then the run report. Ctrl-C stops the send and prints the report of what was done. Exit 0 when every row was delivered, 1 when any row was rejected or failed (or the Look cannot be sent), 2 on usage or input errors, 130 when stopped by Ctrl-C or SIGTERM.",
   ),
 );

@@ -77,12 +77,25 @@ export class RecordPacker {
 
   /** Adds a record; returns the request it closed (if adding it had to), or TOO_LARGE and adds nothing. */
   add(json: string, rowNumber: number): Packed | typeof TOO_LARGE | undefined {
-    const { before } = this.room;
-    const separator = this.rows.length > 0 ? 1 : 0;
-    const at = this.length + separator;
+    const at = this.length + (this.rows.length > 0 ? 1 : 0);
     // A UTF-16 code unit takes at most 3 UTF-8 bytes.
     this.reserve(at + json.length * 3);
-    const bytes = encoder.encodeInto(json, this.buf.subarray(before + at)).written;
+    return this.placed(at, encoder.encodeInto(json, this.buf.subarray(this.room.before + at)).written, rowNumber);
+  }
+
+  /** `add` for a record whose JSON is `head` (UTF-8 bytes) followed by `tail`. */
+  addParts(head: Uint8Array, tail: string, rowNumber: number): Packed | typeof TOO_LARGE | undefined {
+    const at = this.length + (this.rows.length > 0 ? 1 : 0);
+    this.reserve(at + head.length + tail.length * 3);
+    const start = this.room.before + at;
+    this.buf.set(head, start);
+    return this.placed(at, head.length + encoder.encodeInto(tail, this.buf.subarray(start + head.length)).written, rowNumber);
+  }
+
+  /** Takes the record of `bytes` just written at `at` into the request, or into the next one. */
+  private placed(at: number, bytes: number, rowNumber: number): Packed | typeof TOO_LARGE | undefined {
+    const { before } = this.room;
+    const separator = at - this.length;
     this.lastRecordBytes = bytes;
     if (bytes > this.maxRecordBytes) return TOO_LARGE;
     let closed: Packed | undefined;

@@ -45,7 +45,7 @@ export class TokenBucket {
 export class RateBudget {
   private readonly requests: TokenBucket | undefined;
   private readonly records: TokenBucket | undefined;
-  private heldUntil = Number.NEGATIVE_INFINITY;
+  private held = Number.NEGATIVE_INFINITY;
 
   constructor(limit: RateLimit = {}) {
     this.requests = limit.requestsPerSecond !== undefined ? new TokenBucket(limit.requestsPerSecond) : undefined;
@@ -54,13 +54,18 @@ export class RateBudget {
 
   /** Reserves one request carrying `records` records; returns how many ms to wait before sending it. */
   reserve(records: number, nowMs: number): number {
-    const from = Math.max(nowMs, this.heldUntil);
+    const from = Math.max(nowMs, this.held);
     return from - nowMs + Math.max(this.requests?.reserve(1, from) ?? 0, this.records?.reserve(records, from) ?? 0);
   }
 
   /** No request is sent before `untilMs` (the destination said so with a 429). */
   hold(untilMs: number): void {
-    this.heldUntil = Math.max(this.heldUntil, untilMs);
+    this.held = Math.max(this.held, untilMs);
+  }
+
+  /** Until when a 429's `Retry-After` holds every request (in the clock `reserve` is given). */
+  get heldUntil(): number {
+    return this.held;
   }
 }
 
@@ -84,6 +89,19 @@ export class Pacer {
   /** No request under the budget is sent before `untilMs` (the destination said so with a 429). */
   hold(untilMs: number): void {
     this.budget.hold(untilMs);
+  }
+
+  /**
+   * The waits lived through by `nowMs` (same clock as `reserve`): a run stopped while requests
+   * were reserved ahead did not wait for the turns it gave up.
+   */
+  pacedMsAt(nowMs: number): number {
+    return this.waited - Math.max(0, this.waitedUntil - nowMs);
+  }
+
+  /** When the last reservation's wait ends: a request of the run waits until then. */
+  get waitingUntil(): number {
+    return this.waitedUntil;
   }
 
   /** Wall-clock ms during which at least one of the run's requests was waiting: overlapping waits count once. */

@@ -33,7 +33,13 @@ export class CredentialsRefusedFailure extends Data.TaggedError("CredentialsRefu
   readonly reason: string;
 }> {}
 
-export type DeliveryFailure = RetryableFailure | PermanentFailure | CredentialsRefusedFailure;
+/** The run was asked to stop: nothing more is sent. `status` is the last answer's, when the batch had one. */
+export class RunStoppedFailure extends Data.TaggedError("RunStoppedFailure")<{
+  readonly status?: number;
+  readonly reason: string;
+}> {}
+
+export type DeliveryFailure = RetryableFailure | PermanentFailure | CredentialsRefusedFailure | RunStoppedFailure;
 
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;

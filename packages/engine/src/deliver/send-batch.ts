@@ -1,8 +1,11 @@
+import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Option from "effect/Option";
 import type { Batch } from "../batch/batcher.js";
 import type { RequestBody, Transport } from "./transport.js";
 import { withoutRequestValues } from "./answer-text.js";
-import { CredentialsRefusedFailure, PermanentFailure, RetryableFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";
+import { CredentialsRefusedFailure, PermanentFailure, RetryableFailure, RunStoppedFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";
 import { holdFor, pace, type Pacer } from "./pacer.js";
 import { clip, noAnswerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./answers.js";
 
@@ -33,16 +36,18 @@ export type BatchOutcome =
 export interface SendCounters {
   onAttempt(status: number | undefined, latencyMs: number): void;
   onRetry(): void;
-  /** After each attempt is classified (the run's halt and a 429's hold are set by then). */
-  onAnswer?(): void;
+  /** Just before a request goes out. */
+  onSend?(): void;
+  /** After each attempt is classified (the run's halt and a 429's hold are set by then); `failure` unless it succeeded. */
+  onAnswer?(failure?: DeliveryFailure): void;
 }
 
 /**
- * A run's stop: set by the first answer refusing the credentials. Every attempt after it fails
- * with the same reason without being sent.
+ * A run's stop: set by the first answer refusing the credentials, or when the run is asked to
+ * stop. Every attempt after it fails with the same reason without being sent.
  */
 export interface Halt {
-  failure?: CredentialsRefusedFailure;
+  failure?: CredentialsRefusedFailure | RunStoppedFailure;
 }
 
 type Answered = { readonly status: number; readonly refused: ReadonlyArray<RefusedRecord>; readonly othersTaken: boolean };
@@ -58,6 +63,7 @@ function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counter
     try: async () => {
       const started = performance.now();
       sent = batch.body(new Date().toISOString());
+      counters.onSend?.();
       const result = await transport.post(endpoint.url, sent, endpoint.headers);
       counters.onAttempt(result.kind === "response" ? result.status : undefined, performance.now() - started);
       return result;
@@ -75,7 +81,7 @@ function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counter
         const which = settings.length > 0 ? ` (${settings.map((s) => `\`${s}\``).join(", ")})` : "";
         const failure = new CredentialsRefusedFailure({ status, reason: `HTTP ${status}: the destination refused the credentials${which}; nothing more was sent` });
         halt.failure ??= failure;
-        return Effect.fail(halt.failure);
+        return Effect.fail(failure);
       }
       if (isRetryableStatus(status)) {
         const retryAfterMs = parseRetryAfter(result.headers["retry-after"]);
@@ -108,16 +114,17 @@ export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport
   return Effect.suspend(() => {
     // A retry is counted when it is sent: the last failed attempt of a batch is not followed by one.
     let attempts = 0;
+    let last: DeliveryFailure | undefined;
     const send = Effect.suspend(() => {
-      if (halt.failure !== undefined) return Effect.fail(halt.failure);
+      if (halt.failure !== undefined) return Effect.fail(last === undefined ? halt.failure : notTriedAgain(last, halt.failure));
       if (attempts++ > 0) counters.onRetry();
-      return attempt(batch, endpoint, transport, counters, halt);
+      return attempt(batch, endpoint, transport, counters, halt).pipe(Effect.tapError((failure) => Effect.sync(() => (last = failure))));
     });
     const paced = (
       pacer === undefined ? send : pace(pacer, batch.count).pipe(Effect.zipRight(send), Effect.tapError((failure) => holdOn429(pacer, failure, policy)))
     ).pipe(
       // Told once the answer is classified and any hold it asks for is set.
-      Effect.ensuring(Effect.sync(() => counters.onAnswer?.())),
+      Effect.onExit((exit) => Effect.sync(() => counters.onAnswer?.(Exit.isSuccess(exit) ? undefined : Option.getOrUndefined(Cause.failureOption(exit.cause))))),
     );
     // The gate comes before the pacer, which then sees a hold the first answer may have set (a 429).
     const next = gate.ready === undefined ? paced : Effect.zipRight(gate.ready, paced);
@@ -129,6 +136,12 @@ export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport
       }),
     );
   });
+}
+
+/** A batch tried before the run stopped keeps its last answer as the reason it failed. */
+export function notTriedAgain(last: DeliveryFailure, stop: DeliveryFailure): DeliveryFailure {
+  if (stop._tag !== "RunStoppedFailure") return stop;
+  return new RunStoppedFailure({ reason: `${last.reason}; not tried again: the run was stopped`, ...(last.status !== undefined ? { status: last.status } : {}) });
 }
 
 /** The other workers would only collect 429s of their own until the destination's `Retry-After` has passed. */

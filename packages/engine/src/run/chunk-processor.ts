@@ -9,7 +9,7 @@ import type { Limits } from "../generated/manifest.js";
 import { eachRawRow, type RawRows } from "../look/raw-rows.js";
 import type { LookRow } from "../look/types.js";
 import type { RowProgram } from "../transform/program.js";
-import { RecordIds } from "../transform/ids.js";
+import { FirstOccurrenceIds, RecordIds } from "../transform/ids.js";
 import { scopeOf, transformRow, Rejection, type RecordJson, type RowWarning, type RunContext } from "../transform/transform.js";
 import type { Record_ } from "../transform/path.js";
 
@@ -37,6 +37,15 @@ export interface ChunkResult {
   readonly error?: string;
   /** Rows that could not be processed at all (their worker thread stopped), and why. */
   readonly lost?: { readonly rows: number[]; readonly reason: string };
+  /** With `idsCounted: false`: the ids the chunk's rows took, to count (see run/repeat-ids.ts). */
+  readonly ids?: TakenIds;
+}
+
+/** Record ids a chunk gave as first occurrences: the rows in order, and their content digests. */
+export interface TakenIds {
+  readonly rows: number[];
+  /** The rows' 64-hex-digit digests, back to back: one string crosses threads cheaper than many. */
+  readonly digests: string;
 }
 
 /** What sizes a request, besides the manifest's limits. */
@@ -58,25 +67,31 @@ export class ChunkProcessor {
   private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   private readonly warningBuffer: RowWarning[] = [];
   private readonly tooLarge: string;
-  /** Record ids over the whole run: a run's rows all go through one processor, in row order. */
-  private readonly ids: RecordIds;
+  /**
+   * Record ids over the whole run, when all its rows go through this processor in row order; or
+   * first-occurrence ids whose digests the chunk result carries, when they are counted elsewhere.
+   */
+  private readonly ids: RecordIds | FirstOccurrenceIds;
+  private readonly idRows: number[] = [];
   /** A row's record JSON when the transform wrote it already (see RecordJson). */
-  private readonly json: RecordJson = { text: undefined };
+  private readonly json: RecordJson = { head: undefined, tail: "" };
 
   constructor(
     private readonly program: RowProgram,
     private readonly run: RunContext,
     packing: PackingSetup,
+    /** False: the rows are a part of the run, and whoever sees them all counts repeats. */
+    idsCounted = true,
   ) {
     this.packer = new RecordPacker(packing.limits, packing.room);
-    this.ids = new RecordIds(scopeOf(program, run));
+    this.ids = idsCounted ? new RecordIds(scopeOf(program, run)) : new FirstOccurrenceIds(scopeOf(program, run));
     this.tooLarge = `record larger than the ${this.packer.maxRecordBytes.toLocaleString("en-US")} bytes ${packing.label} accepts`;
   }
 
   rows(rows: ReadonlyArray<LookRow>, firstRow: number): ChunkResult {
     const out = emptyResult();
     for (let i = 0; i < rows.length; i++) this.one(rows[i]!, firstRow + i, out);
-    return { ...out, read: rows.length };
+    return this.withIds({ ...out, read: rows.length });
   }
 
   /** Parses each row here, then as `rows`; a malformed row ends the chunk with `error`. */
@@ -87,7 +102,15 @@ export class ChunkProcessor {
       this.one(row, firstRow + i, out);
       read++;
     });
-    return error === undefined ? { ...out, read } : { ...out, read, error: error.message };
+    return this.withIds(error === undefined ? { ...out, read } : { ...out, read, error: error.message });
+  }
+
+  /** The result with the ids its rows took, when they are counted elsewhere. */
+  private withIds(result: ChunkResult): ChunkResult {
+    if (!(this.ids instanceof FirstOccurrenceIds)) return result;
+    const ids: TakenIds = { rows: this.idRows.splice(0), digests: this.ids.taken.join("") };
+    this.ids.taken = [];
+    return { ...result, ids };
   }
 
   /** The last, partly filled request. */
@@ -103,12 +126,14 @@ export class ChunkProcessor {
   verdict(row: LookRow, n: number, out: RowSink): Record_ | Rejection {
     const warnings = this.warningBuffer;
     const result = transformRow(this.program, row, n, this.run, warnings, this.ids, this.json);
+    if (this.ids instanceof FirstOccurrenceIds && this.ids.taken.length > this.idRows.length) this.idRows.push(n);
     if (warnings.length > 0) {
       for (const w of warnings) out.warnings.push({ row: w.rowNumber, reason: w.reason, detail: w.detail });
       warnings.length = 0;
     }
     if (result instanceof Rejection) return result;
-    const packed = this.packer.add(this.json.text ?? JSON.stringify(result), n);
+    const { head, tail } = this.json;
+    const packed = head !== undefined ? this.packer.addParts(head, tail, n) : this.packer.add(JSON.stringify(result), n);
     if (packed === TOO_LARGE) return new Rejection(this.tooLarge, `record is ${this.packer.lastRecordBytes.toLocaleString("en-US")} bytes`);
     if (packed !== undefined) out.packed.push(packed);
     return result;

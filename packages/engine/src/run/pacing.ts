@@ -45,6 +45,17 @@ export function pacerFor(connector: Connector, given: RateLimitSetting | undefin
   return new Pacer(destination === undefined ? limit : sharedBudget(`${connector.id}\n${JSON.stringify(limit)}\n${destination}`, limit));
 }
 
+/** What holds a run's requests now, on the wall clock (the pacer keeps the monotonic one). */
+export function pacingNow(pacer: Pacer): { pacedMs: number; pacedUntil?: number; heldUntil?: number } {
+  const now = performance.now();
+  const wall = (at: number) => Math.round(Date.now() + (at - now));
+  return {
+    pacedMs: Math.round(pacer.pacedMsAt(now)),
+    ...(pacer.waitingUntil > now ? { pacedUntil: wall(pacer.waitingUntil) } : {}),
+    ...(pacer.budget.heldUntil > now ? { heldUntil: wall(pacer.budget.heldUntil) } : {}),
+  };
+}
+
 /**
  * Where requests go and as whom, without keeping the credentials: a digest of the URL, the headers
  * and the body fields (a key carried in the body). Two workspaces' keys give two destinations.

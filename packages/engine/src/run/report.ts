@@ -1,4 +1,5 @@
 import type { Diagnostic } from "../plan/types.js";
+import type { StopReason } from "./run-stop.js";
 
 /** Rows that share a reason, with a few of them as examples. */
 export interface ReasonGroup {
@@ -41,6 +42,11 @@ export interface RunReport {
   };
   /** The Look could not be read to its end; rows after that point never entered the run. */
   readonly sourceError?: string;
+  /**
+   * The run was asked to stop (`by`: a shutdown, or a person interrupting it). Rows read and not
+   * delivered are failed; rows after the last one read were not read (unless `lookReadToEnd`).
+   */
+  readonly stopped?: { readonly by: StopReason; readonly lookReadToEnd: boolean };
   readonly diagnostics: ReadonlyArray<Diagnostic>;
   /** Every row read was delivered and the whole Look was read. */
   readonly success: boolean;
@@ -73,6 +79,7 @@ export class ReportBuilder {
   private sent = 0;
   private retries = 0;
   private sourceError: string | undefined;
+  private stop: RunReport["stopped"];
   private readonly byStatus: Record<string, number> = {};
   private readonly latencies: number[] = [];
   private readonly rejections = new Groups();
@@ -122,6 +129,9 @@ export class ReportBuilder {
   sourceFailed(message: string): void {
     this.sourceError = message;
   }
+  stopped(by: StopReason, lookReadToEnd: boolean): void {
+    this.stop = { by, lookReadToEnd };
+  }
   get progress() {
     return { read: this.read, delivered: this.delivered, rejected: this.rejectedCount, failed: this.failedCount, requests: this.sent, retries: this.retries };
   }
@@ -151,8 +161,9 @@ export class ReportBuilder {
       warnings: this.warnings.list(),
       requests: { sent: this.sent, retries: this.retries, byStatus: { ...this.byStatus }, latencyMs: { p50: pct(50), p99: pct(99) }, pacedMs: Math.round(pacedMs) },
       ...(this.sourceError !== undefined ? { sourceError: this.sourceError } : {}),
+      ...(this.stop !== undefined ? { stopped: this.stop } : {}),
       diagnostics: this.meta.diagnostics,
-      success: this.sourceError === undefined && this.read > 0 && this.delivered === this.read,
+      success: this.sourceError === undefined && this.stop?.lookReadToEnd !== false && this.read > 0 && this.delivered === this.read,
     };
   }
 }
@@ -184,11 +195,17 @@ function describeFailed(count: number, groups: ReadonlyArray<FailureGroup>): str
   return `${count.toLocaleString("en-US")} failed${allRetried ? " after retries" : ""} (${shown.join("; ")}${groups.length > 3 ? "; …" : ""})`;
 }
 
+/** First in the summary, so a stopped run is never read as a finished one. */
+function describeStop(r: RunReport): string {
+  const by = r.stopped!.by === "shutdown" ? "the run was stopped by a shutdown" : "the run was interrupted";
+  return r.stopped!.lookReadToEnd ? by : `${by} before the Look was read to its end (rows after row ${r.rows.read.toLocaleString("en-US")} were not read)`;
+}
+
 /** One paragraph with the figures, for Looker's response message and logs. */
 export function summarize(r: RunReport): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const verb = r.dryRun ? "would be delivered" : "delivered";
-  const parts = [`${r.label}: ${n(r.rows.delivered)} of ${n(r.rows.read)} rows ${verb}`];
+  const parts = [`${r.label}: ${r.stopped !== undefined ? `${describeStop(r)}; ` : ""}${n(r.rows.delivered)} of ${n(r.rows.read)} rows ${verb}`];
   if (r.rows.rejected > 0) parts.push(`${n(r.rows.rejected)} rejected (${r.rejected.slice(0, 3).map((g) => `${g.reason}: ${n(g.count)}`).join("; ")}${r.rejected.length > 3 ? "; …" : ""})`);
   if (r.rows.failed > 0) parts.push(describeFailed(r.rows.failed, r.failed));
   if (r.sourceError !== undefined) parts.push(`the Look could not be read to the end: ${r.sourceError}`);

@@ -19,7 +19,8 @@ function open(setup: WorkerRunSetup): ChunkProcessor {
   // The run planned the same inputs and found no error; a difference here is a bug, not bad input.
   if (!planned.ok) throw new Error("the worker's plan differs from the run's");
   const program = setup.validateRecords ? planned.program : { ...planned.program, validateRecord: undefined };
-  return new ChunkProcessor(program, setup.run, setup.packing);
+  // A run's chunks may go to several workers: the run's thread counts repeated ids (see RepeatIds).
+  return new ChunkProcessor(program, setup.run, setup.packing, false);
 }
 
 function processorOf(run: number): ChunkProcessor {

@@ -143,21 +143,17 @@ interface Assigned {
 }
 
 /**
- * One run's use of the shared workers. A run keeps to one worker, the least busy when its first
- * chunk comes: record ids count identical records over the whole run, in row order, so one
- * processor must see every row (concurrent runs still spread over the workers). When the worker
- * cannot start at all (a broken install, Node options a worker refuses), the run goes on on its
- * own thread with `onThisThread`: that costs speed, not rows. When it stops later, the rows it
- * held and every later row are reported failed with the reason.
+ * One run's use of the shared workers: each chunk goes to the least busy one (record ids are
+ * counted on the run's thread, see RepeatIds). When a worker cannot start at all (a broken
+ * install, Node options a worker refuses), the run goes on on its own thread with `onThisThread`:
+ * that costs speed, not rows. When one stops later, the rows it held are reported failed with the
+ * reason.
  */
 export class WorkerRun {
   private readonly id = ++runCounter;
   private readonly assigned = new Map<RowWorker, Assigned>();
   private readonly lost: LostRows[] = [];
   private inline: ChunkProcessor | undefined;
-  private target: Assigned | undefined;
-  /** Why the run's worker stopped: the occurrence counts it held are gone, so no later row is sent. */
-  private stopped: string | undefined;
 
   constructor(
     private readonly setup: WorkerRunSetup,
@@ -169,12 +165,11 @@ export class WorkerRun {
   /** Transforms a chunk on the least busy worker; never rejects: a worker's failure becomes lost rows. */
   async process(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number): Promise<ChunkResult> {
     if (this.inline === undefined) {
-      if (this.stopped !== undefined) return lostChunk(rows, firstRow, this.stopped);
-      const target = (this.target ??= this.pick());
+      const target = this.pick();
       // Nothing is handed over before the worker has started, so a worker that cannot start loses no rows.
       if (await target.worker.ready) return this.onWorker(target, rows, firstRow);
       this.assigned.delete(target.worker);
-      // Chunks that waited for the same start share one processor, which keeps the run's ids.
+      // Chunks that waited for the same start share one processor.
       this.inline ??= this.onThisThread();
     }
     return isRawRows(rows) ? this.inline.raw(rows, firstRow) : this.inline.rows(rows, firstRow);
@@ -236,7 +231,6 @@ export class WorkerRun {
   private workerLost(target: Assigned, reason: string): void {
     if (!this.assigned.has(target.worker)) return;
     this.assigned.delete(target.worker);
-    this.stopped ??= reason;
     const rows: number[] = [];
     for (const h of target.held) {
       for (let r = Math.max(h.firstRow, target.packedUpTo + 1); r < h.firstRow + h.count; r++) if (!h.rejected.has(r)) rows.push(r);

@@ -15,7 +15,7 @@ import { plan as makePlan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
 import { RequestShape, type Batch, type Packed } from "../batch/batcher.js";
 import { createTransport, type Transport } from "../deliver/transport.js";
-import { sendBatch, type BatchOutcome, type Halt, type RunGate } from "../deliver/send-batch.js";
+import { sendBatch, type BatchOutcome, type Halt, type RunGate, type SendCounters } from "../deliver/send-batch.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../deliver/retry.js";
 import type { TagSource } from "../plan/tag-fixes.js";
 import { ReportBuilder, type RunReport } from "./report.js";
@@ -24,8 +24,10 @@ import { runContextOf } from "./run-context.js";
 import { requestBodyFields, resolveEndpoint, resolveSettings, type Env } from "./endpoint.js";
 import { ChunkProcessor, packingOf, type ChunkResult } from "./chunk-processor.js";
 import { WorkerRun, type LostRows } from "./row-workers.js";
-import { destinationOf, pacerFor } from "./pacing.js";
+import { RepeatIds } from "./repeat-ids.js";
+import { destinationOf, pacerFor, pacingNow } from "./pacing.js";
 import type { RateLimitSetting } from "../deliver/rate-limit.js";
+import { RunStopping, type RunStop } from "./run-stop.js";
 
 export interface RunProgress {
   readonly read: number;
@@ -34,6 +36,14 @@ export interface RunProgress {
   readonly failed: number;
   readonly requests: number;
   readonly retries: number;
+  /** Wall-clock ms so far during which some request waited for the rate limit or a `Retry-After`. */
+  readonly pacedMs?: number;
+  /** Epoch ms until which a request of the run waits for the rate limit; absent or past: none does. */
+  readonly pacedUntil?: number;
+  /** Epoch ms until which a 429's `Retry-After` holds every request to the destination. */
+  readonly heldUntil?: number;
+  /** The last answer that failed a request (retried unless its retries are used up), and when. */
+  readonly lastFailure?: { readonly reason: string; readonly at: number };
 }
 
 export interface RunInput {
@@ -67,10 +77,15 @@ export interface RunInput {
   /** Transform and batch, send nothing. */
   readonly dryRun?: boolean;
   readonly onPlan?: (plan: Plan) => void;
-  /** Called after each chunk of rows is read and after each batch settles. */
+  /** Called after each chunk of rows is read, after each request's answer, and after each batch settles. */
   readonly onProgress?: (progress: RunProgress) => void;
   /** Every HTTP attempt (retries included): status (undefined on a network error) and latency. */
   readonly onRequest?: (status: number | undefined, latencyMs: number) => void;
+  /**
+   * Asks the run to stop: it reads no further, sends nothing new, gives requests in flight the
+   * grace period, and returns the report of what it did (see `RunReport.stopped`).
+   */
+  readonly stop?: RunStop;
 }
 
 let sharedTransport: Transport | undefined;
@@ -81,10 +96,21 @@ let sharedTransport: Transport | undefined;
  * settings, unreadable Look); once rows flow, every outcome lands in the report.
  */
 export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError> {
+  return Effect.suspend(() => {
+    const halt: Halt = {};
+    const stopping = new RunStopping(input.stop, halt);
+    return run(input, halt, stopping).pipe(Effect.ensuring(Effect.sync(() => stopping.close())));
+  });
+}
+
+function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError> {
   return Effect.gen(function* () {
     const { connector } = input;
     const iterator = input.look[Symbol.asyncIterator]();
-    const first = yield* Effect.tryPromise({ try: () => iterator.next(), catch: (e) => new SourceError({ reason: errorText(e) }) });
+    const first = yield* Effect.raceFirst(
+      Effect.tryPromise({ try: () => iterator.next(), catch: (e) => new SourceError({ reason: errorText(e) }) }),
+      Effect.zipRight(stopping.asked, Effect.fail(new SourceError({ reason: "the run was stopped before the Look's fields arrived" }))),
+    );
     if (first.done === true || first.value.kind !== "header") {
       return yield* Effect.fail(new SourceError({ reason: "the Look has no fields: is it a json_detail result?" }));
     }
@@ -121,7 +147,10 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
     const shape = new RequestShape(connector.manifest.wire.envelope, endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {}));
     const packing = packingOf(connector, shape);
     const threads = Math.max(0, Math.floor(input.workers ?? 0));
-    const onThisThread = () => new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing);
+    // On worker threads, records get first-occurrence ids and `repeats` counts them here, in row
+    // order; a processor on this thread that stands in for them does the same.
+    const repeats = threads > 0 ? new RepeatIds() : undefined;
+    const onThisThread = () => new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing, repeats === undefined);
     const stage =
       threads > 0
         ? workerStage(new WorkerRun({ connector: connectorData(connector), planInput, validateRecords, run, packing }, threads, onThisThread), threads)
@@ -129,8 +158,19 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
 
     let nextRow = 1;
     let stopped = false;
-    const toBatches = (packed: ReadonlyArray<Packed>): Batch[] => packed.map((p) => shape.wrap(p));
+    let lastFailure: RunProgress["lastFailure"];
+    // What holds the send is told with the figures (a dry run has no pacer).
+    const tell = (): void => {
+      if (input.onProgress === undefined) return;
+      input.onProgress({ ...report.progress, ...(pacer !== undefined ? pacingNow(pacer) : {}), ...(lastFailure !== undefined ? { lastFailure } : {}) });
+    };
+    const toBatches = (packed: ReadonlyArray<Packed>): Batch[] =>
+      packed.map((p) => {
+        repeats?.rewrite(p);
+        return shape.wrap(p);
+      });
     const account = (result: ChunkResult): Batch[] => {
+      repeats?.count(result);
       report.rowsRead(result.read);
       for (const w of result.warnings) report.warn(w.row, w.reason, w.detail);
       for (const r of result.rejected) report.reject(r.row, r.reason, r.detail);
@@ -140,7 +180,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
         report.sourceFailed(result.error);
         stopped = true;
       }
-      input.onProgress?.(report.progress);
+      tell();
       return toBatches(result.packed);
     };
     const push = (rows: RawRows | ReadonlyArray<LookRow>): Effect.Effect<Batch[]> => {
@@ -161,30 +201,33 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
     const firstAnswer = yield* Deferred.make<void>();
     const openGate = () => Deferred.unsafeDone(firstAnswer, Exit.void);
     let firstBatch = true;
-    const halt: Halt = {};
-    const counters = {
+    const counters: SendCounters = {
       onAttempt: (status: number | undefined, ms: number) => {
         report.attempt(status, ms);
         input.onRequest?.(status, ms);
       },
       onRetry: () => report.retry(),
-      onAnswer: openGate,
+      onAnswer: (failure) => {
+        openGate();
+        if (failure !== undefined && failure._tag !== "RunStoppedFailure") lastFailure = { reason: failure.reason, at: Date.now() };
+        tell();
+      },
     };
     const refusedBy = `refused by ${connector.manifest.label}`;
     const settle = (batch: Batch, outcome: BatchOutcome): Effect.Effect<void> => {
       if (!outcome.ok) {
         report.batchFailed(batch.rows, outcome.reason, outcome.status, outcome.retried);
-        input.onProgress?.(report.progress);
+        tell();
         return Effect.void;
       }
       for (const r of outcome.refused) report.reject(batch.rows[r.index]!, `${refusedBy}: ${r.message}`, `named in the answer's \`${r.list}\` (HTTP ${outcome.status})`);
       if (outcome.othersTaken) {
         report.batchDelivered(batch.count - outcome.refused.length);
-        input.onProgress?.(report.progress);
+        tell();
         return Effect.void;
       }
       // The API took none of the request: the records it did not refuse go again, on their own.
-      input.onProgress?.(report.progress);
+      tell();
       const rest = batch.without(new Set(outcome.refused.map((r) => r.index)));
       return rest === undefined ? Effect.void : send(rest);
     };
@@ -194,7 +237,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
         // Once the credentials are refused, the rows left fail at once with that reason.
         halt.failure !== undefined
           ? settle(batch, { ok: false, reason: halt.failure.reason, status: halt.failure.status, retried: false })
-          : sendBatch(batch, endpoint!, transport, policy, counters, pacer, gate).pipe(Effect.flatMap((outcome) => settle(batch, outcome))),
+          : stopping.guard(counters, (watched) => sendBatch(batch, endpoint!, transport, policy, watched, pacer, gate)).pipe(Effect.flatMap((outcome) => settle(batch, outcome))),
       );
     const deliver = (batch: Batch): Effect.Effect<void> =>
       Effect.suspend(() => {
@@ -204,8 +247,19 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
         return send(batch, { halt }).pipe(Effect.ensuring(Effect.sync(openGate)));
       });
 
-    const rest: AsyncIterable<LookEvent> = { [Symbol.asyncIterator]: () => iterator };
+    let readToEnd = false;
+    const rest: AsyncIterable<LookEvent> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          const next = await iterator.next();
+          if (next.done === true) readToEnd = true;
+          return next;
+        },
+      }),
+    };
     const batches = Stream.fromAsyncIterable(rest, (e) => new SourceError({ reason: errorText(e) })).pipe(
+      // A stopped run reads no further; what it read is still transformed and accounted for.
+      Stream.interruptWhen(stopping.asked),
       // A Look that breaks off mid-way still has its read rows delivered and accounted for.
       Stream.catchAll((e) => {
         report.sourceFailed(e.reason);
@@ -217,7 +271,12 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       Stream.flattenIterables,
     );
     yield* deliverAll(batches, deliver, input.concurrency ?? connector.manifest.wire.concurrency ?? 4).pipe(Effect.ensuring(Effect.sync(() => stage.close())));
-    return report.finish(pacer?.pacedMs);
+    if (stopping.reason !== undefined) {
+      report.stopped(stopping.reason, readToEnd);
+      // Lets a download that was cut off go (a generator ends once its pending read settles).
+      if (!readToEnd) iterator.return?.().catch(() => undefined);
+    }
+    return report.finish(pacer?.pacedMsAt(performance.now()));
   });
 }
 

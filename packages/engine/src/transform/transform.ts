@@ -1,7 +1,7 @@
 import type { LookRow } from "../look/types.js";
 import type { RowProgram, FillStep, RecordCheck } from "./program.js";
 import { getAt, isPresent, setAt, type CompiledPath, type Record_ } from "./path.js";
-import { RecordIds, uuidOf } from "./ids.js";
+import { RecordIds, uuidOf, type RecordIdSource } from "./ids.js";
 
 /** What a run knows about itself, for fills and ids. Plain data: it crosses to worker threads. */
 export interface RunContext {
@@ -32,9 +32,14 @@ export interface RowWarning {
   readonly column?: string;
 }
 
-/** The record's JSON, when `transformRow` could write it from its content's (set per row, else undefined). */
+/**
+ * The record's JSON, when `transformRow` could write it from its content's (set per row, else
+ * `head` is undefined): the UTF-8 bytes of the content's JSON without its closing brace (a view
+ * the next row overwrites), then `tail`, the run fills and the brace.
+ */
 export interface RecordJson {
-  text: string | undefined;
+  head: Uint8Array | undefined;
+  tail: string;
 }
 
 /**
@@ -49,10 +54,10 @@ export function transformRow(
   rowNumber: number,
   run: RunContext,
   warnings?: RowWarning[],
-  ids?: RecordIds,
+  ids?: RecordIdSource,
   json?: RecordJson,
 ): Record_ | Rejection {
-  if (json !== undefined) json.text = undefined;
+  if (json !== undefined) json.head = undefined;
   const record: Record_ = {};
   const rejected = program.writeColumns(row, record, rowNumber, warnings);
   if (rejected !== undefined) return rejected;
@@ -71,19 +76,25 @@ export function transformRow(
     const content = needsId ? JSON.stringify(record) : "";
     // Taken only when a fill sets the id, so a record that carries its own (from a column) counts no occurrence.
     let id: string | undefined;
-    const idOf = () => (id ??= (ids ?? new RecordIds(scopeOf(program, run))).next(content));
-    // JSON.stringify writes new string keys last, in the order they were set.
-    let text = json !== undefined && needsId ? content.slice(0, -1) : undefined;
+    let counter = ids;
+    const idOf = () => (id ??= (counter ??= new RecordIds(scopeOf(program, run))).next(content));
+    // JSON.stringify writes new string keys last, in the order they were set: the record's JSON is
+    // the content's without its closing brace, then the fills.
+    let tail: string | undefined = json !== undefined && needsId ? "" : undefined;
     for (const f of program.fills) {
       if (!isRunFill(f)) continue;
       const key = f.path.steps.length === 1 && !f.path.steps[0]!.array ? f.path.steps[0]!.key : undefined;
       const existed = key !== undefined && Object.hasOwn(record, key);
       const value = fill(f, record, program.connectorId, run, idOf);
-      if (text === undefined || value === undefined) continue;
+      if (tail === undefined || value === undefined) continue;
       // A nested target, or a key already there (set in place): the record is written whole instead.
-      text = key === undefined || existed ? undefined : `${text}${text.length > 1 ? "," : ""}${JSON.stringify(key)}:${JSON.stringify(value)}`;
+      tail = key === undefined || existed ? undefined : `${tail}${tail !== "" || content.length > 2 ? "," : ""}${JSON.stringify(key)}:${JSON.stringify(value)}`;
     }
-    if (json !== undefined && text !== undefined) json.text = `${text}}`;
+    // The content's bytes are those the id was derived from (`lastContent`), when it was taken.
+    if (json !== undefined && tail !== undefined && counter !== undefined && id !== undefined) {
+      json.head = counter.lastContent.subarray(0, -1);
+      json.tail = `${tail}}`;
+    }
   }
   for (const c of program.checks) {
     if (meets(record, c)) continue;

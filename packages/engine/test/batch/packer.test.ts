@@ -21,6 +21,28 @@ function packAll(packer: RecordPacker, records: string[]): { requests: Packed[];
 }
 
 describe("RecordPacker", () => {
+  it("a record given as UTF-8 bytes and a text tail packs exactly as the whole JSON text does", () => {
+    const limits = { maxRecordsPerRequest: 3, maxRequestBytes: 200, maxRecordBytes: 120 };
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 })), { maxLength: 12 }), (pairs) => {
+        const records = pairs.map(([a, b]) => JSON.stringify({ a, b }));
+        const whole = packAll(new RecordPacker(limits, shape.room), records);
+        const parts = new RecordPacker(limits, shape.room);
+        const requests: Packed[] = [];
+        const tooLarge: number[] = [];
+        pairs.forEach(([a, b], i) => {
+          const out = parts.addParts(Buffer.from(JSON.stringify({ a })).subarray(0, -1), `,"b":${JSON.stringify(b)}}`, i + 1);
+          if (out === TOO_LARGE) tooLarge.push(i + 1);
+          else if (out !== undefined) requests.push(out);
+        });
+        const last = parts.flush();
+        if (last !== undefined) requests.push(last);
+        expect(tooLarge).toEqual(whole.tooLarge);
+        expect(requests.map((r) => [r.rows, r.ends, Buffer.from(r.payload).toString()])).toEqual(whole.requests.map((r) => [r.rows, r.ends, Buffer.from(r.payload).toString()]));
+      }),
+    );
+  });
+
   it("counts UTF-8 bytes, not characters", () => {
     const record = JSON.stringify({ name: "Zoë – 東京 🎉" });
     const packer = new RecordPacker({ maxRecordsPerRequest: 10, maxRequestBytes: 10_000, maxRecordBytes: 1_000 }, shape.room);

@@ -144,6 +144,15 @@ describe("pacer", () => {
     expect(new Pacer({ requestsPerSecond: 20 }).reserve(1, 19_000)).toBe(0);
   });
 
+  it("pacedMsAt counts only the waits lived through: a run stopped early did not wait for turns it gave up", () => {
+    const pacer = new Pacer({ requestsPerSecond: 10 });
+    reserveMany(pacer, 10, 0);
+    // Three more requests reserved at 0 wait until 100, 200 and 300 ms; at 150 ms only 150 ms were waited.
+    reserveMany(pacer, 3, 0);
+    expect(pacer.pacedMsAt(150)).toBeCloseTo(150);
+    expect(pacer.pacedMsAt(1_000)).toBeCloseTo(300);
+  });
+
   it("pacedMs is the wall-clock time some request waited: overlapping waits count once", () => {
     const pacer = new Pacer({ requestsPerSecond: 10 });
     reserveMany(pacer, 10, 0);
