@@ -1,5 +1,5 @@
 import * as Data from "effect/Data";
-import { defaultRetryPolicy, defaultWorkerCount, MAX_WORKERS, maxRowBytesFromEnv, rateLimitFromEnv, RateLimitSyntaxError, type Env, type RetryPolicy } from "@tagwire/engine";
+import { defaultWorkerCount, MAX_WORKERS, maxRowBytesFromEnv, rateLimitFromEnv, RateLimitSyntaxError, retryPolicyFromEnv, type Env, type RetryPolicy } from "@tagwire/engine";
 
 export interface ServerConfig {
   readonly port: number;
@@ -97,12 +97,7 @@ export function configFromEnv(env: Env): ServerConfig {
     maxRowBytes: rowLimit(env),
     keepAliveMs: positive(env, "TAGWIRE_KEEPALIVE_MS", 20_000),
     downloadIdleMs: positive(env, "TAGWIRE_DOWNLOAD_IDLE_MS", 60_000),
-    retry: {
-      maxRetries: wholeNumber(env, "TAGWIRE_RETRY_MAX", defaultRetryPolicy.maxRetries),
-      baseDelayMs: positive(env, "TAGWIRE_RETRY_BASE_MS", defaultRetryPolicy.baseDelayMs),
-      maxDelayMs: positive(env, "TAGWIRE_RETRY_MAX_DELAY_MS", defaultRetryPolicy.maxDelayMs),
-      maxRetryAfterMs: wholeNumber(env, "TAGWIRE_RETRY_AFTER_MAX_MS", defaultRetryPolicy.maxRetryAfterMs),
-    },
+    retry: retryPolicy(env),
     requestTimeoutMs: positive(env, "TAGWIRE_REQUEST_TIMEOUT_MS", 30_000),
     bodyTimeoutMs: positive(env, "TAGWIRE_BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT_MS),
     ...concurrency(env),
@@ -110,6 +105,14 @@ export function configFromEnv(env: Env): ServerConfig {
     shutdownGraceMs: wholeNumber(env, "TAGWIRE_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS),
     ...(env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== undefined && env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== "" ? { memoryBudgetBytes: positive(env, "TAGWIRE_MEMORY_BUDGET_BYTES", 1) } : {}),
   };
+}
+
+function retryPolicy(env: Env): RetryPolicy {
+  try {
+    return retryPolicyFromEnv(env);
+  } catch (e) {
+    throw new ConfigError({ reason: (e as Error).message });
+  }
 }
 
 function rowLimit(env: Env): number {

@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { errorLine, InputError } from "./exit.js";
 
 /** Loaded on demand: only `serve` and `demo` need the server and its dependencies. */

@@ -1,19 +1,27 @@
 import { readFileSync } from "node:fs";
-import { CliConfig, Command, ValidationError } from "@effect/cli";
+import * as CliConfig from "@effect/cli/CliConfig";
+import * as Command from "@effect/cli/Command";
+import * as HelpDoc from "@effect/cli/HelpDoc";
+import * as ValidationError from "@effect/cli/ValidationError";
 // The module, not the package index: the index loads cluster, RPC and SQL support the CLI never uses.
 import * as NodeContext from "@effect/platform-node/NodeContext";
-import { Cause, Console, Effect, Exit, Layer } from "effect";
+import * as Cause from "effect/Cause";
+import * as Console from "effect/Console";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Layer from "effect/Layer";
 import { demo } from "./commands/demo.js";
 import { destinations } from "./commands/destinations.js";
 import { emulators } from "./commands/emulators.js";
-import { manifest } from "./commands/manifest.js";
+import { check as manifestCheck, manifest } from "./commands/manifest.js";
 import { preview } from "./commands/preview.js";
 import { send } from "./commands/send.js";
 import { serve } from "./commands/serve.js";
 import { validate } from "./commands/validate.js";
 import { token } from "./commands/token.js";
-import { errorLine, ExitCode, InputError, Interrupted, NotValid } from "./exit.js";
-import { plainConsole } from "./output/console.js";
+import { errorLine, errorReport, exitCodeOf, ExitCode, InputError, Interrupted, NotValid, type ErrorCode } from "./exit.js";
+import { ANSI, plainConsole } from "./output/console.js";
+import { HELP_WIDTH, helpNode, helpText, type HelpTree } from "./output/help.js";
 
 // src/ and dist/ sit at the same depth, so the package's own package.json is one hop up from either.
 export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -23,31 +31,75 @@ export const tagwire = Command.make("tagwire").pipe(
   Command.withSubcommands([destinations, validate, preview, send, serve, emulators, demo, manifest, token]),
 );
 
+/** The commands in the order the overview lists them. */
+const helpTree: HelpTree = helpNode("tagwire", tagwire, [
+  helpNode("destinations", destinations),
+  helpNode("validate", validate),
+  helpNode("preview", preview),
+  helpNode("send", send),
+  helpNode("serve", serve),
+  helpNode("emulators", emulators),
+  helpNode("demo", demo),
+  helpNode("manifest", manifest, [helpNode("check", manifestCheck)]),
+  helpNode("token", token),
+]);
+
 const app = Command.run(tagwire, { name: "tagwire", version: VERSION });
 
 // The built-in --completions, --log-level and --wizard are left out of the help: the CLI documents only what it supports.
 const layer = Layer.mergeAll(NodeContext.layer, CliConfig.layer({ showBuiltIns: false }));
 
-/** Runs the command line (`process.argv` shape) and gives the exit code; every failure is one line on stderr. */
+/** The words before `--`: flags after it are the command's arguments, not the CLI's. */
+const ownWords = (args: ReadonlyArray<string>) => (args.includes("--") ? args.slice(0, args.indexOf("--")) : args);
+
+/**
+ * `--help` and `-h` anywhere, and a bare `tagwire` or command group: the CLI's own help (see output/help.ts).
+ * Subcommand names are what the overview lists, in this order.
+ */
+function helpRequested(args: ReadonlyArray<string>): boolean {
+  const words = ownWords(args);
+  if (words.includes("--help") || words.includes("-h")) return true;
+  return words.length === 0 || (words.length === 1 && helpTree.children.some((c) => c.name === words[0] && c.children.length > 0));
+}
+
+/** Runs the command line (`process.argv` shape) and gives the exit code; every failure is one line on stderr, or with --json an error object on stdout. */
 export async function runCli(argv: ReadonlyArray<string>): Promise<number> {
+  const args = argv.slice(2);
+  if (helpRequested(args)) {
+    const width = Math.max(40, Math.min(HELP_WIDTH, process.stdout.isTTY === true ? (process.stdout.columns ?? HELP_WIDTH) : HELP_WIDTH));
+    process.stdout.write(helpText(helpTree, args, VERSION, width));
+    return ExitCode.ok;
+  }
+  const json = ownWords(args).includes("--json");
   const run: Effect.Effect<void, unknown, never> = app(argv).pipe(Effect.provide(layer));
+  // @effect/cli prints its parse errors through Console.error: they are reported below instead, in the CLI's own form.
   const program = Console.consoleWith((base) => run.pipe(Effect.withConsole(plainConsole(base))));
   const exit = await Effect.runPromiseExit(program);
   if (Exit.isSuccess(exit)) return ExitCode.ok;
   const failure = Cause.failureOption(exit.cause);
   if (failure._tag === "Some") {
     const e = failure.value;
-    if (e instanceof NotValid) return ExitCode.invalid;
+    // The command has printed its answer (a report, diagnostics, or with --json the error object).
+    if (e instanceof NotValid) return e.code === undefined ? ExitCode.invalid : exitCodeOf(e.code);
     if (e instanceof Interrupted) return ExitCode.interrupted;
-    // @effect/cli has already printed its own message for parse errors.
-    if (ValidationError.isValidationError(e)) return ExitCode.usage;
-    if (e instanceof InputError) {
-      process.stderr.write(`tagwire: ${errorLine(e)}\n`);
-      return ExitCode.usage;
-    }
+    if (ValidationError.isValidationError(e)) return reportError({ code: "usage", message: usageMessage(e) }, json);
+    if (e instanceof InputError) return reportError({ code: e.code ?? "input", message: errorLine(e) }, json);
   }
   const defect = Cause.squash(exit.cause);
-  process.stderr.write(`tagwire: ${errorLine(defect)}\n`);
   if (process.env.TAGWIRE_DEBUG) process.stderr.write(`${Cause.pretty(exit.cause)}\n`);
-  return ExitCode.usage;
+  return reportError({ code: "internal", message: errorLine(defect) }, json);
+}
+
+/** One line on stderr (`tagwire: ...`), or with --json the documented error object on stdout; the exit code. */
+function reportError(error: { code: ErrorCode; message: string }, json: boolean): number {
+  const exitCode = exitCodeOf(error.code);
+  if (json) process.stdout.write(`${JSON.stringify(errorReport(error.code, error.message), null, 2)}\n`);
+  else process.stderr.write(`tagwire: ${error.message}\n`);
+  return exitCode;
+}
+
+function usageMessage(e: ValidationError.ValidationError): string {
+  const doc = (e as { readonly error?: HelpDoc.HelpDoc }).error;
+  const text = doc !== undefined ? HelpDoc.toAnsiText(doc) : "invalid command line (see --help)";
+  return errorLine(text.replace(ANSI, ""));
 }

@@ -1,13 +1,33 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** The contract of every command: 0 done and valid, 1 invalid (or rows rejected or failed), 2 usage or input error, 130 interrupted (SIGINT, SIGTERM). */
 export const ExitCode = { ok: 0, invalid: 1, usage: 2, interrupted: 130 } as const;
 
-/** Bad usage or unusable input: reported as one line on stderr, exit 2. */
-export class InputError extends Data.TaggedError("InputError")<{ readonly message: string }> {}
+/**
+ * What kind of fault ended a command, as `--json` reports it (`error.code`); the same fault gives the
+ * same code and exit status in every command. `plan`: the Look cannot be sent (exit 1); the others exit 2.
+ */
+export type ErrorCode = "usage" | "input" | "source" | "settings" | "looker" | "config" | "plan" | "internal";
 
-/** The command ran and its answer is "no" (invalid Look, rows rejected or failed); its output is already printed. */
-export class NotValid extends Data.TaggedError("NotValid")<{}> {}
+export const exitCodeOf = (code: ErrorCode): number => (code === "plan" ? ExitCode.invalid : ExitCode.usage);
+
+/** The object `--json` prints on stdout for a command that ends with an error. */
+export function errorReport(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+  return { ok: false, error: { code, message, exitCode: exitCodeOf(code), ...extra } };
+}
+
+/** Bad usage or unusable input: reported as one line on stderr (or an error object with --json), exit 2. */
+export class InputError extends Data.TaggedError("InputError")<{ readonly message: string; readonly code?: ErrorCode }> {}
+
+/**
+ * The command ran and its answer is "no" (invalid Look, rows rejected or failed); its output is already
+ * printed. `code`: the fault behind it when it is not the answer itself (a send whose source broke off).
+ */
+export class NotValid extends Data.TaggedError("NotValid")<{ readonly code?: ErrorCode | undefined }> {
+  constructor(args: { readonly code?: ErrorCode } = {}) {
+    super(args);
+  }
+}
 
 /** The command was stopped by SIGINT or SIGTERM; what it did is already printed. */
 export class Interrupted extends Data.TaggedError("Interrupted")<{}> {}

@@ -1,6 +1,10 @@
 // Flags shared by several commands, defined once so their names, syntax and help never differ.
-import { Args, HelpDoc, Options, ValidationError } from "@effect/cli";
-import { Effect, Option } from "effect";
+import * as Args from "@effect/cli/Args";
+import * as HelpDoc from "@effect/cli/HelpDoc";
+import * as Options from "@effect/cli/Options";
+import * as ValidationError from "@effect/cli/ValidationError";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
 import { parseRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "@tagwire/engine";
 
 const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(message));
@@ -84,7 +88,9 @@ export const look = Options.text("look").pipe(
   ),
 );
 
-export const json = Options.boolean("json").pipe(Options.withDescription("Print a machine-readable JSON report on stdout."));
+export const json = Options.boolean("json").pipe(
+  Options.withDescription("Print a machine-readable JSON report on stdout; an error is a JSON object too ({ ok: false, error: { code, message, exitCode } }), with nothing on stderr."),
+);
 
 export const runId = Options.text("run-id").pipe(
   Options.withPseudoName("id"),
@@ -99,14 +105,23 @@ export const source = Args.text({ name: "source" }).pipe(
   Args.optional,
 );
 
+export const hide = Options.text("hide").pipe(
+  Options.withPseudoName("field"),
+  Options.repeated,
+  Options.withDescription(
+    "Treat this field (a json_detail field name such as users.city, or a CSV column) as hidden in the Look's visualization: it is never mapped or sent (repeatable). With --look, the fields the Look itself hides are hidden too.",
+  ),
+);
+
 /** Everything that says where the Look comes from. */
-export const sourceFlags = { source, format, tag, look };
+export const sourceFlags = { source, format, tag, look, hide };
 
 export interface SourceFlags {
   readonly source: Option.Option<string>;
   readonly format: Option.Option<"json_detail" | "csv">;
   readonly tag: ReadonlyArray<readonly [string, string]>;
   readonly look: Option.Option<string>;
+  readonly hide: ReadonlyArray<string>;
 }
 
 /** Everything that says where the Look goes and how. */
@@ -120,12 +135,14 @@ export interface TargetFlags {
 
 export const positiveInteger = (name: string, description: string) =>
   Options.integer(name).pipe(
+    Options.withPseudoName("N"),
     Options.mapEffect((n) => (n > 0 ? Effect.succeed(n) : Effect.fail(invalid(`--${name} must be a positive whole number, got ${n}`)))),
     Options.withDescription(description),
   );
 
 export const wholeNumberUpTo = (name: string, max: number, description: string) =>
   Options.integer(name).pipe(
+    Options.withPseudoName("N"),
     Options.mapEffect((n) => (n >= 0 && n <= max ? Effect.succeed(n) : Effect.fail(invalid(`--${name} must be a whole number from 0 to ${max}, got ${n}`)))),
     Options.withDescription(description),
   );

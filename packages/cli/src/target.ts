@@ -1,5 +1,6 @@
 import { findConnector, loadConnectors, plan, UnknownConnectorError, type Connector } from "@tagwire/engine";
-import { Effect, Option } from "effect";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
 import { errorLine, InputError } from "./exit.js";
 import type { SourceFlags, TargetFlags } from "./flags.js";
 import { openLook, readHeader } from "./sources/index.js";
@@ -10,6 +11,7 @@ export function connectorNamed(id: string): Effect.Effect<Connector, InputError>
     try: () => findConnector(loadConnectors(), id),
     catch: (e) =>
       new InputError({
+        code: e instanceof UnknownConnectorError ? "usage" : "config",
         message: e instanceof UnknownConnectorError ? `--to: ${e.message} See \`tagwire destinations\`.` : errorLine(e),
       }),
   });
@@ -30,7 +32,7 @@ export function planLook(flags: TargetFlags & SourceFlags) {
     const connector = yield* connectorNamed(flags.to.connector);
     const input = yield* openLook(flags);
     const opened = yield* readHeader(input);
-    const p = plan(connector, { fields: opened.header.fields, hiddenFields: input.hiddenFields, ...planOptions(flags) });
+    const p = plan(connector, { fields: opened.header.fields, hiddenFields: input.hiddenFields, tagSource: input.tagSource, ...planOptions(flags) });
     return { connector, input, opened, p };
   });
 }

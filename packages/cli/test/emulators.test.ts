@@ -38,11 +38,11 @@ describe("tagwire emulators", () => {
   });
 
   it.each([
-    [["--port", "0", "--fault", "segment-503"], /^--fault "segment-503" must look like connector:kind=value/],
+    [["--port", "0", "--fault", "segment-503"], /^tagwire: --fault "segment-503" must look like connector:kind=value/],
     [["--port", "0", "--fault", "segment:boom=1"], /unknown kind "boom"/],
     [["--port", "0", "--fault", "segment:503=2"], /^tagwire: .*(probability|between 0 and 1)/],
     [["--port", "0", "--connector", "nope"], /^tagwire: unknown connector "nope"/],
-    [["--port", "http"], /^'http' is not a integer$/],
+    [["--port", "http"], /^tagwire: 'http' is not a integer$/],
   ])("bad flags %j: one line, exit 2", async (args, line) => {
     const r = await tagwire(["emulators", ...args]);
     expect(r.code).toBe(2);

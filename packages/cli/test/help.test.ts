@@ -17,7 +17,7 @@ function documented(): Map<string, string[]> {
 
 /** The flags and arguments a command's --help lists. */
 function listed(help: string): string[] {
-  return [...help.matchAll(/^(--[a-z-]+|<[a-z]+>)/gm)].map((m) => m[1]!);
+  return [...help.matchAll(/^ {2}(--[a-z-]+|<[a-z]+>)/gm)].map((m) => m[1]!);
 }
 
 const commands = ["destinations", "validate", "preview", "send", "serve", "emulators", "demo", "manifest check", "token"];
@@ -30,7 +30,7 @@ describe("--help and docs/cli.md", () => {
   it.each(commands)("tagwire %s --help lists exactly the flags docs/cli.md documents", async (command) => {
     const r = await tagwire([...command.split(" "), "--help"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("DESCRIPTION");
+    expect(r.stdout).toMatch(new RegExp(`^Usage: tagwire ${command}( |\\n)`));
     expect(r.stdout).not.toMatch(/\u001b\[/);
     expect(listed(r.stdout).sort()).toEqual(documented().get(command)!.sort());
   });
@@ -38,7 +38,7 @@ describe("--help and docs/cli.md", () => {
   it("tagwire --help lists every command", async () => {
     const r = await tagwire(["--help"]);
     expect(r.code).toBe(0);
-    for (const command of commands) expect(r.stdout).toContain(`  - ${command}`);
+    for (const command of commands) expect(r.stdout).toMatch(new RegExp(`^ {2}${command} {2,}\\S`, "m"));
   });
 
   it("every exit code and environment variable the CLI uses is documented", () => {
@@ -56,5 +56,48 @@ describe("the installed command", () => {
     const r = spawnSync(process.execPath, [shim, "--version"], { encoding: "utf8" });
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version);
+  });
+});
+
+describe("help a person can read", () => {
+  const all = [[], ...commands.map((c) => c.split(" "))];
+
+  it.each(all)("tagwire %s --help fits a 100-column terminal", async (...command) => {
+    const r = await tagwire([...command, "--help"]);
+    const widest = Math.max(...r.stdout.split("\n").map((l) => l.length));
+    expect(widest).toBeLessThanOrEqual(100);
+  });
+
+  it.each(commands)("tagwire %s --help: every flag and argument has a sentence of its own", async (command) => {
+    const r = await tagwire([...command.split(" "), "--help"]);
+    expect(r.stdout).not.toMatch(/A user-defined piece of text|An integer\.|A true or false value|This setting is optional/);
+    const lines = r.stdout.split("\n");
+    lines.forEach((line, i) => {
+      if (!/^ {2}(--|<)/.test(line)) return;
+      expect(lines[i + 1], `the text under ${line.trim()}`).toMatch(/^ {6}[A-Z`"(].*\S/);
+    });
+  });
+
+  it("usage reads `tagwire <command>`, not `$ <command>`", async () => {
+    const r = await tagwire(["validate", "--help"]);
+    expect(r.stdout.split("\n")[0]).toBe("Usage: tagwire validate --to connector[:downstream,...] [flags] [<source>]");
+    expect(r.stdout).not.toContain("$ ");
+  });
+
+  it("a bare `tagwire` and `tagwire manifest` show their help", async () => {
+    const bare = await tagwire([]);
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toMatch(/^tagwire \d+\.\d+\.\d+\n\nUsage: tagwire <command>\n/);
+    const group = await tagwire(["manifest"]);
+    expect(group.stdout).toMatch(/^Usage: tagwire manifest <command>\n/);
+    expect(group.stdout).toMatch(/^ {2}check {2,}Validate a connector manifest/m);
+  });
+
+  it("usage errors start with `tagwire:`", async () => {
+    for (const args of [["sned"], ["validate", "--jsn"], ["preview", "--to", "mparticle", "--limit", "0", "x.json"]]) {
+      const r = await tagwire(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^tagwire: \S/);
+    }
   });
 });

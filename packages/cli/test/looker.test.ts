@@ -28,6 +28,12 @@ describe("--look <id>: a saved Look through the Looker API", () => {
     expect(looker.requests).toEqual(["POST /api/4.0/login", "GET /api/4.0/looks/42?fields=id%2Ctitle%2Cquery", "GET /api/4.0/looks/42/run/json_detail"]);
   });
 
+  it("--hide adds to the fields the Look itself hides", async () => {
+    const r = await tagwire(["validate", "--to", "mparticle", "--look", "42", "--hide", "users.lifetime_value"], { env });
+    expect(r.code).toBe(0);
+    for (const field of ["users\\.city", "users\\.lifetime_value"]) expect(r.stdout).toMatch(new RegExp(`^ {2}${field} +- +ignored: hidden in the visualization: never sent$`, "m"));
+  });
+
   it("previews and sends the rows the API streams", async () => {
     const preview = await tagwire(["preview", "--to", "segment", "--look", "42", "--limit", "1"], { env });
     expect(preview.code).toBe(0);
@@ -52,6 +58,16 @@ describe("--look <id>: a saved Look through the Looker API", () => {
     const r = await tagwire(["validate", "--to", "mparticle", "--look", "42"], { env: { ...env, LOOKERSDK_CLIENT_SECRET: "wrong" } });
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toMatch(/^tagwire: Looker at .* cannot give Look 42: /);
+  });
+
+  it("a Looker API that cannot be reached is named as such, not as a missing Look: one line, exit 2", async () => {
+    const closed = await startLookerStandIn({});
+    await closed.close();
+    const r = await tagwire(["validate", "--to", "mparticle", "--look", "42"], { env: { ...env, LOOKERSDK_BASE_URL: closed.url } });
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe(`tagwire: the Looker API at ${closed.url} could not be reached (connection refused): check LOOKERSDK_BASE_URL`);
+    const json = await tagwire(["validate", "--json", "--to", "mparticle", "--look", "42"], { env: { ...env, LOOKERSDK_BASE_URL: closed.url } });
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: "looker", exitCode: 2 });
   });
 
   it("no Looker configuration: one line, exit 2", async () => {

@@ -138,11 +138,22 @@ describe("tagwire validate", () => {
     expect(r.stdout).toContain("`zendsk` is not a Segment downstream destination. Did you mean `zendesk`?");
   });
 
+  it("for a CSV source the fixes say --tag, not LookML, in validate and send", async () => {
+    const misspelt = await tagwire(["validate", "--to", "mparticle", "--tag", "email=mp_emial", fixture("users.csv")]);
+    expect(misspelt.code).toBe(1);
+    expect(misspelt.stdout).toContain("fix: Tag the column with `--tag email=mp_email` instead.");
+    expect(misspelt.stdout).not.toContain("LookML");
+    const untagged = await tagwire(["send", "--to", "mparticle", "--setting", "apiKey=k", "--setting", "apiSecret=s", fixture("users.csv")]);
+    expect(untagged.code).toBe(1);
+    expect(untagged.stderr).toMatch(/fix: tag a column with one of `mp_email`.* \(with `--tag <column>=mp_email`\)\./);
+    expect(untagged.stderr).not.toContain("LookML");
+  });
+
   it("usage errors exit 2 with one line", async () => {
-    expect(oneLine((await tagwire(["validate", fixture("users.json")])).stderr)).toBe("Expected to find option: '--to'");
+    expect(oneLine((await tagwire(["validate", fixture("users.json")])).stderr)).toBe("tagwire: Expected to find option: '--to'");
     const malformed = await tagwire(["validate", "--to", "mparticle", "--option", "data_type", fixture("users.json")]);
     expect(malformed.code).toBe(2);
-    expect(oneLine(malformed.stderr)).toBe('--option "data_type" must look like name=value');
+    expect(oneLine(malformed.stderr)).toBe('tagwire: --option "data_type" must look like name=value');
   });
 
   it("validate and validate --rows agree on device values: converted, or left out with a warning, never a rejected row", async () => {

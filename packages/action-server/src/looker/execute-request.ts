@@ -1,3 +1,4 @@
+import { hiddenFieldsOf } from "@tagwire/engine";
 
 /** The parts of a Looker execute request tagwire uses. */
 export interface ExecuteRequest {
@@ -46,16 +47,13 @@ export function parseExecuteRequest(body: Record<string, unknown>, look?: AsyncI
     throw new BadRequest("The request carries no Look: expected `attachment.data` (inline) or `scheduled_plan.download_url` (streamed).");
   }
   if (inline !== undefined && inline !== null && look === undefined) throw new BadRequest("`attachment.data` must be JSON text or a JSON object.");
-  const query = isObject(plan["query"]) ? plan["query"] : {};
-  const vis = isObject(query["vis_config"]) ? query["vis_config"] : {};
-  const hidden = Array.isArray(vis["hidden_fields"]) ? vis["hidden_fields"].filter((f): f is string => typeof f === "string") : [];
   const id = plan["scheduled_plan_id"];
   return {
     settings: strings(body["data"], "data"),
     formParams: strings(body["form_params"], "form_params"),
     ...(look !== undefined ? { inline: look } : {}),
     ...(typeof downloadUrl === "string" && downloadUrl !== "" ? { downloadUrl } : {}),
-    hiddenFields: hidden,
+    hiddenFields: hiddenFieldsOf(plan["query"]),
     ...(id !== undefined && id !== null ? { scheduledPlanId: String(id) } : {}),
     ...(typeof plan["title"] === "string" ? { title: plan["title"] } : {}),
   };

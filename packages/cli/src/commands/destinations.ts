@@ -1,5 +1,5 @@
-import { Command } from "@effect/cli";
-import { Effect } from "effect";
+import * as Command from "@effect/cli/Command";
+import * as Effect from "effect/Effect";
 import { baseUrlVariable, formatRateLimit, loadConnectors, rateLimitVariable, type Connector } from "@tagwire/engine";
 import { errorLine, InputError } from "../exit.js";
 import { json } from "../flags.js";

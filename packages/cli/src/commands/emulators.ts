@@ -1,10 +1,12 @@
-import { Command, HelpDoc, Options, ValidationError } from "@effect/cli";
-import { Effect } from "effect";
+import * as Command from "@effect/cli/Command";
+import * as HelpDoc from "@effect/cli/HelpDoc";
+import * as Options from "@effect/cli/Options";
+import * as ValidationError from "@effect/cli/ValidationError";
+import * as Effect from "effect/Effect";
 import { settingVariable } from "../settings.js";
 import { baseUrlVariable } from "@tagwire/engine";
 import { errorLine, InputError } from "../exit.js";
 import { printLines } from "../output/print.js";
-import { stopOnSignal } from "../signals.js";
 
 type FaultConfig = import("@tagwire/emulators").FaultConfig;
 
@@ -23,8 +25,8 @@ const parsed = <A>(read: (module: typeof import("@tagwire/emulators")) => A) =>
 const asGiven = (text: string) => Number(text);
 
 const flags = {
-  port: Options.integer("port").pipe(Options.withDefault(9001), Options.withDescription("Port to listen on; 0 picks a free one.")),
-  host: Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("Interface to listen on.")),
+  port: Options.integer("port").pipe(Options.withPseudoName("N"), Options.withDefault(9001), Options.withDescription("Port to listen on; 0 picks a free one. Default: 9001.")),
+  host: Options.text("host").pipe(Options.withPseudoName("address"), Options.withDefault("127.0.0.1"), Options.withDescription("Interface to listen on. Default: 127.0.0.1.")),
   connector: Options.text("connector").pipe(
     Options.withPseudoName("id"),
     Options.repeated,
@@ -33,7 +35,7 @@ const flags = {
   noValidate: Options.boolean("no-validate").pipe(Options.withDescription("Skip wire-schema validation of records (for benchmarks).")),
   noKeepRecords: Options.boolean("no-keep-records").pipe(Options.withDescription("Keep only counters and dedup ids, not the accepted records.")),
   latency: Options.integer("latency").pipe(Options.withPseudoName("ms"), Options.optional, Options.withDescription("Latency added to every response of every connector, in ms.")),
-  seed: Options.integer("seed").pipe(Options.optional, Options.withDescription("Seed of the fault PRNG, so fault sequences repeat.")),
+  seed: Options.integer("seed").pipe(Options.withPseudoName("n"), Options.optional, Options.withDescription("Seed of the fault PRNG, so fault sequences repeat.")),
   fault: Options.text("fault").pipe(
     Options.withPseudoName("id:kind=value"),
     Options.repeated,
@@ -64,6 +66,9 @@ const flags = {
 
 export const emulators = Command.make("emulators", flags, (f) =>
   Effect.gen(function* () {
+    // Loaded only by the long-running commands, so the others start without it; before anything is
+    // printed, so a signal sent as soon as the address shows is handled.
+    const { stopOnSignal } = yield* Effect.promise(() => import("../signals.js"));
     const { startEmulators, listConnectorIds } = yield* emulatorsPackage;
     const running = yield* Effect.tryPromise({
       try: () => {

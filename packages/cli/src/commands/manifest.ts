@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { Args, Command } from "@effect/cli";
-import { Effect } from "effect";
+import * as Args from "@effect/cli/Args";
+import * as Command from "@effect/cli/Command";
+import * as Effect from "effect/Effect";
 import { loadConnectorFile, ManifestError } from "@tagwire/engine";
 import { describeErrno, errorLine, InputError, NotValid } from "../exit.js";
 import { printLines } from "../output/print.js";
@@ -15,7 +16,7 @@ const readable = (file: string) =>
     catch: (e) => new InputError({ message: `cannot read ${file}: ${describeErrno((e as NodeJS.ErrnoException).code ?? String(e))}` }),
   });
 
-const check = Command.make("check", { file }, ({ file }) =>
+export const check = Command.make("check", { file }, ({ file }) =>
   readable(file).pipe(
     Effect.zipRight(Effect.try({ try: () => loadConnectorFile(file), catch: (e) => e })),
     Effect.matchEffect({

@@ -1,14 +1,16 @@
-import { Command, Options } from "@effect/cli";
-import { Effect, Option } from "effect";
+import * as Command from "@effect/cli/Command";
+import * as Options from "@effect/cli/Options";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
 import { Rejection, RowVerdicts, runContextOf, type LookEvent, type Plan, type RunContext } from "@tagwire/engine";
-import { errorLine, InputError, NotValid } from "../exit.js";
-import { positiveInteger, runId, setting, sourceFlags, targetFlags } from "../flags.js";
-import { diagnosticsSection, verdict } from "../output/diagnostics.js";
-import { printErrorLines, printJson } from "../output/print.js";
+import { errorLine, InputError } from "../exit.js";
+import { json, positiveInteger, runId, setting, sourceFlags, targetFlags } from "../flags.js";
+import { planRejected } from "../output/diagnostics.js";
+import { printJson } from "../output/print.js";
 import { placeholderSettings, settingsFor } from "../settings.js";
 import { planLook } from "../target.js";
 
-const limit = positiveInteger("limit", "How many rows to show.").pipe(Options.withDefault(10));
+const limit = positiveInteger("limit", "How many rows to show. Default: 10.").pipe(Options.withDefault(10));
 
 type PreviewItem =
   | { row: number; record: unknown; warnings?: Array<{ reason: string; detail: string }> }
@@ -43,24 +45,21 @@ async function previewRows(p: Plan, rows: AsyncIterable<LookEvent>, run: RunCont
   return items;
 }
 
-export const preview = Command.make("preview", { ...targetFlags, ...sourceFlags, setting, limit, runId }, (flags) =>
+export const preview = Command.make("preview", { ...targetFlags, ...sourceFlags, setting, limit, runId, json }, (flags) =>
   Effect.gen(function* () {
     const { connector, input, opened, p } = yield* planLook(flags);
-    if (!p.ok) {
-      yield* printErrorLines([...diagnosticsSection(p.diagnostics).slice(1), "", verdict(p.diagnostics, connector.manifest.label)]);
-      return yield* Effect.fail(new NotValid());
-    }
+    if (!p.ok) return yield* planRejected(p.diagnostics, connector.manifest.label, flags.json);
     // The settings name the workspace record ids are derived from: given as to `send`, the ids are send's.
     const settings = settingsFor(connector, flags.setting, process.env);
     const run = runContextOf(p, settings, Option.getOrElse(flags.runId, () => "preview"), opened.header.ranAt);
     const items = yield* Effect.tryPromise({
       try: () => previewRows(p, opened.rows, run, settings, flags.limit),
-      catch: (e) => new InputError({ message: `${input.name}: ${errorLine(e)}` }),
+      catch: (e) => new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" }),
     });
     yield* printJson(items);
   }),
 ).pipe(
   Command.withDescription(
-    "Print, as a JSON array, the exact records the first rows would be sent as ({row, record}), or why a row would be rejected ({row, rejected: {reason, detail}}): the same verdict `send` and `validate --rows` reach, size limit included. Nothing is sent. Exit 1 (with the plan's errors on stderr) when the Look cannot be sent.",
+    "Print, as a JSON array, the exact records the first rows would be sent as ({row, record}), or why a row would be rejected ({row, rejected: {reason, detail}}): the same verdict `send` and `validate --rows` reach, size limit included. Nothing is sent. Exit 1 (with the plan's errors on stderr) when the Look cannot be sent. The output is always JSON; --json makes errors JSON too.",
   ),
 );

@@ -1,14 +1,17 @@
-import { Command, Options } from "@effect/cli";
-import { Effect, Option } from "effect";
-import { closest, defaultWorkerCount, MAX_WORKERS, runLook, type Connector, type SettingsError } from "@tagwire/engine";
+import * as Command from "@effect/cli/Command";
+import * as Options from "@effect/cli/Options";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
+import { closest, defaultWorkerCount, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
 import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
-import { diagnosticsSection, verdict } from "../output/diagnostics.js";
-import { printErrorLines, printJson, printLines } from "../output/print.js";
+import { planRejected } from "../output/diagnostics.js";
+import { printJson, printLines } from "../output/print.js";
 import { runReportLines } from "../output/report.js";
 import { countingRows, noProgress, startProgress } from "../progress.js";
 import { settingsFor, settingVariable, unknownSettings } from "../settings.js";
 import { openLook } from "../sources/index.js";
+import { retryFlags, retryPolicy } from "../retry-flags.js";
 import { connectorNamed, planOptions } from "../target.js";
 import { STOP_GRACE_MS, stopSignal } from "../signals.js";
 
@@ -24,7 +27,7 @@ const concurrency = positiveInteger("concurrency", "How many requests may be in 
 function settingsProblem(connector: Connector, e: SettingsError): InputError {
   const known = new Set(connector.manifest.settings.map((s) => s.name));
   const parts = e.problems.map((p) => (known.has(p.setting) ? `${p.message} Give --setting ${p.setting}=... or set ${settingVariable(connector.id, p.setting)}.` : p.message));
-  return new InputError({ message: parts.join(" ") });
+  return new InputError({ message: parts.join(" "), code: "settings" });
 }
 
 function checkSettingNames(connector: Connector, given: ReadonlyArray<readonly [string, string]>): Effect.Effect<void, InputError> {
@@ -33,13 +36,30 @@ function checkSettingNames(connector: Connector, given: ReadonlyArray<readonly [
   if (unknown.length === 0) return Effect.void;
   const name = unknown[0]!;
   const guess = closest(name, names);
-  return Effect.fail(new InputError({ message: `--setting ${name}: ${connector.manifest.label} has no such setting.${guess ? ` Did you mean \`${guess}\`?` : ""} Settings: ${names.join(", ")}.` }));
+  return Effect.fail(new InputError({ code: "usage", message: `--setting ${name}: ${connector.manifest.label} has no such setting.${guess ? ` Did you mean \`${guess}\`?` : ""} Settings: ${names.join(", ")}.` }));
 }
 
-export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), runId, json }, (flags) =>
+/**
+ * What a send checks before it reads a row (the settings, TAGWIRE_<ID>_RATE_LIMIT), for a dry run,
+ * which the engine runs without them since it sends nothing: a dry run that passes is a send that starts.
+ */
+function checkAsSendWould(connector: Connector, settings: Record<string, string | undefined>, rateLimit: RateLimitSetting | undefined): Effect.Effect<void, InputError> {
+  return Effect.try({
+    try: () => {
+      resolveSettings(connector, settings);
+      rateLimitOf(connector, rateLimit, process.env);
+    },
+    catch: (e) => (e instanceof SettingsError ? settingsProblem(connector, e) : new InputError({ message: errorLine(e) })),
+  });
+}
+
+export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), ...retryFlags, runId, json }, (flags) =>
   Effect.gen(function* () {
     const connector = yield* connectorNamed(flags.to.connector);
     yield* checkSettingNames(connector, flags.setting);
+    const retry = yield* retryPolicy(flags, process.env);
+    const settings = settingsFor(connector, flags.setting, process.env);
+    if (flags.dryRun) yield* checkAsSendWould(connector, settings, Option.getOrUndefined(flags.rateLimit));
     const input = yield* openLook(flags, { raw: true });
     const progress = flags.json ? noProgress() : startProgress(connector.manifest.label, input.count);
     // Ctrl-C stops the run with a report of what it did, not the process with nothing printed.
@@ -47,30 +67,31 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     const report = yield* runLook({
       connector,
       look: countingRows(input.events, progress.rows),
-      settings: settingsFor(connector, flags.setting, process.env),
+      settings,
       ...planOptions(flags),
       hiddenFields: input.hiddenFields,
+      tagSource: input.tagSource,
       dryRun: flags.dryRun,
       ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {}),
       workers: Option.getOrElse(flags.workers, defaultWorkerCount),
       ...(Option.isSome(flags.rateLimit) ? { rateLimit: flags.rateLimit.value } : {}),
+      retry,
       ...(Option.isSome(flags.runId) ? { runId: flags.runId.value } : {}),
       onProgress: (p) => progress.update(p),
       stop: { signal: stop.signal, graceMs: STOP_GRACE_MS },
     }).pipe(
       Effect.ensuring(Effect.sync(() => progress.stop())),
       Effect.catchTags({
-        PlanRejected: (e) =>
-          printErrorLines([...diagnosticsSection(e.plan.diagnostics).slice(1), "", verdict(e.plan.diagnostics, connector.manifest.label)]).pipe(
-            Effect.zipRight(Effect.fail(new NotValid())),
-          ),
+        PlanRejected: (e) => planRejected(e.plan.diagnostics, connector.manifest.label, flags.json),
         SettingsError: (e) => Effect.fail(settingsProblem(connector, e)),
-        SourceError: (e) => (stop.signal.aborted ? Effect.fail(new Interrupted()) : Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}` }))),
+        SourceError: (e) => (stop.signal.aborted ? Effect.fail(new Interrupted()) : Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" }))),
       }),
       Effect.ensuring(Effect.sync(() => stop.release())),
     );
     yield* flags.json ? printJson(report) : printLines(runReportLines(report));
     if (report.stopped !== undefined) return yield* Effect.fail(new Interrupted());
+    // A source that breaks off is an input error wherever it shows (exit 2, as from validate --rows); the report says so once.
+    if (report.sourceError !== undefined) return yield* Effect.fail(new NotValid({ code: "source" }));
     if (!report.success) return yield* Effect.fail(new NotValid());
   }),
 ).pipe(

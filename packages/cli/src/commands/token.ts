@@ -1,5 +1,5 @@
-import { Command } from "@effect/cli";
-import { Effect } from "effect";
+import * as Command from "@effect/cli/Command";
+import * as Effect from "effect/Effect";
 import { loadActionServer } from "../action-server.js";
 import { InputError } from "../exit.js";
 import { printLines } from "../output/print.js";
@@ -8,7 +8,7 @@ export const token = Command.make("token", {}, () =>
   Effect.gen(function* () {
     const secret = process.env["ACTION_HUB_SECRET"];
     if (secret === undefined || secret.trim() === "") {
-      return yield* Effect.fail(new InputError({ message: "ACTION_HUB_SECRET is not set: the token is derived from the server's secret, so set the same value the server runs with." }));
+      return yield* Effect.fail(new InputError({ message: "ACTION_HUB_SECRET is not set: the token is derived from the server's secret, so set the same value the server runs with.", code: "config" }));
     }
     const server = yield* loadActionServer;
     yield* printLines([server.newToken(secret)]);

@@ -1,5 +1,6 @@
-import { Command, Options } from "@effect/cli";
-import { Effect } from "effect";
+import * as Command from "@effect/cli/Command";
+import * as Options from "@effect/cli/Options";
+import * as Effect from "effect/Effect";
 import { runLook, type Connector, type Plan, type ReasonGroup } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
 import { json, sourceFlags, targetFlags, type TargetFlags } from "../flags.js";
@@ -50,10 +51,10 @@ function checkRows(connector: Connector, opened: OpenedLook, flags: TargetFlags,
     runId: "validate",
     dryRun: true,
   }).pipe(
-    Effect.mapError((e) => new InputError({ message: `${name}: ${errorLine(e)}` })),
+    Effect.mapError((e) => new InputError({ message: `${name}: ${errorLine(e)}`, code: "source" })),
     Effect.flatMap((report) =>
       report.sourceError !== undefined
-        ? Effect.fail(new InputError({ message: `${name}: ${report.sourceError}` }))
+        ? Effect.fail(new InputError({ message: `${name}: ${report.sourceError}`, code: "source" }))
         : Effect.succeed({ read: report.rows.read, wouldSend: report.rows.delivered, rejected: report.rows.rejected, reasons: report.rejected, warnings: report.warnings }),
     ),
   );

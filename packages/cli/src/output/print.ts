@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 
 /** Lines on stdout: the command's answer. */
 export const printLines = (lines: ReadonlyArray<string>): Effect.Effect<void> => Effect.sync(() => void process.stdout.write(`${lines.join("\n")}\n`));

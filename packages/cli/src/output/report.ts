@@ -22,7 +22,6 @@ export function runReportLines(report: RunReport): string[] {
     for (const f of report.failed) lines.push(`  ${count(f.count)} × ${f.reason}${f.retried ? " (after retries)" : ""}`, `      rows ${f.rows}`);
   }
   lines.push(...reasonGroupLines("Warnings (records sent)", report.warnings));
-  if (report.sourceError !== undefined) lines.push("", `The Look could not be read to its end: ${report.sourceError}`);
   // Sent again with the same run id, the rows that did go out carry the same ids and are dropped as duplicates.
   if (report.stopped !== undefined || report.rows.failed > 0) lines.push("", `Run id: ${report.runId} (send again with --run-id ${report.runId}: records keep their ids, so the destination can drop those it already has)`);
   return lines;

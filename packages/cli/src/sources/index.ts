@@ -1,6 +1,7 @@
 import { extname } from "node:path";
-import { Effect, Option } from "effect";
-import { maxRowBytesFromEnv, readLook, type LookEvent, type LookHeader } from "@tagwire/engine";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
+import { maxRowBytesFromEnv, readLook, type LookEvent, type LookHeader, type TagSource } from "@tagwire/engine";
 import { errorLine, InputError } from "../exit.js";
 import type { SourceFlags } from "../flags.js";
 import { openFile, openStdin, type ByteCount } from "./bytes.js";
@@ -14,6 +15,8 @@ export interface LookInput {
   readonly events: AsyncIterable<LookEvent>;
   readonly hiddenFields: ReadonlyArray<string>;
   readonly count: ByteCount;
+  /** A CSV's tags come from --tag, and the plan's fixes say so. */
+  readonly tagSource: TagSource;
 }
 
 /**
@@ -30,22 +33,22 @@ export function openLook(flags: SourceFlags, options: { raw?: boolean } = {}): E
 async function open(flags: SourceFlags, raw: boolean): Promise<LookInput> {
   const path = Option.getOrUndefined(flags.source);
   const lookId = Option.getOrUndefined(flags.look);
-  if (path !== undefined && lookId !== undefined) throw new InputError({ message: "give either a source file or --look, not both" });
-  if (path === undefined && lookId === undefined) throw new InputError({ message: "missing source: give a file, `-` for stdin, or --look <id>" });
-  if (path !== undefined && path !== "-" && path.startsWith("-")) throw new InputError({ message: `unknown flag ${path} (see --help)` });
+  if (path !== undefined && lookId !== undefined) throw new InputError({ message: "give either a source file or --look, not both", code: "usage" });
+  if (path === undefined && lookId === undefined) throw new InputError({ message: "missing source: give a file, `-` for stdin, or --look <id>", code: "usage" });
+  if (path !== undefined && path !== "-" && path.startsWith("-")) throw new InputError({ message: `unknown flag ${path} (see --help)`, code: "usage" });
   const maxRowBytes = maxRowBytesFromEnv(process.env);
   const format = Option.getOrUndefined(flags.format) ?? (path !== undefined && extname(path).toLowerCase() === ".csv" ? "csv" : "json_detail");
   if (flags.tag.length > 0 && format !== "csv") {
-    throw new InputError({ message: "--tag applies to CSV sources only: a json_detail export carries its LookML tags" });
+    throw new InputError({ message: "--tag applies to CSV sources only: a json_detail export carries its LookML tags", code: "usage" });
   }
   if (lookId !== undefined) {
-    if (Option.isSome(flags.format)) throw new InputError({ message: "--format does not apply to --look: Looks are run as json_detail" });
+    if (Option.isSome(flags.format)) throw new InputError({ message: "--format does not apply to --look: Looks are run as json_detail", code: "usage" });
     const look = await openLookerLook(lookId, { raw, maxRowBytes });
-    return { name: `Look ${lookId}`, ...look };
+    return { name: `Look ${lookId}`, ...look, hiddenFields: [...new Set([...look.hiddenFields, ...flags.hide])], tagSource: "lookml" };
   }
   const { bytes, count } = path === "-" ? openStdin() : openFile(path!);
   const events = format === "csv" ? readCsv(bytes, flags.tag) : readLook(bytes, { raw, maxRowBytes });
-  return { name: path === "-" ? "stdin" : path!, events, hiddenFields: [], count };
+  return { name: path === "-" ? "stdin" : path!, events, hiddenFields: flags.hide, count, tagSource: format === "csv" ? "tag-flag" : "lookml" };
 }
 
 /** The Look's fields, read before anything else; `look` replays the header then the rows, for `runLook`. */
@@ -60,7 +63,7 @@ export function readHeader(input: LookInput): Effect.Effect<OpenedLook, InputErr
     try: async () => {
       const iterator = input.events[Symbol.asyncIterator]();
       const first = await iterator.next();
-      if (first.done === true || first.value.kind !== "header") throw new InputError({ message: `${input.name} has no fields: is it a json_detail export?` });
+      if (first.done === true || first.value.kind !== "header") throw new InputError({ message: `${input.name} has no fields: is it a json_detail export?`, code: "source" });
       const header = first.value.header;
       const rows: AsyncIterable<LookEvent> = { [Symbol.asyncIterator]: () => iterator };
       const look: AsyncIterable<LookEvent> = {
@@ -71,6 +74,6 @@ export function readHeader(input: LookInput): Effect.Effect<OpenedLook, InputErr
       };
       return { header, rows, look };
     },
-    catch: (e) => (e instanceof InputError ? e : new InputError({ message: `${input.name}: ${errorLine(e)}` })),
+    catch: (e) => (e instanceof InputError ? e : new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" })),
   });
 }

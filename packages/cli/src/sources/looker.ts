@@ -1,5 +1,5 @@
 // A saved Look, run through the official Looker SDK (configured by its LOOKERSDK_* variables).
-import { readLook, type LookEvent } from "@tagwire/engine";
+import { hiddenFieldsOf, readLook, type LookEvent } from "@tagwire/engine";
 import { InputError } from "../exit.js";
 import { counted, type ByteCount } from "./bytes.js";
 
@@ -22,18 +22,20 @@ export async function openLookerLook(id: string, read: { raw: boolean; maxRowByt
   try {
     sdk = LookerNodeSDK.init40();
   } catch (e) {
-    throw new InputError({ message: `Looker API is not configured (${SETUP}): ${errorText(e)}` });
+    throw new InputError({ message: `Looker API is not configured (${SETUP}): ${errorText(e)}`, code: "looker" });
   }
   const base = sdk.authSession.settings.base_url;
   const look = await sdk.look(id, "id,title,query");
-  if (!look.ok) throw new InputError({ message: `Looker at ${base} cannot give Look ${id}: ${errorText(look.error)}` });
-  const visConfig = look.value.query?.vis_config as { hidden_fields?: unknown } | null | undefined;
-  const hidden = Array.isArray(visConfig?.hidden_fields) ? visConfig.hidden_fields.filter((f): f is string => typeof f === "string") : [];
+  if (!look.ok) {
+    // The SDK reports any network failure (its login's included) as a bare "fetch failed": the Look is not the problem then.
+    if (errorText(look.error) === "fetch failed") throw new InputError({ message: `the Looker API at ${base} could not be reached (${await networkFault(base)}): check LOOKERSDK_BASE_URL`, code: "looker" });
+    throw new InputError({ message: `Looker at ${base} cannot give Look ${id}: ${errorText(look.error)}`, code: "looker" });
+  }
 
   const stream = new Looker40SDKStream(sdk.authSession);
   const count: ByteCount = { read: 0 };
   const body = responseBody((consume) => stream.run_look(consume, { look_id: id, result_format: "json_detail" }), `Look ${id}`);
-  return { events: readLook(counted(body, count), read), hiddenFields: hidden, count };
+  return { events: readLook(counted(body, count), read), hiddenFields: hiddenFieldsOf(look.value.query), count };
 }
 
 /**
@@ -63,7 +65,7 @@ async function* responseBody(start: (consume: (response: Response) => Promise<st
   });
   try {
     const r = await Promise.race([response, call.then(() => Promise.reject(new Error("Looker sent no response")))]);
-    if (!r.ok) throw new InputError({ message: `Looker cannot run ${what}: HTTP ${r.status} ${await messageOf(r)}` });
+    if (!r.ok) throw new InputError({ message: `Looker cannot run ${what}: HTTP ${r.status} ${await messageOf(r)}`, code: "looker" });
     if (r.body === null) return;
     for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) yield chunk;
   } finally {
@@ -81,6 +83,25 @@ async function messageOf(r: Response): Promise<string> {
     // not JSON: fall through to the raw text
   }
   return text.slice(0, 200);
+}
+
+const NETWORK_FAULTS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "unknown host",
+  EAI_AGAIN: "host name lookup failed",
+  ETIMEDOUT: "connection timed out",
+  ECONNRESET: "connection reset",
+};
+
+/** Why `base` cannot be reached, from one request of our own (the SDK drops the cause). */
+async function networkFault(base: string): Promise<string> {
+  try {
+    await fetch(base, { method: "HEAD", signal: AbortSignal.timeout(5000) });
+    return "the API answered a plain request, but not the SDK's";
+  } catch (e) {
+    const code = (e as { cause?: { code?: unknown } }).cause?.code;
+    return typeof code === "string" ? (NETWORK_FAULTS[code] ?? code) : errorText(e);
+  }
 }
 
 function errorText(e: unknown): string {

@@ -1,6 +1,7 @@
 export { allFields, isCell, isPivotedCell } from "./types.js";
 export type { Cell, LookField, LookFields, LookHeader, LookRow, PivotedCell } from "./types.js";
 export { LookFormatError } from "./look-format-error.js";
+export { hiddenFieldsOf } from "./hidden-fields.js";
 export {
   DEFAULT_MAX_BUFFERED_ROWS_BEFORE_FIELDS,
   DEFAULT_MAX_ROW_BYTES,

@@ -1,4 +1,5 @@
 import type { ConnectorManifest } from "../generated/manifest.js";
+import { tagFixes, type TagFixes } from "./tag-fixes.js";
 import { holds, type OptionValues } from "./condition.js";
 import { joinPath, parsePattern, plainPath } from "../transform/path.js";
 import { targetOf } from "../manifest/connector.js";
@@ -47,12 +48,12 @@ function keyUnder(target: string, path: string): string | undefined {
 }
 
 /** "tag a column with one of `mp_email`, … (add `tags: ["mp_email"]` to the dimension in LookML)". */
-export function describeProviders(p: Providers): string {
+export function describeProviders(p: Providers, fixes: TagFixes = tagFixes()): string {
   const parts: string[] = [];
   if (p.tags.length === 1) parts.push(`tag a column \`${p.tags[0]}\``);
   else if (p.tags.length > 1) parts.push(`tag a column with one of ${p.tags.map((t) => `\`${t}\``).join(", ")}`);
   if (p.columns.length > 0) parts.push(`add ${p.columns.join(" or ")}`);
   if (parts.length === 0) return "no column can provide it under these options";
-  const example = p.tags[0] !== undefined ? ` (in LookML: \`tags: ["${p.tags[0]}"]\` on the dimension)` : "";
+  const example = p.tags[0] !== undefined ? fixes.example(p.tags[0]) : "";
   return `${parts.join(", or ")}${example}`;
 }

@@ -9,6 +9,7 @@ import { holds, type OptionValues } from "./condition.js";
 import { providersOf } from "./hints.js";
 import { joinPath, plainPath } from "../transform/path.js";
 import { targetOf } from "../manifest/connector.js";
+import type { TagFixes } from "./tag-fixes.js";
 
 /** Case and separators do not make a different tag: `User-Id` is `user_id`. */
 const normalise = (tag: string) => tag.toLowerCase().replace(/-/g, "_");
@@ -71,7 +72,7 @@ function pathsOfTag(m: ConnectorManifest, options: OptionValues, tag: string): s
  * given: no column writes where that tag writes, and a requirement looks for it there. Rows would
  * otherwise be sent without it (as anonymous users, or merged on another identifier).
  */
-export function nearMissErrors(m: ConnectorManifest, options: OptionValues, provided: ReadonlySet<string>, misses: ReadonlyArray<NearMiss>, diagnostics: Diagnostic[]): void {
+export function nearMissErrors(m: ConnectorManifest, options: OptionValues, provided: ReadonlySet<string>, misses: ReadonlyArray<NearMiss>, diagnostics: Diagnostic[], fixes: TagFixes): void {
   for (const miss of misses) {
     const paths = pathsOfTag(m, options, miss.intended);
     if (paths.length === 0 || paths.some((p) => provided.has(p))) continue;
@@ -82,7 +83,7 @@ export function nearMissErrors(m: ConnectorManifest, options: OptionValues, prov
     diagnostics[miss.diagnostic] = {
       severity: "error", code: "near-miss-tag", rule: `requirement ${requirement.id}`, column: miss.column,
       message: `\`${miss.tag}\` is not a known ${m.label} tag: did you mean \`${miss.intended}\`? No column gives ${paths.map((p) => `\`${p}\``).join(" or ")}, which \`${miss.intended}\` would give to meet requirement ${requirement.id} (${requirement.description}): rows would be sent without it.`,
-      hint: `Change the tag to \`${miss.intended}\` in LookML.`,
+      hint: fixes.retag(miss.column, miss.intended),
     };
   }
 }

@@ -14,6 +14,7 @@ import { resolveOptions } from "./options.js";
 import { closest } from "./did-you-mean.js";
 import { nearMisses, nearMissErrors, type NearMiss } from "./near-miss.js";
 import { providersOf, describeProviders } from "./hints.js";
+import { tagFixes, type TagFixes } from "./tag-fixes.js";
 
 /** Look field metadata + manifest + options -> what each column becomes, and what is wrong. */
 export function plan(connector: Connector, input: PlanInput): Plan {
@@ -26,16 +27,17 @@ export function plan(connector: Connector, input: PlanInput): Plan {
   const { values: options, diagnostics: optionProblems } = resolveOptions(m, action, input.options ?? {});
   diagnostics.push(...optionProblems);
 
-  const columns = planColumns(connector, input, options, diagnostics);
+  const fixes = tagFixes(input.tagSource);
+  const columns = planColumns(connector, input, options, diagnostics, fixes);
   const mapped = columns.writers;
   const fills = compileFills(m, options, mapped);
   const provided = new Set([...mapped.map((w) => plainPath(w.path.text)), ...fills.provided]);
   const requirements: RequirementStatus[] = [];
   const checks = [
-    ...requirementChecks(m, options, provided, mapped, diagnostics, requirements),
-    ...downstreamChecks(connector, input.downstreams ?? [], options, provided, mapped, diagnostics, requirements),
+    ...requirementChecks(m, options, provided, mapped, diagnostics, requirements, fixes),
+    ...downstreamChecks(connector, input.downstreams ?? [], options, provided, mapped, diagnostics, requirements, fixes),
   ];
-  nearMissErrors(m, options, provided, columns.nearMissed, diagnostics);
+  nearMissErrors(m, options, provided, columns.nearMissed, diagnostics, fixes);
   // A value of spaces alone identifies no one: a column that can meet a requirement treats it as empty.
   const identities = new Set(checks.flatMap((c) => c.columns));
   const writers = mapped.map((w) => (identities.has(w.describe) ? { ...w, blankIsEmpty: true } : w));
@@ -51,7 +53,7 @@ export function plan(connector: Connector, input: PlanInput): Plan {
   };
 }
 
-function planColumns(connector: Connector, input: PlanInput, options: OptionValues, diagnostics: Diagnostic[]) {
+function planColumns(connector: Connector, input: PlanInput, options: OptionValues, diagnostics: Diagnostic[], fixes: TagFixes) {
   const m = connector.manifest;
   const known = new Set(knownTags(m));
   const active = m.columns.filter((r) => holds(r.when, options));
@@ -93,7 +95,7 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       diagnostics.push({
         severity: "warning", code: "unknown-tag", rule: "tags", column: field.name,
         message: `\`${t}\` is not a known ${m.label} tag${guess ? `: did you mean \`${guess}\`?` : "."}`,
-        hint: guess ? `Change the tag to \`${guess}\` in LookML.` : `Known tags: ${[...known].join(", ")}.`,
+        hint: guess ? fixes.retag(field.name, guess) : `Known tags: ${[...known].join(", ")}.`,
       });
     }
     const relevant = tags.filter((t) => known.has(t));
@@ -345,14 +347,14 @@ function compileCheck(rule: string, description: string, anyOf: ReadonlyArray<st
   };
 }
 
-function requirementChecks(m: ConnectorManifest, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[], statuses: RequirementStatus[]): RecordCheck[] {
+function requirementChecks(m: ConnectorManifest, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[], statuses: RequirementStatus[], fixes: TagFixes): RecordCheck[] {
   const checks: RecordCheck[] = [];
   for (const r of m.requirements) {
     if (!holds(r.when, options)) continue;
     const missing = unmet(provided, r.anyOf, r.allOf);
     statuses.push({ rule: `requirement ${r.id}`, description: r.description, met: missing.length === 0 });
     if (missing.length > 0) {
-      const how = missing.map((p) => describeProviders(providersOf(m, options, p)));
+      const how = missing.map((p) => describeProviders(providersOf(m, options, p), fixes));
       diagnostics.push({
         severity: "error", code: "missing-requirement", rule: `requirement ${r.id}`,
         message: `no column provides the ${r.description}${r.anyOf ? ` (one of ${r.anyOf.join(", ")})` : ""}.`,
@@ -364,7 +366,7 @@ function requirementChecks(m: ConnectorManifest, options: OptionValues, provided
   return checks;
 }
 
-function downstreamChecks(connector: Connector, ids: ReadonlyArray<string>, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[], statuses: RequirementStatus[]): RecordCheck[] {
+function downstreamChecks(connector: Connector, ids: ReadonlyArray<string>, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[], statuses: RequirementStatus[], fixes: TagFixes): RecordCheck[] {
   const m = connector.manifest;
   const checks: RecordCheck[] = [];
   const label = m.downstreams?.label ?? "downstream";
@@ -381,7 +383,7 @@ function downstreamChecks(connector: Connector, ids: ReadonlyArray<string>, opti
       const missing = unmet(provided, req.anyOf, req.allOf);
       statuses.push({ rule: `${label} ${id}`, description: `${what.replace(/`/g, "")}`, met: missing.length === 0, downstream: id });
       if (missing.length > 0) {
-        const how = missing.map((p) => describeProviders(providersOf(m, options, p)));
+        const how = missing.map((p) => describeProviders(providersOf(m, options, p), fixes));
         diagnostics.push({ severity: "error", code: "downstream-requirement", rule: `${label} ${id}`, message: `${id} needs ${what}.`, hint: [...new Set(how)].join("; ") + "." });
       }
       checks.push(compileCheck(`${label} ${id}`, `${what.replace(/`/g, "")} for ${id}`, req.anyOf, req.allOf, writers, m, "warn"));

@@ -1,3 +1,4 @@
+import type { TagSource } from "./tag-fixes.js";
 import type { Action } from "../generated/manifest.js";
 import type { Connector } from "../manifest/connector.js";
 import type { LookFields } from "../look/types.js";
@@ -40,6 +41,8 @@ export interface PlanInput {
   readonly action?: string;
   /** Downstream tools whose requirements are checked too. */
   readonly downstreams?: ReadonlyArray<string>;
+  /** Where the Look's tags are given, for the wording of fixes (default: LookML). */
+  readonly tagSource?: TagSource;
 }
 
 /** A requirement (or a downstream's) and whether the Look's columns can meet it. */

@@ -19,23 +19,28 @@ export function rateLimitFromEnv(connectorId: string, env: Env): RateLimitSettin
 }
 
 /**
+ * The limit a run keeps: the send's own, else `TAGWIRE_<ID>_RATE_LIMIT`, else the manifest's (none: `{}`).
+ * A malformed variable is a SettingsError naming it, so a dry run can check it as a send would.
+ */
+export function rateLimitOf(connector: Connector, given: RateLimitSetting | undefined, env: Env): RateLimitSetting {
+  if (given !== undefined) return given;
+  try {
+    return rateLimitFromEnv(connector.id, env) ?? connector.manifest.wire.rateLimit ?? {};
+  } catch (e) {
+    if (!(e instanceof RateLimitSyntaxError)) throw e;
+    const variable = rateLimitVariable(connector.id);
+    throw new SettingsError({ problems: [{ setting: variable, message: `${variable}: ${e.message}` }] });
+  }
+}
+
+/**
  * The run's pacer: the send's own rate limit, else the environment's, else the manifest's. Without
  * any limit it still holds the run on a 429's `Retry-After`; `"off"` gives none at all. Runs with
  * the same `destination` (see destinationOf) and limit share one budget, so concurrent executes
  * to one workspace keep its limit together; without `destination` the run has a budget of its own.
  */
 export function pacerFor(connector: Connector, given: RateLimitSetting | undefined, env: Env, destination?: string): Pacer | undefined {
-  let limit = given;
-  if (limit === undefined) {
-    try {
-      limit = rateLimitFromEnv(connector.id, env);
-    } catch (e) {
-      if (!(e instanceof RateLimitSyntaxError)) throw e;
-      const variable = rateLimitVariable(connector.id);
-      throw new SettingsError({ problems: [{ setting: variable, message: `${variable}: ${e.message}` }] });
-    }
-  }
-  limit ??= connector.manifest.wire.rateLimit ?? {};
+  const limit = rateLimitOf(connector, given, env);
   if (limit === "off") return undefined;
   return new Pacer(destination === undefined ? limit : sharedBudget(`${connector.id}\n${JSON.stringify(limit)}\n${destination}`, limit));
 }

@@ -18,6 +18,7 @@ import { RequestShape, type Batch, type Packed } from "../batch/batcher.js";
 import { createTransport, type Transport } from "../deliver/transport.js";
 import { sendBatch, type BatchOutcome, type Halt, type RunGate, type SendCounters } from "../deliver/send-batch.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../deliver/retry.js";
+import type { TagSource } from "../plan/tag-fixes.js";
 import { ReportBuilder, type RunReport } from "./report.js";
 import { PlanRejected, SettingsError, SourceError } from "./errors.js";
 import { runContextOf } from "./run-context.js";
@@ -57,6 +58,8 @@ export interface RunInput {
   readonly action?: string;
   readonly downstreams?: ReadonlyArray<string>;
   readonly hiddenFields?: ReadonlyArray<string>;
+  /** Where the Look's tags are given, for the wording of the plan's fixes (see PlanInput). */
+  readonly tagSource?: TagSource;
   /** Same run id and rows, same record ids (in any row order): a replayed run is deduplicated downstream. Random when absent. */
   readonly runId?: string;
   /** Where `TAGWIRE_<ID>_URL` is read from (defaults to the process environment). */
@@ -123,6 +126,7 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
       ...(input.options ? { options: input.options } : {}),
       ...(input.action ? { action: input.action } : {}),
       ...(input.downstreams ? { downstreams: input.downstreams } : {}),
+      ...(input.tagSource ? { tagSource: input.tagSource } : {}),
     };
     const plan = makePlan(connector, planInput);
     input.onPlan?.(plan);
