@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, type IncomingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import got, { type Got } from "got";
+import type { Got } from "got";
 
 export interface TransportOptions {
   /** Whole-request timeout; a slower answer counts as a network error and is retried. */
@@ -24,50 +24,67 @@ export interface Transport {
   close(): void;
 }
 
-/** HTTP with keep-alive sockets; got's own retry is off because the delivery loop owns retries. */
-export function createTransport(options: TransportOptions = {}): Transport {
-  const maxSockets = options.maxSockets ?? 64;
-  const http = new HttpAgent({ keepAlive: true, maxSockets });
-  const https = new HttpsAgent({ keepAlive: true, maxSockets });
-  const client: Got = got.extend({
+/** got, with the options every destination request uses: loaded with the first request (see createTransport). */
+async function loadClient(options: TransportOptions, agent: { http: HttpAgent; https: HttpsAgent }): Promise<Got> {
+  const { default: got } = await import("got");
+  return got.extend({
     retry: { limit: 0 },
     throwHttpErrors: false,
     followRedirect: false,
     timeout: { request: options.timeoutMs ?? 30_000 },
-    agent: { http, https },
+    agent,
     decompress: true,
   });
+}
+
+/**
+ * HTTP with keep-alive sockets; got's own retry is off because the delivery loop owns retries.
+ * got (two dozen modules) is imported by the first request, not with the engine: commands that never
+ * send (`destinations`, `validate`, `--help`) start faster without it.
+ */
+export function createTransport(options: TransportOptions = {}): Transport {
+  const maxSockets = options.maxSockets ?? 64;
+  const http = new HttpAgent({ keepAlive: true, maxSockets });
+  const https = new HttpsAgent({ keepAlive: true, maxSockets });
+  let client: Got | undefined;
+  let loading: Promise<Got> | undefined;
   return {
-    // got's stream interface: its promise interface costs about half as much CPU again per request
-    // (measured: 176 against 119 µs), which is a tenth of the server's time at 10,000 requests.
     post(url, body, headers) {
-      return new Promise((resolve) => {
-        const stream = client.stream.post(url, { body, headers });
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        let answer: { status: number; headers: IncomingHttpHeaders } | undefined;
-        stream.on("response", (res: { statusCode: number; headers: IncomingHttpHeaders }) => (answer = { status: res.statusCode, headers: res.headers }));
-        // Only the start of an answer is kept: what it says fits there, and an answer of hundreds of
-        // megabytes must not be held. The rest is read and dropped, so the socket can be used again.
-        stream.on("data", (chunk: Buffer) => {
-          if (kept >= MAX_ANSWER_BYTES) return;
-          const part = chunk.length > MAX_ANSWER_BYTES - kept ? chunk.subarray(0, MAX_ANSWER_BYTES - kept) : chunk;
-          chunks.push(part);
-          kept += part.length;
-        });
-        stream.once("end", () =>
-          resolve(
-            answer === undefined
-              ? { kind: "network", code: "ERR_NO_RESPONSE", message: "the connection ended without a response" }
-              : { kind: "response", status: answer.status, headers: answer.headers, body: Buffer.concat(chunks).toString("utf8") },
-          ),
-        );
-        stream.once("error", (e: Error & { code?: string }) => resolve({ kind: "network", code: e.code ?? "ERR_NETWORK", message: e.message }));
-      });
+      if (client !== undefined) return postWith(client, url, body, headers);
+      loading ??= loadClient(options, { http, https }).then((c) => (client = c));
+      return loading.then((c) => postWith(c, url, body, headers));
     },
     close() {
       http.destroy();
       https.destroy();
     },
   };
+}
+
+// got's stream interface: its promise interface costs about half as much CPU again per request
+// (measured: 176 against 119 µs), which is a tenth of the server's time at 10,000 requests.
+function postWith(client: Got, url: string, body: RequestBody, headers: Readonly<Record<string, string>>): Promise<AttemptResult> {
+  return new Promise((resolve) => {
+    const stream = client.stream.post(url, { body, headers });
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let answer: { status: number; headers: IncomingHttpHeaders } | undefined;
+    stream.on("response", (res: { statusCode: number; headers: IncomingHttpHeaders }) => (answer = { status: res.statusCode, headers: res.headers }));
+    // Only the start of an answer is kept: what it says fits there, and an answer of hundreds of
+    // megabytes must not be held. The rest is read and dropped, so the socket can be used again.
+    stream.on("data", (chunk: Buffer) => {
+      if (kept >= MAX_ANSWER_BYTES) return;
+      const part = chunk.length > MAX_ANSWER_BYTES - kept ? chunk.subarray(0, MAX_ANSWER_BYTES - kept) : chunk;
+      chunks.push(part);
+      kept += part.length;
+    });
+    stream.once("end", () =>
+      resolve(
+        answer === undefined
+          ? { kind: "network", code: "ERR_NO_RESPONSE", message: "the connection ended without a response" }
+          : { kind: "response", status: answer.status, headers: answer.headers, body: Buffer.concat(chunks).toString("utf8") },
+      ),
+    );
+    stream.once("error", (e: Error & { code?: string }) => resolve({ kind: "network", code: e.code ?? "ERR_NETWORK", message: e.message }));
+  });
 }

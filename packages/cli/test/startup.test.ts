@@ -1,0 +1,31 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { fixture, tagwire } from "./support/cli.js";
+
+// What a command loads decides how fast it starts; these commands never send, so they must not load
+// the HTTP client (or anything else only a run that sends needs).
+const trace = fileURLToPath(new URL("../../../bench/lib/module-trace.mjs", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "tagwire-startup-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function modulesLoadedBy(args: string[]): Promise<string[]> {
+  const file = join(dir, `${args[0]}.txt`);
+  const r = await tagwire(args, { env: { NODE_OPTIONS: `--import ${trace}`, MODULE_TRACE_FILE: file } });
+  expect(r.code, r.stderr).toBe(0);
+  return readFileSync(file, "utf8").split("\n").filter((l) => l !== "");
+}
+
+const packageOf = (url: string) => /node_modules\/((@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+
+describe("start-up", () => {
+  for (const args of [["--help"], ["destinations"], ["validate", "--to", "mparticle", fixture("users.json")]]) {
+    it(`tagwire ${args[0]} does not load the HTTP client`, async () => {
+      const loaded = await modulesLoadedBy(args);
+      expect(loaded.length).toBeGreaterThan(10);
+      expect(loaded.filter((u) => packageOf(u) === "got")).toEqual([]);
+    });
+  }
+});
