@@ -22,6 +22,8 @@ export interface Transport {
   /** `body` is JSON text, as a string or as its UTF-8 bytes. */
   post(url: string, body: RequestBody, headers: Readonly<Record<string, string>>): Promise<AttemptResult>;
   close(): void;
+  /** Resolves once what sending needs is loaded; `post` waits for it by itself, a run calls it before pacing starts. */
+  ready?(): Promise<void>;
 }
 
 /** got, with the options every destination request uses: loaded with the first request (see createTransport). */
@@ -48,11 +50,14 @@ export function createTransport(options: TransportOptions = {}): Transport {
   const https = new HttpsAgent({ keepAlive: true, maxSockets });
   let client: Got | undefined;
   let loading: Promise<Got> | undefined;
+  const load = () => (loading ??= loadClient(options, { http, https }).then((c) => (client = c)));
   return {
     post(url, body, headers) {
       if (client !== undefined) return postWith(client, url, body, headers);
-      loading ??= loadClient(options, { http, https }).then((c) => (client = c));
-      return loading.then((c) => postWith(c, url, body, headers));
+      return load().then((c) => postWith(c, url, body, headers));
+    },
+    async ready() {
+      await load();
     },
     close() {
       http.destroy();

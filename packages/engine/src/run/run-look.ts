@@ -138,6 +138,10 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
           try: () => resolveEndpoint(connector, resolveSettings(connector, input.settings ?? {}), plan.options, input.env ?? process.env),
           catch: (e) => e as SettingsError,
         });
+    const transport = input.transport ?? (sharedTransport ??= createTransport());
+    // The HTTP client is loaded before the pacer's clock starts, so its loading is neither counted as
+    // pacing nor taken out of the first interval between requests.
+    if (endpoint !== undefined && transport.ready !== undefined) yield* Effect.promise(() => transport.ready!());
     // A dry run sends nothing, so it is not paced.
     const pacer = endpoint === undefined ? undefined : yield* Effect.try({ try: () => pacerFor(connector, input.rateLimit, input.env ?? process.env, destinationOf(endpoint)), catch: (e) => e as SettingsError });
 
@@ -200,7 +204,6 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
       return [...batches, ...toBatches(packed)];
     });
 
-    const transport = input.transport ?? (sharedTransport ??= createTransport());
     const policy = { ...defaultRetryPolicy, ...input.retry };
     // The first request goes alone: if the API refuses the credentials, that one answer stops the
     // run before the other workers send theirs (see `halt`).
