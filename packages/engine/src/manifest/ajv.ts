@@ -1,4 +1,4 @@
-import { Ajv, type ValidateFunction, type ErrorObject } from "ajv";
+import { Ajv, type CodeOptions, type ValidateFunction, type ErrorObject } from "ajv";
 import addFormatsModule from "ajv-formats";
 import addErrorsModule from "ajv-errors";
 
@@ -7,10 +7,13 @@ type Plugin = (ajv: Ajv) => Ajv;
 const addFormats = ((addFormatsModule as unknown as { default?: Plugin }).default ?? addFormatsModule) as unknown as Plugin;
 const addErrors = ((addErrorsModule as unknown as { default?: Plugin }).default ?? addErrorsModule) as unknown as Plugin;
 
-/** Ajv for tagwire's own schemas: strict, all errors, human messages, `tsType` known to strict mode. */
-export function createSchemaAjv(): Ajv {
+/**
+ * Ajv for tagwire's own schemas: strict, all errors, human messages, `tsType` known to strict mode.
+ * scripts/generate-validators.mjs compiles them with it, with `code` set, into standalone code.
+ */
+export function createSchemaAjv(code?: CodeOptions): Ajv {
   // strictRequired is off: if/then branches name keys declared by the parent schema.
-  const ajv = new Ajv({ strict: true, strictRequired: false, allErrors: true, allowUnionTypes: true, useDefaults: false });
+  const ajv = new Ajv({ strict: true, strictRequired: false, allErrors: true, allowUnionTypes: true, useDefaults: false, ...(code !== undefined ? { code } : {}) });
   addFormats(ajv);
   addErrors(ajv);
   ajv.addKeyword({ keyword: "tsType", schemaType: "string" });

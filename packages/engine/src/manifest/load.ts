@@ -4,30 +4,21 @@ import type { ValidateFunction } from "ajv";
 import type { ConnectorManifest } from "../generated/manifest.js";
 import type { DownstreamTable } from "../generated/downstream-table.js";
 import { ManifestError, UnknownConnectorError, type ManifestProblem } from "../errors.js";
-import { connectorsDir, repoRoot, schemasDir } from "../paths.js";
-import { createSchemaAjv, createWireAjv } from "./ajv.js";
+import { connectorsDir, repoRoot } from "../paths.js";
+import { createWireAjv } from "./ajv.js";
+import * as generated from "../generated/schema-validators.js";
 import { humanizeAll } from "./humanize.js";
 import { describeRecordErrors } from "./record-errors.js";
 import { crossCheck, crossCheckDownstreams } from "./cross-checks.js";
 import type { Connector, RecordValidator } from "./connector.js";
 import { closest } from "../plan/did-you-mean.js";
 
-let schemaValidators: { manifest: ValidateFunction; downstreams: ValidateFunction } | undefined;
 /** Created with the first wire schema: a worker thread that does not check records never needs it. */
 let wireAjv: ReturnType<typeof createWireAjv> | undefined;
 const wireValidators = new Map<string, ValidateFunction>();
 
-function validators() {
-  if (schemaValidators === undefined) {
-    const ajv = createSchemaAjv();
-    const read = (name: string) => JSON.parse(readFileSync(join(schemasDir, name), "utf8")) as object;
-    schemaValidators = {
-      manifest: ajv.compile(read("connector-manifest.schema.json")),
-      downstreams: ajv.compile(read("downstream-table.schema.json")),
-    };
-  }
-  return schemaValidators;
-}
+// tagwire's own schemas, compiled at build time (scripts/generate-validators.mjs): no ajv compile at start.
+const validators = { manifest: generated.manifest as ValidateFunction, downstreams: generated.downstreams as ValidateFunction };
 
 const display = (file: string) => relative(process.cwd(), file) || file;
 
@@ -51,7 +42,7 @@ function readJson(file: string): unknown {
 
 /** Validates a manifest object; `file` only names it in errors and anchors its relative paths. */
 export function validateManifest(json: unknown, file: string): Connector {
-  const { manifest: validate, downstreams: validateTable } = validators();
+  const { manifest: validate, downstreams: validateTable } = validators;
   if (!validate(json)) fail(file, humanizeAll(validate.errors));
   const manifest = json as ConnectorManifest;
   const dir = dirname(resolve(file));
