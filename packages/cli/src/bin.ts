@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runCli } from "./cli.js";
+import { answerHelpFromSnapshot } from "./help-snapshot.js";
 
 // A reader that goes away (`tagwire preview | head`, a log shipper that stops) is not an error of the
 // command's: what it would still print has nowhere to go, so it is dropped instead of crashing.
@@ -9,6 +9,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const code = await runCli(process.argv);
+// `--help` is answered before the full CLI (@effect/cli, the engine) is loaded: see help-snapshot.ts.
+const code = answerHelpFromSnapshot(process.argv) ? 0 : await (await import("./cli.js")).runCli(process.argv);
 // Exit explicitly (idle keep-alive sockets must not hold the process), once stdout and stderr are flushed.
 process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import * as CliConfig from "@effect/cli/CliConfig";
 import * as Command from "@effect/cli/Command";
 import * as HelpDoc from "@effect/cli/HelpDoc";
@@ -21,10 +20,11 @@ import { validate } from "./commands/validate.js";
 import { token } from "./commands/token.js";
 import { errorLine, errorReport, exitCodeOf, ExitCode, InputError, Interrupted, NotValid, type ErrorCode } from "./exit.js";
 import { ANSI, plainConsole } from "./output/console.js";
-import { HELP_WIDTH, helpNode, helpText, type HelpTree } from "./output/help.js";
+import { helpRequested, ownWords, printHelp, VERSION } from "./help-request.js";
+import type { HelpTree } from "./output/help.js";
+import { helpNode } from "./output/help-tree.js";
 
-// src/ and dist/ sit at the same depth, so the package's own package.json is one hop up from either.
-export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+export { VERSION };
 
 export const tagwire = Command.make("tagwire").pipe(
   Command.withDescription("Turn Looker query results into customer-data events for any connector declared in connectors/."),
@@ -32,7 +32,7 @@ export const tagwire = Command.make("tagwire").pipe(
 );
 
 /** The commands in the order the overview lists them. */
-const helpTree: HelpTree = helpNode("tagwire", tagwire, [
+export const helpTree: HelpTree = helpNode("tagwire", tagwire, [
   helpNode("destinations", destinations),
   helpNode("validate", validate),
   helpNode("preview", preview),
@@ -49,25 +49,11 @@ const app = Command.run(tagwire, { name: "tagwire", version: VERSION });
 // The built-in --completions, --log-level and --wizard are left out of the help: the CLI documents only what it supports.
 const layer = Layer.mergeAll(NodeContext.layer, CliConfig.layer({ showBuiltIns: false }));
 
-/** The words before `--`: flags after it are the command's arguments, not the CLI's. */
-const ownWords = (args: ReadonlyArray<string>) => (args.includes("--") ? args.slice(0, args.indexOf("--")) : args);
-
-/**
- * `--help` and `-h` anywhere, and a bare `tagwire` or command group: the CLI's own help (see output/help.ts).
- * Subcommand names are what the overview lists, in this order.
- */
-function helpRequested(args: ReadonlyArray<string>): boolean {
-  const words = ownWords(args);
-  if (words.includes("--help") || words.includes("-h")) return true;
-  return words.length === 0 || (words.length === 1 && helpTree.children.some((c) => c.name === words[0] && c.children.length > 0));
-}
-
 /** Runs the command line (`process.argv` shape) and gives the exit code; every failure is one line on stderr, or with --json an error object on stdout. */
 export async function runCli(argv: ReadonlyArray<string>): Promise<number> {
   const args = argv.slice(2);
-  if (helpRequested(args)) {
-    const width = Math.max(40, Math.min(HELP_WIDTH, process.stdout.isTTY === true ? (process.stdout.columns ?? HELP_WIDTH) : HELP_WIDTH));
-    process.stdout.write(helpText(helpTree, args, VERSION, width));
+  if (helpRequested(args, helpTree)) {
+    printHelp(helpTree, args);
     return ExitCode.ok;
   }
   const json = ownWords(args).includes("--json");

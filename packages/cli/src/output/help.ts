@@ -1,9 +1,9 @@
 // `--help`, rendered from @effect/cli's own help documents (so flags and their texts are defined once,
 // in the commands), as a person reads it: wrapped to the terminal, at most 100 columns, one sentence
 // or more per flag, without the library's generic type notes.
-import * as CliConfig from "@effect/cli/CliConfig";
-import * as Command from "@effect/cli/Command";
-import * as HelpDoc from "@effect/cli/HelpDoc";
+// Types only: `--help` is answered from a snapshot of the documents (see help-snapshot.ts) without
+// loading @effect/cli, so this module must not load it either.
+import type * as HelpDoc from "@effect/cli/HelpDoc";
 import type { Span } from "@effect/cli/HelpDoc/Span";
 
 /** The widest help line; narrower when the terminal is. */
@@ -97,15 +97,6 @@ export interface HelpTree {
   readonly help: () => HelpDoc.HelpDoc;
   readonly children: ReadonlyArray<HelpTree>;
 }
-
-// Without the built-in flags (--completions, --log-level, --wizard) the CLI does not document.
-const CONFIG = CliConfig.make({ showBuiltIns: false });
-
-export const helpNode = <Name extends string, R, E, A>(name: string, command: Command.Command<Name, R, E, A>, children: ReadonlyArray<HelpTree> = []): HelpTree => ({
-  name,
-  help: () => Command.getHelp(command, CONFIG),
-  children,
-});
 
 /** The command the words of the command line name (`manifest check`), down from the root. */
 function find(root: HelpTree, words: ReadonlyArray<string>): { path: string[]; node: HelpTree } {

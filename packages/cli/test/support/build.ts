@@ -12,4 +12,6 @@ export default function setup(): void {
   }
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: pkg, stdio: "inherit" });
+  // As `npm run build` does: the help snapshot that `--help` answers from.
+  execFileSync(process.execPath, ["scripts/write-help.mjs"], { cwd: pkg, stdio: "inherit" });
 }
