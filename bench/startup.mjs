@@ -3,14 +3,16 @@
 // (after one unmeasured run that warms the file cache); the median and the fastest are printed, with
 // `node -e 0` for the floor that Node itself costs on this machine. With /usr/bin/time present, the
 // CPU time (user + system) of each process is printed too: on a shared, loaded machine it moves far
-// less than the wall time, which includes waiting for a core.
+// less than the wall time, which includes waiting for a core. One more run of each command counts the
+// ES modules it loads (bench/lib/module-trace.mjs; CommonJS files required by CommonJS are not seen).
 //
 // Usage: node bench/startup.mjs [--runs 10] [--bin packages/cli/dist/bin.js]
 // Build first (`npm run build`). No timed test depends on these figures: a loaded machine moves them.
 
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -41,12 +43,24 @@ function time(args) {
   return { wall, cpu };
 }
 
+const tracer = resolve(root, "bench/lib/module-trace.mjs");
+const traceDir = mkdtempSync(join(tmpdir(), "tagwire-startup-"));
+
+/** ES modules one run of the command loads. */
+function modules(args, n) {
+  const file = join(traceDir, `${n}.txt`);
+  const r = spawnSync(process.execPath, ["--import", tracer, ...args], { cwd: root, stdio: "ignore", env: { ...process.env, NO_COLOR: "1", MODULE_TRACE_FILE: file } });
+  if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}`);
+  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "").length : 0;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`${"command".padEnd(28)}${"wall median".padStart(12)}${"wall fastest".padStart(13)}${"CPU median".padStart(12)}   ms, ${runs} runs each`);
-for (const [name, args] of cases) {
+console.log(`${"command".padEnd(28)}${"wall median".padStart(12)}${"wall fastest".padStart(13)}${"CPU median".padStart(12)}${"modules".padStart(9)}   ms, ${runs} runs each`);
+for (const [n, [name, args]] of cases.entries()) {
   time(args);
   const samples = Array.from({ length: runs }, () => time(args));
   const wall = samples.map((s) => s.wall);
   const cpu = samples.map((s) => s.cpu);
-  console.log(`${name.padEnd(28)}${median(wall).toFixed(0).padStart(12)}${Math.min(...wall).toFixed(0).padStart(13)}${(withCpu ? median(cpu).toFixed(0) : "-").padStart(12)}`);
+  console.log(`${name.padEnd(28)}${median(wall).toFixed(0).padStart(12)}${Math.min(...wall).toFixed(0).padStart(13)}${(withCpu ? median(cpu).toFixed(0) : "-").padStart(12)}${String(modules(args, n)).padStart(9)}`);
 }
+rmSync(traceDir, { recursive: true, force: true });
