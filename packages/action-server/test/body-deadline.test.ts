@@ -2,9 +2,8 @@
 // inline Look takes to stream into its run: that Look is read only as fast as its rows are processed,
 // and under load (other executes, waits for memory) that can take longer than the limit.
 
-import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
-import { bigLook, executeBody, startHarness } from "./support.js";
+import { bigLook, executeBody, partialRequest, startHarness } from "./support.js";
 
 const MP_FORM = { data_type: "user_data", environment: "development" };
 
@@ -39,14 +38,9 @@ describe("the body deadline of an inline Look that streams into its run", () => 
       const text = JSON.stringify(executeBody({ data: h.settings.mparticle, form: MP_FORM, look: bigLook(3_000) }));
       // Everything up to about half of the Look's rows, then nothing more.
       const cut = text.indexOf("user1500@example.com");
-      const { port } = new URL(h.server.url);
-      const socket = connect(Number(port), "127.0.0.1");
-      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-      let answer = "";
-      socket.on("data", (c: Buffer) => (answer += c.toString("utf8")));
-      const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-      socket.write(`POST /actions/mparticle/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Token token="${h.secret}"\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text.slice(0, cut)}`);
+      const { answer: answered, ended } = await partialRequest(h, `POST /actions/mparticle/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Token token="${h.secret}"\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text.slice(0, cut)}`);
       await ended;
+      const answer = answered();
       expect(answer).toMatch(/^HTTP\/1\.1 200 /);
       const looker = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/gm, "").replace(/\r\n/g, "").trim()).looker as { success: boolean; message: string };
       expect(looker.success).toBe(false);

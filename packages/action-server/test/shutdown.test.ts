@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { startEmulators } from "@tagwire/emulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect } from "node:net";
-import { bigLook, chunked, executeBody, logEntries, sleep, startDownloads, startHarness, waitFor, type Harness, type LookerDownloads } from "./support.js";
+import { bigLook, chunked, executeBody, logEntries, partialRequest, sleep, startDownloads, startHarness, waitFor, type Harness, type LookerDownloads } from "./support.js";
 import { distIndex, SERVE, startServerProcess } from "./process.js";
 
 let downloads: LookerDownloads;
@@ -19,15 +18,8 @@ const slowLook = (rows: number, ms: number) => {
 };
 
 /** An authenticated execute that announces a body of 1 MB and sends 10 bytes of it, then nothing. */
-async function stalledExecute(h: Harness): Promise<{ answer: () => string; ended: Promise<void> }> {
-  const { port } = new URL(h.server.url);
-  const socket = connect(Number(port), "127.0.0.1");
-  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-  let answer = "";
-  socket.on("data", (c: Buffer) => (answer += c.toString("utf8")));
-  const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-  socket.write(`POST /actions/segment_event/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Token token="${h.secret}"\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{"data":{"`);
-  return { answer: () => answer, ended };
+function stalledExecute(h: Harness): Promise<{ answer: () => string; ended: Promise<void> }> {
+  return partialRequest(h, `POST /actions/segment_event/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Token token="${h.secret}"\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{"data":{"`);
 }
 
 describe("close() in process", () => {

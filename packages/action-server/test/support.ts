@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { startEmulators, type EmulatorOptions, type Emulators } from "@tagwire/emulators";
 import { startActionServer, type ActionServer } from "../src/server.js";
 import type { ServerConfig } from "../src/config.js";
@@ -297,4 +298,18 @@ export async function waitFor(check: () => boolean, ms: number, every = 10): Pro
 export function metric(text: string, series: string): number {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+/**
+ * Opens a connection to the server and writes `request` (head and as much of the body as given),
+ * then leaves the socket open: what the server answers accumulates until it closes the connection.
+ */
+export async function partialRequest(h: Harness, request: string): Promise<{ answer: () => string; ended: Promise<void> }> {
+  const socket = connect(Number(new URL(h.server.url).port), "127.0.0.1");
+  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+  let answer = "";
+  socket.on("data", (c: Buffer) => (answer += c.toString("utf8")));
+  const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  socket.write(request);
+  return { answer: () => answer, ended };
 }

@@ -103,15 +103,9 @@ export interface RecordIdSource {
   readonly lastContent: Uint8Array;
 }
 
-/**
- * Deduplication ids of one run's records. An id is derived from the scope and the record's
- * content, not its position, so a retried execute whose rows come back in another order sends the
- * same ids; identical records are told apart by how many came before them in the run (see
- * `Occurrences`). One instance must see every record of the run, in row order.
- */
-export class RecordIds implements RecordIdSource {
-  private readonly digests: ContentDigests;
-  private readonly occurrences = new Occurrences();
+/** What every id source has: the run's content digests, and the bytes of the last content. */
+abstract class ContentIds implements RecordIdSource {
+  protected readonly digests: ContentDigests;
 
   constructor(scope: RecordIdScope) {
     this.digests = new ContentDigests(scope);
@@ -120,6 +114,18 @@ export class RecordIds implements RecordIdSource {
   get lastContent(): Uint8Array {
     return this.digests.lastContent;
   }
+
+  abstract next(content: string): string;
+}
+
+/**
+ * Deduplication ids of one run's records. An id is derived from the scope and the record's
+ * content, not its position, so a retried execute whose rows come back in another order sends the
+ * same ids; identical records are told apart by how many came before them in the run (see
+ * `Occurrences`). One instance must see every record of the run, in row order.
+ */
+export class RecordIds extends ContentIds {
+  private readonly occurrences = new Occurrences();
 
   next(content: string): string {
     const digest = this.digests.of(content);
@@ -132,18 +138,9 @@ export class RecordIds implements RecordIdSource {
  * first occurrence, the digest kept in `taken`. Whoever sees the whole run in row order counts
  * the occurrences and rewrites the rare repeat's id (same length: see run/repeat-ids.ts).
  */
-export class FirstOccurrenceIds implements RecordIdSource {
-  private readonly digests: ContentDigests;
+export class FirstOccurrenceIds extends ContentIds {
   /** Digests of the ids given since the last `take`, in order. */
   taken: string[] = [];
-
-  constructor(scope: RecordIdScope) {
-    this.digests = new ContentDigests(scope);
-  }
-
-  get lastContent(): Uint8Array {
-    return this.digests.lastContent;
-  }
 
   next(content: string): string {
     const digest = this.digests.of(content);
