@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createTransport, defaultMemoryBudgetBytes, defaultRetryPolicy, loadConnectors, MemoryBudget, type Connector } from "@tagwire/engine";
 import type { ServerConfig } from "./config.js";
@@ -56,6 +57,8 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   const grace = shutdownDeadline(config.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
   /** Aborted once the shutdown's grace period has run out: executes still running stop and answer. */
   const shutdown = new AbortController();
+  // Every execute in flight listens for it (and stops listening when it ends): no bound on how many.
+  setMaxListeners(0, shutdown.signal);
 
   const whileReading = async <A>(req: IncomingMessage, res: ServerResponse, read: Promise<A>): Promise<A> => {
     reading.set(req, res);

@@ -181,6 +181,22 @@ describe("execute outcomes", () => {
     expect(h.emulators.state()["segment"]!.accepted).toBe(30);
   });
 
+  it("many executes at once all deliver, and the process warns of nothing (no listener limit on the shutdown signal)", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    try {
+      const answers = await Promise.all(Array.from({ length: 16 }, () => h.execute("segment_event", executeBody({ data: h.settings.segment, look: bigLook(5) }))));
+      expect(answers.every((a) => a.looker.success)).toBe(true);
+      expect(h.emulators.state()["segment"]!.accepted).toBe(80);
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("the attachment may arrive as a parsed JSON object", async () => {
     const b = executeBody({ data: h.settings.mparticle, form: { data_type: "user_data", environment: "development" } });
     const { looker } = await h.execute("mparticle", { ...b, attachment: { mimetype: "application/json", data: bigLook(3) } });
