@@ -257,18 +257,18 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
       });
 
     let readToEnd = false;
+    const stoppedReading: IteratorResult<LookEvent> = { done: true, value: undefined };
     const rest: AsyncIterable<LookEvent> = {
       [Symbol.asyncIterator]: () => ({
+        // A stopped run reads no further; what it read is still transformed and accounted for.
         next: async () => {
-          const next = await iterator.next();
-          if (next.done === true) readToEnd = true;
+          const next = await stopping.orStop(iterator.next(), stoppedReading);
+          if (next.done === true && next !== stoppedReading) readToEnd = true;
           return next;
         },
       }),
     };
     const batches = Stream.fromAsyncIterable(rest, (e) => new SourceError({ reason: errorText(e) })).pipe(
-      // A stopped run reads no further; what it read is still transformed and accounted for.
-      Stream.interruptWhen(stopping.asked),
       // A Look that breaks off mid-way still has its read rows delivered and accounted for.
       Stream.catchAll((e) => {
         report.sourceFailed(e.reason);

@@ -39,6 +39,8 @@ export class RunStopping {
   private graceIsOver = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onAbort: () => void;
+  /** Ends the read `orStop` waits for, if any, when the run is asked to stop. */
+  private endRead: (() => void) | undefined;
 
   constructor(
     private readonly stop: RunStop | undefined,
@@ -51,6 +53,7 @@ export class RunStopping {
       this.reason = stop?.signal.reason === "shutdown" ? "shutdown" : "interrupted";
       halt.failure ??= new RunStoppedFailure({ reason: NOT_SENT });
       Deferred.unsafeDone(this.requested, Exit.void);
+      this.endRead?.();
       this.timer = setTimeout(() => {
         this.graceIsOver = true;
         Deferred.unsafeDone(this.graceOver, Exit.void);
@@ -64,6 +67,29 @@ export class RunStopping {
   /** Completes when the run is asked to stop (never without a stop). */
   get asked(): Effect.Effect<void> {
     return Deferred.await(this.requested);
+  }
+
+  /**
+   * The read, or `stopped` once the run is asked to stop, whichever comes first. Raced with
+   * promises, not fibers: it runs for every chunk of the Look, and forking fibers for each cost
+   * more than reading the chunk; one callback is kept for the read in progress, none for those done.
+   */
+  orStop<A, B>(read: Promise<A>, stopped: B): Promise<A | B> {
+    if (this.reason !== undefined) return Promise.resolve(stopped);
+    if (this.stop === undefined) return read;
+    return new Promise<A | B>((resolve, reject) => {
+      this.endRead = () => resolve(stopped);
+      read.then(
+        (value) => {
+          this.endRead = undefined;
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.endRead = undefined;
+          reject(error);
+        },
+      );
+    });
   }
 
   /**
