@@ -183,7 +183,7 @@ async function runChild() {
       env: { [engine.baseUrlVariable(connector.id)]: args.url },
       // The local emulator at full speed: what is measured is the engine, not the destination's pacing.
       rateLimit: "off",
-    }),
+    }).pipe(Effect.provide(engine.engineLayer())),
   );
   const seconds = (performance.now() - started) / 1000;
   sample();

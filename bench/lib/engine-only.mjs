@@ -12,7 +12,7 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Effect } from "effect";
-import { findConnector, loadConnectors, lookSourceFromFile, readLook, runLook } from "../../packages/engine/dist/index.js";
+import { engineLayer, findConnector, loadConnectors, lookSourceFromFile, readLook, runLook } from "../../packages/engine/dist/index.js";
 
 /**
  * @typedef {object} EngineOnlyOptions
@@ -63,7 +63,7 @@ export async function measureEngineOnly(o) {
           batches++;
         }
       },
-    }),
+    }).pipe(Effect.provide(engineLayer())),
   );
   const ms = performance.now() - t0;
   return { ms, read: report.rows.read, delivered: report.rows.delivered, rejected: report.rows.rejected, batches };

@@ -1,5 +1,6 @@
 import * as Effect from "effect/Effect";
-import { MemoryBudgetService, runLook, summarize, type MemoryBudget, type RunReport, type RunStop, type Env, type Diagnostic, type RetryPolicy, type Transport } from "@tagwire/engine";
+import type * as ManagedRuntime from "effect/ManagedRuntime";
+import { runLook, summarize, type MemoryBudget, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy } from "@tagwire/engine";
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
@@ -16,15 +17,15 @@ export interface ExecuteContext {
   readonly env: Env;
   readonly download: DownloadPolicy;
   readonly metrics: Metrics;
-  /** The server's memory budget, shared by every execute; without one an execute bounds only its own rows in flight. */
+  /** The server's engine services (destination client, rate budgets, row workers, memory budget), shared by every execute. */
+  readonly runtime: ManagedRuntime.ManagedRuntime<RunServices | MemoryBudgetService, never>;
+  /** The memory budget in `runtime`, for its figures in the log. */
   readonly memory?: MemoryBudget;
   readonly log: Logger;
   /** Identifies the run for deduplication: Looker's webhook id when it sends one. */
   readonly runId?: string;
   /** The server's retry policy (unset fields: the engine's defaults). */
   readonly retry?: Partial<RetryPolicy>;
-  /** The server's destination client, shared by every execute (keep-alive sockets, request timeout). */
-  readonly transport?: Transport;
   /** Destination requests in flight for this execute; unset: the connector's own. */
   readonly concurrency?: number;
   /** Worker threads that parse and transform rows (0: on the server's own thread). */
@@ -68,7 +69,6 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
       env: ctx.env,
       ...(ctx.runId !== undefined ? { runId: ctx.runId } : {}),
       ...(ctx.retry !== undefined ? { retry: ctx.retry } : {}),
-      ...(ctx.transport !== undefined ? { transport: ctx.transport } : {}),
       ...(ctx.concurrency !== undefined ? { concurrency: ctx.concurrency } : {}),
       ...(ctx.workers !== undefined ? { workers: ctx.workers } : {}),
       ...(ctx.stop !== undefined ? { stop: ctx.stop } : {}),
@@ -76,7 +76,7 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
       onMemoryWait: waits.onWait,
     }),
   );
-  const outcome = await Effect.runPromise(ctx.memory === undefined ? run : Effect.provideService(run, MemoryBudgetService, ctx.memory));
+  const outcome = await ctx.runtime.runPromise(run);
   if (outcome._tag === "Right") {
     const report = outcome.right;
     ctx.metrics.run(report);

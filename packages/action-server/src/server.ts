@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createTransport, defaultMemoryBudgetBytes, defaultRetryPolicy, loadConnectors, MemoryBudget, type Connector } from "@tagwire/engine";
+import * as Layer from "effect/Layer";
+import * as ManagedRuntime from "effect/ManagedRuntime";
+import { defaultMemoryBudgetBytes, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, type Connector } from "@tagwire/engine";
 import type { ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
@@ -42,8 +44,11 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   const memory = new MemoryBudget(config.memoryBudgetBytes ?? defaultMemoryBudgetBytes());
   const metrics = new Metrics(memory);
   const log = createLogger(deps.logSink ?? ((line) => process.stdout.write(`${line}\n`)), [config.secret]);
-  // One destination client for the server: keep-alive sockets shared by every execute.
-  const transport = createTransport({ timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS });
+  // The engine's parts every execute shares: one destination client (keep-alive sockets), the
+  // destinations' rate budgets, the row worker threads, and the memory budget; released at close.
+  const runtime = ManagedRuntime.make(
+    Layer.mergeAll(engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS } }), Layer.succeed(MemoryBudgetService, memory)),
+  );
   const running = new Set<Promise<void>>();
   /** Requests whose body is still arriving: at shutdown they are answered 503 and cut, not waited for. */
   const reading = new Map<IncomingMessage, ServerResponse>();
@@ -154,11 +159,11 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       env: config.env,
       download: { ...(config.downloadHosts ? { hosts: config.downloadHosts } : {}), idleMs: config.downloadIdleMs, ...(config.maxRowBytes !== undefined ? { maxRowBytes: config.maxRowBytes } : {}) },
       metrics,
+      runtime,
       memory,
       log: elog,
       ...(runId !== undefined ? { runId } : {}),
       ...(config.retry !== undefined ? { retry: config.retry } : {}),
-      transport,
       hubSecret: config.secret,
       ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
       ...(config.workers !== undefined ? { workers: config.workers } : {}),
@@ -261,7 +266,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       clearTimeout(deadline);
       server.closeIdleConnections();
       await stopped;
-      transport.close();
+      await runtime.dispose();
       log.info({ msg: "stopped" });
     },
   };

@@ -24,12 +24,13 @@ export { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, t
 export { answerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./deliver/answers.js";
 export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
 export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";
-export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, rateLimitVariable } from "./run/pacing.js";
+export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, rateLimitVariable, RateBudgets } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
 export { NOT_SENT, type RunStop, type StopReason } from "./run/run-stop.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
 export type { RowNote } from "./run/chunk-processor.js";
-export { defaultWorkerCount, MAX_WORKERS } from "./run/row-workers.js";
+export { defaultWorkerCount, MAX_WORKERS, RowWorkerPool } from "./run/row-workers.js";
+export { engineLayer, RateBudgetsService, RowWorkerPoolService, TransportService, type RunServices } from "./run/services.js";
 export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type MemoryBudgetObserver } from "./run/memory-budget.js";
 export { ReportBuilder, summarize, type RunReport, type ReasonGroup, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";

@@ -2,7 +2,7 @@ import * as Command from "@effect/cli/Command";
 import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
-import { closest, defaultWorkerCount, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
+import { closest, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
 import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
 import { planRejected } from "../output/diagnostics.js";
@@ -80,6 +80,8 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       onProgress: (p) => progress.update(p),
       stop: { signal: stop.signal, graceMs: STOP_GRACE_MS },
     }).pipe(
+      // The command's own destination client and row workers, released when the run ends.
+      Effect.provide(engineLayer()),
       Effect.ensuring(Effect.sync(() => progress.stop())),
       Effect.catchTags({
         PlanRejected: (e) => planRejected(e.plan.diagnostics, connector.manifest.label, flags.json),

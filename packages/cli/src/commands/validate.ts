@@ -1,7 +1,7 @@
 import * as Command from "@effect/cli/Command";
 import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
-import { runLook, type Connector, type Plan, type ReasonGroup } from "@tagwire/engine";
+import { engineLayer, runLook, type Connector, type Plan, type ReasonGroup } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
 import { json, sourceFlags, targetFlags, type TargetFlags } from "../flags.js";
 import { diagnosticsSection, verdict } from "../output/diagnostics.js";
@@ -51,6 +51,7 @@ function checkRows(connector: Connector, opened: OpenedLook, flags: TargetFlags,
     runId: "validate",
     dryRun: true,
   }).pipe(
+    Effect.provide(engineLayer()),
     Effect.mapError((e) => new InputError({ message: `${name}: ${errorLine(e)}`, code: "source" })),
     Effect.flatMap((report) =>
       report.sourceError !== undefined

@@ -26,6 +26,7 @@ import {
   Rejection,
   repoRoot,
   runContextOf,
+  engineLayer,
   runLook,
   scopeOf,
   transformRow,
@@ -148,7 +149,7 @@ function sendFixture(c: Connector, fixture: Fixture, sending: Transport) {
       concurrency: 1,
       transport: sending,
       retry: { maxRetries: 0 },
-    }),
+    }).pipe(Effect.provide(engineLayer())),
   );
 }
 beforeAll(async () => {

@@ -12,6 +12,7 @@ import {
   readLook,
   recordId,
   resolveOptions,
+  engineLayer,
   runLook,
   workspaceOf,
   type AttemptResult,
@@ -211,12 +212,12 @@ export type RunError = PlanRejected | SettingsError | SourceError;
 
 /** Runs a Look (text or byte source) through the engine into the emulators and returns the report. */
 export function deliver(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput> = {}): Promise<RunReport> {
-  return Effect.runPromise(runLook(runInput(emulators, connector, look, input)));
+  return Effect.runPromise(runLook(runInput(emulators, connector, look, input)).pipe(Effect.provide(engineLayer())));
 }
 
 /** Runs a Look that must fail before sending anything; returns the error. */
 export function deliverFailure(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput> = {}): Promise<RunError> {
-  return Effect.runPromise(Effect.flip(runLook(runInput(emulators, connector, look, input))));
+  return Effect.runPromise(Effect.flip(runLook(runInput(emulators, connector, look, input))).pipe(Effect.provide(engineLayer())));
 }
 
 function runInput(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput>): RunInput {

@@ -56,18 +56,10 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
 
 /**
  * Exponential backoff with jitter, capped, for at most `maxRetries` retries; a `Retry-After`
- * from the API replaces the computed delay; permanent failures stop at once.
+ * from the API replaces the computed delay; permanent failures stop at once. A schedule is a
+ * description, not state: a run builds it once and every batch retries by it.
  */
 export function retrySchedule(policy: RetryPolicy) {
-  let schedule = schedules.get(policy);
-  if (schedule === undefined) schedules.set(policy, (schedule = buildSchedule(policy)));
-  return schedule;
-}
-
-// A schedule is a description, not state: each batch can retry by the same one, built once per policy.
-const schedules = new WeakMap<RetryPolicy, ReturnType<typeof buildSchedule>>();
-
-function buildSchedule(policy: RetryPolicy) {
   return Schedule.exponential(Duration.millis(policy.baseDelayMs), 2).pipe(
     Schedule.jittered,
     Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.millis(policy.maxDelayMs))),

@@ -109,7 +109,16 @@ export interface RunGate {
  * answer refused, if any) or failed, and why. With a pacer, every attempt (retries too) waits
  * its turn, and a 429's `Retry-After` holds the whole run. Once `halt` is set, nothing is sent.
  */
-export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport, policy: RetryPolicy, counters: SendCounters, pacer?: Pacer, gate: RunGate = {}): Effect.Effect<BatchOutcome> {
+export function sendBatch(
+  batch: Batch,
+  endpoint: Endpoint,
+  transport: Transport,
+  policy: RetryPolicy,
+  counters: SendCounters,
+  pacer?: Pacer,
+  gate: RunGate = {},
+  schedule: RetrySchedule = retrySchedule(policy),
+): Effect.Effect<BatchOutcome> {
   const halt = gate.halt ?? {};
   return Effect.suspend(() => {
     // A retry is counted when it is sent: the last failed attempt of a batch is not followed by one.
@@ -129,7 +138,7 @@ export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport
     // The gate comes before the pacer, which then sees a hold the first answer may have set (a 429).
     const next = gate.ready === undefined ? paced : Effect.zipRight(gate.ready, paced);
     return next.pipe(
-      Effect.retry(retrySchedule(policy)),
+      Effect.retry(schedule),
       Effect.match({
         onSuccess: (answered): BatchOutcome => ({ ok: true, ...answered }),
         onFailure: (failure): BatchOutcome => ({ ok: false, reason: failure.reason, retried: attempts > 1, ...(failure.status !== undefined ? { status: failure.status } : {}) }),
@@ -137,6 +146,9 @@ export function sendBatch(batch: Batch, endpoint: Endpoint, transport: Transport
     );
   });
 }
+
+/** How a batch is retried (see `retrySchedule`): built once per run. */
+export type RetrySchedule = ReturnType<typeof retrySchedule>;
 
 /** A batch tried before the run stopped keeps its last answer as the reason it failed. */
 export function notTriedAgain(last: DeliveryFailure, stop: DeliveryFailure): DeliveryFailure {

@@ -35,14 +35,15 @@ export function rateLimitOf(connector: Connector, given: RateLimitSetting | unde
 
 /**
  * The run's pacer: the send's own rate limit, else the environment's, else the manifest's. Without
- * any limit it still holds the run on a 429's `Retry-After`; `"off"` gives none at all. Runs with
- * the same `destination` (see destinationOf) and limit share one budget, so concurrent executes
- * to one workspace keep its limit together; without `destination` the run has a budget of its own.
+ * any limit it still holds the run on a 429's `Retry-After`; `"off"` gives none at all. Runs given
+ * the same `budgets` whose `destination` (see destinationOf) and limit are the same share one
+ * budget, so concurrent executes to one workspace keep its limit together; without them the run
+ * has a budget of its own.
  */
-export function pacerFor(connector: Connector, given: RateLimitSetting | undefined, env: Env, destination?: string): Pacer | undefined {
+export function pacerFor(connector: Connector, given: RateLimitSetting | undefined, env: Env, shared?: { readonly budgets: RateBudgets; readonly destination: string }): Pacer | undefined {
   const limit = rateLimitOf(connector, given, env);
   if (limit === "off") return undefined;
-  return new Pacer(destination === undefined ? limit : sharedBudget(`${connector.id}\n${JSON.stringify(limit)}\n${destination}`, limit));
+  return new Pacer(shared === undefined ? limit : shared.budgets.budget(`${connector.id}\n${JSON.stringify(limit)}\n${shared.destination}`, limit));
 }
 
 /** What holds a run's requests now, on the wall clock (the pacer keeps the monotonic one). */
@@ -66,13 +67,17 @@ export function destinationOf(endpoint: Endpoint): string {
 
 /** The budgets of the destinations this process has sent to; the oldest goes past this many. */
 const MAX_BUDGETS = 1000;
-const budgets = new Map<string, RateBudget>();
 
-function sharedBudget(key: string, limit: RateLimit): RateBudget {
-  let budget = budgets.get(key);
-  if (budget === undefined) {
-    if (budgets.size >= MAX_BUDGETS) budgets.delete(budgets.keys().next().value!);
-    budgets.set(key, (budget = new RateBudget(limit)));
+/** The rate budgets a process shares between its runs, one per destination and limit (see RateBudgetsService). */
+export class RateBudgets {
+  private readonly budgets = new Map<string, RateBudget>();
+
+  budget(key: string, limit: RateLimit): RateBudget {
+    let budget = this.budgets.get(key);
+    if (budget === undefined) {
+      if (this.budgets.size >= MAX_BUDGETS) this.budgets.delete(this.budgets.keys().next().value!);
+      this.budgets.set(key, (budget = new RateBudget(limit)));
+    }
+    return budget;
   }
-  return budget;
 }

@@ -81,6 +81,12 @@ class RowWorker {
     });
   }
 
+  /** Ends the thread; what it was asked and has not answered fails. */
+  async stop(): Promise<void> {
+    this.fail("the row worker was stopped");
+    await this.worker.terminate();
+  }
+
   private fail(reason: string): void {
     this.failure ??= reason;
     for (const [seq, settle] of this.pending) settle({ seq, failure: this.failure });
@@ -115,17 +121,35 @@ function workerExecArgv(): string[] {
   return out;
 }
 
-const pools = new Map<string, RowWorker[]>();
-let runCounter = 0;
+/**
+ * The row worker threads a process shares between its runs (see RowWorkerPoolService): started
+ * when a run first needs them, replaced when one has stopped, stopped with the pool.
+ */
+export class RowWorkerPool {
+  private readonly pools = new Map<string, RowWorker[]>();
+  private runs = 0;
 
-/** `count` live workers running `script`, starting or replacing threads as needed. */
-function liveWorkers(count: number, script: URL): RowWorker[] {
-  let pool = pools.get(script.href);
-  if (pool === undefined) pools.set(script.href, (pool = []));
-  for (let i = 0; i < count; i++) {
-    if (pool[i] === undefined || pool[i]!.failure !== undefined) pool[i] = new RowWorker(script);
+  /** A number no other run of this pool has: how a worker tells the runs it serves apart. */
+  nextRunId(): number {
+    return ++this.runs;
   }
-  return pool.slice(0, count);
+
+  /** `count` live workers running `script`, starting or replacing threads as needed. */
+  live(count: number, script: URL): RowWorker[] {
+    let pool = this.pools.get(script.href);
+    if (pool === undefined) this.pools.set(script.href, (pool = []));
+    for (let i = 0; i < count; i++) {
+      if (pool[i] === undefined || pool[i]!.failure !== undefined) pool[i] = new RowWorker(script);
+    }
+    return pool.slice(0, count);
+  }
+
+  /** Stops every thread. */
+  async close(): Promise<void> {
+    const all = [...this.pools.values()].flat();
+    this.pools.clear();
+    await Promise.all(all.map((w) => w.stop()));
+  }
 }
 
 /** Rows a worker took but has not answered for: they sit in its part-filled request. */
@@ -156,17 +180,20 @@ interface Assigned {
  * reason.
  */
 export class WorkerRun {
-  private readonly id = ++runCounter;
+  private readonly id: number;
   private readonly assigned = new Map<RowWorker, Assigned>();
   private readonly lost: LostRows[] = [];
   private inline: ChunkProcessor | undefined;
 
   constructor(
+    private readonly pool: RowWorkerPool,
     private readonly setup: WorkerRunSetup,
     private readonly threads: number,
     private readonly onThisThread: () => ChunkProcessor,
     private readonly script: URL = WORKER_URL,
-  ) {}
+  ) {
+    this.id = pool.nextRunId();
+  }
 
   /** Bytes of rows the run's workers hold unanswered, this run's and other runs'. */
   get workerBytesPending(): number {
@@ -230,7 +257,7 @@ export class WorkerRun {
 
   private pick(): Assigned {
     let best: RowWorker | undefined;
-    for (const w of liveWorkers(this.threads, this.script)) if (best === undefined || w.load < best.load) best = w;
+    for (const w of this.pool.live(this.threads, this.script)) if (best === undefined || w.load < best.load) best = w;
     let target = this.assigned.get(best!);
     if (target === undefined) {
       best!.post({ t: "open", run: this.id, setup: this.setup });

@@ -15,9 +15,9 @@ import { isRawRows, rowCount, type RawRows } from "../look/raw-rows.js";
 import { plan as makePlan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
 import { RequestShape, type Batch, type Packed } from "../batch/batcher.js";
-import { createTransport, type Transport } from "../deliver/transport.js";
+import type { Transport } from "../deliver/transport.js";
 import { sendBatch, type BatchOutcome, type Halt, type RunGate, type SendCounters } from "../deliver/send-batch.js";
-import { defaultRetryPolicy, type RetryPolicy } from "../deliver/retry.js";
+import { defaultRetryPolicy, retrySchedule, type RetryPolicy } from "../deliver/retry.js";
 import type { TagSource } from "../plan/tag-fixes.js";
 import { ReportBuilder, type RunReport } from "./report.js";
 import { PlanRejected, SettingsError, SourceError } from "./errors.js";
@@ -30,6 +30,7 @@ import { MemoryBudgetService, type MemoryBudget } from "./memory-budget.js";
 import { destinationOf, pacerFor, pacingNow } from "./pacing.js";
 import type { RateLimitSetting } from "../deliver/rate-limit.js";
 import { RunStopping, type RunStop } from "./run-stop.js";
+import { RateBudgetsService, RowWorkerPoolService, TransportService, type RunServices } from "./services.js";
 
 export interface RunProgress {
   readonly read: number;
@@ -73,6 +74,7 @@ export interface RunInput {
   readonly retry?: Partial<RetryPolicy>;
   /** Replaces the manifest's `wire.rateLimit` and `TAGWIRE_<ID>_RATE_LIMIT`; `"off"` sends unpaced. */
   readonly rateLimit?: RateLimitSetting;
+  /** Sends this run's requests instead of the TransportService (tests give scripted answers). */
   readonly transport?: Transport;
   /** Validate every record against the connector's wire schema before sending (default on). */
   readonly validateRecords?: boolean;
@@ -92,15 +94,13 @@ export interface RunInput {
   readonly onMemoryWait?: (waitedMs: number, bytes: number) => void;
 }
 
-let sharedTransport: Transport | undefined;
-
 /**
  * The whole job: read the Look's fields, plan, then stream rows through transform and batching
  * into delivery with bounded concurrency. Fails only before anything is sent (bad plan, missing
  * settings, unreadable Look); once rows flow, every outcome lands in the report. Rows in flight
  * are charged to the process's MemoryBudgetService when one is provided.
  */
-export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError> {
+export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError, RunServices> {
   return Effect.suspend(() => {
     const halt: Halt = {};
     const stopping = new RunStopping(input.stop, halt);
@@ -108,7 +108,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
   });
 }
 
-function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError> {
+function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError, RunServices> {
   return Effect.gen(function* () {
     const { connector } = input;
     const iterator = input.look[Symbol.asyncIterator]();
@@ -134,16 +134,14 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
     // A dry run sends nothing, so it needs no credentials.
     const endpoint = input.dryRun
       ? undefined
-      : yield* Effect.try({
-          try: () => resolveEndpoint(connector, resolveSettings(connector, input.settings ?? {}), plan.options, input.env ?? process.env),
-          catch: (e) => e as SettingsError,
-        });
-    const transport = input.transport ?? (sharedTransport ??= createTransport());
+      : yield* settingsStep(() => resolveEndpoint(connector, resolveSettings(connector, input.settings ?? {}), plan.options, input.env ?? process.env));
+    const transport = input.transport ?? (yield* TransportService);
     // The HTTP client is loaded before the pacer's clock starts, so its loading is neither counted as
     // pacing nor taken out of the first interval between requests.
     if (endpoint !== undefined && transport.ready !== undefined) yield* Effect.promise(() => transport.ready!());
     // A dry run sends nothing, so it is not paced.
-    const pacer = endpoint === undefined ? undefined : yield* Effect.try({ try: () => pacerFor(connector, input.rateLimit, input.env ?? process.env, destinationOf(endpoint)), catch: (e) => e as SettingsError });
+    const budgets = yield* RateBudgetsService;
+    const pacer = endpoint === undefined ? undefined : yield* settingsStep(() => pacerFor(connector, input.rateLimit, input.env ?? process.env, { budgets, destination: destinationOf(endpoint) }));
 
     const runId = input.runId ?? randomUUID();
     const run = runContextOf(plan, input.settings ?? {}, runId, header.ranAt);
@@ -163,7 +161,7 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
     const onThisThread = () => new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing, repeats === undefined);
     const stage =
       threads > 0
-        ? workerStage(new WorkerRun({ connector: connectorData(connector), planInput, validateRecords, run, packing }, threads, onThisThread), threads, memory)
+        ? workerStage(new WorkerRun(yield* RowWorkerPoolService, { connector: connectorData(connector), planInput, validateRecords, run, packing }, threads, onThisThread), threads, memory)
         : inlineStage(onThisThread());
 
     let nextRow = 1;
@@ -205,6 +203,7 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
     });
 
     const policy = { ...defaultRetryPolicy, ...input.retry };
+    const schedule = retrySchedule(policy);
     // The first request goes alone: if the API refuses the credentials, that one answer stops the
     // run before the other workers send theirs (see `halt`).
     const firstAnswer = yield* Deferred.make<void>();
@@ -246,7 +245,7 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
         // Once the credentials are refused, the rows left fail at once with that reason.
         halt.failure !== undefined
           ? settle(batch, { ok: false, reason: halt.failure.reason, status: halt.failure.status, retried: false })
-          : stopping.guard(counters, (watched) => sendBatch(batch, endpoint!, transport, policy, watched, pacer, gate)).pipe(Effect.flatMap((outcome) => settle(batch, outcome))),
+          : stopping.guard(counters, (watched) => sendBatch(batch, endpoint!, transport, policy, watched, pacer, gate, schedule)).pipe(Effect.flatMap((outcome) => settle(batch, outcome))),
       );
     const deliver = (batch: Batch): Effect.Effect<void> =>
       Effect.suspend(() => {
@@ -417,6 +416,13 @@ function workerStage(workers: WorkerRun, threads: number, memory: RunMemory): Ro
 function connectorData(connector: Connector) {
   const { validateRecord: _, ...data } = connector;
   return data;
+}
+
+/** A step that reads settings: a SettingsError it throws is the run's error; anything else is a defect, not a settings problem. */
+function settingsStep<A>(step: () => A): Effect.Effect<A, SettingsError> {
+  return Effect.try({ try: step, catch: (e) => e }).pipe(
+    Effect.catchAll((e) => (e instanceof SettingsError ? Effect.fail(e) : Effect.die(e))),
+  );
 }
 
 function errorText(e: unknown): string {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { formatRateLimit, parseRateLimit, RateLimitSyntaxError } from "../../src/deliver/rate-limit.js";
 import { Pacer } from "../../src/deliver/pacer.js";
 import { findConnector, loadConnectors } from "../../src/manifest/load.js";
-import { destinationOf, pacerFor, rateLimitVariable } from "../../src/run/pacing.js";
+import { destinationOf, pacerFor, RateBudgets, rateLimitVariable } from "../../src/run/pacing.js";
 import { SettingsError } from "../../src/run/errors.js";
 import type { Connector } from "../../src/manifest/connector.js";
 
@@ -89,14 +89,15 @@ describe("which limit a run keeps", () => {
 
   it("runs to one destination with one limit share a budget; another destination or limit has its own", () => {
     const destination = destinationOf({ url: "https://example.test/v1/batch", headers: { authorization: "Basic a2V5Og==" } });
-    const shared = [pacerFor(withLimit, { requestsPerSecond: 5 }, {}, destination)!, pacerFor(withLimit, { requestsPerSecond: 5 }, {}, destination)!];
+    const budgets = new RateBudgets();
+    const shared = [pacerFor(withLimit, { requestsPerSecond: 5 }, {}, { budgets, destination })!, pacerFor(withLimit, { requestsPerSecond: 5 }, {}, { budgets, destination })!];
     expect(shared[0]!.budget).toBe(shared[1]!.budget);
     expect([burst(shared[0]), burst(shared[1])]).toEqual([5, 0]);
     const otherKey = destinationOf({ url: "https://example.test/v1/batch", headers: { authorization: "Basic b3RoZXI6" } });
     expect(otherKey).not.toBe(destination);
     expect(otherKey).not.toContain("b3RoZXI6");
-    expect(burst(pacerFor(withLimit, { requestsPerSecond: 5 }, {}, otherKey))).toBe(5);
-    expect(burst(pacerFor(withLimit, { requestsPerSecond: 6 }, {}, destination))).toBe(6);
+    expect(burst(pacerFor(withLimit, { requestsPerSecond: 5 }, {}, { budgets, destination: otherKey }))).toBe(5);
+    expect(burst(pacerFor(withLimit, { requestsPerSecond: 6 }, {}, { budgets, destination }))).toBe(6);
     // A key carried in the body tells workspaces apart as well.
     const inBody = (key: string) => destinationOf({ url: "https://example.test/2/httpapi", headers: {}, bodyFields: { api_key: key } });
     expect(inBody("a")).not.toBe(inBody("b"));

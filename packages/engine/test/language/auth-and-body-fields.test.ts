@@ -6,9 +6,9 @@ import { RecordPacker, RequestShape, TOO_LARGE } from "../../src/batch/batcher.j
 import type { Envelope, Limits } from "../../src/index.js";
 import { lookSourceFromString, readLook } from "../../src/look/index.js";
 import { requestBodyFields, resolveEndpoint } from "../../src/run/endpoint.js";
-import { runLook } from "../../src/run/run-look.js";
 import type { AttemptResult, Transport } from "../../src/deliver/transport.js";
 import { amplitude, braze, mparticle } from "../support/send.js";
+import { runLookAlone } from "../support/run-alone.js";
 
 const limits = { maxRecordsPerRequest: 100, maxRequestBytes: 1_000, maxRecordBytes: 500 };
 
@@ -119,7 +119,7 @@ describe("a run", () => {
   test("sends the key in the body and no Authorization header", async () => {
     const { sent, transport } = recording();
     const report = await Effect.runPromise(
-      runLook({ connector: amplitude, look: readLook(lookSourceFromString(look)), settings: { api_key: "secret-key" }, options: { event_type: "Looker Export" }, transport, runId: "r" }),
+      runLookAlone({ connector: amplitude, look: readLook(lookSourceFromString(look)), settings: { api_key: "secret-key" }, options: { event_type: "Looker Export" }, transport, runId: "r" }),
     );
     expect(report.rows).toEqual({ read: 1, delivered: 1, rejected: 0, failed: 0 });
     expect(sent).toHaveLength(1);
@@ -133,13 +133,13 @@ describe("a run", () => {
   test("the report never carries the key", async () => {
     const { transport } = recording();
     const report = await Effect.runPromise(
-      runLook({ connector: amplitude, look: readLook(lookSourceFromString(look)), settings: { api_key: "secret-key" }, options: { event_type: "Looker Export" }, transport }),
+      runLookAlone({ connector: amplitude, look: readLook(lookSourceFromString(look)), settings: { api_key: "secret-key" }, options: { event_type: "Looker Export" }, transport }),
     );
     expect(JSON.stringify(report)).not.toContain("secret-key");
   });
 
   test("a dry run needs no key", async () => {
-    const report = await Effect.runPromise(runLook({ connector: amplitude, look: readLook(lookSourceFromString(look)), options: { event_type: "Looker Export" }, dryRun: true }));
+    const report = await Effect.runPromise(runLookAlone({ connector: amplitude, look: readLook(lookSourceFromString(look)), options: { event_type: "Looker Export" }, dryRun: true }));
     expect(report.rows.delivered).toBe(1);
   });
 });

@@ -3,8 +3,9 @@
 
 import * as Effect from "effect/Effect";
 import { describe, expect, it } from "vitest";
-import { findConnector, loadConnectors, lookSourceFromString, readLook, runLook, type AttemptResult, type RunInput, type RunProgress } from "../../src/index.js";
+import { findConnector, loadConnectors, lookSourceFromString, readLook, type AttemptResult, type RunInput, type RunProgress } from "../../src/index.js";
 import { field } from "../support/look-builder.js";
+import { runLookAlone } from "../support/run-alone.js";
 
 const braze = findConnector(loadConnectors(), "braze");
 const settings = Object.fromEntries(braze.manifest.settings.map((s) => [s.name, s.choices?.[0]?.value ?? `key-for-${s.name}`]));
@@ -20,7 +21,7 @@ async function progressOf(count: number, answers: (i: number) => AttemptResult, 
   let i = 0;
   const transport = { post: async () => answers(i++), close: () => undefined };
   await Effect.runPromise(
-    runLook({ connector: braze, look: readLook(lookSourceFromString(look(count))), settings, options: {}, env: {}, transport, onProgress: (p) => seen.push(p), ...input }),
+    runLookAlone({ connector: braze, look: readLook(lookSourceFromString(look(count))), settings, options: {}, env: {}, transport, onProgress: (p) => seen.push(p), ...input }),
   );
   return seen;
 }

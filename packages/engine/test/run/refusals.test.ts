@@ -4,22 +4,10 @@
 
 import * as Effect from "effect/Effect";
 import { describe, expect, it } from "vitest";
-import {
-  findConnector,
-  loadConnectors,
-  lookSourceFromString,
-  readLook,
-  runLook,
-  summarize,
-  type AttemptResult,
-  type Connector,
-  type LookField,
-  type RunInput,
-  type RunReport,
-  type Transport,
-} from "../../src/index.js";
+import { findConnector, loadConnectors, lookSourceFromString, readLook, summarize, type AttemptResult, type Connector, type LookField, type RunInput, type RunReport, type Transport } from "../../src/index.js";
 import { SettingsError } from "../../src/run/errors.js";
 import { field } from "../support/look-builder.js";
+import { runLookAlone } from "../support/run-alone.js";
 
 const connectors = loadConnectors();
 const mparticle = findConnector(connectors, "mparticle");
@@ -61,7 +49,7 @@ const settingsFor = (c: Connector, given: Record<string, string> = {}) => ({
 
 function send(connector: Connector, look: string, transport: Transport, input: Partial<RunInput> = {}): Promise<RunReport> {
   return Effect.runPromise(
-    runLook({ connector, look: readLook(lookSourceFromString(look)), settings: settingsFor(connector), runId: "run-1", env: {}, transport, rateLimit: "off", retry: { baseDelayMs: 1, maxDelayMs: 5 }, ...input }),
+    runLookAlone({ connector, look: readLook(lookSourceFromString(look)), settings: settingsFor(connector), runId: "run-1", env: {}, transport, rateLimit: "off", retry: { baseDelayMs: 1, maxDelayMs: 5 }, ...input }),
   );
 }
 
@@ -194,7 +182,7 @@ describe("settings that cannot go into a header", () => {
     it(`a bearer token holding ${name} is a settings error before anything is sent; the value is never shown`, async () => {
       const transport = stub(() => ({ status: 200 }));
       const error = await Effect.runPromise(
-        Effect.flip(runLook({ connector: braze, look: readLook(lookSourceFromString(brazeLook(2))), settings: settingsFor(braze, { braze_api_key: value }), env: {}, transport, rateLimit: "off" })),
+        Effect.flip(runLookAlone({ connector: braze, look: readLook(lookSourceFromString(brazeLook(2))), settings: settingsFor(braze, { braze_api_key: value }), env: {}, transport, rateLimit: "off" })),
       );
       expect(error).toBeInstanceOf(SettingsError);
       expect((error as SettingsError).problems.map((p) => p.setting)).toEqual(["braze_api_key"]);
@@ -208,7 +196,7 @@ describe("settings that cannot go into a header", () => {
   it("Basic credentials with a pasted line break are refused too; other characters are base64 and fine", async () => {
     const transport = stub(() => ({ status: 202 }));
     const error = await Effect.runPromise(
-      Effect.flip(runLook({ connector: mparticle, look: readLook(lookSourceFromString(mparticleLook(1))), options: mparticleOptions, settings: settingsFor(mparticle, { apiSecret: "secret\n" }), env: {}, transport, rateLimit: "off" })),
+      Effect.flip(runLookAlone({ connector: mparticle, look: readLook(lookSourceFromString(mparticleLook(1))), options: mparticleOptions, settings: settingsFor(mparticle, { apiSecret: "secret\n" }), env: {}, transport, rateLimit: "off" })),
     );
     expect((error as SettingsError).problems.map((p) => p.setting)).toEqual(["apiSecret"]);
     const report = await send(mparticle, mparticleLook(1), transport, { options: mparticleOptions, settings: settingsFor(mparticle, { apiSecret: "sécrét€" }) });

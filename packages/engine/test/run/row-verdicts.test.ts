@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as Effect from "effect/Effect";
-import { lookSourceFromString, plan, readLook, Rejection, RowVerdicts, runLook } from "../../src/index.js";
+import { lookSourceFromString, plan, readLook, Rejection, RowVerdicts } from "../../src/index.js";
 import { field, fields, row, run } from "../support/look-builder.js";
 import { segment } from "../support/send.js";
+import { runLookAlone } from "../support/run-alone.js";
 
 const look = [field("users.id", ["user_id"]), field("users.note")];
 const rows = [
@@ -25,7 +26,7 @@ describe("row verdicts", () => {
     expect(results[1]).toBeInstanceOf(Rejection);
     expect((results[1] as Rejection).reason).toBe("record larger than the 32,768 bytes Segment accepts");
 
-    const report = await Effect.runPromise(runLook({ connector: segment, look: readLook(lookSourceFromString(lookJson())), runId: run.runId, dryRun: true }));
+    const report = await Effect.runPromise(runLookAlone({ connector: segment, look: readLook(lookSourceFromString(lookJson())), runId: run.runId, dryRun: true }));
     const refused = results.flatMap((r, i) => (r instanceof Rejection ? [{ row: i + 1, reason: r.reason, detail: r.detail }] : []));
     const sent = report.rejected.flatMap((g) => g.examples.map((e) => ({ row: e.row, reason: g.reason, detail: e.detail })));
     expect(sent.sort((a, b) => a.row - b.row)).toEqual(refused);

@@ -4,8 +4,9 @@
 
 import * as Effect from "effect/Effect";
 import { describe, expect, it } from "vitest";
-import { findConnector, loadConnectors, readLook, runLook, summarize, NOT_SENT, type AttemptResult, type RunInput, type RunReport, type Transport } from "../../src/index.js";
+import { findConnector, loadConnectors, readLook, summarize, NOT_SENT, type AttemptResult, type RunInput, type RunReport, type Transport } from "../../src/index.js";
 import { field } from "../support/look-builder.js";
+import { runLookAlone } from "../support/run-alone.js";
 
 const braze = findConnector(loadConnectors(), "braze");
 const settings = Object.fromEntries(braze.manifest.settings.map((s) => [s.name, s.choices?.[0]?.value ?? `key-for-${s.name}`]));
@@ -40,7 +41,7 @@ function slowTransport(delayMs: number, answer: AttemptResult = { kind: "respons
 
 function start(look: AsyncIterable<string>, transport: Transport, stop: AbortController, graceMs: number, input: Partial<RunInput> = {}): Promise<RunReport> {
   return Effect.runPromise(
-    runLook({
+    runLookAlone({
       connector: braze, look: readLook(look), settings, options: {}, runId: "run-1", env: {}, transport, rateLimit: "off", concurrency: 2,
       stop: { signal: stop.signal, graceMs }, ...input,
     }),

@@ -4,25 +4,21 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, afterAll } from "vitest";
 import * as Effect from "effect/Effect";
-import {
-  connectorsDir,
-  findConnector,
-  loadConnectors,
-  lookSourceFromString,
-  readLook,
-  runLook,
-  type Connector,
-  type RunReport,
-  type Transport,
-} from "../../src/index.js";
-import { WorkerRun } from "../../src/run/row-workers.js";
+import * as ManagedRuntime from "effect/ManagedRuntime";
+import { connectorsDir, engineLayer, findConnector, loadConnectors, lookSourceFromString, readLook, runLook, type Connector, type RunReport, type Transport } from "../../src/index.js";
+import { RowWorkerPool, WorkerRun } from "../../src/run/row-workers.js";
 import { MemoryBudget, MemoryBudgetService } from "../../src/run/memory-budget.js";
 import { RequestShape } from "../../src/batch/batcher.js";
 import { JsonDetailParser } from "../../src/look/json-detail-parser.js";
 import { ChunkProcessor } from "../../src/run/chunk-processor.js";
 import { planOk } from "../support/send.js";
+import { runLookAlone } from "../support/run-alone.js";
+
+/** The threads the tests below start themselves, stopped once they are done. */
+const pool = new RowWorkerPool();
+afterAll(() => pool.close());
 
 const connectors = loadConnectors();
 
@@ -48,7 +44,7 @@ const settingsFor = (c: Connector) => Object.fromEntries(c.manifest.settings.map
 async function run(connector: Connector, look: string, options: Record<string, string>, workers: number, sliceBytes: number) {
   const transport = capturingTransport();
   const report = await Effect.runPromise(
-    runLook({
+    runLookAlone({
       connector,
       look: readLook(lookSourceFromString(look, sliceBytes), { raw: true }),
       settings: settingsFor(connector),
@@ -127,6 +123,7 @@ describe("rows on worker threads", () => {
     const { validateRecord: _, ...connector } = mparticle;
     // A plan without the fields it needs cannot be rebuilt in the worker: every chunk fails there.
     const workers = new WorkerRun(
+      pool,
       {
         connector,
         planInput: { fields: { dimensions: [], measures: [], table_calculations: [], pivots: [] }, options: f.expected.options ?? {} },
@@ -164,6 +161,7 @@ describe("a worker thread that cannot start", () => {
     const { validateRecord: _, ...connector } = mparticle;
     let fallbacks = 0;
     const workers = new WorkerRun(
+      pool,
       { connector, planInput: { fields: parser.header!.fields, options }, validateRecords: true, run, packing },
       1,
       () => {
@@ -249,6 +247,9 @@ describe("rows in flight to the workers", () => {
     }
   }
 
+  const shared = ManagedRuntime.make(engineLayer());
+  afterAll(() => shared.dispose());
+
   /** The Look's bytes in 64 KB slices; `onRead` hears how many have been read so far. */
   async function* slices(look: string, onRead: (bytes: number) => void) {
     let read = 0;
@@ -262,7 +263,8 @@ describe("rows in flight to the workers", () => {
   async function runDense(look: string, budget: MemoryBudget, onMemoryWait?: (ms: number) => void, onRead: (bytes: number) => void = () => undefined) {
     const transport = capturingTransport();
     const started = performance.now();
-    const report = await Effect.runPromise(
+    // Runs at once share the worker threads, as a server's executes do.
+    const report = await shared.runPromise(
       runLook({ connector: mparticle, look: readLook(slices(look, onRead), { raw: true }), settings: settingsFor(mparticle), options, hiddenFields: ["users.history"], env: {}, transport, rateLimit: "off", workers: 1, ...(onMemoryWait ? { onMemoryWait } : {}) }).pipe(
         Effect.provideService(MemoryBudgetService, budget),
       ),
