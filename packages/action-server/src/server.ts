@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createTransport, defaultMemoryBudgetBytes, defaultRetryPolicy, loadConnectors, MemoryBudget, type Connector } from "@tagwire/engine";
+import { createTransport, credentialWireValues, defaultMemoryBudgetBytes, defaultRetryPolicy, loadConnectors, MemoryBudget, type Connector } from "@tagwire/engine";
 import type { ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
@@ -129,7 +129,11 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     }
     const webhook = req.headers["x-looker-webhook-id"];
     const runId = typeof webhook === "string" && webhook !== "" ? webhook.slice(0, 200) : undefined;
-    const elog = rlog.with({ action: ref.action.name, connector: ref.connector.id, scheduledPlanId: parsed.scheduledPlanId }, Object.values(parsed.settings));
+    const elog = rlog.with({ action: ref.action.name, connector: ref.connector.id, scheduledPlanId: parsed.scheduledPlanId }, [
+      ...Object.values(parsed.settings),
+      // The credentials as they travel (a whole header, a base64 piece), should a line quote a request.
+      ...credentialWireValues(ref.connector.manifest.wire.auth, parsed.settings),
+    ]);
     elog.info({ msg: "execute started", source: parsed.inline !== undefined ? "inline" : "download_url", hiddenFields: parsed.hiddenFields.length });
 
     // Looker waits on this response: answer once the body is in (a body that turns out too large still
