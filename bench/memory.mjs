@@ -168,9 +168,7 @@ async function runChild() {
   const emulators = await import(pathToFileURL(emulatorsDist).href);
 
   const connector = engine.findConnector(engine.loadConnectors(), args.connector);
-  const { auth } = connector.manifest.wire;
-  const credentials = emulators.expectedCredentials(auth);
-  const settings = { [auth.username]: credentials.username, ...(auth.password ? { [auth.password]: credentials.password } : {}) };
+  const settings = emulators.expectedSettings(connector.manifest.wire.auth);
   const options = args.mode === "event" && connector.id === "mparticle" ? { data_type: "event_data" } : {};
 
   const started = performance.now();

@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect";
 import type * as ManagedRuntime from "effect/ManagedRuntime";
-import { runLook, summarize, type MemoryBudget, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy } from "@tagwire/engine";
+import { credentialWireValues, runLook, summarize, type MemoryBudget, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy } from "@tagwire/engine";
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
@@ -38,7 +38,8 @@ export interface ExecuteContext {
 
 /** Runs one execute to its Looker response; never throws. */
 export async function execute(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext): Promise<LookerResponse> {
-  return redact(await respond(ref, req, ctx), secretForms([ctx.hubSecret, ...sensitiveValues(ref, req)]));
+  const credentials = credentialWireValues(ref.connector.manifest.wire.auth, req.settings);
+  return redact(await respond(ref, req, ctx), secretForms([ctx.hubSecret, ...sensitiveValues(ref, req), ...credentials]));
 }
 
 /** The values given for the connector's sensitive settings: a message must never repeat them, wherever they were typed. */

@@ -4,7 +4,7 @@ import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
-import { defaultMemoryBudgetBytes, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, type Connector } from "@tagwire/engine";
+import { defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, type Connector } from "@tagwire/engine";
 import type { ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
@@ -134,7 +134,11 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     }
     const webhook = req.headers["x-looker-webhook-id"];
     const runId = typeof webhook === "string" && webhook !== "" ? webhook.slice(0, 200) : undefined;
-    const elog = rlog.with({ action: ref.action.name, connector: ref.connector.id, scheduledPlanId: parsed.scheduledPlanId }, Object.values(parsed.settings));
+    const elog = rlog.with({ action: ref.action.name, connector: ref.connector.id, scheduledPlanId: parsed.scheduledPlanId }, [
+      ...Object.values(parsed.settings),
+      // The credentials as they travel (a whole header, a base64 piece), should a line quote a request.
+      ...credentialWireValues(ref.connector.manifest.wire.auth, parsed.settings),
+    ]);
     elog.info({ msg: "execute started", source: parsed.inline !== undefined ? "inline" : "download_url", hiddenFields: parsed.hiddenFields.length });
 
     // Looker waits on this response: answer once the body is in (a body that turns out too large still

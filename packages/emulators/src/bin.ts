@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import { describeAuth } from "@tagwire/engine";
 import { FaultConfigError, checkFaultConfig, type FaultConfig } from "./faults.js";
 import { applyCredential, applyFault, EmulatorConfigError, listConnectorIds, startEmulators, type FaultValueReaders } from "./index.js";
 
@@ -118,10 +119,10 @@ async function main(): Promise<void> {
 
   const width = Math.max(...emulators.connectors.map((id) => id.length));
   for (const id of emulators.connectors) {
-    const { scheme, settings, passwordEmpty, bodyField } = emulators.credentials(id);
+    const { settings, passwordEmpty } = emulators.credentials(id);
     const shown = Object.entries(settings).map(([name, value]) => `${name}=${value}`);
     if (passwordEmpty) shown.push("(empty password)");
-    const how = scheme === "basic" ? "basic auth" : scheme === "bearer" ? "bearer token" : `key in body field ${bodyField?.name ?? "?"}`;
+    const how = describeAuth(emulators.auth(id));
     process.stdout.write(`${id.padEnd(width)}  ${emulators.url}  (TAGWIRE_${id.toUpperCase()}_URL)\n`);
     process.stdout.write(`${" ".repeat(width)}  ${how}: ${shown.join(" ")}\n`);
   }

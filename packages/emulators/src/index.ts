@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import type { Auth } from "@tagwire/engine";
 import { join } from "node:path";
 import { FaultConfigError, type FaultConfig } from "./faults.js";
 import { checkFaultMap, resetAll, snapshot } from "./inspection.js";
@@ -11,7 +12,7 @@ export { FaultConfigError } from "./faults.js";
 export type { ConnectorState, EmulatorState } from "./state.js";
 export type { WireProfile, WireSection } from "./profile.js";
 export { loadWireProfile, wireProfileOf, listConnectorIds, defaultConnectorsDir } from "./profile.js";
-export { expectedCredentials, basicAuthHeader, authHeaderFor, type ExpectedCredentials } from "./auth.js";
+export { expectedCredentials, expectedSettings, type ExpectedCredentials } from "./auth.js";
 export { applyCredential, applyFault, ArgumentError, type FaultValueReaders } from "./args.js";
 
 export interface EmulatorOptions {
@@ -35,13 +36,15 @@ export interface EmulatorOptions {
 
 /** What a client must send to one emulated connector. */
 export interface ConnectorCredentials {
-  scheme: "basic" | "bearer" | "body";
+  scheme: Auth["scheme"];
   /** Expected value of each setting the auth names, by setting name. */
   settings: Record<string, string>;
   /** Basic auth without a password setting (`writeKey:`). */
   passwordEmpty: boolean;
-  /** The `Authorization` header to send (Basic and bearer schemes). */
+  /** The value of the credentials header to send (every scheme but `body`). */
   header?: string;
+  /** That header's name, when it is not `Authorization`. */
+  headerName?: string;
   /** The body field that carries the key, and its value (`body` scheme). */
   bodyField?: { name: string; value: string };
 }
@@ -56,10 +59,12 @@ export interface Emulators {
   /** Accepted records of one connector, in arrival order (a copy). */
   records(id: string): unknown[];
   /**
-   * The credentials one connector expects: values by setting name, the ready `Authorization` header
-   * (Basic and bearer schemes) or the body field that carries the key (`body` scheme).
+   * The credentials one connector expects: values by setting name, the ready credentials header
+   * or the body field that carries the key (`body` scheme).
    */
   credentials(id: string): ConnectorCredentials;
+  /** One connector's auth declaration (its manifest's `wire.auth`). */
+  auth(id: string): Auth;
   /** Replaces one connector's fault configuration. */
   setFaults(id: string, config: FaultConfig): void;
   /** Clears counters, records and dedup ids; fault configurations stay, their PRNGs restart. */
@@ -133,20 +138,20 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     state: () => snapshot(connectors),
     records: (id) => connectorOf(id).store.list(),
     credentials: (id) => {
-      const { profile, credentials, authHeader } = connectorOf(id);
+      const { profile, credentials } = connectorOf(id);
       const auth = profile.wire.auth;
-      const settings: Record<string, string> = {};
-      if (auth.username !== undefined) settings[auth.username] = credentials.username;
-      if (auth.password !== undefined) settings[auth.password] = credentials.password;
-      if (auth.token !== undefined) settings[auth.token] = credentials.token;
+      const header = credentials.headers[0];
+      const bodyField = Object.entries(credentials.bodyFields)[0];
       return {
         scheme: auth.scheme,
-        settings,
+        settings: { ...credentials.settings },
         passwordEmpty: auth.scheme === "basic" && auth.password === undefined,
-        ...(authHeader !== undefined ? { header: authHeader } : {}),
-        ...(auth.scheme === "body" && auth.field !== undefined ? { bodyField: { name: auth.field, value: credentials.token } } : {}),
+        ...(header !== undefined ? { header: header.value } : {}),
+        ...(header !== undefined && header.name.toLowerCase() !== "authorization" ? { headerName: header.name } : {}),
+        ...(bodyField !== undefined ? { bodyField: { name: bodyField[0], value: bodyField[1] } } : {}),
       };
     },
+    auth: (id) => connectorOf(id).profile.wire.auth,
     setFaults: (id, config) => {
       const connector = connectorOf(id);
       try {

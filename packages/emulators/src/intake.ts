@@ -20,7 +20,7 @@ const refuse = (...messages: string[]): IntakeResult => ({ ok: false, messages }
 /**
  * Applies a connector's wire rules to one request body and stores what the API would accept.
  * `implied` is set for a one-record path: the body is one record and gets these fields.
- * `credentials` are checked here when the auth scheme carries the key in the body.
+ * The body fields of `credentials` (a key carried in the body) are checked here.
  */
 export function intake(
   profile: WireProfile,
@@ -28,7 +28,7 @@ export function intake(
   body: Buffer,
   implied: Record<string, string> | null,
   validate: boolean,
-  credentials?: ExpectedCredentials,
+  credentials: ExpectedCredentials,
 ): IntakeResult {
   const { wire } = profile;
   let parsed: unknown;
@@ -39,14 +39,13 @@ export function intake(
   }
 
   // A key in the body is part of the request's content: missing or wrong, the request is a bad one (400).
-  const auth = wire.auth;
-  if (auth.scheme === "body" && auth.field !== undefined) {
-    if (!isObject(parsed)) return refuse(`body must be a JSON object carrying "${auth.field}"`);
-    const outcome = checkBodyKey(parsed[auth.field], credentials?.token ?? "");
-    if (outcome === "missing") return refuse(`request missing required field "${auth.field}"`);
-    if (outcome === "wrong") return refuse(`invalid "${auth.field}"`);
+  for (const [field, expected] of Object.entries(credentials.bodyFields)) {
+    if (!isObject(parsed)) return refuse(`body must be a JSON object carrying "${field}"`);
+    const outcome = checkBodyKey(parsed[field], expected);
+    if (outcome === "missing") return refuse(`request missing required field "${field}"`);
+    if (outcome === "wrong") return refuse(`invalid "${field}"`);
     if (implied) {
-      const { [auth.field]: _key, ...record } = parsed;
+      const { [field]: _key, ...record } = parsed;
       parsed = record;
     }
   }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { authHeaderFor, checkBasicAuth, checkBearerAuth, expectedCredentials, type ExpectedCredentials } from "./auth.js";
+import { checkHeader, expectedCredentials, headerRefusal, type ExpectedCredentials } from "./auth.js";
 import { isJsonContentType, readBody } from "./body.js";
 import { FaultInjector, type FaultConfig } from "./faults.js";
 import { handleInspection } from "./inspection.js";
@@ -13,12 +13,8 @@ export interface EmulatedConnector {
   profile: WireProfile;
   store: ConnectorStore;
   faults: FaultInjector;
+  /** What a client must send, from the manifest's auth declaration: headers checked here, body fields by intake. */
   credentials: ExpectedCredentials;
-  /**
-   * The exact header a well-behaved client sends: compared first, so the common case costs one string
-   * compare. Undefined when the key travels in the body (checked by intake).
-   */
-  authHeader: string | undefined;
   style: ResponseStyle;
 }
 
@@ -41,13 +37,11 @@ export function emulateConnector(
   faults: FaultConfig | undefined,
   keepRecords: boolean,
 ): EmulatedConnector {
-  const credentials = expectedCredentials(profile.wire.auth, configured);
   return {
     profile,
     store: new ConnectorStore(profile.wire.dedupField, keepRecords),
     faults: new FaultInjector(faults),
-    credentials,
-    authHeader: authHeaderFor(profile.wire.auth, credentials),
+    credentials: expectedCredentials(profile.wire.auth, configured),
     style: styleOf(profile),
   };
 }
@@ -111,29 +105,12 @@ export function createEmulatorServer(
       return answerError(fault.status, [`injected fault: ${fault.status}`], headers);
     }
 
-    // Header schemes are checked here; a key carried in the body is checked once the body is parsed.
-    const authorization = req.headers.authorization;
-    const scheme = profile.wire.auth.scheme;
-    if (scheme === "basic" && authorization !== connector.authHeader) {
-      const outcome = checkBasicAuth(authorization, connector.credentials);
-      if (outcome === "missing") {
-        return answerError(401, ["missing or unreadable Authorization header (HTTP Basic expected)"], {
-          "www-authenticate": 'Basic realm="tagwire-emulator"',
-        });
-      }
-      if (outcome === "wrong") return answerError(403, ["invalid credentials"]);
-    }
-    if (scheme === "bearer" && authorization !== connector.authHeader) {
-      // RFC 6750: a missing token and an invalid one are both 401; only the challenge differs.
-      const outcome = checkBearerAuth(authorization, connector.credentials.token);
-      if (outcome === "missing") {
-        return answerError(401, ["missing or unreadable Authorization header (Bearer token expected)"], {
-          "www-authenticate": 'Bearer realm="tagwire-emulator"',
-        });
-      }
-      if (outcome === "wrong") {
-        return answerError(401, ["invalid token"], { "www-authenticate": 'Bearer realm="tagwire-emulator", error="invalid_token"' });
-      }
+    // Headers are checked here; a key carried in the body is checked once the body is parsed.
+    for (const expected of connector.credentials.headers) {
+      const outcome = checkHeader(req.headers[expected.name.toLowerCase()] as string | undefined, expected);
+      if (outcome === "ok") continue;
+      const refusal = headerRefusal(expected, outcome);
+      return answerError(refusal.status, [refusal.message], refusal.headers);
     }
 
     const contentType = req.headers["content-type"];

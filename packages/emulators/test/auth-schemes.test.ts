@@ -1,8 +1,10 @@
-// The emulators serve each manifest's auth scheme: HTTP Basic, a bearer token, or a key carried in
-// the request body; and an API without a dedup field stores every record it accepts.
+// The emulators serve each manifest's auth scheme: HTTP Basic, a bearer token, a key carried in
+// the request body, or a header the manifest declares; and an API without a dedup field stores
+// every record it accepts.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulators, type Emulators } from "../src/index.js";
-import { post } from "./support.js";
+import { fileURLToPath } from "node:url";
+import { basic, mpBatch, post } from "./support.js";
 
 const emulators: Emulators = await startEmulators({ port: 0 });
 afterAll(() => emulators.close());
@@ -113,5 +115,37 @@ describe("an API without a dedup field (Braze)", () => {
     const response = await post(braze(), { attributes: [attributes(1), { plan: "gold" }] }, { auth: "Bearer test-braze_api_key" });
     expect(response.status).toBe(200);
     expect(emulators.state()["braze"]).toMatchObject({ accepted: 1, dropped: 1 });
+  });
+});
+
+describe("a header the manifest declares (test connector iterable_like, `Api-Key: {api_key}`)", () => {
+  const testConnectors = fileURLToPath(new URL("./conformance/test-connectors", import.meta.url));
+  const user = { email: "ty@example.com", dataFields: { plan: "gold" } };
+
+  it("checks the declared header alone: 401 without it, 403 with a wrong key, accepted with the right one", async () => {
+    const iterable = await startEmulators({ port: 0, connectorsDir: testConnectors });
+    try {
+      const url = `${iterable.url}/api/users/bulkUpdate`;
+      const none = await post(url, { users: [user] }, { auth: "Bearer test-api_key" });
+      expect(none.status).toBe(401);
+      expect(none.headers.get("www-authenticate")).toBeNull();
+      expect(none.text).toContain("missing or unreadable Api-Key header");
+      const wrong = await post(url, { users: [user] }, { headers: { "api-key": "guessed-key" } });
+      expect(wrong.status).toBe(403);
+      expect(wrong.text).not.toContain("guessed-key");
+      expect(wrong.text).not.toContain("test-api_key");
+      expect((await post(url, { users: [user] }, { headers: { "Api-Key": "test-api_key" } })).status).toBe(202);
+      expect(iterable.records("iterable_like")).toEqual([user]);
+      expect(iterable.credentials("iterable_like")).toEqual({ scheme: "header", settings: { api_key: "test-api_key" }, passwordEmpty: false, header: "test-api_key", headerName: "Api-Key" });
+    } finally {
+      await iterable.close();
+    }
+  });
+});
+
+describe("HTTP Basic (mParticle)", () => {
+  it("reads the auth-scheme word case-insensitively, as HTTP does", async () => {
+    const lower = basic("test-apiKey", "test-apiSecret").replace(/^Basic/, "basic");
+    expect((await post(`${emulators.url}/v2/bulkevents`, [mpBatch(1)], { auth: lower })).status).toBe(202);
   });
 });

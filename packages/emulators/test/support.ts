@@ -8,13 +8,15 @@ export const SEG_AUTH = basic("test-segment_write_key", "");
 
 export interface PostOptions {
   auth?: string | null;
+  /** Other request headers (a credentials header other than Authorization). */
+  headers?: Record<string, string>;
   contentType?: string | null;
   method?: string;
 }
 
 /** POSTs `body` (JSON-encoded unless already a string) and returns status, headers and parsed body. */
 export async function post(url: string, body: unknown, options: PostOptions = {}) {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.auth !== null && options.auth !== undefined) headers["authorization"] = options.auth;
   if (options.contentType !== null) headers["content-type"] = options.contentType ?? "application/json";
   const response = await fetch(url, {

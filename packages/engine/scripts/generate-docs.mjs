@@ -35,6 +35,15 @@ function walk(node, value, section, source) {
     for (const v of Object.values(value)) walk(target.additionalProperties, v, section, source);
   }
   if (target.else && typeof value === "object") walk(target.else, value, section, source);
+  const variant = variantOf(target, value);
+  if (variant) walk(variant, value, section, source);
+}
+
+/** The `oneOf` branch of a tagged union (`discriminator`) that a value's tag picks. */
+function variantOf(node, value) {
+  const tag = node.discriminator?.propertyName;
+  if (!tag || !value || typeof value !== "object") return undefined;
+  return node.oneOf.find((branch) => resolve(branch)?.properties?.[tag]?.const === value[tag]);
 }
 for (const m of manifests) walk(schema, m.json, "Manifest", m.id);
 
@@ -104,6 +113,12 @@ const sections = [
   table("Manifest", schema),
 ];
 for (const [name, node] of Object.entries(schema.definitions)) {
+  if (node.discriminator) {
+    const tag = node.discriminator.propertyName;
+    const variants = node.oneOf.map((branch) => `- \`"${tag}": ${JSON.stringify(resolve(branch).properties[tag].const)}\`: ${typeOf(branch)}`);
+    sections.push("", `## ${name}`, "", node.description ?? "", "", `One of these, by \`${tag}\`:`, "", ...variants);
+    continue;
+  }
   if (!node.properties) continue;
   sections.push("", `## ${name}`, "", node.description ?? "", constraints(node), "", table(name, node));
 }

@@ -5,6 +5,7 @@ export { repoRoot, schemasDir, connectorsDir } from "./paths.js";
 export type { Connector, RecordValidator } from "./manifest/connector.js";
 export { knownTags, targetOf, valueRuleOf } from "./manifest/connector.js";
 export { loadConnectors, loadConnectorFile, validateManifest, findConnector } from "./manifest/load.js";
+export { authParts, authSettings, describeAuth, parseTemplate, type AuthPart, type TemplatePiece } from "./manifest/auth-parts.js";
 export type { Plan, PlanInput, ColumnPlan, Diagnostic, Severity, RequirementStatus } from "./plan/types.js";
 export { plan } from "./plan/plan.js";
 export type { TagSource } from "./plan/tag-fixes.js";
@@ -21,6 +22,7 @@ export { createTransport, type RequestBody, type Transport, type TransportOption
 export { defaultRetryPolicy, parseRetryAfter, isRetryableStatus, type RetryPolicy } from "./deliver/retry.js";
 export { retryPolicyFromEnv, retryValue, RetrySettingError, RETRY_VARIABLES } from "./deliver/retry-env.js";
 export { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, type SendCounters } from "./deliver/send-batch.js";
+export { requestCredentials, credentialWireValues, headerProblems, type RequestCredentials, type HeaderProblem } from "./deliver/credentials.js";
 export { answerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./deliver/answers.js";
 export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
 export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";

@@ -1,5 +1,7 @@
 // Connector conformance: every folder of connectors/ is held to the same bar, so a new connector
-// gets all of it by adding its folder.
+// gets all of it by adding its folder. Folders of test-connectors/ beside this file are held to it
+// too, except for the connector reference (they are not shipped destinations): they show that a
+// manifest alone declares a destination, its auth included, with no code change.
 //   - its manifest validates (meta-schema, cross-checks, the files it names) and names its API docs;
 //   - every tag a column rule selects is described in the manifest and listed in docs/connectors.md;
 //   - golden fixtures beside the manifest (fixtures/<name>.look.json in, <name>.expected.json out)
@@ -10,6 +12,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -55,11 +58,24 @@ interface Fixture {
 
 /** Every run of a fixture uses this run id, so record ids are the same in the files and on the wire. */
 const RUN_ID = "golden";
-const folders = readdirSync(connectorsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const foldersOf = (dir: string) => readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const folders = foldersOf(connectorsDir);
+const testConnectorsDir = fileURLToPath(new URL("./test-connectors", import.meta.url));
+
+/** A connector folder under test: a shipped destination of connectors/, or a test-only one. */
+interface Folder {
+  id: string;
+  dir: string;
+  shipped: boolean;
+}
+const allFolders: Folder[] = [
+  ...folders.map((id) => ({ id, dir: connectorsDir, shipped: true })),
+  ...foldersOf(testConnectorsDir).map((id) => ({ id, dir: testConnectorsDir, shipped: false })),
+];
 const connectorsDoc = readFileSync(join(repoRoot, "docs", "connectors.md"), "utf8");
 
-function fixturesOf(id: string): { fixtures: Fixture[]; unpaired: string[] } {
-  const dir = join(connectorsDir, id, "fixtures");
+function fixturesOf(connectors: string, id: string): { fixtures: Fixture[]; unpaired: string[] } {
+  const dir = join(connectors, id, "fixtures");
   if (!existsSync(dir)) return { fixtures: [], unpaired: [] };
   const files = readdirSync(dir);
   const names = new Set(files.filter((f) => f.endsWith(".look.json") || f.endsWith(".expected.json")).map((f) => f.replace(/\.(look|expected)\.json$/, "")));
@@ -86,7 +102,7 @@ function docSection(id: string): string {
 }
 
 /** Plan and transform a fixture's Look with the fixed run id, as `tagwire preview --run-id golden` does with the emulator's credentials. */
-async function transformFixture(connector: Connector, fixture: Fixture) {
+async function transformFixture(emulators: Emulators, connector: Connector, fixture: Fixture) {
   const records: unknown[] = [];
   const rejected: Expected["rejected"] = [];
   const warnings: Expected["warnings"] = [];
@@ -132,11 +148,14 @@ function keepingBodies(inner: Transport): Transport & { bodies: string[] } {
   };
 }
 
-let emulators: Emulators;
+/** The emulators of connectors/, and those of test-connectors/. */
+let shippedEmulators: Emulators;
+let testEmulators: Emulators;
+const emulatorsOf = (folder: Folder) => (folder.shipped ? shippedEmulators : testEmulators);
 const transport = createTransport();
 
 /** The fixture's Look sent through the engine to the emulator, one request at a time and without retries. */
-function sendFixture(c: Connector, fixture: Fixture, sending: Transport) {
+function sendFixture(emulators: Emulators, c: Connector, fixture: Fixture, sending: Transport) {
   return Effect.runPromise(
     runLook({
       connector: c,
@@ -153,11 +172,12 @@ function sendFixture(c: Connector, fixture: Fixture, sending: Transport) {
   );
 }
 beforeAll(async () => {
-  emulators = await startEmulators({ port: 0 });
+  shippedEmulators = await startEmulators({ port: 0 });
+  testEmulators = await startEmulators({ port: 0, connectorsDir: testConnectorsDir });
 });
 afterAll(async () => {
   transport.close();
-  await emulators.close();
+  await Promise.all([shippedEmulators.close(), testEmulators.close()]);
 });
 
 it("connectors/ holds the connectors the engine loads, one per folder", () => {
@@ -170,10 +190,18 @@ it("docs/connectors.md is generated from the current manifests", () => {
   expect(() => execFileSync(process.execPath, [script, "--check"], { stdio: "pipe" })).not.toThrow();
 });
 
-describe.each(folders)("connector %s", (id) => {
-  const manifestFile = join(connectorsDir, id, "manifest.json");
+it("test-connectors/ holds at least one connector, and its connectors load as connectors/ ones do", () => {
+  const ids = foldersOf(testConnectorsDir);
+  expect(ids.length).toBeGreaterThan(0);
+  expect(loadConnectors(testConnectorsDir).map((c) => c.id)).toEqual(ids);
+});
+
+describe.each(allFolders.map((f) => [f.shipped ? f.id : `${f.id} (test-connectors)`, f] as const))("connector %s", (_name, folder) => {
+  const { id, dir } = folder;
+  const manifestFile = join(dir, id, "manifest.json");
   const connector = (): Connector => loadConnectorFile(manifestFile);
-  const { fixtures, unpaired } = fixturesOf(id);
+  const { fixtures, unpaired } = fixturesOf(dir, id);
+  const emulators = () => emulatorsOf(folder);
 
   it("has a manifest that validates, named after its folder, citing the API's documentation", () => {
     expect(existsSync(manifestFile), `${id}/manifest.json exists`).toBe(true);
@@ -190,7 +218,7 @@ describe.each(folders)("connector %s", (id) => {
     for (const tag of tags) expect(m.tags.descriptions?.[tag]?.trim(), `description of ${tag}`).not.toBe("");
   });
 
-  it("lists every tag it reads in its section of docs/connectors.md", () => {
+  it.skipIf(!folder.shipped)("lists every tag it reads in its section of docs/connectors.md", () => {
     const section = docSection(id);
     expect(section, `docs/connectors.md has a section for ${id}`).not.toBe("");
     const missing = knownTags(connector().manifest).filter((tag) => !section.includes(`| \`${tag}\` |`));
@@ -199,7 +227,7 @@ describe.each(folders)("connector %s", (id) => {
 
   it("has golden fixtures in pairs, covering every Looker action", () => {
     expect(unpaired, "every <name>.look.json has its <name>.expected.json and the other way round").toEqual([]);
-    expect(fixtures.length, `connectors/${id}/fixtures holds at least one golden fixture`).toBeGreaterThan(0);
+    expect(fixtures.length, `${id}/fixtures holds at least one golden fixture`).toBeGreaterThan(0);
     const actions = connector().manifest.actions.map((a) => a.name);
     const covered = new Set(fixtures.map((f) => f.expected.action ?? (actions.length === 1 ? actions[0] : undefined)));
     expect(actions.filter((a) => !covered.has(a))).toEqual([]);
@@ -210,9 +238,28 @@ describe.each(folders)("connector %s", (id) => {
     }
   });
 
+  it("the emulator refuses a request without the credentials the manifest declares, or with a wrong value, and stores nothing", async () => {
+    const c = connector();
+    const emulators = emulatorsOf(folder);
+    emulators.reset();
+    const { envelope, path } = c.manifest.wire;
+    const { header, headerName, bodyField } = emulators.credentials(id);
+    const changed = (value: string) => `${value.slice(0, -1)}${value.endsWith("x") ? "y" : "x"}`;
+    const post = async (headers: Record<string, string>, fields: Record<string, string>) => {
+      const body = envelope.kind === "array" ? [] : { ...fields, [envelope.itemsKey!]: [] };
+      const answer = await fetch(`${emulators.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+      return answer.status;
+    };
+    expect([400, 401]).toContain(await post({}, {}));
+    const wrongHeader = header !== undefined ? { [headerName ?? "authorization"]: changed(header) } : {};
+    const wrongField = bodyField !== undefined ? { [bodyField.name]: changed(bodyField.value) } : {};
+    expect([400, 401, 403]).toContain(await post(wrongHeader, wrongField));
+    expect(emulators.state()[id]).toMatchObject({ accepted: 0 });
+  });
+
   describe.each(fixtures.map((f) => [f.name, f] as const))("fixture %s", (_name, fixture) => {
     it("plan and transform give exactly the expected records, rejections and warnings", async () => {
-      const actual = await transformFixture(connector(), fixture);
+      const actual = await transformFixture(emulators(), connector(), fixture);
       expect(actual.records).toStrictEqual(fixture.expected.records);
       expect(actual.rejected).toStrictEqual(fixture.expected.rejected);
       expect(actual.warnings).toStrictEqual(fixture.expected.warnings);
@@ -225,9 +272,10 @@ describe.each(folders)("connector %s", (id) => {
 
     it("sent through the engine, the emulator accepts exactly the expected records", async () => {
       const c = connector();
+      const emulators = emulatorsOf(folder);
       emulators.reset();
       const sending = keepingBodies(transport);
-      const report = await sendFixture(c, fixture, sending);
+      const report = await sendFixture(emulators, c, fixture, sending);
       const { records, rejected } = fixture.expected;
       expect(report.rows).toEqual({ read: records.length + rejected.length, delivered: records.length, rejected: rejected.length, failed: 0 });
       // The report groups rejections by reason, with a few example rows each.
@@ -263,9 +311,10 @@ describe.each(folders)("connector %s", (id) => {
     const { records, rejected } = fixture.expected;
     const broken = {};
     expect(c.validateRecord(broken), "the stand-in record breaks the wire schema").toBeDefined();
+    const emulators = emulatorsOf(folder);
     emulators.reset();
     const sending = keepingBodies(breakingFirstRecord(transport, c, broken));
-    const report = await sendFixture(c, fixture, sending);
+    const report = await sendFixture(emulators, c, fixture, sending);
     const firstRecordRow = Array.from({ length: records.length + rejected.length }, (_, i) => i + 1).find((n) => !rejected.some((r) => r.row === n))!;
     expect(report.rows).toEqual({ read: records.length + rejected.length, delivered: records.length - 1, rejected: rejected.length + 1, failed: 0 });
     const byDestination = report.rejected.filter((g) => g.reason.startsWith(`refused by ${c.manifest.label}: `));

@@ -21,6 +21,13 @@ export type TargetPath = string;
  * via the `definition` "TargetPattern".
  */
 export type TargetPattern = string;
+/**
+ * How requests authenticate, with values from settings. `header` declares any request header as a template (`{"scheme": "header", "name": "Api-Key", "value": "{api_key}"}`); `basic` and `bearer` are the `Authorization` headers `Basic {base64:username:password}` and `Bearer {token}`, written as settings; `body` carries a key in the request body. Each scheme takes only its own keys.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "Auth".
+ */
+export type Auth = BasicAuth | BearerAuth | BodyAuth | HeaderAuth;
 
 /**
  * A tagwire connector: everything the engine needs to turn Look rows into one destination's wire format, declared as data.
@@ -621,32 +628,80 @@ export interface BaseUrl {
   };
 }
 /**
- * How requests authenticate, with values from settings: HTTP Basic (`username`, `password`), a bearer token (`token`), or a key carried in the request body (`token`, sent as body field `field`). Each scheme takes only its own keys (cross-check `auth-keys`).
+ * HTTP Basic: the `Authorization` header `Basic {base64:username:password}`.
  *
  * This interface was referenced by `ConnectorManifest`'s JSON-Schema
- * via the `definition` "Auth".
+ * via the `definition` "BasicAuth".
  */
-export interface Auth {
+export interface BasicAuth {
   /**
-   * `basic`: HTTP Basic from `username` and `password`; `bearer`: `Authorization: Bearer <token>`; `body`: no header, the `token` setting's value is the body field `field` of every request (an `object` envelope).
+   * HTTP Basic.
    */
-  scheme: "basic" | "bearer" | "body";
+  scheme: "basic";
   /**
-   * With `basic`: the setting holding the user name.
+   * The setting holding the user name.
    */
-  username?: string;
+  username: string;
   /**
-   * With `basic`: the setting holding the password; absent means an empty one (`writeKey:`).
+   * The setting holding the password; absent means an empty one (`writeKey:`).
    */
   password?: string;
+}
+/**
+ * A bearer token: the `Authorization` header `Bearer {token}`.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "BearerAuth".
+ */
+export interface BearerAuth {
   /**
-   * With `bearer` or `body`: the setting holding the key.
+   * A bearer token.
    */
-  token?: string;
+  scheme: "bearer";
   /**
-   * With `body`: the top-level body field that carries the key (`api_key`).
+   * The setting holding the token.
    */
-  field?: string;
+  token: string;
+}
+/**
+ * A key carried in the request body: no header; the `token` setting's value is the body field `field` of every request (an `object` envelope).
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "BodyAuth".
+ */
+export interface BodyAuth {
+  /**
+   * A key in the body.
+   */
+  scheme: "body";
+  /**
+   * The setting holding the key.
+   */
+  token: string;
+  /**
+   * The top-level body field that carries the key (`api_key`).
+   */
+  field: string;
+}
+/**
+ * Any request header, its value a template of settings: `{name}` is the value of setting `name`, `{base64:a:b}` the base64 of settings `a` and `b` joined by `:` (an empty part is an empty value). Every setting named is declared and sensitive (cross-checks `known-setting`, `credential-sensitive`, `auth-template`).
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "HeaderAuth".
+ */
+export interface HeaderAuth {
+  /**
+   * A declared header.
+   */
+  scheme: "header";
+  /**
+   * The header name (`Api-Key`); not `Content-Type` or `User-Agent`, which the engine sets.
+   */
+  name: string;
+  /**
+   * The header value: text and `{setting}` or `{base64:a:b}` placeholders (`{api_key}`, `Token {api_key}`).
+   */
+  value: string;
 }
 /**
  * The request body around a batch: a bare JSON array (`array`), or an object whose `itemsKey` holds the records, plus fields set per request.

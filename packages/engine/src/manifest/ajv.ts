@@ -8,12 +8,13 @@ const addFormats = ((addFormatsModule as unknown as { default?: Plugin }).defaul
 const addErrors = ((addErrorsModule as unknown as { default?: Plugin }).default ?? addErrorsModule) as unknown as Plugin;
 
 /**
- * Ajv for tagwire's own schemas: strict, all errors, human messages, `tsType` known to strict mode.
+ * Ajv for tagwire's own schemas: strict, all errors, human messages, `tsType` known to strict mode,
+ * and `discriminator`, so a tagged union (`oneOf` by `scheme`) reports only the chosen variant's errors.
  * scripts/generate-validators.mjs compiles them with it, with `code` set, into standalone code.
  */
 export function createSchemaAjv(code?: CodeOptions): Ajv {
   // strictRequired is off: if/then branches name keys declared by the parent schema.
-  const ajv = new Ajv({ strict: true, strictRequired: false, allErrors: true, allowUnionTypes: true, useDefaults: false, ...(code !== undefined ? { code } : {}) });
+  const ajv = new Ajv({ strict: true, strictRequired: false, allErrors: true, allowUnionTypes: true, useDefaults: false, discriminator: true, ...(code !== undefined ? { code } : {}) });
   addFormats(ajv);
   addErrors(ajv);
   ajv.addKeyword({ keyword: "tsType", schemaType: "string" });

@@ -1,18 +1,13 @@
-import type { Auth, ConnectorManifest, Condition, ValueRule } from "../generated/manifest.js";
+import type { ConnectorManifest, Condition, Setting, ValueRule, Wire } from "../generated/manifest.js";
 import type { DownstreamTable } from "../generated/downstream-table.js";
 import type { ManifestProblem } from "../errors.js";
 import { holds } from "../plan/condition.js";
 import { joinPath, parsePattern, plainPath } from "../transform/path.js";
 import { targetOf } from "./connector.js";
+import { parseTemplate, piecesSettings } from "./auth-parts.js";
 
-type AuthKey = "username" | "password" | "token" | "field";
-const ALL_AUTH_KEYS: ReadonlyArray<AuthKey> = ["username", "password", "token", "field"];
-/** The auth keys each scheme needs, and the only ones it takes. */
-const AUTH_KEYS: Record<Auth["scheme"], { needs: ReadonlyArray<AuthKey>; takes: ReadonlyArray<AuthKey> }> = {
-  basic: { needs: ["username"], takes: ["username", "password"] },
-  bearer: { needs: ["token"], takes: ["token"] },
-  body: { needs: ["token", "field"], takes: ["token", "field"] },
-};
+/** Headers the engine sets on every request itself, which an auth header must not replace. */
+const ENGINE_HEADERS = ["content-type", "user-agent"];
 
 /**
  * Rules that span several keys, which JSON Schema cannot say: references between sections,
@@ -78,23 +73,7 @@ export function crossCheck(m: ConnectorManifest): ManifestProblem[] {
   });
   m.requirements.forEach((r, i) => checkCondition(r.when, `/requirements/${i}/when`));
 
-  // Settings referenced by the transport, and the keys each auth scheme takes.
-  const auth = m.wire.auth;
-  for (const key of ["username", "password", "token"] as const) {
-    const name = auth[key];
-    if (name !== undefined && !settings.has(name)) add(`/wire/auth/${key}`, "known-setting", `names setting \`${name}\`, which \`settings\` does not declare`);
-  }
-  const schemeKeys = AUTH_KEYS[auth.scheme];
-  for (const key of schemeKeys.needs) if (auth[key] === undefined) add("/wire/auth", "auth-keys", `the \`${auth.scheme}\` scheme needs \`${key}\``);
-  for (const key of ALL_AUTH_KEYS) {
-    if (auth[key] !== undefined && !schemeKeys.takes.includes(key)) add(`/wire/auth/${key}`, "auth-keys", `\`${key}\` does not apply to the \`${auth.scheme}\` scheme`);
-  }
-  if (auth.scheme === "body") {
-    if (m.wire.envelope.kind !== "object") add("/wire/auth/scheme", "body-auth-needs-object", "a key carried in the body needs an `object` envelope");
-    else if (auth.field !== undefined && [m.wire.envelope.itemsKey, m.wire.envelope.sentAtField].includes(auth.field)) {
-      add("/wire/auth/field", "body-field-free", `\`${auth.field}\` is already the envelope's \`itemsKey\` or \`sentAtField\``);
-    }
-  }
+  checkAuth(m.wire, settings, add);
   const by = m.wire.baseUrl.by;
   if (by !== undefined) {
     const source = by.setting !== undefined ? settings.get(by.setting) : by.option !== undefined ? options.get(by.option) : undefined;
@@ -177,6 +156,37 @@ export function crossCheck(m: ConnectorManifest): ManifestProblem[] {
     checkPaths(r.allOf, `/requirements/${i}/allOf`);
   });
   return problems;
+}
+
+/**
+ * The auth declaration: the settings it reads are declared and sensitive, a header template can
+ * be read and leaves the engine's own headers alone, a key in the body has a free field of an object.
+ */
+function checkAuth(wire: Wire, settings: ReadonlyMap<string, Setting>, add: (path: string, rule: string, message: string) => void): void {
+  const auth = wire.auth;
+  const named: Array<[string, string]> = [];
+  if (auth.scheme === "header") {
+    if (ENGINE_HEADERS.includes(auth.name.toLowerCase())) add("/wire/auth/name", "auth-header-free", `\`${auth.name}\` is set by the engine on every request`);
+    const parsed = parseTemplate(auth.value);
+    if ("error" in parsed) add("/wire/auth/value", "auth-template", parsed.error);
+    else for (const name of piecesSettings(parsed.pieces)) named.push(["/wire/auth/value", name]);
+  } else {
+    for (const key of ["username", "password", "token"] as const) {
+      const name = (auth as Partial<Record<typeof key, string>>)[key];
+      if (name !== undefined) named.push([`/wire/auth/${key}`, name]);
+    }
+  }
+  for (const [at, name] of named) {
+    const setting = settings.get(name);
+    if (setting === undefined) add(at, "known-setting", `names setting \`${name}\`, which \`settings\` does not declare`);
+    else if (setting.sensitive === false) add(at, "credential-sensitive", `setting \`${name}\` carries credentials, so it must not be \`sensitive: false\``);
+  }
+  if (auth.scheme === "body") {
+    if (wire.envelope.kind !== "object") add("/wire/auth/scheme", "body-auth-needs-object", "a key carried in the body needs an `object` envelope");
+    else if ([wire.envelope.itemsKey, wire.envelope.sentAtField].includes(auth.field)) {
+      add("/wire/auth/field", "body-field-free", `\`${auth.field}\` is already the envelope's \`itemsKey\` or \`sentAtField\``);
+    }
+  }
 }
 
 /** Checks a downstream table against its manifest; paths point into the table file. */

@@ -4,6 +4,9 @@ import type { ManifestProblem } from "../errors.js";
 /** Turns one ajv error into a sentence a manifest author can act on. */
 export function humanize(error: ErrorObject): ManifestProblem {
   const p = error.params as Record<string, unknown>;
+  const tag = discriminatorTag(error);
+  // A union's tag that names no variant is a problem of the tag key, with the union's own message.
+  if (tag !== undefined) return { path: `${error.instancePath}/${tag}`, rule: "enum", message: error.keyword === "errorMessage" ? (error.message ?? "") : "names no variant" };
   const rule = error.keyword === "errorMessage" ? originalKeyword(p) : error.keyword;
   let message = error.message ?? "is invalid";
   switch (error.keyword) {
@@ -59,6 +62,18 @@ export function humanize(error: ErrorObject): ManifestProblem {
   return { path: error.instancePath, rule, message };
 }
 
+/** The tag key of a union (`discriminator`) error, as is or under its `errorMessage`. */
+function discriminatorTag(error: ErrorObject): string | undefined {
+  const e = error.keyword === "errorMessage" ? (error.params["errors"] as ErrorObject[] | undefined)?.[0] : error;
+  return e?.keyword === "discriminator" ? String(e.params["tag"]) : undefined;
+}
+
+/** A union whose tag key is missing: ajv reports it twice, and `required` says it already. */
+function isMissingTag(error: ErrorObject): boolean {
+  const e = error.keyword === "errorMessage" ? (error.params["errors"] as ErrorObject[] | undefined)?.[0] : error;
+  return e?.keyword === "discriminator" && e.params["error"] === "tag" && e.params["tagValue"] === undefined;
+}
+
 function originalKeyword(params: Record<string, unknown>): string {
   const errors = params["errors"] as ErrorObject[] | undefined;
   return errors?.[0]?.keyword ?? "errorMessage";
@@ -80,7 +95,7 @@ export function humanizeAll(errors: ReadonlyArray<ErrorObject> | null | undefine
   const seen = new Set<string>();
   const out: ManifestProblem[] = [];
   for (const e of errors ?? []) {
-    if (e.keyword === "if") continue;
+    if (e.keyword === "if" || isMissingTag(e)) continue;
     const problem = humanize(e);
     const key = problem.rule === "type" ? `${problem.path}|type` : `${problem.path}|${problem.message}`;
     if (seen.has(key)) continue;

@@ -1,6 +1,8 @@
 import type { Connector } from "../manifest/connector.js";
 import type { Endpoint } from "../deliver/send-batch.js";
 import { answerRules } from "../deliver/answers.js";
+import { headerProblems, requestCredentials } from "../deliver/credentials.js";
+import { authSettings } from "../manifest/auth-parts.js";
 import { SettingsError } from "./errors.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -50,50 +52,28 @@ export function resolveEndpoint(connector: Connector, settings: Readonly<Record<
     base = manifestBaseUrl(connector, settings, options);
   }
   checkHeaderSafe(connector, settings);
-  const authorization = authorizationHeader(connector, settings);
+  const credentials = requestCredentials(wire.auth, settings);
   return {
     url: `${base.replace(/\/$/, "")}${wire.path}`,
-    headers: {
-      "content-type": "application/json",
-      ...(authorization !== undefined ? { authorization } : {}),
-      "user-agent": "tagwire/0.1",
-    },
-    bodyFields: requestBodyFields(connector, settings),
+    headers: { "content-type": "application/json", ...credentials.headers, "user-agent": "tagwire/0.1" },
+    bodyFields: credentials.bodyFields,
     answers: answerRules(wire),
-    credentialSettings: credentialSettings(connector),
+    credentialSettings: authSettings(wire.auth),
   };
 }
-
-/** The settings the auth scheme takes its credentials from. */
-function credentialSettings(connector: Connector): string[] {
-  const { username, password, token } = connector.manifest.wire.auth;
-  return [username, password, token].filter((s): s is string => s !== undefined);
-}
-
-// What Node's HTTP client refuses in a header value (its checkInvalidHeaderChar): it would throw
-// on every attempt, which reads as a network error retried to the limit.
-const NOT_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
-// Basic credentials travel base64-encoded, so any character gets through; a control character
-// (a pasted line break, a NUL) is still never part of a real key.
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /**
  * Settings that go into a request header must be sendable there: refused before anything is
  * sent, naming the setting and never its value.
  */
 function checkHeaderSafe(connector: Connector, settings: Readonly<Record<string, string>>): void {
-  const auth = connector.manifest.wire.auth;
-  const inHeader = auth.scheme === "bearer" ? [auth.token] : auth.scheme === "basic" ? [auth.username, auth.password] : [];
-  const refuses = auth.scheme === "bearer" ? NOT_IN_HEADER : CONTROL;
-  const problems = inHeader
-    .filter((name): name is string => name !== undefined && refuses.test(settings[name] ?? ""))
-    .map((name) => {
-      const label = connector.manifest.settings.find((s) => s.name === name)?.label;
-      return {
-        setting: name,
-        message: `setting \`${name}\`${label ? ` (${label})` : ""} holds a character that cannot be sent in an HTTP header (a line break, NUL or other control character${auth.scheme === "bearer" ? ", or a character beyond Latin-1" : ""}); enter the value again without it.`,
-      };
-    });
+  const problems = headerProblems(connector.manifest.wire.auth, settings).map(({ setting, plain }) => {
+    const label = connector.manifest.settings.find((s) => s.name === setting)?.label;
+    return {
+      setting,
+      message: `setting \`${setting}\`${label ? ` (${label})` : ""} holds a character that cannot be sent in an HTTP header (a line break, NUL or other control character${plain ? ", or a character beyond Latin-1" : ""}); enter the value again without it.`,
+    };
+  });
   if (problems.length > 0) throw new SettingsError({ problems });
 }
 
@@ -105,26 +85,10 @@ export function manifestBaseUrl(connector: Connector, settings: Readonly<Record<
   return (key !== undefined ? baseUrl.values?.[key] : undefined) ?? baseUrl.default;
 }
 
-/** The `Authorization` header of the connector's auth scheme; none when the key travels in the body. */
-function authorizationHeader(connector: Connector, settings: Readonly<Record<string, string | undefined>>): string | undefined {
-  const auth = connector.manifest.wire.auth;
-  const valueOf = (setting: string | undefined) => (setting !== undefined ? (settings[setting] ?? "") : "");
-  switch (auth.scheme) {
-    case "basic":
-      return `Basic ${Buffer.from(`${valueOf(auth.username)}:${valueOf(auth.password)}`).toString("base64")}`;
-    case "bearer":
-      return `Bearer ${valueOf(auth.token)}`;
-    case "body":
-      return undefined;
-  }
-}
-
 /**
  * Fields every request body carries besides the records: the key of a `body` auth scheme. They
  * hold secrets, so request bodies are never logged.
  */
 export function requestBodyFields(connector: Connector, settings: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string>> {
-  const auth = connector.manifest.wire.auth;
-  if (auth.scheme !== "body" || auth.field === undefined) return {};
-  return { [auth.field]: (auth.token !== undefined ? settings[auth.token] : undefined) ?? "" };
+  return requestCredentials(connector.manifest.wire.auth, settings).bodyFields;
 }

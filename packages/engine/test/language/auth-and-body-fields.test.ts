@@ -1,5 +1,5 @@
-// Auth schemes `basic`, `bearer` and `body`: the header each sends, and the key a `body` scheme
-// carries in every request body (added by the batcher, sized with the records).
+// Auth schemes `basic`, `bearer`, `body` and `header`: the header each sends, and the key a `body`
+// scheme carries in every request body (added by the batcher, sized with the records).
 import { Effect } from "effect";
 import { describe, expect, test } from "vitest";
 import { RecordPacker, RequestShape, TOO_LARGE } from "../../src/batch/batcher.js";
@@ -9,6 +9,13 @@ import { requestBodyFields, resolveEndpoint } from "../../src/run/endpoint.js";
 import type { AttemptResult, Transport } from "../../src/deliver/transport.js";
 import { amplitude, braze, mparticle } from "../support/send.js";
 import { runLookAlone } from "../support/run-alone.js";
+import { credentialWireValues, requestCredentials } from "../../src/deliver/credentials.js";
+import { validateManifest } from "../../src/manifest/load.js";
+import { mutated, realFile, set } from "../manifest/mutate.js";
+import { SettingsError } from "../../src/run/errors.js";
+
+/** Braze's manifest with its auth declared as another header. */
+const withHeader = (name: string, value: string) => validateManifest(mutated("braze", set("/wire/auth", { scheme: "header", name, value })), realFile("braze"));
 
 const limits = { maxRecordsPerRequest: 100, maxRequestBytes: 1_000, maxRecordBytes: 500 };
 
@@ -49,6 +56,57 @@ describe("headers", () => {
   test("only a body scheme has body fields", () => {
     expect(requestBodyFields(braze, { braze_api_key: "k" })).toEqual({});
     expect(requestBodyFields(amplitude, {})).toEqual({ api_key: "" });
+  });
+});
+
+describe("a declared header", () => {
+  const settings = { braze_api_key: "k-1", braze_api_endpoint: "https://rest.fra-01.braze.eu" };
+
+  test("`Api-Key: {api_key}`: the setting's value under the declared name, and no Authorization header", () => {
+    const { answers: _, ...endpoint } = resolveEndpoint(withHeader("Api-Key", "{braze_api_key}"), settings, {}, {});
+    expect(endpoint).toEqual({
+      url: "https://rest.fra-01.braze.eu/users/track",
+      headers: { "content-type": "application/json", "api-key": "k-1", "user-agent": "tagwire/0.1" },
+      bodyFields: {},
+      credentialSettings: ["braze_api_key"],
+    });
+  });
+
+  test("text around placeholders, and base64 pieces with an empty part", () => {
+    expect(resolveEndpoint(withHeader("X-Auth", "Token {braze_api_key}"), settings, {}, {}).headers["x-auth"]).toBe("Token k-1");
+    expect(resolveEndpoint(withHeader("Authorization", "Basic {base64:braze_api_key:}"), settings, {}, {}).headers["authorization"]).toBe(`Basic ${Buffer.from("k-1:").toString("base64")}`);
+  });
+
+  test("basic and bearer are the Authorization templates they stand for: one code path", () => {
+    const basic = { scheme: "basic", username: "apiKey", password: "apiSecret" } as const;
+    const values = { apiKey: "k", apiSecret: "s" };
+    expect(requestCredentials(basic, values)).toEqual(requestCredentials({ scheme: "header", name: "Authorization", value: "Basic {base64:apiKey:apiSecret}" }, values));
+    expect(requestCredentials({ scheme: "bearer", token: "apiKey" }, values)).toEqual(requestCredentials({ scheme: "header", name: "Authorization", value: "Bearer {apiKey}" }, values));
+  });
+
+  test("a setting sent as is must fit a header; inside base64 only control characters are refused", () => {
+    const plain = withHeader("Api-Key", "{braze_api_key}");
+    const refused = (c: typeof plain, value: string) => {
+      try {
+        resolveEndpoint(c, { ...settings, braze_api_key: value }, {}, {});
+        return undefined;
+      } catch (e) {
+        expect(e).toBeInstanceOf(SettingsError);
+        return (e as SettingsError).message;
+      }
+    };
+    expect(refused(plain, "kéy\u2603")).toContain("or a character beyond Latin-1");
+    expect(refused(plain, "key\nmore")).toContain("setting `braze_api_key` (Braze REST API Key) holds a character that cannot be sent in an HTTP header");
+    const encoded = withHeader("Authorization", "Basic {base64:braze_api_key:}");
+    expect(refused(encoded, "kéy\u2603")).toBeUndefined();
+    expect(refused(encoded, "key\nmore")).not.toContain("Latin-1");
+  });
+
+  test("the credentials as they travel, for masking: each value, each header whole, each base64 piece", () => {
+    const auth = { scheme: "header", name: "Authorization", value: "Triple {base64:a:b:c}" } as const;
+    const encoded = Buffer.from("1111:2222:3333").toString("base64");
+    expect(credentialWireValues(auth, { a: "1111", b: "2222", c: "3333" })).toEqual(["1111", "2222", "3333", `Triple ${encoded}`, encoded]);
+    expect(credentialWireValues({ scheme: "body", token: "api_key", field: "api_key" }, { api_key: "k" })).toEqual(["k"]);
   });
 });
 

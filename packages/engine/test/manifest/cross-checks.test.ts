@@ -47,10 +47,14 @@ bad("baseUrl by option names an option", set("/wire/baseUrl/by/option", "zone"),
 bad("baseUrl has a URL for every setting choice", del("/wire/baseUrl/values/EU1"), "/wire/baseUrl/values", "url-per-choice", "has no URL for `pod` = `EU1`");
 bad("baseUrl has a URL for every option choice", del("/wire/baseUrl/values/EU"), "/wire/baseUrl/values", "url-per-choice", "has no URL for `region` = `EU`", "segment");
 bad("auth token names a declared setting", set("/wire/auth/token", "key"), "/wire/auth/token", "known-setting", "names setting `key`, which `settings` does not declare", "braze");
-bad("a bearer scheme names its token", del("/wire/auth/token"), "/wire/auth", "auth-keys", "the `bearer` scheme needs `token`", "braze");
-bad("a body scheme names its field", del("/wire/auth/field"), "/wire/auth", "auth-keys", "the `body` scheme needs `field`", "amplitude");
-bad("a basic scheme takes no token", set("/wire/auth/token", "apiKey"), "/wire/auth/token", "auth-keys", "`token` does not apply to the `basic` scheme");
-bad("a bearer scheme takes no username", set("/wire/auth/username", "braze_api_key"), "/wire/auth/username", "auth-keys", "`username` does not apply to the `bearer` scheme", "braze");
+const apiKeyHeader = (value: string, name = "Api-Key") => set("/wire/auth", { scheme: "header", name, value });
+bad("a header template names declared settings", apiKeyHeader("{key}"), "/wire/auth/value", "known-setting", "names setting `key`, which `settings` does not declare");
+bad("a base64 placeholder names declared settings", apiKeyHeader("Basic {base64:apiKey:secret}"), "/wire/auth/value", "known-setting", "names setting `secret`, which `settings` does not declare");
+bad("a header template closes its placeholders", apiKeyHeader("{apiKey}}"), "/wire/auth/value", "auth-template", "has a `}` that closes no placeholder");
+bad("a header template's placeholders name settings", apiKeyHeader("{base64:}"), "/wire/auth/value", "auth-template", "has placeholder `{base64:}`, which is neither `{setting}` nor `{base64:a:b}`");
+bad("an auth header leaves the engine's headers alone", apiKeyHeader("{apiKey}", "Content-Type"), "/wire/auth/name", "auth-header-free", "`Content-Type` is set by the engine on every request");
+bad("credentials come from sensitive settings", set("/settings/1/sensitive", false), "/wire/auth/password", "credential-sensitive", "setting `apiSecret` carries credentials, so it must not be `sensitive: false`");
+bad("a header template's settings are sensitive", [set("/settings/1/sensitive", false), apiKeyHeader("{apiSecret}")], "/wire/auth/value", "credential-sensitive", "setting `apiSecret` carries credentials");
 bad("a key in the body needs an object envelope", set("/wire/envelope", { kind: "array" }), "/wire/auth/scheme", "body-auth-needs-object", "a key carried in the body needs an `object` envelope", "amplitude");
 bad("the body key has its own field", set("/wire/auth/field", "events"), "/wire/auth/field", "body-field-free", "`events` is already the envelope's `itemsKey` or `sentAtField`", "amplitude");
 bad("a named value rule's lengths leave room", set("/valueRules/id/minLength", 2000), "/valueRules/id/minLength", "length-range", "`minLength` 2000 is over `maxLength` 1024: no value could pass", "amplitude");

@@ -273,7 +273,22 @@ bad("baseUrl by rejects unknown keys", set("/wire/baseUrl/by", { region: "pod" }
 // Auth
 bad("auth requires scheme", del("/wire/auth/scheme"), "/wire/auth", "required", missing("scheme"));
 bad("auth rejects unknown keys", set("/wire/auth/apiKey", "apiKey"), "/wire/auth", "additionalProperties", unknown("apiKey"));
-bad("auth scheme is basic, bearer or body", set("/wire/auth/scheme", "digest"), "/wire/auth/scheme", "enum", 'must be one of "basic", "bearer", "body"');
+bad("auth scheme is basic, bearer, body or header", set("/wire/auth/scheme", "digest"), "/wire/auth/scheme", "enum", 'must be one of "basic", "bearer", "body", "header"');
+bad("auth scheme is a string", set("/wire/auth/scheme", 1), "/wire/auth/scheme", "enum", 'must be one of "basic", "bearer", "body", "header"');
+// Each scheme takes the keys it needs, and no other scheme's.
+bad("a basic scheme names its user name", del("/wire/auth/username"), "/wire/auth", "required", missing("username"));
+bad("a bearer scheme names its token", del("/wire/auth/token"), "/wire/auth", "required", missing("token"), "braze");
+bad("a body scheme names its token", del("/wire/auth/token"), "/wire/auth", "required", missing("token"), "amplitude");
+bad("a body scheme names its field", del("/wire/auth/field"), "/wire/auth", "required", missing("field"), "amplitude");
+bad("a basic scheme takes no token", set("/wire/auth/token", "apiKey"), "/wire/auth", "additionalProperties", unknown("token"));
+bad("a bearer scheme takes no username", set("/wire/auth/username", "braze_api_key"), "/wire/auth", "additionalProperties", unknown("username"), "braze");
+bad("a body scheme takes no password", set("/wire/auth/password", "api_key"), "/wire/auth", "additionalProperties", unknown("password"), "amplitude");
+const header = { scheme: "header", name: "Api-Key", value: "{apiKey}" };
+bad("a header scheme names its header", set("/wire/auth", { scheme: "header", value: "{apiKey}" }), "/wire/auth", "required", missing("name"));
+bad("a header scheme gives its value", set("/wire/auth", { scheme: "header", name: "Api-Key" }), "/wire/auth", "required", missing("value"));
+bad("a header scheme takes no token", set("/wire/auth", { ...header, token: "apiKey" }), "/wire/auth", "additionalProperties", unknown("token"));
+bad("a header name is a header name", set("/wire/auth", { ...header, name: "Api Key" }), "/wire/auth/name", "pattern", "must be an HTTP header name such as `Api-Key`");
+bad("a header value holds a placeholder", set("/wire/auth", { ...header, value: "apiKey" }), "/wire/auth/value", "pattern", "must hold at least one `{setting}` placeholder");
 bad("auth token names a setting", set("/wire/auth/token", 1), "/wire/auth/token", "type", "must be a string", "braze");
 bad("auth body field is a plain key", set("/wire/auth/field", "body.api_key"), "/wire/auth/field", "pattern", "must be a plain key such as `api_key`", "amplitude");
 
@@ -318,7 +333,8 @@ describe("coverage", () => {
     expect(all).toContain("#/definitions/Selector/maxProperties");
     expect(all).toContain("#/definitions/Fill/then/not");
     expect(all).toContain("#/definitions/Wire/else/required/noDedupReason");
-    expect(all).toContain("#/definitions/Auth/properties/field/pattern");
+    expect(all).toContain("#/definitions/BodyAuth/properties/field/pattern");
+    expect(all).toContain("#/definitions/Auth/discriminator");
     expect(all).toContain("#/definitions/BaseUrl/properties/values/additionalProperties/pattern");
     expect(all.size).toBeGreaterThan(150);
   });

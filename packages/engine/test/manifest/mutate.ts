@@ -143,7 +143,7 @@ export function tempRepo(ids: ReadonlyArray<ConnectorId> = ["mparticle", "segmen
 type SchemaNode = Record<string, unknown>;
 const CONSTRAINTS = new Set([
   "pattern", "enum", "const", "minItems", "uniqueItems", "minLength", "minimum", "maximum", "exclusiveMinimum",
-  "minProperties", "maxProperties", "format", "dependencies", "not",
+  "minProperties", "maxProperties", "format", "dependencies", "not", "discriminator",
 ]);
 
 /**
@@ -182,7 +182,21 @@ export function schemaConstraints(schema: object): { all: Set<string>; nodes: Ma
   const all = new Set<string>();
   const nodes = new Map<object, string>();
   constraintsOf(schema, "#", all, nodes);
+  for (const c of unionTags(schema)) all.delete(c);
   return { all, nodes };
+}
+
+/**
+ * A union's tag (`discriminator`) picks the variant whose `const` it equals, so the variant's tag
+ * constraints cannot fail; a tag naming no variant breaks the union's `discriminator` instead.
+ */
+function unionTags(schema: object): string[] {
+  const definitions = ((schema as SchemaNode)["definitions"] ?? {}) as Record<string, SchemaNode>;
+  return Object.values(definitions).flatMap((d) => {
+    const tag = (d["discriminator"] as { propertyName: string } | undefined)?.propertyName;
+    if (tag === undefined) return [];
+    return (d["oneOf"] as Array<{ $ref: string }>).flatMap(({ $ref }) => [`${$ref}/properties/${tag}/const`, `${$ref}/required/${tag}`]);
+  });
 }
 
 /** A validator for one of tagwire's schemas whose errors carry their schema object. */
