@@ -4,4 +4,3 @@ export { isAuthorized, tokenFrom, newToken, tokenForNonce } from "./auth.js";
 export { integrationList, requiredFields, type IntegrationDefinition } from "./looker/integrations.js";
 export { formFor, type FormField } from "./looker/form.js";
 export { createLogger, type Logger } from "./log.js";
-export { runDemo, sampleLookPath, type DemoOptions, type DemoSummary } from "./demo.js";

@@ -9,9 +9,9 @@ import type { ServerConfig } from "../src/config.js";
 
 const hex = (n = 12) => randomBytes(n).toString("hex");
 
-/** The sample Look (25 rows; row 18 has no user id and no email), parsed afresh each call. */
+/** The demo's sample Look (25 rows; row 18 has no user id and no email), parsed afresh each call. */
 export function sampleLook(): LookJson {
-  return JSON.parse(readFileSync(new URL("../samples/active-users.json", import.meta.url), "utf8")) as LookJson;
+  return JSON.parse(readFileSync(new URL("../../cli/samples/active-users.json", import.meta.url), "utf8")) as LookJson;
 }
 
 export interface LookField {

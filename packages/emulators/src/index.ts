@@ -3,6 +3,7 @@ import type { Auth } from "@tagwire/engine";
 import { join } from "node:path";
 import { FaultConfigError, type FaultConfig } from "./faults.js";
 import { checkFaultMap, resetAll, snapshot } from "./inspection.js";
+import { emulatorFileReader } from "./emulator-file.js";
 import { defaultConnectorsDir, listConnectorIds, loadWireProfile } from "./profile.js";
 import { createEmulatorServer, emulateConnector, type EmulatedConnector } from "./server.js";
 import type { EmulatorState } from "./state.js";
@@ -11,6 +12,7 @@ export type { FaultConfig } from "./faults.js";
 export { FaultConfigError } from "./faults.js";
 export type { ConnectorState, EmulatorState } from "./state.js";
 export type { WireProfile, WireSection } from "./profile.js";
+export { EmulatorFileError, EMULATOR_FILE, type EmulatorFacts } from "./emulator-file.js";
 export { loadWireProfile, wireProfileOf, listConnectorIds, defaultConnectorsDir } from "./profile.js";
 export { expectedCredentials, expectedSettings, type ExpectedCredentials } from "./auth.js";
 export { applyCredential, applyFault, ArgumentError, type FaultValueReaders } from "./args.js";
@@ -95,9 +97,10 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
 
   const keepRecords = options.keepRecords ?? true;
   const connectors = new Map<string, EmulatedConnector>();
+  const readEmulatorFile = emulatorFileReader();
   for (const id of ids) {
     // The engine loads and fully validates the manifest (ManifestError lists its problems).
-    const profile = loadWireProfile(join(dir, id, "manifest.json"));
+    const profile = loadWireProfile(join(dir, id, "manifest.json"), readEmulatorFile);
     if (profile.id !== id) throw new EmulatorConfigError(`connector folder ${id} holds a manifest with id "${profile.id}"`);
     connectors.set(id, emulateConnector(profile, options.credentials?.[id], undefined, keepRecords));
   }

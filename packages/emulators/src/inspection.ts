@@ -60,7 +60,7 @@ export async function handleInspection(
     if (!only("GET")) return;
     const listed = [...connectors.values()].map(({ profile }) => ({
       id: profile.id,
-      paths: [profile.wire.path, ...Object.keys(profile.wire.singleRecordPaths ?? {})],
+      paths: [profile.wire.path, ...Object.keys(profile.emulation.singleRecordPaths)],
     }));
     return sendJson(res, 200, { ok: true, connectors: listed });
   }

@@ -76,7 +76,7 @@ export function intake(
     }
   }
 
-  const dropsInvalid = wire.invalidRecord === "accepted-then-dropped";
+  const dropsInvalid = profile.emulation.invalidRecord === "accepted-then-dropped";
   const maxRecords = wire.limits.maxRecordsPerRequest;
   if (records.length > maxRecords) {
     if (!dropsInvalid) return refuse(`${records.length} records in one request, over the limit of ${maxRecords}`);

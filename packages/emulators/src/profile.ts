@@ -1,16 +1,22 @@
 import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { connectorsDir, loadConnectorFile, type Connector, type Wire } from "@tagwire/engine";
+import { emulatorFileReader, type EmulatorFacts } from "./emulator-file.js";
 
 /** The `wire` section of a connector manifest (schemas/connector-manifest.schema.json#/definitions/Wire). */
 export type WireSection = Wire;
 
-/** What an emulator needs to know about one connector: the engine's loaded connector, seen from the wire. */
+/**
+ * What an emulator needs to know about one connector: the engine's loaded connector, seen from the
+ * wire, and the facts beside its manifest that only the emulator reads.
+ */
 export interface WireProfile {
   id: string;
   label: string;
   manifestPath: string;
-  wire: Wire & { invalidRecord: "rejects-request" | "accepted-then-dropped"; singleRecordPaths: NonNullable<Wire["singleRecordPaths"]> };
+  wire: Wire;
+  /** The connector folder's emulator.json, defaults applied. */
+  emulation: EmulatorFacts;
   /** The connector as the engine loaded and validated it. */
   connector: Connector;
   /** Whether one record conforms to `wire.recordSchema` (`connector.validateRecord` says why not). */
@@ -28,14 +34,14 @@ export function listConnectorIds(dir: string = defaultConnectorsDir): string[] {
     .sort();
 }
 
-/** The wire view of a connector the engine loaded. */
-export function wireProfileOf(connector: Connector): WireProfile {
-  const { wire } = connector.manifest;
+/** The wire view of a connector the engine loaded, with the emulator facts beside its manifest. */
+export function wireProfileOf(connector: Connector, emulation: EmulatorFacts): WireProfile {
   return {
     id: connector.id,
     label: connector.manifest.label,
     manifestPath: connector.file,
-    wire: { ...wire, singleRecordPaths: wire.singleRecordPaths ?? {}, invalidRecord: wire.invalidRecord ?? "rejects-request" },
+    wire: connector.manifest.wire,
+    emulation,
     connector,
     validate: (record) => connector.validateRecord(record) === undefined,
   };
@@ -43,8 +49,10 @@ export function wireProfileOf(connector: Connector): WireProfile {
 
 /**
  * Loads a connector manifest with the engine (the whole manifest is validated, its wire schema
- * compiled once). Throws the engine's ManifestError for a manifest that cannot be used.
+ * compiled once) and the emulator file beside it. Throws the engine's ManifestError for a manifest
+ * that cannot be used, EmulatorFileError for an emulator file that breaks its schema. Give one
+ * `readEmulatorFile` to many calls to compile its schema once.
  */
-export function loadWireProfile(manifestPath: string): WireProfile {
-  return wireProfileOf(loadConnectorFile(manifestPath));
+export function loadWireProfile(manifestPath: string, readEmulatorFile = emulatorFileReader()): WireProfile {
+  return wireProfileOf(loadConnectorFile(manifestPath), readEmulatorFile(dirname(manifestPath)));
 }

@@ -2,14 +2,14 @@ import { STATUS_CODES, type ServerResponse } from "node:http";
 import type { WireProfile } from "./profile.js";
 
 /**
- * How a connector's API words its answers, chosen from `wire.invalidRecord` (code names no destination):
+ * How a connector's API words its answers, chosen from its emulator file's `invalidRecord` (code names no destination):
  * - `rejects-request` APIs answer 202 with an empty body, errors as `{"errors":[{code,message}]}`;
  * - `accepted-then-dropped` APIs answer 200 `{"success":true}`, errors as `{"success":false,message,code}`.
  */
 export type ResponseStyle = "errors-list" | "success-flag";
 
 export function styleOf(profile: WireProfile): ResponseStyle {
-  return profile.wire.invalidRecord === "rejects-request" ? "errors-list" : "success-flag";
+  return profile.emulation.invalidRecord === "rejects-request" ? "errors-list" : "success-flag";
 }
 
 // Most error lists stay short; a request of 100 broken records should not answer megabytes.

@@ -63,9 +63,9 @@ export function buildRoutes(connectors: readonly EmulatedConnector[]): Map<strin
     routes.set(path, route);
   };
   for (const connector of connectors) {
-    const { wire } = connector.profile;
+    const { wire, emulation } = connector.profile;
     add(wire.path, { connector, implied: null });
-    for (const [path, implied] of Object.entries(wire.singleRecordPaths ?? {})) {
+    for (const [path, implied] of Object.entries(emulation.singleRecordPaths)) {
       add(path, { connector, implied });
     }
   }

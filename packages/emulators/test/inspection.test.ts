@@ -122,17 +122,19 @@ describe("manifests", () => {
     writeFileSync(join(folder, "manifest.json"), JSON.stringify(manifest));
   };
 
-  /** A copy of a real manifest under another id. */
-  const copyManifest = (from: string, id: string, wire: Record<string, unknown> = {}) => {
+  /** A copy of a real connector's manifest and emulator file under another id. */
+  const copyManifest = (from: string, id: string, emulation: Record<string, unknown> = {}) => {
     const manifest = JSON.parse(readFileSync(join(connectorsDir, from, "manifest.json"), "utf8"));
     manifest.id = id;
-    manifest.wire = { ...manifest.wire, ...wire };
     writeManifest(scratch, from, manifest);
+    const facts = JSON.parse(readFileSync(join(connectorsDir, from, "emulator.json"), "utf8"));
+    writeFileSync(join(scratch, id, "emulator.json"), JSON.stringify({ ...facts, ...emulation }));
   };
 
-  it("loadWireProfile resolves the record schema beside the manifest", () => {
+  it("loadWireProfile resolves the record schema beside the manifest and reads the emulator file there", () => {
     const profile = loadWireProfile(join(connectorsDir, "segment", "manifest.json"));
-    expect(profile).toMatchObject({ id: "segment", wire: { path: "/v1/batch", invalidRecord: "accepted-then-dropped", dedupField: "messageId" } });
+    expect(profile).toMatchObject({ id: "segment", wire: { path: "/v1/batch", dedupField: "messageId" }, emulation: { invalidRecord: "accepted-then-dropped" } });
+    expect(Object.keys(profile.emulation.singleRecordPaths)).toEqual(["/v1/identify", "/v1/track", "/v1/group"]);
     expect(profile.validate({ type: "track", userId: "u" })).toBe(false);
     expect(profile.validate({ type: "track", userId: "u", event: "e" })).toBe(true);
   });
@@ -157,10 +159,8 @@ describe("manifests", () => {
     manifest.wire = {
       ...manifest.wire,
       path: "/acme/ingest",
-      singleRecordPaths: {},
       auth: { scheme: "basic", username: "token", password: "secret" },
       envelope: { kind: "object", itemsKey: "items" },
-      invalidRecord: "rejects-request",
       limits: { maxRecordsPerRequest: 2, maxRequestBytes: 4096, maxRecordBytes: 1024 },
     };
     writeManifest(dir, "segment", manifest);

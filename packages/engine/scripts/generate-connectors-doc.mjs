@@ -96,7 +96,7 @@ function section({ id, manifest: m, table, readme }) {
   lines.push(`- Body: ${w.envelope.kind === "array" ? "a JSON array of records" : `an object whose ${code(w.envelope.itemsKey)} holds the records`}${w.envelope.sentAtField ? `, with ${code(w.envelope.sentAtField)} set to the time of each request` : ""}. Record schema: \`${w.recordSchema.replace(/^(\.\.\/)+/, "")}\`.`);
   lines.push(`- Limits: ${w.limits.maxRecordsPerRequest.toLocaleString("en-US")} records and ${w.limits.maxRequestBytes.toLocaleString("en-US")} bytes per request; a record over ${w.limits.maxRecordBytes.toLocaleString("en-US")} bytes is rejected.`);
   lines.push(`- Deduplication: ${w.dedupField ? `${code(w.dedupField)} carries a deterministic id per run and row.` : `none. ${w.noDedupReason}`}`);
-  lines.push(`- A record the API finds invalid: ${w.invalidRecord === "accepted-then-dropped" ? "the request succeeds and the record is dropped" : "the whole request is refused"}. Requests in flight: ${w.concurrency ?? 4}.`);
+  lines.push(`- Requests in flight: ${w.concurrency ?? 4}.`);
   if (w.refusedRecords) lines.push(`- Records refused inside an answer: ${refusedText(w.refusedRecords)}`);
   if ((w.credentialsRefused ?? []).length > 0) lines.push(`- Credentials refused: ${w.credentialsRefused.map((c) => `HTTP ${c.status}${c.bodyPattern ? " whose body matches `" + c.bodyPattern + "`" : ""}`).join(", ")}. The first such answer stops the send; the rows left fail with that reason.`);
   lines.push(`- Pacing: ${rateText(w.rateLimit)}; override with \`--rate-limit\` or \`TAGWIRE_${id.toUpperCase()}_RATE_LIMIT\` (\`off\` turns pacing off).`);

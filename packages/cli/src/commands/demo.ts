@@ -4,13 +4,19 @@ import { loadActionServer } from "../action-server.js";
 import { errorLine, InputError } from "../exit.js";
 import { json } from "../flags.js";
 
+/** Loaded on demand (only the demo needs the emulators), once the action server is known to be built. */
+const loadDemo = Effect.zipRight(
+  loadActionServer,
+  Effect.tryPromise({ try: () => import("../demo/run-demo.js"), catch: (e) => new InputError({ message: errorLine(e) }) }),
+);
+
 // The sample Look has a row without identifiers on purpose: its rejection is part of what the demo
 // shows, so the demo succeeds when it has run through, whatever the steps reported.
 export const demo = Command.make("demo", { json }, (flags) =>
   Effect.gen(function* () {
-    const server = yield* loadActionServer;
+    const { runDemo } = yield* loadDemo;
     yield* Effect.tryPromise({
-      try: () => server.runDemo({ out: (line) => void process.stdout.write(`${line}\n`), json: flags.json }),
+      try: () => runDemo({ out: (line) => void process.stdout.write(`${line}\n`), json: flags.json }),
       catch: (e) => new InputError({ message: errorLine(e) }),
     });
   }),

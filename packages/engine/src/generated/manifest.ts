@@ -565,14 +565,6 @@ export interface Wire {
    * Request path appended to the base URL.
    */
   path: string;
-  /**
-   * The API's one-record endpoints (body = one record), with fields each implies. Served by the emulator; the engine sends batches.
-   */
-  singleRecordPaths?: {
-    [k: string]: {
-      [k: string]: string;
-    };
-  };
   auth: Auth;
   envelope: Envelope;
   limits: Limits;
@@ -584,10 +576,6 @@ export interface Wire {
    * For an API with no deduplication field: why receiving a record twice (a retried request, a replayed run) does no harm, e.g. updates that set the same values again. Shown in the connector reference.
    */
   noDedupReason?: string;
-  /**
-   * What the API does with a record that breaks its schema: answer 4xx for the request, or answer 2xx and drop the record.
-   */
-  invalidRecord?: "rejects-request" | "accepted-then-dropped";
   /**
    * Requests in flight at once.
    */

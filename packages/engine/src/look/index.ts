@@ -12,7 +12,7 @@ export {
 } from "./json-detail-parser.js";
 export { lookSourceFromFile, lookSourceFromString, readLook, type LookEvent, type LookSource, type ReadLookOptions } from "./read-look.js";
 export { isRawRows, parseRawRows, rowCount, type RawRows } from "./raw-rows.js";
-// Integers beyond 2^53 - 1 kept exact, for JSON read outside the Look reader (an inline execute body).
-// Byte-level JSON scanning, for code that measures JSON it already holds (the emulators' record sizes).
+// Byte-level JSON scanning, for code that reads JSON outside the Look reader: the action server's
+// execute body (integers beyond 2^53 - 1 kept exact) and the emulators' record sizes.
 export { INCOMPLETE, JsonValueScanner } from "./json-value-scanner.js";
 export * as jsonBytes from "./json-bytes.js";

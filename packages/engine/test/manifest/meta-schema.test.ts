@@ -218,7 +218,9 @@ bad("wire has dedupField or noDedupReason, not both", set("/wire/noDedupReason",
 bad("wire noDedupReason is not empty", set("/wire/noDedupReason", ""), "/wire/noDedupReason", "minLength", "must not be empty", "braze");
 bad("wire rejects unknown keys", set("/wire/timeoutMs", 1000), "/wire", "additionalProperties", unknown("timeoutMs"));
 bad("wire path starts with a slash", set("/wire/path", "v2/bulkevents"), "/wire/path", "pattern", "must start with `/`, such as `/v1/batch`");
-bad("wire invalidRecord is known", set("/wire/invalidRecord", "ignored"), "/wire/invalidRecord", "enum", 'must be one of "rejects-request", "accepted-then-dropped"');
+// What only the emulator reads lives beside the manifest in emulator.json, not in the wire section.
+bad("wire has no invalidRecord (an emulator fact)", set("/wire/invalidRecord", "rejects-request"), "/wire", "additionalProperties", unknown("invalidRecord"));
+bad("wire has no singleRecordPaths (an emulator fact)", set("/wire/singleRecordPaths", { "/v2/events": {} }), "/wire", "additionalProperties", unknown("singleRecordPaths"));
 bad("wire concurrency is at least 1", set("/wire/concurrency", 0), "/wire/concurrency", "minimum", "must be at least 1");
 bad("wire concurrency is at most 64", set("/wire/concurrency", 65), "/wire/concurrency", "maximum", "must be at most 64");
 bad("wire concurrency is an integer", set("/wire/concurrency", 1.5), "/wire/concurrency", "type", "must be an integer");
@@ -226,8 +228,6 @@ bad("wire rateLimit rejects unknown keys", set("/wire/rateLimit", { burst: 10 })
 bad("wire recordsPerSecond is above 0", set("/wire/rateLimit", { recordsPerSecond: 0 }), "/wire/rateLimit/recordsPerSecond", "exclusiveMinimum", "must be greater than 0");
 bad("wire requestsPerSecond is above 0", set("/wire/rateLimit", { requestsPerSecond: -1 }), "/wire/rateLimit/requestsPerSecond", "exclusiveMinimum", "must be greater than 0");
 bad("wire rateLimit declares a limit", set("/wire/rateLimit", {}), "/wire/rateLimit", "minProperties", "must declare `recordsPerSecond`, `requestsPerSecond` or both");
-bad("wire singleRecordPaths map to objects", set("/wire/singleRecordPaths/~1v2~1events", "batch"), "/wire/singleRecordPaths/~1v2~1events", "type", "must be an object");
-bad("wire singleRecordPaths fields are strings", set("/wire/singleRecordPaths/~1v1~1track/type", 1), "/wire/singleRecordPaths/~1v1~1track/type", "type", "must be a string", "segment");
 bad("wire dedupField is a string", set("/wire/dedupField", ["source_request_id"]), "/wire/dedupField", "type", "must be a string");
 
 // CredentialsRefused

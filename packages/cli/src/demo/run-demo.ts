@@ -1,12 +1,11 @@
-import { createServer, type Server } from "node:http";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import { startActionServer, type ServerConfig } from "@tagwire/action-server";
 import { startEmulators } from "@tagwire/emulators";
-import { startActionServer } from "./server.js";
-import type { ServerConfig } from "./config.js";
+import { serveDownloads } from "./download-links.js";
 
-export const sampleLookPath = new URL("../samples/active-users.json", import.meta.url);
+// From dist/demo/ and src/demo/ alike: the package's samples folder.
+const sampleLookPath = new URL("../../samples/active-users.json", import.meta.url);
 
 export interface DemoOptions {
   readonly out: (line: string) => void;
@@ -103,28 +102,4 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     await downloads.close();
     await emulators.close();
   }
-}
-
-/** Stands in for Looker's one-time `download_url`s. */
-async function serveDownloads(body: string): Promise<{ url(): string; close(): Promise<void> }> {
-  const tokens = new Set<string>();
-  const server: Server = createServer((req, res) => {
-    const token = (req.url ?? "").split("/").pop() ?? "";
-    if (!tokens.delete(token)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url() {
-      const token = randomBytes(12).toString("hex");
-      tokens.add(token);
-      return `http://127.0.0.1:${port}/download/${token}`;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
