@@ -1,17 +1,4 @@
-import { baseUrlVariable, type Connector } from "@tagwire/engine";
-
-/** `apiKey` -> `API_KEY`, `segment_write_key` -> `SEGMENT_WRITE_KEY`. */
-export function upperSnake(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-    .replace(/[^A-Za-z0-9]+/g, "_")
-    .toUpperCase();
-}
-
-/** The environment variable a connector setting is read from: `TAGWIRE_<ID>_<SETTING>`, e.g. TAGWIRE_MPARTICLE_API_KEY. */
-export function settingVariable(connectorId: string, setting: string): string {
-  return `TAGWIRE_${upperSnake(connectorId)}_${upperSnake(setting)}`;
-}
+import { baseUrlVariable, settingVariable, type Connector } from "@tagwire/engine";
 
 /** `--setting` values first, then the environment; settings given neither way are left to the engine's defaults and checks. */
 export function settingsFor(
@@ -40,4 +27,4 @@ export function placeholderSettings(connector: Connector): Record<string, string
   return out;
 }
 
-export { baseUrlVariable };
+export { baseUrlVariable, settingVariable };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { settingVariable, upperSnake } from "../src/settings.js";
+import { settingVariable, upperSnake } from "@tagwire/engine";
 import { parseTarget, splitPair } from "../src/flags.js";
 
 describe("settingVariable", () => {

@@ -36,4 +36,4 @@ export { engineLayer, RateBudgetsService, RowWorkerPoolService, TransportService
 export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type MemoryBudgetObserver } from "./run/memory-budget.js";
 export { ReportBuilder, summarize, type RunReport, type ReasonGroup, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
-export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, connectorVariable, type Env } from "./run/endpoint.js";
+export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, connectorVariable, settingVariable, upperSnake, type Env } from "./run/endpoint.js";

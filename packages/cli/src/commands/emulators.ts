@@ -3,8 +3,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc";
 import * as Options from "@effect/cli/Options";
 import * as ValidationError from "@effect/cli/ValidationError";
 import * as Effect from "effect/Effect";
-import { settingVariable } from "../settings.js";
-import { baseUrlVariable } from "@tagwire/engine";
+import { baseUrlVariable, settingVariable } from "@tagwire/engine";
 import { errorLine, InputError } from "../exit.js";
 import { printLines } from "../output/print.js";
 

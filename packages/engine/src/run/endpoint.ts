@@ -9,7 +9,20 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 /** `TAGWIRE_<ID>_<NAME>`: the environment variables that override a connector's wire facts. */
 export function connectorVariable(connectorId: string, name: string): string {
-  return `TAGWIRE_${connectorId.toUpperCase()}_${name}`;
+  return `TAGWIRE_${upperSnake(connectorId)}_${name}`;
+}
+
+/** The environment variable a connector setting is read from: `TAGWIRE_<ID>_<SETTING>`, e.g. TAGWIRE_MPARTICLE_API_KEY. */
+export function settingVariable(connectorId: string, setting: string): string {
+  return connectorVariable(connectorId, upperSnake(setting));
+}
+
+/** `apiKey` -> `API_KEY`, `segment_write_key` -> `SEGMENT_WRITE_KEY`. */
+export function upperSnake(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .toUpperCase();
 }
 
 /** `TAGWIRE_<ID>_URL`: replaces the connector's base URL (scheme, host, port). */
