@@ -25,19 +25,9 @@ export interface RowCheck {
   readonly warnings: ReadonlyArray<ReasonGroup>;
 }
 
-/**
- * Each requirement the plan checks (the connector's, then the downstreams'), met or not by the Look's columns.
- * The plan reports only unmet ones, as diagnostics; a downstream can have several requirements under one
- * rule, told apart by the paths its message names (`zendesk needs \`traits.email\`.` <-> `traits.email for zendesk`).
- */
+/** Each requirement the plan checks (the connector's, then the downstreams'), met or not by the Look's columns. */
 export function requirementsOf(p: Plan): Array<{ rule: string; description: string; met: boolean }> {
-  const unmet = new Set<string>();
-  for (const d of p.diagnostics) {
-    if (d.code === "missing-requirement") unmet.add(d.rule);
-    const needs = d.code === "downstream-requirement" ? /^(.+?) needs (.+)\.$/.exec(d.message.replace(/`/g, "")) : null;
-    if (needs !== null) unmet.add(`${d.rule}|${needs[2]} for ${needs[1]}`);
-  }
-  return p.program.checks.map((c) => ({ rule: c.rule, description: c.description, met: !unmet.has(c.rule) && !unmet.has(`${c.rule}|${c.description}`) }));
+  return p.requirements.map((r) => ({ rule: r.rule, description: r.downstream === undefined ? r.description : `${r.description} for ${r.downstream}`, met: r.met }));
 }
 
 function checkRows(connector: Connector, opened: OpenedLook, flags: TargetFlags, hiddenFields: ReadonlyArray<string>, name: string): Effect.Effect<RowCheck, InputError> {
