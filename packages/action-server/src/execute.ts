@@ -148,8 +148,8 @@ function describe(d: Diagnostic): string {
 function optionErrors(errors: ReadonlyArray<Diagnostic>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const d of errors) {
-    if (!d.rule.startsWith("option ")) continue;
-    const name = d.rule.slice("option ".length);
+    if (d.subject.kind !== "option") continue;
+    const { name } = d.subject;
     // Own properties only: an option named `constructor` or `__proto__` gets its message too.
     if (!Object.hasOwn(out, name)) Object.defineProperty(out, name, { value: d.message, enumerable: true, writable: true, configurable: true });
   }

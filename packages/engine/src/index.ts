@@ -6,7 +6,7 @@ export type { Connector, RecordValidator } from "./manifest/connector.js";
 export { knownTags, targetOf, valueRuleOf } from "./manifest/connector.js";
 export { loadConnectors, loadConnectorFile, validateManifest, findConnector } from "./manifest/load.js";
 export { authParts, authSettings, describeAuth, parseTemplate, type AuthPart, type TemplatePiece } from "./manifest/auth-parts.js";
-export type { Plan, PlanInput, ColumnPlan, Diagnostic, Severity, RequirementStatus } from "./plan/types.js";
+export type { Plan, PlanInput, ColumnPlan, Diagnostic, DiagnosticSubject, Severity, RequirementStatus } from "./plan/types.js";
 export { plan } from "./plan/plan.js";
 export type { TagSource } from "./plan/tag-fixes.js";
 export { closest } from "./plan/did-you-mean.js";

@@ -81,7 +81,7 @@ export function nearMissErrors(m: ConnectorManifest, options: OptionValues, prov
     );
     if (requirement === undefined) continue;
     diagnostics[miss.diagnostic] = {
-      severity: "error", code: "near-miss-tag", rule: `requirement ${requirement.id}`, column: miss.column,
+      severity: "error", code: "near-miss-tag", rule: `requirement ${requirement.id}`, subject: { kind: "requirement", id: requirement.id }, column: miss.column,
       message: `\`${miss.tag}\` is not a known ${m.label} tag: did you mean \`${miss.intended}\`? No column gives ${paths.map((p) => `\`${p}\``).join(" or ")}, which \`${miss.intended}\` would give to meet requirement ${requirement.id} (${requirement.description}): rows would be sent without it.`,
       hint: fixes.retag(miss.column, miss.intended),
     };

@@ -24,7 +24,7 @@ export function resolveOptions(
     if (option === undefined) {
       const guess = closest(name, names);
       diagnostics.push({
-        severity: "error", code: "unknown-option", rule: `option ${name}`,
+        severity: "error", code: "unknown-option", rule: `option ${name}`, subject: { kind: "option", name },
         message: `\`${name}\` is not an option of ${manifest.label}.${guess ? ` Did you mean \`${guess}\`?` : ""}`,
         hint: names.length > 0 ? `Options: ${names.join(", ")}.` : `${manifest.label} takes no options.`,
       });
@@ -33,7 +33,7 @@ export function resolveOptions(
     const fixedValue = fixed[name];
     if (fixedValue !== undefined && fixedValue !== raw) {
       diagnostics.push({
-        severity: "error", code: "option-fixed", rule: `option ${name}`,
+        severity: "error", code: "option-fixed", rule: `option ${name}`, subject: { kind: "option", name },
         message: `action \`${action?.name}\` sends \`${name}\` = \`${fixedValue}\`; \`${raw}\` cannot be chosen here.`,
       });
       refused.add(name);
@@ -45,7 +45,7 @@ export function resolveOptions(
       const byLabel = closest(raw, option.choices!.map((c) => c.label));
       const guess = closest(raw, choices) ?? option.choices!.find((c) => c.label === byLabel)?.value;
       diagnostics.push({
-        severity: "error", code: "invalid-option", rule: `option ${name}`,
+        severity: "error", code: "invalid-option", rule: `option ${name}`, subject: { kind: "option", name },
         message: `\`${raw}\` is not a choice of \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ""}`,
         hint: `Choices: ${choices.join(", ")}.`,
       });
@@ -54,7 +54,7 @@ export function resolveOptions(
     }
     if (option.maxLength !== undefined && isLongerThan(raw, option.maxLength, "codePoints")) {
       diagnostics.push({
-        severity: "error", code: "invalid-option", rule: `option ${name}`,
+        severity: "error", code: "invalid-option", rule: `option ${name}`, subject: { kind: "option", name },
         message: `\`${name}\` is ${lengthIn(raw, "codePoints")} characters long; at most ${option.maxLength} are accepted.`,
       });
       refused.add(name);
@@ -69,7 +69,7 @@ export function resolveOptions(
     const needed = o.required === true || (o.requiredWhen !== undefined && holds(o.requiredWhen, values));
     if (!needed) continue;
     diagnostics.push({
-      severity: "error", code: "missing-option", rule: `option ${o.name}`,
+      severity: "error", code: "missing-option", rule: `option ${o.name}`, subject: { kind: "option", name: o.name },
       message: `option \`${o.name}\` (${o.label}) is required${o.requiredWhen ? ` when ${describeCondition(o.requiredWhen)}` : ""}.`,
       hint: o.description,
     });

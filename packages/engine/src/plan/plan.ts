@@ -22,7 +22,7 @@ export function plan(connector: Connector, input: PlanInput): Plan {
   const diagnostics: Diagnostic[] = [];
   const action = input.action === undefined ? undefined : m.actions.find((a) => a.name === input.action);
   if (input.action !== undefined && action === undefined) {
-    diagnostics.push({ severity: "error", code: "unknown-action", rule: "actions", message: `\`${input.action}\` is not an action of ${m.label} (${m.actions.map((a) => a.name).join(", ")}).` });
+    diagnostics.push({ severity: "error", code: "unknown-action", rule: "actions", subject: { kind: "actions" }, message: `\`${input.action}\` is not an action of ${m.label} (${m.actions.map((a) => a.name).join(", ")}).` });
   }
   const { values: options, diagnostics: optionProblems } = resolveOptions(m, action, input.options ?? {});
   diagnostics.push(...optionProblems);
@@ -93,7 +93,7 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       if (!inFamily && guess === undefined) continue;
       if (guess !== undefined) nearMiss ??= { column: field.name, tag: t, intended: guess, diagnostic: diagnostics.length };
       diagnostics.push({
-        severity: "warning", code: "unknown-tag", rule: "tags", column: field.name,
+        severity: "warning", code: "unknown-tag", rule: "tags", subject: { kind: "tags" }, column: field.name,
         message: `\`${t}\` is not a known ${m.label} tag${guess ? `: did you mean \`${guess}\`?` : "."}`,
         hint: guess ? fixes.retag(field.name, guess) : `Known tags: ${[...known].join(", ")}.`,
       });
@@ -106,13 +106,13 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       tag = usable[0]!;
       rule = byTag.get(tag);
       if (usable.length > 1) {
-        diagnostics.push({ severity: "warning", code: "several-tags", rule: "tags", column: field.name, message: `has tags ${usable.map((t) => `\`${t}\``).join(", ")}; only \`${tag}\` is used.`, hint: "Keep one of these tags on the field." });
+        diagnostics.push({ severity: "warning", code: "several-tags", rule: "tags", subject: { kind: "tags" }, column: field.name, message: `has tags ${usable.map((t) => `\`${t}\``).join(", ")}; only \`${tag}\` is used.`, hint: "Keep one of these tags on the field." });
       }
     } else if (relevant.length > 0) {
       const t = relevant[0]!;
       const when = m.columns.find((r) => tagsOf(r).includes(t))?.when;
       const reason = `tag \`${t}\` applies only when ${when ? describeCondition(when) : "another option is chosen"}: not sent`;
-      diagnostics.push({ severity: "warning", code: "inactive-tag", rule: "tags", column: field.name, message: reason });
+      diagnostics.push({ severity: "warning", code: "inactive-tag", rule: "tags", subject: { kind: "tags" }, column: field.name, message: reason });
       ignore(reason);
       continue;
     } else if (nearMiss !== undefined) {
@@ -127,32 +127,32 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       rule = restRule;
     } else {
       ignore("no tag: not sent");
-      diagnostics.push({ severity: "info", code: "untagged", rule: "tags", column: field.name, message: "has no tag this destination uses: not sent.", hint: `Tags: ${[...known].join(", ")}.` });
+      diagnostics.push({ severity: "info", code: "untagged", rule: "tags", subject: { kind: "tags" }, column: field.name, message: "has no tag this destination uses: not sent.", hint: `Tags: ${[...known].join(", ")}.` });
       continue;
     }
     const r = rule!;
 
     const key = keyFor(r, tag, field, options);
     if (key.ignored !== undefined) {
-      diagnostics.push({ severity: "warning", code: key.code!, rule: `column rule ${r.id}`, column: field.name, message: key.ignored, ...(key.hint ? { hint: key.hint } : {}) });
+      diagnostics.push({ severity: "warning", code: key.code!, rule: `column rule ${r.id}`, subject: { kind: "column-rule", id: r.id }, column: field.name, message: key.ignored, ...(key.hint ? { hint: key.hint } : {}) });
       ignore(key.ignored);
       continue;
     }
     if (key.truncated) {
-      diagnostics.push({ severity: "warning", code: "key-truncated", rule: `column rule ${r.id}`, column: field.name, message: `key is longer than ${r.key?.maxLength} ${unitName(r.key?.lengthUnit ?? "codePoints")}: sent as \`${key.key}\`, as the API truncates it.` });
+      diagnostics.push({ severity: "warning", code: "key-truncated", rule: `column rule ${r.id}`, subject: { kind: "column-rule", id: r.id }, column: field.name, message: `key is longer than ${r.key?.maxLength} ${unitName(r.key?.lengthUnit ?? "codePoints")}: sent as \`${key.key}\`, as the API truncates it.` });
     }
     const valueRule = valueRuleOf(m, r, key.key);
     const isPivoted = pivoted && field.measure === true;
     const refused = isPivoted ? pivotRefusal(r, key.key) : undefined;
     if (refused !== undefined) {
-      diagnostics.push({ severity: "error", code: "pivot-not-allowed", rule: `column rule ${r.id}`, column: field.name, message: refused, hint: "Remove the pivot, or send this measure from an unpivoted Look." });
+      diagnostics.push({ severity: "error", code: "pivot-not-allowed", rule: `column rule ${r.id}`, subject: { kind: "column-rule", id: r.id }, column: field.name, message: refused, hint: "Remove the pivot, or send this measure from an unpivoted Look." });
       ignore(refused);
       continue;
     }
     const path = compilePath(targetOf(r), key.key);
     const other = takenBy.get(path.text);
     if (other !== undefined) {
-      diagnostics.push({ severity: "error", code: "target-collision", rule: `column rule ${r.id}`, column: field.name, message: `columns \`${other}\` and \`${field.name}\` both map to \`${plainPath(path.text)}\`.`, hint: "Remove one of them from the Look, hide one in the visualization, or rename one." });
+      diagnostics.push({ severity: "error", code: "target-collision", rule: `column rule ${r.id}`, subject: { kind: "column-rule", id: r.id }, column: field.name, message: `columns \`${other}\` and \`${field.name}\` both map to \`${plainPath(path.text)}\`.`, hint: "Remove one of them from the Look, hide one in the visualization, or rename one." });
       ignore(`\`${other}\` already maps to ${plainPath(path.text)}`);
       continue;
     }
@@ -181,7 +181,7 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       // Written after the other columns, so a pivot value's key meets every other key of its object.
       pivotWriters.push({ column: field.name, describe, rule: r.id, path, check, pivoted: true, pivot });
       const named = `${plainPath(path.text)}_<pivot value>`;
-      diagnostics.push({ severity: "info", code: "pivot-keys", rule: `column rule ${r.id}`, column: field.name, message: `pivoted measure: each pivot value is sent as its own key, \`${named}\`; the row total is not sent.` });
+      diagnostics.push({ severity: "info", code: "pivot-keys", rule: `column rule ${r.id}`, subject: { kind: "column-rule", id: r.id }, column: field.name, message: `pivoted measure: each pivot value is sent as its own key, \`${named}\`; the row total is not sent.` });
       plans.push({ ...base, status: "mapped", rule: r.id, target: named, pivoted: true });
       continue;
     }
@@ -191,7 +191,7 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
 
   for (const [target, { rule, count }] of keysPerTarget) {
     if (rule.maxKeys !== undefined && count > rule.maxKeys) {
-      diagnostics.push({ severity: "error", code: "too-many-keys", rule: `column rule ${rule.id}`, message: `${count} columns map to ${describeTarget(target)}; ${connectorLabel(m)} accepts at most ${rule.maxKeys}.`, hint: "Remove columns from the Look or hide them in the visualization." });
+      diagnostics.push({ severity: "error", code: "too-many-keys", rule: `column rule ${rule.id}`, subject: { kind: "column-rule", id: rule.id }, message: `${count} columns map to ${describeTarget(target)}; ${connectorLabel(m)} accepts at most ${rule.maxKeys}.`, hint: "Remove columns from the Look or hide them in the visualization." });
     }
   }
   return { plans, writers: [...writers, ...pivotWriters], nearMissed };
@@ -271,7 +271,7 @@ function reservedKeyDiagnostics(m: ConnectorManifest, options: OptionValues, tar
     const path = `\`${joinPath(target, key)}\``;
     const note = reserved.note !== undefined ? ` (${reserved.note})` : "";
     const hint = reserved.hint !== undefined ? { hint: reserved.hint } : {};
-    const base = { rule: `column rule ${r.id}`, column };
+    const base = { rule: `column rule ${r.id}`, subject: { kind: "column-rule" as const, id: r.id }, column };
     switch (reserved.severity ?? "warning") {
       case "info":
         diagnostics.push({ ...base, severity: "info", code: "standard-key", message: `fills ${path}${note}.` });
@@ -356,7 +356,7 @@ function requirementChecks(m: ConnectorManifest, options: OptionValues, provided
     if (missing.length > 0) {
       const how = missing.map((p) => describeProviders(providersOf(m, options, p), fixes));
       diagnostics.push({
-        severity: "error", code: "missing-requirement", rule: `requirement ${r.id}`,
+        severity: "error", code: "missing-requirement", rule: `requirement ${r.id}`, subject: { kind: "requirement", id: r.id },
         message: `no column provides the ${r.description}${r.anyOf ? ` (one of ${r.anyOf.join(", ")})` : ""}.`,
         hint: [...new Set(how)].join("; ") + ".",
       });
@@ -374,7 +374,7 @@ function downstreamChecks(connector: Connector, ids: ReadonlyArray<string>, opti
     const row = connector.downstreams.find((d) => d.id === id);
     if (row === undefined) {
       const guess = closest(id, connector.downstreams.map((d) => d.id));
-      diagnostics.push({ severity: "error", code: "unknown-downstream", rule: "downstreams", message: `\`${id}\` is not a ${m.label} ${label}.${guess ? ` Did you mean \`${guess}\`?` : ""}`, hint: `See \`tagwire destinations\` for the list.` });
+      diagnostics.push({ severity: "error", code: "unknown-downstream", rule: "downstreams", subject: { kind: "downstreams" }, message: `\`${id}\` is not a ${m.label} ${label}.${guess ? ` Did you mean \`${guess}\`?` : ""}`, hint: `See \`tagwire destinations\` for the list.` });
       continue;
     }
     row.requires.forEach((req) => {
@@ -384,11 +384,11 @@ function downstreamChecks(connector: Connector, ids: ReadonlyArray<string>, opti
       statuses.push({ rule: `${label} ${id}`, description: `${what.replace(/`/g, "")}`, met: missing.length === 0, downstream: id });
       if (missing.length > 0) {
         const how = missing.map((p) => describeProviders(providersOf(m, options, p), fixes));
-        diagnostics.push({ severity: "error", code: "downstream-requirement", rule: `${label} ${id}`, message: `${id} needs ${what}.`, hint: [...new Set(how)].join("; ") + "." });
+        diagnostics.push({ severity: "error", code: "downstream-requirement", rule: `${label} ${id}`, subject: { kind: "downstream", id }, message: `${id} needs ${what}.`, hint: [...new Set(how)].join("; ") + "." });
       }
       checks.push(compileCheck(`${label} ${id}`, `${what.replace(/`/g, "")} for ${id}`, req.anyOf, req.allOf, writers, m, "warn"));
     });
-    if (row.note !== undefined) diagnostics.push({ severity: "info", code: "downstream-note", rule: `${label} ${id}`, message: `${id}: ${row.note}.` });
+    if (row.note !== undefined) diagnostics.push({ severity: "info", code: "downstream-note", rule: `${label} ${id}`, subject: { kind: "downstream", id }, message: `${id}: ${row.note}.` });
   }
   return checks;
 }

@@ -7,12 +7,23 @@ import type { RowProgram } from "../transform/program.js";
 export type Severity = "error" | "warning" | "info";
 
 /** A finding about the Look against the connector: names the column (when there is one) and the rule. */
+/** What a diagnostic is about, for code to act on (the `rule` text says the same to people). */
+export type DiagnosticSubject =
+  | { readonly kind: "option"; readonly name: string }
+  | { readonly kind: "requirement"; readonly id: string }
+  | { readonly kind: "downstream"; readonly id: string }
+  | { readonly kind: "column-rule"; readonly id: string }
+  | { readonly kind: "tags" }
+  | { readonly kind: "actions" }
+  | { readonly kind: "downstreams" };
+
 export interface Diagnostic {
   readonly severity: Severity;
   /** Stable machine code, e.g. `missing-requirement`, `unknown-tag`. */
   readonly code: string;
   /** The manifest rule or requirement involved, e.g. `requirement identity`. */
   readonly rule: string;
+  readonly subject: DiagnosticSubject;
   readonly column?: string;
   readonly message: string;
   /** How to fix it in LookML or in the Look. */
