@@ -1,4 +1,4 @@
-import { baseUrlVariable, type Connector } from "@tagwire/engine";
+import { baseUrlVariable, type Connector } from "@tagwire/engine/planning";
 
 /** `apiKey` -> `API_KEY`, `segment_write_key` -> `SEGMENT_WRITE_KEY`. */
 export function upperSnake(name: string): string {

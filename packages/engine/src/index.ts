@@ -4,7 +4,7 @@ export { ManifestError, UnknownConnectorError, type ManifestProblem } from "./er
 export { repoRoot, schemasDir, connectorsDir } from "./paths.js";
 export type { Connector, RecordValidator } from "./manifest/connector.js";
 export { knownTags, targetOf, valueRuleOf } from "./manifest/connector.js";
-export { loadConnectors, loadConnectorFile, validateManifest, findConnector } from "./manifest/load.js";
+export { loadConnectors, loadConnectorFile, validateManifest, findConnector, type LoadOptions } from "./manifest/load.js";
 export type { Plan, PlanInput, ColumnPlan, Diagnostic, Severity, RequirementStatus } from "./plan/types.js";
 export { plan } from "./plan/plan.js";
 export type { TagSource } from "./plan/tag-fixes.js";
@@ -24,7 +24,7 @@ export { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, t
 export { answerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./deliver/answers.js";
 export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
 export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";
-export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, rateLimitVariable } from "./run/pacing.js";
+export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
 export { NOT_SENT, type RunStop, type StopReason } from "./run/run-stop.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
@@ -33,4 +33,4 @@ export { defaultWorkerCount, MAX_WORKERS } from "./run/row-workers.js";
 export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type MemoryBudgetObserver } from "./run/memory-budget.js";
 export { ReportBuilder, summarize, type RunReport, type ReasonGroup, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
-export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, connectorVariable, type Env } from "./run/endpoint.js";
+export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, connectorVariable, rateLimitVariable, type Env } from "./run/endpoint.js";
