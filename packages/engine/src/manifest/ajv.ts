@@ -26,6 +26,15 @@ export function createSchemaAjv(code?: CodeOptions): Ajv {
   return ajv;
 }
 
+/**
+ * Requires what createWireAjv needs now, for a process that is sure to compile a wire schema soon
+ * and has time to spare before (a worker thread while it starts).
+ */
+export function preloadWireAjv(): void {
+  require("ajv");
+  require("ajv-formats");
+}
+
 /** Ajv for destination wire schemas, which mirror the APIs' own schemas: not strict, never injects defaults. */
 export function createWireAjv(): Ajv {
   const ajv = newAjv({ strict: false, allErrors: true, allowUnionTypes: true });
