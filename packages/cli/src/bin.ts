@@ -9,7 +9,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// `--help` is answered before the full CLI (@effect/cli, the engine) is loaded: see help-snapshot.ts.
-const code = answerHelpFromSnapshot(process.argv) ? 0 : await (await import("./cli.js")).runCli(process.argv);
+// `--help` is answered before the full CLI (@effect/cli, the engine) is loaded: see help-snapshot.ts;
+// so are the common command lines of `destinations` and `validate`: see quick.ts.
+const code = answerHelpFromSnapshot(process.argv) ? 0 : ((await (await import("./quick.js")).runQuick(process.argv)) ?? (await (await import("./cli.js")).runCli(process.argv)));
 // Exit explicitly (idle keep-alive sockets must not hold the process), once stdout and stderr are flushed.
 process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));

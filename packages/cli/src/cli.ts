@@ -18,7 +18,7 @@ import { send } from "./commands/send.js";
 import { serve } from "./commands/serve.js";
 import { validate } from "./commands/validate.js";
 import { token } from "./commands/token.js";
-import { errorLine, errorReport, exitCodeOf, ExitCode, InputError, Interrupted, NotValid, type ErrorCode } from "./exit.js";
+import { errorLine, exitCodeOfFailure, ExitCode, reportError } from "./exit.js";
 import { ANSI, plainConsole } from "./output/console.js";
 import { helpRequested, ownWords, printHelp, VERSION } from "./help-request.js";
 import type { HelpTree } from "./output/help.js";
@@ -65,23 +65,13 @@ export async function runCli(argv: ReadonlyArray<string>): Promise<number> {
   const failure = Cause.failureOption(exit.cause);
   if (failure._tag === "Some") {
     const e = failure.value;
-    // The command has printed its answer (a report, diagnostics, or with --json the error object).
-    if (e instanceof NotValid) return e.code === undefined ? ExitCode.invalid : exitCodeOf(e.code);
-    if (e instanceof Interrupted) return ExitCode.interrupted;
     if (ValidationError.isValidationError(e)) return reportError({ code: "usage", message: usageMessage(e) }, json);
-    if (e instanceof InputError) return reportError({ code: e.code ?? "input", message: errorLine(e) }, json);
+    const code = exitCodeOfFailure(e, json);
+    if (code !== undefined) return code;
   }
   const defect = Cause.squash(exit.cause);
   if (process.env.TAGWIRE_DEBUG) process.stderr.write(`${Cause.pretty(exit.cause)}\n`);
   return reportError({ code: "internal", message: errorLine(defect) }, json);
-}
-
-/** One line on stderr (`tagwire: ...`), or with --json the documented error object on stdout; the exit code. */
-function reportError(error: { code: ErrorCode; message: string }, json: boolean): number {
-  const exitCode = exitCodeOf(error.code);
-  if (json) process.stdout.write(`${JSON.stringify(errorReport(error.code, error.message), null, 2)}\n`);
-  else process.stderr.write(`tagwire: ${error.message}\n`);
-  return exitCode;
 }
 
 function usageMessage(e: ValidationError.ValidationError): string {

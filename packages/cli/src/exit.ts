@@ -32,6 +32,26 @@ export class NotValid extends Data.TaggedError("NotValid")<{ readonly code?: Err
 /** The command was stopped by SIGINT or SIGTERM; what it did is already printed. */
 export class Interrupted extends Data.TaggedError("Interrupted")<{}> {}
 
+/** One line on stderr (`tagwire: ...`), or with --json the documented error object on stdout; the exit code. */
+export function reportError(error: { readonly code: ErrorCode; readonly message: string }, json: boolean): number {
+  const exitCode = exitCodeOf(error.code);
+  if (json) process.stdout.write(`${JSON.stringify(errorReport(error.code, error.message), null, 2)}\n`);
+  else process.stderr.write(`tagwire: ${error.message}\n`);
+  return exitCode;
+}
+
+/**
+ * The exit code of a command that failed with one of the errors above, reporting it if the command has
+ * not; undefined for any other failure, which the caller reports.
+ */
+export function exitCodeOfFailure(e: unknown, json: boolean): number | undefined {
+  // The command has printed its answer (a report, diagnostics, or with --json the error object).
+  if (e instanceof NotValid) return e.code === undefined ? ExitCode.invalid : exitCodeOf(e.code);
+  if (e instanceof Interrupted) return ExitCode.interrupted;
+  if (e instanceof InputError) return reportError({ code: e.code ?? "input", message: errorLine(e) }, json);
+  return undefined;
+}
+
 /** What the user sees for an error that ends the command with exit 2: one line, never a stack trace. */
 export function errorLine(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

@@ -1,137 +1,70 @@
-// Flags shared by several commands, defined once so their names, syntax and help never differ.
+// The flags as @effect/cli options. Flags shared by several commands are declared once, as data, in
+// shared-flags.ts (see flag-spec.ts); the options here are made from those declarations.
 import * as Args from "@effect/cli/Args";
 import * as HelpDoc from "@effect/cli/HelpDoc";
 import * as Options from "@effect/cli/Options";
 import * as ValidationError from "@effect/cli/ValidationError";
 import * as Effect from "effect/Effect";
-import * as Option from "effect/Option";
 import { parseRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "@tagwire/engine";
+import { parseGiven, type ArgumentSpec, type FlagSpec, type Spec, type Specs, type ValuesOf } from "./flag-spec.js";
+import * as shared from "./shared-flags.js";
+
+export { parseTarget, splitPair, type SourceFlags, type Target, type TargetFlags } from "./shared-flags.js";
 
 const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(message));
 
-/** `name=value` -> [name, value]; the value may itself contain `=`. */
-export function splitPair(text: string): [string, string] | undefined {
-  const at = text.indexOf("=");
-  if (at <= 0) return undefined;
-  return [text.slice(0, at), text.slice(at + 1)];
+/** The @effect/cli option a declaration describes. */
+export function toOption<A>(spec: FlagSpec<A>): Options.Options<A> {
+  let option: Options.Options<unknown> = spec.type === "boolean" ? Options.boolean(spec.name) : spec.type === "choice" ? Options.choice(spec.name, spec.choices ?? []) : Options.text(spec.name);
+  if (spec.pseudoName !== undefined) option = Options.withPseudoName(option, spec.pseudoName);
+  if (spec.times === "optional") option = Options.optional(option);
+  if (spec.times === "repeated") option = Options.repeated(option);
+  if (spec.parse !== undefined) {
+    option = Options.mapEffect(option, (given) => {
+      const result = parseGiven(spec, given);
+      return result.ok ? Effect.succeed(result.value) : Effect.fail(invalid(result.message));
+    });
+  }
+  return Options.withDescription(option, spec.description) as Options.Options<A>;
 }
 
-/** Repeatable `--flag name=value`, collected in order (a later value for the same name wins). */
-function pairs(name: string, example: string, description: string) {
-  return Options.text(name).pipe(
-    Options.withPseudoName(example),
-    Options.repeated,
-    Options.mapEffect((items) =>
-      Effect.forEach(items, (item) => {
-        const pair = splitPair(item);
-        return pair === undefined ? Effect.fail(invalid(`--${name} "${item}" must look like ${example}`)) : Effect.succeed(pair);
-      }),
-    ),
-    Options.withDescription(description),
-  );
+/** The @effect/cli argument a declaration describes. */
+export function toArgs<A>(spec: ArgumentSpec<A>): Args.Args<A> {
+  let args: Args.Args<string> = Args.text({ name: spec.name });
+  if (spec.parse !== undefined) {
+    const parse = spec.parse;
+    args = Args.mapEffect(args, (given) => {
+      const result = parse(given);
+      return result.ok ? Effect.succeed(result.value) : Effect.fail(HelpDoc.p(result.message));
+    });
+  }
+  return Args.optional(Args.withDescription(args, spec.description)) as Args.Args<A>;
 }
 
-export interface Target {
-  readonly connector: string;
-  readonly downstreams: ReadonlyArray<string>;
+const toConfig = <A>(spec: Spec<A>): Options.Options<A> | Args.Args<A> => (spec.kind === "flag" ? toOption(spec) : toArgs(spec));
+
+/** A command's declarations as the config `Command.make` takes. */
+export function optionsOf<S extends Specs>(specs: S): { readonly [K in keyof S]: Options.Options<ValuesOf<S>[K]> | Args.Args<ValuesOf<S>[K]> } {
+  return Object.fromEntries(Object.entries(specs).map(([key, spec]) => [key, toConfig(spec)])) as never;
 }
 
-/** `mparticle` or `segment:zendesk,totango`. */
-export function parseTarget(text: string): Target | undefined {
-  const [connector, list, ...rest] = text.split(":");
-  if (connector === undefined || connector === "" || rest.length > 0) return undefined;
-  if (list === undefined) return { connector, downstreams: [] };
-  const downstreams = list.split(",").map((d) => d.trim());
-  if (downstreams.some((d) => d === "")) return undefined;
-  return { connector, downstreams };
-}
-
-export const to = Options.text("to").pipe(
-  Options.withPseudoName("connector[:downstream,...]"),
-  Options.mapEffect((text) => {
-    const target = parseTarget(text);
-    return target === undefined
-      ? Effect.fail(invalid(`--to "${text}" must look like connector or connector:downstream,downstream (e.g. segment:zendesk,totango)`))
-      : Effect.succeed(target);
-  }),
-  Options.withDescription(
-    "The destination: a connector id (see `tagwire destinations`), optionally followed by a colon and a comma-separated list of its downstream destinations whose identifier requirements are checked too.",
-  ),
-);
-
-export const action = Options.text("action").pipe(
-  Options.withPseudoName("name"),
-  Options.optional,
-  Options.withDescription("A Looker action name of the connector (e.g. segment_track): applies that action's fixed options."),
-);
-
-export const option = pairs("option", "name=value", "A connector option (repeatable), e.g. --option data_type=event_data. Unknown options and bad values are reported as plan errors.");
-
-export const setting = pairs(
-  "setting",
-  "name=value",
-  "A connector setting such as an API key (repeatable). Without it, the value comes from the environment variable TAGWIRE_<CONNECTOR>_<SETTING> (see docs/cli.md). Values are never printed.",
-);
-
-export const tag = pairs("tag", "column=tag", "CSV sources only: attach a LookML tag to a CSV column (repeatable; repeat a column to give it several tags).");
-
-export const format = Options.choice("format", ["json_detail", "csv"]).pipe(
-  Options.optional,
-  Options.withDescription("The source's format. Default: csv for files ending in .csv, json_detail otherwise (and for stdin)."),
-);
-
-export const look = Options.text("look").pipe(
-  Options.withPseudoName("id"),
-  Options.optional,
-  Options.withDescription(
-    "Run a saved Look through the Looker API instead of reading a file (configured by LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_ID, LOOKERSDK_CLIENT_SECRET).",
-  ),
-);
-
-export const json = Options.boolean("json").pipe(
-  Options.withDescription("Print a machine-readable JSON report on stdout; an error is a JSON object too ({ ok: false, error: { code, message, exitCode } }), with nothing on stderr."),
-);
-
-export const runId = Options.text("run-id").pipe(
-  Options.withPseudoName("id"),
-  Options.optional,
-  Options.withDescription("Run id that record ids are derived from: the same run id and row give the same record id, so a replayed run is deduplicated downstream."),
-);
-
-export const source = Args.text({ name: "source" }).pipe(
-  // An unknown flag would otherwise be taken for the source, and the real source reported as unexpected.
-  Args.mapEffect((text: string) => (text.startsWith("-") && text !== "-" ? Effect.fail(HelpDoc.p(`unknown flag ${text} (see --help)`)) : Effect.succeed(text))),
-  Args.withDescription("A Looker json_detail export or a CSV export (with a header row); `-` reads stdin. Omit it with --look."),
-  Args.optional,
-);
-
-export const hide = Options.text("hide").pipe(
-  Options.withPseudoName("field"),
-  Options.repeated,
-  Options.withDescription(
-    "Treat this field (a json_detail field name such as users.city, or a CSV column) as hidden in the Look's visualization: it is never mapped or sent (repeatable). With --look, the fields the Look itself hides are hidden too.",
-  ),
-);
+export const to = toOption(shared.to);
+export const action = toOption(shared.action);
+export const option = toOption(shared.option);
+export const setting = toOption(shared.setting);
+export const tag = toOption(shared.tag);
+export const format = toOption(shared.format);
+export const look = toOption(shared.look);
+export const json = toOption(shared.json);
+export const runId = toOption(shared.runId);
+export const source = toArgs(shared.source);
+export const hide = toOption(shared.hide);
 
 /** Everything that says where the Look comes from. */
 export const sourceFlags = { source, format, tag, look, hide };
 
-export interface SourceFlags {
-  readonly source: Option.Option<string>;
-  readonly format: Option.Option<"json_detail" | "csv">;
-  readonly tag: ReadonlyArray<readonly [string, string]>;
-  readonly look: Option.Option<string>;
-  readonly hide: ReadonlyArray<string>;
-}
-
 /** Everything that says where the Look goes and how. */
 export const targetFlags = { to, action, option };
-
-export interface TargetFlags {
-  readonly to: Target;
-  readonly action: Option.Option<string>;
-  readonly option: ReadonlyArray<readonly [string, string]>;
-}
 
 export const positiveInteger = (name: string, description: string) =>
   Options.integer(name).pipe(

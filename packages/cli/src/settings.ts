@@ -1,4 +1,4 @@
-import { baseUrlVariable, settingVariable, type Connector } from "@tagwire/engine";
+import { baseUrlVariable, settingVariable, type Connector } from "@tagwire/engine/planning";
 
 /** `--setting` values first, then the environment; settings given neither way are left to the engine's defaults and checks. */
 export function settingsFor(

@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import type { StopReason } from "@tagwire/engine";
 import { ExitCode } from "./exit.js";
 

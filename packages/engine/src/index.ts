@@ -4,7 +4,7 @@ export { ManifestError, UnknownConnectorError, type ManifestProblem } from "./er
 export { repoRoot, schemasDir, connectorsDir } from "./paths.js";
 export type { Connector, RecordValidator } from "./manifest/connector.js";
 export { knownTags, targetOf, valueRuleOf } from "./manifest/connector.js";
-export { loadConnectors, loadConnectorFile, validateManifest, findConnector } from "./manifest/load.js";
+export { loadConnectors, loadConnectorFile, validateManifest, findConnector, type LoadOptions } from "./manifest/load.js";
 export { authParts, authSettings, describeAuth, parseTemplate, type AuthPart, type TemplatePiece } from "./manifest/auth-parts.js";
 export type { Plan, PlanInput, ColumnPlan, Diagnostic, DiagnosticSubject, Severity, RequirementStatus } from "./plan/types.js";
 export { plan } from "./plan/plan.js";
@@ -26,7 +26,7 @@ export { requestCredentials, credentialWireValues, headerProblems, type RequestC
 export { answerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./deliver/answers.js";
 export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
 export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";
-export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, rateLimitVariable, RateBudgets } from "./run/pacing.js";
+export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, RateBudgets } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
 export { NOT_SENT, type RunStop, type StopReason } from "./run/run-stop.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
@@ -36,4 +36,4 @@ export { engineLayer, RateBudgetsService, RowWorkerPoolService, TransportService
 export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type MemoryBudgetObserver } from "./run/memory-budget.js";
 export { ReportBuilder, summarize, type RunReport, type ReasonGroup, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
-export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, connectorVariable, settingVariable, upperSnake, type Env } from "./run/endpoint.js";
+export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, connectorVariable, rateLimitVariable, settingVariable, upperSnake, type Env } from "./run/endpoint.js";

@@ -1,34 +1,13 @@
 import * as Command from "@effect/cli/Command";
-import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
-import { engineLayer, runLook, type Connector, type Plan, type ReasonGroup } from "@tagwire/engine";
+import { engineLayer, runLook, type Connector } from "@tagwire/engine";
 import { errorLine, InputError, NotValid } from "../exit.js";
-import { json, sourceFlags, targetFlags, type TargetFlags } from "../flags.js";
-import { diagnosticsSection, verdict } from "../output/diagnostics.js";
-import { printJson, printLines } from "../output/print.js";
-import { reasonGroupLines } from "../output/report.js";
-import { count, plural, table } from "../output/table.js";
+import { optionsOf } from "../flags.js";
 import { placeholderSettings } from "../settings.js";
+import type { TargetFlags } from "../shared-flags.js";
 import type { OpenedLook } from "../sources/index.js";
 import { planLook, planOptions } from "../target.js";
-
-const rows = Options.boolean("rows").pipe(
-  Options.withDescription("Also read every row and report how many would be rejected, grouped by reason with examples (nothing is sent)."),
-);
-
-/** What the rows of a Look would give, from a dry run. */
-export interface RowCheck {
-  readonly read: number;
-  readonly wouldSend: number;
-  readonly rejected: number;
-  readonly reasons: ReadonlyArray<ReasonGroup>;
-  readonly warnings: ReadonlyArray<ReasonGroup>;
-}
-
-/** Each requirement the plan checks (the connector's, then the downstreams'), met or not by the Look's columns. */
-export function requirementsOf(p: Plan): Array<{ rule: string; description: string; met: boolean }> {
-  return p.requirements.map((r) => ({ rule: r.rule, description: r.downstream === undefined ? r.description : `${r.description} for ${r.downstream}`, met: r.met }));
-}
+import { reportValidation, validateFlags, type RowCheck } from "./validation-report.js";
 
 function checkRows(connector: Connector, opened: OpenedLook, flags: TargetFlags, hiddenFields: ReadonlyArray<string>, name: string): Effect.Effect<RowCheck, InputError> {
   return runLook({
@@ -51,60 +30,13 @@ function checkRows(connector: Connector, opened: OpenedLook, flags: TargetFlags,
   );
 }
 
-function humanReport(name: string, p: Plan, checked: RowCheck | undefined, rowsAsked: boolean): string[] {
-  const label = p.connector.manifest.label;
-  const lines = [`Look: ${name}  ->  ${label} (${p.connector.id}${p.action ? `, action ${p.action.name}` : ""})`];
-  const options = Object.entries(p.options);
-  if (options.length > 0) lines.push(`Options: ${options.map(([k, v]) => `${k}=${v}`).join(", ")}`);
-
-  lines.push("", "Columns");
-  lines.push(
-    ...table(
-      ["column", "tags", "result"],
-      p.columns.map((c) => [c.column, c.tags.length > 0 ? c.tags.join(", ") : "-", c.status === "mapped" ? `-> ${c.target}${c.pivoted ? " (pivoted: a list)" : ""}` : `ignored: ${c.reason}`]),
-    ),
-  );
-
-  const requirements = requirementsOf(p);
-  if (requirements.length > 0) {
-    lines.push("", "Requirements");
-    lines.push(...table(undefined, requirements.map((r) => [r.met ? "met" : "NOT MET", r.rule, r.description])));
-  }
-  lines.push(...diagnosticsSection(p.diagnostics));
-
-  if (checked !== undefined) {
-    lines.push("", `Rows: ${plural(checked.read, "row")} read, ${count(checked.wouldSend)} would be sent, ${count(checked.rejected)} would be rejected`);
-    lines.push(...reasonGroupLines("Rejected rows", checked.reasons).slice(1));
-    lines.push(...reasonGroupLines("Warnings (records still sent)", checked.warnings));
-  } else if (rowsAsked) {
-    lines.push("", "Rows: not checked, as the Look cannot be sent until the errors above are fixed");
-  }
-  lines.push("", checked !== undefined && checked.rejected > 0 && p.ok ? `invalid: ${count(checked.rejected)} of ${plural(checked.read, "row")} would be rejected` : verdict(p.diagnostics, label));
-  return lines;
-}
-
-export const validate = Command.make("validate", { ...targetFlags, ...sourceFlags, rows, json }, (flags) =>
+export const validate = Command.make("validate", optionsOf(validateFlags), (flags) =>
   Effect.gen(function* () {
-    const { connector, input, opened, p } = yield* planLook(flags);
+    // Without --rows no record is checked, so the wire schemas are not compiled (see LoadOptions).
+    const planned = yield* planLook(flags, { recordSchemas: flags.rows ? "at-load" : "first-use" });
+    const { connector, input, opened, p } = planned;
     const checked = flags.rows && p.ok ? yield* checkRows(connector, opened, flags, input.hiddenFields, input.name) : undefined;
-    const valid = p.ok && (checked === undefined || checked.rejected === 0);
-
-    if (flags.json) {
-      yield* printJson({
-        valid,
-        connector: connector.id,
-        ...(p.action ? { action: p.action.name } : {}),
-        downstreams: flags.to.downstreams,
-        options: p.options,
-        columns: p.columns,
-        requirements: requirementsOf(p),
-        diagnostics: p.diagnostics,
-        ...(checked !== undefined ? { rows: checked } : {}),
-      });
-    } else {
-      yield* printLines(humanReport(input.name, p, checked, flags.rows));
-    }
-    if (!valid) return yield* Effect.fail(new NotValid());
+    if (!reportValidation(flags, planned, checked)) return yield* Effect.fail(new NotValid());
   }),
 ).pipe(
   Command.withDescription(

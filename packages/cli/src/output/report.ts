@@ -1,16 +1,6 @@
-import { summarize, type ReasonGroup, type RunReport } from "@tagwire/engine";
+import { summarize, type RunReport } from "@tagwire/engine";
+import { reasonGroupLines } from "./reason-groups.js";
 import { count } from "./table.js";
-
-/** Rows grouped by reason, largest group first, each with its example rows. */
-export function reasonGroupLines(title: string, groups: ReadonlyArray<ReasonGroup>): string[] {
-  if (groups.length === 0) return [];
-  const lines = ["", title];
-  for (const g of groups) {
-    lines.push(`  ${count(g.count)} × ${g.reason}`);
-    for (const e of g.examples) lines.push(`      row ${e.row}: ${e.detail}`);
-  }
-  return lines;
-}
 
 /** The end of `send`: the engine's one-paragraph summary, then what went wrong, grouped. */
 export function runReportLines(report: RunReport): string[] {

@@ -1,79 +1,13 @@
-import { extname } from "node:path";
-import * as Effect from "effect/Effect";
-import * as Option from "effect/Option";
-import { maxRowBytesFromEnv, readLook, type LookEvent, type LookHeader, type TagSource } from "@tagwire/engine";
-import { errorLine, InputError } from "../exit.js";
-import type { SourceFlags } from "../flags.js";
-import { openFile, openStdin, type ByteCount } from "./bytes.js";
-import { readCsv } from "./csv.js";
-import { openLookerLook } from "./looker.js";
+import type * as Effect from "effect/Effect";
+import type { InputError } from "../exit.js";
+import { fromPromise } from "../input-effects.js";
+import type { SourceFlags } from "../shared-flags.js";
+import { openSource, readHeaderOf, type LookInput, type OpenedLook } from "./open.js";
 
-/** A Look ready to be read: its events, the fields hidden in its visualization, and how far it has been read. */
-export interface LookInput {
-  /** For messages: the file name, `stdin` or `Look 42`. */
-  readonly name: string;
-  readonly events: AsyncIterable<LookEvent>;
-  readonly hiddenFields: ReadonlyArray<string>;
-  readonly count: ByteCount;
-  /** A CSV's tags come from --tag, and the plan's fixes say so. */
-  readonly tagSource: TagSource;
-}
+export type { LookInput, OpenedLook } from "./open.js";
 
-/**
- * The source named by the flags; everything the user can get wrong about it fails here as InputError.
- * `raw`: json_detail rows come cut but unparsed, for `runLook` to parse (on its worker threads).
- */
-export function openLook(flags: SourceFlags, options: { raw?: boolean } = {}): Effect.Effect<LookInput, InputError> {
-  return Effect.tryPromise({
-    try: () => open(flags, options.raw === true),
-    catch: (e) => (e instanceof InputError ? e : new InputError({ message: errorLine(e) })),
-  });
-}
+/** openSource as an effect: everything the user can get wrong about the source fails as InputError. */
+export const openLook = (flags: SourceFlags, options: { raw?: boolean } = {}): Effect.Effect<LookInput, InputError> => fromPromise(() => openSource(flags, options));
 
-async function open(flags: SourceFlags, raw: boolean): Promise<LookInput> {
-  const path = Option.getOrUndefined(flags.source);
-  const lookId = Option.getOrUndefined(flags.look);
-  if (path !== undefined && lookId !== undefined) throw new InputError({ message: "give either a source file or --look, not both", code: "usage" });
-  if (path === undefined && lookId === undefined) throw new InputError({ message: "missing source: give a file, `-` for stdin, or --look <id>", code: "usage" });
-  if (path !== undefined && path !== "-" && path.startsWith("-")) throw new InputError({ message: `unknown flag ${path} (see --help)`, code: "usage" });
-  const maxRowBytes = maxRowBytesFromEnv(process.env);
-  const format = Option.getOrUndefined(flags.format) ?? (path !== undefined && extname(path).toLowerCase() === ".csv" ? "csv" : "json_detail");
-  if (flags.tag.length > 0 && format !== "csv") {
-    throw new InputError({ message: "--tag applies to CSV sources only: a json_detail export carries its LookML tags", code: "usage" });
-  }
-  if (lookId !== undefined) {
-    if (Option.isSome(flags.format)) throw new InputError({ message: "--format does not apply to --look: Looks are run as json_detail", code: "usage" });
-    const look = await openLookerLook(lookId, { raw, maxRowBytes });
-    return { name: `Look ${lookId}`, ...look, hiddenFields: [...new Set([...look.hiddenFields, ...flags.hide])], tagSource: "lookml" };
-  }
-  const { bytes, count } = path === "-" ? openStdin() : openFile(path!);
-  const events = format === "csv" ? readCsv(bytes, flags.tag) : readLook(bytes, { raw, maxRowBytes });
-  return { name: path === "-" ? "stdin" : path!, events, hiddenFields: flags.hide, count, tagSource: format === "csv" ? "tag-flag" : "lookml" };
-}
-
-/** The Look's fields, read before anything else; `look` replays the header then the rows, for `runLook`. */
-export interface OpenedLook {
-  readonly header: LookHeader;
-  readonly rows: AsyncIterable<LookEvent>;
-  readonly look: AsyncIterable<LookEvent>;
-}
-
-export function readHeader(input: LookInput): Effect.Effect<OpenedLook, InputError> {
-  return Effect.tryPromise({
-    try: async () => {
-      const iterator = input.events[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      if (first.done === true || first.value.kind !== "header") throw new InputError({ message: `${input.name} has no fields: is it a json_detail export?`, code: "source" });
-      const header = first.value.header;
-      const rows: AsyncIterable<LookEvent> = { [Symbol.asyncIterator]: () => iterator };
-      const look: AsyncIterable<LookEvent> = {
-        async *[Symbol.asyncIterator]() {
-          yield first.value;
-          yield* rows;
-        },
-      };
-      return { header, rows, look };
-    },
-    catch: (e) => (e instanceof InputError ? e : new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" })),
-  });
-}
+/** readHeaderOf as an effect. */
+export const readHeader = (input: LookInput): Effect.Effect<OpenedLook, InputError> => fromPromise(() => readHeaderOf(input));

@@ -1,11 +1,17 @@
-import { Ajv, type CodeOptions, type ValidateFunction, type ErrorObject } from "ajv";
-import addFormatsModule from "ajv-formats";
-import addErrorsModule from "ajv-errors";
+import { createRequire } from "node:module";
+import type { Ajv, CodeOptions, ValidateFunction, ErrorObject } from "ajv";
 
-// Both plugins ship CommonJS default exports; under NodeNext the callable sits on `.default`.
+// ajv and its plugins (CommonJS, about 100 files) are required when an Ajv is first made, not when
+// the manifest loader is imported: tagwire's own schemas run as generated code, and a command that
+// never compiles a wire schema (see LoadOptions in load.ts) never needs them.
+const require = createRequire(import.meta.url);
+
+// Both plugins ship CommonJS default exports; the callable may sit on `.default`.
 type Plugin = (ajv: Ajv) => Ajv;
-const addFormats = ((addFormatsModule as unknown as { default?: Plugin }).default ?? addFormatsModule) as unknown as Plugin;
-const addErrors = ((addErrorsModule as unknown as { default?: Plugin }).default ?? addErrorsModule) as unknown as Plugin;
+const plugin = (module: unknown): Plugin => ((module as { default?: Plugin }).default ?? module) as Plugin;
+const newAjv = (options: ConstructorParameters<typeof Ajv>[0]): Ajv => new (require("ajv") as typeof import("ajv")).Ajv(options);
+const addFormats = (ajv: Ajv) => plugin(require("ajv-formats"))(ajv);
+const addErrors = (ajv: Ajv) => plugin(require("ajv-errors"))(ajv);
 
 /**
  * Ajv for tagwire's own schemas: strict, all errors, human messages, `tsType` known to strict mode,
@@ -14,16 +20,25 @@ const addErrors = ((addErrorsModule as unknown as { default?: Plugin }).default 
  */
 export function createSchemaAjv(code?: CodeOptions): Ajv {
   // strictRequired is off: if/then branches name keys declared by the parent schema.
-  const ajv = new Ajv({ strict: true, strictRequired: false, allErrors: true, allowUnionTypes: true, useDefaults: false, discriminator: true, ...(code !== undefined ? { code } : {}) });
+  const ajv = newAjv({ strict: true, strictRequired: false, allErrors: true, allowUnionTypes: true, useDefaults: false, discriminator: true, ...(code !== undefined ? { code } : {}) });
   addFormats(ajv);
   addErrors(ajv);
   ajv.addKeyword({ keyword: "tsType", schemaType: "string" });
   return ajv;
 }
 
+/**
+ * Requires what createWireAjv needs now, for a process that is sure to compile a wire schema soon
+ * and has time to spare before (a worker thread while it starts).
+ */
+export function preloadWireAjv(): void {
+  require("ajv");
+  require("ajv-formats");
+}
+
 /** Ajv for destination wire schemas, which mirror the APIs' own schemas: not strict, never injects defaults. */
 export function createWireAjv(): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true });
+  const ajv = newAjv({ strict: false, allErrors: true, allowUnionTypes: true });
   addFormats(ajv);
   return ajv;
 }

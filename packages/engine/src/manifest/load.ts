@@ -40,8 +40,18 @@ function readJson(file: string): unknown {
   }
 }
 
+/** How a connector is loaded. */
+export interface LoadOptions {
+  /**
+   * When the wire schema is compiled: `at-load` (the default; a schema that does not compile fails the
+   * load) or `first-use`, for commands that never check a record, such as listing or planning, where
+   * compiling the schemas would be most of the load. The file must exist either way.
+   */
+  readonly recordSchemas?: "at-load" | "first-use";
+}
+
 /** Validates a manifest object; `file` only names it in errors and anchors its relative paths. */
-export function validateManifest(json: unknown, file: string): Connector {
+export function validateManifest(json: unknown, file: string, options: LoadOptions = {}): Connector {
   const { manifest: validate, downstreams: validateTable } = validators;
   if (!validate(json)) fail(file, humanizeAll(validate.errors));
   const manifest = json as ConnectorManifest;
@@ -71,22 +81,22 @@ export function validateManifest(json: unknown, file: string): Connector {
     dir,
     downstreams: table?.rows ?? [],
     ...(manifest.icon !== undefined ? { iconDataUri: iconDataUri(join(dir, manifest.icon), file) } : {}),
-    validateRecord: recordValidator(join(dir, manifest.wire.recordSchema), file),
+    validateRecord: options.recordSchemas === "first-use" ? onFirstUse(join(dir, manifest.wire.recordSchema), file) : recordValidator(join(dir, manifest.wire.recordSchema), file),
   };
 }
 
-export function loadConnectorFile(file: string): Connector {
-  return validateManifest(readJson(file), file);
+export function loadConnectorFile(file: string, options: LoadOptions = {}): Connector {
+  return validateManifest(readJson(file), file, options);
 }
 
 /** Loads every `connectors/<id>/manifest.json`; ids and Looker action names must be unique across them. */
-export function loadConnectors(dir: string = connectorsDir): Connector[] {
+export function loadConnectors(dir: string = connectorsDir, options: LoadOptions = {}): Connector[] {
   const folders = readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, "manifest.json")))
     .map((d) => d.name)
     .sort();
   const connectors = folders.map((name) => {
-    const c = loadConnectorFile(join(dir, name, "manifest.json"));
+    const c = loadConnectorFile(join(dir, name, "manifest.json"), options);
     // validateManifest checks this only inside the repository's connectors folder.
     if (c.id !== name) fail(c.file, [{ path: "/id", rule: "id-is-folder", message: `is \`${c.id}\` but the folder is \`${name}\`` }]);
     return c;
@@ -121,6 +131,13 @@ function iconDataUri(path: string, manifestFile: string): string {
   mustExist(path, manifestFile, "/icon");
   const mime = extname(path) === ".svg" ? "image/svg+xml" : "image/png";
   return `data:${mime};base64,${readFileSync(path).toString("base64")}`;
+}
+
+/** recordValidator, compiled when the first record is checked; a schema that does not compile fails there. */
+function onFirstUse(schemaFile: string, manifestFile: string): RecordValidator {
+  mustExist(schemaFile, manifestFile, "/wire/recordSchema");
+  let compiled: RecordValidator | undefined;
+  return (record) => (compiled ??= recordValidator(schemaFile, manifestFile))(record);
 }
 
 /** The wire schema's validator for records, compiled once per schema file. */

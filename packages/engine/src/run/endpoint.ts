@@ -30,6 +30,11 @@ export function baseUrlVariable(connectorId: string): string {
   return connectorVariable(connectorId, "URL");
 }
 
+/** `TAGWIRE_<ID>_RATE_LIMIT`: replaces the connector's declared `wire.rateLimit` (`"off"` turns pacing off). */
+export function rateLimitVariable(connectorId: string): string {
+  return connectorVariable(connectorId, "RATE_LIMIT");
+}
+
 /** Settings with their defaults, checked: required ones present, choices respected. */
 export function resolveSettings(connector: Connector, given: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};

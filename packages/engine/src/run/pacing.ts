@@ -4,13 +4,10 @@ import type { RateLimit } from "../generated/manifest.js";
 import type { Endpoint } from "../deliver/send-batch.js";
 import { Pacer, RateBudget } from "../deliver/pacer.js";
 import { parseRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "../deliver/rate-limit.js";
-import { connectorVariable, type Env } from "./endpoint.js";
+import { rateLimitVariable, type Env } from "./endpoint.js";
 import { SettingsError } from "./errors.js";
 
-/** `TAGWIRE_<ID>_RATE_LIMIT`: replaces the connector's declared `wire.rateLimit` (`"off"` turns pacing off). */
-export function rateLimitVariable(connectorId: string): string {
-  return connectorVariable(connectorId, "RATE_LIMIT");
-}
+export { rateLimitVariable };
 
 /** The environment's rate limit for a connector, if set; throws `RateLimitSyntaxError` on bad text. */
 export function rateLimitFromEnv(connectorId: string, env: Env): RateLimitSetting | undefined {

@@ -3,10 +3,15 @@
 
 import { parentPort } from "node:worker_threads";
 import { join } from "node:path";
+import { preloadWireAjv } from "../manifest/ajv.js";
 import { recordValidator } from "../manifest/load.js";
 import { plan } from "../plan/plan.js";
 import { ChunkProcessor } from "./chunk-processor.js";
 import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
+
+// The run's thread hands a worker rows once it has started, and transforms them itself until then:
+// ajv is required during the start, not with the first chunk, whose result it would hold up.
+preloadWireAjv();
 
 /** Each open run's processor, or why it could not be opened (its chunks then fail with that reason). */
 const runs = new Map<number, ChunkProcessor | Error>();

@@ -136,6 +136,28 @@ describe("the loader's own rules", () => {
     expectProblem(error.problems, { path: "/wire/recordSchema", rule: "schema-compiles", words: "broken.schema.json does not compile: schema is invalid" });
   });
 
+  it("schema-compiles, with recordSchemas first-use: the load passes and the first record checked fails", () => {
+    writeFileSync(join(repo.root, "schemas", "wire", "broken.schema.json"), JSON.stringify({ type: "recrod" }));
+    repo.writeJson("mparticle", mutated("mparticle", set("/wire/recordSchema", "../../schemas/wire/broken.schema.json")));
+    const c = loadConnectorFile(repo.file("mparticle"), { recordSchemas: "first-use" });
+    const error = manifestError(() => c.validateRecord({}));
+    expect(resolve(error.file)).toBe(repo.file("mparticle"));
+    expectProblem(error.problems, { path: "/wire/recordSchema", rule: "schema-compiles", words: "broken.schema.json does not compile: schema is invalid" });
+  });
+
+  it("file-exists, with recordSchemas first-use: a missing wire schema still fails the load", () => {
+    const json = mutated("mparticle", set("/wire/recordSchema", "../../schemas/wire/mparticle.schema.json"));
+    const error = manifestError(() => validateManifest(json, realFile("mparticle"), { recordSchemas: "first-use" }));
+    expectProblem(error.problems, { path: "/wire/recordSchema", rule: "file-exists", words: "mparticle.schema.json, which does not exist" });
+  });
+
+  it("recordSchemas first-use: records are checked as at load", () => {
+    const [eager, lazy] = [loadConnectorFile(realFile("segment")), loadConnectorFile(realFile("segment"), { recordSchemas: "first-use" })];
+    for (const record of [{ type: "identify", userId: "u1", messageId: "m1", timestamp: "2026-11-01T10:00:00Z" }, { type: "jump" }]) {
+      expect(lazy.validateRecord(record)).toEqual(eager.validateRecord(record));
+    }
+  });
+
   it("json: a wire schema that is not JSON", () => {
     const schema = join(repo.root, "schemas", "wire", "mparticle-batch.schema.json");
     writeFileSync(schema, "{");
