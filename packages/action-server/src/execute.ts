@@ -3,6 +3,7 @@ import { MemoryBudgetService, runLook, summarize, type MemoryBudget, type RunRep
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
+import type { MainThreadTurns } from "./main-thread-turns.js";
 import type { Metrics } from "./metrics.js";
 import type { Logger } from "./log.js";
 import { maskSecrets, secretForms } from "./secrets.js";
@@ -33,6 +34,8 @@ export interface ExecuteContext {
   readonly hubSecret?: string;
   /** The server's shutdown: the run stops and answers with what it did (see `shutdownStop`). */
   readonly stop?: RunStop;
+  /** The server's thread, shared by every execute: a downloaded Look is read one turn per chunk, and the run's fibers work in turns. */
+  readonly turns: MainThreadTurns;
 }
 
 /** Runs one execute to its Looker response; never throws. */
@@ -61,7 +64,7 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
     runLook({
       connector,
       action: action.name,
-      look: lookEvents(req, ctx.download),
+      look: lookEvents(req, ctx.download, ctx.turns),
       settings: req.settings,
       options: req.formParams,
       hiddenFields: req.hiddenFields,
@@ -76,7 +79,8 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
       onMemoryWait: waits.onWait,
     }),
   );
-  const outcome = await Effect.runPromise(ctx.memory === undefined ? run : Effect.provideService(run, MemoryBudgetService, ctx.memory));
+  const turns = Effect.withScheduler(run, ctx.turns.scheduler);
+  const outcome = await Effect.runPromise(ctx.memory === undefined ? turns : Effect.provideService(turns, MemoryBudgetService, ctx.memory));
   if (outcome._tag === "Right") {
     const report = outcome.right;
     ctx.metrics.run(report);

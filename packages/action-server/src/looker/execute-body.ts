@@ -13,6 +13,7 @@ import { INCOMPLETE, jsonBytes, JsonValueScanner } from "@tagwire/engine";
 import { BadRequest } from "./execute-request.js";
 import { StringUnescaper } from "./string-unescaper.js";
 import { BodyTimedOut, BodyTooLarge } from "../http-io.js";
+import type { MainThreadTurns } from "../main-thread-turns.js";
 
 /** The members an execute needs before its run can start. */
 const NEEDED = ["data", "form_params", "scheduled_plan"] as const;
@@ -42,10 +43,12 @@ export const INLINE = Symbol("inline Look");
  * Resolves once the run can start: all NEEDED members read, or the body ended. `chunks` is the
  * request; it is read on as the returned Look is consumed. `waitLimitMs` bounds the time spent
  * waiting for the body's bytes (BodyTimedOut past it): time the run spends on rows, or waiting for
- * memory, between reads is the server's, not the client's, and does not count.
+ * memory, between reads is the server's, not the client's, and does not count. With `turns`, each
+ * chunk (read from the body, or from the file a Look waited in) is worked on in a turn of the
+ * server's thread: unescaping and cutting a Look's rows is most of that thread's work.
  */
-export async function readExecuteBody(chunks: AsyncIterable<Uint8Array>, limit: number, waitLimitMs = Infinity): Promise<ExecuteBody> {
-  const reader = new EnvelopeReader(chunks[Symbol.asyncIterator](), limit, waitLimitMs);
+export async function readExecuteBody(chunks: AsyncIterable<Uint8Array>, limit: number, waitLimitMs = Infinity, turns?: MainThreadTurns): Promise<ExecuteBody> {
+  const reader = new EnvelopeReader(chunks[Symbol.asyncIterator](), limit, waitLimitMs, turns);
   return reader.start();
 }
 
@@ -68,6 +71,7 @@ class EnvelopeReader {
     private readonly source: AsyncIterator<Uint8Array>,
     private readonly limit: number,
     private readonly waitLimitMs: number,
+    private readonly turns: MainThreadTurns | undefined,
   ) {}
 
   async start(): Promise<ExecuteBody> {
@@ -204,7 +208,8 @@ class EnvelopeReader {
   private async *replaySpool(): AsyncGenerator<Uint8Array> {
     const { dir, path } = this.spool!;
     try {
-      for await (const chunk of createReadStream(path, { highWaterMark: PIECE_BYTES })) yield chunk as Buffer;
+      const chunks = createReadStream(path, { highWaterMark: PIECE_BYTES }) as AsyncIterable<Buffer>;
+      yield* this.turns === undefined ? chunks : this.turns.paced(chunks);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -298,6 +303,9 @@ class EnvelopeReader {
     const started = performance.now();
     const next = await this.nextChunk(this.waitLimitMs - this.waitedMs);
     this.waitedMs += performance.now() - started;
+    // A wait for the thread is the server's time, not the client's: it is not counted.
+    const turn = this.turns?.take();
+    if (turn !== undefined) await turn;
     if (next.done === true) {
       this.ended = true;
       return false;
