@@ -31,6 +31,8 @@ export class MainThreadTurns {
   private roundStartedAt = 0;
   /** Turns the last round granted. */
   private grantedInRound = 0;
+  /** What a turn granted by a round took, as last measured; undefined before the first. */
+  private turnMs: number | undefined;
 
   /** An Effect scheduler whose fibers run in turns (see Effect.withScheduler). */
   readonly scheduler: Scheduler.Scheduler = Scheduler.makeBatched((runBatch) => {
@@ -75,18 +77,20 @@ export class MainThreadTurns {
   private askRound(): void {
     if (this.roundAsked) return;
     this.roundAsked = true;
+    // Both in the same round: the event loop runs the granted turns' work (their microtasks) between them.
     this.clock.later(this.round);
+    this.clock.later(this.measure);
   }
 
   /**
-   * The event loop came round: a new slice begins, with as many of the oldest waiting turns as the
-   * last round says fit in it. Their work runs after this returns, so it cannot be timed here.
+   * The event loop came round: a new slice begins, with as many of the oldest waiting turns as fit
+   * in it by what the last round's took.
    */
   private readonly round = (): void => {
     this.roundAsked = false;
     if (this.waiting.length === 0) return;
+    const turns = this.turnsThatFit();
     const now = this.clock.now();
-    const turns = this.turnsThatFit(now);
     this.roundStartedAt = now;
     this.grantedInRound = 0;
     this.sliceEndsAt = now + this.sliceMs;
@@ -97,14 +101,14 @@ export class MainThreadTurns {
     if (this.waiting.length > 0) this.askRound();
   };
 
-  /**
-   * The time from the last round to this one, over the turns granted in it, is what a turn took (an
-   * overestimate: the I/O between counts too): as many as fit in a slice, at least one, and at most
-   * twice as many as last time, so a round that turns out longer is one of few.
-   */
-  private turnsThatFit(now: number): number {
-    if (this.grantedInRound === 0) return 1;
-    const perTurn = (now - this.roundStartedAt) / this.grantedInRound;
-    return Math.max(1, Math.min(2 * this.grantedInRound, Math.floor(this.sliceMs / perTurn)));
+  /** Right after the round's granted turns have run up to their next wait: what each took. */
+  private readonly measure = (): void => {
+    if (this.grantedInRound > 0) this.turnMs = (this.clock.now() - this.roundStartedAt) / this.grantedInRound;
+  };
+
+  /** As many as fit in a slice, at least one, and at most twice as many as last time, so a round that turns out longer is one of few. */
+  private turnsThatFit(): number {
+    if (this.turnMs === undefined) return 1;
+    return Math.max(1, Math.min(2 * this.grantedInRound, Math.floor(this.sliceMs / this.turnMs)));
   }
 }
