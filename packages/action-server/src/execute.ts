@@ -4,6 +4,7 @@ import { credentialWireValues, runLook, summarize, type MemoryBudget, type Memor
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
+import type { MainThreadTurns } from "./main-thread-turns.js";
 import type { Metrics } from "./metrics.js";
 import type { Logger } from "./log.js";
 import { maskSecrets, secretForms } from "./secrets.js";
@@ -34,6 +35,8 @@ export interface ExecuteContext {
   readonly hubSecret?: string;
   /** The server's shutdown: the run stops and answers with what it did (see `shutdownStop`). */
   readonly stop?: RunStop;
+  /** The server's thread, shared by every execute: a downloaded Look is read one turn per chunk, and the run's fibers work in turns. */
+  readonly turns: MainThreadTurns;
 }
 
 /** Runs one execute to its Looker response; never throws. */
@@ -63,7 +66,7 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
     runLook({
       connector,
       action: action.name,
-      look: lookEvents(req, ctx.download),
+      look: lookEvents(req, ctx.download, ctx.turns),
       settings: req.settings,
       options: req.formParams,
       hiddenFields: req.hiddenFields,
@@ -77,7 +80,8 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
       onMemoryWait: waits.onWait,
     }),
   );
-  const outcome = await ctx.runtime.runPromise(run);
+  // The run's fibers take their turns on the main thread with every other execute's work (see main-thread-turns.ts).
+  const outcome = await ctx.runtime.runPromise(Effect.withScheduler(run, ctx.turns.scheduler));
   if (outcome._tag === "Right") {
     const report = outcome.right;
     ctx.metrics.run(report);

@@ -17,6 +17,7 @@ import { execute } from "./execute.js";
 import { BodyTimedOut, BodyTooLarge, isJson, readBody, sendError, sendJson } from "./http-io.js";
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from "./config.js";
 import { shutdownDeadline } from "./shutdown.js";
+import { MainThreadTurns } from "./main-thread-turns.js";
 
 export interface ActionServer {
   readonly url: string;
@@ -43,6 +44,8 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   // One budget for the rows in flight of every execute: executes that would go over it wait their turn.
   const memory = new MemoryBudget(config.memoryBudgetBytes ?? defaultMemoryBudgetBytes());
   const metrics = new Metrics(memory);
+  // One thread for every execute's rows: they take turns on it, so it keeps answering (health checks too) while they run.
+  const turns = new MainThreadTurns();
   const log = createLogger(deps.logSink ?? ((line) => process.stdout.write(`${line}\n`)), [config.secret]);
   // The engine's parts every execute shares: one destination client (keep-alive sockets), the
   // destinations' rate budgets, the row worker threads, and the memory budget; released at close.
@@ -124,7 +127,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     try {
       // The Look inside the body is not held: it streams into the run, or waits in a file when the
       // settings come after it (see execute-body.ts).
-      const body = await whileReading(req, res, readExecuteBody(req, config.maxBodyBytes, bodyTimeoutMs));
+      const body = await whileReading(req, res, readExecuteBody(req, config.maxBodyBytes, bodyTimeoutMs, turns));
       parsed = parseExecuteRequest(body.envelope, body.look);
       received = body.received;
       if (body.look !== undefined) streaming.add(req);
@@ -172,6 +175,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
       ...(config.workers !== undefined ? { workers: config.workers } : {}),
       stop: { signal: shutdown.signal, graceMs: grace.answerMs },
+      turns,
     })
       .then((response) => {
         if (tooLarge !== undefined && !res.headersSent) {

@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { INCOMPLETE, jsonBytes, JsonValueScanner } from "@tagwire/engine";
 import { BadRequest } from "./execute-request.js";
+import { StringUnescaper } from "./string-unescaper.js";
 import { BodyTimedOut, BodyTooLarge } from "../http-io.js";
+import type { MainThreadTurns } from "../main-thread-turns.js";
 
 /** The members an execute needs before its run can start. */
 const NEEDED = ["data", "form_params", "scheduled_plan"] as const;
@@ -41,10 +43,12 @@ export const INLINE = Symbol("inline Look");
  * Resolves once the run can start: all NEEDED members read, or the body ended. `chunks` is the
  * request; it is read on as the returned Look is consumed. `waitLimitMs` bounds the time spent
  * waiting for the body's bytes (BodyTimedOut past it): time the run spends on rows, or waiting for
- * memory, between reads is the server's, not the client's, and does not count.
+ * memory, between reads is the server's, not the client's, and does not count. With `turns`, each
+ * chunk (read from the body, or from the file a Look waited in) is worked on in a turn of the
+ * server's thread: unescaping and cutting a Look's rows is most of that thread's work.
  */
-export async function readExecuteBody(chunks: AsyncIterable<Uint8Array>, limit: number, waitLimitMs = Infinity): Promise<ExecuteBody> {
-  const reader = new EnvelopeReader(chunks[Symbol.asyncIterator](), limit, waitLimitMs);
+export async function readExecuteBody(chunks: AsyncIterable<Uint8Array>, limit: number, waitLimitMs = Infinity, turns?: MainThreadTurns): Promise<ExecuteBody> {
+  const reader = new EnvelopeReader(chunks[Symbol.asyncIterator](), limit, waitLimitMs, turns);
   return reader.start();
 }
 
@@ -67,6 +71,7 @@ class EnvelopeReader {
     private readonly source: AsyncIterator<Uint8Array>,
     private readonly limit: number,
     private readonly waitLimitMs: number,
+    private readonly turns: MainThreadTurns | undefined,
   ) {}
 
   async start(): Promise<ExecuteBody> {
@@ -138,7 +143,7 @@ class EnvelopeReader {
     const sink = this.sink!;
     const scanner = new JsonValueScanner();
     let began = false;
-    const unescape = new Unescaper();
+    const unescape = new StringUnescaper(PIECE_BYTES);
     for (;;) {
       if (this.at >= this.buf.length && !(await this.fill())) throw this.malformed("the end of attachment.data");
       const from = this.at;
@@ -203,7 +208,8 @@ class EnvelopeReader {
   private async *replaySpool(): AsyncGenerator<Uint8Array> {
     const { dir, path } = this.spool!;
     try {
-      for await (const chunk of createReadStream(path, { highWaterMark: PIECE_BYTES })) yield chunk as Buffer;
+      const chunks = createReadStream(path, { highWaterMark: PIECE_BYTES }) as AsyncIterable<Buffer>;
+      yield* this.turns === undefined ? chunks : this.turns.paced(chunks);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -297,6 +303,9 @@ class EnvelopeReader {
     const started = performance.now();
     const next = await this.nextChunk(this.waitLimitMs - this.waitedMs);
     this.waitedMs += performance.now() - started;
+    // A wait for the thread is the server's time, not the client's: it is not counted.
+    const turn = this.turns?.take();
+    if (turn !== undefined) await turn;
     if (next.done === true) {
       this.ended = true;
       return false;
@@ -349,111 +358,4 @@ function settlement(): Settlement {
 /** Own properties only, whatever the name: a `__proto__` member is data, not a prototype. */
 function define(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-/**
- * Turns the inside of a JSON string into the UTF-8 bytes it stands for, chunk by chunk: escapes may
- * be cut anywhere by a chunk boundary, and `\uD83D\uDE00` pairs become one four-byte character.
- */
-class Unescaper {
-  /** An escape cut by the end of a chunk, kept as text. */
-  private pending = "";
-  private highSurrogate: number | undefined;
-  private out: Uint8Array[] = [];
-  private piece = new Uint8Array(PIECE_BYTES);
-  private length = 0;
-
-  /** Unescapes from `i`; returns the bytes so far and the index past the closing quote, or INCOMPLETE. */
-  run(buf: Uint8Array, i: number): { out: Uint8Array[]; end: number } {
-    let end = INCOMPLETE;
-    while (i < buf.length) {
-      if (this.pending !== "") {
-        this.pending += String.fromCharCode(buf[i]!);
-        i++;
-        this.escape();
-        continue;
-      }
-      const c = buf[i]!;
-      if (c === QUOTE) {
-        end = i + 1;
-        break;
-      }
-      if (c === BACKSLASH) {
-        this.pending = "\\";
-        i++;
-        continue;
-      }
-      if (c < 0x20) throw new BadRequest("The request body is not valid JSON: a control character inside attachment.data.");
-      // A run of plain bytes (most of a Look) is copied as it is.
-      let j = i;
-      while (j < buf.length && buf[j] !== QUOTE && buf[j] !== BACKSLASH && buf[j]! >= 0x20) j++;
-      this.flushSurrogate();
-      this.push(buf.subarray(i, j));
-      i = j;
-    }
-    if (end !== INCOMPLETE) {
-      if (this.pending !== "") throw new BadRequest("The request body is not valid JSON: an escape cut short in attachment.data.");
-      this.flushSurrogate();
-      this.flushPiece();
-    }
-    const out = this.out;
-    this.out = [];
-    return { out, end };
-  }
-
-  /** Completes `pending` once it holds a whole escape. */
-  private escape(): void {
-    const p = this.pending;
-    if (p.length < 2) return;
-    if (p[1] !== "u") {
-      const simple: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
-      const ch = simple[p[1]!];
-      if (ch === undefined) throw new BadRequest(`The request body is not valid JSON: \`${p}\` is not an escape.`);
-      this.pending = "";
-      this.flushSurrogate();
-      this.push(Buffer.from(ch));
-      return;
-    }
-    if (p.length < 6) return;
-    if (!/^\\u[0-9a-fA-F]{4}$/.test(p)) throw new BadRequest(`The request body is not valid JSON: \`${p}\` is not an escape.`);
-    this.pending = "";
-    const unit = parseInt(p.slice(2), 16);
-    if (unit >= 0xd800 && unit <= 0xdbff) {
-      this.flushSurrogate();
-      this.highSurrogate = unit;
-      return;
-    }
-    if (unit >= 0xdc00 && unit <= 0xdfff && this.highSurrogate !== undefined) {
-      const high = this.highSurrogate;
-      this.highSurrogate = undefined;
-      this.push(Buffer.from(String.fromCharCode(high, unit)));
-      return;
-    }
-    this.flushSurrogate();
-    this.push(Buffer.from(String.fromCharCode(unit)));
-  }
-
-  /** A high surrogate with no low one after it: as JSON.parse gives it, then encoded (U+FFFD). */
-  private flushSurrogate(): void {
-    if (this.highSurrogate === undefined) return;
-    this.push(Buffer.from(String.fromCharCode(this.highSurrogate)));
-    this.highSurrogate = undefined;
-  }
-
-  private push(bytes: Uint8Array): void {
-    let from = 0;
-    while (from < bytes.length) {
-      const n = Math.min(bytes.length - from, this.piece.length - this.length);
-      this.piece.set(bytes.subarray(from, from + n), this.length);
-      this.length += n;
-      from += n;
-      if (this.length === this.piece.length) this.flushPiece();
-    }
-  }
-
-  private flushPiece(): void {
-    if (this.length === 0) return;
-    this.out.push(this.piece.slice(0, this.length));
-    this.length = 0;
-  }
 }

@@ -1,6 +1,7 @@
 import got from "got";
 import { readLook, SourceError, type LookEvent } from "@tagwire/engine";
 import type { ExecuteRequest } from "./execute-request.js";
+import type { MainThreadTurns } from "../main-thread-turns.js";
 
 export interface DownloadPolicy {
   /** Allowed hosts (`host` or `host:port`); undefined allows any. */
@@ -35,23 +36,15 @@ function hostAllowed(url: URL, hosts: ReadonlyArray<string>): boolean {
   return hosts.includes(name) || hosts.includes(`${name}:${port}`);
 }
 
-/** The Look as an event stream: inline, or fetched from `download_url` and cut into rows as it arrives (parsed by the run). */
-export function lookEvents(req: ExecuteRequest, policy: DownloadPolicy): AsyncIterable<LookEvent> {
-  const options = { raw: true, ...(policy.maxRowBytes !== undefined ? { maxRowBytes: policy.maxRowBytes } : {}) } as const;
-  if (req.inline !== undefined) return readLook(takingTurns(req.inline), options);
-  return readLook(takingTurns(download(req.downloadUrl!, policy)), options);
-}
-
 /**
- * Hands on one chunk at a time and lets the event loop turn before the next: an execute with
- * chunks already buffered would otherwise parse and transform them all in one go, and every other
- * request (health checks, other executes) would wait behind it.
+ * The Look as an event stream: inline, or fetched from `download_url` and cut into rows as it arrives
+ * (parsed by the run). Each downloaded chunk waits for a turn of the server's thread; an inline
+ * Look's chunks take theirs as the body is read (readExecuteBody).
  */
-async function* takingTurns(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    yield chunk;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+export function lookEvents(req: ExecuteRequest, policy: DownloadPolicy, turns: MainThreadTurns): AsyncIterable<LookEvent> {
+  const options = { raw: true, ...(policy.maxRowBytes !== undefined ? { maxRowBytes: policy.maxRowBytes } : {}) } as const;
+  if (req.inline !== undefined) return readLook(req.inline, options);
+  return readLook(turns.paced(download(req.downloadUrl!, policy)), options);
 }
 
 /** Checked when the first chunk is asked for, so a refused URL fails the run (as a SourceError) rather than the caller. */
