@@ -1,7 +1,7 @@
 // Shared by the delivery tests: build json_detail Looks, run them through the engine into the
 // emulators, and watch every HTTP attempt on the way.
 
-import { Effect } from "effect";
+import { Effect, ManagedRuntime } from "effect";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import {
   baseUrlVariable,
@@ -14,6 +14,7 @@ import {
   resolveOptions,
   engineLayer,
   runLook,
+  type RunServices,
   workspaceOf,
   type AttemptResult,
   type Connector,
@@ -187,8 +188,12 @@ export function useEmulators(setup: EmulatorsSetup = {}): EmulatorsContext {
   let transport: RecordingTransport | undefined;
   beforeAll(async () => {
     emulators = await startEmulators({ port: 0, ...setup.start });
+    engines.set(emulators, ManagedRuntime.make(engineLayer()));
   });
-  afterAll(() => emulators.close());
+  afterAll(async () => {
+    await engines.get(emulators)?.dispose();
+    await emulators.close();
+  });
   beforeEach(() => {
     emulators.reset();
     for (const id of setup.clearFaults ?? []) emulators.setFaults(id, {});
@@ -210,14 +215,25 @@ export function useEmulators(setup: EmulatorsSetup = {}): EmulatorsContext {
 
 export type RunError = PlanRejected | SettingsError | SourceError;
 
+/**
+ * The engine services of the tests of each `useEmulators`: runs at once share them (rate budgets,
+ * worker threads, sockets), as a server's executes do.
+ */
+const engines = new WeakMap<Emulators, ManagedRuntime.ManagedRuntime<RunServices, never>>();
+
+function onEngine<A, E>(emulators: Emulators, run: Effect.Effect<A, E, RunServices>): Promise<A> {
+  const engine = engines.get(emulators);
+  return engine !== undefined ? engine.runPromise(run) : Effect.runPromise(run.pipe(Effect.provide(engineLayer())));
+}
+
 /** Runs a Look (text or byte source) through the engine into the emulators and returns the report. */
 export function deliver(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput> = {}): Promise<RunReport> {
-  return Effect.runPromise(runLook(runInput(emulators, connector, look, input)).pipe(Effect.provide(engineLayer())));
+  return onEngine(emulators, runLook(runInput(emulators, connector, look, input)));
 }
 
 /** Runs a Look that must fail before sending anything; returns the error. */
 export function deliverFailure(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput> = {}): Promise<RunError> {
-  return Effect.runPromise(Effect.flip(runLook(runInput(emulators, connector, look, input))).pipe(Effect.provide(engineLayer())));
+  return onEngine(emulators, Effect.flip(runLook(runInput(emulators, connector, look, input))));
 }
 
 function runInput(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput>): RunInput {
