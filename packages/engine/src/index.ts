@@ -1,22 +1,14 @@
-export * from "./generated/manifest.js";
-export type { DownstreamTable, Downstream } from "./generated/downstream-table.js";
-export { ManifestError, UnknownConnectorError, type ManifestProblem } from "./errors.js";
-export { repoRoot, schemasDir, connectorsDir } from "./paths.js";
-export type { Connector, RecordValidator } from "./manifest/connector.js";
+// Everything the engine offers: what `planning.ts` gives (loading, planning, reading Looks), then
+// transforming, batching, delivering and running a Look.
+export * from "./planning.js";
 export { knownTags, targetOf, valueRuleOf } from "./manifest/connector.js";
-export { loadConnectors, loadConnectorFile, validateManifest, findConnector, type LoadOptions } from "./manifest/load.js";
 export { authParts, authSettings, describeAuth, parseTemplate, type AuthPart, type TemplatePiece } from "./manifest/auth-parts.js";
-export type { Plan, PlanInput, ColumnPlan, Diagnostic, DiagnosticSubject, Severity, RequirementStatus } from "./plan/types.js";
-export { plan } from "./plan/plan.js";
-export type { TagSource } from "./plan/tag-fixes.js";
-export { closest } from "./plan/did-you-mean.js";
 export { resolveOptions } from "./plan/options.js";
 export { providersOf, describeProviders, type Providers } from "./plan/hints.js";
 export { holds, describeCondition } from "./plan/condition.js";
 export { transformRow, scopeOf, Rejection, type RunContext, type RowWarning } from "./transform/transform.js";
 export { runContextOf, workspaceOf } from "./run/run-context.js";
 export { recordId, RecordIds, uuidOf, type RecordIdScope } from "./transform/ids.js";
-export * from "./look/index.js";
 export { RecordPacker, RequestShape, TOO_LARGE, type Batch, type Packed, type Room } from "./batch/batcher.js";
 export { createTransport, type RequestBody, type Transport, type TransportOptions, type AttemptResult } from "./deliver/transport.js";
 export { defaultRetryPolicy, parseRetryAfter, isRetryableStatus, type RetryPolicy } from "./deliver/retry.js";
@@ -25,7 +17,6 @@ export { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, t
 export { requestCredentials, credentialWireValues, headerProblems, type RequestCredentials, type HeaderProblem } from "./deliver/credentials.js";
 export { answerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./deliver/answers.js";
 export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
-export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";
 export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, RateBudgets } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
 export { NOT_SENT, type RunStop, type StopReason } from "./run/run-stop.js";
@@ -34,6 +25,6 @@ export type { RowNote } from "./run/chunk-processor.js";
 export { defaultWorkerCount, MAX_WORKERS, RowWorkerPool } from "./run/row-workers.js";
 export { engineLayer, RateBudgetsService, RowWorkerPoolService, TransportService, type RunServices } from "./run/services.js";
 export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type MemoryBudgetObserver } from "./run/memory-budget.js";
-export { ReportBuilder, summarize, type RunReport, type ReasonGroup, type FailureGroup } from "./run/report.js";
+export { ReportBuilder, summarize, type RunReport, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
-export { resolveEndpoint, resolveSettings, requestBodyFields, baseUrlVariable, connectorVariable, rateLimitVariable, settingVariable, upperSnake, type Env } from "./run/endpoint.js";
+export { resolveEndpoint, resolveSettings, requestBodyFields, type Env } from "./run/endpoint.js";
