@@ -12,12 +12,12 @@ export function connectorVariable(connectorId: string, name: string): string {
   return `TAGWIRE_${upperSnake(connectorId)}_${name}`;
 }
 
-/** The environment variable a connector setting is read from: `TAGWIRE_<ID>_<SETTING>`, e.g. TAGWIRE_MPARTICLE_API_KEY. */
+/** The environment variable a connector setting is read from: `TAGWIRE_<ID>_<SETTING>`, e.g. TAGWIRE_ACME_API_KEY. */
 export function settingVariable(connectorId: string, setting: string): string {
   return connectorVariable(connectorId, upperSnake(setting));
 }
 
-/** `apiKey` -> `API_KEY`, `segment_write_key` -> `SEGMENT_WRITE_KEY`. */
+/** `apiKey` -> `API_KEY`, `write_key` -> `WRITE_KEY`. */
 export function upperSnake(name: string): string {
   return name
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
