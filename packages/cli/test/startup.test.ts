@@ -30,6 +30,15 @@ describe("start-up", () => {
     });
   }
 
+  for (const args of [["destinations"], ["validate", "--to", "mparticle", fixture("users.json")]]) {
+    // Before the fast path these loaded 811 modules (@effect/cli's parser pulls in fast-check through effect/Schema) and took 1.5 s.
+    it(`tagwire ${args[0]} is answered without @effect/cli, in a fraction of the modules`, async () => {
+      const loaded = await modulesLoadedBy(args);
+      expect(loaded.filter((u) => ["@effect/cli", "@effect/platform", "fast-check", "got", "ajv"].includes(packageOf(u) ?? ""))).toEqual([]);
+      expect(loaded.length).toBeLessThan(200);
+    });
+  }
+
   it("tagwire --help is answered without loading @effect/cli, effect or the engine", async () => {
     const loaded = await modulesLoadedBy(["--help"]);
     expect(loaded.filter((u) => packageOf(u) !== undefined || u.includes("/packages/engine/"))).toEqual([]);
