@@ -32,6 +32,16 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         sealed BLOB,
         PRIMARY KEY (sync_id, key)
       ) WITHOUT ROWID;
+      -- Confirmed digests as they arrive, folded into sync_state in key order in large transactions
+      -- (see sqlite.ts): random keys written straight into sync_state would rewrite most of its pages
+      -- at every commit.
+      CREATE TABLE sync_confirmed (
+        seq INTEGER PRIMARY KEY,
+        sync_id TEXT NOT NULL,
+        key BLOB NOT NULL,
+        content BLOB NOT NULL,
+        sealed BLOB
+      );
       CREATE TABLE runs (
         run_id TEXT PRIMARY KEY,
         sync_id TEXT,

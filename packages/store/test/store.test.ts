@@ -277,6 +277,18 @@ describe.each(BACKENDS)("the $name store", (backend) => {
     expect(await run(store.prune(new Date("2026-01-01T00:00:00.000Z")))).toBe(0);
   });
 
+  it.runIf(backend.name === "sqlite")("folds confirmed rows left by a process that stopped before folding them", async () => {
+    const { place, store } = await fresh();
+    const sync = await run(store.openSync(identity(), "test"));
+    await store.close();
+    const key = Buffer.alloc(16, 1);
+    await place.sql("INSERT INTO sync_confirmed (sync_id, key, content, sealed) VALUES (?, ?, ?, NULL), (?, ?, ?, NULL)", [sync.id, key, Buffer.alloc(16, 2), sync.id, key, Buffer.alloc(16, 3)]);
+    const again = await run(openStore(place.config));
+    opened.push(again);
+    expect((await stateOf(again, sync.id)).entries).toEqual(new Map([[hex(key), [hex(Buffer.alloc(16, 3)), undefined]]]));
+    expect(await place.sql("SELECT count(*) AS n FROM sync_confirmed")).toEqual([{ n: 0 }]);
+  });
+
   describe("as a scoped store", () => {
     it("deletes history older than its retention when it opens and after each run ends", async () => {
       const { place, store } = await fresh(30);
@@ -303,7 +315,7 @@ describe("storeLayer", () => {
       if (place.config.kind !== "sqlite") throw new Error("sqlite expected");
       const dir = dirname(place.config.path);
       expect(existsSync(dir)).toBe(false);
-      const runtime = ManagedRuntime.make(storeLayer({ TAGWIRE_STATE_DIR: dir }));
+      const runtime = ManagedRuntime.make(storeLayer({ TAGWIRE_STATE_DIR: dir }) as Layer.Layer<SyncStoreService, StoreError>);
       const store = await runtime.runPromise(SyncStoreService);
       expect(store.describe).toBe(`sqlite:${join(dir, "tagwire.db")}`);
       await runtime.runPromise(store.startRun(runRecord("r", new Date().toISOString())));
@@ -322,7 +334,7 @@ describe("storeLayer", () => {
       const tag = `tagwire_layer_${process.pid}`;
       const url = new URL((place.config as { url: string }).url);
       url.searchParams.set("application_name", tag);
-      const runtime = ManagedRuntime.make(storeLayer({ TAGWIRE_DATABASE_URL: url.toString() }));
+      const runtime = ManagedRuntime.make(storeLayer({ TAGWIRE_DATABASE_URL: url.toString() }) as Layer.Layer<SyncStoreService, StoreError>);
       const store = await runtime.runPromise(SyncStoreService);
       expect(store.describe).toBe("postgres://postgres@127.0.0.1:5432/test");
       await runtime.runPromise(store.listRuns({ limit: 1 }));
