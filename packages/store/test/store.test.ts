@@ -10,7 +10,7 @@ import * as Option from "effect/Option";
 import * as Scope from "effect/Scope";
 import { StoreError, SyncStoreService, type DigestPage, type RunRecord, type SyncStore } from "@tagwire/engine";
 import { MIGRATIONS, openStore, scopedStore, storeLayer, type OpenedStore } from "../src/index.js";
-import { adminQuery, BACKENDS, hex, randomPage, SCHEMA_PREFIX, type Place } from "./backends.js";
+import { adminQuery, BACKENDS, hex, randomPage, SCHEMA_PREFIX, sqlite, type Place } from "./backends.js";
 
 const run = <A>(effect: Effect.Effect<A, StoreError>) => Effect.runPromise(effect);
 const failureOf = async <A>(effect: Effect.Effect<A, StoreError>): Promise<StoreError> => {
@@ -277,18 +277,6 @@ describe.each(BACKENDS)("the $name store", (backend) => {
     expect(await run(store.prune(new Date("2026-01-01T00:00:00.000Z")))).toBe(0);
   });
 
-  it.runIf(backend.name === "sqlite")("folds confirmed rows left by a process that stopped before folding them", async () => {
-    const { place, store } = await fresh();
-    const sync = await run(store.openSync(identity(), "test"));
-    await store.close();
-    const key = Buffer.alloc(16, 1);
-    await place.sql("INSERT INTO sync_confirmed (sync_id, key, content, sealed) VALUES (?, ?, ?, NULL), (?, ?, ?, NULL)", [sync.id, key, Buffer.alloc(16, 2), sync.id, key, Buffer.alloc(16, 3)]);
-    const again = await run(openStore(place.config));
-    opened.push(again);
-    expect((await stateOf(again, sync.id)).entries).toEqual(new Map([[hex(key), [hex(Buffer.alloc(16, 3)), undefined]]]));
-    expect(await place.sql("SELECT count(*) AS n FROM sync_confirmed")).toEqual([{ n: 0 }]);
-  });
-
   describe("as a scoped store", () => {
     it("deletes history older than its retention when it opens and after each run ends", async () => {
       const { place, store } = await fresh(30);
@@ -306,6 +294,30 @@ describe.each(BACKENDS)("the $name store", (backend) => {
       await Effect.runPromise(Scope.close(scope, Exit.void));
     });
   });
+});
+
+describe("the sqlite store", () => {
+  const places: Place[] = [];
+  const opened: OpenedStore[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+    await Promise.all(places.splice(0).map((p) => p.remove()));
+  });
+
+  it("folds confirmed rows left by a process that stopped before folding them", async () => {
+    const place = await sqlite.place();
+    places.push(place);
+    const store = await run(openStore(place.config));
+    const sync = await run(store.openSync(identity(), "test"));
+    await store.close();
+    const key = Buffer.alloc(16, 1);
+    await place.sql("INSERT INTO sync_confirmed (sync_id, key, content, sealed) VALUES (?, ?, ?, NULL), (?, ?, ?, NULL)", [sync.id, key, Buffer.alloc(16, 2), sync.id, key, Buffer.alloc(16, 3)]);
+    const again = await run(openStore(place.config));
+    opened.push(again);
+    expect((await stateOf(again, sync.id)).entries).toEqual(new Map([[hex(key), [hex(Buffer.alloc(16, 3)), undefined]]]));
+    expect(await place.sql("SELECT count(*) AS n FROM sync_confirmed")).toEqual([{ n: 0 }]);
+  });
+
 });
 
 describe("storeLayer", () => {
