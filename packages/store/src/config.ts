@@ -15,11 +15,8 @@ export type StoreConfig =
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The default state directory: `$XDG_STATE_HOME/tagwire`, else `~/.local/state/tagwire`. */
-export function defaultStateDir(env: Env): string {
-  const xdg = env["XDG_STATE_HOME"];
-  return join(xdg !== undefined && xdg !== "" ? xdg : join(homedir(), ".local", "state"), "tagwire");
-}
+/** The default state directory: `~/.local/state/tagwire`. */
+export const defaultStateDir = (): string => join(homedir(), ".local", "state", "tagwire");
 
 /** The store the environment asks for; a StoreError names the variable that is wrong. */
 export function storeConfig(env: Env): StoreConfig | StoreError {
@@ -29,7 +26,7 @@ export function storeConfig(env: Env): StoreConfig | StoreError {
   if (historyDays instanceof StoreError) return historyDays;
   if (url === "") {
     const dir = env["TAGWIRE_STATE_DIR"]?.trim();
-    return { kind: "sqlite", path: join(dir !== undefined && dir !== "" ? dir : defaultStateDir(env), DATABASE_FILE), historyDays };
+    return { kind: "sqlite", path: join(dir !== undefined && dir !== "" ? dir : defaultStateDir(), DATABASE_FILE), historyDays };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme !== "postgres" && scheme !== "postgresql") {

@@ -2,7 +2,7 @@
 // an embedded SQLite file by default, a shared Postgres database for several replicas. The drivers
 // load only when a store is opened.
 export { storeConfig, defaultStateDir, describePostgres, DEFAULT_HISTORY_DAYS, DATABASE_FILE, type StoreConfig } from "./config.js";
-export { historyCutoff, openStore, requiredStore, scopedStore, storeLayer, withRetention, type BackendConfig } from "./layer.js";
+export { historyCutoff, openStore, requiredStore, scopedStore, storeLayer, storeLayerOf, withRetention, type BackendConfig } from "./layer.js";
 export { MIGRATIONS, type Migration } from "./migrations.js";
 export { syncIdOf } from "./records.js";
 export type { OpenedStore } from "./opened-store.js";

@@ -58,9 +58,12 @@ export function withRetention(store: SyncStore, days: number): SyncStore {
  */
 export function storeLayer(env: Env): Layer.Layer<never, StoreError> {
   const config = storeConfig(env);
-  if (config instanceof StoreError) return Layer.fail(config);
-  if (config.kind === "none") return Layer.empty;
-  return Layer.scoped(SyncStoreService, scopedStore(config));
+  return config instanceof StoreError ? Layer.fail(config) : storeLayerOf(config);
+}
+
+/** The SyncStoreService for a config already read (or nothing for `none`). */
+export function storeLayerOf(config: StoreConfig): Layer.Layer<never, StoreError> {
+  return config.kind === "none" ? Layer.empty : Layer.scoped(SyncStoreService, scopedStore(config));
 }
 
 /** The store for a command that reads it (`tagwire runs`, `syncs`); `none` is an error there, since nothing is kept. */
