@@ -49,10 +49,18 @@ const FORGET = `
   DELETE FROM sync_state WHERE sync_id = $1 AND key IN (
     SELECT substring($2::bytea FROM i * 16 + 1 FOR 16) FROM generate_series(0, $3::int - 1) AS i)`;
 
-const PAGE = `
-  SELECT count(*)::int AS n, string_agg(key, ''::bytea ORDER BY key) AS keys, string_agg(content, ''::bytea ORDER BY key) AS contents,
-    CASE WHEN bool_or(sealed IS NOT NULL) THEN array_agg(sealed ORDER BY key) END AS sealed
-  FROM (SELECT key, content, sealed FROM sync_state WHERE sync_id = $1 AND key > $2 ORDER BY key LIMIT $3) AS page`;
+/** Fetched rows as a page's columns. */
+function pageOf(rows: ReadonlyArray<readonly [Buffer, Buffer, Buffer | null]>): DigestPage {
+  const keys = new Uint8Array(rows.length * DIGEST_BYTES);
+  const contents = new Uint8Array(rows.length * DIGEST_BYTES);
+  let sealed: Array<Uint8Array | undefined> | undefined;
+  rows.forEach(([key, content, seal], i) => {
+    keys.set(key, i * DIGEST_BYTES);
+    contents.set(content, i * DIGEST_BYTES);
+    if (seal !== null) (sealed ??= new Array<Uint8Array | undefined>(rows.length))[i] = new Uint8Array(seal);
+  });
+  return { count: rows.length, keys, contents, ...(sealed !== undefined ? { sealed } : {}) };
+}
 
 const RUN_UPSERT = `INSERT INTO runs (${RUN_COLUMNS.join(", ")}) VALUES (${RUN_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")})
   ON CONFLICT (run_id) DO UPDATE SET ${RUN_COLUMNS.filter((c) => c !== "run_id").map((c) => `${c} = EXCLUDED.${c}`).join(", ")}`;
@@ -137,25 +145,30 @@ class PostgresStore implements OpenedStore {
 
   async *readState(syncId: string, pageSize: number): AsyncIterable<DigestPage> {
     const size = Math.max(1, Math.floor(pageSize));
-    let after = Buffer.alloc(0);
-    for (;;) {
-      let row: { n: number; keys: Buffer | null; contents: Buffer | null; sealed: Array<Buffer | null> | null };
-      try {
-        row = (await this.pool.query(PAGE, [syncId, after, size])).rows[0];
-      } catch (e) {
-        throw storeFailure(this.describe, "cannot read the sync's state", e, this.scrub);
+    let client: Pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw storeFailure(this.describe, "cannot read the sync's state", e, this.scrub);
+    }
+    let finished = false;
+    try {
+      // One snapshot for the whole read, through a cursor in table order: pages in key order would
+      // fetch each row from a different table page once the state outgrows the cache.
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      await client.query(`DECLARE state NO SCROLL CURSOR FOR SELECT key, content, sealed FROM sync_state WHERE sync_id = ${client.escapeLiteral(syncId)}`);
+      for (;;) {
+        const { rows } = await client.query<[Buffer, Buffer, Buffer | null]>({ text: `FETCH ${size} FROM state`, rowMode: "array" });
+        if (rows.length > 0) yield pageOf(rows);
+        if (rows.length < size) break;
       }
-      const count = row.n;
-      if (count > 0) {
-        yield {
-          count,
-          keys: new Uint8Array(row.keys!.buffer, row.keys!.byteOffset, count * DIGEST_BYTES),
-          contents: new Uint8Array(row.contents!.buffer, row.contents!.byteOffset, count * DIGEST_BYTES),
-          ...(row.sealed !== null ? { sealed: row.sealed.map((s) => (s === null ? undefined : new Uint8Array(s))) } : {}),
-        };
-      }
-      if (count < size) return;
-      after = Buffer.from(row.keys!.subarray((count - 1) * DIGEST_BYTES, count * DIGEST_BYTES));
+      await client.query("COMMIT");
+      finished = true;
+    } catch (e) {
+      throw storeFailure(this.describe, "cannot read the sync's state", e, this.scrub);
+    } finally {
+      // A read that failed or was given up part-way leaves its transaction open: that connection is closed, not reused.
+      client.release(finished ? undefined : new Error("state read not finished"));
     }
   }
 

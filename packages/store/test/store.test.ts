@@ -124,6 +124,20 @@ describe.each(BACKENDS)("the $name store", (backend) => {
     expect(entries).toEqual(expected);
   });
 
+  it("ends a read given up part-way without holding the database", async () => {
+    const { store } = await fresh();
+    const sync = await run(store.openSync(identity(), "test"));
+    await run(store.confirm(sync.id, randomPage(30)));
+    for (let i = 0; i < 6; i++) {
+      for await (const page of store.readState(sync.id, 10)) {
+        expect(page.count).toBe(10);
+        break;
+      }
+    }
+    await run(store.confirm(sync.id, randomPage(5)));
+    expect((await stateOf(store, sync.id, 10)).entries.size).toBe(35);
+  });
+
   it("reads an exact multiple of the page size, and an empty state, without an empty page", async () => {
     const { store } = await fresh();
     const sync = await run(store.openSync(identity(), "test"));
