@@ -1,12 +1,12 @@
 // `tagwire runs` and `tagwire syncs` read the store that TAGWIRE_DATABASE_URL names, the one the server and `send` write.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Effect from "effect/Effect";
 import type { RunRecord, SyncRecord } from "@tagwire/engine";
 import { openStore } from "@tagwire/store";
-import { oneLine, tagwire } from "./support/cli.js";
+import { fixture, oneLine, tagwire } from "./support/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tagwire-cli-history-"));
 // The runs are from a fixed date: kept for 100 years, so that retention does not delete them as time passes.
@@ -157,5 +157,30 @@ describe("the store the commands read", () => {
     const down = await tagwire(["syncs"], { env: { TAGWIRE_DATABASE_URL: "postgresql://tagwire:hunter2-pw@127.0.0.1:1/state" } });
     expect(down.code).toBe(2);
     expect(oneLine(down.stderr)).toBe("tagwire: postgres://tagwire@127.0.0.1:1/state: cannot prepare the database: connection refused");
+  });
+});
+
+describe("tagwire send and the store", () => {
+  const keys = { TAGWIRE_MPARTICLE_API_KEY: "k", TAGWIRE_MPARTICLE_API_SECRET: "s" };
+  const dryRun = (extra: Record<string, string>) => tagwire(["send", "--to", "mparticle", "--dry-run", fixture("users.json")], { env: { ...keys, ...extra } });
+
+  it("opens the store of TAGWIRE_STATE_DIR for its run, creating it, and closes it when the run ends", async () => {
+    const state = join(mkdtempSync(join(tmpdir(), "tagwire-cli-send-store-")), "state");
+    try {
+      const r = await dryRun({ TAGWIRE_STATE_DIR: state });
+      expect(r.stderr).not.toContain("tagwire:");
+      expect(r.stdout).toMatch(/^mParticle: 3 of 5 rows would be delivered/);
+      expect(existsSync(join(state, "tagwire.db"))).toBe(true);
+      // Closed: the write-ahead log is folded in and removed with the last connection.
+      expect(existsSync(join(state, "tagwire.db-wal"))).toBe(false);
+    } finally {
+      rmSync(join(state, ".."), { recursive: true, force: true });
+    }
+  });
+
+  it("does not start when the store cannot be opened: exit 2, without the password", async () => {
+    const r = await dryRun({ TAGWIRE_DATABASE_URL: "postgres://tagwire:hunter2-pw@127.0.0.1:1/state" });
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe("tagwire: postgres://tagwire@127.0.0.1:1/state: cannot prepare the database: connection refused");
   });
 });
