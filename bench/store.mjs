@@ -1,6 +1,8 @@
 // The state store's throughput at the sizes a sync reaches: `confirm` of N rows in pages and
 // `readState` of them back, on the embedded SQLite file and on Postgres, printed as rows/s.
-// A second confirm of the same keys (every content changed) measures the replace path.
+// A second confirm of the same keys (every content changed) measures the replace path. Each line also
+// gives its longest single call (on SQLite, which runs on the caller's thread, the longest the
+// caller's event loop was held).
 //
 // Usage: node bench/store.mjs [--rows 1000000] [--page 4000] [--backends sqlite,postgres]
 //                             [--postgres postgres://postgres@127.0.0.1:5432/test]
@@ -39,33 +41,47 @@ function pages(count) {
 async function measure(store) {
   const sync = await Effect.runPromise(store.openSync({ instance: "bench", plan: "bench", action: "bench", workspace: "bench" }, "bench"));
   const first = pages(rows);
+  // `page` times one call; the longest is what a server's other work waits for at worst on SQLite,
+  // whose calls run on the caller's thread.
   const timed = async (what, run) => {
+    let longest = 0;
+    const page = async (call) => {
+      const t = process.hrtime.bigint();
+      const result = await call();
+      longest = Math.max(longest, Number(process.hrtime.bigint() - t) / 1e6);
+      return result;
+    };
     const start = process.hrtime.bigint();
-    const n = await run();
+    const n = await run(page);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    return { what, rows: n, seconds, rate: n / seconds };
+    return { what, rows: n, seconds, rate: n / seconds, longestMs: longest };
   };
   const results = [];
-  results.push(await timed("confirm (new keys)", async () => {
-    for (const page of first) await Effect.runPromise(store.confirm(sync.id, page));
+  results.push(await timed("confirm (new keys)", async (timePage) => {
+    for (const page of first) await timePage(() => Effect.runPromise(store.confirm(sync.id, page)));
     return rows;
   }));
-  results.push(await timed("readState", async () => {
+  results.push(await timed("readState", async (timePage) => {
     let n = 0;
-    for await (const page of store.readState(sync.id, pageSize)) n += page.count;
+    const pages = store.readState(sync.id, pageSize)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await timePage(() => pages.next());
+      if (next.done) break;
+      n += next.value.count;
+    }
     if (n !== rows) throw new Error(`read ${n} rows, confirmed ${rows}`);
     return n;
   }));
   const changed = first.map((p) => ({ ...p, contents: new Uint8Array(randomBytes(p.count * 16)) }));
-  results.push(await timed("confirm (all changed)", async () => {
-    for (const page of changed) await Effect.runPromise(store.confirm(sync.id, page));
+  results.push(await timed("confirm (all changed)", async (timePage) => {
+    for (const page of changed) await timePage(() => Effect.runPromise(store.confirm(sync.id, page)));
     return rows;
   }));
   return results;
 }
 
 const print = (backend, results, extra = "") => {
-  for (const r of results) console.log(`${backend.padEnd(9)} ${r.what.padEnd(22)} ${r.rows.toLocaleString("en-US").padStart(10)} rows ${r.seconds.toFixed(2).padStart(7)} s ${Math.round(r.rate).toLocaleString("en-US").padStart(10)} rows/s`);
+  for (const r of results) console.log(`${backend.padEnd(9)} ${r.what.padEnd(22)} ${r.rows.toLocaleString("en-US").padStart(10)} rows ${r.seconds.toFixed(2).padStart(7)} s ${Math.round(r.rate).toLocaleString("en-US").padStart(10)} rows/s, longest page ${Math.round(r.longestMs)} ms`);
   if (extra) console.log(`${backend.padEnd(9)} ${extra}`);
 };
 
