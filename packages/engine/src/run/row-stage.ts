@@ -63,11 +63,11 @@ interface RunMemory {
   release(bytes: number): void;
 }
 
-function runMemory(budget: MemoryBudget | undefined, onWait: ((waitedMs: number, bytes: number) => void) | undefined): RunMemory {
+function runMemory(budget: MemoryBudget | undefined, onWait: RunInput["onMemoryWait"]): RunMemory {
   if (budget === undefined) return { tryAcquire: () => true, acquire: () => Effect.void, release: () => undefined };
   return {
     tryAcquire: (bytes) => budget.tryAcquire(bytes),
-    acquire: (bytes) => Effect.map(budget.acquire(bytes), (waitedMs) => onWait?.(waitedMs, bytes)),
+    acquire: (bytes) => Effect.map(budget.acquire(bytes), (waitedMs) => onWait?.(waitedMs, bytes, budget)),
     release: (bytes) => budget.release(bytes),
   };
 }

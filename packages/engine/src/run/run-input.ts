@@ -10,6 +10,7 @@ import type { RetryPolicy } from "../deliver/retry.js";
 import type { RateLimitSetting } from "../deliver/rate-limit.js";
 import type { Env } from "./endpoint.js";
 import type { RunStop } from "./run-stop.js";
+import type { MemoryBudgetFigures } from "./memory-budget.js";
 
 export interface RunProgress {
   readonly read: number;
@@ -69,6 +70,6 @@ export interface RunInput {
    * grace period, and returns the report of what it did (see `RunReport.stopped`).
    */
   readonly stop?: RunStop;
-  /** A chunk of rows waited this long for room in the process's memory budget (MemoryBudgetService). */
-  readonly onMemoryWait?: (waitedMs: number, bytes: number) => void;
+  /** A chunk of rows waited this long for room in the process's memory budget (MemoryBudgetService), which is given for its figures. */
+  readonly onMemoryWait?: (waitedMs: number, bytes: number, budget: MemoryBudgetFigures) => void;
 }
