@@ -1,7 +1,7 @@
 // The run: one pipeline every runtime calls. Its stages, each a module with one job, are composed
 // here and nowhere else: open (header, plan, endpoint, pacer) -> rows to requests (row-stage.ts,
-// batches.ts) -> deliver (deliver-batches.ts) -> report. A stage between the requests and their
-// delivery takes and gives a `Stream<Batch>`.
+// batches.ts) -> deliver (deliver-batches.ts) -> report. A stage between transform and delivery
+// wraps the RowStage (chunk results, in row order) or maps the `Stream<Batch>` (whole requests).
 
 // Effect's module subpaths, here and across the engine: its index loads every module, about 16 MB
 // more resident memory in each server process.
