@@ -66,6 +66,8 @@ export async function openSqlite(path: string): Promise<OpenedStore> {
     // only means their rows are sent again.
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
+    // 16 MiB of page cache: a fold passes over the state in key order, so it needs no more, and a
+    // server's memory stays near its target.
     db.pragma("cache_size = -16384");
     migrate(db);
     return new SqliteStore(db, describe);
@@ -91,6 +93,9 @@ function migrate(db: Database): void {
 }
 
 class SqliteStore implements OpenedStore {
+  /** Rows this process appended since it last folded; another process's are found by `foldAny`. */
+  private appended = 0;
+
   private readonly statements: {
     readonly insertSync: Statement;
     readonly selectSync: Statement;
@@ -135,9 +140,6 @@ class SqliteStore implements OpenedStore {
     };
     this.fold();
   }
-
-  /** Rows this process appended since it last folded; another process's are found by `foldAny`. */
-  private appended = 0;
 
   /** Folds the appended rows into the state (IMMEDIATE: one process at a time). */
   private fold(): void {
