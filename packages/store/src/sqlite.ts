@@ -114,12 +114,20 @@ class SqliteStore implements OpenedStore {
 
   async *readState(syncId: string, pageSize: number): AsyncIterable<DigestPage> {
     const size = Math.max(1, Math.floor(pageSize));
-    let after = new Uint8Array(0);
+    // The store's thread reads the next page while the caller takes this one.
+    const ask = (after: Uint8Array) => {
+      const page = this.call("readPage", [syncId, after, size]);
+      // A page asked ahead by a read given up part-way is never awaited: its failure is dropped.
+      page.catch(() => undefined);
+      return page;
+    };
+    let next = ask(new Uint8Array(0));
     for (;;) {
-      const page = await this.call("readPage", [syncId, after, size]);
+      const page = await next;
+      const full = page.count === size;
+      if (full) next = ask(page.keys.slice((page.count - 1) * DIGEST_BYTES, page.count * DIGEST_BYTES));
       if (page.count > 0) yield page;
-      if (page.count < size) return;
-      after = page.keys.slice((page.count - 1) * DIGEST_BYTES, page.count * DIGEST_BYTES);
+      if (!full) return;
     }
   }
 
