@@ -95,9 +95,14 @@ class SqliteStore implements OpenedStore {
     if (this.ended !== undefined) return Promise.reject(new StoreError({ reason: `${this.describe}: ${this.ended}` }));
     const id = ++this.nextId;
     return new Promise<SqliteValue<C>>((resolve, reject) => {
+      try {
+        this.worker.postMessage({ id, call, args } satisfies SqliteRequest<C>, transfer);
+      } catch (e) {
+        reject(storeFailure(this.describe, `cannot send ${call} to the store's thread`, e));
+        return;
+      }
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ id, call, args } satisfies SqliteRequest<C>, transfer);
     });
   }
 

@@ -332,6 +332,18 @@ describe("the sqlite store", () => {
     expect(await place.sql("SELECT count(*) AS n FROM sync_confirmed")).toEqual([{ n: 0 }]);
   });
 
+  it("closes once however often it is closed, and answers a call made after that with a StoreError", async () => {
+    const place = await sqlite.place();
+    places.push(place);
+    const store = await run(openStore(place.config));
+    const sync = await run(store.openSync(identity(), "test"));
+    await run(store.confirm(sync.id, randomPage(10)));
+    await Promise.all([store.close(), store.close()]);
+    await store.close();
+    expect((await failureOf(store.listRuns({ limit: 1 }))).reason).toBe(`${store.describe}: the store is closed`);
+    expect(await place.sql("SELECT count(*) AS n FROM sync_state")).toEqual([{ n: 10 }]);
+  });
+
   it("keeps the event loop of the thread using it responsive while a million confirmed rows are folded", async () => {
     const place = await sqlite.place();
     places.push(place);
