@@ -65,7 +65,10 @@ function answer(message: ToWorker): FromWorker | undefined {
 function transferList(reply: FromWorker): ArrayBuffer[] {
   const list: ArrayBuffer[] = [];
   const payloads = "result" in reply ? reply.result.packed : "flushed" in reply && reply.flushed !== null ? [reply.flushed] : [];
-  for (const p of payloads) list.push(p.payload.buffer as ArrayBuffer);
+  for (const p of payloads) {
+    list.push(p.payload.buffer as ArrayBuffer);
+    if (p.digests !== undefined) list.push(p.digests.buffer as ArrayBuffer);
+  }
   if ("buffer" in reply && reply.buffer !== undefined) list.push(reply.buffer);
   return list;
 }
