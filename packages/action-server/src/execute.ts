@@ -110,6 +110,9 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
     case "SourceError":
       ctx.log.warn({ msg: "execute refused: the Look could not be read", reason: error.reason });
       return { looker: { success: false, message: `Nothing was sent: ${error.reason}`, refresh_query: false } };
+    case "StoreError":
+      ctx.log.error({ msg: "execute refused: the sync's state store failed", reason: error.reason });
+      return { looker: { success: false, message: `Nothing was sent: the sync's state could not be read (${error.reason}). The next scheduled run tries again.`, refresh_query: false } };
   }
 }
 

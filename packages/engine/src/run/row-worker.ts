@@ -25,7 +25,7 @@ function open(setup: WorkerRunSetup): ChunkProcessor {
   if (!planned.ok) throw new Error("the worker's plan differs from the run's");
   const program = setup.validateRecords ? planned.program : { ...planned.program, validateRecord: undefined };
   // A run's chunks may go to several workers: the run's thread counts repeated ids (see RepeatIds).
-  return new ChunkProcessor(program, setup.run, setup.packing, false);
+  return new ChunkProcessor(program, setup.run, setup.packing, false, setup.sync);
 }
 
 function processorOf(run: number): ChunkProcessor {

@@ -10,7 +10,8 @@ import * as Queue from "effect/Queue";
 import * as Stream from "effect/Stream";
 import type { Connector } from "../manifest/connector.js";
 import type { LookEvent } from "../look/read-look.js";
-import type { LookRow } from "../look/types.js";
+import type { LookFields, LookRow } from "../look/types.js";
+import type { RunContext } from "../transform/transform.js";
 import { isRawRows, rowCount, type RawRows } from "../look/raw-rows.js";
 import { plan as makePlan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
@@ -31,6 +32,10 @@ import { destinationOf, pacerFor, pacingNow } from "./pacing.js";
 import type { RateLimitSetting } from "../deliver/rate-limit.js";
 import { RunStopping, type RunStop } from "./run-stop.js";
 import { RateBudgetsService, RowWorkerPoolService, TransportService, type RunServices } from "./services.js";
+import { SyncStoreService, type StoreError, type SyncStore } from "../sync/store.js";
+import { SyncRun, type SyncRequest } from "../sync/sync-run.js";
+import { syncModeOf } from "../sync/sync-mode.js";
+import { finishedRun, startedRun, type RunStart } from "../sync/run-history.js";
 
 export interface RunProgress {
   readonly read: number;
@@ -92,6 +97,15 @@ export interface RunInput {
   readonly stop?: RunStop;
   /** A chunk of rows waited this long for room in the process's memory budget (MemoryBudgetService). */
   readonly onMemoryWait?: (waitedMs: number, bytes: number) => void;
+  /**
+   * Send only what changed since this sync's last confirmed run (needs the SyncStoreService and a
+   * mode whose connector declares syncs; otherwise every row is sent and the report says why).
+   */
+  readonly sync?: SyncRequest;
+  /** Where the rows came from, for the store's history: `looker`, `file:<name>`, ... */
+  readonly source?: string;
+  /** Looker's webhook id, for the store's history. */
+  readonly webhookId?: string;
 }
 
 /**
@@ -100,7 +114,7 @@ export interface RunInput {
  * settings, unreadable Look); once rows flow, every outcome lands in the report. Rows in flight
  * are charged to the process's MemoryBudgetService when one is provided.
  */
-export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError, RunServices> {
+export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError | StoreError, RunServices> {
   return Effect.suspend(() => {
     const halt: Halt = {};
     const stopping = new RunStopping(input.stop, halt);
@@ -108,7 +122,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
   });
 }
 
-function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError, RunServices> {
+function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError | StoreError, RunServices> {
   return Effect.gen(function* () {
     const { connector } = input;
     const iterator = input.look[Symbol.asyncIterator]();
@@ -149,6 +163,16 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
       connector: connector.id, label: connector.manifest.label, runId, dryRun: input.dryRun === true, diagnostics: plan.diagnostics,
       ...(plan.action ? { action: plan.action.name } : {}),
     });
+    const store = Option.getOrUndefined(yield* Effect.serviceOption(SyncStoreService));
+    const { sync, notSynced } = yield* openSync(input, store, plan, header.fields, run);
+    if (notSynced !== undefined) report.notSynced(notSynced);
+    const history = store === undefined || input.dryRun ? undefined : runHistory(store, report, {
+      runId, connector: connector.id, source: input.source ?? "api", startedAt: new Date().toISOString(),
+      ...(sync !== undefined ? { syncId: sync.record.id } : {}),
+      ...(plan.action ? { action: plan.action.name } : {}),
+      ...(input.webhookId !== undefined ? { webhookId: input.webhookId } : {}),
+    });
+    if (history !== undefined) yield* history.start;
     const validateRecords = input.validateRecords !== false;
     // A dry run has no endpoint: body fields are sized from the settings given, if any.
     const shape = new RequestShape(connector.manifest.wire.envelope, endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {}));
@@ -158,14 +182,15 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
     // order; a processor on this thread that stands in for them does the same.
     const repeats = threads > 0 ? new RepeatIds() : undefined;
     const memory = runMemory(Option.getOrUndefined(yield* Effect.serviceOption(MemoryBudgetService)), input.onMemoryWait);
-    const onThisThread = () => new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing, repeats === undefined);
+    const onThisThread = () => new ChunkProcessor(validateRecords ? plan.program : { ...plan.program, validateRecord: undefined }, run, packing, repeats === undefined, sync?.setup);
     const stage =
       threads > 0
-        ? workerStage(new WorkerRun(yield* RowWorkerPoolService, { connector: connectorData(connector), planInput, validateRecords, run, packing }, threads, onThisThread), threads, memory)
+        ? workerStage(new WorkerRun(yield* RowWorkerPoolService, { connector: connectorData(connector), planInput, validateRecords, run, packing, ...(sync !== undefined ? { sync: sync.setup } : {}) }, threads, onThisThread), threads, memory)
         : inlineStage(onThisThread());
 
     let nextRow = 1;
     let stopped = false;
+    let sourceBroke = false;
     let lastFailure: RunProgress["lastFailure"];
     // What holds the send is told with the figures (a dry run has no pacer).
     const tell = (): void => {
@@ -182,11 +207,13 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
       report.rowsRead(result.read);
       for (const w of result.warnings) report.warn(w.row, w.reason, w.detail);
       for (const r of result.rejected) report.reject(r.row, r.reason, r.detail);
+      if (result.sync !== undefined) sync?.account(result.sync, report);
       if (result.lost !== undefined) report.batchFailed(result.lost.rows, result.lost.reason);
       if (result.error !== undefined) {
         // Rows after a malformed one cannot be trusted to be where they seem: stop reading there.
         report.sourceFailed(result.error);
         stopped = true;
+        sourceBroke = true;
       }
       tell();
       return toBatches(result.packed);
@@ -232,7 +259,8 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
       if (outcome.othersTaken) {
         report.batchDelivered(batch.count - outcome.refused.length);
         tell();
-        return Effect.void;
+        // The state advances for the records the destination took, not for those it refused.
+        return sync !== undefined && batch.digests !== undefined ? sync.confirm(batch.digests, batch.count, new Set(outcome.refused.map((r) => r.index))) : Effect.void;
       }
       // The API took none of the request: the records it did not refuse go again, on their own.
       tell();
@@ -271,6 +299,7 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
       // A Look that breaks off mid-way still has its read rows delivered and accounted for.
       Stream.catchAll((e) => {
         report.sourceFailed(e.reason);
+        sourceBroke = true;
         return Stream.empty;
       }),
       Stream.takeWhile(() => !stopped),
@@ -284,7 +313,13 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
       // Lets a download that was cut off go (a generator ends once its pending read settles).
       if (!readToEnd) iterator.return?.().catch(() => undefined);
     }
-    return report.finish(pacer?.pacedMsAt(performance.now()));
+    if (sync !== undefined) {
+      // Rows missing from a Look that broke off or a stopped run may be rows not read: no removal is inferred from them.
+      yield* sync.finish(readToEnd && !sourceBroke && stopping.reason === undefined);
+      report.sync(sync.report(), sync.notSent);
+    }
+    const finished = report.finish(pacer?.pacedMsAt(performance.now()));
+    return history === undefined ? finished : yield* history.finish(finished);
   });
 }
 
@@ -409,6 +444,48 @@ function workerStage(workers: WorkerRun, threads: number, memory: RunMemory): Ro
       bytesInFlight = 0;
       workers.close();
     },
+  };
+}
+
+/**
+ * The run's sync, when one is asked for and can be kept: a store, and a declaration for the mode
+ * (the send's options). Otherwise the reason every row is sent. A store that cannot open the sync
+ * or read its state fails the run before anything is sent.
+ */
+function openSync(input: RunInput, store: SyncStore | undefined, plan: Plan, fields: LookFields, run: RunContext): Effect.Effect<{ sync?: SyncRun; notSynced?: string }, StoreError> {
+  const request = input.sync;
+  if (request === undefined) return Effect.succeed({});
+  if (store === undefined) return Effect.succeed({ notSynced: "there is no state store (TAGWIRE_DATABASE_URL=none)" });
+  const mode = syncModeOf(plan.connector.manifest, plan.options);
+  if (mode === undefined) return Effect.succeed({ notSynced: `${plan.connector.manifest.label} keeps no sync state for these options` });
+  return Effect.map(
+    SyncRun.open(store, {
+      identity: { instance: request.instance, plan: request.plan, action: run.action, workspace: run.workspace },
+      connector: plan.connector.id,
+      mode,
+      fields,
+      shape: {
+        options: plan.options,
+        action: run.action,
+        ...(input.hiddenFields !== undefined ? { hiddenFields: input.hiddenFields } : {}),
+        ...(input.downstreams !== undefined ? { downstreams: input.downstreams } : {}),
+      },
+      request,
+      dryRun: input.dryRun === true,
+    }),
+    (sync) => ({ sync }),
+  );
+}
+
+/** The run in the store's history; a history the store fails to keep is told in the report, and the run goes on. */
+function runHistory(store: SyncStore, report: ReportBuilder, start: RunStart) {
+  return {
+    start: Effect.catchAll(store.startRun(startedRun(start)), (e) => Effect.sync(() => report.historyFailed(e.reason))),
+    finish: (finished: RunReport): Effect.Effect<RunReport> =>
+      store.finishRun(finishedRun(start, finished)).pipe(
+        Effect.as(finished),
+        Effect.catchAll((e) => Effect.succeed({ ...finished, historyError: finished.historyError ?? e.reason })),
+      ),
   };
 }
 

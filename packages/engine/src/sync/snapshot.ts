@@ -4,6 +4,8 @@
 // them seen with Atomics, so records are filtered where they are built, without a message per row.
 
 import { DIGEST_BYTES } from "./digest-bytes.js";
+// Types only: this module runs on worker threads, which do not load the store's Effect modules.
+import type { DigestPage } from "./store.js";
 
 /** The table's memory and size, as it crosses to worker threads. */
 export interface SnapshotBuffers {
@@ -117,6 +119,35 @@ export class Snapshot extends DigestTable {
     const s = new Snapshot(buffers.memory, buffers.capacity);
     s.size = -1;
     return s;
+  }
+
+  /**
+   * The previous state as the store gives it, page by page, in a table that grows as it fills
+   * (the store does not say its size first). Its memory is shared only once it is whole.
+   */
+  static async fromPages(pages: AsyncIterable<DigestPage>): Promise<Snapshot> {
+    let s = Snapshot.forEntries(0);
+    for await (const page of pages) {
+      if (s.size + page.count > s.capacity * MAX_LOAD) s = s.grown(s.size + page.count);
+      for (let i = 0; i < page.count; i++) s.add(page.keys, i * DIGEST_BYTES, page.contents, i * DIGEST_BYTES);
+    }
+    return s;
+  }
+
+  /** The same entries in a table with room for at least twice as many, or `atLeast`. */
+  private grown(atLeast: number): Snapshot {
+    const next = Snapshot.forEntries(Math.max(atLeast, this.size * 2));
+    const key = new Uint8Array(DIGEST_BYTES);
+    const content = new Uint8Array(DIGEST_BYTES);
+    for (let slot = 0; slot < this.capacity; slot++) {
+      if (this.flags[slot] === EMPTY) continue;
+      for (let i = 0; i < WORDS; i++) {
+        writeWord(key, i * 4, this.keys[slot * WORDS + i]!);
+        writeWord(content, i * 4, this.contents![slot * WORDS + i]!);
+      }
+      next.add(key, 0, content, 0);
+    }
+    return next;
   }
 
   get buffers(): SnapshotBuffers {

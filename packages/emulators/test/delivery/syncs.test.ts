@@ -1,0 +1,225 @@
+// Change-only syncs through the engine into the emulators, with the state in memory: what each
+// run sends given what the last runs confirmed, and the figures the report gives.
+
+import { describe, expect, it } from "vitest";
+import { summarize, type RunInput, type RunReport } from "@tagwire/engine";
+import { memoryStore, type MemoryStore } from "../../../engine/test/support/memory-store.js";
+import { deliver, expectAddsUp, field, lookText, mparticle, segment, useEmulators, type LookSpec, type WireRecord } from "./support.js";
+
+const ctx = useEmulators({ clearFaults: ["mparticle", "segment"] });
+
+const SYNC = { instance: "looker.example.com", plan: "42" } as const;
+
+interface Person {
+  readonly email: string;
+  readonly tier: string;
+}
+
+const people = (count: number): Person[] => Array.from({ length: count }, (_, i) => ({ email: `u${i + 1}@example.com`, tier: "gold" }));
+
+/** An audience Look for mParticle user profiles: an identity and an attribute per row. */
+const audience = (rows: ReadonlyArray<Person>, extra: Partial<LookSpec> = {}) =>
+  lookText({ fields: [field("users.email", ["mp_email"]), field("users.tier")], rows: rows.map((p) => ({ "users.email": p.email, "users.tier": p.tier })), ...extra });
+
+let runs = 0;
+/** One run of the sync; each gets a run id of its own, as each scheduled execute does. */
+function syncRun(store: MemoryStore, look: string, input: Partial<RunInput> = {}): Promise<RunReport> {
+  runs++;
+  return deliver(ctx.emulators, mparticle, look, { runId: `run-${runs}`, sync: SYNC, ...input }, store);
+}
+
+/** Records the emulator accepted since `from`. */
+const acceptedSince = (from: number): WireRecord[] => ctx.emulators.records("mparticle").slice(from) as WireRecord[];
+const accepted = () => ctx.emulators.records("mparticle").length;
+
+/** A report's invariant in a sync: rows not sent because they are unchanged make up the rest. */
+function expectSyncAddsUp(report: RunReport): void {
+  const { read, delivered, rejected, failed } = report.rows;
+  const notSent = report.sync!.rows === "changed" ? report.sync!.unchanged : 0;
+  expect(delivered + rejected + failed + notSent).toBe(read);
+}
+
+describe("a sync sends what changed since its last confirmed run", () => {
+  it("a first run sends every row; a second identical run sends nothing and succeeds", async () => {
+    const store = memoryStore();
+    const first = await syncRun(store, audience(people(250)));
+    expect(first.rows).toEqual({ read: 250, delivered: 250, rejected: 0, failed: 0 });
+    expect(first.sync).toMatchObject({ new: 250, changed: 0, unchanged: 0, removed: 0, duplicateKeys: 0 });
+    expect(store.states.get(first.sync!.id)?.size).toBe(250);
+
+    const before = accepted();
+    const second = await syncRun(store, audience(people(250)));
+    expect(acceptedSince(before)).toEqual([]);
+    expect(second.requests.sent).toBe(0);
+    expect(second.rows).toEqual({ read: 250, delivered: 0, rejected: 0, failed: 0 });
+    expect(second.sync).toMatchObject({ new: 0, changed: 0, unchanged: 250, removed: 0 });
+    expect(second.success).toBe(true);
+    expectSyncAddsUp(second);
+  });
+
+  it("one changed row sends that one record", async () => {
+    const store = memoryStore();
+    await syncRun(store, audience(people(100)));
+    const changed = people(100).map((p, i) => (i === 41 ? { ...p, tier: "platinum" } : p));
+    const before = accepted();
+    const report = await syncRun(store, audience(changed));
+    const sent = acceptedSince(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ user_identities: { email: "u42@example.com" }, user_attributes: { "looker_users.tier": "platinum" } });
+    expect(report.sync).toMatchObject({ new: 0, changed: 1, unchanged: 99 });
+    expect(report.rows.delivered).toBe(1);
+    expectSyncAddsUp(report);
+    // Confirmed: the next identical run sends nothing.
+    const after = accepted();
+    expect((await syncRun(store, audience(changed))).sync).toMatchObject({ unchanged: 100 });
+    expect(acceptedSince(after)).toEqual([]);
+  });
+
+  it("the same with the rows transformed on worker threads", async () => {
+    const store = memoryStore();
+    await syncRun(store, audience(people(3000)), { workers: 2 });
+    const changed = people(3000).map((p, i) => (i % 1000 === 7 ? { ...p, tier: "silver" } : p));
+    const before = accepted();
+    const report = await syncRun(store, audience(changed), { workers: 2 });
+    expect(acceptedSince(before).map((r) => r["user_identities"].email).sort()).toEqual(["u1008@example.com", "u2008@example.com", "u8@example.com"]);
+    expect(report.sync).toMatchObject({ new: 0, changed: 3, unchanged: 2997, removed: 0 });
+  });
+
+  it("rows=all sends every row, and still counts them by kind", async () => {
+    const store = memoryStore();
+    await syncRun(store, audience(people(50)));
+    const before = accepted();
+    const report = await syncRun(store, audience(people(50)), { sync: { ...SYNC, rows: "all" } });
+    expect(acceptedSince(before)).toHaveLength(50);
+    expect(report.sync).toMatchObject({ rows: "all", unchanged: 50 });
+    expect(report.rows.delivered).toBe(50);
+    expect(report.success).toBe(true);
+  });
+
+  it("a change of the Look's columns counts every row changed", async () => {
+    const store = memoryStore();
+    await syncRun(store, audience(people(20)));
+    const retagged = lookText({
+      fields: [field("users.email", ["mp_email"]), field("users.tier"), field("users.city")],
+      rows: people(20).map((p) => ({ "users.email": p.email, "users.tier": p.tier, "users.city": null })),
+    });
+    const before = accepted();
+    const report = await syncRun(store, retagged);
+    expect(report.sync).toMatchObject({ new: 0, changed: 20, unchanged: 0 });
+    expect(acceptedSince(before)).toHaveLength(20);
+  });
+
+  it("a change of the form counts every row changed", async () => {
+    const store = memoryStore();
+    await syncRun(store, audience(people(10)), { options: { environment: "development" } });
+    const report = await syncRun(store, audience(people(10)), { options: { environment: "production" } });
+    expect(report.sync).toMatchObject({ changed: 10, unchanged: 0 });
+  });
+
+  it("keys by the Look's primary-key dimension when it has one", async () => {
+    const store = memoryStore();
+    const byId = (email: (i: number) => string) =>
+      lookText({
+        fields: [field("users.id", [], { primary_key: true }), field("users.email", ["mp_email"])],
+        rows: Array.from({ length: 5 }, (_, i) => ({ "users.id": i + 1, "users.email": email(i) })),
+      });
+    await syncRun(store, byId((i) => `a${i}@example.com`));
+    // The identity changed but the primary key did not: changed rows, not new ones and removed ones.
+    const report = await syncRun(store, byId((i) => `b${i}@example.com`));
+    expect(report.sync).toMatchObject({ new: 0, changed: 5, removed: 0 });
+  });
+
+  it("rows given twice with one key are counted and warned about, never merged", async () => {
+    const store = memoryStore();
+    const twice = [...people(3), { email: "u2@example.com", tier: "bronze" }];
+    const report = await syncRun(store, audience(twice));
+    // Both rows are new to the state; the second is also counted as repeating the key.
+    expect(report.sync).toMatchObject({ new: 4, duplicateKeys: 1 });
+    expect(report.rows.delivered).toBe(4);
+    expect(report.warnings).toEqual([expect.objectContaining({ count: 1, examples: [{ row: 4, detail: "row 4 has the key of an earlier row" }] })]);
+    expect(report.warnings[0]!.reason).toContain("the first of user_identities.customer_id, user_identities.email, user_identities");
+  });
+});
+
+describe("rows the destination did not take", () => {
+  it("rows failed by the destination are sent by the next run", async () => {
+    const store = memoryStore();
+    ctx.emulators.setFaults("mparticle", { failAll: 500 });
+    const failed = await syncRun(store, audience(people(30)), { retry: { baseDelayMs: 1, maxDelayMs: 2, maxRetries: 0 } });
+    expect(failed.rows).toMatchObject({ read: 30, delivered: 0, failed: 30 });
+    expect(failed.sync).toMatchObject({ new: 30 });
+    expect(store.states.get(failed.sync!.id)?.size ?? 0).toBe(0);
+
+    ctx.emulators.setFaults("mparticle", {});
+    const before = accepted();
+    const next = await syncRun(store, audience(people(30)));
+    expect(acceptedSince(before)).toHaveLength(30);
+    expect(next.sync).toMatchObject({ new: 30, unchanged: 0 });
+    expect(next.success).toBe(true);
+  });
+});
+
+describe("rows that left the Look", () => {
+  it("removed=ignore sends nothing for them, counts them, and sends a returning row as new", async () => {
+    const store = memoryStore();
+    await syncRun(store, audience(people(10)));
+    const before = accepted();
+    const report = await syncRun(store, audience(people(10).filter((_, i) => i !== 3)));
+    expect(acceptedSince(before)).toEqual([]);
+    expect(report.sync).toMatchObject({ removed: 1, cleared: 0, unchanged: 9, removalsInferred: true });
+    expect(store.states.get(report.sync!.id)?.size).toBe(9);
+
+    const back = await syncRun(store, audience(people(10)));
+    expect(back.sync).toMatchObject({ new: 1, unchanged: 9, removed: 0 });
+    expect(acceptedSince(before).map((r) => r["user_identities"].email)).toEqual(["u4@example.com"]);
+  });
+
+  it("a Look that breaks off infers no removals", async () => {
+    const store = memoryStore();
+    await syncRun(store, audience(people(10)));
+    const whole = audience(people(10));
+    // Cut inside the fifth row: the Look cannot be read to its end.
+    const cut = whole.slice(0, whole.indexOf("u5@example.com"));
+    const report = await syncRun(store, cut);
+    expect(report.sourceError).toBeDefined();
+    expect(report.sync).toMatchObject({ removed: 0, removalsInferred: false });
+    expect(store.states.get(report.sync!.id)?.size).toBe(10);
+    expect(report.success).toBe(false);
+  });
+});
+
+describe("without a sync", () => {
+  it("a run asked to sync without a state store sends every row and says why", async () => {
+    const look = lookText({ fields: [field("users.id", ["user_id"])], rows: [{ "users.id": "u1" }] });
+    const report = await deliver(ctx.emulators, segment, look, { sync: SYNC, action: "segment_event" });
+    expect(report.sync).toBeUndefined();
+    expect(report.syncSkipped).toBe("there is no state store (TAGWIRE_DATABASE_URL=none)");
+    expect(report.rows.delivered).toBe(1);
+    expect(summarize(report)).toContain("every row was sent: there is no state store");
+    expectAddsUp(report);
+  });
+
+  it("an event-shaped mode is keyed by content: an event sent once is not sent again by the next run", async () => {
+    const store = memoryStore();
+    const events = (names: string[]) => lookText({ fields: [field("users.id", ["user_id"]), field("events.name")], rows: names.map((n) => ({ "users.id": "u1", "events.name": n })) });
+    const input = { sync: SYNC, action: "segment_track", options: { event: "Seen" } } as const;
+    await deliver(ctx.emulators, segment, events(["a", "b"]), { ...input, runId: "track-1" }, store);
+    const before = ctx.emulators.records("segment").length;
+    const report = await deliver(ctx.emulators, segment, events(["b", "c"]), { ...input, runId: "track-2" }, store);
+    expect(ctx.emulators.records("segment").slice(before).map((r: any) => r.properties["name"])).toEqual(["c"]);
+    // The event of the last window that is not in this one is gone from the Look: removed, nothing sent for it.
+    expect(report.sync).toMatchObject({ new: 1, unchanged: 1, removed: 1 });
+  });
+
+  it("every run is kept in the store's history, with its figures", async () => {
+    const store = memoryStore();
+    const report = await syncRun(store, audience(people(3)));
+    expect(store.runs).toEqual([
+      expect.objectContaining({
+        runId: report.runId, syncId: report.sync!.id, connector: "mparticle", success: true,
+        figures: { read: 3, delivered: 3, rejected: 0, failed: 0, new: 3, changed: 0, unchanged: 0, removed: 0, cleared: 0, duplicateKeys: 0 },
+      }),
+    ]);
+    expect(store.runs[0]!.finishedAt).toBeDefined();
+  });
+});

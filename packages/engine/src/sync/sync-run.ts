@@ -1,0 +1,199 @@
+// A sync's side of one run, on the run's thread: the previous state read into a shared snapshot
+// before the first row, the chunk figures added up (and new keys given twice found, in row
+// order), the digests of confirmed records handed to the store, and the rows that left the Look
+// found once it was read to its end.
+
+import * as Effect from "effect/Effect";
+import type { Sync } from "../generated/manifest.js";
+import type { LookFields } from "../look/types.js";
+import { DIGEST_BYTES, RECORD_DIGEST_BYTES } from "./digest-bytes.js";
+import { grownBytes } from "../grow-bytes.js";
+import { duplicateKeyWarning, type ChangeFilterSetup, type ChunkSyncFigures, type RowsToSend } from "./change-filter.js";
+import { shapeFingerprint } from "./digests.js";
+import { NewKeys, Snapshot } from "./snapshot.js";
+import { keySourceOf } from "./sync-mode.js";
+import { StoreError, type DigestPage, type SyncIdentity, type SyncRecord, type SyncStore } from "./store.js";
+
+/** What a subject whose row left the Look gets: only counted and forgotten, or a clearing record. */
+export type RemovedRows = "ignore" | "clear";
+
+/** A runtime's request that a run be a sync: its identity as the runtime knows it, and the form's choices. */
+export interface SyncRequest {
+  /** Looker's `X-Looker-Instance`, or the CLI's `--sync` name. */
+  readonly instance: string;
+  /** The scheduled plan id, or the CLI's `--sync` name. */
+  readonly plan: string;
+  /** Default `changed`. */
+  readonly rows?: RowsToSend;
+  /** Default `ignore`. */
+  readonly removed?: RemovedRows;
+}
+
+/** A sync's figures in the run report (row counts). */
+export interface SyncFigures {
+  readonly new: number;
+  readonly changed: number;
+  readonly unchanged: number;
+  /** Rows of the previous state the Look no longer has (inferred only from a Look read to its end). */
+  readonly removed: number;
+  /** Removed rows whose clearing record the destination confirmed. */
+  readonly cleared: number;
+  readonly duplicateKeys: number;
+}
+
+export interface SyncReport extends SyncFigures {
+  /** The sync's id, as `tagwire syncs` shows it. */
+  readonly id: string;
+  readonly rows: RowsToSend;
+  readonly removedRows: RemovedRows;
+  /** False when the run did not read the Look to its end: nothing was inferred removed. */
+  readonly removalsInferred: boolean;
+  /** The store failed while the run went on: state it did not take is sent again by the next run. */
+  readonly storeError?: string;
+}
+
+/** Where a run reports what its sync found. */
+export interface SyncReportSink {
+  warn(row: number, reason: string, detail: string): void;
+}
+
+/** Confirmed records handed to the store together: one write per this many, not one per request. */
+const CONFIRM_PAGE = 4096;
+/** Entries per page of the previous state as the store reads it. */
+const STATE_PAGE = 65_536;
+
+export class SyncRun {
+  private figures = { new: 0, changed: 0, unchanged: 0, removed: 0, cleared: 0, duplicateKeys: 0 };
+  private readonly newKeys = new NewKeys();
+  private readonly duplicateWarning: string;
+  private confirmed: Uint8Array = new Uint8Array(0);
+  private confirmedCount = 0;
+  private storeError: string | undefined;
+  private removalsInferred = false;
+
+  private constructor(
+    private readonly store: SyncStore,
+    readonly record: SyncRecord,
+    readonly setup: ChangeFilterSetup,
+    private readonly snapshot: Snapshot,
+    readonly removed: RemovedRows,
+    /** A dry run reads the state and counts, and changes nothing. */
+    private readonly dryRun: boolean,
+  ) {
+    this.duplicateWarning = duplicateKeyWarning(setup);
+  }
+
+  /**
+   * Opens the sync and reads its state. `fields` and `shape` make the fingerprint every content
+   * digest includes; `mode` is the connector's declaration for the send's options.
+   */
+  static open(
+    store: SyncStore,
+    input: { readonly identity: SyncIdentity; readonly connector: string; readonly mode: Sync; readonly fields: LookFields; readonly shape: Parameters<typeof shapeFingerprint>[1]; readonly request: SyncRequest; readonly dryRun: boolean },
+  ): Effect.Effect<SyncRun, StoreError> {
+    return Effect.gen(function* () {
+      const record = yield* store.openSync(input.identity, input.connector);
+      const snapshot = yield* Effect.tryPromise({
+        try: () => Snapshot.fromPages(store.readState(record.id, STATE_PAGE)),
+        catch: (e) => (e instanceof StoreError ? e : new StoreError({ reason: `the sync's state could not be read: ${e instanceof Error ? e.message : String(e)}` })),
+      });
+      const setup: ChangeFilterSetup = {
+        salt: record.salt,
+        fingerprint: shapeFingerprint(input.fields, input.shape),
+        keys: keySourceOf(input.fields, input.mode),
+        rows: input.request.rows ?? "changed",
+        snapshot: snapshot.buffers,
+      };
+      return new SyncRun(store, record, setup, snapshot, input.request.removed ?? "ignore", input.dryRun);
+    });
+  }
+
+  /** Adds a chunk's figures, in row order: a key new to the state given by an earlier row too is a duplicate. */
+  account(chunk: ChunkSyncFigures, report: SyncReportSink): void {
+    this.figures.new += chunk.new;
+    this.figures.changed += chunk.changed;
+    this.figures.unchanged += chunk.unchanged;
+    this.figures.duplicateKeys += chunk.duplicates;
+    for (let i = 0; i < chunk.newKeyRows.length; i++) {
+      if (this.newKeys.add(chunk.newKeys, i * DIGEST_BYTES)) continue;
+      const row = chunk.newKeyRows[i]!;
+      this.figures.duplicateKeys++;
+      report.warn(row, this.duplicateWarning, `row ${row} has the key of an earlier row`);
+    }
+  }
+
+  /** Rows of the Look that were not sent because they are unchanged. */
+  get notSent(): number {
+    return this.setup.rows === "changed" ? this.figures.unchanged : 0;
+  }
+
+  /**
+   * The destination took these records of a request (`digests`: RECORD_DIGEST_BYTES each), but
+   * those at `refused`: the state takes them. Written in pages; `flush` writes the rest.
+   */
+  confirm(digests: Uint8Array, count: number, refused: ReadonlySet<number>): Effect.Effect<void> {
+    if (this.dryRun) return Effect.void;
+    const used = this.confirmedCount * RECORD_DIGEST_BYTES;
+    this.confirmed = grownBytes(this.confirmed, used, used + count * RECORD_DIGEST_BYTES, CONFIRM_PAGE * RECORD_DIGEST_BYTES);
+    for (let i = 0; i < count; i++) {
+      if (refused.has(i)) continue;
+      this.confirmed.set(digests.subarray(i * RECORD_DIGEST_BYTES, (i + 1) * RECORD_DIGEST_BYTES), this.confirmedCount * RECORD_DIGEST_BYTES);
+      this.confirmedCount++;
+    }
+    return this.confirmedCount >= CONFIRM_PAGE ? this.flush : Effect.void;
+  }
+
+  /** Writes the confirmed records not written yet. */
+  get flush(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.confirmedCount === 0) return Effect.void;
+      const page = pageOf(this.confirmed, this.confirmedCount);
+      this.confirmedCount = 0;
+      return this.guard(this.store.confirm(this.record.id, page));
+    });
+  }
+
+  /**
+   * After the last request: the confirmed records written, then, when the Look was read to its
+   * end and the run not stopped, the keys no row had are the removed rows. Ignored ones are
+   * forgotten, so a row that comes back is sent as new.
+   */
+  finish(readToEnd: boolean): Effect.Effect<void> {
+    return Effect.gen(this, function* () {
+      yield* this.flush;
+      if (!readToEnd) return;
+      this.removalsInferred = true;
+      const unseen = this.snapshot.unseen();
+      this.figures.removed = unseen.length / DIGEST_BYTES;
+      if (this.dryRun || unseen.length === 0) return;
+      yield* this.guard(this.store.forget(this.record.id, unseen));
+    });
+  }
+
+  report(): SyncReport {
+    return {
+      id: this.record.id,
+      rows: this.setup.rows,
+      removedRows: this.removed,
+      removalsInferred: this.removalsInferred,
+      ...this.figures,
+      ...(this.storeError !== undefined ? { storeError: this.storeError } : {}),
+    };
+  }
+
+  /** A store failure once rows flow does not stop the run: it is reported, and the next run sends again what the state did not take. */
+  private guard(write: Effect.Effect<void, StoreError>): Effect.Effect<void> {
+    return Effect.catchAll(write, (e) => Effect.sync(() => void (this.storeError ??= e.reason)));
+  }
+}
+
+/** Interleaved record digests (key then content, per record) as the store's columnar page. */
+function pageOf(digests: Uint8Array, count: number): DigestPage {
+  const keys = new Uint8Array(count * DIGEST_BYTES);
+  const contents = new Uint8Array(count * DIGEST_BYTES);
+  for (let i = 0; i < count; i++) {
+    keys.set(digests.subarray(i * RECORD_DIGEST_BYTES, i * RECORD_DIGEST_BYTES + DIGEST_BYTES), i * DIGEST_BYTES);
+    contents.set(digests.subarray(i * RECORD_DIGEST_BYTES + DIGEST_BYTES, (i + 1) * RECORD_DIGEST_BYTES), i * DIGEST_BYTES);
+  }
+  return { count, keys, contents };
+}
