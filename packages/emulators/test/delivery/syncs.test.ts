@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { summarize, type RunInput, type RunReport } from "@tagwire/engine";
-import { memoryStore, type MemoryStore } from "../../../engine/test/support/memory-store.js";
+import { memorySyncStore, type MemoryStore } from "@tagwire/engine/testing";
 import { deliver, expectAddsUp, field, lookText, mparticle, segment, useEmulators, type LookSpec, type WireRecord } from "./support.js";
 
 const ctx = useEmulators({ clearFaults: ["mparticle", "segment"] });
@@ -41,7 +41,7 @@ function expectSyncAddsUp(report: RunReport): void {
 
 describe("a sync sends what changed since its last confirmed run", () => {
   it("a first run sends every row; a second identical run sends nothing and succeeds", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     const first = await syncRun(store, audience(people(250)));
     expect(first.rows).toEqual({ read: 250, delivered: 250, rejected: 0, failed: 0 });
     expect(first.sync).toMatchObject({ new: 250, changed: 0, unchanged: 0, removed: 0, duplicateKeys: 0 });
@@ -58,7 +58,7 @@ describe("a sync sends what changed since its last confirmed run", () => {
   });
 
   it("one changed row sends that one record", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     await syncRun(store, audience(people(100)));
     const changed = people(100).map((p, i) => (i === 41 ? { ...p, tier: "platinum" } : p));
     const before = accepted();
@@ -76,7 +76,7 @@ describe("a sync sends what changed since its last confirmed run", () => {
   });
 
   it("the same with the rows transformed on worker threads", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     await syncRun(store, audience(people(3000)), { workers: 2 });
     const changed = people(3000).map((p, i) => (i % 1000 === 7 ? { ...p, tier: "silver" } : p));
     const before = accepted();
@@ -86,7 +86,7 @@ describe("a sync sends what changed since its last confirmed run", () => {
   });
 
   it("rows=all sends every row, and still counts them by kind", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     await syncRun(store, audience(people(50)));
     const before = accepted();
     const report = await syncRun(store, audience(people(50)), { sync: { ...SYNC, rows: "all" } });
@@ -97,7 +97,7 @@ describe("a sync sends what changed since its last confirmed run", () => {
   });
 
   it("a change of the Look's columns counts every row changed", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     await syncRun(store, audience(people(20)));
     const retagged = lookText({
       fields: [field("users.email", ["mp_email"]), field("users.tier"), field("users.city")],
@@ -110,14 +110,14 @@ describe("a sync sends what changed since its last confirmed run", () => {
   });
 
   it("a change of the form counts every row changed", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     await syncRun(store, audience(people(10)), { options: { environment: "development" } });
     const report = await syncRun(store, audience(people(10)), { options: { environment: "production" } });
     expect(report.sync).toMatchObject({ changed: 10, unchanged: 0 });
   });
 
   it("keys by the Look's primary-key dimension when it has one", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     const byId = (email: (i: number) => string) =>
       lookText({
         fields: [field("users.id", [], { primary_key: true }), field("users.email", ["mp_email"])],
@@ -130,7 +130,7 @@ describe("a sync sends what changed since its last confirmed run", () => {
   });
 
   it("rows given twice with one key are counted and warned about, never merged", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     const twice = [...people(3), { email: "u2@example.com", tier: "bronze" }];
     const report = await syncRun(store, audience(twice));
     // Both rows are new to the state; the second is also counted as repeating the key.
@@ -143,7 +143,7 @@ describe("a sync sends what changed since its last confirmed run", () => {
 
 describe("rows the destination did not take", () => {
   it("rows failed by the destination are sent by the next run", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     ctx.emulators.setFaults("mparticle", { failAll: 500 });
     const failed = await syncRun(store, audience(people(30)), { retry: { baseDelayMs: 1, maxDelayMs: 2, maxRetries: 0 } });
     expect(failed.rows).toMatchObject({ read: 30, delivered: 0, failed: 30 });
@@ -161,7 +161,7 @@ describe("rows the destination did not take", () => {
 
 describe("rows that left the Look", () => {
   it("removed=ignore sends nothing for them, counts them, and sends a returning row as new", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     await syncRun(store, audience(people(10)));
     const before = accepted();
     const report = await syncRun(store, audience(people(10).filter((_, i) => i !== 3)));
@@ -175,7 +175,7 @@ describe("rows that left the Look", () => {
   });
 
   it("a Look that breaks off infers no removals", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     await syncRun(store, audience(people(10)));
     const whole = audience(people(10));
     // Cut inside the fifth row: the Look cannot be read to its end.
@@ -200,7 +200,7 @@ describe("without a sync", () => {
   });
 
   it("an event-shaped mode is keyed by content: an event sent once is not sent again by the next run", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     const events = (names: string[]) => lookText({ fields: [field("users.id", ["user_id"]), field("events.name")], rows: names.map((n) => ({ "users.id": "u1", "events.name": n })) });
     const input = { sync: SYNC, action: "segment_track", options: { event: "Seen" } } as const;
     await deliver(ctx.emulators, segment, events(["a", "b"]), { ...input, runId: "track-1" }, store);
@@ -212,7 +212,7 @@ describe("without a sync", () => {
   });
 
   it("every run is kept in the store's history, with its figures", async () => {
-    const store = memoryStore();
+    const store = memorySyncStore();
     const report = await syncRun(store, audience(people(3)));
     expect(store.runs).toEqual([
       expect.objectContaining({

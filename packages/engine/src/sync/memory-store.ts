@@ -1,9 +1,11 @@
-// A SyncStore in memory, for tests: the engine's interface over Maps, with what it was asked
-// kept for assertions. The real backends live in @tagwire/store.
+// A SyncStore in memory, for tests of every package (`@tagwire/engine/testing`): the engine's
+// interface over Maps, with what it holds open to assertions. The real backends live in
+// @tagwire/store.
 
 import { randomBytes, createHash } from "node:crypto";
 import * as Effect from "effect/Effect";
-import { DIGEST_BYTES, type DigestPage, type RunRecord, type SyncIdentity, type SyncRecord, type SyncStore, type SyncSummary } from "../../src/index.js";
+import { DIGEST_BYTES } from "./digest-bytes.js";
+import type { DigestPage, RunRecord, SyncIdentity, SyncRecord, SyncStore, SyncSummary } from "./store.js";
 
 const hex = (bytes: Uint8Array, i: number) => Buffer.from(bytes.subarray(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES)).toString("hex");
 
@@ -15,7 +17,7 @@ export interface MemoryStore extends SyncStore {
   confirms: number;
 }
 
-export function memoryStore(): MemoryStore {
+export function memorySyncStore(): MemoryStore {
   const syncs = new Map<string, SyncRecord>();
   const states = new Map<string, Map<string, string>>();
   const runs: RunRecord[] = [];
