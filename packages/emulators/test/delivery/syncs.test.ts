@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { summarize, type RunInput, type RunReport } from "@tagwire/engine";
 import { memorySyncStore, type MemoryStore } from "@tagwire/engine/testing";
-import { deliver, expectAddsUp, field, lookText, mparticle, segment, useEmulators, type LookSpec, type WireRecord } from "./support.js";
+import { amplitude, braze, deliver, expectAddsUp, field, lookText, mparticle, segment, useEmulators, UUID, type LookSpec, type WireRecord } from "./support.js";
 
 const ctx = useEmulators({ clearFaults: ["mparticle", "segment"] });
 
@@ -172,6 +172,108 @@ describe("rows that left the Look", () => {
     const back = await syncRun(store, audience(people(10)));
     expect(back.sync).toMatchObject({ new: 1, unchanged: 9, removed: 0 });
     expect(acceptedSince(before).map((r) => r["user_identities"].email)).toEqual(["u4@example.com"]);
+  });
+
+  it("removed=clear sends the connector's clearing record, and forgets the subject once it is taken", async () => {
+    const store = memorySyncStore();
+    const clear = { sync: { ...SYNC, removed: "clear" } } as const;
+    await syncRun(store, audience(people(5)), clear);
+    const before = accepted();
+    const report = await syncRun(store, audience(people(5).filter((_, i) => i !== 1)), clear);
+    const sent = acceptedSince(before);
+    expect(sent).toHaveLength(1);
+    // mParticle's documented clear: the identities, and the attributes' names in deleted_user_attributes.
+    expect(sent[0]).toEqual({
+      user_identities: { email: "u2@example.com" },
+      deleted_user_attributes: ["looker_users.tier"],
+      environment: "production",
+      source_request_id: expect.stringMatching(UUID),
+    });
+    expect(report.sync).toMatchObject({ removed: 1, cleared: 1, notCleared: 0, unchanged: 4 });
+    expect(report.rows).toEqual({ read: 4, delivered: 0, rejected: 0, failed: 0 });
+    expect(report.success).toBe(true);
+    expect(summarize(report)).toContain("1 removed (1 cleared)");
+    expect(store.states.get(report.sync!.id)?.size).toBe(4);
+    // Cleared and forgotten: the next run has nothing to send.
+    const after = accepted();
+    expect((await syncRun(store, audience(people(5).filter((_, i) => i !== 1)), clear)).sync).toMatchObject({ removed: 0, unchanged: 4 });
+    expect(acceptedSince(after)).toEqual([]);
+  });
+
+  it("the state keeps identities only sealed: no row value is in it", async () => {
+    const store = memorySyncStore();
+    const report = await syncRun(store, audience(people(3)), { sync: { ...SYNC, removed: "clear" } });
+    const sealed: Uint8Array[] = [];
+    for await (const page of store.readState(report.sync!.id, 10)) sealed.push(...(page.sealed ?? []).filter((x): x is Uint8Array => x !== undefined));
+    expect(sealed).toHaveLength(3);
+    for (const s of sealed) expect(Buffer.from(s).toString("latin1")).not.toContain("example.com");
+  });
+
+  it("a removed row whose sealed identity the current credentials cannot open is reported, not cleared", async () => {
+    const store = memorySyncStore();
+    const clear = { sync: { ...SYNC, removed: "clear" } } as const;
+    await syncRun(store, audience(people(3)), clear);
+    const settings = { ...ctx.emulators.credentials("mparticle").settings, apiSecret: "rotated-secret" };
+    const before = accepted();
+    const report = await syncRun(store, audience(people(2)), { ...clear, settings });
+    expect(acceptedSince(before)).toEqual([]);
+    expect(report.sync).toMatchObject({ removed: 1, cleared: 0, notCleared: 1 });
+    expect(report.sync!.clearProblems?.[0]).toContain("cannot be opened with the destination's current credentials");
+    expect(report.success).toBe(false);
+  });
+
+  it("Segment identify: the removed user's traits are set to null, the email trait kept", async () => {
+    const store = memorySyncStore();
+    const look = (ids: string[]) =>
+      lookText({ fields: [field("users.id", ["user_id"]), field("users.email", ["email"]), field("users.plan")], rows: ids.map((id) => ({ "users.id": id, "users.email": `${id}@example.com`, "users.plan": "pro" })) });
+    const input = { sync: { ...SYNC, removed: "clear" }, action: "segment_event" } as const;
+    await deliver(ctx.emulators, segment, look(["a", "b"]), { ...input, runId: "seg-1" }, store);
+    const before = ctx.emulators.records("segment").length;
+    const report = await deliver(ctx.emulators, segment, look(["a"]), { ...input, runId: "seg-2" }, store);
+    const sent = ctx.emulators.records("segment").slice(before) as WireRecord[];
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ type: "identify", userId: "b", traits: { plan: null } });
+    expect(sent[0]!["traits"]).not.toHaveProperty("email");
+    expect(report.sync).toMatchObject({ removed: 1, cleared: 1 });
+  });
+
+  it.each([
+    {
+      connector: amplitude,
+      fields: [field("users.id", ["amplitude_user_id"]), field("users.plan")],
+      options: { event_type: "audience", untagged_columns: "user_properties" },
+      // Amplitude's documented clear: an identify whose user properties are `$unset`.
+      cleared: { user_id: "user-b", event_type: "$identify", user_properties: { $unset: { "users.plan": "-" } } },
+    },
+    {
+      connector: braze,
+      fields: [field("users.id", ["braze_id"]), field("users.plan", ["braze_attribute"])],
+      options: {},
+      // Braze's documented clear: the attribute set to null (the `braze_id` tag fills `braze_key`, external_id by default).
+      cleared: { external_id: "user-b", plan: null },
+    },
+  ])("$connector.id: the removed subject's clearing record is the one its API documents, and it takes it", async ({ connector, fields, options, cleared }) => {
+    const store = memorySyncStore();
+    const look = (ids: string[]) => lookText({ fields, rows: ids.map((id) => ({ [fields[0]!.name]: id, "users.plan": "pro" })) });
+    const input = { sync: { ...SYNC, removed: "clear" }, options } as const;
+    await deliver(ctx.emulators, connector, look(["user-a", "user-b"]), { ...input, runId: "c-1" }, store);
+    const before = ctx.emulators.records(connector.id).length;
+    const report = await deliver(ctx.emulators, connector, look(["user-a"]), { ...input, runId: "c-2" }, store);
+    const sent = ctx.emulators.records(connector.id).slice(before);
+    expect(sent).toEqual([expect.objectContaining(cleared)]);
+    expect(report.sync).toMatchObject({ removed: 1, cleared: 1, notCleared: 0 });
+  });
+
+  it("a dry run counts what would be sent and cleared, and changes nothing", async () => {
+    const store = memorySyncStore();
+    await syncRun(store, audience(people(4)));
+    const rows = [...people(4).slice(1).map((p, i) => (i === 0 ? { ...p, tier: "x" } : p)), { email: "new@example.com", tier: "gold" }];
+    const before = accepted();
+    const dry = await syncRun(store, audience(rows), { dryRun: true, sync: { ...SYNC, removed: "clear" } });
+    expect(acceptedSince(before)).toEqual([]);
+    expect(dry.sync).toMatchObject({ new: 1, changed: 1, unchanged: 2, removed: 1, cleared: 0 });
+    expect(summarize(dry)).toContain("1 removed (would be cleared)");
+    expect(store.states.get(dry.sync!.id)?.size).toBe(4);
   });
 
   it("a Look that breaks off infers no removals", async () => {

@@ -149,13 +149,15 @@ export class ChunkProcessor {
     const { head, tail } = this.json;
     let whole: string | undefined;
     let digests: Uint8Array | undefined;
+    let sealed: Uint8Array | undefined;
     if (this.filter !== undefined) {
       // Without run fills the record is its content, and that JSON is the one packed.
       const content = this.json.content ?? (whole = JSON.stringify(result));
       if (!this.filter.admit(row, result, content, n, out.warnings)) return result;
       digests = this.filter.last;
+      sealed = this.filter.lastSealed;
     }
-    const packed = head !== undefined ? this.packer.addParts(head, tail, n, digests) : this.packer.add(whole ?? JSON.stringify(result), n, digests);
+    const packed = head !== undefined ? this.packer.addParts(head, tail, n, digests, sealed) : this.packer.add(whole ?? JSON.stringify(result), n, digests, sealed);
     if (packed === TOO_LARGE) return new Rejection(this.tooLarge, `record is ${this.packer.lastRecordBytes.toLocaleString("en-US")} bytes`);
     if (packed !== undefined) out.packed.push(packed);
     return result;

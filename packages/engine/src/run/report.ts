@@ -192,7 +192,7 @@ export class ReportBuilder {
       ...(this.syncReport !== undefined ? { sync: this.syncReport } : {}),
       ...(this.syncSkipped !== undefined ? { syncSkipped: this.syncSkipped } : {}),
       ...(this.historyError !== undefined ? { historyError: this.historyError } : {}),
-      success: this.sourceError === undefined && this.stop?.lookReadToEnd !== false && this.read > 0 && this.delivered === this.read - this.notSent,
+      success: this.sourceError === undefined && this.stop?.lookReadToEnd !== false && this.read > 0 && this.delivered === this.read - this.notSent && (this.syncReport?.notCleared ?? 0) === 0,
     };
   }
 }
@@ -236,7 +236,7 @@ function describeSync(s: SyncReport, dryRun: boolean): string {
   const unchanged = s.rows === "changed" ? `${n(s.unchanged)} unchanged (${dryRun ? "would not be sent" : "not sent"})` : `${n(s.unchanged)} unchanged (sent: all rows asked for)`;
   const parts = [`${n(s.new)} new`, `${n(s.changed)} changed`, unchanged];
   if (!s.removalsInferred) parts.push("removed rows not looked for (the Look was not read to its end)");
-  else if (s.removedRows === "clear") parts.push(`${n(s.removed)} removed (${n(s.cleared)} cleared)`);
+  else if (s.removedRows === "clear") parts.push(`${n(s.removed)} removed (${dryRun ? "would be cleared" : `${n(s.cleared)} cleared${s.notCleared > 0 ? `, ${n(s.notCleared)} not: ${(s.clearProblems ?? []).join("; ")}` : ""}`})`);
   else parts.push(`${n(s.removed)} removed (ignored)`);
   if (s.duplicateKeys > 0) parts.push(`${n(s.duplicateKeys)} ${s.duplicateKeys === 1 ? "row repeats the key" : "rows repeat the key"} of an earlier row`);
   return `sync: ${parts.join(", ")}`;

@@ -15,7 +15,12 @@ import type { RunContext } from "../transform/transform.js";
 import { isRawRows, rowCount, type RawRows } from "../look/raw-rows.js";
 import { plan as makePlan } from "../plan/plan.js";
 import type { Plan } from "../plan/types.js";
-import { RequestShape, type Batch, type Packed } from "../batch/batcher.js";
+import { RecordPacker, RequestShape, TOO_LARGE, type Batch, type Packed } from "../batch/batcher.js";
+import { RecordIds } from "../transform/ids.js";
+import { fillRecord, scopeOf } from "../transform/transform.js";
+import type { Record_ } from "../transform/path.js";
+import type { RowProgram } from "../transform/program.js";
+import { RECORD_DIGEST_BYTES } from "../sync/digest-bytes.js";
 import type { Transport } from "../deliver/transport.js";
 import { sendBatch, type BatchOutcome, type Halt, type RunGate, type SendCounters } from "../deliver/send-batch.js";
 import { defaultRetryPolicy, retrySchedule, type RetryPolicy } from "../deliver/retry.js";
@@ -24,7 +29,7 @@ import { ReportBuilder, type RunReport } from "./report.js";
 import { PlanRejected, SettingsError, SourceError } from "./errors.js";
 import { runContextOf } from "./run-context.js";
 import { requestBodyFields, resolveEndpoint, resolveSettings, type Env } from "./endpoint.js";
-import { ChunkProcessor, packingOf, type ChunkResult } from "./chunk-processor.js";
+import { ChunkProcessor, packingOf, type ChunkResult, type PackingSetup } from "./chunk-processor.js";
 import { WorkerRun, type LostRows } from "./row-workers.js";
 import { RepeatIds } from "./repeat-ids.js";
 import { MemoryBudgetService, type MemoryBudget } from "./memory-budget.js";
@@ -250,6 +255,7 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
     };
     const refusedBy = `refused by ${connector.manifest.label}`;
     const settle = (batch: Batch, outcome: BatchOutcome): Effect.Effect<void> => {
+      if (batch.clearing === true) return settleClearing(batch, outcome);
       if (!outcome.ok) {
         report.batchFailed(batch.rows, outcome.reason, outcome.status, outcome.retried);
         tell();
@@ -260,11 +266,24 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
         report.batchDelivered(batch.count - outcome.refused.length);
         tell();
         // The state advances for the records the destination took, not for those it refused.
-        return sync !== undefined && batch.digests !== undefined ? sync.confirm(batch.digests, batch.count, new Set(outcome.refused.map((r) => r.index))) : Effect.void;
+        return sync !== undefined && batch.digests !== undefined ? sync.confirm({ ...batch, digests: batch.digests }, new Set(outcome.refused.map((r) => r.index))) : Effect.void;
       }
       // The API took none of the request: the records it did not refuse go again, on their own.
       tell();
       const rest = batch.without(new Set(outcome.refused.map((r) => r.index)));
+      return rest === undefined ? Effect.void : send(rest);
+    };
+    // Clearing records are not rows of the Look: the sync counts them, and forgets a subject once its clear is taken.
+    const settleClearing = (batch: Batch, outcome: BatchOutcome): Effect.Effect<void> => {
+      if (sync === undefined || batch.digests === undefined) return Effect.void;
+      if (!outcome.ok) {
+        sync.notCleared(batch.count, outcome.reason);
+        return Effect.void;
+      }
+      for (const r of outcome.refused) sync.notCleared(1, `${refusedBy}: ${r.message}`);
+      const refused = new Set(outcome.refused.map((r) => r.index));
+      if (outcome.othersTaken) return sync.cleared({ digests: batch.digests, count: batch.count }, refused);
+      const rest = batch.without(refused);
       return rest === undefined ? Effect.void : send(rest);
     };
     const afterFirstAnswer: RunGate = { halt, ready: Deferred.await(firstAnswer) };
@@ -315,7 +334,9 @@ function run(input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<
     }
     if (sync !== undefined) {
       // Rows missing from a Look that broke off or a stopped run may be rows not read: no removal is inferred from them.
-      yield* sync.finish(readToEnd && !sourceBroke && stopping.reason === undefined);
+      yield* sync.finishRows(readToEnd && !sourceBroke && stopping.reason === undefined);
+      const clears = clearingBatches(yield* sync.clearingRecords(), { program: plan.program, run, packing, shape, sync });
+      if (clears.length > 0) yield* deliverAll(Stream.fromIterable(clears), deliver, input.concurrency ?? connector.manifest.wire.concurrency ?? 4);
       report.sync(sync.report(), sync.notSent);
     }
     const finished = report.finish(pacer?.pacedMsAt(performance.now()));
@@ -472,9 +493,39 @@ function openSync(input: RunInput, store: SyncStore | undefined, plan: Plan, fie
       },
       request,
       dryRun: input.dryRun === true,
+      sensitive: Object.fromEntries(plan.connector.manifest.settings.filter((s) => s.sensitive !== false).map((s) => [s.name, input.settings?.[s.name]])),
+      fillKeys: (plan.connector.manifest.fills ?? []).map((f) => f.target.split(".")[0]!.replace("[]", "")),
     }),
     (sync) => ({ sync }),
   );
+}
+
+/**
+ * Removed subjects' clearing records as requests: completed by the manifest's fills (ids of their
+ * own), checked against the wire schema, packed within the API's limits. A record that cannot be
+ * sent is counted as not cleared, with why.
+ */
+function clearingBatches(
+  clears: ReadonlyArray<{ readonly key: Uint8Array; readonly record: Record_ }>,
+  ctx: { readonly program: RowProgram; readonly run: RunContext; readonly packing: PackingSetup; readonly shape: RequestShape; readonly sync: SyncRun },
+): Batch[] {
+  if (clears.length === 0) return [];
+  const packer = new RecordPacker(ctx.packing.limits, ctx.packing.room);
+  const ids = new RecordIds(scopeOf(ctx.program, ctx.run));
+  const digests = new Uint8Array(RECORD_DIGEST_BYTES);
+  const packed: Packed[] = [];
+  clears.forEach(({ key, record }, i) => {
+    fillRecord(ctx.program, record, ctx.run, ids);
+    const problems = ctx.program.validateRecord?.(record);
+    if (problems !== undefined) return ctx.sync.notCleared(1, `the clearing record breaks the destination's wire schema at ${problems[0]}`);
+    digests.set(key, 0);
+    const done = packer.add(JSON.stringify(record), i + 1, digests);
+    if (done === TOO_LARGE) ctx.sync.notCleared(1, "the clearing record is larger than the destination accepts");
+    else if (done !== undefined) packed.push(done);
+  });
+  const last = packer.flush();
+  if (last !== undefined) packed.push(last);
+  return packed.map((p) => ctx.shape.wrap({ ...p, clearing: true }));
 }
 
 /** The run in the store's history; a history the store fails to keep is told in the report, and the run goes on. */

@@ -9,6 +9,8 @@ import { DIGEST_BYTES, RECORD_DIGEST_BYTES } from "./digest-bytes.js";
 import { grownBytes } from "../grow-bytes.js";
 import { KeyState, Snapshot, type SnapshotBuffers } from "./snapshot.js";
 import { describeKeySource } from "./sync-mode.js";
+import { IdentityPart, type ClearSetup } from "./clearing.js";
+import { seal } from "./seal.js";
 
 /** Which rows a sync sends: those new or changed since the last confirmed run, or every one. */
 export type RowsToSend = "changed" | "all";
@@ -17,6 +19,8 @@ export type RowsToSend = "changed" | "all";
 export interface ChangeFilterSetup extends DigestSetup {
   readonly rows: RowsToSend;
   readonly snapshot: SnapshotBuffers;
+  /** The mode declares a clear: each record sent keeps its identity part, sealed. */
+  readonly clear?: ClearSetup;
 }
 
 /** A chunk's records against the previous state, for the run's thread to add up. */
@@ -43,6 +47,9 @@ export class ChangeFilter {
   private readonly duplicateWarning: string;
   /** The digests of the record last admitted: its key's, then its content's. */
   readonly last = new Uint8Array(RECORD_DIGEST_BYTES);
+  /** The sealed identity of the record last admitted, in a mode with a clear. */
+  lastSealed: Uint8Array | undefined;
+  private readonly identity: IdentityPart | undefined;
   private counts = { new: 0, changed: 0, unchanged: 0, duplicates: 0 };
   private newKeys: Uint8Array = new Uint8Array(64 * DIGEST_BYTES);
   private newKeyRows: number[] = [];
@@ -51,6 +58,7 @@ export class ChangeFilter {
     this.digests = new RecordDigests(setup);
     this.snapshot = Snapshot.attach(setup.snapshot);
     this.duplicateWarning = duplicateKeyWarning(setup);
+    this.identity = setup.clear === undefined ? undefined : new IdentityPart(setup.clear);
   }
 
   /**
@@ -58,6 +66,13 @@ export class ChangeFilter {
    * its key is new or its content changed. A key met twice is warned about, never merged.
    */
   admit(row: LookRow, record: Record_, content: string, rowNumber: number, warnings: Array<{ row: number; reason: string; detail: string }>): boolean {
+    const sent = this.classify(row, record, content, rowNumber, warnings);
+    // Only a record sent is confirmed, so only its identity is sealed.
+    this.lastSealed = sent && this.identity !== undefined ? seal(this.setup.clear!.sealKey, this.identity.of(record)) : undefined;
+    return sent;
+  }
+
+  private classify(row: LookRow, record: Record_, content: string, rowNumber: number, warnings: Array<{ row: number; reason: string; detail: string }>): boolean {
     this.digests.write(row, record, content, this.last, 0);
     const state = this.snapshot.check(this.last, 0, this.seen);
     if (this.seen.duplicate) {

@@ -12,6 +12,8 @@ const hex = (bytes: Uint8Array, i: number) => Buffer.from(bytes.subarray(i * DIG
 export interface MemoryStore extends SyncStore {
   /** Each sync's state: key digest (hex) -> content digest (hex). */
   readonly states: Map<string, Map<string, string>>;
+  /** Each sync's sealed identities, by key digest (hex). */
+  readonly sealed: Map<string, Map<string, Uint8Array>>;
   readonly runs: RunRecord[];
   /** How many times `confirm` was called. */
   confirms: number;
@@ -21,6 +23,12 @@ export function memorySyncStore(): MemoryStore {
   const syncs = new Map<string, SyncRecord>();
   const states = new Map<string, Map<string, string>>();
   const runs: RunRecord[] = [];
+  const sealed = new Map<string, Map<string, Uint8Array>>();
+  const sealedOf = (id: string) => {
+    let s = sealed.get(id);
+    if (s === undefined) sealed.set(id, (s = new Map()));
+    return s;
+  };
   const stateOf = (id: string) => {
     let s = states.get(id);
     if (s === undefined) states.set(id, (s = new Map()));
@@ -29,6 +37,7 @@ export function memorySyncStore(): MemoryStore {
   const store: MemoryStore = {
     describe: "memory",
     states,
+    sealed,
     runs,
     confirms: 0,
     openSync: (identity: SyncIdentity, connector: string) =>
@@ -46,6 +55,7 @@ export function memorySyncStore(): MemoryStore {
           count: page.length,
           keys: Buffer.concat(page.map(([k]) => Buffer.from(k, "hex"))),
           contents: Buffer.concat(page.map(([, c]) => Buffer.from(c, "hex"))),
+          sealed: page.map(([k]) => sealedOf(syncId).get(k)),
         };
       }
     },
@@ -53,14 +63,27 @@ export function memorySyncStore(): MemoryStore {
       Effect.sync(() => {
         store.confirms++;
         const state = stateOf(syncId);
-        for (let i = 0; i < page.count; i++) state.set(hex(page.keys, i), hex(page.contents, i));
+        for (let i = 0; i < page.count; i++) {
+          const key = hex(page.keys, i);
+          state.set(key, hex(page.contents, i));
+          const seal = page.sealed?.[i];
+          if (seal !== undefined) sealedOf(syncId).set(key, seal);
+          else sealedOf(syncId).delete(key);
+        }
       }),
     forget: (syncId, keys) =>
       Effect.sync(() => {
         const state = stateOf(syncId);
-        for (let i = 0; i < keys.length / DIGEST_BYTES; i++) state.delete(hex(keys, i));
+        for (let i = 0; i < keys.length / DIGEST_BYTES; i++) {
+          state.delete(hex(keys, i));
+          sealedOf(syncId).delete(hex(keys, i));
+        }
       }),
-    reset: (syncId) => Effect.sync(() => states.delete(syncId)),
+    reset: (syncId) =>
+      Effect.sync(() => {
+        sealed.delete(syncId);
+        return states.delete(syncId);
+      }),
     listSyncs: () =>
       Effect.sync((): SyncSummary[] =>
         [...syncs.values()].map(({ salt: _salt, ...sync }) => ({ sync, rows: stateOf(sync.id).size, ...lastRunOf(runs, sync.id) })),

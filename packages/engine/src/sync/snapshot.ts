@@ -199,16 +199,21 @@ export class Snapshot extends DigestTable {
 }
 
 /**
- * Keys that were new to the state, seen so far in a run, to find a new key given twice. It grows
- * as it fills and is used on one thread only: the run's, which takes chunk results in row order.
+ * A set of keys on one thread, growing as it fills: the keys new to the state seen so far in a
+ * run, to find a new key given twice (the run's thread takes chunk results in row order), or the
+ * removed keys whose sealed identities are looked for.
  */
-export class NewKeys {
+export class KeySet {
   private table = new KeyTable(capacityFor(1024));
 
   /** Adds the key at `bytes[at..at+16]`; false when it was there already (a duplicate). */
   add(bytes: Uint8Array, at: number): boolean {
     if (this.table.size + 1 > this.table.capacity * MAX_LOAD) this.table = this.table.grown();
     return this.table.add(bytes, at);
+  }
+
+  has(bytes: Uint8Array, at: number): boolean {
+    return this.table.has(bytes, at);
   }
 
   get size(): number {
@@ -226,6 +231,10 @@ class KeyTable extends DigestTable {
     if (slot >= 0) return false;
     this.place(-1 - slot, bytes, at);
     return true;
+  }
+
+  has(bytes: Uint8Array, at: number): boolean {
+    return this.probe(bytes, at) >= 0;
   }
 
   /** The same keys in a table twice as large. */

@@ -120,6 +120,18 @@ export function transformRow(
   return record;
 }
 
+/**
+ * Completes a record not built from a row (a sync's clearing record) as rows' records are: the
+ * program's content fills, then its run fills, the id from `ids` and the record's content.
+ */
+export function fillRecord(program: RowProgram, record: Record_, run: RunContext, ids: RecordIdSource): void {
+  for (const f of program.fills) if (!isRunFill(f)) fill(f, record, program.connectorId, run, undefined);
+  const content = JSON.stringify(record);
+  let id: string | undefined;
+  const idOf = () => (id ??= ids.next(content));
+  for (const f of program.fills) if (isRunFill(f)) fill(f, record, program.connectorId, run, idOf);
+}
+
 /** The scope of a run's record ids: the program's connector and the run's action, workspace and id. */
 export function scopeOf(program: RowProgram, run: RunContext) {
   return { connectorId: program.connectorId, action: run.action, workspace: run.workspace, runId: run.runId };

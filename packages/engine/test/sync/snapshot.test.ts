@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KeyState, NewKeys, Snapshot } from "../../src/sync/snapshot.js";
+import { KeyState, KeySet, Snapshot } from "../../src/sync/snapshot.js";
 
 /** A 16-byte digest standing for `name`. */
 function digest(name: string): Uint8Array {
@@ -98,7 +98,7 @@ describe("Snapshot", () => {
         const s = snapshotOf(previous);
         const model = new Map(previous);
         const seenKeys = new Set<string>();
-        const newKeys = new NewKeys();
+        const newKeys = new KeySet();
         for (const [k, c] of run) {
           const seen = { duplicate: false };
           const state = s.check(pair(k, c), 0, seen);
@@ -115,9 +115,9 @@ describe("Snapshot", () => {
   });
 });
 
-describe("NewKeys", () => {
+describe("KeySet", () => {
   it("grows past its first table and still finds every key", () => {
-    const keys = new NewKeys();
+    const keys = new KeySet();
     for (let i = 0; i < 5000; i++) expect(keys.add(digest(`k${i}`), 0)).toBe(true);
     for (let i = 0; i < 5000; i += 97) expect(keys.add(digest(`k${i}`), 0)).toBe(false);
     expect(keys.size).toBe(5000);

@@ -1,0 +1,43 @@
+// Sealed identities: what a clearing record needs to address a subject (its identities and the
+// names of the attributes it was given), kept by the store only encrypted. The key is derived
+// from the destination's sensitive settings, which the store never holds, and the sync's salt:
+// someone who reads the store cannot open a seal, and new credentials cannot open old ones.
+
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const INFO = "tagwire sync sealed identities v1";
+
+/** What opens and makes the seals of a sync: 32 bytes, never stored. */
+export type SealKey = Uint8Array;
+
+/**
+ * HKDF-SHA256 over the sensitive settings' values (by name, in name order) with the sync's salt.
+ * Undefined when the connector has no sensitive setting given: nothing to derive a secret from.
+ */
+export function sealKeyOf(sensitive: Readonly<Record<string, string | undefined>>, salt: Uint8Array): SealKey | undefined {
+  const given = Object.keys(sensitive).sort().filter((k) => sensitive[k] !== undefined && sensitive[k] !== "").map((k) => [k, sensitive[k]]);
+  if (given.length === 0) return undefined;
+  return new Uint8Array(hkdfSync("sha256", Buffer.from(JSON.stringify(given)), salt, INFO, 32));
+}
+
+/** AES-256-GCM of the text: a random IV, the ciphertext, then the tag. */
+export function seal(key: SealKey, text: string): Uint8Array {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  const body = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
+  return new Uint8Array(Buffer.concat([iv, body, cipher.getAuthTag()]));
+}
+
+/** The sealed text, or undefined when this key cannot open it (other credentials) or it was altered. */
+export function unseal(key: SealKey, sealed: Uint8Array): string | undefined {
+  if (sealed.length < IV_BYTES + TAG_BYTES) return undefined;
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, IV_BYTES));
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString("utf8");
+  } catch {
+    return undefined;
+  }
+}
