@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect";
 import type * as ManagedRuntime from "effect/ManagedRuntime";
-import { credentialWireValues, runLook, summarize, type MemoryBudget, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy } from "@tagwire/engine";
+import { runLook, summarize, type MemoryBudgetFigures, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy } from "@tagwire/engine";
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
@@ -20,8 +20,8 @@ export interface ExecuteContext {
   readonly metrics: Metrics;
   /** The server's engine services (destination client, rate budgets, row workers, memory budget), shared by every execute. */
   readonly runtime: ManagedRuntime.ManagedRuntime<RunServices | MemoryBudgetService, never>;
-  /** The memory budget in `runtime`, for its figures in the log. */
-  readonly memory?: MemoryBudget;
+  /** The connector's credentials as they travel (a whole header, a base64 piece): an answer must not repeat them. */
+  readonly wireCredentials: ReadonlyArray<string>;
   readonly log: Logger;
   /** Identifies the run for deduplication: Looker's webhook id when it sends one. */
   readonly runId?: string;
@@ -41,8 +41,7 @@ export interface ExecuteContext {
 
 /** Runs one execute to its Looker response; never throws. */
 export async function execute(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext): Promise<LookerResponse> {
-  const credentials = credentialWireValues(ref.connector.manifest.wire.auth, req.settings);
-  return redact(await respond(ref, req, ctx), secretForms([ctx.hubSecret, ...sensitiveValues(ref, req), ...credentials]));
+  return redact(await respond(ref, req, ctx), secretForms([ctx.hubSecret, ...sensitiveValues(ref, req), ...ctx.wireCredentials]));
 }
 
 /** The values given for the connector's sensitive settings: a message must never repeat them, wherever they were typed. */
@@ -130,7 +129,7 @@ function memoryWaits(ctx: ExecuteContext) {
   let unlogged = { waits: 0, waitedMs: 0 };
   let loggedAt = -Infinity;
   return {
-    onWait: (ms: number, bytes: number) => {
+    onWait: (ms: number, bytes: number, budget: MemoryBudgetFigures) => {
       ctx.metrics.memoryWait(ms);
       waits++;
       waitedMs += ms;
@@ -138,7 +137,7 @@ function memoryWaits(ctx: ExecuteContext) {
       const now = performance.now();
       if (now - loggedAt < MEMORY_WAIT_LOG_MS) return;
       loggedAt = now;
-      ctx.log.info({ msg: "execute waited for memory", waits: unlogged.waits, waitedMs: Math.round(unlogged.waitedMs), chunkBytes: bytes, budgetBytes: ctx.memory?.limit, budgetInUseBytes: ctx.memory?.bytesInUse });
+      ctx.log.info({ msg: "execute waited for memory", waits: unlogged.waits, waitedMs: Math.round(unlogged.waitedMs), chunkBytes: bytes, budgetBytes: budget.limit, budgetInUseBytes: budget.bytesInUse });
       unlogged = { waits: 0, waitedMs: 0 };
     },
     totals: () => (waits === 0 ? {} : { memoryWaits: waits, memoryWaitMs: Math.round(waitedMs) }),

@@ -137,11 +137,9 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     }
     const webhook = req.headers["x-looker-webhook-id"];
     const runId = typeof webhook === "string" && webhook !== "" ? webhook.slice(0, 200) : undefined;
-    const elog = rlog.with({ action: ref.action.name, connector: ref.connector.id, scheduledPlanId: parsed.scheduledPlanId }, [
-      ...Object.values(parsed.settings),
-      // The credentials as they travel (a whole header, a base64 piece), should a line quote a request.
-      ...credentialWireValues(ref.connector.manifest.wire.auth, parsed.settings),
-    ]);
+    // The credentials as they travel (a whole header, a base64 piece), should a line or an answer quote a request.
+    const wireCredentials = credentialWireValues(ref.connector.manifest.wire.auth, parsed.settings);
+    const elog = rlog.with({ action: ref.action.name, connector: ref.connector.id, scheduledPlanId: parsed.scheduledPlanId }, [...Object.values(parsed.settings), ...wireCredentials]);
     elog.info({ msg: "execute started", source: parsed.inline !== undefined ? "inline" : "download_url", hiddenFields: parsed.hiddenFields.length });
 
     // Looker waits on this response: answer once the body is in (a body that turns out too large still
@@ -167,7 +165,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       download: { ...(config.downloadHosts ? { hosts: config.downloadHosts } : {}), idleMs: config.downloadIdleMs, ...(config.maxRowBytes !== undefined ? { maxRowBytes: config.maxRowBytes } : {}) },
       metrics,
       runtime,
-      memory,
+      wireCredentials,
       log: elog,
       ...(runId !== undefined ? { runId } : {}),
       ...(config.retry !== undefined ? { retry: config.retry } : {}),

@@ -12,7 +12,7 @@ import { reportValidation, validateFlags, type RowCheck } from "./validation-rep
 function checkRows(connector: Connector, opened: OpenedLook, flags: TargetFlags, hiddenFields: ReadonlyArray<string>, name: string): Effect.Effect<RowCheck, InputError> {
   return runLook({
     connector,
-    look: opened.look,
+    look: opened,
     // A dry run sends nothing, so the settings are never used; they only have to pass the checks.
     settings: placeholderSettings(connector),
     ...planOptions(flags),

@@ -3,7 +3,7 @@
 // loaded only for a source that needs them.
 import { extname } from "node:path";
 import * as Option from "effect/Option";
-import { maxRowBytesFromEnv, readLook, type LookEvent, type LookHeader, type TagSource } from "@tagwire/engine/planning";
+import { maxRowBytesFromEnv, peekHeader, readLook, type LookEvent, type PeekedLook, type TagSource } from "@tagwire/engine/planning";
 import { errorLine, InputError } from "../exit.js";
 import type { SourceFlags } from "../shared-flags.js";
 import { openFile, openStdin, type ByteCount } from "./bytes.js";
@@ -53,27 +53,16 @@ async function open(flags: SourceFlags, raw: boolean): Promise<LookInput> {
   return { name: path === "-" ? "stdin" : path!, events, hiddenFields: flags.hide, count, tagSource: format === "csv" ? "tag-flag" : "lookml" };
 }
 
-/** The Look's fields, read before anything else; `look` replays the header then the rows, for `runLook`. */
-export interface OpenedLook {
-  readonly header: LookHeader;
+/** The Look's fields, read before anything else (`header`), and the rest of its events, for `runLook` (which takes the Look as it is) or to read as `rows`. */
+export interface OpenedLook extends PeekedLook {
   readonly rows: AsyncIterable<LookEvent>;
-  readonly look: AsyncIterable<LookEvent>;
 }
 
 export async function readHeaderOf(input: LookInput): Promise<OpenedLook> {
   try {
-    const iterator = input.events[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    if (first.done === true || first.value.kind !== "header") throw new InputError({ message: `${input.name} has no fields: is it a json_detail export?`, code: "source" });
-    const header = first.value.header;
-    const rows: AsyncIterable<LookEvent> = { [Symbol.asyncIterator]: () => iterator };
-    const look: AsyncIterable<LookEvent> = {
-      async *[Symbol.asyncIterator]() {
-        yield first.value;
-        yield* rows;
-      },
-    };
-    return { header, rows, look };
+    const peeked = await peekHeader(input.events);
+    if (peeked === undefined) throw new InputError({ message: `${input.name} has no fields: is it a json_detail export?`, code: "source" });
+    return { ...peeked, rows: { [Symbol.asyncIterator]: () => peeked.rest } };
   } catch (e) {
     throw e instanceof InputError ? e : new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" });
   }

@@ -135,6 +135,11 @@ export class JsonDetailParser {
     return this.parsed(this.endRaw());
   }
 
+  /** Takes back the buffer of rows this parser returned raw, once they are parsed, to fill again. */
+  recycle(buffer: ArrayBuffer): void {
+    this.out.recycle(buffer);
+  }
+
   /** Like `push`, with the completed rows left unparsed (each is known to start as an object). */
   pushRaw(chunk: Uint8Array | string): RawRows | undefined {
     this.assertUsable("push");

@@ -24,26 +24,28 @@ const MIN_CAPACITY = 64 * 1024;
 /**
  * Buffers that came back from a worker, ready for the next rows. Reusing them keeps memory
  * outside the heap from churning: every freed buffer would otherwise wait for a garbage
- * collection, and enough of them force extra collections.
+ * collection, and enough of them force extra collections. Each reader keeps its own.
  */
-const spare: ArrayBuffer[] = [];
-const MAX_SPARE = 16;
+class SpareBuffers {
+  private readonly spare: ArrayBuffer[] = [];
 
-/** Gives a rows buffer back (after its rows were parsed) for the next chunk to fill. */
-export function recycleRowBuffer(buffer: ArrayBuffer): void {
-  if (spare.length < MAX_SPARE && buffer.byteLength >= MIN_CAPACITY) spare.push(buffer);
-}
-
-function rowBuffer(capacity: number): Uint8Array {
-  for (let i = spare.length - 1; i >= 0; i--) {
-    if (spare[i]!.byteLength >= capacity) return new Uint8Array(spare.splice(i, 1)[0]!);
+  give(buffer: ArrayBuffer): void {
+    if (this.spare.length < MAX_SPARE && buffer.byteLength >= MIN_CAPACITY) this.spare.push(buffer);
   }
-  return new Uint8Array(capacity);
+
+  take(capacity: number): Uint8Array {
+    for (let i = this.spare.length - 1; i >= 0; i--) {
+      if (this.spare[i]!.byteLength >= capacity) return new Uint8Array(this.spare.splice(i, 1)[0]!);
+    }
+    return new Uint8Array(capacity);
+  }
 }
+const MAX_SPARE = 16;
 
 /** Collects row slices from successive chunks, copying each once. */
 export class RawRowsBuilder {
-  private bytes = rowBuffer(MIN_CAPACITY);
+  private readonly spares = new SpareBuffers();
+  private bytes = this.spares.take(MIN_CAPACITY);
   private length = 0;
   private ends: number[] = [];
   private offsets: number[] = [];
@@ -61,6 +63,11 @@ export class RawRowsBuilder {
     this.offsets.push(offset);
   }
 
+  /** Gives a rows buffer back (after its rows were parsed) for a later take to fill. */
+  recycle(buffer: ArrayBuffer): void {
+    this.spares.give(buffer);
+  }
+
   /** The rows added since the last take; the next rows go to a fresh buffer sized like this one. */
   take(firstRow: number): RawRows {
     const rows: RawRows = {
@@ -69,7 +76,7 @@ export class RawRowsBuilder {
       offsets: Float64Array.from(this.offsets),
       firstRow,
     };
-    this.bytes = rowBuffer(Math.max(MIN_CAPACITY, Math.ceil(this.length * 1.25)));
+    this.bytes = this.spares.take(Math.max(MIN_CAPACITY, Math.ceil(this.length * 1.25)));
     this.length = 0;
     this.ends = [];
     this.offsets = [];

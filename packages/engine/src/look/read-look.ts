@@ -10,8 +10,8 @@ import type { LookHeader, LookRow } from "./types.js";
 
 export type HeaderEvent = { kind: "header"; header: LookHeader };
 export type RowsEvent = { kind: "rows"; rows: LookRow[] };
-/** Rows cut but not parsed (see `ReadLookOptions.raw`). */
-export type RawRowsEvent = { kind: "raw"; rows: RawRows };
+/** Rows cut but not parsed (see `ReadLookOptions.raw`); `recycle` gives their buffer back to the reader once they are parsed. */
+export type RawRowsEvent = { kind: "raw"; rows: RawRows; recycle?: (buffer: ArrayBuffer) => void };
 export type LookEvent = HeaderEvent | RowsEvent | RawRowsEvent;
 
 export interface ReadLookOptions extends JsonDetailParserOptions {
@@ -32,22 +32,23 @@ export function readLook(source: LookSource, opts?: ReadLookOptions): AsyncGener
 export async function* readLook(source: LookSource, opts?: ReadLookOptions): AsyncGenerator<LookEvent, void, undefined> {
   const parser = new JsonDetailParser(opts);
   const raw = opts?.raw === true;
+  const recycle = (buffer: ArrayBuffer) => parser.recycle(buffer);
   let headerSent = false;
   for await (const chunk of source) {
-    const event = raw ? rawEvent(parser.pushRaw(chunk)) : rowsEvent(parser.push(chunk));
+    const event = raw ? rawEvent(parser.pushRaw(chunk), recycle) : rowsEvent(parser.push(chunk));
     if (!headerSent && parser.header !== undefined) {
       headerSent = true;
       yield { kind: "header", header: parser.header };
     }
     if (event !== undefined) yield event;
   }
-  const event = raw ? rawEvent(parser.endRaw()) : rowsEvent(parser.end()); // throws when `fields` never came, so the header exists below
+  const event = raw ? rawEvent(parser.endRaw(), recycle) : rowsEvent(parser.end()); // throws when `fields` never came, so the header exists below
   if (!headerSent) yield { kind: "header", header: parser.header! };
   if (event !== undefined) yield event;
 }
 
 const rowsEvent = (rows: LookRow[]): LookEvent | undefined => (rows.length > 0 ? { kind: "rows", rows } : undefined);
-const rawEvent = (rows: RawRows | undefined): LookEvent | undefined => (rows !== undefined ? { kind: "raw", rows } : undefined);
+const rawEvent = (rows: RawRows | undefined, recycle: (buffer: ArrayBuffer) => void): LookEvent | undefined => (rows !== undefined ? { kind: "raw", rows, recycle } : undefined);
 
 const FILE_CHUNK_BYTES = 256 * 1024;
 

@@ -13,10 +13,6 @@ import { crossCheck, crossCheckDownstreams } from "./cross-checks.js";
 import type { Connector, RecordValidator } from "./connector.js";
 import { closest } from "../plan/did-you-mean.js";
 
-/** Created with the first wire schema: a worker thread that does not check records never needs it. */
-let wireAjv: ReturnType<typeof createWireAjv> | undefined;
-const wireValidators = new Map<string, ValidateFunction>();
-
 // tagwire's own schemas, compiled at build time (scripts/generate-validators.mjs): no ajv compile at start.
 const validators = { manifest: generated.manifest as ValidateFunction, downstreams: generated.downstreams as ValidateFunction };
 
@@ -48,6 +44,42 @@ export interface LoadOptions {
    * compiling the schemas would be most of the load. The file must exist either way.
    */
   readonly recordSchemas?: "at-load" | "first-use";
+  /** Where compiled wire schemas are kept; connectors loaded with the same one compile a schema once. */
+  readonly wireSchemas?: WireSchemas;
+}
+
+/**
+ * Wire schemas compiled into record validators, each schema file once, by one Ajv created with the
+ * first schema (a worker thread that does not check records never needs it). `loadConnectors`
+ * makes one for the connectors it loads; a caller loading connectors one by one may pass its own.
+ */
+export class WireSchemas {
+  private ajv: ReturnType<typeof createWireAjv> | undefined;
+  private readonly validators = new Map<string, ValidateFunction>();
+
+  /** The wire schema's validator for records; a schema that does not compile is the manifest's problem. */
+  recordValidator(schemaFile: string, manifestFile: string): RecordValidator {
+    let validate = this.validators.get(schemaFile);
+    if (validate === undefined) {
+      mustExist(schemaFile, manifestFile, "/wire/recordSchema");
+      const schema = readJson(schemaFile) as { $id?: string };
+      try {
+        // The same schema may already be registered by $id from another manifest path.
+        const ajv = (this.ajv ??= createWireAjv());
+        const existing = schema.$id !== undefined ? ajv.getSchema(schema.$id) : undefined;
+        validate = existing ?? ajv.compile(schema);
+      } catch (e) {
+        fail(manifestFile, [{ path: "/wire/recordSchema", rule: "schema-compiles", message: `${relative(repoRoot, schemaFile)} does not compile: ${(e as Error).message}` }]);
+      }
+      this.validators.set(schemaFile, validate);
+    }
+    const v = validate;
+    return (record) => {
+      if (v(record)) return undefined;
+      const lines = describeRecordErrors(v.errors);
+      return lines.length > 0 ? lines : ["/: is invalid"];
+    };
+  }
 }
 
 /** Validates a manifest object; `file` only names it in errors and anchors its relative paths. */
@@ -81,7 +113,7 @@ export function validateManifest(json: unknown, file: string, options: LoadOptio
     dir,
     downstreams: table?.rows ?? [],
     ...(manifest.icon !== undefined ? { iconDataUri: iconDataUri(join(dir, manifest.icon), file) } : {}),
-    validateRecord: options.recordSchemas === "first-use" ? onFirstUse(join(dir, manifest.wire.recordSchema), file) : recordValidator(join(dir, manifest.wire.recordSchema), file),
+    validateRecord: validatorOf(join(dir, manifest.wire.recordSchema), file, options),
   };
 }
 
@@ -90,7 +122,8 @@ export function loadConnectorFile(file: string, options: LoadOptions = {}): Conn
 }
 
 /** Loads every `connectors/<id>/manifest.json`; ids and Looker action names must be unique across them. */
-export function loadConnectors(dir: string = connectorsDir, options: LoadOptions = {}): Connector[] {
+export function loadConnectors(dir: string = connectorsDir, given: LoadOptions = {}): Connector[] {
+  const options: LoadOptions = { ...given, wireSchemas: given.wireSchemas ?? new WireSchemas() };
   const folders = readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, "manifest.json")))
     .map((d) => d.name)
@@ -133,33 +166,11 @@ function iconDataUri(path: string, manifestFile: string): string {
   return `data:${mime};base64,${readFileSync(path).toString("base64")}`;
 }
 
-/** recordValidator, compiled when the first record is checked; a schema that does not compile fails there. */
-function onFirstUse(schemaFile: string, manifestFile: string): RecordValidator {
+/** The wire schema's validator, compiled now or, with `recordSchemas: "first-use"`, when the first record is checked. */
+function validatorOf(schemaFile: string, manifestFile: string, options: LoadOptions): RecordValidator {
+  const schemas = options.wireSchemas ?? new WireSchemas();
+  if (options.recordSchemas !== "first-use") return schemas.recordValidator(schemaFile, manifestFile);
   mustExist(schemaFile, manifestFile, "/wire/recordSchema");
   let compiled: RecordValidator | undefined;
-  return (record) => (compiled ??= recordValidator(schemaFile, manifestFile))(record);
-}
-
-/** The wire schema's validator for records, compiled once per schema file. */
-export function recordValidator(schemaFile: string, manifestFile: string): RecordValidator {
-  let validate = wireValidators.get(schemaFile);
-  if (validate === undefined) {
-    mustExist(schemaFile, manifestFile, "/wire/recordSchema");
-    const schema = readJson(schemaFile) as { $id?: string };
-    try {
-      // The same schema may already be registered by $id from another manifest path.
-      const ajv = (wireAjv ??= createWireAjv());
-      const existing = schema.$id !== undefined ? ajv.getSchema(schema.$id) : undefined;
-      validate = existing ?? ajv.compile(schema);
-    } catch (e) {
-      fail(manifestFile, [{ path: "/wire/recordSchema", rule: "schema-compiles", message: `${relative(repoRoot, schemaFile)} does not compile: ${(e as Error).message}` }]);
-    }
-    wireValidators.set(schemaFile, validate);
-  }
-  const v = validate;
-  return (record) => {
-    if (v(record)) return undefined;
-    const lines = describeRecordErrors(v.errors);
-    return lines.length > 0 ? lines : ["/: is invalid"];
-  };
+  return (record) => (compiled ??= schemas.recordValidator(schemaFile, manifestFile))(record);
 }

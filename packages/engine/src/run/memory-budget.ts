@@ -14,6 +14,9 @@ export function defaultMemoryBudgetBytes(heapLimit: number = getHeapStatistics()
   return Math.floor(heapLimit / HEAP_SHARE);
 }
 
+/** What a budget's figures say: its limit and the bytes charged now. */
+export type MemoryBudgetFigures = Pick<MemoryBudget, "limit" | "bytesInUse">;
+
 export interface MemoryBudgetObserver {
   /** A charge waited this long before it was granted. */
   readonly onWait?: (waitedMs: number, bytes: number) => void;

@@ -1,59 +1,74 @@
-// Worker thread entry: keeps one ChunkProcessor per open run and answers each chunk with its
-// result. It imports only the planning and transform modules, not the delivery stack.
+// Worker thread entry: one RowWorkerThread keeps a ChunkProcessor per open run and answers each
+// chunk with its result. It imports only the planning and transform modules, not the delivery stack.
 
-import { parentPort } from "node:worker_threads";
+import { parentPort, type MessagePort } from "node:worker_threads";
 import { join } from "node:path";
 import { preloadWireAjv } from "../manifest/ajv.js";
-import { recordValidator } from "../manifest/load.js";
+import { WireSchemas } from "../manifest/load.js";
 import { plan } from "../plan/plan.js";
 import { ChunkProcessor } from "./chunk-processor.js";
 import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
 
-// The run's thread hands a worker rows once it has started, and transforms them itself until then:
-// ajv is required during the start, not with the first chunk, whose result it would hold up.
-preloadWireAjv();
+/** The thread's state: the runs open on it and the wire schemas they compiled. */
+class RowWorkerThread {
+  /** Each open run's processor, or why it could not be opened (its chunks then fail with that reason). */
+  private readonly runs = new Map<number, ChunkProcessor | Error>();
+  private readonly wireSchemas = new WireSchemas();
 
-/** Each open run's processor, or why it could not be opened (its chunks then fail with that reason). */
-const runs = new Map<number, ChunkProcessor | Error>();
+  constructor(private readonly port: MessagePort) {}
 
-function open(setup: WorkerRunSetup): ChunkProcessor {
-  const data = setup.connector;
-  // The wire schema is compiled only when records are checked against it.
-  const validateRecord = setup.validateRecords ? recordValidator(join(data.dir, data.manifest.wire.recordSchema), data.file) : () => undefined;
-  const planned = plan({ ...data, validateRecord }, setup.planInput);
-  // The run planned the same inputs and found no error; a difference here is a bug, not bad input.
-  if (!planned.ok) throw new Error("the worker's plan differs from the run's");
-  const program = setup.validateRecords ? planned.program : { ...planned.program, validateRecord: undefined };
-  // A run's chunks may go to several workers: the run's thread counts repeated ids (see RepeatIds).
-  return new ChunkProcessor(program, setup.run, setup.packing, false, setup.sync);
-}
-
-function processorOf(run: number): ChunkProcessor {
-  const p = runs.get(run);
-  if (p === undefined) throw new Error(`run ${run} is not open in this worker`);
-  if (p instanceof Error) throw p;
-  return p;
-}
-
-function answer(message: ToWorker): FromWorker | undefined {
-  switch (message.t) {
-    case "open":
+  start(): void {
+    this.port.postMessage({ seq: 0, ready: true } satisfies FromWorker);
+    this.port.on("message", (message: ToWorker) => {
+      let reply: FromWorker | undefined;
       try {
-        runs.set(message.run, open(message.setup));
+        reply = this.answer(message);
       } catch (error) {
-        runs.set(message.run, error instanceof Error ? error : new Error(String(error)));
+        if ("seq" in message) reply = { seq: message.seq, failure: error instanceof Error ? error.message : String(error) };
       }
-      return undefined;
-    case "close":
-      runs.delete(message.run);
-      return undefined;
-    case "raw":
-      // The rows' buffer goes back with the result, to be filled again.
-      return { seq: message.seq, result: processorOf(message.run).raw(message.rows, message.firstRow), buffer: message.rows.bytes.buffer as ArrayBuffer };
-    case "rows":
-      return { seq: message.seq, result: processorOf(message.run).rows(message.rows, message.firstRow) };
-    case "flush":
-      return { seq: message.seq, flushed: processorOf(message.run).flush() ?? null };
+      if (reply !== undefined) this.port.postMessage(reply, transferList(reply));
+    });
+  }
+
+  private open(setup: WorkerRunSetup): ChunkProcessor {
+    const data = setup.connector;
+    // The wire schema is compiled only when records are checked against it.
+    const validateRecord = setup.validateRecords ? this.wireSchemas.recordValidator(join(data.dir, data.manifest.wire.recordSchema), data.file) : () => undefined;
+    const planned = plan({ ...data, validateRecord }, setup.planInput);
+    // The run planned the same inputs and found no error; a difference here is a bug, not bad input.
+    if (!planned.ok) throw new Error("the worker's plan differs from the run's");
+    const program = setup.validateRecords ? planned.program : { ...planned.program, validateRecord: undefined };
+    // A run's chunks may go to several workers: the run's thread counts repeated ids (see RepeatIds).
+    return new ChunkProcessor(program, setup.run, setup.packing, false, setup.sync);
+  }
+
+  private processorOf(run: number): ChunkProcessor {
+    const p = this.runs.get(run);
+    if (p === undefined) throw new Error(`run ${run} is not open in this worker`);
+    if (p instanceof Error) throw p;
+    return p;
+  }
+
+  private answer(message: ToWorker): FromWorker | undefined {
+    switch (message.t) {
+      case "open":
+        try {
+          this.runs.set(message.run, this.open(message.setup));
+        } catch (error) {
+          this.runs.set(message.run, error instanceof Error ? error : new Error(String(error)));
+        }
+        return undefined;
+      case "close":
+        this.runs.delete(message.run);
+        return undefined;
+      case "raw":
+        // The rows' buffer goes back with the result, to be filled again.
+        return { seq: message.seq, result: this.processorOf(message.run).raw(message.rows, message.firstRow), buffer: message.rows.bytes.buffer as ArrayBuffer };
+      case "rows":
+        return { seq: message.seq, result: this.processorOf(message.run).rows(message.rows, message.firstRow) };
+      case "flush":
+        return { seq: message.seq, flushed: this.processorOf(message.run).flush() ?? null };
+    }
   }
 }
 
@@ -73,14 +88,9 @@ function transferList(reply: FromWorker): ArrayBuffer[] {
   return list;
 }
 
-parentPort!.postMessage({ seq: 0, ready: true } satisfies FromWorker);
+// The run's thread hands a worker rows once it has started, and transforms them itself until then:
+// ajv is required during the start, not with the first chunk, whose result it would hold up.
+preloadWireAjv();
 
-parentPort!.on("message", (message: ToWorker) => {
-  let reply: FromWorker | undefined;
-  try {
-    reply = answer(message);
-  } catch (error) {
-    if ("seq" in message) reply = { seq: message.seq, failure: error instanceof Error ? error.message : String(error) };
-  }
-  if (reply !== undefined) parentPort!.postMessage(reply, transferList(reply));
-});
+if (parentPort === null) throw new Error("row-worker.js runs as a worker thread");
+new RowWorkerThread(parentPort).start();

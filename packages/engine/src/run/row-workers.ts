@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Packed } from "../batch/batcher.js";
 import type { LookRow } from "../look/types.js";
-import { isRawRows, recycleRowBuffer, rowCount, type RawRows } from "../look/raw-rows.js";
+import { isRawRows, rowCount, type RawRows } from "../look/raw-rows.js";
 import type { ChunkProcessor, ChunkResult } from "./chunk-processor.js";
 import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
 
@@ -202,12 +202,15 @@ export class WorkerRun {
     return bytes;
   }
 
-  /** Transforms a chunk (of `bytes`) on the least busy worker; never rejects: a worker's failure becomes lost rows. */
-  async process(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number, bytes = 0): Promise<ChunkResult> {
+  /**
+   * Transforms a chunk (of `bytes`) on the least busy worker; never rejects: a worker's failure
+   * becomes lost rows. The rows' buffer comes back from the worker to `recycle`.
+   */
+  async process(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number, bytes = 0, recycle?: (buffer: ArrayBuffer) => void): Promise<ChunkResult> {
     if (this.inline === undefined) {
       const target = this.pick();
       // Nothing is handed over before the worker has started, so a worker that cannot start loses no rows.
-      if (await target.worker.ready) return this.onWorker(target, rows, firstRow, bytes);
+      if (await target.worker.ready) return this.onWorker(target, rows, firstRow, bytes, recycle);
       this.assigned.delete(target.worker);
       // Chunks that waited for the same start share one processor.
       this.inline ??= this.onThisThread();
@@ -215,7 +218,7 @@ export class WorkerRun {
     return isRawRows(rows) ? this.inline.raw(rows, firstRow) : this.inline.rows(rows, firstRow);
   }
 
-  private async onWorker(target: Assigned, rows: RawRows | ReadonlyArray<LookRow>, firstRow: number, bytes: number): Promise<ChunkResult> {
+  private async onWorker(target: Assigned, rows: RawRows | ReadonlyArray<LookRow>, firstRow: number, bytes: number, recycle: ((buffer: ArrayBuffer) => void) | undefined): Promise<ChunkResult> {
     const reply = isRawRows(rows)
       ? await target.worker.request({ t: "raw", run: this.id, rows, firstRow }, [rows.bytes.buffer as ArrayBuffer], bytes)
       : await target.worker.request({ t: "rows", run: this.id, rows, firstRow }, [], bytes);
@@ -224,7 +227,7 @@ export class WorkerRun {
       this.workerLost(target, reason);
       return lostChunk(rows, firstRow, reason);
     }
-    if (reply.buffer !== undefined) recycleRowBuffer(reply.buffer);
+    if (reply.buffer !== undefined) recycle?.(reply.buffer);
     const { result } = reply;
     const lastPacked = result.packed.at(-1)?.rows.at(-1);
     if (lastPacked !== undefined) target.packedUpTo = lastPacked;

@@ -7,9 +7,9 @@ import { dirname, join } from "node:path";
 import { describe, expect, it, afterAll } from "vitest";
 import * as Effect from "effect/Effect";
 import * as ManagedRuntime from "effect/ManagedRuntime";
-import { connectorsDir, engineLayer, findConnector, loadConnectors, lookSourceFromString, readLook, runLook, type Connector, type RunReport, type Transport } from "../../src/index.js";
+import { connectorsDir, engineLayer, findConnector, loadConnectors, lookSourceFromString, readLook, runLook, type Connector, type RunInput, type RunReport, type Transport } from "../../src/index.js";
 import { RowWorkerPool, WorkerRun } from "../../src/run/row-workers.js";
-import { MemoryBudget, MemoryBudgetService } from "../../src/run/memory-budget.js";
+import { MemoryBudget, MemoryBudgetService, type MemoryBudgetFigures } from "../../src/run/memory-budget.js";
 import { RequestShape } from "../../src/batch/batcher.js";
 import { JsonDetailParser } from "../../src/look/json-detail-parser.js";
 import { ChunkProcessor } from "../../src/run/chunk-processor.js";
@@ -260,7 +260,7 @@ describe("rows in flight to the workers", () => {
     }
   }
 
-  async function runDense(look: string, budget: MemoryBudget, onMemoryWait?: (ms: number) => void, onRead: (bytes: number) => void = () => undefined) {
+  async function runDense(look: string, budget: MemoryBudget, onMemoryWait?: RunInput["onMemoryWait"], onRead: (bytes: number) => void = () => undefined) {
     const transport = capturingTransport();
     const started = performance.now();
     // Runs at once share the worker threads, as a server's executes do.
@@ -275,8 +275,13 @@ describe("rows in flight to the workers", () => {
   it("are charged to the process's budget: two object-dense runs under a small budget both deliver every row, never over it, and the waits are reported", async () => {
     const budget = new Watched(160 * 1024);
     const waits: number[] = [];
+    const told = new Set<MemoryBudgetFigures>();
+    const onWait = (ms: number, _bytes: number, figures: MemoryBudgetFigures) => {
+      waits.push(ms);
+      told.add(figures);
+    };
     const look = objectDense(1_500, 300);
-    const [a, b] = await Promise.all([runDense(look, budget, (ms) => waits.push(ms)), runDense(look, budget, (ms) => waits.push(ms))]);
+    const [a, b] = await Promise.all([runDense(look, budget, onWait), runDense(look, budget, onWait)]);
     for (const r of [a, b]) {
       expect(r.report.rows).toEqual({ read: 1_500, delivered: 1_500, rejected: 0, failed: 0 });
       expect(r.records).toBe(1_500);
@@ -286,6 +291,8 @@ describe("rows in flight to the workers", () => {
     expect(budget.peak).toBeLessThanOrEqual(budget.limit);
     expect(budget.bytesInUse).toBe(0);
     expect(waits.length).toBeGreaterThan(0);
+    // A wait is told with the budget it waited for, whose figures the server logs.
+    expect([...told]).toEqual([budget]);
   }, 60_000);
 
   it("a small run beside a large object-dense one finishes while the large one is still going: the large one keeps only about 2 MB in flight, not thousands of rows", async () => {

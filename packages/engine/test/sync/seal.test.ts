@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sealKeyOf, seal, unseal } from "../../src/sync/seal.js";
 import { IdentityPart, clearingRecord } from "../../src/sync/clearing.js";
+import type { Clearing } from "../../src/generated/manifest.js";
 
 const salt = new Uint8Array(32).fill(1);
 
@@ -13,7 +14,7 @@ describe("sealed identities", () => {
     expect(unseal(sealKeyOf({ apiKey: "k", apiSecret: "rotated" }, salt)!, sealed)).toBeUndefined();
     expect(unseal(sealKeyOf({ apiKey: "k", apiSecret: "s" }, new Uint8Array(32))!, sealed)).toBeUndefined();
     const altered = sealed.slice();
-    altered[20] ^= 1;
+    altered[20] = altered[20]! ^ 1;
     expect(unseal(key, altered)).toBeUndefined();
   });
 
@@ -25,19 +26,19 @@ describe("sealed identities", () => {
 describe("clearing records", () => {
   const fillKeys = ["_update_existing_only"];
   it("keep the address and the attribute names, and write them as the connector declares", () => {
-    const clear = { address: ["user_identities"], attributes: "user_attributes", as: { kind: "names", target: "deleted_user_attributes" } } as const;
+    const clear: Clearing = { address: ["user_identities"], attributes: "user_attributes", as: { kind: "names", target: "deleted_user_attributes" } };
     const text = new IdentityPart({ clear, fillKeys: [], sealKey: salt }).of({ user_identities: { email: "a@example.com" }, user_attributes: { tier: "gold", city: "Lyon" } });
     expect(clearingRecord(text, clear)).toEqual({ user_identities: { email: "a@example.com" }, deleted_user_attributes: ["tier", "city"] });
   });
 
   it("take a record's own keys as attributes, less the address, the fills and the kept names", () => {
-    const clear = { address: ["external_id", "email"], attributes: "", keep: ["plan"], as: { kind: "null" } } as const;
+    const clear: Clearing = { address: ["external_id", "email"], attributes: "", keep: ["plan"], as: { kind: "null" } };
     const text = new IdentityPart({ clear, fillKeys, sealKey: salt }).of({ external_id: "u1", plan: "pro", city: "Lyon", _update_existing_only: true });
     expect(clearingRecord(text, clear)).toEqual({ external_id: "u1", city: null });
   });
 
   it("write an operation object and constants", () => {
-    const clear = { address: ["user_id"], attributes: "user_properties", as: { kind: "operation", target: "user_properties.$unset", value: "-" }, set: { event_type: "$identify" } } as const;
+    const clear: Clearing = { address: ["user_id"], attributes: "user_properties", as: { kind: "operation", target: "user_properties.$unset", value: "-" }, set: { event_type: "$identify" } };
     const text = new IdentityPart({ clear, fillKeys: [], sealKey: salt }).of({ user_id: "u1", user_properties: { plan: "pro" } });
     expect(clearingRecord(text, clear)).toEqual({ user_id: "u1", user_properties: { $unset: { plan: "-" } }, event_type: "$identify" });
   });

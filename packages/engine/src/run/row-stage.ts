@@ -1,0 +1,155 @@
+// The run's second stage: rows to records packed into request payloads, on this thread or on the
+// row worker threads. Either way chunks go in in row order and their results come out in the same
+// order, so the report reads the same.
+
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
+import type { Packed } from "../batch/batcher.js";
+import type { LookRow } from "../look/types.js";
+import { isRawRows, type RawRows } from "../look/raw-rows.js";
+import type { Connector } from "../manifest/connector.js";
+import { ChunkProcessor, type ChunkResult } from "./chunk-processor.js";
+import { MemoryBudgetService, type MemoryBudget } from "./memory-budget.js";
+import type { OpenRun } from "./open-run.js";
+import { RepeatIds } from "./repeat-ids.js";
+import { WorkerRun, type LostRows } from "./row-workers.js";
+import type { RunInput } from "./run-input.js";
+import { RowWorkerPoolService } from "./services.js";
+
+/** Where a run's rows are transformed: in order in, results in the same order out. */
+export interface RowStage {
+  /** `recycle` takes the rows' buffer back once they are parsed, for the reader to fill again. */
+  push(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number, recycle?: (buffer: ArrayBuffer) => void): Effect.Effect<ChunkResult[]>;
+  /** The results still out, the last part-filled requests, and rows lost with a worker. */
+  readonly finish: Effect.Effect<{ results: ChunkResult[]; packed: Packed[]; lost: LostRows[] }>;
+  close(): void;
+}
+
+/** The stage the run's input asks for: on worker threads when `workers` > 0, else on this thread. */
+export function rowStageFor(open: OpenRun, input: RunInput): Effect.Effect<RowStage, never, RowWorkerPoolService> {
+  return Effect.gen(function* () {
+    const validateRecords = input.validateRecords !== false;
+    const program = validateRecords ? open.plan.program : { ...open.plan.program, validateRecord: undefined };
+    const threads = Math.max(0, Math.floor(input.workers ?? 0));
+    const sync = open.sync.sync?.setup;
+    if (threads === 0) return inlineStage(new ChunkProcessor(program, open.context, open.packing, true, sync));
+    // On worker threads, records get first-occurrence ids; the stage counts them here, in row order,
+    // and a processor on this thread that stands in for the workers does the same.
+    const onThisThread = () => new ChunkProcessor(program, open.context, open.packing, false, sync);
+    const setup = { connector: connectorData(open.connector), planInput: open.planInput, validateRecords, run: open.context, packing: open.packing, ...(sync !== undefined ? { sync } : {}) };
+    const memory = runMemory(Option.getOrUndefined(yield* Effect.serviceOption(MemoryBudgetService)), input.onMemoryWait);
+    return workerStage(new WorkerRun(yield* RowWorkerPoolService, setup, threads, onThisThread), threads, memory);
+  });
+}
+
+/**
+ * Bytes of rows a run keeps in flight per worker: measured with the bench (docs/performance.md),
+ * fewer leave the worker idle between chunks (about 4,000 rows of a typical Look). More would only
+ * make other runs' chunks queue longer behind this run's on a shared worker.
+ */
+const BYTES_IN_FLIGHT_PER_WORKER = 2 * 1024 * 1024;
+
+/** What a chunk of parsed rows is charged: they are already objects on this thread, and measuring them would cost more than it tells. */
+const PARSED_ROW_BYTES = 1024;
+
+/** The bytes a chunk of rows holds until its result is taken. */
+function chunkBytes(rows: RawRows | ReadonlyArray<LookRow>): number {
+  return isRawRows(rows) ? rows.bytes.buffer.byteLength + rows.ends.byteLength + rows.offsets.byteLength : rows.length * PARSED_ROW_BYTES;
+}
+
+/** A run's share of the process's memory budget (see memory-budget.ts); unbounded without one. */
+interface RunMemory {
+  tryAcquire(bytes: number): boolean;
+  acquire(bytes: number): Effect.Effect<void>;
+  release(bytes: number): void;
+}
+
+function runMemory(budget: MemoryBudget | undefined, onWait: RunInput["onMemoryWait"]): RunMemory {
+  if (budget === undefined) return { tryAcquire: () => true, acquire: () => Effect.void, release: () => undefined };
+  return {
+    tryAcquire: (bytes) => budget.tryAcquire(bytes),
+    acquire: (bytes) => Effect.map(budget.acquire(bytes), (waitedMs) => onWait?.(waitedMs, bytes, budget)),
+    release: (bytes) => budget.release(bytes),
+  };
+}
+
+/** Each chunk is transformed at once, as it arrives: no rows wait in flight, so nothing is charged to the memory budget. */
+function inlineStage(processor: ChunkProcessor): RowStage {
+  return {
+    push: (rows, firstRow) => Effect.sync(() => [isRawRows(rows) ? processor.raw(rows, firstRow) : processor.rows(rows, firstRow)]),
+    finish: Effect.sync(() => {
+      const last = processor.flush();
+      return { results: [], packed: last === undefined ? [] : [last], lost: [] };
+    }),
+    close: () => undefined,
+  };
+}
+
+/**
+ * Keeps up to BYTES_IN_FLIGHT_PER_WORKER bytes of rows per worker in flight, the run's own and on
+ * its worker over all runs (each run keeps at least its newest chunk going, so executes at once
+ * take turns on a worker instead of queueing megabytes ahead of each other), and hands results
+ * back in chunk order, so the report reads the same as an inline run and the reader waits when
+ * the workers are busy. Counted in bytes, not rows: rows of many small objects cost far more per
+ * row to hold and parse. Each chunk is charged to the memory budget
+ * until its result is taken. A run collects its own results before it waits for room, so it never
+ * waits while holding a charge that others wait for. Repeated record ids are counted and rewritten
+ * as results are taken, in row order (see RepeatIds).
+ */
+function workerStage(workers: WorkerRun, threads: number, memory: RunMemory): RowStage {
+  const limit = BYTES_IN_FLIGHT_PER_WORKER * threads;
+  const repeats = new RepeatIds();
+  const inFlight: Array<{ readonly result: Promise<ChunkResult>; readonly bytes: number }> = [];
+  let bytesInFlight = 0;
+  const take = Effect.suspend(() => {
+    const oldest = inFlight[0]!;
+    return Effect.map(
+      Effect.promise(() => oldest.result),
+      (result) => {
+        inFlight.shift();
+        bytesInFlight -= oldest.bytes;
+        memory.release(oldest.bytes);
+        repeats.count(result);
+        for (const p of result.packed) repeats.rewrite(p);
+        return result;
+      },
+    );
+  });
+  return {
+    push: (rows, firstRow, recycle) =>
+      Effect.gen(function* () {
+        // Measured before the rows' buffer is handed (transferred) to the worker.
+        const bytes = chunkBytes(rows);
+        const ready: ChunkResult[] = [];
+        let charged = memory.tryAcquire(bytes);
+        while (!charged && inFlight.length > 0) {
+          ready.push(yield* take);
+          charged = memory.tryAcquire(bytes);
+        }
+        if (!charged) yield* memory.acquire(bytes);
+        inFlight.push({ result: workers.process(rows, firstRow, bytes, recycle), bytes });
+        bytesInFlight += bytes;
+        while (inFlight.length > 1 && (bytesInFlight > limit || workers.workerBytesPending > limit)) ready.push(yield* take);
+        return ready;
+      }),
+    finish: Effect.gen(function* () {
+      const results: ChunkResult[] = [];
+      while (inFlight.length > 0) results.push(yield* take);
+      const rest = yield* Effect.promise(() => workers.finish());
+      for (const p of rest.packed) repeats.rewrite(p);
+      return { results, ...rest };
+    }),
+    close: () => {
+      // An interrupted run gives back the charges of the chunks it will not collect.
+      for (const chunk of inFlight.splice(0)) memory.release(chunk.bytes);
+      bytesInFlight = 0;
+      workers.close();
+    },
+  };
+}
+
+/** The connector as plain data, for a worker to rebuild. */
+function connectorData(connector: Connector) {
+  const { validateRecord: _, ...data } = connector;
+  return data;
+}
