@@ -4,7 +4,7 @@ import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
-import { defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, type Connector } from "@tagwire/engine";
+import { defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, SyncStoreService, type Connector, type SyncStore } from "@tagwire/engine";
 import type { ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
@@ -31,12 +31,23 @@ export interface ServerDeps {
   readonly connectors?: ReadonlyArray<Connector>;
   /** Where log lines go (default: stdout). */
   readonly logSink?: (line: string) => void;
+  /** Where executes keep their syncs' state and every run's history; none: every execute sends every row and keeps no history. */
+  readonly syncStore?: SyncStore;
 }
 
 const ACTION_PATH = /^\/actions\/([^/]+)\/(form|execute)\/?$/;
 const FORM_BODY_LIMIT = 1024 * 1024;
 /** Sockets per destination host, for all executes together. */
 const TRANSPORT_SOCKETS = 256;
+
+/**
+ * The store as a service of the executes' runtime. A run asks for it as an optional service
+ * (`Effect.serviceOption`), so the runtime's type does not carry it: with or without it, executes
+ * run the same code.
+ */
+function storeLayer(store: SyncStore | undefined): Layer.Layer<never> {
+  return store === undefined ? Layer.empty : (Layer.succeed(SyncStoreService, store) as Layer.Layer<never>);
+}
 
 export async function startActionServer(config: ServerConfig, deps: ServerDeps = {}): Promise<ActionServer> {
   const connectors = deps.connectors ?? loadConnectors();
@@ -50,7 +61,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   // The engine's parts every execute shares: one destination client (keep-alive sockets), the
   // destinations' rate budgets, the row worker threads, and the memory budget; released at close.
   const runtime = ManagedRuntime.make(
-    Layer.mergeAll(engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS } }), Layer.succeed(MemoryBudgetService, memory)),
+    Layer.mergeAll(engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS } }), Layer.succeed(MemoryBudgetService, memory), storeLayer(deps.syncStore)),
   );
   const running = new Set<Promise<void>>();
   /** Requests whose body is still arriving: at shutdown they are answered 503 and cut, not waited for. */
@@ -137,6 +148,8 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     }
     const webhook = req.headers["x-looker-webhook-id"];
     const runId = typeof webhook === "string" && webhook !== "" ? webhook.slice(0, 200) : undefined;
+    const instance = req.headers["x-looker-instance"];
+    const lookerInstance = typeof instance === "string" && instance !== "" ? instance.slice(0, 200) : undefined;
     // The credentials as they travel (a whole header, a base64 piece), should a line or an answer quote a request.
     const wireCredentials = credentialWireValues(ref.connector.manifest.wire.auth, parsed.settings);
     const elog = rlog.with({ action: ref.action.name, connector: ref.connector.id, scheduledPlanId: parsed.scheduledPlanId }, [...Object.values(parsed.settings), ...wireCredentials]);
@@ -168,6 +181,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       wireCredentials,
       log: elog,
       ...(runId !== undefined ? { runId } : {}),
+      ...(lookerInstance !== undefined ? { lookerInstance } : {}),
       ...(config.retry !== undefined ? { retry: config.retry } : {}),
       hubSecret: config.secret,
       ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),

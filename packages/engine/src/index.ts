@@ -33,5 +33,6 @@ export {
   type DigestPage, type RunFigures, type RunRecord, type SyncIdentity, type SyncRecord, type SyncStore, type SyncSummary,
 } from "./sync/store.js";
 export { declaresSyncs, syncModeOf } from "./sync/sync-mode.js";
+export { SYNC_OPTIONS, splitSyncOptions, type SyncChoices, type SyncOption } from "./sync/sync-options.js";
 export type { RemovedRows, SyncFigures, SyncReport, SyncRequest } from "./sync/sync-run.js";
 export type { RowsToSend } from "./sync/change-filter.js";

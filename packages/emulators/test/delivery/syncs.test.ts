@@ -291,14 +291,26 @@ describe("rows that left the Look", () => {
 });
 
 describe("without a sync", () => {
-  it("a run asked to sync without a state store sends every row and says why", async () => {
+  it("without a state store a run is stateless, as it always was: every row sent, nothing said of syncs", async () => {
     const look = lookText({ fields: [field("users.id", ["user_id"])], rows: [{ "users.id": "u1" }] });
     const report = await deliver(ctx.emulators, segment, look, { sync: SYNC, action: "segment_event" });
     expect(report.sync).toBeUndefined();
-    expect(report.syncSkipped).toBe("there is no state store (TAGWIRE_DATABASE_URL=none)");
-    expect(report.rows.delivered).toBe(1);
-    expect(summarize(report)).toContain("every row was sent: there is no state store");
+    expect(report.syncSkipped).toBeUndefined();
+    expect(summarize(report)).toMatch(/^Segment: 1 of 1 rows delivered\. /);
     expectAddsUp(report);
+  });
+
+  it("a send without a scheduled plan id sends every row and says so", async () => {
+    const store = memorySyncStore();
+    const look = audience(people(3));
+    await syncRun(store, look);
+    const report = await syncRun(store, look, { sync: { instance: SYNC.instance } });
+    expect(report.sync).toBeUndefined();
+    expect(report.rows.delivered).toBe(3);
+    expect(summarize(report)).toContain("every row was sent: the send has no scheduled plan id");
+    // Still a run in the history, with no sync.
+    expect(store.runs.at(-1)).toMatchObject({ runId: report.runId, success: true });
+    expect(store.runs.at(-1)!.syncId).toBeUndefined();
   });
 
   it("an event-shaped mode is keyed by content: an event sent once is not sent again by the next run", async () => {

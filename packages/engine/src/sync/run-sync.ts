@@ -56,8 +56,9 @@ export function openRunSync(input: RunInput, plan: Plan, fields: LookFields, con
 
 function openSync(input: RunInput, store: SyncStore | undefined, plan: Plan, fields: LookFields, context: RunContext): Effect.Effect<{ sync?: SyncRun; notSynced?: string }, StoreError> {
   const request = input.sync;
-  if (request === undefined) return Effect.succeed({});
-  if (store === undefined) return Effect.succeed({ notSynced: "there is no state store (TAGWIRE_DATABASE_URL=none)" });
+  // Without a store the process is stateless by its configuration: every run sends every row, as it always did.
+  if (request === undefined || store === undefined) return Effect.succeed({});
+  if (request.plan === undefined) return Effect.succeed({ notSynced: "the send has no scheduled plan id, so it belongs to no sync" });
   const manifest = plan.connector.manifest;
   const mode = syncModeOf(manifest, plan.options);
   if (mode === undefined) return Effect.succeed({ notSynced: `${manifest.label} keeps no sync state for these options` });

@@ -25,8 +25,8 @@ export type RemovedRows = "ignore" | "clear";
 export interface SyncRequest {
   /** Looker's `X-Looker-Instance`, or the CLI's `--sync` name. */
   readonly instance: string;
-  /** The scheduled plan id, or the CLI's `--sync` name. */
-  readonly plan: string;
+  /** The scheduled plan id, or the CLI's `--sync` name; absent (a one-off send from Looker): every row is sent, and the report says so. */
+  readonly plan?: string;
   /** Default `changed`. */
   readonly rows?: RowsToSend;
   /** Default `ignore`. */
