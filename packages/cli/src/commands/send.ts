@@ -2,9 +2,10 @@ import * as Command from "@effect/cli/Command";
 import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
-import { closest, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
+import { closest, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, SyncStoreService, type Connector, type RateLimitSetting } from "@tagwire/engine";
 import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
-import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
+import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, syncFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
+import { syncRequestOf, syncStoreFor } from "../sync-flags.js";
 import { planRejected } from "../output/diagnostics.js";
 import { printJson, printLines } from "../output/print.js";
 import { runReportLines } from "../output/report.js";
@@ -53,11 +54,13 @@ function checkAsSendWould(connector: Connector, settings: Record<string, string 
   });
 }
 
-export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), ...retryFlags, runId, json }, (flags) =>
+export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), ...retryFlags, runId, ...syncFlags, json }, (flags) =>
   Effect.gen(function* () {
     const connector = yield* connectorNamed(flags.to.connector);
     yield* checkSettingNames(connector, flags.setting);
     const retry = yield* retryPolicy(flags, process.env);
+    const sync = yield* syncRequestOf(flags);
+    const store = yield* syncStoreFor(sync, undefined);
     const settings = settingsFor(connector, flags.setting, process.env);
     if (flags.dryRun) yield* checkAsSendWould(connector, settings, Option.getOrUndefined(flags.rateLimit));
     const input = yield* openLook(flags, { raw: true });
@@ -77,16 +80,21 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       ...(Option.isSome(flags.rateLimit) ? { rateLimit: flags.rateLimit.value } : {}),
       retry,
       ...(Option.isSome(flags.runId) ? { runId: flags.runId.value } : {}),
+      ...(sync !== undefined ? { sync } : {}),
+      // `stdin` and `Look 42` say what they are; anything else is a file.
+      source: input.name === "stdin" || input.name.startsWith("Look ") ? input.name : `file:${input.name}`,
       onProgress: (p) => progress.update(p),
       stop: { signal: stop.signal, graceMs: STOP_GRACE_MS },
     }).pipe(
       // The command's own destination client and row workers, released when the run ends.
       Effect.provide(engineLayer()),
+      (run) => (store === undefined ? run : Effect.provideService(run, SyncStoreService, store)),
       Effect.ensuring(Effect.sync(() => progress.stop())),
       Effect.catchTags({
         PlanRejected: (e) => planRejected(e.plan.diagnostics, connector.manifest.label, flags.json),
         SettingsError: (e) => Effect.fail(settingsProblem(connector, e)),
         SourceError: (e) => (stop.signal.aborted ? Effect.fail(new Interrupted()) : Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" }))),
+        StoreError: (e) => Effect.fail(new InputError({ message: `the sync's state could not be read: ${e.reason}` })),
       }),
       Effect.ensuring(Effect.sync(() => stop.release())),
     );
