@@ -68,7 +68,7 @@ export class ChangeFilter {
   admit(row: LookRow, record: Record_, content: string, rowNumber: number, warnings: Array<{ row: number; reason: string; detail: string }>): boolean {
     const sent = this.classify(row, record, content, rowNumber, warnings);
     // Only a record sent is confirmed, so only its identity is sealed.
-    this.lastSealed = sent && this.identity !== undefined ? seal(this.setup.clear!.sealKey, this.identity.of(record)) : undefined;
+    this.lastSealed = sent && this.identity !== undefined ? seal(this.setup.clear!.sealKey, this.identity.of(record), this.last.subarray(DIGEST_BYTES)) : undefined;
     return sent;
   }
 

@@ -8,7 +8,7 @@ const salt = new Uint8Array(32).fill(1);
 describe("sealed identities", () => {
   it("open with the key of the same credentials and salt only", () => {
     const key = sealKeyOf({ apiKey: "k", apiSecret: "s" }, salt)!;
-    const sealed = seal(key, '{"a":[["user_identities",{"email":"a@example.com"}]],"n":["tier"]}');
+    const sealed = seal(key, '{"a":[["user_identities",{"email":"a@example.com"}]],"n":["tier"]}', new Uint8Array(16).fill(9));
     expect(Buffer.from(sealed).toString("latin1")).not.toContain("example.com");
     expect(unseal(sealKeyOf({ apiSecret: "s", apiKey: "k" }, salt)!, sealed)).toContain("a@example.com");
     expect(unseal(sealKeyOf({ apiKey: "k", apiSecret: "rotated" }, salt)!, sealed)).toBeUndefined();
