@@ -276,6 +276,20 @@ describe("rows that left the Look", () => {
     expect(store.states.get(dry.sync!.id)?.size).toBe(4);
   });
 
+  it("a row rejected in this run is still in the Look: keyed by a primary key, its subject is not cleared", async () => {
+    const store = memorySyncStore();
+    const look = (emailOf: (i: number) => string | null) =>
+      lookText({ fields: [field("users.id", [], { primary_key: true }), field("users.email", ["mp_email"])], rows: Array.from({ length: 4 }, (_, i) => ({ "users.id": i + 1, "users.email": emailOf(i) })) });
+    const clear = { sync: { ...SYNC, removed: "clear" } } as const;
+    await syncRun(store, look((i) => `p${i}@example.com`), clear);
+    const before = accepted();
+    // Row 3 lost its identity: mParticle's requirement rejects it; it was not removed from the Look.
+    const report = await syncRun(store, look((i) => (i === 2 ? null : `p${i}@example.com`)), clear);
+    expect(report.rows.rejected).toBe(1);
+    expect(report.sync).toMatchObject({ removed: 0, cleared: 0, unchanged: 3 });
+    expect(acceptedSince(before)).toEqual([]);
+  });
+
   it("a Look that breaks off infers no removals", async () => {
     const store = memorySyncStore();
     await syncRun(store, audience(people(10)));

@@ -165,7 +165,10 @@ export class ChunkProcessor {
 
   private one(row: LookRow, n: number, out: Omit<ChunkResult, "read">): void {
     const result = this.verdict(row, n, out);
-    if (result instanceof Rejection) out.rejected.push({ row: n, reason: result.reason, detail: result.detail });
+    if (!(result instanceof Rejection)) return;
+    out.rejected.push({ row: n, reason: result.reason, detail: result.detail });
+    // A rejected row is still in the Look: its subject is not a removed one, when its key can be told without a record.
+    this.filter?.stillPresent(row);
   }
 }
 

@@ -97,6 +97,17 @@ export class ChangeFilter {
     }
   }
 
+  /**
+   * Marks the key of a row that made no record seen, when the key comes from the row itself (its
+   * primary-key dimensions): the row is in the Look, so its subject is not removed. Keys taken
+   * from a record cannot be told for it.
+   */
+  stillPresent(row: LookRow): void {
+    if (this.setup.keys.kind !== "primaryKey") return;
+    this.digests.writeKey(row, this.last, 0);
+    this.snapshot.markSeen(this.last, 0);
+  }
+
   /** The figures since the last call. */
   take(): ChunkSyncFigures {
     const figures: ChunkSyncFigures = { ...this.counts, newKeys: this.newKeys.slice(0, this.newKeyRows.length * DIGEST_BYTES), newKeyRows: this.newKeyRows };

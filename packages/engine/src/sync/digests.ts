@@ -63,6 +63,11 @@ export class RecordDigests {
     this.digest(content, this.contentPrefix, false, out, at + DIGEST_BYTES);
   }
 
+  /** The key digest of a row keyed by its primary-key dimensions, at `out[at .. at + 16]`. */
+  writeKey(row: LookRow, out: Uint8Array, at: number): void {
+    this.digest(this.keyText(row, {}, ""), this.keyPrefix, true, out, at);
+  }
+
   /** What identifies the row's subject; the kind is part of it, so a value at one path never equals another path's. */
   private keyText(row: LookRow, record: Record_, content: string): string {
     const keys = this.setup.keys;

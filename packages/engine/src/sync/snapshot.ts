@@ -182,6 +182,12 @@ export class Snapshot extends DigestTable {
     return KeyState.Unchanged;
   }
 
+  /** Marks the key at `bytes[at..at+16]` seen, when the previous state has it. */
+  markSeen(bytes: Uint8Array, at: number): void {
+    const slot = this.probe(bytes, at);
+    if (slot >= 0) Atomics.compareExchange(this.flags, slot, HELD, SEEN);
+  }
+
   /** Keys of the previous state that no row of this run had, back to back (16 bytes each). */
   unseen(): Uint8Array {
     let count = 0;

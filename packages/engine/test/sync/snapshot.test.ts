@@ -115,6 +115,22 @@ describe("Snapshot", () => {
   });
 });
 
+describe("Snapshot.fromPages", () => {
+  it("grows past its first table as the store's pages come, and keeps every entry", async () => {
+    const entries = Array.from({ length: 3000 }, (_, i) => [`k${i}`, `c${i}`] as const);
+    async function* pages() {
+      for (let start = 0; start < entries.length; start += 700) {
+        const page = entries.slice(start, start + 700);
+        yield { count: page.length, keys: Buffer.concat(page.map(([k]) => digest(k))), contents: Buffer.concat(page.map(([, c]) => digest(c))) };
+      }
+    }
+    const s = await Snapshot.fromPages(pages());
+    const seen = { duplicate: false };
+    for (const [k, c] of entries) expect(s.check(pair(k, c), 0, seen)).toBe(KeyState.Unchanged);
+    expect(s.unseen()).toHaveLength(0);
+  });
+});
+
 describe("KeySet", () => {
   it("grows past its first table and still finds every key", () => {
     const keys = new KeySet();
