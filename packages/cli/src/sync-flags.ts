@@ -28,7 +28,11 @@ export function syncRequestOf(flags: SyncFlagValues): Effect.Effect<SyncRequest 
  * chosen by TAGWIRE_DATABASE_URL) come from @tagwire/store; without one, a sync cannot be kept and
  * `--sync` is refused rather than silently sending every row.
  */
-export function syncStoreFor(request: SyncRequest | undefined, store: SyncStore | undefined): Effect.Effect<SyncStore | undefined, InputError> {
+export function syncStoreFor(request: SyncRequest | undefined, store: SyncStore | undefined, env: Readonly<Record<string, string | undefined>>): Effect.Effect<SyncStore | undefined, InputError> {
   if (request === undefined || store !== undefined) return Effect.succeed(store);
-  return Effect.fail(new InputError({ code: "usage", message: "--sync needs a state store, and none is configured (TAGWIRE_DATABASE_URL)." }));
+  const message =
+    env["TAGWIRE_DATABASE_URL"] === "none"
+      ? "--sync needs a state store, and TAGWIRE_DATABASE_URL=none turns it off."
+      : "--sync needs a state store, and none is configured (TAGWIRE_DATABASE_URL).";
+  return Effect.fail(new InputError({ code: "usage", message }));
 }

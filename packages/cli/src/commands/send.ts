@@ -60,7 +60,7 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     yield* checkSettingNames(connector, flags.setting);
     const retry = yield* retryPolicy(flags, process.env);
     const sync = yield* syncRequestOf(flags);
-    const store = yield* syncStoreFor(sync, undefined);
+    const store = yield* syncStoreFor(sync, undefined, process.env);
     const settings = settingsFor(connector, flags.setting, process.env);
     if (flags.dryRun) yield* checkAsSendWould(connector, settings, Option.getOrUndefined(flags.rateLimit));
     const input = yield* openLook(flags, { raw: true });
