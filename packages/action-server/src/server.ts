@@ -4,7 +4,7 @@ import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
-import { defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, type Connector } from "@tagwire/engine";
+import { compactHeap, defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, type Connector } from "@tagwire/engine";
 import type { ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
@@ -39,6 +39,8 @@ const FORM_BODY_LIMIT = 1024 * 1024;
 const TRANSPORT_SOCKETS = 256;
 
 export async function startActionServer(config: ServerConfig, deps: ServerDeps = {}): Promise<ActionServer> {
+  // A server runs for long and makes garbage at a steady rate: its heap is bounded by what it holds, not by the machine's memory.
+  compactHeap();
   const connectors = deps.connectors ?? loadConnectors();
   const actions = actionIndex(connectors);
   // One budget for the rows in flight of every execute: executes that would go over it wait their turn.
