@@ -40,7 +40,7 @@ const TRANSPORT_SOCKETS = 256;
 
 export async function startActionServer(config: ServerConfig, deps: ServerDeps = {}): Promise<ActionServer> {
   // A server runs for long and makes garbage at a steady rate: its heap is bounded by what it holds, not by the machine's memory.
-  compactHeap();
+  const compact = compactHeap();
   const connectors = deps.connectors ?? loadConnectors();
   const actions = actionIndex(connectors);
   // One budget for the rows in flight of every execute: executes that would go over it wait their turn.
@@ -52,7 +52,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   // The engine's parts every execute shares: one destination client (keep-alive sockets), the
   // destinations' rate budgets, the row worker threads, and the memory budget; released at close.
   const runtime = ManagedRuntime.make(
-    Layer.mergeAll(engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS } }), Layer.succeed(MemoryBudgetService, memory)),
+    Layer.mergeAll(engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS }, rowWorkers: { compactHeap: compact } }), Layer.succeed(MemoryBudgetService, memory)),
   );
   const running = new Set<Promise<void>>();
   /** Requests whose body is still arriving: at shutdown they are answered 503 and cut, not waited for. */

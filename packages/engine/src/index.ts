@@ -22,7 +22,7 @@ export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
 export { NOT_SENT, type RunStop, type StopReason } from "./run/run-stop.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
 export type { RowNote } from "./run/chunk-processor.js";
-export { defaultWorkerCount, MAX_WORKERS, RowWorkerPool } from "./run/row-workers.js";
+export { defaultWorkerCount, MAX_WORKERS, RowWorkerPool, type RowWorkerOptions } from "./run/row-workers.js";
 export { engineLayer, RateBudgetsService, RowWorkerPoolService, TransportService, type RunServices } from "./run/services.js";
 export { compactHeap } from "./run/compact-heap.js";
 export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type MemoryBudgetFigures, type MemoryBudgetObserver } from "./run/memory-budget.js";

@@ -1,13 +1,14 @@
 // Worker thread entry: one RowWorkerThread keeps a ChunkProcessor per open run and answers each
 // chunk with its result. It imports only the planning and transform modules, not the delivery stack.
 
-import { parentPort, type MessagePort } from "node:worker_threads";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { join } from "node:path";
 import { preloadWireAjv } from "../manifest/ajv.js";
 import { WireSchemas } from "../manifest/load.js";
 import { plan } from "../plan/plan.js";
 import { ChunkProcessor } from "./chunk-processor.js";
-import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
+import { compactHeap } from "./compact-heap.js";
+import type { FromWorker, RowWorkerData, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
 
 /** The thread's state: the runs open on it and the wire schemas they compiled. */
 class RowWorkerThread {
@@ -84,6 +85,9 @@ function transferList(reply: FromWorker): ArrayBuffer[] {
   if ("buffer" in reply && reply.buffer !== undefined) list.push(reply.buffer);
   return list;
 }
+
+// This thread's start reset the heap bounds of the whole process: set them again, before loading more.
+if ((workerData as RowWorkerData | undefined)?.compactHeap === true) compactHeap();
 
 // The run's thread hands a worker rows once it has started, and transforms them itself until then:
 // ajv is required during the start, not with the first chunk, whose result it would hold up.

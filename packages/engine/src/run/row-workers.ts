@@ -7,7 +7,7 @@ import type { Packed } from "../batch/batcher.js";
 import type { LookRow } from "../look/types.js";
 import { isRawRows, rowCount, type RawRows } from "../look/raw-rows.js";
 import type { ChunkProcessor, ChunkResult } from "./chunk-processor.js";
-import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
+import type { FromWorker, RowWorkerData, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
 
 // Under the test runner this module is TypeScript source, which a worker cannot load: use the build.
 const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "../../dist/run/row-worker.js" : "./row-worker.js", import.meta.url);
@@ -37,8 +37,8 @@ class RowWorker {
   /** Whether the thread started: false when it stopped before loading its modules. */
   readonly ready: Promise<boolean>;
 
-  constructor(script: URL) {
-    this.worker = startWorker(script);
+  constructor(script: URL, options: RowWorkerOptions) {
+    this.worker = startWorker(script, options);
     let started: (ok: boolean) => void = () => undefined;
     this.ready = new Promise((resolve) => (started = resolve));
     // Idle workers must not keep the process alive; busy ones must, or an awaited chunk could be dropped at exit.
@@ -100,13 +100,14 @@ class RowWorker {
  * worker cannot take when given explicitly (heap sizes: V8's flags apply process-wide anyway)
  * leave it with none.
  */
-function startWorker(script: URL): Worker {
+function startWorker(script: URL, options: RowWorkerOptions): Worker {
   const argv = workerExecArgv();
-  if (argv.length === process.execArgv.length) return new Worker(script);
+  const workerData: RowWorkerData = { compactHeap: options.compactHeap === true };
+  if (argv.length === process.execArgv.length) return new Worker(script, { workerData });
   try {
-    return new Worker(script, { execArgv: argv });
+    return new Worker(script, { execArgv: argv, workerData });
   } catch {
-    return new Worker(script, { execArgv: [] });
+    return new Worker(script, { execArgv: [], workerData });
   }
 }
 
@@ -121,6 +122,14 @@ function workerExecArgv(): string[] {
   return out;
 }
 
+export interface RowWorkerOptions {
+  /**
+   * The process bounds its heap's growth (compact-heap.ts): a thread that starts resets those
+   * bounds for the whole process, so each worker sets them again once it runs.
+   */
+  readonly compactHeap?: boolean;
+}
+
 /**
  * The row worker threads a process shares between its runs (see RowWorkerPoolService): started
  * when a run first needs them, replaced when one has stopped, stopped with the pool.
@@ -128,6 +137,8 @@ function workerExecArgv(): string[] {
 export class RowWorkerPool {
   private readonly pools = new Map<string, RowWorker[]>();
   private runs = 0;
+
+  constructor(private readonly options: RowWorkerOptions = {}) {}
 
   /** A number no other run of this pool has: how a worker tells the runs it serves apart. */
   nextRunId(): number {
@@ -139,7 +150,7 @@ export class RowWorkerPool {
     let pool = this.pools.get(script.href);
     if (pool === undefined) this.pools.set(script.href, (pool = []));
     for (let i = 0; i < count; i++) {
-      if (pool[i] === undefined || pool[i]!.failure !== undefined) pool[i] = new RowWorker(script);
+      if (pool[i] === undefined || pool[i]!.failure !== undefined) pool[i] = new RowWorker(script, this.options);
     }
     return pool.slice(0, count);
   }
