@@ -74,14 +74,16 @@ class RowWorkerThread {
 }
 
 /**
- * Everything a reply hands over rather than copies: request payloads (each in a buffer of its own)
- * and the rows' buffer. The run's thread then gets no large strings, which would be copied into
+ * Everything a reply hands over rather than copies: request payloads (each in a buffer of its own),
+ * the ids the rows took and the rows' buffer. The run's thread then gets no large strings, which would be copied into
  * its heap and kept there until a full collection.
  */
 function transferList(reply: FromWorker): ArrayBuffer[] {
   const list: ArrayBuffer[] = [];
   const payloads = "result" in reply ? reply.result.packed : "flushed" in reply && reply.flushed !== null ? [reply.flushed] : [];
   for (const p of payloads) list.push(p.payload.buffer as ArrayBuffer);
+  const ids = "result" in reply ? reply.result.ids : undefined;
+  if (ids !== undefined) list.push(ids.rows.buffer as ArrayBuffer, ids.digests.buffer as ArrayBuffer);
   if ("buffer" in reply && reply.buffer !== undefined) list.push(reply.buffer);
   return list;
 }
