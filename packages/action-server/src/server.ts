@@ -5,7 +5,8 @@ import type { AddressInfo } from "node:net";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
 import { compactHeap, defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, type Connector } from "@tagwire/engine";
-import type { ServerConfig } from "./config.js";
+import { storeLayerOf } from "@tagwire/store";
+import { ConfigError, type ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
@@ -38,6 +39,14 @@ const FORM_BODY_LIMIT = 1024 * 1024;
 /** Sockets per destination host, for all executes together. */
 const TRANSPORT_SOCKETS = 256;
 
+/** The StoreError's reason behind a failed runtime build (Effect wraps it), or the error's message. */
+function storeReason(e: unknown): string {
+  const reason = (e as { readonly reason?: unknown }).reason;
+  if (typeof reason === "string") return reason;
+  const cause = (e as { readonly cause?: unknown }).cause;
+  return cause !== undefined && cause !== e ? storeReason(cause) : e instanceof Error ? e.message : String(e);
+}
+
 export async function startActionServer(config: ServerConfig, deps: ServerDeps = {}): Promise<ActionServer> {
   // A server runs for long and makes garbage at a steady rate: its heap is bounded by what it holds, not by the machine's memory.
   const compact = compactHeap();
@@ -50,10 +59,22 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   const turns = new MainThreadTurns();
   const log = createLogger(deps.logSink ?? ((line) => process.stdout.write(`${line}\n`)), [config.secret]);
   // The engine's parts every execute shares: one destination client (keep-alive sockets), the
-  // destinations' rate budgets, the row worker threads, and the memory budget; released at close.
+  // destinations' rate budgets, the row worker threads, the memory budget, and the store of sync
+  // state and run history; released at close.
   const runtime = ManagedRuntime.make(
-    Layer.mergeAll(engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS }, rowWorkers: { compactHeap: compact } }), Layer.succeed(MemoryBudgetService, memory)),
+    Layer.mergeAll(
+      engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS }, rowWorkers: { compactHeap: compact } }),
+      Layer.succeed(MemoryBudgetService, memory),
+      storeLayerOf(config.store ?? { kind: "none" }),
+    ),
   );
+  // Built now, not at the first execute: a store that cannot be opened stops the server at start-up.
+  try {
+    await runtime.runtime();
+  } catch (e) {
+    await runtime.dispose();
+    throw new ConfigError({ reason: `the state store cannot be opened: ${storeReason(e)}` });
+  }
   const running = new Set<Promise<void>>();
   /** Requests whose body is still arriving: at shutdown they are answered 503 and cut, not waited for. */
   const reading = new Map<IncomingMessage, ServerResponse>();

@@ -29,3 +29,4 @@ export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type Memor
 export { ReportBuilder, summarize, type RunReport, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
 export { resolveEndpoint, resolveSettings, requestBodyFields, type Env } from "./run/endpoint.js";
+export { DIGEST_BYTES, StoreError, SyncStoreService, type DigestPage, type RunFigures, type RunRecord, type SyncIdentity, type SyncRecord, type SyncStore, type SyncSummary } from "./sync/store.js";

@@ -1,8 +1,10 @@
 import * as Command from "@effect/cli/Command";
 import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import * as Option from "effect/Option";
 import { closest, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
+import { storeLayer } from "@tagwire/store";
 import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
 import { planRejected } from "../output/diagnostics.js";
@@ -12,6 +14,7 @@ import { countingRows, noProgress, startProgress } from "../progress.js";
 import { settingsFor, settingVariable, unknownSettings } from "../settings.js";
 import { openLook } from "../sources/index.js";
 import { retryFlags, retryPolicy } from "../retry-flags.js";
+import { storeProblem } from "../store-access.js";
 import { connectorNamed, planOptions } from "../target.js";
 import { STOP_GRACE_MS, stopSignal } from "../signals.js";
 
@@ -80,12 +83,14 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       onProgress: (p) => progress.update(p),
       stop: { signal: stop.signal, graceMs: STOP_GRACE_MS },
     }).pipe(
-      // The command's own destination client and row workers, released when the run ends.
-      Effect.provide(engineLayer()),
+      // The command's own destination client, row workers and state store (TAGWIRE_DATABASE_URL),
+      // released when the run ends.
+      Effect.provide(Layer.merge(engineLayer(), storeLayer(process.env))),
       Effect.ensuring(Effect.sync(() => progress.stop())),
       Effect.catchTags({
         PlanRejected: (e) => planRejected(e.plan.diagnostics, connector.manifest.label, flags.json),
         SettingsError: (e) => Effect.fail(settingsProblem(connector, e)),
+        StoreError: (e) => Effect.fail(storeProblem(e)),
         SourceError: (e) => (stop.signal.aborted ? Effect.fail(new Interrupted()) : Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" }))),
       }),
       Effect.ensuring(Effect.sync(() => stop.release())),
