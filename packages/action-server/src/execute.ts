@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect";
 import type * as ManagedRuntime from "effect/ManagedRuntime";
-import { runLook, summarize, type MemoryBudgetFigures, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy, type StoreError } from "@tagwire/engine";
+import { runLook, summarize, type MemoryBudgetFigures, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy, type StoreError, declaresSyncs, splitSyncOptions } from "@tagwire/engine";
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
@@ -26,6 +26,8 @@ export interface ExecuteContext {
   readonly log: Logger;
   /** Identifies the run for deduplication: Looker's webhook id when it sends one. */
   readonly runId?: string;
+  /** Looker's `X-Looker-Instance`: with the scheduled plan id, it names the sync a scheduled send belongs to. */
+  readonly lookerInstance?: string;
   /** The server's retry policy (unset fields: the engine's defaults). */
   readonly retry?: Partial<RetryPolicy>;
   /** Destination requests in flight for this execute; unset: the connector's own. */
@@ -62,13 +64,22 @@ function redact(response: LookerResponse, secrets: ReadonlyArray<string>): Looke
 async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext): Promise<LookerResponse> {
   const { connector, action } = ref;
   const waits = memoryWaits(ctx);
+  const syncs = declaresSyncs(connector.manifest);
+  // A connector that keeps syncs asks `rows` and `removed` beside its options (see formFor).
+  const { options, choices, problems } = syncs ? splitSyncOptions(req.formParams) : { options: req.formParams, choices: undefined, problems: {} };
+  if (Object.keys(problems).length > 0) {
+    return { looker: { success: false, message: `Nothing was sent. ${Object.values(problems).join(". ")}.`, validation_errors: problems, refresh_query: false } };
+  }
   const run = Effect.either(
     runLook({
       connector,
       action: action.name,
       look: lookEvents(req, ctx.download, ctx.turns),
       settings: req.settings,
-      options: req.formParams,
+      options,
+      source: "looker",
+      ...(ctx.runId !== undefined ? { webhookId: ctx.runId } : {}),
+      ...(choices !== undefined ? { sync: { instance: ctx.lookerInstance ?? "unknown", ...(req.scheduledPlanId !== undefined ? { plan: req.scheduledPlanId } : {}), ...choices } } : {}),
       hiddenFields: req.hiddenFields,
       env: ctx.env,
       ...(ctx.runId !== undefined ? { runId: ctx.runId } : {}),
@@ -110,6 +121,9 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
     case "SourceError":
       ctx.log.warn({ msg: "execute refused: the Look could not be read", reason: error.reason });
       return { looker: { success: false, message: `Nothing was sent: ${error.reason}`, refresh_query: false } };
+    case "StoreError":
+      ctx.log.error({ msg: "execute refused: the sync's state store failed", reason: error.reason });
+      return { looker: { success: false, message: `Nothing was sent: the sync's state could not be read (${error.reason}). The next scheduled run tries again.`, refresh_query: false } };
   }
 }
 

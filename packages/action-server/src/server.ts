@@ -4,7 +4,7 @@ import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
-import { compactHeap, defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, type Connector } from "@tagwire/engine";
+import { compactHeap, defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, SyncStoreService, type Connector, type SyncStore } from "@tagwire/engine";
 import { storeLayerOf } from "@tagwire/store";
 import { ConfigError, type ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
@@ -32,12 +32,23 @@ export interface ServerDeps {
   readonly connectors?: ReadonlyArray<Connector>;
   /** Where log lines go (default: stdout). */
   readonly logSink?: (line: string) => void;
+  /** Where executes keep their syncs' state and every run's history; none: every execute sends every row and keeps no history. */
+  readonly syncStore?: SyncStore;
 }
 
 const ACTION_PATH = /^\/actions\/([^/]+)\/(form|execute)\/?$/;
 const FORM_BODY_LIMIT = 1024 * 1024;
 /** Sockets per destination host, for all executes together. */
 const TRANSPORT_SOCKETS = 256;
+
+/**
+ * A store given to the server (tests give one in memory) as a service of the executes' runtime. A
+ * run asks for it as an optional service (`Effect.serviceOption`), so the runtime's type does not
+ * carry it, as with the store TAGWIRE_DATABASE_URL opens.
+ */
+function givenStore(store: SyncStore): Layer.Layer<never> {
+  return Layer.succeed(SyncStoreService, store) as Layer.Layer<never>;
+}
 
 /** The StoreError's reason behind a failed runtime build (Effect wraps it), or the error's message. */
 function storeReason(e: unknown): string {
@@ -65,7 +76,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     Layer.mergeAll(
       engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS }, rowWorkers: { compactHeap: compact } }),
       Layer.succeed(MemoryBudgetService, memory),
-      storeLayerOf(config.store ?? { kind: "none" }),
+      deps.syncStore !== undefined ? givenStore(deps.syncStore) : storeLayerOf(config.store ?? { kind: "none" }),
     ),
   );
   // Built now, not at the first execute: a store that cannot be opened stops the server at start-up.
@@ -160,6 +171,8 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     }
     const webhook = req.headers["x-looker-webhook-id"];
     const runId = typeof webhook === "string" && webhook !== "" ? webhook.slice(0, 200) : undefined;
+    const instance = req.headers["x-looker-instance"];
+    const lookerInstance = typeof instance === "string" && instance !== "" ? instance.slice(0, 200) : undefined;
     // The credentials as they travel (a whole header, a base64 piece), should a line or an answer quote a request.
     const wireCredentials = credentialWireValues(ref.connector.manifest.wire.auth, parsed.settings);
     const elog = rlog.with({ action: ref.action.name, connector: ref.connector.id, scheduledPlanId: parsed.scheduledPlanId }, [...Object.values(parsed.settings), ...wireCredentials]);
@@ -191,6 +204,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       wireCredentials,
       log: elog,
       ...(runId !== undefined ? { runId } : {}),
+      ...(lookerInstance !== undefined ? { lookerInstance } : {}),
       ...(config.retry !== undefined ? { retry: config.retry } : {}),
       hubSecret: config.secret,
       ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),

@@ -51,20 +51,24 @@ describe("list", () => {
 });
 
 describe("form", () => {
-  it("Braze asks for the unique key and the profile mode", async () => {
+  it("Braze asks for the unique key and the profile mode, then a sync's choices", async () => {
     const { status, json } = await h.post("/actions/braze/form");
     expect(status).toBe(200);
     expect(json.map((f: any) => [f.name, f.type, f.required, f.default, f.options?.map((o: any) => o.name)])).toEqual([
       ["braze_key", "select", true, "external_id", ["external_id", "braze_id"]],
       ["update_existing_only", "select", true, "true", ["true", "false"]],
+      ["rows", "select", false, "changed", ["changed", "all"]],
+      ["removed", "select", false, "ignore", ["ignore", "clear"]],
     ]);
   });
 
-  it("Amplitude asks for the event type (required text) and where untagged columns go", async () => {
+  it("Amplitude asks for the event type (required text) and where untagged columns go, then a sync's choices", async () => {
     const { json } = await h.post("/actions/amplitude/form");
     expect(json.map((f: any) => [f.name, f.type, f.required, f.default])).toEqual([
       ["event_type", "text", true, undefined],
       ["untagged_columns", "select", true, "user_properties"],
+      ["rows", "select", false, "changed"],
+      ["removed", "select", false, "ignore"],
     ]);
   });
 });

@@ -99,7 +99,7 @@ describe("POST / (list)", () => {
 });
 
 describe("POST /actions/<id>/form", () => {
-  it("mparticle asks data_type and environment as selects with defaults", async () => {
+  it("mparticle asks data_type and environment as selects with defaults, then a sync's choices", async () => {
     const res = await h.post("/actions/mparticle/form", {});
     expect(res.status).toBe(200);
     expect(res.json).toEqual([
@@ -127,6 +127,30 @@ describe("POST /actions/<id>/form", () => {
           { name: "development", label: "Development" },
         ],
       },
+      {
+        name: "rows",
+        label: "Rows to send",
+        description: expect.any(String),
+        type: "select",
+        required: false,
+        default: "changed",
+        options: [
+          { name: "changed", label: "Changed rows" },
+          { name: "all", label: "All rows" },
+        ],
+      },
+      {
+        name: "removed",
+        label: "Rows that left the Look",
+        description: expect.any(String),
+        type: "select",
+        required: false,
+        default: "ignore",
+        options: [
+          { name: "ignore", label: "Ignore" },
+          { name: "clear", label: "Clear" },
+        ],
+      },
     ]);
   });
 
@@ -134,7 +158,7 @@ describe("POST /actions/<id>/form", () => {
     const res = await h.post("/actions/segment_track/form", {});
     expect(res.status).toBe(200);
     const names = res.json.map((f: any) => f.name);
-    expect(names).toEqual(["event", "region", "trait_names"]);
+    expect(names).toEqual(["event", "region", "trait_names", "rows", "removed"]);
     expect(res.json[0]).toMatchObject({ name: "event", label: "Event", type: "text", required: true });
     expect(res.json[0].options).toBeUndefined();
   });
@@ -144,7 +168,7 @@ describe("POST /actions/<id>/form", () => {
       const res = await h.post(`/actions/${action}/form`, {});
       expect(res.status).toBe(200);
       const names = res.json.map((f: any) => f.name);
-      expect(names).toEqual(["region", "trait_names"]);
+      expect(names).toEqual(["region", "trait_names", "rows", "removed"]);
       expect(res.json[0]).toMatchObject({ type: "select", default: "US", required: true });
     }
   });
@@ -152,6 +176,6 @@ describe("POST /actions/<id>/form", () => {
   it("accepts a trailing slash on the action path", async () => {
     const res = await h.post("/actions/mparticle/form/", {});
     expect(res.status).toBe(200);
-    expect(res.json).toHaveLength(2);
+    expect(res.json).toHaveLength(4);
   });
 });

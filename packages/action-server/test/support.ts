@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { startEmulators, type EmulatorOptions, type Emulators } from "@tagwire/emulators";
-import { startActionServer, type ActionServer } from "../src/server.js";
+import { startActionServer, type ActionServer, type ServerDeps } from "../src/server.js";
 import type { ServerConfig } from "../src/config.js";
 
 const hex = (n = 12) => randomBytes(n).toString("hex");
@@ -109,7 +109,7 @@ export interface LookerResult {
  * Emulators with distinctive credentials and an action server pointed at them, in this process.
  * `env` adds server environment variables to the default ones (an `overrides.env` replaces them all).
  */
-export async function startHarness(overrides: Partial<ServerConfig> = {}, emulatorOptions: EmulatorOptions = {}, env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(overrides: Partial<ServerConfig> = {}, emulatorOptions: EmulatorOptions = {}, env: Record<string, string> = {}, deps: Pick<ServerDeps, "syncStore"> = {}): Promise<Harness> {
   const secret = `hub-${hex()}`;
   const credentials = {
     mparticle: { apiKey: `mpkey-${hex(8)}`, apiSecret: `mpsecret-${hex()}` },
@@ -131,7 +131,7 @@ export async function startHarness(overrides: Partial<ServerConfig> = {}, emulat
   };
   const logs: string[] = [];
   const bodies: string[] = [];
-  const server = await startActionServer(config, { logSink: (line) => logs.push(line) });
+  const server = await startActionServer(config, { logSink: (line) => logs.push(line), ...deps });
   const auth = `Token token="${secret}"`;
 
   const post: Harness["post"] = async (path, body, init = {}) => {

@@ -57,6 +57,12 @@ export const format = toOption(shared.format);
 export const look = toOption(shared.look);
 export const json = toOption(shared.json);
 export const runId = toOption(shared.runId);
+export const sync = toOption(shared.sync);
+export const rows = toOption(shared.rows);
+export const removed = toOption(shared.removed);
+
+/** What makes a send a sync. */
+export const syncFlags = { sync, rows, removed };
 export const source = toArgs(shared.source);
 export const hide = toOption(shared.hide);
 

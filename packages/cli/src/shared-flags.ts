@@ -78,6 +78,20 @@ export const look = optionalText("look", {
 
 export const json = booleanFlag("json", "Print a machine-readable JSON report on stdout; an error is a JSON object too ({ ok: false, error: { code, message, exitCode } }), with nothing on stderr.");
 
+export const sync = optionalText("sync", {
+  pseudoName: "name",
+  description:
+    "Send as the recurring sync NAME: only rows new or changed since its last delivered run (the state is kept in the store of TAGWIRE_DATABASE_URL); with --dry-run, count the rows that would be sent, by kind.",
+});
+
+export const rows = optionalChoice("rows", ["changed", "all"] as const, "With --sync: send the changed rows (default) or all rows.");
+
+export const removed = optionalChoice(
+  "removed",
+  ["ignore", "clear"] as const,
+  "With --sync: rows that left the Look since the last run are only counted (ignore, the default) or cleared at the destination as its connector declares (clear).",
+);
+
 export const runId = optionalText("run-id", {
   pseudoName: "id",
   description: "Run id that record ids are derived from: the same run id and row give the same record id, so a replayed run is deduplicated downstream.",

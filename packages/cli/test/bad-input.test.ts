@@ -22,6 +22,11 @@ const cases: Array<[string, string[], RegExp, string?]> = [
   ["a source and --look", ["validate", "--to", "mparticle", "--look", "1", fixture("users.json")], /^tagwire: give either a source file or --look, not both$/],
   ["a bad --format", ["validate", "--to", "mparticle", "--format", "xml", fixture("users.json")], /^tagwire: Expected one of the following cases: json_detail, csv$/],
   ["a bad --limit", ["preview", "--to", "mparticle", "--limit", "0", fixture("users.json")], /^tagwire: --limit must be a positive whole number, got 0$/],
+  ["--rows without --sync", ["send", "--to", "mparticle", "--rows", "all", "--dry-run", fixture("users.json")], /^tagwire: --rows applies to a sync: give --sync NAME too\.$/],
+  ["--removed without --sync", ["send", "--to", "mparticle", "--removed", "clear", "--dry-run", fixture("users.json")], /^tagwire: --removed applies to a sync: give --sync NAME too\.$/],
+  ["a bad --rows", ["send", "--to", "mparticle", "--sync", "daily", "--rows", "some", fixture("users.json")], /^tagwire: Expected one of the following cases: changed, all$/],
+  // The tests' environment names no store (TAGWIRE_DATABASE_URL=none).
+  ["--sync with TAGWIRE_DATABASE_URL=none", ["send", "--to", "mparticle", "--sync", "daily", "--dry-run", fixture("users.json")], /^tagwire: --sync needs a state store, and TAGWIRE_DATABASE_URL=none turns it off\.$/],
   ["an unknown command", ["sned"], /^tagwire: Invalid subcommand for tagwire/],
 ];
 

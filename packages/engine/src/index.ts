@@ -29,4 +29,11 @@ export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type Memor
 export { ReportBuilder, summarize, type RunReport, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
 export { resolveEndpoint, resolveSettings, requestBodyFields, type Env } from "./run/endpoint.js";
-export { DIGEST_BYTES, StoreError, SyncStoreService, type DigestPage, type RunFigures, type RunRecord, type SyncIdentity, type SyncRecord, type SyncStore, type SyncSummary } from "./sync/store.js";
+export {
+  DIGEST_BYTES, StoreError, SyncStoreService,
+  type DigestPage, type RunFigures, type RunRecord, type SyncIdentity, type SyncRecord, type SyncStore, type SyncSummary,
+} from "./sync/store.js";
+export { declaresSyncs, syncModeOf } from "./sync/sync-mode.js";
+export { SYNC_OPTIONS, splitSyncOptions, type SyncChoices, type SyncOption } from "./sync/sync-options.js";
+export type { RemovedRows, SyncFigures, SyncReport, SyncRequest } from "./sync/sync-run.js";
+export type { RowsToSend } from "./sync/change-filter.js";

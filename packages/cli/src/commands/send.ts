@@ -6,7 +6,8 @@ import * as Option from "effect/Option";
 import { closest, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
 import { storeLayer } from "@tagwire/store";
 import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
-import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
+import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, syncFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
+import { syncNeedsStore, syncRequestOf } from "../sync-flags.js";
 import { planRejected } from "../output/diagnostics.js";
 import { printJson, printLines } from "../output/print.js";
 import { runReportLines } from "../output/report.js";
@@ -56,11 +57,13 @@ function checkAsSendWould(connector: Connector, settings: Record<string, string 
   });
 }
 
-export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), ...retryFlags, runId, json }, (flags) =>
+export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), ...retryFlags, runId, ...syncFlags, json }, (flags) =>
   Effect.gen(function* () {
     const connector = yield* connectorNamed(flags.to.connector);
     yield* checkSettingNames(connector, flags.setting);
     const retry = yield* retryPolicy(flags, process.env);
+    const sync = yield* syncRequestOf(flags);
+    yield* syncNeedsStore(sync, process.env);
     const settings = settingsFor(connector, flags.setting, process.env);
     if (flags.dryRun) yield* checkAsSendWould(connector, settings, Option.getOrUndefined(flags.rateLimit));
     const input = yield* openLook(flags, { raw: true });
@@ -80,6 +83,9 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       ...(Option.isSome(flags.rateLimit) ? { rateLimit: flags.rateLimit.value } : {}),
       retry,
       ...(Option.isSome(flags.runId) ? { runId: flags.runId.value } : {}),
+      ...(sync !== undefined ? { sync } : {}),
+      // `stdin` and `Look 42` say what they are; anything else is a file.
+      source: input.name === "stdin" || input.name.startsWith("Look ") ? input.name : `file:${input.name}`,
       onProgress: (p) => progress.update(p),
       stop: { signal: stop.signal, graceMs: STOP_GRACE_MS },
     }).pipe(

@@ -25,6 +25,9 @@ import {
   type RunReport,
   type SettingsError,
   type SourceError,
+  type StoreError,
+  SyncStoreService,
+  type SyncStore,
   type Transport,
 } from "@tagwire/engine";
 import { startEmulators, type EmulatorOptions, type Emulators } from "../../src/index.js";
@@ -213,7 +216,7 @@ export function useEmulators(setup: EmulatorsSetup = {}): EmulatorsContext {
   };
 }
 
-export type RunError = PlanRejected | SettingsError | SourceError;
+export type RunError = PlanRejected | SettingsError | SourceError | StoreError;
 
 /**
  * The engine services of the tests of each `useEmulators`: runs at once share them (rate budgets,
@@ -226,9 +229,10 @@ function onEngine<A, E>(emulators: Emulators, run: Effect.Effect<A, E, RunServic
   return engine !== undefined ? engine.runPromise(run) : Effect.runPromise(run.pipe(Effect.provide(engineLayer())));
 }
 
-/** Runs a Look (text or byte source) through the engine into the emulators and returns the report. */
-export function deliver(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput> = {}): Promise<RunReport> {
-  return onEngine(emulators, runLook(runInput(emulators, connector, look, input)));
+/** Runs a Look (text or byte source) through the engine into the emulators and returns the report; with `store`, the run keeps its state and history there. */
+export function deliver(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput> = {}, store?: SyncStore): Promise<RunReport> {
+  const run = runLook(runInput(emulators, connector, look, input));
+  return onEngine(emulators, store === undefined ? run : Effect.provideService(run, SyncStoreService, store));
 }
 
 /** Runs a Look that must fail before sending anything; returns the error. */

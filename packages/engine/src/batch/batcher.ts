@@ -1,10 +1,17 @@
 import type { Envelope, Limits } from "../generated/manifest.js";
 import { grownBytes } from "../grow-bytes.js";
+import { RECORD_DIGEST_BYTES } from "../sync/digest-bytes.js";
 
 /** Records ready for one request, serialised once; only the per-request fields are added per attempt. */
 export interface Batch {
   readonly rows: ReadonlyArray<number>;
   readonly count: number;
+  /** A sync's digests of the records (see `Packed.digests`). */
+  readonly digests?: Uint8Array;
+  /** A sync's sealed identities of the records (see `Packed.sealed`). */
+  readonly sealed?: ReadonlyArray<Uint8Array>;
+  /** The records clear subjects that left the Look: they are not rows of it. */
+  readonly clearing?: boolean;
   readonly bytes: number;
   /** JSON text; the runs build it as bytes. */
   body(sentAt: string): string | Buffer;
@@ -29,6 +36,15 @@ export interface Packed {
    * records in place.
    */
   readonly payload: Uint8Array;
+  /**
+   * In a sync, each record's key and content digests (RECORD_DIGEST_BYTES each, in record order),
+   * in a buffer of its own: what the state takes once the destination confirms the request.
+   */
+  readonly digests?: Uint8Array;
+  /** In a sync whose mode declares a clear: each record's sealed identity, in record order. */
+  readonly sealed?: Uint8Array[];
+  /** The records clear subjects that left the Look (`rows` then count them from 1, not Look rows). */
+  readonly clearing?: boolean;
 }
 
 /** Bytes the request envelope takes before and after the records. */
@@ -57,6 +73,9 @@ export class RecordPacker {
   private length = 0;
   private rows: number[] = [];
   private ends: number[] = [];
+  /** The sync digests of the records in `buf`, when records come with them. */
+  private digests: Uint8Array | undefined;
+  private sealed: Uint8Array[] | undefined;
   private readonly overhead: number;
   /** UTF-8 size of the record last given to `add`. */
   lastRecordBytes = 0;
@@ -76,24 +95,24 @@ export class RecordPacker {
   }
 
   /** Adds a record; returns the request it closed (if adding it had to), or TOO_LARGE and adds nothing. */
-  add(json: string, rowNumber: number): Packed | typeof TOO_LARGE | undefined {
+  add(json: string, rowNumber: number, digests?: Uint8Array, sealed?: Uint8Array): Packed | typeof TOO_LARGE | undefined {
     const at = this.length + (this.rows.length > 0 ? 1 : 0);
     // A UTF-16 code unit takes at most 3 UTF-8 bytes.
     this.reserve(at + json.length * 3);
-    return this.placed(at, encoder.encodeInto(json, this.buf.subarray(this.room.before + at)).written, rowNumber);
+    return this.placed(at, encoder.encodeInto(json, this.buf.subarray(this.room.before + at)).written, rowNumber, digests, sealed);
   }
 
   /** `add` for a record whose JSON is `head` (UTF-8 bytes) followed by `tail`. */
-  addParts(head: Uint8Array, tail: string, rowNumber: number): Packed | typeof TOO_LARGE | undefined {
+  addParts(head: Uint8Array, tail: string, rowNumber: number, digests?: Uint8Array, sealed?: Uint8Array): Packed | typeof TOO_LARGE | undefined {
     const at = this.length + (this.rows.length > 0 ? 1 : 0);
     this.reserve(at + head.length + tail.length * 3);
     const start = this.room.before + at;
     this.buf.set(head, start);
-    return this.placed(at, head.length + encoder.encodeInto(tail, this.buf.subarray(start + head.length)).written, rowNumber);
+    return this.placed(at, head.length + encoder.encodeInto(tail, this.buf.subarray(start + head.length)).written, rowNumber, digests, sealed);
   }
 
   /** Takes the record of `bytes` just written at `at` into the request, or into the next one. */
-  private placed(at: number, bytes: number, rowNumber: number): Packed | typeof TOO_LARGE | undefined {
+  private placed(at: number, bytes: number, rowNumber: number, digests: Uint8Array | undefined, sealed: Uint8Array | undefined): Packed | typeof TOO_LARGE | undefined {
     const { before } = this.room;
     const separator = at - this.length;
     this.lastRecordBytes = bytes;
@@ -110,6 +129,12 @@ export class RecordPacker {
       if (separator === 1) this.buf[before + this.length] = 0x2c; // the comma joining it to the previous record
       this.length = at + bytes;
     }
+    if (digests !== undefined) {
+      const used = this.rows.length * RECORD_DIGEST_BYTES;
+      this.digests = grownBytes(this.digests ?? new Uint8Array(0), used, used + RECORD_DIGEST_BYTES, 64 * RECORD_DIGEST_BYTES);
+      this.digests.set(digests.subarray(0, RECORD_DIGEST_BYTES), used);
+    }
+    if (sealed !== undefined) (this.sealed ??= []).push(sealed);
     this.rows.push(rowNumber);
     this.ends.push(this.length);
     return closed;
@@ -118,7 +143,12 @@ export class RecordPacker {
   flush(): Packed | undefined {
     if (this.rows.length === 0) return undefined;
     const { before } = this.room;
-    const packed: Packed = { rows: this.rows, count: this.rows.length, bytes: this.length, ends: this.ends, payload: this.buf.subarray(before, before + this.length) };
+    const packed: Packed = {
+      rows: this.rows, count: this.rows.length, bytes: this.length, ends: this.ends, payload: this.buf.subarray(before, before + this.length),
+      ...(this.digests !== undefined ? { digests: this.digests.slice(0, this.rows.length * RECORD_DIGEST_BYTES) } : {}),
+      ...(this.sealed !== undefined ? { sealed: this.sealed } : {}),
+    };
+    this.sealed = undefined;
     // The next request gets a buffer of its own, about as large as this one needed.
     this.buf = new Uint8Array(Math.max(MIN_CAPACITY, Math.ceil((this.overhead + this.length) * 1.25)));
     this.length = 0;
@@ -179,7 +209,11 @@ export class RequestShape {
       const kept = packedWithout(packed, indices, this.room);
       return kept === undefined ? undefined : this.wrap(kept);
     };
-    return { rows: packed.rows, count: packed.count, bytes: this.overhead + packed.bytes, body, without };
+    return { rows: packed.rows, count: packed.count, bytes: this.overhead + packed.bytes, body, without,
+      ...(packed.digests !== undefined ? { digests: packed.digests } : {}),
+      ...(packed.sealed !== undefined ? { sealed: packed.sealed } : {}),
+      ...(packed.clearing === true ? { clearing: true } : {}),
+    };
   }
 }
 
@@ -189,8 +223,12 @@ export function packedWithout(packed: Packed, indices: ReadonlySet<number>, room
   const ends: number[] = [];
   const spans: Array<[number, number]> = [];
   let length = 0;
+  const digests = packed.digests === undefined ? undefined : new Uint8Array(packed.digests.length);
+  const sealed = packed.sealed === undefined ? undefined : ([] as Uint8Array[]);
   for (let i = 0; i < packed.count; i++) {
     if (indices.has(i)) continue;
+    digests?.set(packed.digests!.subarray(i * RECORD_DIGEST_BYTES, (i + 1) * RECORD_DIGEST_BYTES), rows.length * RECORD_DIGEST_BYTES);
+    sealed?.push(packed.sealed![i]!);
     const start = i === 0 ? 0 : packed.ends[i - 1]! + 1;
     const end = packed.ends[i]!;
     if (spans.length > 0) length++; // the comma before it
@@ -207,5 +245,10 @@ export function packedWithout(packed: Packed, indices: ReadonlySet<number>, room
     buf.set(packed.payload.subarray(start, end), at);
     at += end - start;
   }
-  return { rows, count: rows.length, bytes: length, ends, payload: buf.subarray(room.before, room.before + length) };
+  return {
+    rows, count: rows.length, bytes: length, ends, payload: buf.subarray(room.before, room.before + length),
+    ...(digests !== undefined ? { digests: digests.subarray(0, rows.length * RECORD_DIGEST_BYTES) } : {}),
+    ...(sealed !== undefined ? { sealed } : {}),
+    ...(packed.clearing === true ? { clearing: true } : {}),
+  };
 }

@@ -22,6 +22,20 @@ export type TargetPath = string;
  */
 export type TargetPattern = string;
 /**
+ * `subject`: the first of `paths` that the record holds (the path is part of the key, so equal values at two paths differ); `content`: the record's content, for event-shaped modes where each record is its own subject.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "SyncKey".
+ */
+export type SyncKey = SubjectKey | ContentKey;
+/**
+ * `null`: each attribute where it was, set to null. `names`: the attributes' names as an array at `target`. `operation`: an object at `target` with each attribute's name set to `value`.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "ClearAs".
+ */
+export type ClearAs = ClearToNull | ClearByNames | ClearByOperation;
+/**
  * How requests authenticate, with values from settings. `header` declares any request header as a template (`{"scheme": "header", "name": "Api-Key", "value": "{api_key}"}`); `basic` and `bearer` are the `Authorization` headers `Basic {base64:username:password}` and `Bearer {token}`, written as settings; `body` carries a key in the request body. Each scheme takes only its own keys.
  *
  * This interface was referenced by `ConnectorManifest`'s JSON-Schema
@@ -101,6 +115,10 @@ export interface ConnectorManifest {
    */
   reservedKeys?: ReservedKeys[];
   downstreams?: Downstreams;
+  /**
+   * How a scheduled Look is sent as a change-only sync, per mode: the first entry whose `when` holds says what identifies a row's subject from one run to the next and how a subject whose row left the Look is cleared. With no entry for a mode, its runs send every row (see docs/adding-a-destination.md).
+   */
+  syncs?: Sync[];
   wire: Wire;
 }
 /**
@@ -548,6 +566,136 @@ export interface Downstreams {
    * What one row is called (`downstream destination`).
    */
   label: string;
+}
+/**
+ * The sync of one mode: its key, and optionally its clearing record.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "Sync".
+ */
+export interface Sync {
+  /**
+   * The entry applies only when this option condition holds.
+   */
+  when?: Condition;
+  /**
+   * What identifies a row's subject across runs, when the Look has no primary-key dimension.
+   */
+  key: SyncKey;
+  /**
+   * The record that clears a subject whose row left the Look (`removed=clear`). Without it, removed rows are only counted.
+   */
+  clear?: Clearing;
+}
+/**
+ * The subject's identity: the first of `paths`, in order, that the record holds.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "SubjectKey".
+ */
+export interface SubjectKey {
+  /**
+   * Keyed by identity.
+   */
+  kind: "subject";
+  /**
+   * Record paths that identify the subject, most stable first; a path to an object takes the whole object.
+   *
+   * @minItems 1
+   */
+  paths: [TargetPath, ...TargetPath[]];
+}
+/**
+ * Each record is its own subject: a changed row is a new record, the old one is removed.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "ContentKey".
+ */
+export interface ContentKey {
+  /**
+   * Keyed by content.
+   */
+  kind: "content";
+}
+/**
+ * How a subject is cleared: the record holds the parts of the last confirmed record that address the subject (`address`, kept sealed between runs), the names of the attributes it set written as `as` says, then `set` and the manifest's fills.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "Clearing".
+ */
+export interface Clearing {
+  /**
+   * Record paths that address the subject, copied into the clearing record as the last confirmed record held them.
+   *
+   * @minItems 1
+   */
+  address: [TargetPath, ...TargetPath[]];
+  /**
+   * Where the attributes a clear removes are in a record: the keys of the object at this path, or `""` for the record's own top-level keys (those of `address` and fills left out).
+   */
+  attributes: ("" | TargetPath) & string;
+  /**
+   * Attribute names a clear leaves as they are (identities kept among the attributes).
+   */
+  keep?: string[];
+  /**
+   * How the clearing record names the attributes.
+   */
+  as: ClearAs;
+  /**
+   * Constant values of the clearing record, by target path (set before the fills, which then leave them).
+   */
+  set?: {
+    [k: string]: string | number | boolean;
+  };
+}
+/**
+ * Each attribute set to null where it was.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "ClearToNull".
+ */
+export interface ClearToNull {
+  /**
+   * Set to null.
+   */
+  kind: "null";
+}
+/**
+ * The attributes' names, as an array at `target`.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "ClearByNames".
+ */
+export interface ClearByNames {
+  /**
+   * An array of names.
+   */
+  kind: "names";
+  /**
+   * Where the array goes.
+   */
+  target: TargetPath;
+}
+/**
+ * An object at `target` whose keys are the attributes' names, each set to `value`.
+ *
+ * This interface was referenced by `ConnectorManifest`'s JSON-Schema
+ * via the `definition` "ClearByOperation".
+ */
+export interface ClearByOperation {
+  /**
+   * An operation object.
+   */
+  kind: "operation";
+  /**
+   * Where the object goes.
+   */
+  target: TargetPath;
+  /**
+   * The value each name takes.
+   */
+  value: string | number | boolean;
 }
 /**
  * How records travel: endpoint, auth, body envelope, limits, deduplication (`dedupField`, or `noDedupReason` for an API without one) and pacing.

@@ -155,7 +155,50 @@ export function crossCheck(m: ConnectorManifest): ManifestProblem[] {
     checkPaths(r.anyOf, `/requirements/${i}/anyOf`);
     checkPaths(r.allOf, `/requirements/${i}/allOf`);
   });
+  checkSyncs(m, checkCondition, add);
   return problems;
+}
+
+/**
+ * Sync declarations: every entry can be reached, a clear has a subject to address, and under
+ * every combination of options the paths the applying entry names are ones its records can hold.
+ */
+function checkSyncs(m: ConnectorManifest, checkCondition: (c: Condition | undefined, at: string) => void, add: (path: string, rule: string, message: string) => void): void {
+  const syncs = m.syncs ?? [];
+  syncs.forEach((s, i) => {
+    const at = `/syncs/${i}`;
+    checkCondition(s.when, `${at}/when`);
+    const before = syncs.findIndex((o, j) => j < i && o.when === undefined);
+    if (before >= 0) add(at, "sync-reachable", `entry ${before} before it has no \`when\`, so this one never applies`);
+    if (s.clear !== undefined && s.key.kind === "content") add(`${at}/clear`, "clear-needs-subject", "a record keyed by its content has no subject to clear; key it by `subject` paths");
+  });
+  if (syncs.length === 0) return;
+  const reported = new Set<string>();
+  const check = (p: Providable, path: string, at: string, combo: Record<string, string>) => {
+    if (reported.has(at) || canHold(p, path)) return;
+    reported.add(at);
+    add(at, "sync-path-held", `no column rule or fill writes \`${path}\` when ${describeCombo(combo)}`);
+  };
+  for (const combo of optionCombinations(m)) {
+    const i = syncs.findIndex((s) => holds(s.when, combo));
+    if (i < 0) continue;
+    const s = syncs[i]!;
+    const p = providablePaths(m, combo);
+    if (s.key.kind === "subject") s.key.paths.forEach((path, j) => check(p, path, `/syncs/${i}/key/paths/${j}`, combo));
+    if (s.clear === undefined) continue;
+    s.clear.address.forEach((path, j) => check(p, path, `/syncs/${i}/clear/address/${j}`, combo));
+    if (s.clear.attributes !== "") check(p, s.clear.attributes, `/syncs/${i}/clear/attributes`, combo);
+  }
+}
+
+/** A condition on a free-text option, which combinations leave unset, may hold. */
+function mayHold(c: Condition | undefined, combo: Record<string, string>): boolean {
+  return c === undefined || combo[c.option] === undefined || holds(c, combo);
+}
+
+/** A value, or an object some rule writes keys of, at this path. */
+function canHold(p: Providable, path: string): boolean {
+  return canProvide(p, path) || p.anyKey.has(path) || [...p.exact, ...p.anyKey].some((e) => e.startsWith(`${path}.`));
 }
 
 /**
@@ -220,16 +263,18 @@ interface Providable {
   anyKey: Set<string>;
 }
 
-function providablePaths(m: ConnectorManifest): Providable {
+/** What the manifest's rules can write; with `combo`, only the rules that apply under those options. */
+function providablePaths(m: ConnectorManifest, combo?: Record<string, string>): Providable {
   const exact = new Set<string>();
   const anyKey = new Set<string>();
   for (const r of m.columns) {
+    if (combo !== undefined && !mayHold(r.when, combo)) continue;
     const target = plainPath(targetOf(r));
     if (r.select.tags !== undefined) for (const k of Object.values(r.select.tags)) exact.add(joinPath(target, k));
     else if (r.key !== undefined) anyKey.add(target);
     else exact.add(target);
   }
-  for (const f of m.fills ?? []) exact.add(plainPath(f.target));
+  for (const f of m.fills ?? []) if (combo === undefined || mayHold(f.when, combo)) exact.add(plainPath(f.target));
   return { exact, anyKey };
 }
 

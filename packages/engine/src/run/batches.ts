@@ -17,6 +17,8 @@ export interface RunBatches {
   readonly batches: Stream.Stream<Batch>;
   /** Whether the Look was read to its end (false while reading, or when the run stopped first). */
   readToEnd(): boolean;
+  /** Whether the Look broke off or a malformed row ended the reading. */
+  brokeOff(): boolean;
 }
 
 export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping): RunBatches {
@@ -24,17 +26,20 @@ export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping)
   let nextRow = 1;
   let stopped = false;
   let readToEnd = false;
+  let brokeOff = false;
 
   const toBatches = (packed: ReadonlyArray<Packed>): Batch[] => packed.map((p) => open.shape.wrap(p));
   const account = (result: ChunkResult): Batch[] => {
     report.rowsRead(result.read);
     for (const w of result.warnings) report.warn(w.row, w.reason, w.detail);
     for (const r of result.rejected) report.reject(r.row, r.reason, r.detail);
+    if (result.sync !== undefined) open.sync.sync?.account(result.sync, report);
     if (result.lost !== undefined) report.batchFailed(result.lost.rows, result.lost.reason);
     if (result.error !== undefined) {
       // Rows after a malformed one cannot be trusted to be where they seem: stop reading there.
       report.sourceFailed(result.error);
       stopped = true;
+      brokeOff = true;
     }
     open.tally.tell();
     return toBatches(result.packed);
@@ -65,6 +70,7 @@ export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping)
     // A Look that breaks off mid-way still has its read rows delivered and accounted for.
     Stream.catchAll((e) => {
       report.sourceFailed(e.reason);
+      brokeOff = true;
       return Stream.empty;
     }),
     Stream.takeWhile(() => !stopped),
@@ -72,5 +78,5 @@ export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping)
     Stream.concat(Stream.fromEffect(finish)),
     Stream.flattenIterables,
   );
-  return { batches, readToEnd: () => readToEnd };
+  return { batches, readToEnd: () => readToEnd, brokeOff: () => brokeOff };
 }

@@ -12,6 +12,7 @@ import type { RowProgram } from "../transform/program.js";
 import { FirstOccurrenceIds, RecordIds } from "../transform/ids.js";
 import { scopeOf, transformRow, Rejection, type RecordJson, type RowWarning, type RunContext } from "../transform/transform.js";
 import type { Record_ } from "../transform/path.js";
+import { ChangeFilter, type ChangeFilterSetup, type ChunkSyncFigures } from "../sync/change-filter.js";
 
 /** A rejected row or a warning, as the report takes it. */
 export interface RowNote {
@@ -39,6 +40,8 @@ export interface ChunkResult {
   readonly lost?: { readonly rows: number[]; readonly reason: string };
   /** With `idsCounted: false`: the ids the chunk's rows took, to count (see run/repeat-ids.ts). */
   readonly ids?: TakenIds;
+  /** In a sync: the chunk's records against the previous state. */
+  readonly sync?: ChunkSyncFigures;
 }
 
 /** Record ids a chunk gave as first occurrences: the rows in order, and their content digests. */
@@ -76,7 +79,9 @@ export class ChunkProcessor {
   /** Ids given before this chunk's (`FirstOccurrenceIds.given` when the last chunk ended). */
   private idsGiven = 0;
   /** A row's record JSON when the transform wrote it already (see RecordJson). */
-  private readonly json: RecordJson = { head: undefined, tail: "" };
+  private readonly json: RecordJson;
+  /** In a sync: which records are sent, and their digests. */
+  private readonly filter: ChangeFilter | undefined;
 
   constructor(
     private readonly program: RowProgram,
@@ -84,7 +89,10 @@ export class ChunkProcessor {
     packing: PackingSetup,
     /** False: the rows are a part of the run, and whoever sees them all counts repeats. */
     idsCounted = true,
+    sync?: ChangeFilterSetup,
   ) {
+    this.filter = sync === undefined ? undefined : new ChangeFilter(sync);
+    this.json = { head: undefined, tail: "", keepContent: sync !== undefined };
     this.packer = new RecordPacker(packing.limits, packing.room);
     this.ids = idsCounted ? new RecordIds(scopeOf(program, run)) : new FirstOccurrenceIds(scopeOf(program, run));
     this.tooLarge = `record larger than the ${this.packer.maxRecordBytes.toLocaleString("en-US")} bytes ${packing.label} accepts`;
@@ -93,7 +101,7 @@ export class ChunkProcessor {
   rows(rows: ReadonlyArray<LookRow>, firstRow: number): ChunkResult {
     const out = emptyResult();
     for (let i = 0; i < rows.length; i++) this.one(rows[i]!, firstRow + i, out);
-    return this.withIds({ ...out, read: rows.length });
+    return this.withSync(this.withIds({ ...out, read: rows.length }));
   }
 
   /** Parses each row here, then as `rows`; a malformed row ends the chunk with `error`. */
@@ -104,7 +112,12 @@ export class ChunkProcessor {
       this.one(row, firstRow + i, out);
       read++;
     });
-    return this.withIds(error === undefined ? { ...out, read } : { ...out, read, error: error.message });
+    return this.withSync(this.withIds(error === undefined ? { ...out, read } : { ...out, read, error: error.message }));
+  }
+
+  /** The result with the sync figures of its rows, in a sync. */
+  private withSync(result: ChunkResult): ChunkResult {
+    return this.filter === undefined ? result : { ...result, sync: this.filter.take() };
   }
 
   /** The result with the ids its rows took, when they are counted elsewhere. */
@@ -124,7 +137,8 @@ export class ChunkProcessor {
   /**
    * One row's verdict, the same whichever command asks (send, a dry run, preview): the record as
    * it is sent (transformed, checked, serialised and within the API's size limit), or why the row
-   * is rejected. An accepted record is packed; a request it completes goes to `out.packed`.
+   * is rejected. An accepted record is packed (in a sync, unless it is unchanged: it is counted
+   * instead); a request it completes goes to `out.packed`.
    */
   verdict(row: LookRow, n: number, out: RowSink): Record_ | Rejection {
     const warnings = this.warningBuffer;
@@ -136,7 +150,17 @@ export class ChunkProcessor {
     }
     if (result instanceof Rejection) return result;
     const { head, tail } = this.json;
-    const packed = head !== undefined ? this.packer.addParts(head, tail, n) : this.packer.add(JSON.stringify(result), n);
+    let whole: string | undefined;
+    let digests: Uint8Array | undefined;
+    let sealed: Uint8Array | undefined;
+    if (this.filter !== undefined) {
+      // Without run fills the record is its content, and that JSON is the one packed.
+      const content = this.json.content ?? (whole = JSON.stringify(result));
+      if (!this.filter.admit(row, result, content, n, out.warnings)) return result;
+      digests = this.filter.last;
+      sealed = this.filter.lastSealed;
+    }
+    const packed = head !== undefined ? this.packer.addParts(head, tail, n, digests, sealed) : this.packer.add(whole ?? JSON.stringify(result), n, digests, sealed);
     if (packed === TOO_LARGE) return new Rejection(this.tooLarge, `record is ${this.packer.lastRecordBytes.toLocaleString("en-US")} bytes`);
     if (packed !== undefined) out.packed.push(packed);
     return result;
@@ -144,7 +168,10 @@ export class ChunkProcessor {
 
   private one(row: LookRow, n: number, out: Omit<ChunkResult, "read">): void {
     const result = this.verdict(row, n, out);
-    if (result instanceof Rejection) out.rejected.push({ row: n, reason: result.reason, detail: result.detail });
+    if (!(result instanceof Rejection)) return;
+    out.rejected.push({ row: n, reason: result.reason, detail: result.detail });
+    // A rejected row is still in the Look: its subject is not a removed one, when its key can be told without a record.
+    this.filter?.stillPresent(row);
   }
 }
 

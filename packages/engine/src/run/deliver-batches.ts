@@ -11,6 +11,7 @@ import { defaultRetryPolicy, retrySchedule } from "../deliver/retry.js";
 import type { OpenRun } from "./open-run.js";
 import type { RunInput } from "./run-input.js";
 import type { RunStopping } from "./run-stop.js";
+import type { SyncRun } from "../sync/sync-run.js";
 
 /**
  * Sends the run's batches, at most `concurrency` at once, with as many more read ahead: the reader
@@ -79,6 +80,8 @@ function sender(open: OpenRun, endpoint: Endpoint, input: RunInput, halt: Halt, 
 /** Counts a batch's outcome; the records of a request the API took none of go again through `resend`, without those it refused. */
 function settle(open: OpenRun, batch: Batch, outcome: BatchOutcome, resend: (batch: Batch) => Effect.Effect<void>): Effect.Effect<void> {
   const { report } = open.tally;
+  const sync = open.sync.sync;
+  if (batch.clearing === true) return sync === undefined ? Effect.void : settleClearing(sync, open, batch, outcome, resend);
   if (!outcome.ok) {
     report.batchFailed(batch.rows, outcome.reason, outcome.status, outcome.retried);
     open.tally.tell();
@@ -88,9 +91,24 @@ function settle(open: OpenRun, batch: Batch, outcome: BatchOutcome, resend: (bat
   if (outcome.othersTaken) {
     report.batchDelivered(batch.count - outcome.refused.length);
     open.tally.tell();
-    return Effect.void;
+    // The state advances for the records the destination took, not for those it refused.
+    return sync !== undefined && batch.digests !== undefined ? sync.confirm({ ...batch, digests: batch.digests }, new Set(outcome.refused.map((r) => r.index))) : Effect.void;
   }
   open.tally.tell();
   const rest = batch.without(new Set(outcome.refused.map((r) => r.index)));
+  return rest === undefined ? Effect.void : resend(rest);
+}
+
+/** Clearing records are not rows of the Look: the sync counts them, and forgets a subject once its clear is taken. */
+function settleClearing(sync: SyncRun, open: OpenRun, batch: Batch, outcome: BatchOutcome, resend: (batch: Batch) => Effect.Effect<void>): Effect.Effect<void> {
+  if (batch.digests === undefined) return Effect.void;
+  if (!outcome.ok) {
+    sync.notCleared(batch.count, outcome.reason);
+    return Effect.void;
+  }
+  for (const r of outcome.refused) sync.notCleared(1, `refused by ${open.connector.manifest.label}: ${r.message}`);
+  const refused = new Set(outcome.refused.map((r) => r.index));
+  if (outcome.othersTaken) return sync.cleared({ digests: batch.digests, count: batch.count }, refused);
+  const rest = batch.without(refused);
   return rest === undefined ? Effect.void : resend(rest);
 }

@@ -24,6 +24,8 @@ import { RunTally } from "./run-tally.js";
 import type { RunInput } from "./run-input.js";
 import type { RunStopping } from "./run-stop.js";
 import { RateBudgetsService, TransportService } from "./services.js";
+import type { StoreError } from "../sync/store.js";
+import { openRunSync, type RunSync } from "../sync/run-sync.js";
 
 /** A run ready for its rows: what the later stages share. */
 export interface OpenRun {
@@ -44,9 +46,11 @@ export interface OpenRun {
   /** The Look's events after its header. */
   readonly rows: AsyncIterator<LookEvent>;
   readonly tally: RunTally;
+  /** The run's sync and its place in the store's history, when there are. */
+  readonly sync: RunSync;
 }
 
-export function openRun(input: RunInput, stopping: RunStopping): Effect.Effect<OpenRun, PlanRejected | SettingsError | SourceError, TransportService | RateBudgetsService> {
+export function openRun(input: RunInput, stopping: RunStopping): Effect.Effect<OpenRun, PlanRejected | SettingsError | SourceError | StoreError, TransportService | RateBudgetsService> {
   return Effect.gen(function* () {
     const { connector } = input;
     const { header, rest } = yield* headerOf(input.look, stopping);
@@ -78,9 +82,10 @@ export function openRun(input: RunInput, stopping: RunStopping): Effect.Effect<O
     });
     // A dry run has no endpoint: body fields are sized from the settings given, if any.
     const shape = new RequestShape(connector.manifest.wire.envelope, endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {}));
+    const context = runContextOf(plan, input.settings ?? {}, runId, header.ranAt);
+    const sync = yield* openRunSync(input, plan, header.fields, context, report);
     return {
-      connector, plan, planInput, endpoint, transport, pacer, shape, rows: rest,
-      context: runContextOf(plan, input.settings ?? {}, runId, header.ranAt),
+      connector, plan, planInput, endpoint, transport, pacer, shape, rows: rest, context, sync,
       packing: packingOf(connector, shape),
       tally: new RunTally(report, pacer, input.onProgress),
     };

@@ -1,5 +1,6 @@
 import type { Diagnostic } from "../plan/types.js";
 import type { StopReason } from "./run-stop.js";
+import type { SyncReport } from "../sync/sync-run.js";
 
 /** Rows that share a reason, with a few of them as examples. */
 export interface ReasonGroup {
@@ -48,7 +49,16 @@ export interface RunReport {
    */
   readonly stopped?: { readonly by: StopReason; readonly lookReadToEnd: boolean };
   readonly diagnostics: ReadonlyArray<Diagnostic>;
-  /** Every row read was delivered and the whole Look was read. */
+  /**
+   * In a sync: rows new, changed and unchanged against the state the last runs left, and the rows
+   * that left the Look. Unchanged rows not sent are neither delivered, rejected nor failed.
+   */
+  readonly sync?: SyncReport;
+  /** Why the run was not a sync though one was asked for (no store, a mode without syncs, ...). */
+  readonly syncSkipped?: string;
+  /** The state store failed to keep this run's history; the run itself went on. */
+  readonly historyError?: string;
+  /** Every row that had to be sent was delivered and the whole Look was read. */
   readonly success: boolean;
 }
 
@@ -80,6 +90,11 @@ export class ReportBuilder {
   private retries = 0;
   private sourceError: string | undefined;
   private stop: RunReport["stopped"];
+  private syncReport: SyncReport | undefined;
+  /** Rows a sync did not send (unchanged): `delivered + rejected + failed + notSent = read`. */
+  private notSent = 0;
+  private syncSkipped: string | undefined;
+  private historyError: string | undefined;
   private readonly byStatus: Record<string, number> = {};
   private readonly latencies: number[] = [];
   private readonly rejections = new Groups();
@@ -132,6 +147,17 @@ export class ReportBuilder {
   stopped(by: StopReason, lookReadToEnd: boolean): void {
     this.stop = { by, lookReadToEnd };
   }
+  /** The sync's figures, and how many rows it left unsent (unchanged). */
+  sync(report: SyncReport, notSent: number): void {
+    this.syncReport = report;
+    this.notSent = notSent;
+  }
+  notSynced(reason: string): void {
+    this.syncSkipped = reason;
+  }
+  historyFailed(reason: string): void {
+    this.historyError ??= reason;
+  }
   get progress() {
     return { read: this.read, delivered: this.delivered, rejected: this.rejectedCount, failed: this.failedCount, requests: this.sent, retries: this.retries };
   }
@@ -163,7 +189,10 @@ export class ReportBuilder {
       ...(this.sourceError !== undefined ? { sourceError: this.sourceError } : {}),
       ...(this.stop !== undefined ? { stopped: this.stop } : {}),
       diagnostics: this.meta.diagnostics,
-      success: this.sourceError === undefined && this.stop?.lookReadToEnd !== false && this.read > 0 && this.delivered === this.read,
+      ...(this.syncReport !== undefined ? { sync: this.syncReport } : {}),
+      ...(this.syncSkipped !== undefined ? { syncSkipped: this.syncSkipped } : {}),
+      ...(this.historyError !== undefined ? { historyError: this.historyError } : {}),
+      success: this.sourceError === undefined && this.stop?.lookReadToEnd !== false && this.read > 0 && this.delivered === this.read - this.notSent && (this.syncReport?.notCleared ?? 0) === 0,
     };
   }
 }
@@ -201,14 +230,29 @@ function describeStop(r: RunReport): string {
   return r.stopped!.lookReadToEnd ? by : `${by} before the Look was read to its end (rows after row ${r.rows.read.toLocaleString("en-US")} were not read)`;
 }
 
+/** A sync's figures: what was found new, changed, unchanged and removed. */
+function describeSync(s: SyncReport, dryRun: boolean): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const unchanged = s.rows === "changed" ? `${n(s.unchanged)} unchanged (${dryRun ? "would not be sent" : "not sent"})` : `${n(s.unchanged)} unchanged (sent: all rows asked for)`;
+  const parts = [`${n(s.new)} new`, `${n(s.changed)} changed`, unchanged];
+  if (!s.removalsInferred) parts.push("removed rows not looked for (the Look was not read to its end)");
+  else if (s.removedRows === "clear") parts.push(`${n(s.removed)} removed (${dryRun ? "would be cleared" : `${n(s.cleared)} cleared${s.notCleared > 0 ? `, ${n(s.notCleared)} not: ${(s.clearProblems ?? []).join("; ")}` : ""}`})`);
+  else parts.push(`${n(s.removed)} removed (ignored)`);
+  if (s.duplicateKeys > 0) parts.push(`${n(s.duplicateKeys)} ${s.duplicateKeys === 1 ? "row repeats the key" : "rows repeat the key"} of an earlier row`);
+  return `sync: ${parts.join(", ")}`;
+}
+
 /** One paragraph with the figures, for Looker's response message and logs. */
 export function summarize(r: RunReport): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const verb = r.dryRun ? "would be delivered" : "delivered";
-  const parts = [`${r.label}: ${r.stopped !== undefined ? `${describeStop(r)}; ` : ""}${n(r.rows.delivered)} of ${n(r.rows.read)} rows ${verb}`];
+  const toSend = r.rows.read - (r.sync !== undefined && r.sync.rows === "changed" ? r.sync.unchanged : 0);
+  const parts = [`${r.label}: ${r.stopped !== undefined ? `${describeStop(r)}; ` : ""}${r.sync !== undefined ? `${describeSync(r.sync, r.dryRun)}; ` : ""}${n(r.rows.delivered)} of ${n(toSend)} rows ${r.sync !== undefined ? "to send " : ""}${verb}`];
   if (r.rows.rejected > 0) parts.push(`${n(r.rows.rejected)} rejected (${r.rejected.slice(0, 3).map((g) => `${g.reason}: ${n(g.count)}`).join("; ")}${r.rejected.length > 3 ? "; …" : ""})`);
   if (r.rows.failed > 0) parts.push(describeFailed(r.rows.failed, r.failed));
   if (r.sourceError !== undefined) parts.push(`the Look could not be read to the end: ${r.sourceError}`);
+  if (r.syncSkipped !== undefined) parts.push(`every row was sent: ${r.syncSkipped}`);
+  if (r.sync?.storeError !== undefined) parts.push(`the sync's state could not be saved (${r.sync.storeError}): the next run sends those rows again`);
   const count = (x: number, one: string, many: string) => `${n(x)} ${x === 1 ? one : many}`;
   // Waits under 0.1 s would print as 0.0 s: only a wait that slowed the run is told.
   const paced = r.requests.pacedMs >= 100 ? ` (${(r.requests.pacedMs / 1000).toFixed(1)} s of it paced by the rate limit or a Retry-After)` : "";

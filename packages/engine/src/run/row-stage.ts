@@ -31,11 +31,12 @@ export function rowStageFor(open: OpenRun, input: RunInput): Effect.Effect<RowSt
     const validateRecords = input.validateRecords !== false;
     const program = validateRecords ? open.plan.program : { ...open.plan.program, validateRecord: undefined };
     const threads = Math.max(0, Math.floor(input.workers ?? 0));
-    if (threads === 0) return inlineStage(new ChunkProcessor(program, open.context, open.packing));
+    const sync = open.sync.sync?.setup;
+    if (threads === 0) return inlineStage(new ChunkProcessor(program, open.context, open.packing, true, sync));
     // On worker threads, records get first-occurrence ids; the stage counts them here, in row order,
     // and a processor on this thread that stands in for the workers does the same.
-    const onThisThread = () => new ChunkProcessor(program, open.context, open.packing, false);
-    const setup = { connector: connectorData(open.connector), planInput: open.planInput, validateRecords, run: open.context, packing: open.packing };
+    const onThisThread = () => new ChunkProcessor(program, open.context, open.packing, false, sync);
+    const setup = { connector: connectorData(open.connector), planInput: open.planInput, validateRecords, run: open.context, packing: open.packing, ...(sync !== undefined ? { sync } : {}) };
     const memory = runMemory(Option.getOrUndefined(yield* Effect.serviceOption(MemoryBudgetService)), input.onMemoryWait);
     return workerStage(new WorkerRun(yield* RowWorkerPoolService, setup, threads, onThisThread), threads, memory);
   });

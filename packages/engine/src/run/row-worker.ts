@@ -40,7 +40,7 @@ class RowWorkerThread {
     if (!planned.ok) throw new Error("the worker's plan differs from the run's");
     const program = setup.validateRecords ? planned.program : { ...planned.program, validateRecord: undefined };
     // A run's chunks may go to several workers: the run's thread counts repeated ids (see RepeatIds).
-    return new ChunkProcessor(program, setup.run, setup.packing, false);
+    return new ChunkProcessor(program, setup.run, setup.packing, false, setup.sync);
   }
 
   private processorOf(run: number): ChunkProcessor {
@@ -81,7 +81,10 @@ class RowWorkerThread {
 function transferList(reply: FromWorker): ArrayBuffer[] {
   const list: ArrayBuffer[] = [];
   const payloads = "result" in reply ? reply.result.packed : "flushed" in reply && reply.flushed !== null ? [reply.flushed] : [];
-  for (const p of payloads) list.push(p.payload.buffer as ArrayBuffer);
+  for (const p of payloads) {
+    list.push(p.payload.buffer as ArrayBuffer);
+    if (p.digests !== undefined) list.push(p.digests.buffer as ArrayBuffer);
+  }
   const ids = "result" in reply ? reply.result.ids : undefined;
   if (ids !== undefined) list.push(ids.rows.buffer as ArrayBuffer, ids.digests.buffer as ArrayBuffer);
   if ("buffer" in reply && reply.buffer !== undefined) list.push(reply.buffer);

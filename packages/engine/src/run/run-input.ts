@@ -11,6 +11,7 @@ import type { RateLimitSetting } from "../deliver/rate-limit.js";
 import type { Env } from "./endpoint.js";
 import type { RunStop } from "./run-stop.js";
 import type { MemoryBudgetFigures } from "./memory-budget.js";
+import type { SyncRequest } from "../sync/sync-run.js";
 
 export interface RunProgress {
   readonly read: number;
@@ -72,4 +73,13 @@ export interface RunInput {
   readonly stop?: RunStop;
   /** A chunk of rows waited this long for room in the process's memory budget (MemoryBudgetService), which is given for its figures. */
   readonly onMemoryWait?: (waitedMs: number, bytes: number, budget: MemoryBudgetFigures) => void;
+  /**
+   * Send only what changed since this sync's last confirmed run (needs the SyncStoreService and a
+   * mode whose connector declares syncs; otherwise every row is sent and the report says why).
+   */
+  readonly sync?: SyncRequest;
+  /** Where the rows came from, for the store's history: `looker`, `file:<name>`, ... */
+  readonly source?: string;
+  /** Looker's webhook id, for the store's history. */
+  readonly webhookId?: string;
 }

@@ -16,6 +16,9 @@ import { deliverBatches } from "./deliver-batches.js";
 import { RunStopping } from "./run-stop.js";
 import type { RunInput } from "./run-input.js";
 import type { RunServices } from "./services.js";
+import * as Stream from "effect/Stream";
+import type { StoreError } from "../sync/store.js";
+import { clearingBatches } from "../sync/run-sync.js";
 
 export type { RunInput, RunProgress } from "./run-input.js";
 
@@ -25,7 +28,7 @@ export type { RunInput, RunProgress } from "./run-input.js";
  * settings, unreadable Look); once rows flow, every outcome lands in the report. Rows in flight
  * are charged to the process's MemoryBudgetService when one is provided.
  */
-export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError, RunServices> {
+export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError | StoreError, RunServices> {
   return Effect.suspend(() => {
     const halt: Halt = {};
     const stopping = new RunStopping(input.stop, halt);
@@ -39,7 +42,16 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
         // Lets a download that was cut off go (a generator ends once its pending read settles).
         if (!read.readToEnd()) open.rows.return?.().catch(() => undefined);
       }
-      return open.tally.finish();
+      const { sync, history } = open.sync;
+      if (sync !== undefined) {
+        // Rows missing from a Look that broke off or a stopped run may be rows not read: no removal is inferred from them.
+        yield* sync.finishRows(read.readToEnd() && !read.brokeOff() && stopping.reason === undefined);
+        const clears = clearingBatches(yield* sync.clearingRecords(), { ...open, program: open.plan.program, sync });
+        if (clears.length > 0) yield* deliverBatches(open, input, halt, stopping, Stream.fromIterable(clears));
+        open.tally.report.sync(sync.report(), sync.notSent);
+      }
+      const report = open.tally.finish();
+      return history === undefined ? report : yield* history.finish(report);
     }).pipe(Effect.ensuring(Effect.sync(() => stopping.close())));
   });
 }

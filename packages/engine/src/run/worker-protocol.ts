@@ -9,6 +9,7 @@ import type { RawRows } from "../look/raw-rows.js";
 import type { LookRow } from "../look/types.js";
 import type { RunContext } from "../transform/transform.js";
 import type { ChunkResult, PackingSetup } from "./chunk-processor.js";
+import type { ChangeFilterSetup } from "../sync/change-filter.js";
 
 /** A connector without its functions. */
 export type ConnectorData = Omit<Connector, "validateRecord">;
@@ -20,6 +21,8 @@ export interface WorkerRunSetup {
   readonly validateRecords: boolean;
   readonly run: RunContext;
   readonly packing: PackingSetup;
+  /** In a sync: the salt, the shape fingerprint, where keys come from, and the previous state's shared table. */
+  readonly sync?: ChangeFilterSetup;
 }
 
 export type ToWorker =

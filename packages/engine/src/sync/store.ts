@@ -8,8 +8,7 @@ import * as Context from "effect/Context";
 import * as Data from "effect/Data";
 import type * as Effect from "effect/Effect";
 
-/** Bytes of each key and content digest the store keeps (the first bytes of a salted SHA-256). */
-export const DIGEST_BYTES = 16;
+export { DIGEST_BYTES } from "./digest-bytes.js";
 
 /** What makes two executes the same recurring sync. */
 export interface SyncIdentity {

@@ -40,6 +40,12 @@ export interface RowWarning {
 export interface RecordJson {
   head: Uint8Array | undefined;
   tail: string;
+  /**
+   * With `keepContent`, the record's JSON without its run fills when it has any (what its id and a
+   * sync's content digest are derived from); undefined when the record is its content.
+   */
+  content?: string | undefined;
+  readonly keepContent?: boolean;
 }
 
 /**
@@ -57,7 +63,10 @@ export function transformRow(
   ids?: RecordIdSource,
   json?: RecordJson,
 ): Record_ | Rejection {
-  if (json !== undefined) json.head = undefined;
+  if (json !== undefined) {
+    json.head = undefined;
+    json.content = undefined;
+  }
   const record: Record_ = {};
   const rejected = program.writeColumns(row, record, rowNumber, warnings);
   if (rejected !== undefined) return rejected;
@@ -73,7 +82,8 @@ export function transformRow(
     }
   }
   if (runFills) {
-    const content = needsId ? JSON.stringify(record) : "";
+    const content = needsId || json?.keepContent === true ? JSON.stringify(record) : "";
+    if (json?.keepContent === true) json.content = content;
     // Taken only when a fill sets the id, so a record that carries its own (from a column) counts no occurrence.
     let id: string | undefined;
     let counter = ids;
@@ -108,6 +118,18 @@ export function transformRow(
     if (problems !== undefined) return new Rejection(`record breaks the destination's wire schema at ${problems[0]}`, problems.join("; "));
   }
   return record;
+}
+
+/**
+ * Completes a record not built from a row (a sync's clearing record) as rows' records are: the
+ * program's content fills, then its run fills, the id from `ids` and the record's content.
+ */
+export function fillRecord(program: RowProgram, record: Record_, run: RunContext, ids: RecordIdSource): void {
+  for (const f of program.fills) if (!isRunFill(f)) fill(f, record, program.connectorId, run, undefined);
+  const content = JSON.stringify(record);
+  let id: string | undefined;
+  const idOf = () => (id ??= ids.next(content));
+  for (const f of program.fills) if (isRunFill(f)) fill(f, record, program.connectorId, run, idOf);
 }
 
 /** The scope of a run's record ids: the program's connector and the run's action, workspace and id. */

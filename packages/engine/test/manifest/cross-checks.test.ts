@@ -79,6 +79,13 @@ bad("a fill keeps the shape of a key", set("/fills/-", { target: "events.count",
 bad("a column rule keeps the shape of a key", set("/columns/10/target", "events.data.custom_attributes"), "/columns/10/target", "consistent-shape", "`events` is used both as an array and as an object");
 bad("anyOf paths are providable", set("/requirements/0/anyOf", ["user_identities.*", "traits.*"]), "/requirements/0/anyOf/1", "providable", "no column rule or fill can provide `traits.*`");
 bad("allOf paths are providable", set("/requirements/1/allOf/0", "group_id"), "/requirements/1/allOf/0", "providable", "no column rule or fill can provide `group_id`", "segment");
+// syncs: entries reachable, a clear has a subject, the paths named are ones the mode's records hold
+bad("a sync's when names a declared option", set("/syncs/0/when/option", "mode"), "/syncs/0/when/option", "known-option", "names option `mode`");
+bad("a sync entry after one without when is reachable", del("/syncs/0/when"), "/syncs/1", "sync-reachable", "entry 0 before it has no `when`, so this one never applies");
+bad("a content key clears nothing", set("/syncs/1/clear", { address: ["user_identities"], attributes: "user_attributes", as: { kind: "null" } }), "/syncs/1/clear", "clear-needs-subject", "a record keyed by its content has no subject to clear");
+bad("a key path is written in its mode", set("/syncs/0/key/paths/0", "events"), "/syncs/0/key/paths/0", "sync-path-held", "no column rule or fill writes `events` when data_type=user_data");
+bad("an address path is written in its mode", set("/syncs/0/clear/address/1", "groupId"), "/syncs/0/clear/address/1", "sync-path-held", "no column rule or fill writes `groupId` when call=identify", "segment");
+bad("cleared attributes are written in their mode", set("/syncs/0/clear/attributes", "properties"), "/syncs/0/clear/attributes", "sync-path-held", "no column rule or fill writes `properties` when call=identify", "segment");
 
 describe("each cross-check rule has a failing example", () => {
   it.each(cases)("$id: $title", ({ id, mutations, path, rule, words }) => {

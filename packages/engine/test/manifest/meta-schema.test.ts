@@ -298,6 +298,31 @@ bad("envelope rejects unknown keys", set("/wire/envelope/wrap", true), "/wire/en
 bad("envelope kind is array or object", set("/wire/envelope/kind", "ndjson"), "/wire/envelope/kind", "enum", 'must be one of "array", "object"');
 bad("object envelope names itemsKey", del("/wire/envelope/itemsKey"), "/wire/envelope", "required", "an `object` envelope names its `itemsKey`", "segment");
 
+// Syncs (mParticle: 0 user_data with a clear, 1 event_data by content)
+bad("a sync requires key", del("/syncs/0/key"), "/syncs/0", "required", missing("key"));
+bad("a sync rejects unknown keys", set("/syncs/0/primaryKey", "id"), "/syncs/0", "additionalProperties", unknown("primaryKey"));
+bad("a sync key requires kind", del("/syncs/1/key/kind"), "/syncs/1/key", "required", missing("kind"));
+bad("a sync key kind is subject or content", set("/syncs/1/key/kind", "row"), "/syncs/1/key/kind", "enum", 'must be one of "subject", "content"');
+bad("a subject key names its paths", del("/syncs/0/key/paths"), "/syncs/0/key", "required", missing("paths"));
+bad("a subject key has a path", set("/syncs/0/key/paths", []), "/syncs/0/key/paths", "minItems", "must list at least one item");
+bad("a subject key's paths differ", set("/syncs/0/key/paths/1", "user_identities.customer_id"), "/syncs/0/key/paths", "uniqueItems", "lists the same item twice");
+bad("a subject key takes no other keys", set("/syncs/0/key/content", true), "/syncs/0/key", "additionalProperties", unknown("content"));
+bad("a content key takes no paths", set("/syncs/1/key/paths", ["events"]), "/syncs/1/key", "additionalProperties", unknown("paths"));
+for (const key of ["address", "attributes", "as"]) bad(`a clear requires ${key}`, del(`/syncs/0/clear/${key}`), "/syncs/0/clear", "required", missing(key));
+bad("a clear rejects unknown keys", set("/syncs/0/clear/ttl", 1), "/syncs/0/clear", "additionalProperties", unknown("ttl"));
+bad("a clear addresses something", set("/syncs/0/clear/address", []), "/syncs/0/clear/address", "minItems", "must list at least one item");
+bad("a clear's address paths differ", set("/syncs/0/clear/address/-", "user_identities"), "/syncs/0/clear/address", "uniqueItems", "lists the same item twice");
+bad("a clear keeps names once", set("/syncs/0/clear/keep", ["email", "email"]), "/syncs/0/clear/keep", "uniqueItems", "lists the same item twice");
+bad("a kept name is not empty", set("/syncs/0/clear/keep", [""]), "/syncs/0/clear/keep/0", "minLength", "must not be empty");
+bad("a clear's as requires kind", set("/syncs/0/clear/as", { target: "deleted_user_attributes" }), "/syncs/0/clear/as", "required", missing("kind"));
+bad("a clear's as kind is null, names or operation", set("/syncs/0/clear/as/kind", "delete"), "/syncs/0/clear/as/kind", "enum", 'must be one of "null", "names", "operation"');
+bad("a null clear takes no target", set("/syncs/0/clear/as", { kind: "null", target: "user_attributes" }), "/syncs/0/clear/as", "additionalProperties", unknown("target"));
+bad("a names clear names its target", del("/syncs/0/clear/as/target"), "/syncs/0/clear/as", "required", missing("target"));
+bad("a names clear takes no value", set("/syncs/0/clear/as/value", "-"), "/syncs/0/clear/as", "additionalProperties", unknown("value"));
+bad("an operation clear names its target", set("/syncs/0/clear/as", { kind: "operation", value: "-" }), "/syncs/0/clear/as", "required", missing("target"));
+bad("an operation clear gives its value", set("/syncs/0/clear/as", { kind: "operation", target: "user_attributes" }), "/syncs/0/clear/as", "required", missing("value"));
+bad("an operation clear takes only its keys", set("/syncs/0/clear/as", { kind: "operation", target: "user_attributes", value: "-", keep: [] }), "/syncs/0/clear/as", "additionalProperties", unknown("keep"));
+
 // Limits
 for (const key of ["maxRecordsPerRequest", "maxRequestBytes", "maxRecordBytes"]) bad(`limits require ${key}`, del(`/wire/limits/${key}`), "/wire/limits", "required", missing(key));
 bad("limits reject unknown keys", set("/wire/limits/maxBatches", 1), "/wire/limits", "additionalProperties", unknown("maxBatches"));

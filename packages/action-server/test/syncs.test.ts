@@ -1,0 +1,77 @@
+// Scheduled Looks as syncs, through the Looker Action API into the emulators, with the state in
+// memory: what a schedule's executes send, and what Looker's message says.
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { memorySyncStore, type MemoryStore } from "@tagwire/engine/testing";
+import { executeBody, sampleLook, type Harness, startHarness } from "./support.js";
+
+let h: Harness;
+let store: MemoryStore;
+beforeAll(async () => {
+  store = memorySyncStore();
+  h = await startHarness({}, {}, {}, { syncStore: store });
+});
+afterAll(async () => {
+  await h.close();
+});
+beforeEach(() => h.emulators.reset());
+
+let webhooks = 0;
+/** One scheduled execute of plan 17, from a Looker instance; each has a webhook id of its own, as Looker's do. */
+async function scheduled(look: ReturnType<typeof sampleLook>, form: Record<string, string> = {}, plan: number | null = 17) {
+  webhooks++;
+  const body = executeBody({ data: h.settings.segment, form, look });
+  if (plan === null) delete (body["scheduled_plan"] as Record<string, unknown>)["scheduled_plan_id"];
+  else (body["scheduled_plan"] as Record<string, unknown>)["scheduled_plan_id"] = plan;
+  return h.execute("segment_event", body, { "x-looker-instance": "looker-a.example.com", "x-looker-webhook-id": `hook-${webhooks}` });
+}
+
+describe("a scheduled Look is a sync", () => {
+  it("the second identical execute sends nothing; Looker's message gives the figures", async () => {
+    const look = sampleLook();
+    // The sample Look has rows every destination rejects: they are sent again by every run, and rejected again.
+    const first = await scheduled(look, {}, 101);
+    const sent = h.emulators.state()["segment"]!.accepted;
+    expect(sent).toBeGreaterThan(0);
+    expect(first.looker.message).toContain(`sync: ${sent} new, 0 changed, 0 unchanged (not sent)`);
+
+    const second = await scheduled(look, {}, 101);
+    expect(h.emulators.state()["segment"]!.accepted).toBe(sent);
+    expect(second.looker.success).toBe(first.looker.success);
+    expect(second.looker.message).toMatch(new RegExp(`^Segment: sync: 0 new, 0 changed, ${sent} unchanged \\(not sent\\), 0 removed \\(ignored\\); 0 of \\d+ rows to send delivered`));
+    // The store's history has both, with Looker's webhook ids.
+    expect(store.runs.filter((r) => r.webhookId === `hook-${webhooks}` || r.webhookId === `hook-${webhooks - 1}`)).toHaveLength(2);
+  });
+
+  it("rows=all sends every row again", async () => {
+    const look = sampleLook();
+    await scheduled(look, {}, 102);
+    const before = h.emulators.state()["segment"]!.accepted;
+    const again = await scheduled(look, { rows: "all" }, 102);
+    expect(h.emulators.state()["segment"]!.accepted).toBe(2 * before);
+    expect(again.looker.message).toContain("unchanged (sent: all rows asked for)");
+  });
+
+  it("another schedule of the same Look is another sync", async () => {
+    const look = sampleLook();
+    await scheduled(look, {}, 103);
+    const before = h.emulators.state()["segment"]!.accepted;
+    await scheduled(look, {}, 104);
+    expect(h.emulators.state()["segment"]!.accepted).toBe(2 * before);
+  });
+
+  it("an execute without a scheduled plan id sends every row and says so", async () => {
+    const look = sampleLook();
+    await scheduled(look, {}, null);
+    const before = h.emulators.state()["segment"]!.accepted;
+    const again = await scheduled(look, {}, null);
+    expect(h.emulators.state()["segment"]!.accepted).toBe(2 * before);
+    expect(again.looker.message).toContain("every row was sent: the send has no scheduled plan id");
+  });
+
+  it("a choice that is not one of the form's is refused before anything is sent", async () => {
+    const { looker } = await scheduled(sampleLook(), { removed: "delete" }, 105);
+    expect(looker).toMatchObject({ success: false, validation_errors: { removed: "`delete` is not a choice of removed (ignore, clear)" } });
+    expect(h.emulators.state()["segment"]?.accepted ?? 0).toBe(0);
+  });
+});

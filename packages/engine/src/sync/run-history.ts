@@ -1,0 +1,38 @@
+// A run as the store's history keeps it: started when rows are about to flow, finished with the
+// report's figures and groups. History never holds a row's values: rejection examples carry the
+// row number and the engine's detail, which names columns and rules, and failures their reason.
+
+import type { RunReport } from "../run/report.js";
+import type { RunRecord } from "./store.js";
+
+/** What history knows of a run before it has figures. */
+export interface RunStart {
+  readonly runId: string;
+  readonly syncId?: string;
+  readonly connector: string;
+  readonly action?: string;
+  readonly source: string;
+  readonly webhookId?: string;
+  readonly startedAt: string;
+}
+
+export function startedRun(start: RunStart): RunRecord {
+  return { ...start };
+}
+
+export function finishedRun(start: RunStart, report: RunReport): RunRecord {
+  const sync = report.sync;
+  return {
+    ...start,
+    finishedAt: new Date().toISOString(),
+    figures: {
+      ...report.rows,
+      ...(sync !== undefined
+        ? { new: sync.new, changed: sync.changed, unchanged: sync.unchanged, removed: sync.removed, cleared: sync.cleared, duplicateKeys: sync.duplicateKeys }
+        : {}),
+    },
+    rejected: report.rejected.map((g) => ({ reason: g.reason, count: g.count, examples: g.examples })),
+    failed: report.failed.map((g) => ({ reason: g.reason, ...(g.status !== undefined ? { status: g.status } : {}), count: g.count, rows: g.rows })),
+    success: report.success,
+  };
+}

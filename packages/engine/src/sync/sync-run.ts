@@ -1,0 +1,307 @@
+// A sync's side of one run, on the run's thread: the previous state read into a shared snapshot
+// before the first row, the chunk figures added up (and new keys given twice found, in row
+// order), the digests of confirmed records handed to the store, and the rows that left the Look
+// found once it was read to its end.
+
+import * as Effect from "effect/Effect";
+import type { Sync } from "../generated/manifest.js";
+import type { LookFields } from "../look/types.js";
+import { DIGEST_BYTES, RECORD_DIGEST_BYTES } from "./digest-bytes.js";
+import { grownBytes } from "../grow-bytes.js";
+import { duplicateKeyWarning, type ChangeFilterSetup, type ChunkSyncFigures, type RowsToSend } from "./change-filter.js";
+import { shapeFingerprint } from "./digests.js";
+import { KeySet, Snapshot } from "./snapshot.js";
+import { keySourceOf } from "./sync-mode.js";
+import { StoreError, type DigestPage, type SyncIdentity, type SyncRecord, type SyncStore } from "./store.js";
+import type { Clearing } from "../generated/manifest.js";
+import type { Record_ } from "../transform/path.js";
+import { clearingRecord } from "./clearing.js";
+import { sealKeyOf, unseal } from "./seal.js";
+
+/** What a subject whose row left the Look gets: only counted and forgotten, or a clearing record. */
+export type RemovedRows = "ignore" | "clear";
+
+/** A runtime's request that a run be a sync: its identity as the runtime knows it, and the form's choices. */
+export interface SyncRequest {
+  /** Looker's `X-Looker-Instance`, or the CLI's `--sync` name. */
+  readonly instance: string;
+  /** The scheduled plan id, or the CLI's `--sync` name; absent (a one-off send from Looker): every row is sent, and the report says so. */
+  readonly plan?: string;
+  /** Default `changed`. */
+  readonly rows?: RowsToSend;
+  /** Default `ignore`. */
+  readonly removed?: RemovedRows;
+}
+
+/** A sync's figures in the run report (row counts). */
+export interface SyncFigures {
+  readonly new: number;
+  readonly changed: number;
+  readonly unchanged: number;
+  /** Rows of the previous state the Look no longer has (inferred only from a Look read to its end). */
+  readonly removed: number;
+  /** Removed rows whose clearing record the destination confirmed. */
+  readonly cleared: number;
+  /** Removed rows to clear whose clearing record was not sent or not taken; they are cleared by a later run. */
+  readonly notCleared: number;
+  readonly duplicateKeys: number;
+}
+
+export interface SyncReport extends SyncFigures {
+  /** The sync's id, as `tagwire syncs` shows it. */
+  readonly id: string;
+  readonly rows: RowsToSend;
+  readonly removedRows: RemovedRows;
+  /** False when the run did not read the Look to its end: nothing was inferred removed. */
+  readonly removalsInferred: boolean;
+  /** The store failed while the run went on: state it did not take is sent again by the next run. */
+  readonly storeError?: string;
+  /** Why removed rows were not cleared, or some of them (a few reasons). */
+  readonly clearProblems?: ReadonlyArray<string>;
+}
+
+/** Where a run reports what its sync found. */
+export interface SyncReportSink {
+  warn(row: number, reason: string, detail: string): void;
+}
+
+/** Confirmed records handed to the store together: one write per this many, not one per request. */
+const CONFIRM_PAGE = 4096;
+/** Entries per page of the previous state as the store reads it. */
+const STATE_PAGE = 65_536;
+
+export class SyncRun {
+  private figures = { new: 0, changed: 0, unchanged: 0, removed: 0, cleared: 0, notCleared: 0, duplicateKeys: 0 };
+  private readonly newKeys = new KeySet();
+  private confirmedSealed: Uint8Array[] = [];
+  /** Keys of removed rows to clear, until their clearing records are built. */
+  private toClear: Uint8Array | undefined;
+  private readonly clearProblems = new Set<string>();
+  private readonly duplicateWarning: string;
+  private confirmed: Uint8Array = new Uint8Array(0);
+  private confirmedCount = 0;
+  private storeError: string | undefined;
+  private removalsInferred = false;
+
+  private constructor(
+    private readonly store: SyncStore,
+    readonly record: SyncRecord,
+    readonly setup: ChangeFilterSetup,
+    private readonly snapshot: Snapshot,
+    readonly removed: RemovedRows,
+    /** A dry run reads the state and counts, and changes nothing. */
+    private readonly dryRun: boolean,
+    /** The mode's clear, when it declares one. */
+    private readonly clear: Clearing | undefined,
+  ) {
+    this.duplicateWarning = duplicateKeyWarning(setup);
+  }
+
+  /**
+   * Opens the sync and reads its state. `fields` and `shape` make the fingerprint every content
+   * digest includes; `mode` is the connector's declaration for the send's options.
+   */
+  static open(
+    store: SyncStore,
+    input: {
+      readonly identity: SyncIdentity;
+      readonly connector: string;
+      readonly mode: Sync;
+      readonly fields: LookFields;
+      readonly shape: Parameters<typeof shapeFingerprint>[1];
+      readonly request: SyncRequest;
+      readonly dryRun: boolean;
+      /** The destination's sensitive settings: the key of the sealed identities is derived from them. */
+      readonly sensitive: Readonly<Record<string, string | undefined>>;
+      /** Top-level keys the manifest's fills write (see ClearSetup). */
+      readonly fillKeys: ReadonlyArray<string>;
+    },
+  ): Effect.Effect<SyncRun, StoreError> {
+    return Effect.gen(function* () {
+      const record = yield* store.openSync(input.identity, input.connector);
+      const snapshot = yield* Effect.tryPromise({
+        try: () => Snapshot.fromPages(store.readState(record.id, STATE_PAGE)),
+        catch: (e) => (e instanceof StoreError ? e : new StoreError({ reason: `the sync's state could not be read: ${e instanceof Error ? e.message : String(e)}` })),
+      });
+      const clear = input.mode.clear;
+      const removed = input.request.removed ?? "ignore";
+      // Sealing is most of what a sync adds to a first run (about 10 us a record), so only a sync
+      // that clears keeps seals: one that starts clearing later clears the rows it sends from then
+      // on (a run with rows=all seals every row).
+      const sealKey = clear === undefined || removed !== "clear" ? undefined : sealKeyOf(input.sensitive, record.salt);
+      const setup: ChangeFilterSetup = {
+        salt: record.salt,
+        fingerprint: shapeFingerprint(input.fields, input.shape),
+        keys: keySourceOf(input.fields, input.mode),
+        rows: input.request.rows ?? "changed",
+        snapshot: snapshot.buffers,
+        ...(clear !== undefined && sealKey !== undefined ? { clear: { clear, fillKeys: input.fillKeys, sealKey } } : {}),
+      };
+      return new SyncRun(store, record, setup, snapshot, removed, input.dryRun, clear);
+    });
+  }
+
+  /** Adds a chunk's figures, in row order: a key new to the state given by an earlier row too is a duplicate. */
+  account(chunk: ChunkSyncFigures, report: SyncReportSink): void {
+    this.figures.new += chunk.new;
+    this.figures.changed += chunk.changed;
+    this.figures.unchanged += chunk.unchanged;
+    this.figures.duplicateKeys += chunk.duplicates;
+    for (let i = 0; i < chunk.newKeyRows.length; i++) {
+      if (this.newKeys.add(chunk.newKeys, i * DIGEST_BYTES)) continue;
+      const row = chunk.newKeyRows[i]!;
+      this.figures.duplicateKeys++;
+      report.warn(row, this.duplicateWarning, `row ${row} has the key of an earlier row`);
+    }
+  }
+
+  /** Rows of the Look that were not sent because they are unchanged. */
+  get notSent(): number {
+    return this.setup.rows === "changed" ? this.figures.unchanged : 0;
+  }
+
+  /**
+   * The destination took these records of a request (`digests`: RECORD_DIGEST_BYTES each), but
+   * those at `refused`: the state takes them. Written in pages; `flush` writes the rest.
+   */
+  confirm(batch: { readonly digests: Uint8Array; readonly sealed?: ReadonlyArray<Uint8Array>; readonly count: number }, refused: ReadonlySet<number>): Effect.Effect<void> {
+    if (this.dryRun) return Effect.void;
+    const { digests, sealed, count } = batch;
+    const used = this.confirmedCount * RECORD_DIGEST_BYTES;
+    this.confirmed = grownBytes(this.confirmed, used, used + count * RECORD_DIGEST_BYTES, CONFIRM_PAGE * RECORD_DIGEST_BYTES);
+    for (let i = 0; i < count; i++) {
+      if (refused.has(i)) continue;
+      this.confirmed.set(digests.subarray(i * RECORD_DIGEST_BYTES, (i + 1) * RECORD_DIGEST_BYTES), this.confirmedCount * RECORD_DIGEST_BYTES);
+      if (sealed !== undefined) this.confirmedSealed.push(sealed[i]!);
+      this.confirmedCount++;
+    }
+    return this.confirmedCount >= CONFIRM_PAGE ? this.flush : Effect.void;
+  }
+
+  /** The destination took these clearing records (keys in `digests`, as `confirm` takes them), but those at `refused`: their subjects leave the state. */
+  cleared(batch: { readonly digests: Uint8Array; readonly count: number }, refused: ReadonlySet<number>): Effect.Effect<void> {
+    const keys = new Uint8Array((batch.count - refused.size) * DIGEST_BYTES);
+    let at = 0;
+    for (let i = 0; i < batch.count; i++) {
+      if (refused.has(i)) continue;
+      keys.set(batch.digests.subarray(i * RECORD_DIGEST_BYTES, i * RECORD_DIGEST_BYTES + DIGEST_BYTES), at);
+      at += DIGEST_BYTES;
+    }
+    this.figures.cleared += at / DIGEST_BYTES;
+    return at === 0 ? Effect.void : this.guard(this.store.forget(this.record.id, keys));
+  }
+
+  /** Clearing records not sent or not taken: their subjects stay in the state, for a later run to clear. */
+  notCleared(count: number, reason: string): void {
+    this.figures.notCleared += count;
+    this.clearProblems.add(reason);
+  }
+
+  /** Writes the confirmed records not written yet. */
+  get flush(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.confirmedCount === 0) return Effect.void;
+      const page = pageOf(this.confirmed, this.confirmedCount, this.confirmedSealed);
+      this.confirmedCount = 0;
+      this.confirmedSealed = [];
+      return this.guard(this.store.confirm(this.record.id, page));
+    });
+  }
+
+  /**
+   * After the last request of the Look's rows: the confirmed records written, then, when the
+   * Look was read to its end and the run not stopped, the keys no row had are the removed rows.
+   * Ignored ones are forgotten, so a row that comes back is sent as new; ones to clear wait for
+   * `clearingRecords`.
+   */
+  finishRows(readToEnd: boolean): Effect.Effect<void> {
+    return Effect.gen(this, function* () {
+      yield* this.flush;
+      if (!readToEnd) return;
+      this.removalsInferred = true;
+      const unseen = this.snapshot.unseen();
+      this.figures.removed = unseen.length / DIGEST_BYTES;
+      if (this.dryRun || unseen.length === 0) return;
+      if (this.removed === "clear" && this.clear !== undefined && this.setup.clear !== undefined) this.toClear = unseen;
+      else {
+        if (this.removed === "clear") this.clearProblems.add(this.clear === undefined ? "this mode declares no clearing record: removed rows were only forgotten" : "no credentials to open the sealed identities with: removed rows were only forgotten");
+        yield* this.guard(this.store.forget(this.record.id, unseen));
+      }
+    });
+  }
+
+  /**
+   * The clearing record of each removed row to clear, before the manifest's fills, with its key:
+   * built from the identities the state keeps sealed (read again, for the removed keys only). A
+   * seal the credentials cannot open is reported and forgotten, never guessed.
+   */
+  clearingRecords(): Effect.Effect<Array<{ readonly key: Uint8Array; readonly record: Record_ }>> {
+    return Effect.gen(this, function* () {
+      const removed = this.toClear;
+      this.toClear = undefined;
+      if (removed === undefined) return [];
+      const wanted = new KeySet();
+      for (let at = 0; at < removed.length; at += DIGEST_BYTES) wanted.add(removed, at);
+      const setup = this.setup.clear!;
+      const records: Array<{ key: Uint8Array; record: Record_ }> = [];
+      const unopened: Uint8Array[] = [];
+      const read = yield* Effect.either(
+        Effect.tryPromise({
+          try: async () => {
+            for await (const page of this.store.readState(this.record.id, STATE_PAGE)) {
+              for (let i = 0; i < page.count; i++) {
+                if (!wanted.has(page.keys, i * DIGEST_BYTES)) continue;
+                const key = page.keys.slice(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
+                const sealed = page.sealed?.[i];
+                const text = sealed === undefined ? undefined : unseal(setup.sealKey, sealed);
+                const record = text === undefined ? undefined : clearingRecord(text, this.clear!);
+                if (record === undefined) unopened.push(key);
+                else records.push({ key, record });
+              }
+            }
+          },
+          catch: (e) => (e instanceof StoreError ? e.reason : String(e)),
+        }),
+      );
+      if (read._tag === "Left") {
+        this.notCleared(removed.length / DIGEST_BYTES, `the sealed identities could not be read: ${read.left}`);
+        return [];
+      }
+      const missing = removed.length / DIGEST_BYTES - records.length - unopened.length;
+      if (unopened.length + missing > 0) {
+        this.figures.notCleared += unopened.length + missing;
+        this.clearProblems.add("their sealed identities cannot be opened with the destination's current credentials (or none was kept): they were forgotten, not cleared");
+        if (unopened.length > 0) yield* this.guard(this.store.forget(this.record.id, Buffer.concat(unopened)));
+      }
+      return records;
+    });
+  }
+
+  report(): SyncReport {
+    return {
+      id: this.record.id,
+      rows: this.setup.rows,
+      removedRows: this.removed,
+      removalsInferred: this.removalsInferred,
+      ...this.figures,
+      ...(this.storeError !== undefined ? { storeError: this.storeError } : {}),
+      ...(this.clearProblems.size > 0 ? { clearProblems: [...this.clearProblems].slice(0, 3) } : {}),
+    };
+  }
+
+  /** A store failure once rows flow does not stop the run: it is reported, and the next run sends again what the state did not take. */
+  private guard(write: Effect.Effect<void, StoreError>): Effect.Effect<void> {
+    return Effect.catchAll(write, (e) => Effect.sync(() => void (this.storeError ??= e.reason)));
+  }
+}
+
+/** Interleaved record digests (key then content, per record) as the store's columnar page. */
+function pageOf(digests: Uint8Array, count: number, sealed: ReadonlyArray<Uint8Array>): DigestPage {
+  const keys = new Uint8Array(count * DIGEST_BYTES);
+  const contents = new Uint8Array(count * DIGEST_BYTES);
+  for (let i = 0; i < count; i++) {
+    keys.set(digests.subarray(i * RECORD_DIGEST_BYTES, i * RECORD_DIGEST_BYTES + DIGEST_BYTES), i * DIGEST_BYTES);
+    contents.set(digests.subarray(i * RECORD_DIGEST_BYTES + DIGEST_BYTES, (i + 1) * RECORD_DIGEST_BYTES), i * DIGEST_BYTES);
+  }
+  return { count, keys, contents, ...(sealed.length === count ? { sealed } : {}) };
+}

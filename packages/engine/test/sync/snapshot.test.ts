@@ -1,0 +1,141 @@
+import { createHash } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { KeyState, KeySet, Snapshot } from "../../src/sync/snapshot.js";
+
+/** A 16-byte digest standing for `name`. */
+function digest(name: string): Uint8Array {
+  return createHash("sha256").update(name).digest().subarray(0, 16);
+}
+
+/** A key's digest followed by a content's, as records carry them. */
+function pair(key: string, content: string): Uint8Array {
+  const out = new Uint8Array(32);
+  out.set(digest(key), 0);
+  out.set(digest(content), 16);
+  return out;
+}
+
+function hex(bytes: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) out.push(Buffer.from(bytes.subarray(i, i + 16)).toString("hex"));
+  return out.sort();
+}
+
+function snapshotOf(entries: ReadonlyArray<readonly [string, string]>): Snapshot {
+  const s = Snapshot.forEntries(entries.length);
+  for (const [k, c] of entries) s.add(digest(k), 0, digest(c), 0);
+  return s;
+}
+
+describe("Snapshot", () => {
+  it("tells new, changed and unchanged keys apart", () => {
+    const s = snapshotOf([["a", "1"], ["b", "2"]]);
+    const seen = { duplicate: false };
+    expect(s.check(pair("a", "1"), 0, seen)).toBe(KeyState.Unchanged);
+    expect(s.check(pair("b", "3"), 0, seen)).toBe(KeyState.Changed);
+    expect(s.check(pair("c", "1"), 0, seen)).toBe(KeyState.New);
+    expect(seen.duplicate).toBe(false);
+  });
+
+  it("finds a key given twice in a run", () => {
+    const s = snapshotOf([["a", "1"]]);
+    const seen = { duplicate: false };
+    s.check(pair("a", "1"), 0, seen);
+    expect(seen.duplicate).toBe(false);
+    s.check(pair("a", "2"), 0, seen);
+    expect(seen.duplicate).toBe(true);
+  });
+
+  it("gives the keys no row had", () => {
+    const s = snapshotOf([["a", "1"], ["b", "2"], ["c", "3"]]);
+    s.check(pair("b", "2"), 0, { duplicate: false });
+    expect(hex(s.unseen())).toEqual(hex(Buffer.concat([digest("a"), digest("c")])));
+  });
+
+  it("reads digests at any offset", () => {
+    const s = snapshotOf([["a", "1"]]);
+    const buf = new Uint8Array(40);
+    buf.set(pair("a", "1"), 5);
+    expect(s.check(buf, 5, { duplicate: false })).toBe(KeyState.Unchanged);
+  });
+
+  it("refuses more entries than it was made for", () => {
+    const s = Snapshot.forEntries(0);
+    expect(() => {
+      for (let i = 0; i < 100; i++) s.add(digest(`k${i}`), 0, digest("c"), 0);
+    }).toThrow(/made for fewer than/);
+  });
+
+  it("marks keys seen from a worker thread in the same memory", async () => {
+    const s = snapshotOf([["a", "1"], ["b", "2"]]);
+    // The worker checks key a, as a row worker does, in the snapshot it attaches to.
+    const source = `
+      const { parentPort, workerData } = require("node:worker_threads");
+      const { memory, capacity, digests } = workerData;
+      const flags = new Uint8Array(memory, capacity * 32, capacity);
+      const keys = new Uint32Array(memory, 0, capacity * 4);
+      const d = new Uint8Array(digests);
+      const w = (i) => (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24)) >>> 0;
+      for (let slot = 0; slot < capacity; slot++)
+        if (flags[slot] === 1 && keys[slot * 4] === w(0) && keys[slot * 4 + 1] === w(4)) Atomics.compareExchange(flags, slot, 1, 2);
+      parentPort.postMessage("done");
+    `;
+    const worker = new Worker(source, { eval: true, workerData: { ...s.buffers, digests: digest("a").slice().buffer } });
+    await new Promise((resolve) => worker.once("message", resolve));
+    await worker.terminate();
+    expect(hex(s.unseen())).toEqual(hex(digest("b")));
+    const seen = { duplicate: false };
+    Snapshot.attach(s.buffers).check(pair("a", "1"), 0, seen);
+    expect(seen.duplicate).toBe(true);
+  });
+
+  it("agrees with a Map for any previous state and any run", () => {
+    const name = fc.string({ maxLength: 4 });
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(name, name), { selector: ([k]) => k, maxLength: 200 }), fc.array(fc.tuple(name, name), { maxLength: 200 }), (previous, run) => {
+        const s = snapshotOf(previous);
+        const model = new Map(previous);
+        const seenKeys = new Set<string>();
+        const newKeys = new KeySet();
+        for (const [k, c] of run) {
+          const seen = { duplicate: false };
+          const state = s.check(pair(k, c), 0, seen);
+          const expected = !model.has(k) ? KeyState.New : model.get(k) === c ? KeyState.Unchanged : KeyState.Changed;
+          expect(state).toBe(expected);
+          const duplicate = state === KeyState.New ? !newKeys.add(digest(k), 0) : seen.duplicate;
+          expect(duplicate).toBe(seenKeys.has(k));
+          seenKeys.add(k);
+        }
+        const unseen = previous.filter(([k]) => !seenKeys.has(k)).map(([k]) => digest(k));
+        expect(hex(s.unseen())).toEqual(hex(Buffer.concat(unseen)));
+      }),
+    );
+  });
+});
+
+describe("Snapshot.fromPages", () => {
+  it("grows past its first table as the store's pages come, and keeps every entry", async () => {
+    const entries = Array.from({ length: 3000 }, (_, i) => [`k${i}`, `c${i}`] as const);
+    async function* pages() {
+      for (let start = 0; start < entries.length; start += 700) {
+        const page = entries.slice(start, start + 700);
+        yield { count: page.length, keys: Buffer.concat(page.map(([k]) => digest(k))), contents: Buffer.concat(page.map(([, c]) => digest(c))) };
+      }
+    }
+    const s = await Snapshot.fromPages(pages());
+    const seen = { duplicate: false };
+    for (const [k, c] of entries) expect(s.check(pair(k, c), 0, seen)).toBe(KeyState.Unchanged);
+    expect(s.unseen()).toHaveLength(0);
+  });
+});
+
+describe("KeySet", () => {
+  it("grows past its first table and still finds every key", () => {
+    const keys = new KeySet();
+    for (let i = 0; i < 5000; i++) expect(keys.add(digest(`k${i}`), 0)).toBe(true);
+    for (let i = 0; i < 5000; i += 97) expect(keys.add(digest(`k${i}`), 0)).toBe(false);
+    expect(keys.size).toBe(5000);
+  });
+});
