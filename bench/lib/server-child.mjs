@@ -7,7 +7,12 @@
 // Parent messages (IPC): {type:"stats"} -> {type:"stats", ...}; {type:"stop"} -> closes, exits 0.
 // SIGTERM and SIGINT close the server too (so `--cpu-prof` writes its profile).
 
-import { configFromEnv, startActionServer } from "../../packages/action-server/dist/index.js";
+import { compactHeap } from "../../packages/engine/dist/run/compact-heap.js";
+
+// As `tagwire serve` does before it loads the server's modules (packages/cli/src/bin.ts): the heap's
+// growth is bounded unless the node flags given (`--server-node-args`) size it.
+compactHeap();
+const { configFromEnv, startActionServer } = await import("../../packages/action-server/dist/index.js");
 
 const base = configFromEnv(process.env);
 const config = { ...base, port: 0, host: "127.0.0.1" };

@@ -4,7 +4,7 @@ import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
-import { defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, SyncStoreService, type Connector, type SyncStore } from "@tagwire/engine";
+import { compactHeap, defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, SyncStoreService, type Connector, type SyncStore } from "@tagwire/engine";
 import { storeLayerOf } from "@tagwire/store";
 import { ConfigError, type ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
@@ -59,6 +59,8 @@ function storeReason(e: unknown): string {
 }
 
 export async function startActionServer(config: ServerConfig, deps: ServerDeps = {}): Promise<ActionServer> {
+  // A server runs for long and makes garbage at a steady rate: its heap is bounded by what it holds, not by the machine's memory.
+  const compact = compactHeap();
   const connectors = deps.connectors ?? loadConnectors();
   const actions = actionIndex(connectors);
   // One budget for the rows in flight of every execute: executes that would go over it wait their turn.
@@ -72,7 +74,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   // state and run history; released at close.
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
-      engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS } }),
+      engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS }, rowWorkers: { compactHeap: compact } }),
       Layer.succeed(MemoryBudgetService, memory),
       deps.syncStore !== undefined ? givenStore(deps.syncStore) : storeLayerOf(config.store ?? { kind: "none" }),
     ),

@@ -11,6 +11,15 @@ for (const stream of [process.stdout, process.stderr]) {
 
 // `--help` is answered before the full CLI (@effect/cli, the engine) is loaded: see help-snapshot.ts;
 // so are the common command lines of `destinations` and `validate`: see quick.ts.
-const code = answerHelpFromSnapshot(process.argv) ? 0 : ((await (await import("./quick.js")).runQuick(process.argv)) ?? (await (await import("./cli.js")).runCli(process.argv)));
+const code = answerHelpFromSnapshot(process.argv) ? 0 : ((await (await import("./quick.js")).runQuick(process.argv)) ?? (await fullCli()));
 // Exit explicitly (idle keep-alive sockets must not hold the process), once stdout and stderr are flushed.
 process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+
+/**
+ * The full CLI (`serve`, `send`, ...), whose heap is bounded before its modules load: V8 grows a
+ * thread's young generation as the loading allocates, and does not shrink it after (compact-heap.ts).
+ */
+async function fullCli(): Promise<number> {
+  (await import("@tagwire/engine/compact-heap")).compactHeap();
+  return (await import("./cli.js")).runCli(process.argv);
+}

@@ -46,9 +46,9 @@ export interface ChunkResult {
 
 /** Record ids a chunk gave as first occurrences: the rows in order, and their content digests. */
 export interface TakenIds {
-  readonly rows: number[];
-  /** The rows' 64-hex-digit digests, back to back: one string crosses threads cheaper than many. */
-  readonly digests: string;
+  readonly rows: Float64Array;
+  /** The rows' 64-hex-digit digests, back to back (`DigestBytes`): bytes are handed to the other thread, not copied. */
+  readonly digests: Uint8Array;
 }
 
 /** What sizes a request, besides the manifest's limits. */
@@ -76,6 +76,8 @@ export class ChunkProcessor {
    */
   private readonly ids: RecordIds | FirstOccurrenceIds;
   private readonly idRows: number[] = [];
+  /** Ids given before this chunk's (`FirstOccurrenceIds.given` when the last chunk ended). */
+  private idsGiven = 0;
   /** A row's record JSON when the transform wrote it already (see RecordJson). */
   private readonly json: RecordJson;
   /** In a sync: which records are sent, and their digests. */
@@ -121,8 +123,9 @@ export class ChunkProcessor {
   /** The result with the ids its rows took, when they are counted elsewhere. */
   private withIds(result: ChunkResult): ChunkResult {
     if (!(this.ids instanceof FirstOccurrenceIds)) return result;
-    const ids: TakenIds = { rows: this.idRows.splice(0), digests: this.ids.taken.join("") };
-    this.ids.taken = [];
+    const ids: TakenIds = { rows: Float64Array.from(this.idRows), digests: this.ids.taken.take() };
+    this.idRows.length = 0;
+    this.idsGiven = this.ids.given;
     return { ...result, ids };
   }
 
@@ -140,7 +143,7 @@ export class ChunkProcessor {
   verdict(row: LookRow, n: number, out: RowSink): Record_ | Rejection {
     const warnings = this.warningBuffer;
     const result = transformRow(this.program, row, n, this.run, warnings, this.ids, this.json);
-    if (this.ids instanceof FirstOccurrenceIds && this.ids.taken.length > this.idRows.length) this.idRows.push(n);
+    if (this.ids instanceof FirstOccurrenceIds && this.ids.given > this.idsGiven + this.idRows.length) this.idRows.push(n);
     if (warnings.length > 0) {
       for (const w of warnings) out.warnings.push({ row: w.rowNumber, reason: w.reason, detail: w.detail });
       warnings.length = 0;

@@ -9,9 +9,16 @@ import * as Effect from "effect/Effect";
 /** Share of the V8 heap limit the budget takes by default: rows turn into records, requests and garbage besides their own bytes. */
 const HEAP_SHARE = 4;
 
-/** The default budget: a quarter of the V8 heap limit (`--max-old-space-size` and the young generation). */
+/**
+ * Most the default budget takes. Without `--max-old-space-size` V8's limit follows the machine's
+ * memory (4 GB on a 24 GB machine), which says nothing of what the process should hold: a quarter
+ * of it would let a gigabyte of rows wait in flight.
+ */
+const MAX_DEFAULT_BYTES = 128 * 2 ** 20;
+
+/** The default budget: a quarter of the V8 heap limit (`--max-old-space-size` and the young generation), at most 128 MiB. */
 export function defaultMemoryBudgetBytes(heapLimit: number = getHeapStatistics().heap_size_limit): number {
-  return Math.floor(heapLimit / HEAP_SHARE);
+  return Math.min(MAX_DEFAULT_BYTES, Math.floor(heapLimit / HEAP_SHARE));
 }
 
 /** What a budget's figures say: its limit and the bytes charged now. */

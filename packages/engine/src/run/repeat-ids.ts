@@ -5,10 +5,8 @@
 // characters whatever its occurrence, so the rewrite changes no length and no request size.
 
 import type { Packed } from "../batch/batcher.js";
-import { idOf, Occurrences } from "../transform/ids.js";
+import { DIGEST_HEX, digestAt, idOf, Occurrences } from "../transform/ids.js";
 import type { ChunkResult } from "./chunk-processor.js";
-
-const DIGEST_HEX = 64;
 
 export class RepeatIds {
   private readonly occurrences = new Occurrences();
@@ -23,9 +21,10 @@ export class RepeatIds {
     const ids = result.ids;
     if (ids === undefined) return;
     for (let i = 0; i < ids.rows.length; i++) {
-      const digest = ids.digests.slice(i * DIGEST_HEX, (i + 1) * DIGEST_HEX);
-      const occurrence = this.occurrences.next(digest);
-      if (occurrence > 0) this.pending.set(ids.rows[i]!, [Buffer.from(idOf(digest, 0)), Buffer.from(idOf(digest, occurrence))]);
+      const occurrence = this.occurrences.nextAt(ids.digests, i * DIGEST_HEX);
+      if (occurrence === 0) continue;
+      const digest = digestAt(ids.digests, i * DIGEST_HEX);
+      this.pending.set(ids.rows[i]!, [Buffer.from(idOf(digest, 0)), Buffer.from(idOf(digest, occurrence))]);
     }
     // A rejected row took its id (it counts, as on one thread) but has no record to rewrite.
     if (this.pending.size > 0) for (const r of result.rejected) this.pending.delete(r.row);

@@ -1,13 +1,14 @@
 // Worker thread entry: one RowWorkerThread keeps a ChunkProcessor per open run and answers each
 // chunk with its result. It imports only the planning and transform modules, not the delivery stack.
 
-import { parentPort, type MessagePort } from "node:worker_threads";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { join } from "node:path";
 import { preloadWireAjv } from "../manifest/ajv.js";
 import { WireSchemas } from "../manifest/load.js";
 import { plan } from "../plan/plan.js";
 import { ChunkProcessor } from "./chunk-processor.js";
-import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
+import { compactHeap } from "./compact-heap.js";
+import type { FromWorker, RowWorkerData, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
 
 /** The thread's state: the runs open on it and the wire schemas they compiled. */
 class RowWorkerThread {
@@ -73,8 +74,8 @@ class RowWorkerThread {
 }
 
 /**
- * Everything a reply hands over rather than copies: request payloads (each in a buffer of its own)
- * and the rows' buffer. The run's thread then gets no large strings, which would be copied into
+ * Everything a reply hands over rather than copies: request payloads (each in a buffer of its own),
+ * the ids the rows took and the rows' buffer. The run's thread then gets no large strings, which would be copied into
  * its heap and kept there until a full collection.
  */
 function transferList(reply: FromWorker): ArrayBuffer[] {
@@ -84,9 +85,14 @@ function transferList(reply: FromWorker): ArrayBuffer[] {
     list.push(p.payload.buffer as ArrayBuffer);
     if (p.digests !== undefined) list.push(p.digests.buffer as ArrayBuffer);
   }
+  const ids = "result" in reply ? reply.result.ids : undefined;
+  if (ids !== undefined) list.push(ids.rows.buffer as ArrayBuffer, ids.digests.buffer as ArrayBuffer);
   if ("buffer" in reply && reply.buffer !== undefined) list.push(reply.buffer);
   return list;
 }
+
+// This thread's start reset the heap bounds of the whole process: set them again, before loading more.
+if ((workerData as RowWorkerData | undefined)?.compactHeap === true) compactHeap();
 
 // The run's thread hands a worker rows once it has started, and transforms them itself until then:
 // ajv is required during the start, not with the first chunk, whose result it would hold up.

@@ -7,7 +7,7 @@ import type { Packed } from "../batch/batcher.js";
 import type { LookRow } from "../look/types.js";
 import { isRawRows, rowCount, type RawRows } from "../look/raw-rows.js";
 import type { ChunkProcessor, ChunkResult } from "./chunk-processor.js";
-import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
+import type { FromWorker, RowWorkerData, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
 import { startWorker } from "./start-worker.js";
 
 // Under the test runner this module is TypeScript source, which a worker cannot load: use the build.
@@ -38,8 +38,8 @@ class RowWorker {
   /** Whether the thread started: false when it stopped before loading its modules. */
   readonly ready: Promise<boolean>;
 
-  constructor(script: URL) {
-    this.worker = startWorker(script);
+  constructor(script: URL, options: RowWorkerOptions) {
+    this.worker = startWorker(script, { workerData: { compactHeap: options.compactHeap === true } satisfies RowWorkerData });
     let started: (ok: boolean) => void = () => undefined;
     this.ready = new Promise((resolve) => (started = resolve));
     // Idle workers must not keep the process alive; busy ones must, or an awaited chunk could be dropped at exit.
@@ -95,6 +95,14 @@ class RowWorker {
   }
 }
 
+export interface RowWorkerOptions {
+  /**
+   * The process bounds its heap's growth (compact-heap.ts): a thread that starts resets those
+   * bounds for the whole process, so each worker sets them again once it runs.
+   */
+  readonly compactHeap?: boolean;
+}
+
 /**
  * The row worker threads a process shares between its runs (see RowWorkerPoolService): started
  * when a run first needs them, replaced when one has stopped, stopped with the pool.
@@ -102,6 +110,8 @@ class RowWorker {
 export class RowWorkerPool {
   private readonly pools = new Map<string, RowWorker[]>();
   private runs = 0;
+
+  constructor(private readonly options: RowWorkerOptions = {}) {}
 
   /** A number no other run of this pool has: how a worker tells the runs it serves apart. */
   nextRunId(): number {
@@ -113,7 +123,7 @@ export class RowWorkerPool {
     let pool = this.pools.get(script.href);
     if (pool === undefined) this.pools.set(script.href, (pool = []));
     for (let i = 0; i < count; i++) {
-      if (pool[i] === undefined || pool[i]!.failure !== undefined) pool[i] = new RowWorker(script);
+      if (pool[i] === undefined || pool[i]!.failure !== undefined) pool[i] = new RowWorker(script, this.options);
     }
     return pool.slice(0, count);
   }

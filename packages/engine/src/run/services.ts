@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { createTransport, type Transport, type TransportOptions } from "../deliver/transport.js";
 import { RateBudgets } from "./pacing.js";
-import { RowWorkerPool } from "./row-workers.js";
+import { RowWorkerPool, type RowWorkerOptions } from "./row-workers.js";
 
 /** The HTTP client every request of the process goes through. */
 export class TransportService extends Context.Tag("@tagwire/engine/Transport")<TransportService, Transport>() {}
@@ -23,10 +23,10 @@ export class RowWorkerPoolService extends Context.Tag("@tagwire/engine/RowWorker
 export type RunServices = TransportService | RateBudgetsService | RowWorkerPoolService;
 
 /** The engine's shared parts, released (sockets closed, threads stopped) with the layer's scope. */
-export function engineLayer(options: { readonly transport?: TransportOptions } = {}): Layer.Layer<RunServices> {
+export function engineLayer(options: { readonly transport?: TransportOptions; readonly rowWorkers?: RowWorkerOptions } = {}): Layer.Layer<RunServices> {
   return Layer.mergeAll(
     Layer.scoped(TransportService, Effect.acquireRelease(Effect.sync(() => createTransport(options.transport)), (t) => Effect.sync(() => t.close()))),
     Layer.sync(RateBudgetsService, () => new RateBudgets()),
-    Layer.scoped(RowWorkerPoolService, Effect.acquireRelease(Effect.sync(() => new RowWorkerPool()), (pool) => Effect.promise(() => pool.close()))),
+    Layer.scoped(RowWorkerPoolService, Effect.acquireRelease(Effect.sync(() => new RowWorkerPool(options.rowWorkers)), (pool) => Effect.promise(() => pool.close()))),
   );
 }

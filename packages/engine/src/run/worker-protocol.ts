@@ -38,3 +38,9 @@ export type FromWorker =
   | { readonly seq: number; readonly result: ChunkResult; readonly buffer?: ArrayBuffer }
   | { readonly seq: number; readonly flushed: Packed | null }
   | { readonly seq: number; readonly failure: string };
+
+/** What a worker thread is told as it starts (`workerData`). */
+export interface RowWorkerData {
+  /** Set the process's heap bounds again (see RowWorkerOptions). */
+  readonly compactHeap: boolean;
+}

@@ -60,4 +60,9 @@ describe("the memory budget", () => {
     expect(defaultMemoryBudgetBytes(400 * 2 ** 20)).toBe(100 * 2 ** 20);
     expect(defaultMemoryBudgetBytes()).toBeGreaterThan(0);
   });
+
+  it("takes at most 128 MiB by default, when the heap limit follows the machine's memory", () => {
+    expect(defaultMemoryBudgetBytes(4144 * 2 ** 20)).toBe(128 * 2 ** 20);
+    expect(defaultMemoryBudgetBytes(512 * 2 ** 20)).toBe(128 * 2 ** 20);
+  });
 });
