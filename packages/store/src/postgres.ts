@@ -9,30 +9,12 @@ import { describePostgres, withoutSecret } from "./config.js";
 import { storeFailure } from "./failure.js";
 import { asBuffer, checkKeys, checkPage, digestColumn } from "./digest-pages.js";
 import { newerSchema, pendingMigrations } from "./migrations.js";
-import { newSalt, RUN_COLUMNS, runColumns, runRecordOf, syncIdOf, type StoredRun } from "./records.js";
+import { newSalt, RUN_COLUMNS, runColumns, runRecordOf, syncIdOf, syncOf, type StoredRun, type SyncRow } from "./records.js";
 import type { OpenedStore } from "./opened-store.js";
 
 /** Connections per process: executes share them; a page's statement holds one only while it runs. */
 const POOL_SIZE = 4;
 
-interface SyncRow {
-  readonly id: string;
-  readonly instance: string;
-  readonly plan: string;
-  readonly action: string;
-  readonly workspace: string;
-  readonly connector: string;
-  readonly salt: Buffer;
-  readonly created_at: Date;
-}
-
-const syncOf = (row: SyncRow): SyncRecord => ({
-  id: row.id,
-  identity: { instance: row.instance, plan: row.plan, action: row.action, workspace: row.workspace },
-  connector: row.connector,
-  salt: new Uint8Array(row.salt),
-  createdAt: row.created_at.toISOString(),
-});
 
 // Entries i = 0 .. n-1 cut out of the key and content columns; for a key given twice the later entry wins
 // (ON CONFLICT may touch a row once per statement), and rows are written in key order.

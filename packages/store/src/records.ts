@@ -1,6 +1,6 @@
 // What both backends share about the rows they keep: a sync's id, and a run record as columns.
 import { createHash, randomBytes } from "node:crypto";
-import type { RunFigures, RunRecord, SyncIdentity } from "@tagwire/engine";
+import type { RunFigures, RunRecord, SyncIdentity, SyncRecord } from "@tagwire/engine";
 
 /** Bytes of a sync's salt. */
 export const SALT_BYTES = 32;
@@ -95,3 +95,23 @@ export function runRecordOf(row: StoredRun): RunRecord {
     ...(row.success !== null ? { success: row.success === true || row.success === 1 } : {}),
   };
 }
+
+/** A sync's row as a driver gives it back (its creation time as Date or text). */
+export interface SyncRow {
+  readonly id: string;
+  readonly instance: string;
+  readonly plan: string;
+  readonly action: string;
+  readonly workspace: string;
+  readonly connector: string;
+  readonly salt: Buffer;
+  readonly created_at: string | Date;
+}
+
+export const syncOf = (row: SyncRow): SyncRecord => ({
+  id: row.id,
+  identity: { instance: row.instance, plan: row.plan, action: row.action, workspace: row.workspace },
+  connector: row.connector,
+  salt: new Uint8Array(row.salt),
+  createdAt: timeText(row.created_at),
+});

@@ -17,7 +17,7 @@ import { DIGEST_BYTES, type DigestPage, type RunRecord, type SyncIdentity, type 
 import { storeFailure } from "./failure.js";
 import { asBuffer, checkKeys, checkPage, digestAt } from "./digest-pages.js";
 import { MIGRATIONS, newerSchema, pendingMigrations } from "./migrations.js";
-import { newSalt, RUN_COLUMNS, runColumns, runRecordOf, syncIdOf, type StoredRun } from "./records.js";
+import { newSalt, RUN_COLUMNS, runColumns, runRecordOf, syncIdOf, syncOf, type StoredRun, type SyncRow } from "./records.js";
 
 type Database = BetterSqlite3.Database;
 
@@ -25,24 +25,6 @@ type Database = BetterSqlite3.Database;
 const FOLD_ROWS = 262_144;
 type Statement = BetterSqlite3.Statement;
 
-interface SyncRow {
-  readonly id: string;
-  readonly instance: string;
-  readonly plan: string;
-  readonly action: string;
-  readonly workspace: string;
-  readonly connector: string;
-  readonly salt: Buffer;
-  readonly created_at: string;
-}
-
-const syncOf = (row: SyncRow): SyncRecord => ({
-  id: row.id,
-  identity: { instance: row.instance, plan: row.plan, action: row.action, workspace: row.workspace },
-  connector: row.connector,
-  salt: new Uint8Array(row.salt),
-  createdAt: row.created_at,
-});
 
 /** SQLite's form of a run's columns: booleans as 0/1. */
 const sqliteRun = (run: RunRecord) => {
