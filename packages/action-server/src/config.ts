@@ -1,4 +1,5 @@
 import * as Data from "effect/Data";
+import { storeConfig, type StoreConfig } from "@tagwire/store";
 import { defaultWorkerCount, MAX_WORKERS, maxRowBytesFromEnv, rateLimitFromEnv, RateLimitSyntaxError, retryPolicyFromEnv, type Env, type RetryPolicy } from "@tagwire/engine";
 
 export interface ServerConfig {
@@ -34,6 +35,8 @@ export interface ServerConfig {
   readonly shutdownGraceMs?: number;
   /** Bytes of rows in flight over all executes (`TAGWIRE_MEMORY_BUDGET_BYTES`); unset: a quarter of the V8 heap limit. */
   readonly memoryBudgetBytes?: number;
+  /** Where sync state and run history are kept (`TAGWIRE_DATABASE_URL`, `TAGWIRE_STATE_DIR`, `TAGWIRE_HISTORY_DAYS`); unset: none is kept. */
+  readonly store?: StoreConfig;
 }
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly reason: string }> {
@@ -85,6 +88,8 @@ export function configFromEnv(env: Env): ServerConfig {
   const baseUrl = (env["ACTION_HUB_BASE_URL"] ?? `http://localhost:${port}`).replace(/\/+$/, "");
   if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(baseUrl)) throw new ConfigError({ reason: `ACTION_HUB_BASE_URL must be an http(s) URL, not \`${baseUrl}\`.` });
   checkRateLimits(env);
+  const store = storeConfig(env);
+  if (!("kind" in store)) throw new ConfigError({ reason: store.reason });
   const hosts = env["TAGWIRE_DOWNLOAD_HOSTS"]?.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
   return {
     port,
@@ -104,6 +109,7 @@ export function configFromEnv(env: Env): ServerConfig {
     workers: workers(env),
     shutdownGraceMs: wholeNumber(env, "TAGWIRE_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS),
     ...(env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== undefined && env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== "" ? { memoryBudgetBytes: positive(env, "TAGWIRE_MEMORY_BUDGET_BYTES", 1) } : {}),
+    store,
   };
 }
 

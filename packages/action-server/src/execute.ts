@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect";
 import type * as ManagedRuntime from "effect/ManagedRuntime";
-import { runLook, summarize, type MemoryBudgetFigures, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy, declaresSyncs, splitSyncOptions } from "@tagwire/engine";
+import { runLook, summarize, type MemoryBudgetFigures, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy, type StoreError, declaresSyncs, splitSyncOptions } from "@tagwire/engine";
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";
 import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
@@ -19,7 +19,8 @@ export interface ExecuteContext {
   readonly download: DownloadPolicy;
   readonly metrics: Metrics;
   /** The server's engine services (destination client, rate budgets, row workers, memory budget), shared by every execute. */
-  readonly runtime: ManagedRuntime.ManagedRuntime<RunServices | MemoryBudgetService, never>;
+  /** Built when the server starts (a store that cannot be opened stops it then), so its error does not occur here. */
+  readonly runtime: ManagedRuntime.ManagedRuntime<RunServices | MemoryBudgetService, StoreError>;
   /** The connector's credentials as they travel (a whole header, a base64 piece): an answer must not repeat them. */
   readonly wireCredentials: ReadonlyArray<string>;
   readonly log: Logger;

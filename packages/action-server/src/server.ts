@@ -4,8 +4,9 @@ import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
-import { defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, SyncStoreService, type Connector, type SyncStore } from "@tagwire/engine";
-import type { ServerConfig } from "./config.js";
+import { defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, SyncStoreService, type Connector, type StoreError, type SyncStore } from "@tagwire/engine";
+import { storeLayerOf, type StoreConfig } from "@tagwire/store";
+import { ConfigError, type ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
@@ -41,12 +42,21 @@ const FORM_BODY_LIMIT = 1024 * 1024;
 const TRANSPORT_SOCKETS = 256;
 
 /**
- * The store as a service of the executes' runtime. A run asks for it as an optional service
+ * The store as a service of the executes' runtime: the one the server's deps give, else the one
+ * its config names (TAGWIRE_DATABASE_URL). A run asks for it as an optional service
  * (`Effect.serviceOption`), so the runtime's type does not carry it: with or without it, executes
  * run the same code.
  */
-function storeLayer(store: SyncStore | undefined): Layer.Layer<never> {
-  return store === undefined ? Layer.empty : (Layer.succeed(SyncStoreService, store) as Layer.Layer<never>);
+function storeLayer(store: SyncStore | undefined, config: StoreConfig): Layer.Layer<never, StoreError> {
+  return store === undefined ? storeLayerOf(config) : (Layer.succeed(SyncStoreService, store) as Layer.Layer<never>);
+}
+
+/** The StoreError's reason behind a failed runtime build (Effect wraps it), or the error's message. */
+function storeReason(e: unknown): string {
+  const reason = (e as { readonly reason?: unknown }).reason;
+  if (typeof reason === "string") return reason;
+  const cause = (e as { readonly cause?: unknown }).cause;
+  return cause !== undefined && cause !== e ? storeReason(cause) : e instanceof Error ? e.message : String(e);
 }
 
 export async function startActionServer(config: ServerConfig, deps: ServerDeps = {}): Promise<ActionServer> {
@@ -59,10 +69,22 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   const turns = new MainThreadTurns();
   const log = createLogger(deps.logSink ?? ((line) => process.stdout.write(`${line}\n`)), [config.secret]);
   // The engine's parts every execute shares: one destination client (keep-alive sockets), the
-  // destinations' rate budgets, the row worker threads, and the memory budget; released at close.
+  // destinations' rate budgets, the row worker threads, the memory budget, and the store of sync
+  // state and run history; released at close.
   const runtime = ManagedRuntime.make(
-    Layer.mergeAll(engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS } }), Layer.succeed(MemoryBudgetService, memory), storeLayer(deps.syncStore)),
+    Layer.mergeAll(
+      engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS } }),
+      Layer.succeed(MemoryBudgetService, memory),
+      storeLayer(deps.syncStore, config.store ?? { kind: "none" }),
+    ),
   );
+  // Built now, not at the first execute: a store that cannot be opened stops the server at start-up.
+  try {
+    await runtime.runtime();
+  } catch (e) {
+    await runtime.dispose();
+    throw new ConfigError({ reason: `the state store cannot be opened: ${storeReason(e)}` });
+  }
   const running = new Set<Promise<void>>();
   /** Requests whose body is still arriving: at shutdown they are answered 503 and cut, not waited for. */
   const reading = new Map<IncomingMessage, ServerResponse>();

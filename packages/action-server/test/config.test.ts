@@ -1,3 +1,5 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultWorkerCount } from "@tagwire/engine";
 import { configFromEnv, ConfigError } from "../src/config.js";
@@ -47,6 +49,7 @@ describe("configFromEnv", () => {
       bodyTimeoutMs: 300_000,
       workers: defaultWorkerCount(),
       shutdownGraceMs: 25_000,
+      store: { kind: "sqlite", path: join(homedir(), ".local", "state", "tagwire", "tagwire.db"), historyDays: 90 },
     });
     expect(config.downloadHosts).toBeUndefined();
     expect(config.concurrency).toBeUndefined();

@@ -52,6 +52,8 @@ export async function startServerProcess(env: Record<string, string>, nodeArgs: 
       PORT: String(port),
       HOST: "127.0.0.1",
       ACTION_HUB_BASE_URL: `http://127.0.0.1:${port}`,
+      // No state store unless a test asks for one: a test must not write to the user's state directory.
+      TAGWIRE_DATABASE_URL: "none",
       ...env,
     },
     stdio: ["pipe", "pipe", "pipe"],

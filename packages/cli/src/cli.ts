@@ -14,6 +14,8 @@ import { destinations } from "./commands/destinations.js";
 import { emulators } from "./commands/emulators.js";
 import { check as manifestCheck, manifest } from "./commands/manifest.js";
 import { preview } from "./commands/preview.js";
+import { runs, show as runsShow } from "./commands/runs.js";
+import { reset as syncsReset, syncs } from "./commands/syncs.js";
 import { send } from "./commands/send.js";
 import { serve } from "./commands/serve.js";
 import { validate } from "./commands/validate.js";
@@ -28,7 +30,7 @@ export { VERSION };
 
 export const tagwire = Command.make("tagwire").pipe(
   Command.withDescription("Turn Looker query results into customer-data events for any connector declared in connectors/."),
-  Command.withSubcommands([destinations, validate, preview, send, serve, emulators, demo, manifest, token]),
+  Command.withSubcommands([destinations, validate, preview, send, runs, syncs, serve, emulators, demo, manifest, token]),
 );
 
 /** The commands in the order the overview lists them. */
@@ -37,6 +39,8 @@ export const helpTree: HelpTree = helpNode("tagwire", tagwire, [
   helpNode("validate", validate),
   helpNode("preview", preview),
   helpNode("send", send),
+  helpNode("runs", runs, [helpNode("show", runsShow)], { runsAlone: true }),
+  helpNode("syncs", syncs, [helpNode("reset", syncsReset)], { runsAlone: true }),
   helpNode("serve", serve),
   helpNode("emulators", emulators),
   helpNode("demo", demo),

@@ -10,13 +10,13 @@ export const VERSION = (JSON.parse(readFileSync(new URL("../package.json", impor
 export const ownWords = (args: ReadonlyArray<string>) => (args.includes("--") ? args.slice(0, args.indexOf("--")) : args);
 
 /**
- * `--help` and `-h` anywhere, and a bare `tagwire` or command group: the CLI's own help (see output/help.ts).
+ * `--help` and `-h` anywhere, and a bare `tagwire` or command group (one that does not run alone): the CLI's own help (see output/help.ts).
  * Subcommand names are what the overview lists, in this order.
  */
 export function helpRequested(args: ReadonlyArray<string>, tree: HelpTree): boolean {
   const words = ownWords(args);
   if (words.includes("--help") || words.includes("-h")) return true;
-  return words.length === 0 || (words.length === 1 && tree.children.some((c) => c.name === words[0] && c.children.length > 0));
+  return words.length === 0 || (words.length === 1 && tree.children.some((c) => c.name === words[0] && c.children.length > 0 && c.runsAlone !== true));
 }
 
 /** Prints the help the command line (after `tagwire`) asks for, wrapped to the terminal. */

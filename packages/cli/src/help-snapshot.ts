@@ -14,10 +14,12 @@ interface SnapshotNode {
   readonly name: string;
   readonly doc: HelpDoc.HelpDoc;
   readonly children: ReadonlyArray<SnapshotNode>;
+  readonly runsAlone?: boolean;
 }
 
-const toSnapshot = (node: HelpTree): SnapshotNode => ({ name: node.name, doc: node.help(), children: node.children.map(toSnapshot) });
-const fromSnapshot = (node: SnapshotNode): HelpTree => ({ name: node.name, help: () => node.doc, children: node.children.map(fromSnapshot) });
+const alone = (node: { readonly runsAlone?: boolean }) => (node.runsAlone === true ? { runsAlone: true } : {});
+const toSnapshot = (node: HelpTree): SnapshotNode => ({ name: node.name, doc: node.help(), children: node.children.map(toSnapshot), ...alone(node) });
+const fromSnapshot = (node: SnapshotNode): HelpTree => ({ name: node.name, help: () => node.doc, children: node.children.map(fromSnapshot), ...alone(node) });
 
 export function writeHelpSnapshot(tree: HelpTree, file: URL = SNAPSHOT): void {
   writeFileSync(file, `${JSON.stringify(toSnapshot(tree))}\n`);

@@ -44,7 +44,7 @@ const upperSnake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").repla
 /** The per-connector variables: TAGWIRE_<ID>_URL, _RATE_LIMIT and one per setting. */
 const perConnector = new Set(connectors.flatMap((c) => ["URL", "RATE_LIMIT", ...c.manifest.settings.map((s) => upperSnake(s.name))].map((n) => `TAGWIRE_${upperSnake(c.id)}_${n}`)));
 
-const COMMANDS = ["destinations", "validate", "preview", "send", "serve", "emulators", "demo", "manifest check", "token"];
+const COMMANDS = ["destinations", "validate", "preview", "send", "runs", "runs show", "syncs", "syncs reset", "serve", "emulators", "demo", "manifest check", "token"];
 
 /** `tagwire <command> ...` as the docs show it: in fenced code blocks, and in inline code. */
 function commandLines(text: string): Array<{ command: string; rest: string }> {
@@ -56,7 +56,7 @@ function commandLines(text: string): Array<{ command: string; rest: string }> {
     else for (const m of line.matchAll(/`([^`]*tagwire [^`]*)`/g)) shown.push(m[1]!);
   }
   return shown.flatMap((line) => {
-    const m = /(?:^|\s)(?:npx )?tagwire ((?:manifest )?[a-z]+)\b(.*)$/.exec(line);
+    const m = /(?:^|\s)(?:npx )?tagwire ((?:manifest |runs |syncs )?[a-z]+)\b(.*)$/.exec(line);
     return m !== null && COMMANDS.includes(m[1]!) ? [{ command: m[1]!, rest: m[2]! }] : [];
   });
 }

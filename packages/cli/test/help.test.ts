@@ -20,7 +20,7 @@ function listed(help: string): string[] {
   return [...help.matchAll(/^ {2}(--[a-z-]+|<[a-z]+>)/gm)].map((m) => m[1]!);
 }
 
-const commands = ["destinations", "validate", "preview", "send", "serve", "emulators", "demo", "manifest check", "token"];
+const commands = ["destinations", "validate", "preview", "send", "runs", "runs show", "syncs", "syncs reset", "serve", "emulators", "demo", "manifest check", "token"];
 
 describe("--help and docs/cli.md", () => {
   it("documents every command", () => {
@@ -91,6 +91,18 @@ describe("help a person can read", () => {
     const group = await tagwire(["manifest"]);
     expect(group.stdout).toMatch(/^Usage: tagwire manifest <command>\n/);
     expect(group.stdout).toMatch(/^ {2}check {2,}Validate a connector manifest/m);
+  });
+
+  it("`tagwire runs` and `tagwire syncs` run on their own; their --help shows both uses and their subcommand", async () => {
+    const runs = await tagwire(["runs", "--help"]);
+    expect(runs.stdout).toMatch(/^Usage: tagwire runs \[flags\]\n {7}tagwire runs <command>\n/);
+    expect(runs.stdout).toMatch(/^ {2}show {2,}Show one run/m);
+    const syncs = await tagwire(["syncs", "--help"]);
+    expect(syncs.stdout).toMatch(/^Usage: tagwire syncs \[flags\]\n {7}tagwire syncs <command>\n/);
+    expect(syncs.stdout).toMatch(/^ {2}reset {2,}Forget a sync's state/m);
+    const bare = await tagwire(["runs"], { env: { TAGWIRE_DATABASE_URL: "none" } });
+    expect(bare.stdout).not.toContain("Usage:");
+    expect(bare.stderr).toMatch(/^tagwire: TAGWIRE_DATABASE_URL is `none`/);
   });
 
   it("usage errors start with `tagwire:`", async () => {

@@ -53,7 +53,8 @@ describe("tagwire send progress", () => {
   }, 30_000);
 
   it("on a terminal: a live bar redrawn in place, with the figures and what holds the send", async () => {
-    const env = { ...process.env, NO_COLOR: "1", TAGWIRE_MPARTICLE_URL: emulators.url, ...keys };
+    // No state store: a test must not write to the user's state directory.
+    const env = { ...process.env, NO_COLOR: "1", TAGWIRE_DATABASE_URL: "none", TAGWIRE_MPARTICLE_URL: emulators.url, ...keys };
     const command = `stty cols 100; ${process.execPath} ${bin} send --to mparticle --tag email=mp_email --rate-limit '200 records/s' ${emails(600)}`;
     const out = await new Promise<string>((resolve, reject) =>
       execFile("script", ["-qfec", command, "/dev/null"], { cwd: cliDir, env, timeout: 30_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),

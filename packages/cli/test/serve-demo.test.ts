@@ -56,7 +56,7 @@ describe("tagwire serve", () => {
     // npx runs the command under npm and a shell: a SIGTERM ends those two and would reach no further.
     const npx = spawn("npx", ["--offline", "tagwire", "serve", "--port", String(port)], {
       cwd: repoRoot,
-      env: { ...process.env, ACTION_HUB_SECRET: SECRET, NO_COLOR: "1" },
+      env: { ...process.env, ACTION_HUB_SECRET: SECRET, NO_COLOR: "1", TAGWIRE_DATABASE_URL: "none" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -1,8 +1,10 @@
 import * as Command from "@effect/cli/Command";
 import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import * as Option from "effect/Option";
-import { closest, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, SyncStoreService, type Connector, type RateLimitSetting } from "@tagwire/engine";
+import { closest, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, StoreError, type Connector, type RateLimitSetting } from "@tagwire/engine";
+import { storeConfig, storeLayer } from "@tagwire/store";
 import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, syncFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
 import { syncRequestOf, syncStoreFor } from "../sync-flags.js";
@@ -13,6 +15,7 @@ import { countingRows, noProgress, startProgress } from "../progress.js";
 import { settingsFor, settingVariable, unknownSettings } from "../settings.js";
 import { openLook } from "../sources/index.js";
 import { retryFlags, retryPolicy } from "../retry-flags.js";
+import { storeProblem } from "../store-access.js";
 import { connectorNamed, planOptions } from "../target.js";
 import { STOP_GRACE_MS, stopSignal } from "../signals.js";
 
@@ -60,7 +63,9 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     yield* checkSettingNames(connector, flags.setting);
     const retry = yield* retryPolicy(flags, process.env);
     const sync = yield* syncRequestOf(flags);
-    const store = yield* syncStoreFor(sync, undefined, process.env);
+    // `none` keeps no state, so --sync is refused before anything is read; any other store opens with the run.
+    const storeChoice = storeConfig(process.env);
+    if (!(storeChoice instanceof StoreError) && storeChoice.kind === "none") yield* syncStoreFor(sync, undefined, process.env);
     const settings = settingsFor(connector, flags.setting, process.env);
     if (flags.dryRun) yield* checkAsSendWould(connector, settings, Option.getOrUndefined(flags.rateLimit));
     const input = yield* openLook(flags, { raw: true });
@@ -86,15 +91,15 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       onProgress: (p) => progress.update(p),
       stop: { signal: stop.signal, graceMs: STOP_GRACE_MS },
     }).pipe(
-      // The command's own destination client and row workers, released when the run ends.
-      Effect.provide(engineLayer()),
-      (run) => (store === undefined ? run : Effect.provideService(run, SyncStoreService, store)),
+      // The command's own destination client, row workers and state store (TAGWIRE_DATABASE_URL),
+      // released when the run ends.
+      Effect.provide(Layer.merge(engineLayer(), storeLayer(process.env))),
       Effect.ensuring(Effect.sync(() => progress.stop())),
       Effect.catchTags({
         PlanRejected: (e) => planRejected(e.plan.diagnostics, connector.manifest.label, flags.json),
         SettingsError: (e) => Effect.fail(settingsProblem(connector, e)),
+        StoreError: (e) => Effect.fail(storeProblem(e)),
         SourceError: (e) => (stop.signal.aborted ? Effect.fail(new Interrupted()) : Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" }))),
-        StoreError: (e) => Effect.fail(new InputError({ message: `the sync's state could not be read: ${e.reason}` })),
       }),
       Effect.ensuring(Effect.sync(() => stop.release())),
     );

@@ -6,8 +6,14 @@ import type { HelpTree } from "./help.js";
 // Without the built-in flags (--completions, --log-level, --wizard) the CLI does not document.
 const CONFIG = CliConfig.make({ showBuiltIns: false });
 
-export const helpNode = <Name extends string, R, E, A>(name: string, command: Command.Command<Name, R, E, A>, children: ReadonlyArray<HelpTree> = []): HelpTree => ({
+export const helpNode = <Name extends string, R, E, A>(
+  name: string,
+  command: Command.Command<Name, R, E, A>,
+  children: ReadonlyArray<HelpTree> = [],
+  options: { readonly runsAlone?: boolean } = {},
+): HelpTree => ({
   name,
   help: () => Command.getHelp(command, CONFIG),
   children,
+  ...(options.runsAlone === true ? { runsAlone: true } : {}),
 });

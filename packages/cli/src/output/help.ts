@@ -96,6 +96,8 @@ export interface HelpTree {
   readonly name: string;
   readonly help: () => HelpDoc.HelpDoc;
   readonly children: ReadonlyArray<HelpTree>;
+  /** A group that is also a command of its own (`runs` lists, `runs show` shows one): named alone, it runs. */
+  readonly runsAlone?: boolean;
 }
 
 /** The command the words of the command line name (`manifest check`), down from the root. */
@@ -133,13 +135,13 @@ export function helpText(root: HelpTree, args: ReadonlyArray<string>, version: s
   const out: string[] = [];
   if (found.path.length === 0) out.push(`${root.name} ${version}`, "");
   const required = flags.filter(isRequired).map((f) => f.term);
-  const usage =
-    found.node.children.length > 0
-      ? `${command} <command>`
-      : [command, ...required, flags.length > required.length ? "[flags]" : "", ...args_.map((a) => (a.paragraphs.includes("This setting is optional.") ? `[${a.term}]` : a.term))]
-          .filter((w) => w !== "")
-          .join(" ");
-  out.push(...wrap(`Usage: ${usage}`, "", width), "");
+  const own = [command, ...required, flags.length > required.length ? "[flags]" : "", ...args_.map((a) => (a.paragraphs.includes("This setting is optional.") ? `[${a.term}]` : a.term))]
+    .filter((w) => w !== "")
+    .join(" ");
+  const group = found.node.children.length > 0;
+  const usage = group ? `${command} <command>` : own;
+  if (group && found.node.runsAlone === true) out.push(...wrap(`Usage: ${own}`, "", width), `       ${usage}`, "");
+  else out.push(...wrap(`Usage: ${usage}`, "", width), "");
   for (const text of description) out.push(...wrap(text, "", width));
 
   if (found.node.children.length > 0) {
@@ -168,7 +170,8 @@ export function helpText(root: HelpTree, args: ReadonlyArray<string>, version: s
 
 /** A command, or for a group (`manifest`) each of its subcommands, with the first sentence of its description. */
 function commandEntries(path: string[], node: HelpTree): Array<{ name: string; summary: string }> {
-  if (node.children.length > 0) return node.children.flatMap((c) => commandEntries([...path, c.name], c));
+  const children = node.children.flatMap((c) => commandEntries([...path, c.name], c));
+  if (node.children.length > 0 && node.runsAlone !== true) return children;
   const description = blocks(node.help()).find((b) => b.kind === "paragraph");
-  return [{ name: path.join(" "), summary: description?.kind === "paragraph" ? firstSentence(description.text) : "" }];
+  return [{ name: path.join(" "), summary: description?.kind === "paragraph" ? firstSentence(description.text) : "" }, ...children];
 }

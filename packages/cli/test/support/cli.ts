@@ -21,6 +21,8 @@ export function tagwire(args: ReadonlyArray<string>, options: { env?: Record<str
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...options.env };
     // Settings and Looker variables of the developer's shell must not leak into the tests.
     for (const key of Object.keys(env)) if ((key.startsWith("TAGWIRE_") || key.startsWith("LOOKERSDK_")) && !(options.env && key in options.env)) delete env[key];
+    // No state store unless the test names one: a test must not write to the user's state directory.
+    if (!(options.env && ("TAGWIRE_DATABASE_URL" in options.env || "TAGWIRE_STATE_DIR" in options.env))) env["TAGWIRE_DATABASE_URL"] = "none";
     const child = spawn(process.execPath, [bin, ...args], { cwd: cliDir, env: env as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";

@@ -14,7 +14,8 @@ export interface Running {
 
 /** Starts a long-running `tagwire` command (emulators, serve) in its own process. */
 export function start(args: ReadonlyArray<string>, env: Record<string, string> = {}): Running {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: cliDir, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // No state store unless the test names one: a test must not write to the user's state directory.
+  const child = spawn(process.execPath, [bin, ...args], { cwd: cliDir, env: { ...process.env, NO_COLOR: "1", TAGWIRE_DATABASE_URL: "none", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));

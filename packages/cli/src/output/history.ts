@@ -1,0 +1,88 @@
+// Run history and syncs as `tagwire runs` and `tagwire syncs` print them.
+import type { RunRecord, SyncSummary } from "@tagwire/engine";
+import { count, plural, table } from "./table.js";
+
+/** running (no end recorded), ok (every row that had to be sent arrived), or incomplete. */
+export const runStatus = (run: RunRecord): string => (run.finishedAt === undefined ? "running" : run.success === true ? "ok" : "incomplete");
+
+/** `2026-01-02 03:04:05Z`: to the second, in UTC. */
+const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
+
+const figure = (n: number | undefined): string => (n === undefined ? "-" : count(n));
+
+export function runListLines(runs: ReadonlyArray<RunRecord>, where: string): string[] {
+  if (runs.length === 0) return [`No runs in ${where}.`];
+  const rows = runs.map((r) => [
+    r.runId,
+    r.syncId ?? "-",
+    r.connector,
+    when(r.startedAt),
+    runStatus(r),
+    figure(r.figures?.read),
+    figure(r.figures?.delivered),
+    figure(r.figures?.rejected),
+    figure(r.figures?.failed),
+    r.source,
+  ]);
+  return table(["RUN", "SYNC", "CONNECTOR", "STARTED", "STATUS", "READ", "DELIVERED", "REJECTED", "FAILED", "SOURCE"], rows, "");
+}
+
+/** The figures a sync adds, when the run had them. */
+const SYNC_FIGURES = [
+  ["new", "new"],
+  ["changed", "changed"],
+  ["unchanged", "unchanged (not sent)"],
+  ["removed", "removed"],
+  ["cleared", "cleared"],
+  ["duplicateKeys", "duplicate keys"],
+] as const;
+
+export function runLines(run: RunRecord): string[] {
+  const seconds = run.finishedAt !== undefined ? (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000 : undefined;
+  const fields: Array<[string, string]> = [
+    ["Run", run.runId],
+    ["Sync", run.syncId ?? "- (not a sync: every row was sent)"],
+    ["Connector", run.action !== undefined ? `${run.connector} (action ${run.action})` : run.connector],
+    ["Source", run.source],
+    ...(run.webhookId !== undefined ? [["Looker webhook", run.webhookId] as [string, string]] : []),
+    ["Started", when(run.startedAt)],
+    ["Finished", run.finishedAt !== undefined ? `${when(run.finishedAt)} (${seconds!.toFixed(1)} s)` : "- (running, or stopped before its end was recorded)"],
+    ["Status", runStatus(run)],
+  ];
+  const lines = table(undefined, fields.map(([k, v]) => [`${k}:`, v]), "");
+  const f = run.figures;
+  if (f !== undefined) {
+    lines.push("", `Rows: ${count(f.read)} read, ${count(f.delivered)} delivered, ${count(f.rejected)} rejected, ${count(f.failed)} failed`);
+    const kinds = SYNC_FIGURES.filter(([key]) => f[key] !== undefined).map(([key, label]) => `${count(f[key]!)} ${label}`);
+    if (kinds.length > 0) lines.push(`Sync: ${kinds.join(", ")}`);
+  }
+  if (run.rejected !== undefined && run.rejected.length > 0) {
+    lines.push("", "Rejected rows");
+    for (const g of run.rejected) {
+      lines.push(`  ${count(g.count)} × ${g.reason}`);
+      for (const e of g.examples) lines.push(`      row ${e.row}: ${e.detail}`);
+    }
+  }
+  if (run.failed !== undefined && run.failed.length > 0) {
+    lines.push("", "Failed deliveries");
+    for (const g of run.failed) lines.push(`  ${count(g.count)} × ${g.reason}${g.status !== undefined ? ` (last status ${g.status})` : ""}`, `      rows ${g.rows}`);
+  }
+  return lines;
+}
+
+export function syncListLines(syncs: ReadonlyArray<SyncSummary>, where: string): string[] {
+  if (syncs.length === 0) return [`No syncs in ${where}.`];
+  const rows = syncs.map((s) => [
+    s.sync.id,
+    s.sync.connector,
+    s.sync.identity.action,
+    s.sync.identity.plan,
+    s.sync.identity.instance,
+    count(s.rows),
+    s.lastRun !== undefined ? `${when(s.lastRun.startedAt)} ${runStatus(s.lastRun)}` : "-",
+  ]);
+  return table(["SYNC", "CONNECTOR", "ACTION", "PLAN", "INSTANCE", "ROWS", "LAST RUN"], rows, "");
+}
+
+export const resetLine = (syncId: string, rows: number): string =>
+  `Sync ${syncId}: forgot ${plural(rows, "row")} of state; its next run sends every row.`;

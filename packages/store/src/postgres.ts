@@ -1,0 +1,263 @@
+// The shared store: a Postgres database (pg, loaded only when a store is opened), for servers that
+// run as more than one replica. Pages move as whole columns: confirmed digests go up as one bytea
+// per column, cut into rows by the server, and state comes back one aggregated row per page, so no
+// statement costs a round trip or an object per row.
+import type Pg from "pg";
+import * as Effect from "effect/Effect";
+import { DIGEST_BYTES, StoreError, type DigestPage, type RunRecord, type SyncIdentity, type SyncRecord, type SyncSummary } from "@tagwire/engine";
+import { describePostgres, withoutSecret } from "./config.js";
+import { storeFailure } from "./failure.js";
+import { asBuffer, checkKeys, checkPage, digestColumn } from "./digest-pages.js";
+import { newerSchema, pendingMigrations } from "./migrations.js";
+import { newSalt, RUN_COLUMNS, runColumns, runRecordOf, syncIdOf, type StoredRun } from "./records.js";
+import type { OpenedStore } from "./opened-store.js";
+
+/** Connections per process: executes share them; a page's statement holds one only while it runs. */
+const POOL_SIZE = 4;
+
+interface SyncRow {
+  readonly id: string;
+  readonly instance: string;
+  readonly plan: string;
+  readonly action: string;
+  readonly workspace: string;
+  readonly connector: string;
+  readonly salt: Buffer;
+  readonly created_at: Date;
+}
+
+const syncOf = (row: SyncRow): SyncRecord => ({
+  id: row.id,
+  identity: { instance: row.instance, plan: row.plan, action: row.action, workspace: row.workspace },
+  connector: row.connector,
+  salt: new Uint8Array(row.salt),
+  createdAt: row.created_at.toISOString(),
+});
+
+// Entries i = 0 .. n-1 cut out of the key and content columns; for a key given twice the later entry wins
+// (ON CONFLICT may touch a row once per statement), and rows are written in key order.
+const CONFIRM = `
+  INSERT INTO sync_state (sync_id, key, content, sealed)
+  SELECT DISTINCT ON (k) $1, k, c, s FROM (
+    SELECT substring($2::bytea FROM i * 16 + 1 FOR 16) AS k, substring($3::bytea FROM i * 16 + 1 FOR 16) AS c, ($4::bytea[])[i + 1] AS s, i
+    FROM generate_series(0, $5::int - 1) AS i
+  ) AS entries
+  ORDER BY k, i DESC
+  ON CONFLICT (sync_id, key) DO UPDATE SET content = EXCLUDED.content, sealed = EXCLUDED.sealed`;
+
+const FORGET = `
+  DELETE FROM sync_state WHERE sync_id = $1 AND key IN (
+    SELECT substring($2::bytea FROM i * 16 + 1 FOR 16) FROM generate_series(0, $3::int - 1) AS i)`;
+
+/** Fetched rows as a page's columns. */
+function pageOf(rows: ReadonlyArray<readonly [Buffer, Buffer, Buffer | null]>): DigestPage {
+  const keys = new Uint8Array(rows.length * DIGEST_BYTES);
+  const contents = new Uint8Array(rows.length * DIGEST_BYTES);
+  let sealed: Array<Uint8Array | undefined> | undefined;
+  rows.forEach(([key, content, seal], i) => {
+    keys.set(key, i * DIGEST_BYTES);
+    contents.set(content, i * DIGEST_BYTES);
+    if (seal !== null) (sealed ??= new Array<Uint8Array | undefined>(rows.length))[i] = new Uint8Array(seal);
+  });
+  return { count: rows.length, keys, contents, ...(sealed !== undefined ? { sealed } : {}) };
+}
+
+const RUN_UPSERT = `INSERT INTO runs (${RUN_COLUMNS.join(", ")}) VALUES (${RUN_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")})
+  ON CONFLICT (run_id) DO UPDATE SET ${RUN_COLUMNS.filter((c) => c !== "run_id").map((c) => `${c} = EXCLUDED.${c}`).join(", ")}`;
+
+export async function openPostgres(url: string): Promise<OpenedStore> {
+  const describe = describePostgres(url);
+  const scrub = (text: string) => withoutSecret(text, url);
+  let pool: Pg.Pool;
+  try {
+    const { default: pg } = await import("pg");
+    pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  } catch (e) {
+    throw storeFailure(describe, "cannot use the database URL", e, scrub);
+  }
+  // A connection that breaks while idle is dropped by the pool; unhandled, the error would end the process.
+  pool.on("error", () => undefined);
+  try {
+    await migrate(pool);
+    return new PostgresStore(pool, describe, scrub);
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw storeFailure(describe, "cannot prepare the database", e, scrub);
+  }
+}
+
+async function migrate(pool: Pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  let broken: unknown;
+  try {
+    // Replicas starting together take turns: the second finds the steps applied by the first.
+    await client.query("SELECT pg_advisory_lock(hashtext('tagwire.migrations:' || current_schema()))");
+    try {
+      await client.query("CREATE TABLE IF NOT EXISTS tagwire_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)");
+      const applied = (await client.query<{ version: number }>("SELECT version FROM tagwire_migrations")).rows.map((r) => r.version);
+      const pending = pendingMigrations(applied);
+      if ("newer" in pending) throw new StoreError({ reason: newerSchema(pending.newer) });
+      for (const step of pending) {
+        await client.query("BEGIN");
+        try {
+          await client.query(step.postgres);
+          await client.query("INSERT INTO tagwire_migrations (version, name, applied_at) VALUES ($1, $2, now())", [step.version, step.name]);
+          await client.query("COMMIT");
+        } catch (e) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw e;
+        }
+      }
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtext('tagwire.migrations:' || current_schema()))");
+    }
+  } catch (e) {
+    broken = e;
+    throw e;
+  } finally {
+    // A client whose session may still hold the lock is closed, not returned to the pool.
+    client.release(broken instanceof Error ? broken : undefined);
+  }
+}
+
+class PostgresStore implements OpenedStore {
+  constructor(
+    private readonly pool: Pg.Pool,
+    readonly describe: string,
+    private readonly scrub: (text: string) => string,
+  ) {}
+
+  private attempt<A>(doing: string, run: () => Promise<A>) {
+    return Effect.tryPromise({ try: run, catch: (e) => storeFailure(this.describe, doing, e, this.scrub) });
+  }
+
+  openSync(identity: SyncIdentity, connector: string) {
+    return this.attempt("cannot open the sync", async () => {
+      const id = syncIdOf(identity);
+      await this.pool.query(
+        "INSERT INTO syncs (id, instance, plan, action, workspace, connector, salt, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (id) DO NOTHING",
+        [id, identity.instance, identity.plan, identity.action, identity.workspace, connector, Buffer.from(newSalt())],
+      );
+      const { rows } = await this.pool.query<SyncRow>("SELECT * FROM syncs WHERE id = $1", [id]);
+      return syncOf(rows[0]!);
+    });
+  }
+
+  async *readState(syncId: string, pageSize: number): AsyncIterable<DigestPage> {
+    const size = Math.max(1, Math.floor(pageSize));
+    let client: Pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw storeFailure(this.describe, "cannot read the sync's state", e, this.scrub);
+    }
+    let finished = false;
+    try {
+      // One snapshot for the whole read, through a cursor in table order: pages in key order would
+      // fetch each row from a different table page once the state outgrows the cache.
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      await client.query(`DECLARE state NO SCROLL CURSOR FOR SELECT key, content, sealed FROM sync_state WHERE sync_id = ${client.escapeLiteral(syncId)}`);
+      for (;;) {
+        const { rows } = await client.query<[Buffer, Buffer, Buffer | null]>({ text: `FETCH ${size} FROM state`, rowMode: "array" });
+        if (rows.length > 0) yield pageOf(rows);
+        if (rows.length < size) break;
+      }
+      await client.query("COMMIT");
+      finished = true;
+    } catch (e) {
+      throw storeFailure(this.describe, "cannot read the sync's state", e, this.scrub);
+    } finally {
+      // A read that failed or was given up part-way leaves its transaction open: that connection is closed, not reused.
+      client.release(finished ? undefined : new Error("state read not finished"));
+    }
+  }
+
+  confirm(syncId: string, page: DigestPage) {
+    const bad = checkPage(page);
+    if (bad !== undefined) return Effect.fail(bad);
+    if (page.count === 0) return Effect.void;
+    const sealed = page.sealed?.slice(0, page.count).map((s) => (s !== undefined ? asBuffer(s) : null)) ?? null;
+    return this.attempt("cannot record confirmed rows", async () => {
+      await this.pool.query(CONFIRM, [syncId, digestColumn(page.keys, page.count), digestColumn(page.contents, page.count), sealed, page.count]);
+    });
+  }
+
+  forget(syncId: string, keys: Uint8Array) {
+    const bad = checkKeys(keys);
+    if (bad !== undefined) return Effect.fail(bad);
+    const count = keys.byteLength / DIGEST_BYTES;
+    if (count === 0) return Effect.void;
+    return this.attempt("cannot forget rows", async () => {
+      await this.pool.query(FORGET, [syncId, asBuffer(keys), count]);
+    });
+  }
+
+  reset(syncId: string) {
+    return this.attempt("cannot reset the sync", async () => {
+      const { rows } = await this.pool.query<{ found: boolean }>(
+        "WITH cleared AS (DELETE FROM sync_state WHERE sync_id = $1) SELECT EXISTS (SELECT 1 FROM syncs WHERE id = $1) AS found",
+        [syncId],
+      );
+      return rows[0]!.found;
+    });
+  }
+
+  listSyncs() {
+    return this.attempt("cannot list the syncs", async (): Promise<ReadonlyArray<SyncSummary>> => {
+      const { rows } = await this.pool.query<SyncRow & { rows: number }>(
+        "SELECT s.*, (SELECT count(*) FROM sync_state st WHERE st.sync_id = s.id)::int AS rows FROM syncs s ORDER BY s.created_at, s.id",
+      );
+      const summaries: SyncSummary[] = [];
+      for (const row of rows) {
+        const { salt: _salt, ...sync } = syncOf(row);
+        const last = (await this.pool.query<StoredRun>("SELECT * FROM runs WHERE sync_id = $1 ORDER BY started_at DESC, run_id DESC LIMIT 1", [row.id])).rows[0];
+        summaries.push({ sync, rows: row.rows, ...(last !== undefined ? { lastRun: runRecordOf(last) } : {}) });
+      }
+      return summaries;
+    });
+  }
+
+  private upsertRun(doing: string, run: RunRecord) {
+    return this.attempt(doing, async () => {
+      const columns = runColumns(run);
+      await this.pool.query(
+        RUN_UPSERT,
+        RUN_COLUMNS.map((c) => columns[c]),
+      );
+    });
+  }
+
+  startRun(run: RunRecord) {
+    return this.upsertRun("cannot record the run's start", run);
+  }
+
+  finishRun(run: RunRecord) {
+    return this.upsertRun("cannot record the run's end", run);
+  }
+
+  listRuns(query: { readonly syncId?: string; readonly limit: number }) {
+    return this.attempt("cannot list the runs", async () => {
+      const limit = Math.max(0, Math.floor(query.limit));
+      const { rows } =
+        query.syncId !== undefined
+          ? await this.pool.query<StoredRun>("SELECT * FROM runs WHERE sync_id = $1 ORDER BY started_at DESC, run_id DESC LIMIT $2", [query.syncId, limit])
+          : await this.pool.query<StoredRun>("SELECT * FROM runs ORDER BY started_at DESC, run_id DESC LIMIT $1", [limit]);
+      return rows.map(runRecordOf);
+    });
+  }
+
+  getRun(runId: string) {
+    return this.attempt("cannot read the run", async () => {
+      const row = (await this.pool.query<StoredRun>("SELECT * FROM runs WHERE run_id = $1", [runId])).rows[0];
+      return row !== undefined ? runRecordOf(row) : undefined;
+    });
+  }
+
+  prune(before: Date) {
+    return this.attempt("cannot delete old runs", async () => (await this.pool.query("DELETE FROM runs WHERE started_at < $1", [before])).rowCount ?? 0);
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+}
