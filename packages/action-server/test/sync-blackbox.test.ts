@@ -105,26 +105,37 @@ describe.each(BACKENDS)("syncs on $name, through the Looker Action API", (backen
     await emulators.reset();
   });
 
-  /** Every mParticle record the emulator accepted since the last reset. */
-  async function received(): Promise<WireRecord[]> {
-    const body = (await (await fetch(`${emulators.url}/_emulator/mparticle/records?limit=100000`)).json()) as { records: WireRecord[] };
+  /** Every record the connector's emulator accepted since the last reset. */
+  async function received(connector: string): Promise<WireRecord[]> {
+    const body = (await (await fetch(`${emulators.url}/_emulator/${connector}/records?limit=100000`)).json()) as { records: WireRecord[] };
     return body.records;
   }
 
   /** The records one execute made the emulator accept, and Looker's answer. */
-  async function execute(plan: number | null, body: Record<string, unknown>): Promise<{ looker: LookerResult; sent: WireRecord[] }> {
+  async function execute(plan: number | null, body: Record<string, unknown>, action = "mparticle", connector = "mparticle"): Promise<{ looker: LookerResult; sent: WireRecord[] }> {
     if (plan === null) delete (body["scheduled_plan"] as Record<string, unknown>)["scheduled_plan_id"];
     else (body["scheduled_plan"] as Record<string, unknown>)["scheduled_plan_id"] = plan;
-    const before = (await received()).length;
+    const before = (await received(connector)).length;
     webhooks++;
-    const res = await fetch(`${server.url}/actions/mparticle/execute`, {
+    const res = await fetch(`${server.url}/actions/${action}/execute`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Token token="${server.secret}"`, "x-looker-instance": INSTANCE, "x-looker-webhook-id": `blackbox-${webhooks}` },
       body: JSON.stringify(body),
     });
     expect(res.status).toBe(200);
     const looker = ((await res.json()) as { looker: LookerResult }).looker;
-    return { looker, sent: (await received()).slice(before) };
+    return { looker, sent: (await received(connector)).slice(before) };
+  }
+
+  /** A one-time download of the Look whose connection is reset after its first 12 rows. */
+  function brokenDownload(data: LookJson): string {
+    const text = JSON.stringify(data);
+    const cut = text.indexOf('{"users.id":{"value":5012}');
+    expect(cut).toBeGreaterThan(0);
+    return downloads.serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write(text.slice(0, cut), () => setTimeout(() => res.socket?.destroy(), 50));
+    });
   }
 
   /** One scheduled execute of `plan` with the Look attached. */
@@ -174,6 +185,20 @@ describe.each(BACKENDS)("syncs on $name, through the Looker Action API", (backen
 
     // Forgotten once cleared: the same Look again sends nothing more.
     expect((await run(plan, look((row, i) => (i === 3 ? undefined : row)), { removed: "clear" })).sent).toEqual([]);
+  });
+
+  it("a row that left the Look is cleared on Segment with an identify that sets its traits to null", async () => {
+    const plan = plans++;
+    const identify = (data: LookJson) => execute(plan, executeBody({ data: emulators.settings.segment, form: { removed: "clear" }, look: data }), "segment_event", "segment");
+    const first = await identify(look());
+    expect(first.sent).toHaveLength(ROWS);
+    const gone = await identify(look((row, i) => (i === 5 ? undefined : row)));
+    expect(gone.looker.message).toContain(`sync: 0 new, 0 changed, ${ROWS - 1} unchanged (not sent), 1 removed (1 cleared)`);
+    expect(gone.sent).toHaveLength(1);
+    // The wire spec: an identify addresses the user by userId (string); the manifest keeps email
+    // (an identity, not an audience attribute) and sets every other trait the row set to null.
+    expect(first.sent.find((r) => r["userId"] === "5005")!["traits"]).toEqual({ email: "user5@example.com", city: "Osaka", "sessions count": 5 });
+    expect(gone.sent[0]).toEqual({ type: "identify", userId: "5005", traits: { city: null, "sessions count": null }, timestamp: expect.any(String), messageId: expect.any(String) });
   });
 
   it("a row that left the Look sends nothing with removed=ignore, and is sent as new when it returns", async () => {
@@ -238,14 +263,7 @@ describe.each(BACKENDS)("syncs on $name, through the Looker Action API", (backen
     const plan = plans++;
     // A sync that clears: removals inferred from the broken Look would send clearing records.
     await run(plan, look(), { removed: "clear" });
-    const text = JSON.stringify(look());
-    const cut = text.indexOf('{"users.id":{"value":5012}');
-    expect(cut).toBeGreaterThan(0);
-    const url = downloads.serve((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.write(text.slice(0, cut), () => setTimeout(() => res.socket?.destroy(), 50));
-    });
-    const broken = await execute(plan, executeBody({ data: emulators.settings.mparticle, form: { ...MP_FORM, removed: "clear" }, downloadUrl: url }));
+    const broken = await execute(plan, executeBody({ data: emulators.settings.mparticle, form: { ...MP_FORM, removed: "clear" }, downloadUrl: brokenDownload(look()) }));
     expect(broken.looker.success).toBe(false);
     expect(broken.looker.message).toContain("removed rows not looked for (the Look was not read to its end)");
     expect(broken.looker.message).toContain("the Look could not be read to the end");
@@ -254,5 +272,16 @@ describe.each(BACKENDS)("syncs on $name, through the Looker Action API", (backen
     const whole = await run(plan, look(), { removed: "clear" });
     expect(whole.sent).toEqual([]);
     expect(whole.looker.message).toContain(`sync: 0 new, 0 changed, ${ROWS} unchanged (not sent), 0 removed (0 cleared)`);
+  });
+
+  it("a first run that breaks off is resumed by the next: only the rows not confirmed are sent", async () => {
+    const plan = plans++;
+    const broken = await execute(plan, executeBody({ data: emulators.settings.mparticle, form: MP_FORM, downloadUrl: brokenDownload(look()) }));
+    expect(broken.looker.success).toBe(false);
+    expect(customerIds(broken.sent)).toEqual(Array.from({ length: 12 }, (_, i) => String(5000 + i)));
+    const resumed = await run(plan, look());
+    expect(resumed.looker.success).toBe(true);
+    expect(customerIds(resumed.sent)).toEqual(Array.from({ length: ROWS - 12 }, (_, i) => String(5012 + i)));
+    expect(resumed.looker.message).toContain(`sync: ${ROWS - 12} new, 0 changed, 12 unchanged (not sent)`);
   });
 });
