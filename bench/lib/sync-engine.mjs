@@ -5,7 +5,7 @@
 //
 // CLI (prints one JSON line):
 //   node bench/lib/sync-engine.mjs --file look.json --connector mparticle --action mparticle \
-//     --options '{"data_type":"user_data"}' --settings '{"apiKey":"k","apiSecret":"s"}' [--workers 1] [--removed clear]
+//     --options '{"data_type":"user_data"}' --settings '{"apiKey":"k","apiSecret":"s"}' [--workers 1] [--removed clear] [--sqlite dir]
 
 import { parseArgs } from "node:util";
 import { Effect } from "effect";
@@ -21,12 +21,14 @@ const { values } = parseArgs({
     settings: { type: "string", default: "{}" },
     workers: { type: "string", default: "1" },
     removed: { type: "string", default: "ignore" },
+    sqlite: { type: "string" },
   },
 });
 const connector = findConnector(loadConnectors(), String(values.connector));
 /** A destination that takes every request at once. */
 const transport = { post: async () => ({ kind: "response", status: 202, headers: {}, body: "" }), close: () => undefined };
-const store = memorySyncStore();
+// `--sqlite dir`: the embedded store in that directory instead of memory.
+const store = values.sqlite === undefined ? memorySyncStore() : await (await import("../../packages/store/dist/sqlite.js")).openSqlite(`${values.sqlite}/tagwire.db`);
 
 async function measure(label, sync) {
   const cpu0 = process.cpuUsage();

@@ -4,8 +4,8 @@ import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
-import { defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, SyncStoreService, type Connector, type StoreError, type SyncStore } from "@tagwire/engine";
-import { storeLayerOf, type StoreConfig } from "@tagwire/store";
+import { defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, SyncStoreService, type Connector, type SyncStore } from "@tagwire/engine";
+import { storeLayerOf } from "@tagwire/store";
 import { ConfigError, type ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
@@ -42,13 +42,12 @@ const FORM_BODY_LIMIT = 1024 * 1024;
 const TRANSPORT_SOCKETS = 256;
 
 /**
- * The store as a service of the executes' runtime: the one the server's deps give, else the one
- * its config names (TAGWIRE_DATABASE_URL). A run asks for it as an optional service
- * (`Effect.serviceOption`), so the runtime's type does not carry it: with or without it, executes
- * run the same code.
+ * A store given to the server (tests give one in memory) as a service of the executes' runtime. A
+ * run asks for it as an optional service (`Effect.serviceOption`), so the runtime's type does not
+ * carry it, as with the store TAGWIRE_DATABASE_URL opens.
  */
-function storeLayer(store: SyncStore | undefined, config: StoreConfig): Layer.Layer<never, StoreError> {
-  return store === undefined ? storeLayerOf(config) : (Layer.succeed(SyncStoreService, store) as Layer.Layer<never>);
+function givenStore(store: SyncStore): Layer.Layer<never> {
+  return Layer.succeed(SyncStoreService, store) as Layer.Layer<never>;
 }
 
 /** The StoreError's reason behind a failed runtime build (Effect wraps it), or the error's message. */
@@ -75,7 +74,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     Layer.mergeAll(
       engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS } }),
       Layer.succeed(MemoryBudgetService, memory),
-      storeLayer(deps.syncStore, config.store ?? { kind: "none" }),
+      deps.syncStore !== undefined ? givenStore(deps.syncStore) : storeLayerOf(config.store ?? { kind: "none" }),
     ),
   );
   // Built now, not at the first execute: a store that cannot be opened stops the server at start-up.

@@ -1,9 +1,8 @@
-// `--sync NAME [--rows changed|all] [--removed ignore|clear]` as the engine's sync request, and the
-// store the CLI keeps syncs in.
+// `--sync NAME [--rows changed|all] [--removed ignore|clear]` as the engine's sync request.
 
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
-import type { SyncRequest, SyncStore } from "@tagwire/engine";
+import type { SyncRequest } from "@tagwire/engine";
 import { InputError } from "./exit.js";
 
 export interface SyncFlagValues {
@@ -24,15 +23,10 @@ export function syncRequestOf(flags: SyncFlagValues): Effect.Effect<SyncRequest 
 }
 
 /**
- * The store a sync keeps its state and history in. The backends (an embedded file or Postgres,
- * chosen by TAGWIRE_DATABASE_URL) come from @tagwire/store; without one, a sync cannot be kept and
- * `--sync` is refused rather than silently sending every row.
+ * A sync keeps its state in the store of TAGWIRE_DATABASE_URL (an embedded file unless it says
+ * otherwise); with `none` there is none, and `--sync` is refused rather than silently sending every row.
  */
-export function syncStoreFor(request: SyncRequest | undefined, store: SyncStore | undefined, env: Readonly<Record<string, string | undefined>>): Effect.Effect<SyncStore | undefined, InputError> {
-  if (request === undefined || store !== undefined) return Effect.succeed(store);
-  const message =
-    env["TAGWIRE_DATABASE_URL"] === "none"
-      ? "--sync needs a state store, and TAGWIRE_DATABASE_URL=none turns it off."
-      : "--sync needs a state store, and none is configured (TAGWIRE_DATABASE_URL).";
-  return Effect.fail(new InputError({ code: "usage", message }));
+export function syncNeedsStore(request: SyncRequest | undefined, env: Readonly<Record<string, string | undefined>>): Effect.Effect<void, InputError> {
+  if (request === undefined || env["TAGWIRE_DATABASE_URL"] !== "none") return Effect.void;
+  return Effect.fail(new InputError({ code: "usage", message: "--sync needs a state store, and TAGWIRE_DATABASE_URL=none turns it off." }));
 }

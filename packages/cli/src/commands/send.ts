@@ -3,11 +3,11 @@ import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import * as Option from "effect/Option";
-import { closest, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, StoreError, type Connector, type RateLimitSetting } from "@tagwire/engine";
-import { storeConfig, storeLayer } from "@tagwire/store";
+import { closest, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
+import { storeLayer } from "@tagwire/store";
 import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, syncFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
-import { syncRequestOf, syncStoreFor } from "../sync-flags.js";
+import { syncNeedsStore, syncRequestOf } from "../sync-flags.js";
 import { planRejected } from "../output/diagnostics.js";
 import { printJson, printLines } from "../output/print.js";
 import { runReportLines } from "../output/report.js";
@@ -63,9 +63,7 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     yield* checkSettingNames(connector, flags.setting);
     const retry = yield* retryPolicy(flags, process.env);
     const sync = yield* syncRequestOf(flags);
-    // `none` keeps no state, so --sync is refused before anything is read; any other store opens with the run.
-    const storeChoice = storeConfig(process.env);
-    if (!(storeChoice instanceof StoreError) && storeChoice.kind === "none") yield* syncStoreFor(sync, undefined, process.env);
+    yield* syncNeedsStore(sync, process.env);
     const settings = settingsFor(connector, flags.setting, process.env);
     if (flags.dryRun) yield* checkAsSendWould(connector, settings, Option.getOrUndefined(flags.rateLimit));
     const input = yield* openLook(flags, { raw: true });
