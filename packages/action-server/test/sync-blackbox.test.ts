@@ -284,4 +284,23 @@ describe.each(BACKENDS)("syncs on $name, through the Looker Action API", (backen
     expect(customerIds(resumed.sent)).toEqual(Array.from({ length: ROWS - 12 }, (_, i) => String(5012 + i)));
     expect(resumed.looker.message).toContain(`sync: ${ROWS - 12} new, 0 changed, 12 unchanged (not sent)`);
   });
+
+  it("when the destination refuses some requests of a run, the next run sends exactly the rows it did not take", async () => {
+    const plan = plans++;
+    const many = bigLook(450);
+    const ids = many.data.map((row) => String(row["users.id"]!.value)).sort();
+    // About half the requests (100 records each) are refused, the same ones on every try of this seed.
+    await fetch(`${emulators.url}/_emulator/faults`, { method: "PUT", body: JSON.stringify({ mparticle: { statusRates: { 400: 0.5 }, seed: 7 } }) });
+    const partial = await run(plan, many);
+    const taken = new Set(customerIds(partial.sent) as string[]);
+    expect(partial.looker.success).toBe(false);
+    expect(taken.size).toBeGreaterThan(0);
+    expect(taken.size).toBeLessThan(ids.length);
+
+    await fetch(`${emulators.url}/_emulator/faults`, { method: "PUT", body: JSON.stringify({ mparticle: {} }) });
+    const next = await run(plan, many);
+    expect(next.looker.success).toBe(true);
+    expect(customerIds(next.sent)).toEqual(ids.filter((id) => !taken.has(id)));
+    expect(next.looker.message).toContain(`${taken.size} unchanged (not sent)`);
+  });
 });
