@@ -187,6 +187,20 @@ describe.each(BACKENDS)("syncs on $name, through the Looker Action API", (backen
     expect((await run(plan, look((row, i) => (i === 3 ? undefined : row)), { removed: "clear" })).sent).toEqual([]);
   });
 
+  it("a sync that starts clearing later clears every row once one run with rows=all has covered them", async () => {
+    const plan = plans++;
+    const without3 = look((row, i) => (i === 3 ? undefined : row));
+    await run(plan, look());
+    // As docs/syncs.md says: rows delivered before clearing was asked for cannot be addressed...
+    const unaddressed = await run(plan, without3, { removed: "clear" });
+    expect(unaddressed.sent).toEqual([]);
+    expect(unaddressed.looker.message).toContain("1 removed (0 cleared, 1 not: ");
+    // ...until one full send under `clear` has delivered them again.
+    await run(plan, look(), { rows: "all", removed: "clear" });
+    const gone = await run(plan, without3, { removed: "clear" });
+    expect(gone.sent).toEqual([{ user_identities: { customer_id: "5003", email: "user3@example.com" }, deleted_user_attributes: ["looker_users.city", "looker_users.sessions_count"], environment: "development", source_request_id: expect.any(String) }]);
+  });
+
   it("a row that left the Look is cleared on Segment with an identify that sets its traits to null", async () => {
     const plan = plans++;
     const identify = (data: LookJson) => execute(plan, executeBody({ data: emulators.settings.segment, form: { removed: "clear" }, look: data }), "segment_event", "segment");
