@@ -5,14 +5,15 @@
 // Usage: npm run bench -- [--quick] [--rows 10000,100000] [--scenarios mparticle-event,segment-identify]
 //                         [--seed 1] [--out bench/results.json] [--profile] [--json-parse-max-mb 500]
 //                         [--wait-quiet 0] [--server-node-args="--max-old-space-size=64"] [--workers 1]
+//                         [--store none|sqlite|postgres://...]
 // Progress goes to stderr; the table goes to stdout. Exits 1 when a correctness check fails or a
 // run breaks, 2 on bad arguments.
 
 import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
-import { cpus, loadavg, totalmem } from "node:os";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -40,7 +41,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--rows 10000,100000,1000000] [
                       [--seed 1] [--out bench/results.json] [--profile] [--json-parse-max-mb 500]
                       [--wait-quiet seconds]  (before each measurement, wait up to this long for other processes to go idle)
                       [--server-node-args="..."]  (node flags for the server and engine-only children; default: the Dockerfile's NODE_OPTIONS)
-                      [--workers N]  (TAGWIRE_WORKERS for the server, --workers for engine-only; default: the server's own default)`;
+                      [--workers N]  (TAGWIRE_WORKERS for the server, --workers for engine-only; default: the server's own default)
+                      [--store none|sqlite|postgres://...]  (the server's state store: none, the default, keeps no state; sqlite
+                       a file in a temporary TAGWIRE_STATE_DIR removed at the end; never the user's own state directory)`;
 
 /** @param {string} line */
 const progress = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -59,6 +62,7 @@ function readOptions() {
       "wait-quiet": { type: "string", default: "0" },
       "server-node-args": { type: "string", default: dockerNodeOptions() },
       workers: { type: "string", default: process.env["TAGWIRE_WORKERS"] ?? String(defaultWorkerCount()) },
+      store: { type: "string", default: "none" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -68,6 +72,7 @@ function readOptions() {
   if (!Number.isFinite(jsonParseMaxMb) || jsonParseMaxMb < 0) throw new Error(`--json-parse-max-mb must be a number of MB`);
   const waitQuietSec = Number(values["wait-quiet"]);
   if (!Number.isInteger(waitQuietSec) || waitQuietSec < 0 || waitQuietSec > 3600) throw new Error(`--wait-quiet must be whole seconds between 0 and 3600`);
+  if (!/^(none|sqlite|postgres(ql)?:\/\/.+)$/.test(values.store)) throw new Error(`--store must be none, sqlite or a postgres:// URL`);
   return {
     help: values.help,
     rows: selectRows(values.rows, values.quick).sort((a, b) => a - b),
@@ -80,7 +85,25 @@ function readOptions() {
     waitQuietSec,
     serverNodeArgs: values["server-node-args"].split(" ").filter((a) => a !== ""),
     workers: wholeNumber(values.workers, "--workers"),
+    store: values.store,
   };
+}
+
+/**
+ * The server's state store, named explicitly so that the bench never inherits one from its
+ * environment (the default would be the user's own state directory): its variables, what to print,
+ * and how to remove what it made.
+ * @param {string} store `none`, `sqlite` or a postgres:// URL
+ * @returns {Promise<{ env: Record<string, string>, description: string, remove: () => Promise<void> }>}
+ */
+async function benchStore(store) {
+  if (store === "none") return { env: { TAGWIRE_DATABASE_URL: "none" }, description: "none (TAGWIRE_DATABASE_URL=none: stateless, every row sent)", remove: async () => {} };
+  if (store === "sqlite") {
+    const dir = await mkdtemp(join(tmpdir(), "tagwire-bench-state-"));
+    return { env: { TAGWIRE_DATABASE_URL: "", TAGWIRE_STATE_DIR: dir }, description: `embedded SQLite in ${dir} (removed at the end)`, remove: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const url = new URL(store);
+  return { env: { TAGWIRE_DATABASE_URL: store }, description: `Postgres ${url.protocol}//${url.username !== "" ? `${url.username}@` : ""}${url.host}${url.pathname}`, remove: async () => {} };
 }
 
 /** The server's memory flags as deployed (the Dockerfile's NODE_OPTIONS), so the bench measures that configuration. */
@@ -142,7 +165,7 @@ function gitInfo() {
  * One execute through a fresh action server, checked against the emulator.
  * @param {import("./lib/scenarios.mjs").Scenario} scenario
  * @param {import("./lib/looks.mjs").LookFile} look
- * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, profileDir: string | undefined, serverNodeArgs: string[], workers: number }} ctx
+ * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, profileDir: string | undefined, serverNodeArgs: string[], workers: number, storeEnv: Record<string, string> }} ctx
  * @returns {Promise<EndToEnd>}
  */
 async function runEndToEnd(scenario, look, ctx) {
@@ -152,7 +175,7 @@ async function runEndToEnd(scenario, look, ctx) {
   await emulators.reset();
   const secret = randomBytes(24).toString("hex");
   /** @type {Record<string, string>} */
-  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", TAGWIRE_WORKERS: String(ctx.workers) };
+  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", TAGWIRE_WORKERS: String(ctx.workers), ...ctx.storeEnv };
   // The local emulators, unpaced: the bench measures the server, not the destinations' published rate limits.
   for (const id of Object.keys(emulators.credentials)) {
     env[`TAGWIRE_${id.toUpperCase()}_URL`] = emulators.url;
@@ -379,6 +402,8 @@ async function main() {
     await mkdir(profileDir, { recursive: true });
   }
 
+  const store = await benchStore(options.store);
+  progress(`state store: ${store.description}`);
   const emulators = await startEmulators();
   const downloads = await startDownloadServer();
   progress(`emulators at ${emulators.url} (pid ${emulators.pid}, validation off); downloads at ${downloads.url}`);
@@ -466,7 +491,7 @@ async function main() {
         // 1. End to end, in a fresh action server process.
         try {
           const { value: e2e } = await measureQuietly("end to end", async () => {
-            const value = await runEndToEnd(scenario, look, { emulators, downloads, profileDir, serverNodeArgs: options.serverNodeArgs, workers: options.workers });
+            const value = await runEndToEnd(scenario, look, { emulators, downloads, profileDir, serverNodeArgs: options.serverNodeArgs, workers: options.workers, storeEnv: store.env });
             progress(
               `    ${value.e2e.rowsPerSec.toLocaleString("en-US")} rows/s, ${(value.e2e.wallMs / 1000).toFixed(2)} s, peak RSS ${value.server.peakRssMb} MB ` +
                 `(heap used ${value.server.peakHeapUsedMb}, heap total ${value.server.peakHeapTotalMb}, external ${value.server.peakExternalMb} MB), ` +
@@ -565,6 +590,7 @@ async function main() {
   } finally {
     await downloads.close();
     await emulators.stop();
+    await store.remove();
   }
 
   const buildAtEnd = await newestBuild();

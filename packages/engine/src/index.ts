@@ -23,6 +23,7 @@ export { NOT_SENT, type RunStop, type StopReason } from "./run/run-stop.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
 export type { RowNote } from "./run/chunk-processor.js";
 export { defaultWorkerCount, MAX_WORKERS, RowWorkerPool } from "./run/row-workers.js";
+export { startWorker } from "./run/start-worker.js";
 export { engineLayer, RateBudgetsService, RowWorkerPoolService, TransportService, type RunServices } from "./run/services.js";
 export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type MemoryBudgetFigures, type MemoryBudgetObserver } from "./run/memory-budget.js";
 export { ReportBuilder, summarize, type RunReport, type FailureGroup } from "./run/report.js";

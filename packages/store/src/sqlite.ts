@@ -1,302 +1,192 @@
-// The embedded store: one SQLite file (better-sqlite3, loaded only when a store is opened). WAL lets
-// `tagwire runs` read while a server writes; every write of a page is one transaction of prepared
-// statements, and state is read in key order, a page per query, so no statement stays open between
-// pages while the engine confirms.
-//
-// Keys are digests, so a page of confirmed rows lands all over sync_state's B-tree: written there
-// directly, every commit would rewrite most of the tree's pages (22,000 rows/s at 1M rows). A page is
-// appended to sync_confirmed instead (one commit, durable), and the appended rows are folded into
-// sync_state in key order, in one transaction, once FOLD_ROWS have gathered, and before anything
-// reads or removes state. A crash between the two loses nothing: the next open folds what is left.
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import type BetterSqlite3 from "better-sqlite3";
+// The embedded store as the server's thread uses it: the SQLite file is opened, migrated, written
+// and folded on a thread of its own (sqlite-thread.ts), one per opened store, so that no database
+// call holds the server's event loop. Calls go to that thread as messages and come back as answers;
+// pages of state read there are handed over, not copied, and a confirmed page's digests cross as one
+// buffer. Closing the store folds what is left, closes the file and ends the thread.
+import type { Worker } from "node:worker_threads";
 import * as Effect from "effect/Effect";
-import { DIGEST_BYTES, type DigestPage, type RunRecord, type SyncIdentity, type SyncRecord, type SyncSummary } from "@tagwire/engine";
+import { DIGEST_BYTES, StoreError, startWorker, type DigestPage, type RunRecord, type SyncIdentity } from "@tagwire/engine";
 import { storeFailure } from "./failure.js";
-import { asBuffer, checkKeys, checkPage, digestAt } from "./digest-pages.js";
-import { MIGRATIONS, newerSchema, pendingMigrations } from "./migrations.js";
-import { newSalt, RUN_COLUMNS, runColumns, runRecordOf, syncIdOf, type StoredRun } from "./records.js";
 import type { OpenedStore } from "./opened-store.js";
+import type { FromSqliteThread, SqliteArgs, SqliteCall, SqliteRequest, SqliteThreadData, SqliteValue } from "./sqlite-protocol.js";
 
-type Database = BetterSqlite3.Database;
+// Under the test runner this module is TypeScript source, which a worker cannot load: use the build.
+const THREAD_URL = new URL(import.meta.url.endsWith(".ts") ? "../dist/sqlite-thread.js" : "./sqlite-thread.js", import.meta.url);
 
-/** Confirmed rows gathered before they are folded into the state. */
-const FOLD_ROWS = 262_144;
-type Statement = BetterSqlite3.Statement;
+type Settle = { readonly resolve: (value: unknown) => void; readonly reject: (error: StoreError) => void };
 
-interface SyncRow {
-  readonly id: string;
-  readonly instance: string;
-  readonly plan: string;
-  readonly action: string;
-  readonly workspace: string;
-  readonly connector: string;
-  readonly salt: Buffer;
-  readonly created_at: string;
-}
-
-const syncOf = (row: SyncRow): SyncRecord => ({
-  id: row.id,
-  identity: { instance: row.instance, plan: row.plan, action: row.action, workspace: row.workspace },
-  connector: row.connector,
-  salt: new Uint8Array(row.salt),
-  createdAt: row.created_at,
-});
-
-/** SQLite's form of a run's columns: booleans as 0/1. */
-const sqliteRun = (run: RunRecord) => {
-  const columns = runColumns(run);
-  return { ...columns, success: columns.success === null ? null : columns.success ? 1 : 0 };
-};
-
-export async function openSqlite(path: string): Promise<OpenedStore> {
+export function openSqlite(path: string): Promise<OpenedStore> {
   const describe = `sqlite:${path}`;
-  let db: Database;
+  let worker: Worker;
   try {
-    const { default: Sqlite } = await import("better-sqlite3");
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    db = new Sqlite(path, { timeout: 10_000 });
+    worker = startWorker(THREAD_URL, { workerData: { path } satisfies SqliteThreadData });
   } catch (e) {
-    throw storeFailure(describe, "cannot open the database file", e);
+    return Promise.reject(storeFailure(describe, "cannot start the store's thread", e));
   }
-  try {
-    db.pragma("journal_mode = WAL");
-    // WAL with NORMAL survives a process crash; a power loss may lose the last transactions, which
-    // only means their rows are sent again.
-    db.pragma("synchronous = NORMAL");
-    db.pragma("foreign_keys = ON");
-    // 16 MiB of page cache: a fold passes over the state in key order, so it needs no more, and a
-    // server's memory stays near its target.
-    db.pragma("cache_size = -16384");
-    migrate(db);
-    return new SqliteStore(db, describe);
-  } catch (e) {
-    db.close();
-    throw storeFailure(describe, "cannot prepare the database", e);
-  }
+  return new Promise<OpenedStore>((resolve, reject) => {
+    const onOpen = (message: FromSqliteThread) => {
+      stop();
+      if ("opened" in message) resolve(new SqliteStore(worker, message.opened));
+      else {
+        reject(new StoreError({ reason: "openFailed" in message ? message.openFailed : `${describe}: the store's thread answered before it opened` }));
+        void worker.terminate();
+      }
+    };
+    const onError = (e: Error) => {
+      stop();
+      reject(storeFailure(describe, "the store's thread stopped", e));
+    };
+    const onExit = (code: number) => {
+      stop();
+      reject(new StoreError({ reason: `${describe}: the store's thread exited (code ${code}) before the file was open` }));
+    };
+    const stop = () => {
+      worker.off("message", onOpen).off("error", onError).off("exit", onExit);
+    };
+    worker.on("message", onOpen).on("error", onError).on("exit", onExit);
+  });
 }
 
-function migrate(db: Database): void {
-  db.exec("CREATE TABLE IF NOT EXISTS tagwire_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-  // IMMEDIATE: a second process starting at the same time waits for the first one's steps, then finds them applied.
-  db.transaction(() => {
-    const applied = db.prepare("SELECT version FROM tagwire_migrations").pluck().all() as number[];
-    const pending = pendingMigrations(applied);
-    if ("newer" in pending) throw new Error(newerSchema(pending.newer));
-    const record = db.prepare("INSERT INTO tagwire_migrations (version, name, applied_at) VALUES (?, ?, ?)");
-    for (const step of pending) {
-      db.exec(step.sqlite);
-      record.run(step.version, step.name, new Date().toISOString());
-    }
-  }).immediate();
+/** A confirmed page as one buffer (keys, then contents) that moves to the store's thread: the caller keeps its own columns. */
+function packed(page: DigestPage): { readonly page: DigestPage; readonly transfer: ArrayBuffer[] } {
+  const bytes = page.count * DIGEST_BYTES;
+  const columns = new Uint8Array(2 * bytes);
+  columns.set(page.keys.subarray(0, bytes), 0);
+  columns.set(page.contents.subarray(0, bytes), bytes);
+  const sealed = page.sealed?.slice(0, page.count);
+  return { page: { count: page.count, keys: columns.subarray(0, bytes), contents: columns.subarray(bytes), ...(sealed !== undefined ? { sealed } : {}) }, transfer: [columns.buffer] };
 }
 
 class SqliteStore implements OpenedStore {
-  /** Rows this process appended since it last folded; another process's are found by `foldAny`. */
-  private appended = 0;
-
-  private readonly statements: {
-    readonly insertSync: Statement;
-    readonly selectSync: Statement;
-    readonly page: Statement;
-    readonly append: Statement;
-    readonly anyAppended: Statement;
-    readonly fold: Statement;
-    readonly clearAppended: Statement;
-    readonly remove: Statement;
-    readonly syncExists: Statement;
-    readonly clearState: Statement;
-    readonly upsertRun: Statement;
-    readonly runById: Statement;
-    readonly lastRun: Statement;
-    readonly prune: Statement;
-  };
+  private readonly pending = new Map<number, Settle>();
+  private nextId = 0;
+  /** Why no call can be answered any more: the thread stopped, or the store was closed. */
+  private ended: string | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly db: Database,
+    private readonly worker: Worker,
     readonly describe: string,
   ) {
-    const named = RUN_COLUMNS.map((c) => `@${c}`).join(", ");
-    const updates = RUN_COLUMNS.filter((c) => c !== "run_id").map((c) => `${c} = excluded.${c}`).join(", ");
-    this.statements = {
-      insertSync: db.prepare("INSERT INTO syncs (id, instance, plan, action, workspace, connector, salt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"),
-      selectSync: db.prepare("SELECT * FROM syncs WHERE id = ?"),
-      page: db.prepare("SELECT key, content, sealed FROM sync_state WHERE sync_id = ? AND key > ? ORDER BY key LIMIT ?").raw(),
-      append: db.prepare("INSERT INTO sync_confirmed (sync_id, key, content, sealed) VALUES (?, ?, ?, ?)"),
-      anyAppended: db.prepare("SELECT EXISTS (SELECT 1 FROM sync_confirmed)").pluck(),
-      // In key order, and for a key confirmed more than once, in the order confirmed: the last one wins.
-      fold: db.prepare(
-        "INSERT INTO sync_state (sync_id, key, content, sealed) SELECT sync_id, key, content, sealed FROM sync_confirmed WHERE true ORDER BY sync_id, key, seq ON CONFLICT (sync_id, key) DO UPDATE SET content = excluded.content, sealed = excluded.sealed",
-      ),
-      clearAppended: db.prepare("DELETE FROM sync_confirmed"),
-      remove: db.prepare("DELETE FROM sync_state WHERE sync_id = ? AND key = ?"),
-      syncExists: db.prepare("SELECT 1 FROM syncs WHERE id = ?").pluck(),
-      clearState: db.prepare("DELETE FROM sync_state WHERE sync_id = ?"),
-      upsertRun: db.prepare(`INSERT INTO runs (${RUN_COLUMNS.join(", ")}) VALUES (${named}) ON CONFLICT (run_id) DO UPDATE SET ${updates}`),
-      runById: db.prepare("SELECT * FROM runs WHERE run_id = ?"),
-      lastRun: db.prepare("SELECT * FROM runs WHERE sync_id = ? ORDER BY started_at DESC, run_id DESC LIMIT 1"),
-      prune: db.prepare("DELETE FROM runs WHERE started_at < ?"),
-    };
-    this.fold();
+    worker.on("message", (message: FromSqliteThread) => this.settle(message));
+    worker.on("error", (e) => this.end(`the store's thread stopped: ${e.message}`));
+    worker.on("exit", (code) => this.end(`the store's thread exited (code ${code})`));
+    // The thread keeps the process alive only while a call waits for its answer.
+    worker.unref();
   }
 
-  /** Folds the appended rows into the state (IMMEDIATE: one process at a time). */
-  private fold(): void {
-    this.db
-      .transaction(() => {
-        this.statements.fold.run();
-        this.statements.clearAppended.run();
-      })
-      .immediate();
-    this.appended = 0;
+  private settle(message: FromSqliteThread): void {
+    if (!("id" in message)) return;
+    const waiting = this.pending.get(message.id);
+    if (waiting === undefined) return;
+    this.pending.delete(message.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if ("failed" in message) waiting.reject(new StoreError({ reason: message.failed }));
+    else waiting.resolve(message.value);
   }
 
-  /** Before state is read or removed: folds whatever any process appended. */
-  private foldAny(): void {
-    if (this.appended > 0 || this.statements.anyAppended.get() === 1) this.fold();
+  private end(reason: string): void {
+    this.ended ??= reason;
+    for (const waiting of this.pending.values()) waiting.reject(new StoreError({ reason: `${this.describe}: ${reason}` }));
+    this.pending.clear();
   }
 
-  private attempt<A>(doing: string, run: () => A) {
-    return Effect.try({ try: run, catch: (e) => storeFailure(this.describe, doing, e) });
+  private call<C extends SqliteCall>(call: C, args: SqliteArgs<C>, transfer: ArrayBuffer[] = []): Promise<SqliteValue<C>> {
+    if (this.ended !== undefined) return Promise.reject(new StoreError({ reason: `${this.describe}: ${this.ended}` }));
+    const id = ++this.nextId;
+    return new Promise<SqliteValue<C>>((resolve, reject) => {
+      try {
+        this.worker.postMessage({ id, call, args } satisfies SqliteRequest<C>, transfer);
+      } catch (e) {
+        reject(storeFailure(this.describe, `cannot send ${call} to the store's thread`, e));
+        return;
+      }
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  private effect<C extends SqliteCall>(call: C, args: () => SqliteArgs<C>, transfer: () => ArrayBuffer[] = () => []): Effect.Effect<SqliteValue<C>, StoreError> {
+    return Effect.tryPromise({
+      try: () => this.call(call, args(), transfer()),
+      catch: (e) => (e instanceof StoreError ? e : storeFailure(this.describe, `cannot ${call}`, e)),
+    });
   }
 
   openSync(identity: SyncIdentity, connector: string) {
-    return this.attempt("cannot open the sync", () => {
-      const id = syncIdOf(identity);
-      this.statements.insertSync.run(id, identity.instance, identity.plan, identity.action, identity.workspace, connector, Buffer.from(newSalt()), new Date().toISOString());
-      return syncOf(this.statements.selectSync.get(id) as SyncRow);
-    });
+    return this.effect("openSync", () => [identity, connector]);
   }
 
   async *readState(syncId: string, pageSize: number): AsyncIterable<DigestPage> {
     const size = Math.max(1, Math.floor(pageSize));
-    let after = Buffer.alloc(0);
-    for (;;) {
-      const page = this.readPage(syncId, after, size);
-      if (page.count > 0) yield page;
-      if (page.count < size) return;
-      after = Buffer.from(page.keys.subarray((page.count - 1) * DIGEST_BYTES, page.count * DIGEST_BYTES));
-    }
-  }
-
-  /** One page, read to its end before it is handed out. */
-  private readPage(syncId: string, after: Buffer, size: number): DigestPage {
-    try {
-      this.foldAny();
-    } catch (e) {
-      throw storeFailure(this.describe, "cannot read the sync's state", e);
-    }
-    const keys = new Uint8Array(size * DIGEST_BYTES);
-    const contents = new Uint8Array(size * DIGEST_BYTES);
-    let sealed: Array<Uint8Array | undefined> | undefined;
-    let count = 0;
-    try {
-      for (const row of this.statements.page.iterate(syncId, after, size) as IterableIterator<[Buffer, Buffer, Buffer | null]>) {
-        keys.set(row[0], count * DIGEST_BYTES);
-        contents.set(row[1], count * DIGEST_BYTES);
-        if (row[2] !== null) (sealed ??= new Array<Uint8Array | undefined>(size))[count] = new Uint8Array(row[2]);
-        count++;
-      }
-    } catch (e) {
-      throw storeFailure(this.describe, "cannot read the sync's state", e);
-    }
-    return {
-      count,
-      keys: keys.subarray(0, count * DIGEST_BYTES),
-      contents: contents.subarray(0, count * DIGEST_BYTES),
-      ...(sealed !== undefined ? { sealed: sealed.slice(0, count) } : {}),
+    // The store's thread reads the next page while the caller takes this one.
+    const ask = (after: Uint8Array) => {
+      const page = this.call("readPage", [syncId, after, size]);
+      // A page asked ahead by a read given up part-way is never awaited: its failure is dropped.
+      page.catch(() => undefined);
+      return page;
     };
+    let next = ask(new Uint8Array(0));
+    for (;;) {
+      const page = await next;
+      const full = page.count === size;
+      if (full) next = ask(page.keys.slice((page.count - 1) * DIGEST_BYTES, page.count * DIGEST_BYTES));
+      if (page.count > 0) yield page;
+      if (!full) return;
+    }
   }
 
   confirm(syncId: string, page: DigestPage) {
-    const bad = checkPage(page);
-    if (bad !== undefined) return Effect.fail(bad);
-    return this.attempt("cannot record confirmed rows", () =>
-{
-      this.db.transaction(() => {
-        const append = this.statements.append;
-        for (let i = 0; i < page.count; i++) {
-          const seal = page.sealed?.[i];
-          append.run(syncId, digestAt(page.keys, i), digestAt(page.contents, i), seal !== undefined ? asBuffer(seal) : null);
-        }
-      })();
-      this.appended += page.count;
-      if (this.appended >= FOLD_ROWS) this.fold();
+    return Effect.suspend(() => {
+      // A page that does not hold its count is refused by the store's thread with the reason.
+      const whole = page.keys.byteLength >= page.count * DIGEST_BYTES && page.contents.byteLength >= page.count * DIGEST_BYTES && Number.isSafeInteger(page.count) && page.count >= 0;
+      const sent = whole ? packed(page) : { page, transfer: [] };
+      return this.effect("confirm", () => [syncId, sent.page], () => sent.transfer);
     });
   }
 
   forget(syncId: string, keys: Uint8Array) {
-    const bad = checkKeys(keys);
-    if (bad !== undefined) return Effect.fail(bad);
-    return this.attempt("cannot forget rows", () => {
-      this.foldAny();
-      this.db.transaction(() => {
-        for (let i = 0; i < keys.byteLength / DIGEST_BYTES; i++) this.statements.remove.run(syncId, digestAt(keys, i));
-      })();
-    });
+    return this.effect("forget", () => [syncId, keys]);
   }
 
   reset(syncId: string) {
-    return this.attempt("cannot reset the sync", () => {
-      this.foldAny();
-      return this.db.transaction(() => {
-        if (this.statements.syncExists.get(syncId) === undefined) return false;
-        this.statements.clearState.run(syncId);
-        return true;
-      })();
-    });
+    return this.effect("reset", () => [syncId]);
   }
 
   listSyncs() {
-    return this.attempt("cannot list the syncs", (): ReadonlyArray<SyncSummary> => {
-      this.foldAny();
-      const rows = this.db.prepare("SELECT s.*, (SELECT count(*) FROM sync_state st WHERE st.sync_id = s.id) AS rows FROM syncs s ORDER BY s.created_at, s.rowid").all() as Array<SyncRow & { rows: number }>;
-      return rows.map((row) => {
-        const { salt: _salt, ...sync } = syncOf(row);
-        const last = this.statements.lastRun.get(row.id) as StoredRun | undefined;
-        return { sync, rows: row.rows, ...(last !== undefined ? { lastRun: runRecordOf(last) } : {}) };
-      });
-    });
+    return this.effect("listSyncs", () => []);
   }
 
   startRun(run: RunRecord) {
-    return this.attempt("cannot record the run's start", () => void this.statements.upsertRun.run(sqliteRun(run)));
+    return this.effect("startRun", () => [run]);
   }
 
   finishRun(run: RunRecord) {
-    return this.attempt("cannot record the run's end", () => void this.statements.upsertRun.run(sqliteRun(run)));
+    return this.effect("finishRun", () => [run]);
   }
 
   listRuns(query: { readonly syncId?: string; readonly limit: number }) {
-    return this.attempt("cannot list the runs", () => {
-      const limit = Math.max(0, Math.floor(query.limit));
-      const rows = (
-        query.syncId !== undefined
-          ? this.db.prepare("SELECT * FROM runs WHERE sync_id = ? ORDER BY started_at DESC, run_id DESC LIMIT ?").all(query.syncId, limit)
-          : this.db.prepare("SELECT * FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?").all(limit)
-      ) as StoredRun[];
-      return rows.map(runRecordOf);
-    });
+    return this.effect("listRuns", () => [query]);
   }
 
   getRun(runId: string) {
-    return this.attempt("cannot read the run", () => {
-      const row = this.statements.runById.get(runId) as StoredRun | undefined;
-      return row !== undefined ? runRecordOf(row) : undefined;
-    });
+    return this.effect("getRun", () => [runId]);
   }
 
   prune(before: Date) {
-    return this.attempt("cannot delete old runs", () => this.statements.prune.run(before.toISOString()).changes);
+    return this.effect("prune", () => [before]);
   }
 
-  async close(): Promise<void> {
-    if (!this.db.open) return;
-    try {
-      this.fold();
-    } finally {
-      this.db.close();
-    }
+  /** Folds what is left and closes the file on its thread, then ends the thread. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        if (this.ended === undefined) await this.call("close", []);
+      } finally {
+        this.ended ??= "the store is closed";
+        await this.worker.terminate();
+      }
+    })();
+    return this.closing;
   }
 }

@@ -332,6 +332,61 @@ describe("the sqlite store", () => {
     expect(await place.sql("SELECT count(*) AS n FROM sync_confirmed")).toEqual([{ n: 0 }]);
   });
 
+  it("closes once however often it is closed, and answers a call made after that with a StoreError", async () => {
+    const place = await sqlite.place();
+    places.push(place);
+    const store = await run(openStore(place.config));
+    const sync = await run(store.openSync(identity(), "test"));
+    await run(store.confirm(sync.id, randomPage(10)));
+    await Promise.all([store.close(), store.close()]);
+    await store.close();
+    expect((await failureOf(store.listRuns({ limit: 1 }))).reason).toBe(`${store.describe}: the store is closed`);
+    expect(await place.sql("SELECT count(*) AS n FROM sync_state")).toEqual([{ n: 10 }]);
+  });
+
+  it("keeps the event loop of the thread using it responsive while a million confirmed rows are folded", async () => {
+    const place = await sqlite.place();
+    places.push(place);
+    const store = await run(openStore(place.config));
+    opened.push(store);
+    const sync = await run(store.openSync(identity(), "test"));
+    const pages = Array.from({ length: 250 }, () => randomPage(4000));
+    // A 10 ms timer's lateness: how long this thread's event loop was held at worst (a timer that
+    // never got its turn counts too, at the end). A fold of the rows confirmed so far (once 256 Ki
+    // have gathered, and before the state is read) takes the store a second or more at this size; a
+    // call waits for it, the event loop must not. The bound leaves room for a loaded machine, which
+    // can keep any thread off a core for tens of milliseconds.
+    let lateness = 0;
+    let due = performance.now() + 10;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      lateness = Math.max(lateness, now - due);
+      due = now + 10;
+    }, 10);
+    let longestCall = 0;
+    const timed = async <A>(call: () => Promise<A>): Promise<A> => {
+      const start = performance.now();
+      try {
+        return await call();
+      } finally {
+        longestCall = Math.max(longestCall, performance.now() - start);
+      }
+    };
+    let read = 0;
+    try {
+      for (const page of pages) await timed(() => run(store.confirm(sync.id, page)));
+      const state = store.readState(sync.id, 100_000)[Symbol.asyncIterator]();
+      for (let next = await timed(() => state.next()); next.done !== true; next = await timed(() => state.next())) read += next.value.count;
+    } finally {
+      lateness = Math.max(lateness, performance.now() - due);
+      clearInterval(timer);
+    }
+    expect(read).toBe(1_000_000);
+    // The calls that folded waited far longer than the event loop was ever held.
+    expect(longestCall).toBeGreaterThan(4 * lateness);
+    expect(lateness).toBeLessThan(250);
+  });
+
 });
 
 describe("storeLayer", () => {

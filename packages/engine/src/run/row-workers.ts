@@ -8,6 +8,7 @@ import type { LookRow } from "../look/types.js";
 import { isRawRows, rowCount, type RawRows } from "../look/raw-rows.js";
 import type { ChunkProcessor, ChunkResult } from "./chunk-processor.js";
 import type { FromWorker, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
+import { startWorker } from "./start-worker.js";
 
 // Under the test runner this module is TypeScript source, which a worker cannot load: use the build.
 const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "../../dist/run/row-worker.js" : "./row-worker.js", import.meta.url);
@@ -92,33 +93,6 @@ class RowWorker {
     for (const [seq, settle] of this.pending) settle({ seq, failure: this.failure });
     this.pending.clear();
   }
-}
-
-/**
- * A worker inherits the process's Node options, except those about the entry point
- * (`--input-type`, `--eval`, `--print`), which a worker started from a file refuses. Options a
- * worker cannot take when given explicitly (heap sizes: V8's flags apply process-wide anyway)
- * leave it with none.
- */
-function startWorker(script: URL): Worker {
-  const argv = workerExecArgv();
-  if (argv.length === process.execArgv.length) return new Worker(script);
-  try {
-    return new Worker(script, { execArgv: argv });
-  } catch {
-    return new Worker(script, { execArgv: [] });
-  }
-}
-
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (/^(-e|-p|--eval|--print)$/.test(a)) i++;
-    else if (!/^(--input-type|--eval|--print)(=|$)/.test(a) && !/^-[ep]/.test(a)) out.push(a);
-  }
-  return out;
 }
 
 /**

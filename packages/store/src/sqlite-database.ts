@@ -1,0 +1,296 @@
+// The embedded store's database: one SQLite file (better-sqlite3), used by the store's own thread
+// (sqlite-thread.ts) only, since every call blocks the thread that makes it. WAL lets
+// `tagwire runs` read while a server writes; every write of a page is one transaction of prepared
+// statements, and state is read in key order, a page per query, so no statement stays open between
+// pages while the engine confirms.
+//
+// Keys are digests, so a page of confirmed rows lands all over sync_state's B-tree: written there
+// directly, every commit would rewrite most of the tree's pages (22,000 rows/s at 1M rows). A page is
+// appended to sync_confirmed instead (one commit, durable), and the appended rows are folded into
+// sync_state in key order, in one transaction, once FOLD_ROWS have gathered, and before anything
+// reads or removes state. A crash between the two loses nothing: the next open folds what is left.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Sqlite from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
+import { DIGEST_BYTES, type DigestPage, type RunRecord, type SyncIdentity, type SyncRecord, type SyncSummary } from "@tagwire/engine";
+import { storeFailure } from "./failure.js";
+import { asBuffer, checkKeys, checkPage, digestAt } from "./digest-pages.js";
+import { MIGRATIONS, newerSchema, pendingMigrations } from "./migrations.js";
+import { newSalt, RUN_COLUMNS, runColumns, runRecordOf, syncIdOf, type StoredRun } from "./records.js";
+
+type Database = BetterSqlite3.Database;
+
+/** Confirmed rows gathered before they are folded into the state. */
+const FOLD_ROWS = 262_144;
+type Statement = BetterSqlite3.Statement;
+
+interface SyncRow {
+  readonly id: string;
+  readonly instance: string;
+  readonly plan: string;
+  readonly action: string;
+  readonly workspace: string;
+  readonly connector: string;
+  readonly salt: Buffer;
+  readonly created_at: string;
+}
+
+const syncOf = (row: SyncRow): SyncRecord => ({
+  id: row.id,
+  identity: { instance: row.instance, plan: row.plan, action: row.action, workspace: row.workspace },
+  connector: row.connector,
+  salt: new Uint8Array(row.salt),
+  createdAt: row.created_at,
+});
+
+/** SQLite's form of a run's columns: booleans as 0/1. */
+const sqliteRun = (run: RunRecord) => {
+  const columns = runColumns(run);
+  return { ...columns, success: columns.success === null ? null : columns.success ? 1 : 0 };
+};
+
+/** Opens and migrates the file; throws a StoreError that says what failed. */
+export function openSqliteDatabase(path: string): SqliteDatabase {
+  const describe = `sqlite:${path}`;
+  let db: Database;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    db = new Sqlite(path, { timeout: 10_000 });
+  } catch (e) {
+    throw storeFailure(describe, "cannot open the database file", e);
+  }
+  try {
+    db.pragma("journal_mode = WAL");
+    // WAL with NORMAL survives a process crash; a power loss may lose the last transactions, which
+    // only means their rows are sent again.
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    // 16 MiB of page cache: a fold passes over the state in key order, so it needs no more, and a
+    // server's memory stays near its target.
+    db.pragma("cache_size = -16384");
+    migrate(db);
+    return new SqliteDatabase(db, describe);
+  } catch (e) {
+    db.close();
+    throw storeFailure(describe, "cannot prepare the database", e);
+  }
+}
+
+function migrate(db: Database): void {
+  db.exec("CREATE TABLE IF NOT EXISTS tagwire_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  // IMMEDIATE: a second process starting at the same time waits for the first one's steps, then finds them applied.
+  db.transaction(() => {
+    const applied = db.prepare("SELECT version FROM tagwire_migrations").pluck().all() as number[];
+    const pending = pendingMigrations(applied);
+    if ("newer" in pending) throw new Error(newerSchema(pending.newer));
+    const record = db.prepare("INSERT INTO tagwire_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    for (const step of pending) {
+      db.exec(step.sqlite);
+      record.run(step.version, step.name, new Date().toISOString());
+    }
+  }).immediate();
+}
+
+/** The store's calls, answered synchronously; each failure is thrown as a StoreError. */
+export class SqliteDatabase {
+  /** Rows this process appended since it last folded; another process's are found by `foldAny`. */
+  private appended = 0;
+
+  private readonly statements: {
+    readonly insertSync: Statement;
+    readonly selectSync: Statement;
+    readonly page: Statement;
+    readonly append: Statement;
+    readonly anyAppended: Statement;
+    readonly fold: Statement;
+    readonly clearAppended: Statement;
+    readonly remove: Statement;
+    readonly syncExists: Statement;
+    readonly clearState: Statement;
+    readonly upsertRun: Statement;
+    readonly runById: Statement;
+    readonly lastRun: Statement;
+    readonly prune: Statement;
+  };
+
+  constructor(
+    private readonly db: Database,
+    readonly describe: string,
+  ) {
+    const named = RUN_COLUMNS.map((c) => `@${c}`).join(", ");
+    const updates = RUN_COLUMNS.filter((c) => c !== "run_id").map((c) => `${c} = excluded.${c}`).join(", ");
+    this.statements = {
+      insertSync: db.prepare("INSERT INTO syncs (id, instance, plan, action, workspace, connector, salt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"),
+      selectSync: db.prepare("SELECT * FROM syncs WHERE id = ?"),
+      page: db.prepare("SELECT key, content, sealed FROM sync_state WHERE sync_id = ? AND key > ? ORDER BY key LIMIT ?").raw(),
+      append: db.prepare("INSERT INTO sync_confirmed (sync_id, key, content, sealed) VALUES (?, ?, ?, ?)"),
+      anyAppended: db.prepare("SELECT EXISTS (SELECT 1 FROM sync_confirmed)").pluck(),
+      // In key order, and for a key confirmed more than once, in the order confirmed: the last one wins.
+      fold: db.prepare(
+        "INSERT INTO sync_state (sync_id, key, content, sealed) SELECT sync_id, key, content, sealed FROM sync_confirmed WHERE true ORDER BY sync_id, key, seq ON CONFLICT (sync_id, key) DO UPDATE SET content = excluded.content, sealed = excluded.sealed",
+      ),
+      clearAppended: db.prepare("DELETE FROM sync_confirmed"),
+      remove: db.prepare("DELETE FROM sync_state WHERE sync_id = ? AND key = ?"),
+      syncExists: db.prepare("SELECT 1 FROM syncs WHERE id = ?").pluck(),
+      clearState: db.prepare("DELETE FROM sync_state WHERE sync_id = ?"),
+      upsertRun: db.prepare(`INSERT INTO runs (${RUN_COLUMNS.join(", ")}) VALUES (${named}) ON CONFLICT (run_id) DO UPDATE SET ${updates}`),
+      runById: db.prepare("SELECT * FROM runs WHERE run_id = ?"),
+      lastRun: db.prepare("SELECT * FROM runs WHERE sync_id = ? ORDER BY started_at DESC, run_id DESC LIMIT 1"),
+      prune: db.prepare("DELETE FROM runs WHERE started_at < ?"),
+    };
+    this.fold();
+  }
+
+  /** Folds the appended rows into the state (IMMEDIATE: one process at a time). */
+  private fold(): void {
+    this.db
+      .transaction(() => {
+        this.statements.fold.run();
+        this.statements.clearAppended.run();
+      })
+      .immediate();
+    this.appended = 0;
+  }
+
+  /** Before state is read or removed: folds whatever any process appended. */
+  private foldAny(): void {
+    if (this.appended > 0 || this.statements.anyAppended.get() === 1) this.fold();
+  }
+
+  private attempt<A>(doing: string, run: () => A): A {
+    try {
+      return run();
+    } catch (e) {
+      throw storeFailure(this.describe, doing, e);
+    }
+  }
+
+  openSync(identity: SyncIdentity, connector: string): SyncRecord {
+    return this.attempt("cannot open the sync", () => {
+      const id = syncIdOf(identity);
+      this.statements.insertSync.run(id, identity.instance, identity.plan, identity.action, identity.workspace, connector, Buffer.from(newSalt()), new Date().toISOString());
+      return syncOf(this.statements.selectSync.get(id) as SyncRow);
+    });
+  }
+
+  /** The state's first `size` entries whose key sorts after `after` (empty: from the start), read to the page's end. */
+  readPage(syncId: string, after: Uint8Array, size: number): DigestPage {
+    try {
+      this.foldAny();
+    } catch (e) {
+      throw storeFailure(this.describe, "cannot read the sync's state", e);
+    }
+    const keys = new Uint8Array(size * DIGEST_BYTES);
+    const contents = new Uint8Array(size * DIGEST_BYTES);
+    let sealed: Array<Uint8Array | undefined> | undefined;
+    let count = 0;
+    try {
+      for (const row of this.statements.page.iterate(syncId, asBuffer(after), size) as IterableIterator<[Buffer, Buffer, Buffer | null]>) {
+        keys.set(row[0], count * DIGEST_BYTES);
+        contents.set(row[1], count * DIGEST_BYTES);
+        if (row[2] !== null) (sealed ??= new Array<Uint8Array | undefined>(size))[count] = new Uint8Array(row[2]);
+        count++;
+      }
+    } catch (e) {
+      throw storeFailure(this.describe, "cannot read the sync's state", e);
+    }
+    return {
+      count,
+      keys: keys.subarray(0, count * DIGEST_BYTES),
+      contents: contents.subarray(0, count * DIGEST_BYTES),
+      ...(sealed !== undefined ? { sealed: sealed.slice(0, count) } : {}),
+    };
+  }
+
+  confirm(syncId: string, page: DigestPage): void {
+    const bad = checkPage(page);
+    if (bad !== undefined) throw bad;
+    this.attempt("cannot record confirmed rows", () => {
+      this.db.transaction(() => {
+        const append = this.statements.append;
+        for (let i = 0; i < page.count; i++) {
+          const seal = page.sealed?.[i];
+          append.run(syncId, digestAt(page.keys, i), digestAt(page.contents, i), seal !== undefined ? asBuffer(seal) : null);
+        }
+      })();
+      this.appended += page.count;
+      if (this.appended >= FOLD_ROWS) this.fold();
+    });
+  }
+
+  forget(syncId: string, keys: Uint8Array): void {
+    const bad = checkKeys(keys);
+    if (bad !== undefined) throw bad;
+    this.attempt("cannot forget rows", () => {
+      this.foldAny();
+      this.db.transaction(() => {
+        for (let i = 0; i < keys.byteLength / DIGEST_BYTES; i++) this.statements.remove.run(syncId, digestAt(keys, i));
+      })();
+    });
+  }
+
+  reset(syncId: string): boolean {
+    return this.attempt("cannot reset the sync", () => {
+      this.foldAny();
+      return this.db.transaction(() => {
+        if (this.statements.syncExists.get(syncId) === undefined) return false;
+        this.statements.clearState.run(syncId);
+        return true;
+      })();
+    });
+  }
+
+  listSyncs(): ReadonlyArray<SyncSummary> {
+    return this.attempt("cannot list the syncs", () => {
+      this.foldAny();
+      const rows = this.db.prepare("SELECT s.*, (SELECT count(*) FROM sync_state st WHERE st.sync_id = s.id) AS rows FROM syncs s ORDER BY s.created_at, s.rowid").all() as Array<SyncRow & { rows: number }>;
+      return rows.map((row) => {
+        const { salt: _salt, ...sync } = syncOf(row);
+        const last = this.statements.lastRun.get(row.id) as StoredRun | undefined;
+        return { sync, rows: row.rows, ...(last !== undefined ? { lastRun: runRecordOf(last) } : {}) };
+      });
+    });
+  }
+
+  startRun(run: RunRecord): void {
+    this.attempt("cannot record the run's start", () => this.statements.upsertRun.run(sqliteRun(run)));
+  }
+
+  finishRun(run: RunRecord): void {
+    this.attempt("cannot record the run's end", () => this.statements.upsertRun.run(sqliteRun(run)));
+  }
+
+  listRuns(query: { readonly syncId?: string; readonly limit: number }): ReadonlyArray<RunRecord> {
+    return this.attempt("cannot list the runs", () => {
+      const limit = Math.max(0, Math.floor(query.limit));
+      const rows = (
+        query.syncId !== undefined
+          ? this.db.prepare("SELECT * FROM runs WHERE sync_id = ? ORDER BY started_at DESC, run_id DESC LIMIT ?").all(query.syncId, limit)
+          : this.db.prepare("SELECT * FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?").all(limit)
+      ) as StoredRun[];
+      return rows.map(runRecordOf);
+    });
+  }
+
+  getRun(runId: string): RunRecord | undefined {
+    return this.attempt("cannot read the run", () => {
+      const row = this.statements.runById.get(runId) as StoredRun | undefined;
+      return row !== undefined ? runRecordOf(row) : undefined;
+    });
+  }
+
+  prune(before: Date): number {
+    return this.attempt("cannot delete old runs", () => this.statements.prune.run(before.toISOString()).changes);
+  }
+
+  /** Folds what is left and closes the file. */
+  close(): void {
+    if (!this.db.open) return;
+    try {
+      this.attempt("cannot fold the confirmed rows", () => this.fold());
+    } finally {
+      this.db.close();
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// The embedded store's own thread: it opens (and migrates) the SQLite file, then answers the
+// server's thread one request at a time. Every better-sqlite3 call blocks the thread that makes it
+// (a fold of confirmed rows holds it for about a second), so none is made on the server's thread.
+import { parentPort, workerData } from "node:worker_threads";
+import { StoreError } from "@tagwire/engine";
+import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
+import { SQLITE_CALLS, type FromSqliteThread, type SqliteRequest, type SqliteThreadData } from "./sqlite-protocol.js";
+
+const port = parentPort;
+if (port === null) throw new Error("sqlite-thread.js runs as a worker thread of the store");
+
+const reasonOf = (e: unknown): string => (e instanceof StoreError ? e.reason : e instanceof Error ? e.message : String(e));
+const calls = new Set<string>(SQLITE_CALLS);
+
+/** Buffers of a page read that move to the server's thread rather than being copied. */
+function transfersOf(value: unknown): ArrayBuffer[] {
+  const page = value as { keys?: unknown; contents?: unknown; sealed?: ReadonlyArray<Uint8Array | undefined> } | undefined;
+  if (!(page?.keys instanceof Uint8Array) || !(page.contents instanceof Uint8Array)) return [];
+  const buffers = new Set<ArrayBuffer>([page.keys.buffer as ArrayBuffer, page.contents.buffer as ArrayBuffer]);
+  for (const seal of page.sealed ?? []) if (seal !== undefined) buffers.add(seal.buffer as ArrayBuffer);
+  return [...buffers];
+}
+
+function answer(db: SqliteDatabase, request: SqliteRequest): void {
+  let message: FromSqliteThread;
+  let transfer: ArrayBuffer[] = [];
+  try {
+    if (!calls.has(request.call)) throw new StoreError({ reason: `the store's thread has no call ${String(request.call)}` });
+    const value = (db[request.call] as (...args: unknown[]) => unknown).apply(db, request.args as unknown[]);
+    message = { id: request.id, value };
+    transfer = transfersOf(value);
+  } catch (e) {
+    message = { id: request.id, failed: reasonOf(e) };
+  }
+  port!.postMessage(message, transfer);
+  if (request.call === "close") port!.close();
+}
+
+let db: SqliteDatabase | undefined;
+try {
+  db = openSqliteDatabase((workerData as SqliteThreadData).path);
+} catch (e) {
+  port.postMessage({ openFailed: reasonOf(e) } satisfies FromSqliteThread);
+  port.close();
+}
+if (db !== undefined) {
+  const opened = db;
+  port.on("message", (request: SqliteRequest) => answer(opened, request));
+  port.postMessage({ opened: opened.describe } satisfies FromSqliteThread);
+}
