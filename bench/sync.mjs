@@ -185,6 +185,33 @@ async function executeOnce(run, ctx) {
   }
 }
 
+/** The second run's end-to-end floor per store (rows/s). */
+const SECOND_RUN_FLOOR = { sqlite: 50_000, postgres: 25_000 };
+const PEAK_RSS_LIMIT_MB = 150;
+/** The first run may be at most this much slower than the stateless one. */
+const FIRST_RUN_SLOWDOWN = 0.15;
+
+/**
+ * The issue's targets against one store's four runs, one line each.
+ * @param {Array<{ store: string, runs: Array<{ sent: number | null, expectSent: number, rowsPerSec: number, peakRssMb: number }>}>} results
+ * @returns {string[]}
+ */
+function targets(results) {
+  const mark = (/** @type {boolean} */ met) => (met ? "met" : "NOT MET");
+  return results.flatMap(({ store, runs: [none, first, second, third] }) => {
+    const floor = SECOND_RUN_FLOOR[/** @type {"sqlite" | "postgres"} */ (store)];
+    const slowdown = 1 - first.rowsPerSec / none.rowsPerSec;
+    const peak = Math.max(first.peakRssMb, second.peakRssMb, third.peakRssMb);
+    return [
+      `  ${store}: second run sends 0 records: ${second.sent} (${mark(second.sent === 0)})`,
+      `  ${store}: second run >= ${floor.toLocaleString("en-US")} rows/s end to end: ${second.rowsPerSec.toLocaleString("en-US")} (${mark(second.rowsPerSec >= floor)})`,
+      `  ${store}: third run sends exactly the ${third.expectSent.toLocaleString("en-US")} changed rows: ${third.sent?.toLocaleString("en-US")} (${mark(third.sent === third.expectSent)})`,
+      `  ${store}: server peak RSS < ${PEAK_RSS_LIMIT_MB} MB in the sync's runs: ${peak} MB (${mark(peak < PEAK_RSS_LIMIT_MB)})`,
+      `  ${store}: first run at most ${FIRST_RUN_SLOWDOWN * 100}% slower than stateless: ${(slowdown * 100).toFixed(1)}% slower (${mark(slowdown <= FIRST_RUN_SLOWDOWN)})`,
+    ];
+  });
+}
+
 async function main() {
   let options;
   try {
@@ -233,6 +260,7 @@ async function main() {
     const [none, first] = r.runs;
     process.stdout.write(`| ${r.store} | first run vs stateless | | ${Math.round((first.rowsPerSec / none.rowsPerSec - 1) * 1000) / 10}% | | | | |\n`);
   }
+  process.stdout.write(`\nTargets (issue #17; printed, not enforced):\n${targets(results).join("\n")}\n`);
   const failed = results.flatMap((r) => r.runs.filter((x) => !x.ok).map((x) => `${r.store} ${x.label}: ${x.problems.join("; ")}\n    Looker message: ${x.message}`));
   if (failed.length > 0) process.stdout.write(`\n!!! ${failed.length} run(s) failed their check:\n${failed.map((f) => `!!!   ${f}`).join("\n")}\n`);
   return failed.length > 0 ? 1 : 0;
