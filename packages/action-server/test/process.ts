@@ -9,10 +9,12 @@ export const distIndex = pathToFileURL(fileURLToPath(new URL("../dist/index.js",
 /** `tagwire serve` in miniature: the environment, the server, and close on SIGTERM. */
 export const SERVE = `
 const { configFromEnv, startActionServer } = await import(process.env.TAGWIRE_TEST_DIST);
-const server = await startActionServer(configFromEnv(process.env));
+// The handler is in place before the server listens: a SIGTERM sent as soon as it does is not lost.
+const started = startActionServer(configFromEnv(process.env));
 process.once("SIGTERM", () => {
-  server.close().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+  started.then((server) => server.close()).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
 });
+await started;
 `;
 
 export async function freePort(): Promise<number> {

@@ -6,15 +6,7 @@ import type { RunReport } from "../run/report.js";
 import type { RunRecord } from "./store.js";
 
 /** What history knows of a run before it has figures. */
-export interface RunStart {
-  readonly runId: string;
-  readonly syncId?: string;
-  readonly connector: string;
-  readonly action?: string;
-  readonly source: string;
-  readonly webhookId?: string;
-  readonly startedAt: string;
-}
+export type RunStart = Pick<RunRecord, "runId" | "syncId" | "connector" | "action" | "source" | "webhookId" | "startedAt">;
 
 export function startedRun(start: RunStart): RunRecord {
   return { ...start };
