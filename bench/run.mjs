@@ -6,11 +6,13 @@
 //                         [--seed 1] [--out bench/results.json] [--profile] [--json-parse-max-mb 500]
 //                         [--wait-quiet 0] [--server-node-args="--max-old-space-size=64"] [--workers 1]
 //                         [--store none|sqlite|postgres://...]
+//        npm run bench -- --sync [--rows 1000000] [--stores sqlite,postgres://...]  (change-only syncs: bench/sync.mjs)
 // Progress goes to stderr; the table goes to stdout. Exits 1 when a correctness check fails or a
 // run breaks, 2 on bad arguments.
 
 import { randomBytes } from "node:crypto";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -43,7 +45,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--rows 10000,100000,1000000] [
                       [--server-node-args="..."]  (node flags for the server and engine-only children; default: the Dockerfile's NODE_OPTIONS)
                       [--workers N]  (TAGWIRE_WORKERS for the server, --workers for engine-only; default: the server's own default)
                       [--store none|sqlite|postgres://...]  (the server's state store: none, the default, keeps no state; sqlite
-                       a file in a temporary TAGWIRE_STATE_DIR removed at the end; never the user's own state directory)`;
+                       a file in a temporary TAGWIRE_STATE_DIR removed at the end; never the user's own state directory)
+       npm run bench -- --sync [--rows 1000000] [--stores sqlite,postgres://...] [--seed 1] [--workers N] [--server-node-args="..."]
+                      (change-only syncs on a state store: a full, an unchanged and a 1%-changed run of one scheduled Look)`;
 
 /** @param {string} line */
 const progress = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -369,7 +373,19 @@ function round(n, digits) {
  */
 const roundOrNull = (n, digits) => (n === null || n === undefined ? null : round(n, digits));
 
+/**
+ * `--sync`: the change-only sync scenario instead (bench/sync.mjs, which takes the other arguments).
+ * @returns {Promise<number>} its exit code
+ */
+async function runSyncBench() {
+  const args = process.argv.slice(2).filter((a) => a !== "--sync");
+  const child = spawn(process.execPath, [fileURLToPath(new URL("./sync.mjs", import.meta.url)), ...args], { stdio: "inherit" });
+  const [code] = await once(child, "exit");
+  return code ?? 1;
+}
+
 async function main() {
+  if (process.argv.includes("--sync")) return runSyncBench();
   /** @type {ReturnType<typeof readOptions>} */
   let options;
   try {

@@ -17,8 +17,8 @@ import { request } from "node:http";
  * @param {{
  *   serverUrl: string, secret: string, action: string, settings: Record<string, string>,
  *   formParams: Record<string, string>, downloadUrl: string, webhookId: string, title: string,
- *   timeoutMs: number,
- * }} o
+ *   timeoutMs: number, instance?: string,
+ * }} o  `instance`: Looker's `X-Looker-Instance`, which with the plan id names a sync
  * @returns {Promise<ExecuteResult>}
  */
 export function postExecute(o) {
@@ -57,7 +57,7 @@ export function inlineBodyParts(o) {
 }
 
 /**
- * @param {{ serverUrl: string, secret: string, action: string, webhookId: string, timeoutMs: number }} o
+ * @param {{ serverUrl: string, secret: string, action: string, webhookId: string, timeoutMs: number, instance?: string }} o
  * @param {number} length  Content-Length
  * @param {(req: import("node:http").ClientRequest) => void} write  sends the body and ends the request
  * @returns {Promise<ExecuteResult>}
@@ -78,6 +78,7 @@ function send(o, length, write) {
           "content-type": "application/json",
           "content-length": length,
           "x-looker-webhook-id": o.webhookId,
+          ...(o.instance === undefined ? {} : { "x-looker-instance": o.instance }),
         },
       },
       (res) => {
