@@ -76,7 +76,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     Layer.mergeAll(
       engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS }, rowWorkers: { compactHeap: compact } }),
       Layer.succeed(MemoryBudgetService, memory),
-      deps.syncStore !== undefined ? givenStore(deps.syncStore) : storeLayerOf(config.store ?? { kind: "none" }, { compactHeap: compact }),
+      deps.syncStore !== undefined ? givenStore(deps.syncStore) : storeLayerOf(config.store ?? { kind: "none" }),
     ),
   );
   // Built now, not at the first execute: a store that cannot be opened stops the server at start-up.

@@ -5,7 +5,7 @@ import * as Layer from "effect/Layer";
 import type * as Scope from "effect/Scope";
 import { StoreError, SyncStoreService, type RunRecord, type SyncStore } from "@tagwire/engine";
 import { storeConfig, type StoreConfig } from "./config.js";
-import type { OpenedStore, StoreOptions } from "./opened-store.js";
+import type { OpenedStore } from "./opened-store.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 export type BackendConfig = Exclude<StoreConfig, { readonly kind: "none" }>;
@@ -13,17 +13,17 @@ export type BackendConfig = Exclude<StoreConfig, { readonly kind: "none" }>;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Opens the backend the config names (its driver is loaded only now) and applies its migrations. */
-export function openStore(config: BackendConfig, options: StoreOptions = {}): Effect.Effect<OpenedStore, StoreError> {
+export function openStore(config: BackendConfig): Effect.Effect<OpenedStore, StoreError> {
   return Effect.tryPromise({
-    try: async () => (config.kind === "sqlite" ? (await import("./sqlite.js")).openSqlite(config.path, options) : (await import("./postgres.js")).openPostgres(config.url)),
+    try: async () => (config.kind === "sqlite" ? (await import("./sqlite.js")).openSqlite(config.path) : (await import("./postgres.js")).openPostgres(config.url)),
     catch: (e) => (e instanceof StoreError ? e : new StoreError({ reason: `cannot open the store: ${e instanceof Error ? e.message : String(e)}` })),
   });
 }
 
 /** The store for the life of a scope, with its retention kept: closed when the scope closes. */
-export function scopedStore(config: BackendConfig, options: StoreOptions = {}): Effect.Effect<SyncStore, StoreError, Scope.Scope> {
+export function scopedStore(config: BackendConfig): Effect.Effect<SyncStore, StoreError, Scope.Scope> {
   return Effect.gen(function* () {
-    const store = yield* Effect.acquireRelease(openStore(config, options), (opened) => Effect.promise(() => opened.close().catch(() => undefined)));
+    const store = yield* Effect.acquireRelease(openStore(config), (opened) => Effect.promise(() => opened.close().catch(() => undefined)));
     const retained = withRetention(store, config.historyDays);
     yield* retained.prune(historyCutoff(config.historyDays));
     return retained;
@@ -56,14 +56,14 @@ export function withRetention(store: SyncStore, days: number): SyncStore {
  * TAGWIRE_HISTORY_DAYS), or nothing with `TAGWIRE_DATABASE_URL=none`: runs then keep no state and no
  * history. Fails with a StoreError for a bad variable or a database that cannot be opened.
  */
-export function storeLayer(env: Env, options: StoreOptions = {}): Layer.Layer<never, StoreError> {
+export function storeLayer(env: Env): Layer.Layer<never, StoreError> {
   const config = storeConfig(env);
-  return config instanceof StoreError ? Layer.fail(config) : storeLayerOf(config, options);
+  return config instanceof StoreError ? Layer.fail(config) : storeLayerOf(config);
 }
 
 /** The SyncStoreService for a config already read (or nothing for `none`). */
-export function storeLayerOf(config: StoreConfig, options: StoreOptions = {}): Layer.Layer<never, StoreError> {
-  return config.kind === "none" ? Layer.empty : Layer.scoped(SyncStoreService, scopedStore(config, options));
+export function storeLayerOf(config: StoreConfig): Layer.Layer<never, StoreError> {
+  return config.kind === "none" ? Layer.empty : Layer.scoped(SyncStoreService, scopedStore(config));
 }
 
 /** The store for a command that reads it (`tagwire runs`, `syncs`); `none` is an error there, since nothing is kept. */

@@ -4,9 +4,3 @@ import type { SyncStore } from "@tagwire/engine";
 export interface OpenedStore extends SyncStore {
   close(): Promise<void>;
 }
-
-/** How the runtime opening a store runs. */
-export interface StoreOptions {
-  /** The process bounds its heap's growth (the engine's compactHeap): a store's own thread must set the bounds again. */
-  readonly compactHeap?: boolean;
-}

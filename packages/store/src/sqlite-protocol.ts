@@ -25,6 +25,4 @@ export type FromSqliteThread =
 /** What the thread is started with. */
 export interface SqliteThreadData {
   readonly path: string;
-  /** The process bounds its heap's growth: a thread that starts resets the bounds, so the store's thread sets them again. */
-  readonly compactHeap: boolean;
 }

@@ -3,7 +3,6 @@
 // (a fold of confirmed rows holds it for about a second), so none is made on the server's thread.
 import { parentPort, workerData } from "node:worker_threads";
 import { StoreError } from "@tagwire/engine";
-import { compactHeap } from "@tagwire/engine/compact-heap";
 import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
 import { SQLITE_CALLS, type FromSqliteThread, type SqliteRequest, type SqliteThreadData } from "./sqlite-protocol.js";
 
@@ -37,7 +36,6 @@ function answer(db: SqliteDatabase, request: SqliteRequest): void {
   if (request.call === "close") port!.close();
 }
 
-if ((workerData as SqliteThreadData).compactHeap) compactHeap();
 let db: SqliteDatabase | undefined;
 try {
   db = openSqliteDatabase((workerData as SqliteThreadData).path);

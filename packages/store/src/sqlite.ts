@@ -7,7 +7,7 @@ import type { Worker } from "node:worker_threads";
 import * as Effect from "effect/Effect";
 import { DIGEST_BYTES, StoreError, startWorker, type DigestPage, type RunRecord, type SyncIdentity } from "@tagwire/engine";
 import { storeFailure } from "./failure.js";
-import type { OpenedStore, StoreOptions } from "./opened-store.js";
+import type { OpenedStore } from "./opened-store.js";
 import type { FromSqliteThread, SqliteArgs, SqliteCall, SqliteRequest, SqliteThreadData, SqliteValue } from "./sqlite-protocol.js";
 
 // Under the test runner this module is TypeScript source, which a worker cannot load: use the build.
@@ -15,11 +15,11 @@ const THREAD_URL = new URL(import.meta.url.endsWith(".ts") ? "../dist/sqlite-thr
 
 type Settle = { readonly resolve: (value: unknown) => void; readonly reject: (error: StoreError) => void };
 
-export function openSqlite(path: string, options: StoreOptions = {}): Promise<OpenedStore> {
+export function openSqlite(path: string): Promise<OpenedStore> {
   const describe = `sqlite:${path}`;
   let worker: Worker;
   try {
-    worker = startWorker(THREAD_URL, { workerData: { path, compactHeap: options.compactHeap === true } satisfies SqliteThreadData });
+    worker = startWorker(THREAD_URL, { workerData: { path } satisfies SqliteThreadData });
   } catch (e) {
     return Promise.reject(storeFailure(describe, "cannot start the store's thread", e));
   }

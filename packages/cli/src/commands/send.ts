@@ -3,7 +3,7 @@ import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import * as Option from "effect/Option";
-import { closest, compactHeap, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
+import { closest, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
 import { storeLayer } from "@tagwire/store";
 import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, syncFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
@@ -70,8 +70,6 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     const progress = flags.json ? noProgress() : startProgress(connector.manifest.label, input.count);
     // Ctrl-C stops the run with a report of what it did, not the process with nothing printed.
     const stop = stopSignal();
-    // Bounded already before the command loaded (bin.ts): true unless the user sized the heap.
-    const compact = compactHeap();
     const report = yield* runLook({
       connector,
       look: countingRows(input.events, progress.rows),
@@ -92,8 +90,8 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       stop: { signal: stop.signal, graceMs: STOP_GRACE_MS },
     }).pipe(
       // The command's own destination client, row workers and state store (TAGWIRE_DATABASE_URL),
-      // released when the run ends. Their threads bound the heap's growth again, as the command does.
-      Effect.provide(Layer.merge(engineLayer({ rowWorkers: { compactHeap: compact } }), storeLayer(process.env, { compactHeap: compact }))),
+      // released when the run ends.
+      Effect.provide(Layer.merge(engineLayer(), storeLayer(process.env))),
       Effect.ensuring(Effect.sync(() => progress.stop())),
       Effect.catchTags({
         PlanRejected: (e) => planRejected(e.plan.diagnostics, connector.manifest.label, flags.json),
