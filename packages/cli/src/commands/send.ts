@@ -3,7 +3,7 @@ import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import * as Option from "effect/Option";
-import { closest, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
+import { closest, compactHeap, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
 import { storeLayer } from "@tagwire/store";
 import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, syncFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
@@ -90,8 +90,8 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       stop: { signal: stop.signal, graceMs: STOP_GRACE_MS },
     }).pipe(
       // The command's own destination client, row workers and state store (TAGWIRE_DATABASE_URL),
-      // released when the run ends.
-      Effect.provide(Layer.merge(engineLayer(), storeLayer(process.env))),
+      // released when the run ends. Its row workers bound the heap's growth again, as the command does.
+      Effect.provide(Layer.merge(engineLayer({ rowWorkers: { compactHeap: compactHeap() } }), storeLayer(process.env))),
       Effect.ensuring(Effect.sync(() => progress.stop())),
       Effect.catchTags({
         PlanRejected: (e) => planRejected(e.plan.diagnostics, connector.manifest.label, flags.json),
