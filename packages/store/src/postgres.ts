@@ -138,10 +138,13 @@ class PostgresStore implements OpenedStore {
       // One snapshot for the whole read, through a cursor in table order: pages in key order would
       // fetch each row from a different table page once the state outgrows the cache.
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const counted = await client.query<{ total: number }>("SELECT count(*)::int AS total FROM sync_state WHERE sync_id = $1", [syncId]);
+      let total: number | undefined = counted.rows[0]!.total;
       await client.query(`DECLARE state NO SCROLL CURSOR FOR SELECT key, content, sealed FROM sync_state WHERE sync_id = ${client.escapeLiteral(syncId)}`);
       for (;;) {
         const { rows } = await client.query<[Buffer, Buffer, Buffer | null]>({ text: `FETCH ${size} FROM state`, rowMode: "array" });
-        if (rows.length > 0) yield pageOf(rows);
+        if (rows.length > 0) yield total === undefined ? pageOf(rows) : { ...pageOf(rows), total };
+        total = undefined;
         if (rows.length < size) break;
       }
       await client.query("COMMIT");

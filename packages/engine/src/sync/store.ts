@@ -47,6 +47,11 @@ export interface DigestPage {
    * empty where none was kept.
    */
   readonly sealed?: ReadonlyArray<Uint8Array | undefined>;
+  /**
+   * On the first page `readState` gives: how many entries the whole state holds, so the run's
+   * table of it is made that size at once rather than grown (a growth holds both tables).
+   */
+  readonly total?: number;
 }
 
 /** One run, as history keeps it. Figures are row counts. */
