@@ -14,6 +14,11 @@ import type { OpenedStore } from "./opened-store.js";
 
 /** Connections per process: executes share them; a page's statement holds one only while it runs. */
 const POOL_SIZE = 4;
+/**
+ * Rows of state per fetch, at most: the driver makes an array and a Buffer per column of each row
+ * it fetches, so a fetch of 65,536 rows held about 40 MB of heap until its page was built.
+ */
+const FETCH_ROWS = 8192;
 
 
 // Entries i = 0 .. n-1 cut out of the key and content columns; for a key given twice the later entry wins
@@ -126,7 +131,7 @@ class PostgresStore implements OpenedStore {
   }
 
   async *readState(syncId: string, pageSize: number): AsyncIterable<DigestPage> {
-    const size = Math.max(1, Math.floor(pageSize));
+    const size = Math.min(FETCH_ROWS, Math.max(1, Math.floor(pageSize)));
     let client: Pg.PoolClient;
     try {
       client = await this.pool.connect();
