@@ -375,4 +375,18 @@ describe("without a sync", () => {
     ]);
     expect(store.runs[0]!.finishedAt).toBeDefined();
   });
+
+  it("the history says what the report says of a run with rows=all, or one that did not read the Look to its end", async () => {
+    const store = memorySyncStore();
+    await syncRun(store, audience(people(4)));
+    const all = await syncRun(store, audience(people(4)), { sync: { ...SYNC, rows: "all" } });
+    expect(summarize(all)).toContain("4 unchanged (sent: all rows asked for), 0 removed (ignored)");
+    expect(store.runs.at(-1)!.figures).toMatchObject({ unchanged: 4, rows: "all" });
+    expect(store.runs.at(-1)!.figures!.removalsInferred).toBeUndefined();
+    const whole = audience(people(4));
+    const cut = await syncRun(store, whole.slice(0, whole.indexOf("u3@example.com")));
+    expect(summarize(cut)).toContain("removed rows not looked for (the Look was not read to its end)");
+    expect(store.runs.at(-1)!.figures).toMatchObject({ removalsInferred: false });
+    expect(store.runs.at(-1)!.figures!.rows).toBeUndefined();
+  });
 });
