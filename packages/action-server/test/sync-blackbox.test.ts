@@ -226,6 +226,19 @@ describe.each(BACKENDS)("syncs on $name, through the Looker Action API", (backen
     expect(back.looker.message).toContain(`sync: 1 new, 0 changed, ${ROWS - 1} unchanged (not sent)`);
   });
 
+  it("a row rejected in a run is still in the Look: with removed=clear it is neither removed nor cleared, and its state is kept", async () => {
+    const plan = plans++;
+    await run(plan, look(), { removed: "clear" });
+    // Row 5's city is over mParticle's 4,096 characters for an attribute: the row is rejected.
+    const rejected = await run(plan, look((row, i) => (i === 5 ? { ...row, "users.city": { value: "x".repeat(5000) } } : row)), { removed: "clear" });
+    expect(rejected.sent).toEqual([]);
+    expect(rejected.looker.message).toContain(`sync: 0 new, 0 changed, ${ROWS - 1} unchanged (not sent), 0 removed (0 cleared); 0 of 1 rows to send delivered; 1 rejected`);
+    // Its state was kept: the row as it was is unchanged.
+    const back = await run(plan, look(), { removed: "clear" });
+    expect(back.sent).toEqual([]);
+    expect(back.looker.message).toContain(`sync: 0 new, 0 changed, ${ROWS} unchanged (not sent), 0 removed`);
+  });
+
   it("rows the destination failed are sent by the next run, and only those", async () => {
     const plan = plans++;
     await run(plan, look());

@@ -1,8 +1,8 @@
 // `tagwire destinations` and `tagwire validate` without @effect/cli and effect's runtime, which are
 // most of the full CLI's start-up (about 700 modules, over a second). The command line is read from
 // the commands' own flag declarations (quick-parse.ts) and the commands' own code prints the answer;
-// a line the quick reader does not take, and `validate --rows` (a dry run of the engine), go to the
-// full CLI (cli.ts), as do all other commands.
+// a line the quick reader does not take, and `validate --rows` or `--sync` (a dry run of the engine;
+// see needsRun), go to the full CLI (cli.ts), as do all other commands.
 import { errorLine, ExitCode, exitCodeOfFailure, NotValid, reportError } from "./exit.js";
 import type { Specs, ValuesOf } from "./flag-spec.js";
 import { ownWords } from "./help-request.js";
@@ -33,8 +33,8 @@ const COMMANDS: ReadonlyMap<string, QuickCommand<Specs>> = new Map([
     quick({
       flags: async () => (await import("./commands/validation-report.js")).validateFlags,
       run: async (flags) => {
-        if (flags.rows) return false;
-        const [{ planTargetLook }, { reportValidation }] = await Promise.all([import("./planned-look.js"), import("./commands/validation-report.js")]);
+        const [{ planTargetLook }, { reportValidation, needsRun }] = await Promise.all([import("./planned-look.js"), import("./commands/validation-report.js")]);
+        if (needsRun(flags)) return false;
         // No record is checked without --rows, so the wire schemas are not compiled (see LoadOptions).
         const planned = await planTargetLook(flags, { recordSchemas: "first-use" });
         if (!reportValidation(flags, planned, undefined)) throw new NotValid();

@@ -184,3 +184,25 @@ describe("tagwire send and the store", () => {
     expect(oneLine(r.stderr)).toBe("tagwire: postgres://tagwire@127.0.0.1:1/state: cannot prepare the database: connection refused");
   });
 });
+
+describe("tagwire runs show, for a sync's run that differs from the usual", () => {
+  const other = mkdtempSync(join(tmpdir(), "tagwire-cli-history-modes-"));
+  const otherEnv = { TAGWIRE_STATE_DIR: other, TAGWIRE_HISTORY_DAYS: "36500" };
+  afterAll(() => rmSync(other, { recursive: true, force: true }));
+
+  it("words the figures as the run's report does: rows=all, removals not looked for, rows not cleared", async () => {
+    const store = await Effect.runPromise(openStore({ kind: "sqlite", path: join(other, "tagwire.db"), historyDays: 90 }));
+    try {
+      const base = { connector: "mparticle", source: "looker", startedAt: "2026-06-03T10:00:00.000Z", finishedAt: "2026-06-03T10:00:01.000Z", success: true };
+      const sync = { new: 0, changed: 1, unchanged: 9, removed: 0, cleared: 0, duplicateKeys: 0 };
+      await Effect.runPromise(store.finishRun({ ...base, runId: "run-all", figures: { read: 10, delivered: 10, rejected: 0, failed: 0, ...sync, rows: "all", removalsInferred: false } }));
+      await Effect.runPromise(store.finishRun({ ...base, runId: "run-clear", figures: { read: 8, delivered: 0, rejected: 0, failed: 0, ...sync, changed: 0, unchanged: 8, removed: 3, cleared: 1, notCleared: 2 } }));
+    } finally {
+      await store.close();
+    }
+    const all = await tagwire(["runs", "show", "run-all"], { env: otherEnv });
+    expect(all.stdout).toContain("Sync: 0 new, 1 changed, 9 unchanged (sent: all rows asked for), removed rows not looked for (the Look was not read to its end), 0 cleared, 0 duplicate keys\n");
+    const clear = await tagwire(["runs", "show", "run-clear"], { env: otherEnv });
+    expect(clear.stdout).toContain("Sync: 0 new, 0 changed, 8 unchanged (not sent), 3 removed, 1 cleared, 2 not cleared, 0 duplicate keys\n");
+  });
+});

@@ -22,6 +22,9 @@ describe("parseQuick", () => {
       look: Option.none(),
       hide: ["x"],
       rows: false,
+      sync: Option.none(),
+      removed: Option.none(),
+      setting: [],
       json: true,
     });
   });

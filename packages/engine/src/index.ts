@@ -27,7 +27,7 @@ export { startWorker } from "./run/start-worker.js";
 export { engineLayer, RateBudgetsService, RowWorkerPoolService, TransportService, type RunServices } from "./run/services.js";
 export { compactHeap } from "./run/compact-heap.js";
 export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type MemoryBudgetFigures, type MemoryBudgetObserver } from "./run/memory-budget.js";
-export { ReportBuilder, summarize, type RunReport, type FailureGroup } from "./run/report.js";
+export { describeSync, ReportBuilder, summarize, type RunReport, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
 export { resolveEndpoint, resolveSettings, requestBodyFields, type Env } from "./run/endpoint.js";
 export {

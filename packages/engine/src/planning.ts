@@ -15,4 +15,5 @@ export { closest } from "./plan/did-you-mean.js";
 export * from "./look/index.js";
 export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";
 export { baseUrlVariable, connectorVariable, rateLimitVariable, settingVariable, upperSnake } from "./run/endpoint.js";
-export type { ReasonGroup } from "./run/report.js";
+export { describeSync, type ReasonGroup } from "./run/report.js";
+export type { SyncReport } from "./sync/sync-run.js";

@@ -83,6 +83,7 @@ export class SqliteDatabase {
     readonly insertSync: Statement;
     readonly selectSync: Statement;
     readonly page: Statement;
+    readonly stateSize: Statement;
     readonly append: Statement;
     readonly anyAppended: Statement;
     readonly fold: Statement;
@@ -106,6 +107,7 @@ export class SqliteDatabase {
       insertSync: db.prepare("INSERT INTO syncs (id, instance, plan, action, workspace, connector, salt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"),
       selectSync: db.prepare("SELECT * FROM syncs WHERE id = ?"),
       page: db.prepare("SELECT key, content, sealed FROM sync_state WHERE sync_id = ? AND key > ? ORDER BY key LIMIT ?").raw(),
+      stateSize: db.prepare("SELECT count(*) FROM sync_state WHERE sync_id = ?").pluck(),
       append: db.prepare("INSERT INTO sync_confirmed (sync_id, key, content, sealed) VALUES (?, ?, ?, ?)"),
       anyAppended: db.prepare("SELECT EXISTS (SELECT 1 FROM sync_confirmed)").pluck(),
       // In key order, and for a key confirmed more than once, in the order confirmed: the last one wins.
@@ -156,7 +158,10 @@ export class SqliteDatabase {
     });
   }
 
-  /** The state's first `size` entries whose key sorts after `after` (empty: from the start), read to the page's end. */
+  /**
+   * The state's first `size` entries whose key sorts after `after` (empty: from the start, and the
+   * page says how many entries the state holds), read to the page's end.
+   */
   readPage(syncId: string, after: Uint8Array, size: number): DigestPage {
     try {
       this.foldAny();
@@ -167,7 +172,9 @@ export class SqliteDatabase {
     const contents = new Uint8Array(size * DIGEST_BYTES);
     let sealed: Array<Uint8Array | undefined> | undefined;
     let count = 0;
+    let total: number | undefined;
     try {
+      if (after.length === 0) total = this.statements.stateSize.get(syncId) as number;
       for (const row of this.statements.page.iterate(syncId, asBuffer(after), size) as IterableIterator<[Buffer, Buffer, Buffer | null]>) {
         keys.set(row[0], count * DIGEST_BYTES);
         contents.set(row[1], count * DIGEST_BYTES);
@@ -182,6 +189,7 @@ export class SqliteDatabase {
       keys: keys.subarray(0, count * DIGEST_BYTES),
       contents: contents.subarray(0, count * DIGEST_BYTES),
       ...(sealed !== undefined ? { sealed: sealed.slice(0, count) } : {}),
+      ...(total !== undefined ? { total } : {}),
     };
   }
 

@@ -3,7 +3,7 @@ import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import * as Option from "effect/Option";
-import { closest, compactHeap, defaultWorkerCount, engineLayer, MAX_WORKERS, rateLimitOf, resolveSettings, runLook, SettingsError, type Connector, type RateLimitSetting } from "@tagwire/engine";
+import { compactHeap, defaultWorkerCount, engineLayer, MAX_WORKERS, runLook } from "@tagwire/engine";
 import { storeLayer } from "@tagwire/store";
 import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, syncFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
@@ -12,7 +12,8 @@ import { planRejected } from "../output/diagnostics.js";
 import { printJson, printLines } from "../output/print.js";
 import { runReportLines } from "../output/report.js";
 import { countingRows, noProgress, startProgress } from "../progress.js";
-import { settingsFor, settingVariable, unknownSettings } from "../settings.js";
+import { settingsFor } from "../settings.js";
+import { checkAsSendWould, checkSettingNames, settingsProblem } from "../send-checks.js";
 import { openLook } from "../sources/index.js";
 import { retryFlags, retryPolicy } from "../retry-flags.js";
 import { storeProblem } from "../store-access.js";
@@ -26,36 +27,6 @@ const workers = wholeNumberUpTo(
   `Worker threads that parse and transform rows, 0 to ${MAX_WORKERS} (0: all on the main thread). Default: 1 when the machine has a second core, else 0.`,
 ).pipe(Options.optional);
 const concurrency = positiveInteger("concurrency", "How many requests may be in flight at once (default: the connector's own).").pipe(Options.optional);
-
-/** The engine names the missing setting; the CLI adds the two ways to give it. */
-function settingsProblem(connector: Connector, e: SettingsError): InputError {
-  const known = new Set(connector.manifest.settings.map((s) => s.name));
-  const parts = e.problems.map((p) => (known.has(p.setting) ? `${p.message} Give --setting ${p.setting}=... or set ${settingVariable(connector.id, p.setting)}.` : p.message));
-  return new InputError({ message: parts.join(" "), code: "settings" });
-}
-
-function checkSettingNames(connector: Connector, given: ReadonlyArray<readonly [string, string]>): Effect.Effect<void, InputError> {
-  const names = connector.manifest.settings.map((s) => s.name);
-  const unknown = unknownSettings(connector, given);
-  if (unknown.length === 0) return Effect.void;
-  const name = unknown[0]!;
-  const guess = closest(name, names);
-  return Effect.fail(new InputError({ code: "usage", message: `--setting ${name}: ${connector.manifest.label} has no such setting.${guess ? ` Did you mean \`${guess}\`?` : ""} Settings: ${names.join(", ")}.` }));
-}
-
-/**
- * What a send checks before it reads a row (the settings, TAGWIRE_<ID>_RATE_LIMIT), for a dry run,
- * which the engine runs without them since it sends nothing: a dry run that passes is a send that starts.
- */
-function checkAsSendWould(connector: Connector, settings: Record<string, string | undefined>, rateLimit: RateLimitSetting | undefined): Effect.Effect<void, InputError> {
-  return Effect.try({
-    try: () => {
-      resolveSettings(connector, settings);
-      rateLimitOf(connector, rateLimit, process.env);
-    },
-    catch: (e) => (e instanceof SettingsError ? settingsProblem(connector, e) : new InputError({ message: errorLine(e) })),
-  });
-}
 
 export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), ...retryFlags, runId, ...syncFlags, json }, (flags) =>
   Effect.gen(function* () {

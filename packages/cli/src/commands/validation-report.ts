@@ -1,19 +1,39 @@
 // What `tagwire validate` prints, as plain calls: the command (validate.ts) runs them as effects, with
 // the dry run of --rows; quick.ts, without effect's runtime, when the rows are not asked for.
-import type { Connector, Plan, ReasonGroup } from "@tagwire/engine/planning";
-import { booleanFlag, type ValuesOf } from "../flag-spec.js";
+import * as Option from "effect/Option";
+import { describeSync, type Connector, type Plan, type ReasonGroup, type SyncReport } from "@tagwire/engine/planning";
+import { booleanFlag, optionalText, type ValuesOf } from "../flag-spec.js";
 import { diagnosticsSection, verdict } from "../output/diagnostic-lines.js";
 import { reasonGroupLines } from "../output/reason-groups.js";
 import { count, plural, table } from "../output/table.js";
 import { writeJson, writeLines } from "../output/write.js";
 import type { PlannedLook } from "../planned-look.js";
-import { json, sourceFlags, targetFlags } from "../shared-flags.js";
+import { json, removed, setting, sourceFlags, targetFlags } from "../shared-flags.js";
 
 const rows = booleanFlag("rows", "Also read every row and report how many would be rejected, grouped by reason with examples (nothing is sent).");
 
-export const validateFlags = { ...targetFlags, ...sourceFlags, rows, json };
+const sync = optionalText("sync", {
+  pseudoName: "name",
+  description:
+    "Count the rows `send --sync NAME` would send, by kind (new, changed, unchanged, removed), against the sync's state in the store of TAGWIRE_DATABASE_URL; reads every row as --rows does, sends nothing and changes no state. Needs the settings a send needs (--setting or the environment): they name the destination workspace, part of the sync's identity.",
+});
+
+export const validateFlags = { ...targetFlags, ...sourceFlags, rows, sync, removed, setting, json };
 
 export type ValidateFlags = ValuesOf<typeof validateFlags>;
+
+/** Whether the rows are read: --sync reads them too, as the kinds of rows are only known from them. */
+export function rowsAsked(flags: Pick<ValidateFlags, "rows" | "sync">): boolean {
+  return flags.rows || Option.isSome(flags.sync);
+}
+
+/**
+ * Whether the command needs the engine's run (the full CLI): to read the rows, or to refuse sync
+ * flags given without --sync as `send` does.
+ */
+export function needsRun(flags: Pick<ValidateFlags, "rows" | "sync" | "removed" | "setting">): boolean {
+  return rowsAsked(flags) || Option.isSome(flags.removed) || flags.setting.length > 0;
+}
 
 /** What the rows of a Look would give, from a dry run. */
 export interface RowCheck {
@@ -22,6 +42,8 @@ export interface RowCheck {
   readonly rejected: number;
   readonly reasons: ReadonlyArray<ReasonGroup>;
   readonly warnings: ReadonlyArray<ReasonGroup>;
+  /** With --sync: the rows by kind against the sync's state (`wouldSend` then counts the new and changed rows only). */
+  readonly sync?: SyncReport;
 }
 
 /** Each requirement the plan checks (the connector's, then the downstreams'), met or not by the Look's columns. */
@@ -57,6 +79,7 @@ function humanReport(name: string, p: Plan, checked: RowCheck | undefined, rowsA
 
   if (checked !== undefined) {
     lines.push("", `Rows: ${plural(checked.read, "row")} read, ${count(checked.wouldSend)} would be sent, ${count(checked.rejected)} would be rejected`);
+    if (checked.sync !== undefined) lines.push(`Sync ${checked.sync.id}: ${describeSync(checked.sync, true)}`);
     lines.push(...reasonGroupLines("Rejected rows", checked.reasons).slice(1));
     lines.push(...reasonGroupLines("Warnings (records still sent)", checked.warnings));
   } else if (rowsAsked) {
@@ -82,7 +105,7 @@ export function reportValidation(flags: ValidateFlags, { connector, input, p }: 
       ...(checked !== undefined ? { rows: checked } : {}),
     });
   } else {
-    writeLines(humanReport(input.name, p, checked, flags.rows));
+    writeLines(humanReport(input.name, p, checked, rowsAsked(flags)));
   }
   return valid;
 }

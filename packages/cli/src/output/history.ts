@@ -1,5 +1,5 @@
 // Run history and syncs as `tagwire runs` and `tagwire syncs` print them.
-import type { RunRecord, SyncSummary } from "@tagwire/engine";
+import type { RunFigures, RunRecord, SyncSummary } from "@tagwire/engine";
 import { count, plural, table } from "./table.js";
 
 /** running (no end recorded), ok (every row that had to be sent arrived), or incomplete. */
@@ -27,15 +27,19 @@ export function runListLines(runs: ReadonlyArray<RunRecord>, where: string): str
   return table(["RUN", "SYNC", "CONNECTOR", "STARTED", "STATUS", "READ", "DELIVERED", "REJECTED", "FAILED", "SOURCE"], rows, "");
 }
 
-/** The figures a sync adds, when the run had them. */
-const SYNC_FIGURES = [
-  ["new", "new"],
-  ["changed", "changed"],
-  ["unchanged", "unchanged (not sent)"],
-  ["removed", "removed"],
-  ["cleared", "cleared"],
-  ["duplicateKeys", "duplicate keys"],
-] as const;
+/** The figures a sync adds, when the run had them, worded as the run's report words them. */
+function syncFigures(f: RunFigures): string[] {
+  const figure = (n: number | undefined, label: string): string[] => (n === undefined ? [] : [`${count(n)} ${label}`]);
+  return [
+    ...figure(f.new, "new"),
+    ...figure(f.changed, "changed"),
+    ...figure(f.unchanged, f.rows === "all" ? "unchanged (sent: all rows asked for)" : "unchanged (not sent)"),
+    ...(f.removalsInferred === false ? ["removed rows not looked for (the Look was not read to its end)"] : figure(f.removed, "removed")),
+    ...figure(f.cleared, "cleared"),
+    ...figure(f.notCleared, "not cleared"),
+    ...figure(f.duplicateKeys, "duplicate keys"),
+  ];
+}
 
 export function runLines(run: RunRecord): string[] {
   const seconds = run.finishedAt !== undefined ? (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000 : undefined;
@@ -53,7 +57,7 @@ export function runLines(run: RunRecord): string[] {
   const f = run.figures;
   if (f !== undefined) {
     lines.push("", `Rows: ${count(f.read)} read, ${count(f.delivered)} delivered, ${count(f.rejected)} rejected, ${count(f.failed)} failed`);
-    const kinds = SYNC_FIGURES.filter(([key]) => f[key] !== undefined).map(([key, label]) => `${count(f[key]!)} ${label}`);
+    const kinds = syncFigures(f);
     if (kinds.length > 0) lines.push(`Sync: ${kinds.join(", ")}`);
   }
   if (run.rejected !== undefined && run.rejected.length > 0) {

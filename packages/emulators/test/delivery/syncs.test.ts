@@ -290,6 +290,31 @@ describe("rows that left the Look", () => {
     expect(acceptedSince(before)).toEqual([]);
   });
 
+  it("a row rejected in this run is still in the Look: keyed by its subject's identities, it is neither removed nor cleared, and its state is kept", async () => {
+    const store = memorySyncStore();
+    // The attribute comes first, so a row rejected for it is rejected before its identities are written.
+    const look = (tierOf: (i: number) => string, emailOf: (i: number) => string = (i) => `s${i}@example.com`) =>
+      lookText({
+        fields: [field("users.tier", ["mp_user_attribute"]), field("users.id", ["mp_customer_id"]), field("users.email", ["mp_email"])],
+        rows: Array.from({ length: 5 }, (_, i) => ({ "users.tier": tierOf(i), "users.id": `c${i}`, "users.email": emailOf(i) })),
+      });
+    const clear = { sync: { ...SYNC, removed: "clear" } } as const;
+    const first = await syncRun(store, look(() => "gold"), clear);
+    expect(first.sync).toMatchObject({ new: 5 });
+    const before = accepted();
+    // Row 2's attribute and row 4's email are over mParticle's 4,096 characters: both rows are rejected.
+    const tooLong = "x".repeat(5000);
+    const report = await syncRun(store, look((i) => (i === 1 ? tooLong : "gold"), (i) => (i === 3 ? `${tooLong}@example.com` : `s${i}@example.com`)), clear);
+    expect(report.rows).toEqual({ read: 5, delivered: 0, rejected: 2, failed: 0 });
+    expect(report.sync).toMatchObject({ unchanged: 3, removed: 0, cleared: 0, notCleared: 0 });
+    expect(acceptedSince(before)).toEqual([]);
+    expect(store.states.get(report.sync!.id)?.size).toBe(5);
+    // With the values fixed, the rows are as the state has them: nothing to send, nothing removed.
+    const fixed = await syncRun(store, look(() => "gold"), clear);
+    expect(fixed.sync).toMatchObject({ new: 0, changed: 0, unchanged: 5, removed: 0 });
+    expect(acceptedSince(before)).toEqual([]);
+  });
+
   it("a Look that breaks off infers no removals", async () => {
     const store = memorySyncStore();
     await syncRun(store, audience(people(10)));
@@ -349,5 +374,19 @@ describe("without a sync", () => {
       }),
     ]);
     expect(store.runs[0]!.finishedAt).toBeDefined();
+  });
+
+  it("the history says what the report says of a run with rows=all, or one that did not read the Look to its end", async () => {
+    const store = memorySyncStore();
+    await syncRun(store, audience(people(4)));
+    const all = await syncRun(store, audience(people(4)), { sync: { ...SYNC, rows: "all" } });
+    expect(summarize(all)).toContain("4 unchanged (sent: all rows asked for), 0 removed (ignored)");
+    expect(store.runs.at(-1)!.figures).toMatchObject({ unchanged: 4, rows: "all" });
+    expect(store.runs.at(-1)!.figures!.removalsInferred).toBeUndefined();
+    const whole = audience(people(4));
+    const cut = await syncRun(store, whole.slice(0, whole.indexOf("u3@example.com")));
+    expect(summarize(cut)).toContain("removed rows not looked for (the Look was not read to its end)");
+    expect(store.runs.at(-1)!.figures).toMatchObject({ removalsInferred: false });
+    expect(store.runs.at(-1)!.figures!.rows).toBeUndefined();
   });
 });

@@ -10,7 +10,8 @@ import { eachRawRow, type RawRows } from "../look/raw-rows.js";
 import type { LookRow } from "../look/types.js";
 import type { RowProgram } from "../transform/program.js";
 import { FirstOccurrenceIds, RecordIds } from "../transform/ids.js";
-import { scopeOf, transformRow, Rejection, type RecordJson, type RowWarning, type RunContext } from "../transform/transform.js";
+import { scopeOf, transformRow, validPartOf, Rejection, type RecordJson, type RowWarning, type RunContext } from "../transform/transform.js";
+import { compileColumnWriters, type WriteColumns } from "../transform/column-writers.js";
 import type { Record_ } from "../transform/path.js";
 import { ChangeFilter, type ChangeFilterSetup, type ChunkSyncFigures } from "../sync/change-filter.js";
 
@@ -82,6 +83,8 @@ export class ChunkProcessor {
   private readonly json: RecordJson;
   /** In a sync: which records are sent, and their digests. */
   private readonly filter: ChangeFilter | undefined;
+  /** In a sync keyed by subjects: the columns whose values pass their rules, to tell a rejected row's subject. */
+  private readonly writeValidColumns: WriteColumns | undefined;
 
   constructor(
     private readonly program: RowProgram,
@@ -92,6 +95,7 @@ export class ChunkProcessor {
     sync?: ChangeFilterSetup,
   ) {
     this.filter = sync === undefined ? undefined : new ChangeFilter(sync);
+    this.writeValidColumns = this.filter?.keyedBySubject === true ? compileColumnWriters(program.writers, true) : undefined;
     this.json = { head: undefined, tail: "", keepContent: sync !== undefined };
     this.packer = new RecordPacker(packing.limits, packing.room);
     this.ids = idsCounted ? new RecordIds(scopeOf(program, run)) : new FirstOccurrenceIds(scopeOf(program, run));
@@ -170,8 +174,9 @@ export class ChunkProcessor {
     const result = this.verdict(row, n, out);
     if (!(result instanceof Rejection)) return;
     out.rejected.push({ row: n, reason: result.reason, detail: result.detail });
-    // A rejected row is still in the Look: its subject is not a removed one, when its key can be told without a record.
-    this.filter?.stillPresent(row);
+    // A rejected row is still in the Look: its subject is not a removed one.
+    const lenient = this.writeValidColumns;
+    this.filter?.stillPresent(row, lenient === undefined ? undefined : () => validPartOf(this.program, lenient, row, n, this.run));
   }
 }
 

@@ -230,8 +230,8 @@ function describeStop(r: RunReport): string {
   return r.stopped!.lookReadToEnd ? by : `${by} before the Look was read to its end (rows after row ${r.rows.read.toLocaleString("en-US")} were not read)`;
 }
 
-/** A sync's figures: what was found new, changed, unchanged and removed. */
-function describeSync(s: SyncReport, dryRun: boolean): string {
+/** A sync's figures by kind of row (new, changed, unchanged, removed), as the run report and `validate --sync` give them. */
+export function describeSync(s: SyncReport, dryRun: boolean): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const unchanged = s.rows === "changed" ? `${n(s.unchanged)} unchanged (${dryRun ? "would not be sent" : "not sent"})` : `${n(s.unchanged)} unchanged (sent: all rows asked for)`;
   const parts = [`${n(s.new)} new`, `${n(s.changed)} changed`, unchanged];
@@ -239,7 +239,7 @@ function describeSync(s: SyncReport, dryRun: boolean): string {
   else if (s.removedRows === "clear") parts.push(`${n(s.removed)} removed (${dryRun ? "would be cleared" : `${n(s.cleared)} cleared${s.notCleared > 0 ? `, ${n(s.notCleared)} not: ${(s.clearProblems ?? []).join("; ")}` : ""}`})`);
   else parts.push(`${n(s.removed)} removed (ignored)`);
   if (s.duplicateKeys > 0) parts.push(`${n(s.duplicateKeys)} ${s.duplicateKeys === 1 ? "row repeats the key" : "rows repeat the key"} of an earlier row`);
-  return `sync: ${parts.join(", ")}`;
+  return parts.join(", ");
 }
 
 /** One paragraph with the figures, for Looker's response message and logs. */
@@ -247,7 +247,7 @@ export function summarize(r: RunReport): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const verb = r.dryRun ? "would be delivered" : "delivered";
   const toSend = r.rows.read - (r.sync !== undefined && r.sync.rows === "changed" ? r.sync.unchanged : 0);
-  const parts = [`${r.label}: ${r.stopped !== undefined ? `${describeStop(r)}; ` : ""}${r.sync !== undefined ? `${describeSync(r.sync, r.dryRun)}; ` : ""}${n(r.rows.delivered)} of ${n(toSend)} rows ${r.sync !== undefined ? "to send " : ""}${verb}`];
+  const parts = [`${r.label}: ${r.stopped !== undefined ? `${describeStop(r)}; ` : ""}${r.sync !== undefined ? `sync: ${describeSync(r.sync, r.dryRun)}; ` : ""}${n(r.rows.delivered)} of ${n(toSend)} rows ${r.sync !== undefined ? "to send " : ""}${verb}`];
   if (r.rows.rejected > 0) parts.push(`${n(r.rows.rejected)} rejected (${r.rejected.slice(0, 3).map((g) => `${g.reason}: ${n(g.count)}`).join("; ")}${r.rejected.length > 3 ? "; …" : ""})`);
   if (r.rows.failed > 0) parts.push(describeFailed(r.rows.failed, r.failed));
   if (r.sourceError !== undefined) parts.push(`the Look could not be read to the end: ${r.sourceError}`);

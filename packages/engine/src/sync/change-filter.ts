@@ -97,14 +97,21 @@ export class ChangeFilter {
     }
   }
 
+  /** Whether a rejected row's key is told from its record (see `stillPresent`). */
+  get keyedBySubject(): boolean {
+    return this.setup.keys.kind === "subject";
+  }
+
   /**
-   * Marks the key of a row that made no record seen, when the key comes from the row itself (its
-   * primary-key dimensions): the row is in the Look, so its subject is not removed. Keys taken
-   * from a record cannot be told for it.
+   * Marks the key of a rejected row seen: the row is in the Look, so its subject is not removed,
+   * and its state is kept for the run that sends it. The key comes from the row's primary-key
+   * dimensions, or, keyed by subject, from `validPart` (the record without the values that broke
+   * their rules: see validPartOf), when it has the subject's identities. A row keyed by its
+   * content has no key without its record.
    */
-  stillPresent(row: LookRow): void {
-    if (this.setup.keys.kind !== "primaryKey") return;
-    this.digests.writeKey(row, this.last, 0);
+  stillPresent(row: LookRow, validPart: (() => Record_) | undefined): void {
+    if (this.setup.keys.kind === "primaryKey") this.digests.writeKey(row, this.last, 0);
+    else if (validPart === undefined || !this.digests.writeSubjectKey(validPart(), this.last, 0)) return;
     this.snapshot.markSeen(this.last, 0);
   }
 

@@ -68,6 +68,17 @@ export class RecordDigests {
     this.digest(this.keyText(row, {}, ""), this.keyPrefix, true, out, at);
   }
 
+  /**
+   * The key digest of a record keyed by its subject, at `out[at .. at + 16]`; false (nothing
+   * written) when the record has none of the subject's paths.
+   */
+  writeSubjectKey(record: Record_, out: Uint8Array, at: number): boolean {
+    const text = this.subjectText(record);
+    if (text === undefined) return false;
+    this.digest(text, this.keyPrefix, true, out, at);
+    return true;
+  }
+
   /** What identifies the row's subject; the kind is part of it, so a value at one path never equals another path's. */
   private keyText(row: LookRow, record: Record_, content: string): string {
     const keys = this.setup.keys;
@@ -76,14 +87,16 @@ export class RecordDigests {
       for (const name of keys.fields) values.push((row[name] as { value?: unknown } | undefined)?.value ?? null);
       return JSON.stringify(values);
     }
-    if (keys.kind === "subject") {
-      for (const path of this.paths) {
-        const value = getAt(record, path);
-        if (isPresent(value)) return JSON.stringify([path.text, value]);
-      }
-    }
     // A record without any subject path is keyed by its content: it is never merged with another.
-    return content;
+    return this.subjectText(record) ?? content;
+  }
+
+  private subjectText(record: Record_): string | undefined {
+    for (const path of this.paths) {
+      const value = getAt(record, path);
+      if (isPresent(value)) return JSON.stringify([path.text, value]);
+    }
+    return undefined;
   }
 
   private digest(text: string, prefix: number, key: boolean, out: Uint8Array, at: number): void {

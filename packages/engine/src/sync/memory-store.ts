@@ -56,6 +56,7 @@ export function memorySyncStore(): MemoryStore {
           keys: Buffer.concat(page.map(([k]) => Buffer.from(k, "hex"))),
           contents: Buffer.concat(page.map(([, c]) => Buffer.from(c, "hex"))),
           sealed: page.map(([k]) => sealedOf(syncId).get(k)),
+          ...(start === 0 ? { total: entries.length } : {}),
         };
       }
     },

@@ -20,7 +20,12 @@ export function finishedRun(start: RunStart, report: RunReport): RunRecord {
     figures: {
       ...report.rows,
       ...(sync !== undefined
-        ? { new: sync.new, changed: sync.changed, unchanged: sync.unchanged, removed: sync.removed, cleared: sync.cleared, duplicateKeys: sync.duplicateKeys }
+        ? {
+            new: sync.new, changed: sync.changed, unchanged: sync.unchanged, removed: sync.removed, cleared: sync.cleared, duplicateKeys: sync.duplicateKeys,
+            ...(sync.rows === "all" ? { rows: "all" as const } : {}),
+            ...(!sync.removalsInferred ? { removalsInferred: false as const } : {}),
+            ...(sync.notCleared > 0 ? { notCleared: sync.notCleared } : {}),
+          }
         : {}),
     },
     rejected: report.rejected.map((g) => ({ reason: g.reason, count: g.count, examples: g.examples })),

@@ -20,6 +20,14 @@ const SEEN = 2;
 /** Most of the table that entries may fill: linear probing stays short below it. */
 const MAX_LOAD = 0.75;
 const WORDS = DIGEST_BYTES / 4;
+/**
+ * Bytes of a content digest the table keeps: the first 8 of the store's 16. A changed record whose
+ * first 8 bytes match the previous content's would be taken as unchanged and not sent: for SHA-256
+ * digests that is one chance in 2^64 per changed record (a sync changing a million rows a day would
+ * expect one in 50 billion years). Keys stay whole: removed rows are forgotten by their full key.
+ */
+export const CONTENT_BYTES = 8;
+const CONTENT_WORDS = CONTENT_BYTES / 4;
 
 /** Slots for `count` entries within MAX_LOAD. */
 function capacityFor(count: number): number {
@@ -27,9 +35,9 @@ function capacityFor(count: number): number {
 }
 
 /**
- * Keys (and optionally contents) of 16 bytes in fixed slots, found by linear probing from a slot
- * picked by the key's first 32 bits (a digest's bits are uniform already). Flags are bytes, so a
- * slot costs 33 bytes with contents: about 44 MB for a million rows.
+ * Keys of 16 bytes (and optionally the first 8 bytes of contents) in fixed slots, found by linear
+ * probing from a slot picked by the key's first 32 bits (a digest's bits are uniform already).
+ * Flags are bytes, so a slot costs 25 bytes with contents: about 33 MB for a million rows.
  */
 class DigestTable {
   protected readonly keys: Uint32Array;
@@ -44,12 +52,12 @@ class DigestTable {
   ) {
     const slotWords = capacity * WORDS;
     this.keys = new Uint32Array(memory, 0, slotWords);
-    this.contents = withContents ? new Uint32Array(memory, slotWords * 4, slotWords) : undefined;
-    this.flags = new Uint8Array(memory, slotWords * 4 * (withContents ? 2 : 1), capacity);
+    this.contents = withContents ? new Uint32Array(memory, slotWords * 4, capacity * CONTENT_WORDS) : undefined;
+    this.flags = new Uint8Array(memory, slotWords * 4 + (withContents ? capacity * CONTENT_BYTES : 0), capacity);
   }
 
   static bytesFor(capacity: number, withContents: boolean): number {
-    return capacity * (DIGEST_BYTES * (withContents ? 2 : 1) + 1);
+    return capacity * (DIGEST_BYTES + (withContents ? CONTENT_BYTES : 0) + 1);
   }
 
   /** The slot holding the key at `bytes[at..at+16]`, or where it would go (negative: -1 - slot). */
@@ -122,12 +130,15 @@ export class Snapshot extends DigestTable {
   }
 
   /**
-   * The previous state as the store gives it, page by page, in a table that grows as it fills
-   * (the store does not say its size first). Its memory is shared only once it is whole.
+   * The previous state as the store gives it, page by page, in a table of the size the store
+   * says on its first page (grown should more come, or no size be said). Its memory is shared only
+   * once it is whole.
    */
   static async fromPages(pages: AsyncIterable<DigestPage>): Promise<Snapshot> {
     let s = Snapshot.forEntries(0);
     for await (const page of pages) {
+      // The store's count, on its first page: the table is made whole at once.
+      if (s.size === 0 && page.total !== undefined && page.total > s.capacity * MAX_LOAD) s = Snapshot.forEntries(page.total);
       if (s.size + page.count > s.capacity * MAX_LOAD) s = s.grown(s.size + page.count);
       for (let i = 0; i < page.count; i++) s.add(page.keys, i * DIGEST_BYTES, page.contents, i * DIGEST_BYTES);
     }
@@ -138,13 +149,11 @@ export class Snapshot extends DigestTable {
   private grown(atLeast: number): Snapshot {
     const next = Snapshot.forEntries(Math.max(atLeast, this.size * 2));
     const key = new Uint8Array(DIGEST_BYTES);
-    const content = new Uint8Array(DIGEST_BYTES);
+    const content = new Uint8Array(CONTENT_BYTES);
     for (let slot = 0; slot < this.capacity; slot++) {
       if (this.flags[slot] === EMPTY) continue;
-      for (let i = 0; i < WORDS; i++) {
-        writeWord(key, i * 4, this.keys[slot * WORDS + i]!);
-        writeWord(content, i * 4, this.contents![slot * WORDS + i]!);
-      }
+      for (let i = 0; i < WORDS; i++) writeWord(key, i * 4, this.keys[slot * WORDS + i]!);
+      for (let i = 0; i < CONTENT_WORDS; i++) writeWord(content, i * 4, this.contents![slot * CONTENT_WORDS + i]!);
       next.add(key, 0, content, 0);
     }
     return next;
@@ -162,8 +171,8 @@ export class Snapshot extends DigestTable {
       slot = -1 - slot;
       this.place(slot, keys, keyAt);
     }
-    const c = slot * WORDS;
-    for (let i = 0; i < WORDS; i++) this.contents![c + i] = readWord(contents, contentAt + i * 4);
+    const c = slot * CONTENT_WORDS;
+    for (let i = 0; i < CONTENT_WORDS; i++) this.contents![c + i] = readWord(contents, contentAt + i * 4);
   }
 
   /**
@@ -175,10 +184,10 @@ export class Snapshot extends DigestTable {
     const slot = this.probe(digests, at);
     if (slot < 0) return KeyState.New;
     seen.duplicate = Atomics.compareExchange(this.flags, slot, HELD, SEEN) !== HELD;
-    const c = slot * WORDS;
+    const c = slot * CONTENT_WORDS;
     const contents = this.contents!;
     const at2 = at + DIGEST_BYTES;
-    for (let i = 0; i < WORDS; i++) if (contents[c + i] !== readWord(digests, at2 + i * 4)) return KeyState.Changed;
+    for (let i = 0; i < CONTENT_WORDS; i++) if (contents[c + i] !== readWord(digests, at2 + i * 4)) return KeyState.Changed;
     return KeyState.Unchanged;
   }
 

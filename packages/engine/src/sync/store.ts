@@ -47,6 +47,11 @@ export interface DigestPage {
    * empty where none was kept.
    */
   readonly sealed?: ReadonlyArray<Uint8Array | undefined>;
+  /**
+   * On the first page `readState` gives: how many entries the whole state holds, so the run's
+   * table of it is made that size at once rather than grown (a growth holds both tables).
+   */
+  readonly total?: number;
 }
 
 /** One run, as history keeps it. Figures are row counts. */
@@ -80,6 +85,14 @@ export interface RunFigures {
   readonly removed?: number;
   readonly cleared?: number;
   readonly duplicateKeys?: number;
+  // How a sync's run went where it differs from the usual, as the run report says it (absent: the
+  // changed rows were sent, removals were looked for, every removed row to clear was cleared).
+  /** The run sent every row, unchanged ones too (rows=all). */
+  readonly rows?: "all";
+  /** The Look was not read to its end: no row was inferred removed. */
+  readonly removalsInferred?: false;
+  /** Removed rows to clear whose clearing record was not sent or not taken. */
+  readonly notCleared?: number;
 }
 
 export interface SyncSummary {

@@ -37,14 +37,15 @@ function setCode(path: CompiledPath, index: number): string {
   return lines.join("\n      ");
 }
 
-function writerCode(w: ColumnWriter, index: number): string {
+/** Leniently: a value that breaks its rule is left out, silently, and the row goes on (see compileColumnWriters). */
+function writerCode(w: ColumnWriter, index: number, lenient: boolean): string {
   // A pivoted measure writes one key per pivot value (see pivots.ts).
   if (w.pivot !== undefined) {
     return `
 cell = row[${literal(w.column)}];
 if (cell !== undefined && cell !== null) {
-  rejection = writers[${index}].pivot(cell, record, rowNumber, warnings);
-  if (rejection !== undefined) return rejection;
+  rejection = writers[${index}].pivot(cell, record, rowNumber, ${lenient ? "undefined" : "warnings"});
+  ${lenient ? "" : "if (rejection !== undefined) return rejection;"}
 }`;
   }
   return `
@@ -54,8 +55,8 @@ if (cell !== undefined && cell !== null) {
   if (value !== undefined && value !== null && value !== ""${w.blankIsEmpty ? ' && !(typeof value === "string" && value.trim() === "")' : ""}) {
     value = writers[${index}].check(value);
     if (value instanceof Violation) {
-      rejection = violated(writers[${index}], value, rowNumber, warnings);
-      if (rejection !== undefined) return rejection;
+      ${lenient ? "" : `rejection = violated(writers[${index}], value, rowNumber, warnings);
+      if (rejection !== undefined) return rejection;`}
     } else {
       ${setCode(w.path, index)}
     }
@@ -63,11 +64,16 @@ if (cell !== undefined && cell !== null) {
 }`;
 }
 
-export function compileColumnWriters(writers: ReadonlyArray<ColumnWriter>): WriteColumns {
+/**
+ * The writers as one function. `lenient`: every value that passes its rule is written and the others
+ * are left out without a word, so a row that is rejected still gives the values it has (a sync
+ * tells a rejected row's subject from them); such a function never rejects.
+ */
+export function compileColumnWriters(writers: ReadonlyArray<ColumnWriter>, lenient = false): WriteColumns {
   const body = `"use strict";
 return function writeColumns(row, record, rowNumber, warnings) {
 let cell, value, node, next, rejection;
-${writers.map(writerCode).join("\n")}
+${writers.map((w, i) => writerCode(w, i, lenient)).join("\n")}
 return undefined;
 };`;
   const make = new Function("writers", "Violation", "violated", "setAt", body) as (...args: unknown[]) => WriteColumns;

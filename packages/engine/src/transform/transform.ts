@@ -1,5 +1,6 @@
 import type { LookRow } from "../look/types.js";
 import type { RowProgram, FillStep, RecordCheck } from "./program.js";
+import type { WriteColumns } from "./column-writers.js";
 import { getAt, isPresent, setAt, type CompiledPath, type Record_ } from "./path.js";
 import { RecordIds, uuidOf, type RecordIdSource } from "./ids.js";
 
@@ -130,6 +131,18 @@ export function fillRecord(program: RowProgram, record: Record_, run: RunContext
   let id: string | undefined;
   const idOf = () => (id ??= ids.next(content));
   for (const f of program.fills) if (isRunFill(f)) fill(f, record, program.connectorId, run, idOf);
+}
+
+/**
+ * What a rejected row's record would hold without the values that broke their rules: the columns
+ * written by `writeValidColumns` (compileColumnWriters, lenient), then the content fills. A sync
+ * tells the rejected row's subject from it; it is never sent.
+ */
+export function validPartOf(program: RowProgram, writeValidColumns: WriteColumns, row: LookRow, rowNumber: number, run: RunContext): Record_ {
+  const record: Record_ = {};
+  writeValidColumns(row, record, rowNumber, undefined);
+  for (const f of program.fills) if (!isRunFill(f)) fill(f, record, program.connectorId, run, undefined);
+  return record;
 }
 
 /** The scope of a run's record ids: the program's connector and the run's action, workspace and id. */

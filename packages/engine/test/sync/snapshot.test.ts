@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KeyState, KeySet, Snapshot } from "../../src/sync/snapshot.js";
+import { CONTENT_BYTES, KeyState, KeySet, Snapshot } from "../../src/sync/snapshot.js";
 
 /** A 16-byte digest standing for `name`. */
 function digest(name: string): Uint8Array {
@@ -73,8 +73,9 @@ describe("Snapshot", () => {
     // The worker checks key a, as a row worker does, in the snapshot it attaches to.
     const source = `
       const { parentPort, workerData } = require("node:worker_threads");
-      const { memory, capacity, digests } = workerData;
-      const flags = new Uint8Array(memory, capacity * 32, capacity);
+      const { memory, capacity, digests, contentBytes } = workerData;
+      // The table's layout: 16-byte keys, then contents, then a flag byte per slot.
+      const flags = new Uint8Array(memory, capacity * (16 + contentBytes), capacity);
       const keys = new Uint32Array(memory, 0, capacity * 4);
       const d = new Uint8Array(digests);
       const w = (i) => (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24)) >>> 0;
@@ -82,7 +83,7 @@ describe("Snapshot", () => {
         if (flags[slot] === 1 && keys[slot * 4] === w(0) && keys[slot * 4 + 1] === w(4)) Atomics.compareExchange(flags, slot, 1, 2);
       parentPort.postMessage("done");
     `;
-    const worker = new Worker(source, { eval: true, workerData: { ...s.buffers, digests: digest("a").slice().buffer } });
+    const worker = new Worker(source, { eval: true, workerData: { ...s.buffers, digests: digest("a").slice().buffer, contentBytes: CONTENT_BYTES } });
     await new Promise((resolve) => worker.once("message", resolve));
     await worker.terminate();
     expect(hex(s.unseen())).toEqual(hex(digest("b")));
@@ -127,6 +128,29 @@ describe("Snapshot.fromPages", () => {
     const s = await Snapshot.fromPages(pages());
     const seen = { duplicate: false };
     for (const [k, c] of entries) expect(s.check(pair(k, c), 0, seen)).toBe(KeyState.Unchanged);
+    expect(s.unseen()).toHaveLength(0);
+  });
+});
+
+describe("Snapshot.fromPages with the store's count", () => {
+  it("makes its table for the count the first page gives, and never grows it", async () => {
+    const entries = Array.from({ length: 3000 }, (_, i) => [`k${i}`, `c${i}`] as const);
+    async function* pages() {
+      for (let start = 0; start < entries.length; start += 700) {
+        const page = entries.slice(start, start + 700);
+        yield {
+          count: page.length,
+          keys: Buffer.concat(page.map(([k]) => digest(k))),
+          contents: Buffer.concat(page.map(([, c]) => digest(c))),
+          ...(start === 0 ? { total: entries.length } : {}),
+        };
+      }
+    }
+    const s = await Snapshot.fromPages(pages());
+    expect(s.capacity).toBe(Snapshot.forEntries(entries.length).capacity);
+    const seen = { duplicate: false };
+    for (const [k, c] of entries) expect(s.check(pair(k, c), 0, seen)).toBe(KeyState.Unchanged);
+    expect(s.check(pair("k7", "other"), 0, seen)).toBe(KeyState.Changed);
     expect(s.unseen()).toHaveLength(0);
   });
 });
