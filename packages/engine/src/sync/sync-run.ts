@@ -4,6 +4,7 @@
 // found once it was read to its end.
 
 import * as Effect from "effect/Effect";
+import type * as Scope from "effect/Scope";
 import type { Sync } from "../generated/manifest.js";
 import type { LookFields } from "../look/types.js";
 import { DIGEST_BYTES, RECORD_DIGEST_BYTES } from "./digest-bytes.js";
@@ -12,7 +13,8 @@ import { duplicateKeyWarning, type ChangeFilterSetup, type ChunkSyncFigures, typ
 import { shapeFingerprint } from "./digests.js";
 import { KeySet, Snapshot } from "./snapshot.js";
 import { keySourceOf } from "./sync-mode.js";
-import { StoreError, type DigestPage, type SyncIdentity, type SyncRecord, type SyncStore } from "./store.js";
+import { DEFAULT_SYNC_WAIT_MS } from "./sync-hold.js";
+import { StoreError, SyncBusy, type DigestPage, type SyncIdentity, type SyncRecord, type SyncStore } from "./store.js";
 import type { Clearing } from "../generated/manifest.js";
 import type { Record_ } from "../transform/path.js";
 import { clearingRecord } from "./clearing.js";
@@ -31,6 +33,8 @@ export interface SyncRequest {
   readonly rows?: RowsToSend;
   /** Default `ignore`. */
   readonly removed?: RemovedRows;
+  /** How long to wait while another run holds the sync (default DEFAULT_SYNC_WAIT_MS). */
+  readonly waitMs?: number;
 }
 
 /** A sync's figures in the run report (row counts). */
@@ -98,7 +102,9 @@ export class SyncRun {
   }
 
   /**
-   * Opens the sync and reads its state. `fields` and `shape` make the fingerprint every content
+   * Opens the sync, holds it for the run (released when the caller's scope closes; a dry run,
+   * which changes nothing, holds nothing) and reads its state: the state another run left once it
+   * ended, never one it is still changing. `fields` and `shape` make the fingerprint every content
    * digest includes; `mode` is the connector's declaration for the send's options.
    */
   static open(
@@ -116,9 +122,13 @@ export class SyncRun {
       /** Top-level keys the manifest's fills write (see ClearSetup). */
       readonly fillKeys: ReadonlyArray<string>;
     },
-  ): Effect.Effect<SyncRun, StoreError> {
+  ): Effect.Effect<SyncRun, StoreError | SyncBusy, Scope.Scope> {
     return Effect.gen(function* () {
       const record = yield* store.openSync(input.identity, input.connector);
+      if (!input.dryRun) {
+        const waitMs = input.request.waitMs ?? DEFAULT_SYNC_WAIT_MS;
+        if (!(yield* store.holdSync(record.id, waitMs))) return yield* Effect.fail(new SyncBusy({ syncId: record.id, waitedMs: waitMs }));
+      }
       const snapshot = yield* Effect.tryPromise({
         try: () => Snapshot.fromPages(store.readState(record.id, STATE_PAGE)),
         catch: (e) => (e instanceof StoreError ? e : new StoreError({ reason: `the sync's state could not be read: ${e instanceof Error ? e.message : String(e)}` })),
