@@ -16,8 +16,8 @@ export { retryPolicyFromEnv, retryValue, RetrySettingError, RETRY_VARIABLES } fr
 export { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, type SendCounters } from "./deliver/send-batch.js";
 export { requestCredentials, credentialWireValues, headerProblems, type RequestCredentials, type HeaderProblem } from "./deliver/credentials.js";
 export { answerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./deliver/answers.js";
-export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
-export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, RateBudgets } from "./run/pacing.js";
+export { Pacer, RateBudget, TokenBucket, type Budget, type SharedRateBudget } from "./deliver/pacer.js";
+export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, LocalRateBudgets, type RateBudgets } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
 export { NOT_SENT, type RunStop, type StopReason } from "./run/run-stop.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
