@@ -25,8 +25,11 @@ export type SharedBudgetsConfig =
 
 /** The window of a budget: one second, the unit limits are declared in (Redis counts whole seconds). */
 const WINDOW_SECONDS = 1;
+const WINDOW_MS = WINDOW_SECONDS * 1000;
 /** A store that does not answer within this long is taken as lost for that request: the share applies. */
 const STORE_TIMEOUT_MS = 2_000;
+/** A granted request sent later than this after its place in the window takes a new place (see spend). */
+const LATE_MS = 250;
 /** The table migration 2 creates for RateLimiterPostgres. */
 export const BUDGETS_TABLE = "tagwire_rate_budgets";
 
@@ -162,6 +165,18 @@ function sharedBudget(key: string, limit: RateLimit, limiterFor: (perSecond: num
 }
 
 /**
+ * How long a granted request waits for its place in the window. A window is counted whole, so the
+ * requests it grants at once would all go at its start, and any five seconds could then see six
+ * windows' worth (measured at 200 records/s over three replicas: 1,200 records in a 5 s window,
+ * +20%). Each request goes instead at its place in the window, after the points taken before it
+ * (counted over every replica), so the limit is kept evenly and any 5 s see about five windows'.
+ */
+function placeInWindow(granted: RateLimiterRes, piece: number, points: number): number {
+  const windowStart = granted.msBeforeNext - WINDOW_MS;
+  return Math.max(0, Math.round(windowStart + ((granted.consumedPoints - piece) / points) * WINDOW_MS));
+}
+
+/**
  * Spends `cost` points of the budget's windows: a window that cannot take them is waited out. A
  * cost larger than a window takes whole windows in turn, so it is never refused for good.
  */
@@ -172,14 +187,25 @@ function spend(limiter: RateLimiterAbstract, key: string, cost: number): Effect.
       if (left <= 0) return Effect.void;
       const piece = Math.min(left, limiter.points);
       return Effect.flatMap(
-        Effect.promise(() => limiter.consume(key, piece).then(
-          () => 0,
-          // Refused: the window is spent (or held); anything else is an error the insurance did not take.
-          (refused: RateLimiterRes | Error) => (refused instanceof Error ? WINDOW_SECONDS * 1000 : Math.max(1, refused.msBeforeNext)),
-        )),
-        (waitMs) => {
-          if (waitMs === 0) left -= piece;
-          return waitMs === 0 ? step : Effect.zipRight(Effect.sleep(Duration.millis(waitMs)), step);
+        Effect.promise(() =>
+          limiter.consume(key, piece).then(
+            (granted) => ({ granted: true, waitMs: placeInWindow(granted, piece, limiter.points) }),
+            // Refused: the window is spent (or held); anything else is an error the insurance did not take.
+            (refused: RateLimiterRes | Error) => ({ granted: false, waitMs: refused instanceof Error ? WINDOW_MS : Math.max(1, refused.msBeforeNext) }),
+          ),
+        ),
+        ({ granted, waitMs }) => {
+          if (!granted) return Effect.zipRight(Effect.sleep(Duration.millis(waitMs)), step);
+          const at = performance.now() + waitMs;
+          return Effect.zipRight(
+            waitMs === 0 ? Effect.void : Effect.sleep(Duration.millis(waitMs)),
+            Effect.suspend(() => {
+              // A process held up past its place (a busy event loop) would send on top of the places
+              // after it: the place is given up (its points stay spent) and a new one taken.
+              if (performance.now() - at <= LATE_MS) left -= piece;
+              return step;
+            }),
+          );
         },
       );
     });

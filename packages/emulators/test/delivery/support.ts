@@ -26,6 +26,7 @@ import {
   type SettingsError,
   type SourceError,
   type StoreError,
+  type SyncBusy,
   SyncStoreService,
   type SyncStore,
   type Transport,
@@ -216,7 +217,7 @@ export function useEmulators(setup: EmulatorsSetup = {}): EmulatorsContext {
   };
 }
 
-export type RunError = PlanRejected | SettingsError | SourceError | StoreError;
+export type RunError = PlanRejected | SettingsError | SourceError | StoreError | SyncBusy;
 
 /**
  * The engine services of the tests of each `useEmulators`: runs at once share them (rate budgets,

@@ -71,6 +71,12 @@ export interface SyncReportSink {
 
 /** Confirmed records handed to the store together: one write per this many, not one per request. */
 const CONFIRM_PAGE = 4096;
+/**
+ * ...or at least this often while records are confirmed: a send paced by the destination's limit
+ * takes long to fill a page, and a replica killed mid-send leaves only this much for the next run to
+ * send again.
+ */
+const CONFIRM_EVERY_MS = 1000;
 /** Entries per page of the previous state as the store reads it. */
 const STATE_PAGE = 65_536;
 
@@ -84,6 +90,7 @@ export class SyncRun {
   private readonly duplicateWarning: string;
   private confirmed: Uint8Array = new Uint8Array(0);
   private confirmedCount = 0;
+  private flushedAt = performance.now();
   private storeError: string | undefined;
   private removalsInferred = false;
 
@@ -185,7 +192,7 @@ export class SyncRun {
       if (sealed !== undefined) this.confirmedSealed.push(sealed[i]!);
       this.confirmedCount++;
     }
-    return this.confirmedCount >= CONFIRM_PAGE ? this.flush : Effect.void;
+    return this.confirmedCount >= CONFIRM_PAGE || performance.now() - this.flushedAt >= CONFIRM_EVERY_MS ? this.flush : Effect.void;
   }
 
   /** The destination took these clearing records (keys in `digests`, as `confirm` takes them), but those at `refused`: their subjects leave the state. */
@@ -211,6 +218,7 @@ export class SyncRun {
   get flush(): Effect.Effect<void> {
     return Effect.suspend(() => {
       if (this.confirmedCount === 0) return Effect.void;
+      this.flushedAt = performance.now();
       const page = pageOf(this.confirmed, this.confirmedCount, this.confirmedSealed);
       this.confirmedCount = 0;
       this.confirmedSealed = [];
