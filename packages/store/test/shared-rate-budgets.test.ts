@@ -45,6 +45,7 @@ async function turns(budget: SharedRateBudget, count: number, records: number, s
   return at;
 }
 
+// One replica declared: were the store not used, each replica alone would keep the whole limit, twice it together.
 const BACKENDS: ReadonlyArray<{ name: string; config(): Promise<SharedBudgetsConfig> }> = [
   {
     name: "Postgres",
@@ -56,7 +57,6 @@ const BACKENDS: ReadonlyArray<{ name: string; config(): Promise<SharedBudgetsCon
       return { kind: "postgres", url: place.config.kind === "postgres" ? place.config.url : "", replicas: 1 };
     },
   },
-  // One replica declared: were the store not used, each replica alone would keep the whole limit, twice it together.
   { name: "Redis", config: async () => ({ kind: "redis", url: REDIS_URL, replicas: 1 }) },
 ];
 
