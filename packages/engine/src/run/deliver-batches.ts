@@ -4,6 +4,8 @@
 import * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
+import * as Fiber from "effect/Fiber";
+import * as Queue from "effect/Queue";
 import * as Stream from "effect/Stream";
 import type { Batch } from "../batch/batcher.js";
 import { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, type SendCounters } from "../deliver/send-batch.js";
@@ -22,14 +24,20 @@ export function deliverBatches(open: OpenRun, input: RunInput, halt: Halt, stopp
   return Effect.gen(function* () {
     const deliver = open.endpoint === undefined ? settleUnsent(open) : yield* sender(open, open.endpoint, input, halt, stopping);
     const concurrency = input.concurrency ?? open.connector.manifest.wire.concurrency ?? 4;
-    // A batch is held from when it is read until it settles: `concurrency` being sent, as many ready
-    // behind them. One fiber per batch, not a stream operator per batch: `Stream.mapEffect` with
-    // concurrency cost a third more CPU time on a dry run (docs/performance.md).
-    const held = yield* Effect.makeSemaphore(2 * concurrency);
-    const senders = yield* Effect.makeSemaphore(concurrency);
-    const send = (batch: Batch) => Effect.ensuring(senders.withPermits(1)(deliver(batch)), held.release(1));
-    // Sends end with the scope: an interrupted run interrupts them. Every batch has settled once none is held.
-    yield* Effect.scoped(Effect.zipRight(Stream.runForEach(batches, (batch) => Effect.zipRight(held.take(1), Effect.forkScoped(send(batch)))), held.take(2 * concurrency)));
+    // `concurrency` senders take batches from a queue with as many places: that many requests out
+    // and as many batches ready behind them, so memory stays flat however long the Look is.
+    // Long-lived senders, not a fiber or a stream operator per batch (docs/performance.md).
+    const queue = yield* Queue.bounded<Batch | undefined>(concurrency);
+    const sendQueued: Effect.Effect<void> = Effect.flatMap(Queue.take(queue), (batch) => (batch === undefined ? Effect.void : Effect.zipRight(deliver(batch), sendQueued)));
+    // Senders end with the scope: an interrupted run interrupts them. Every batch has settled once all have ended.
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const senders = yield* Effect.forEach(Array.from({ length: concurrency }), () => Effect.forkScoped(sendQueued));
+        yield* Stream.runForEach(batches, (batch) => Queue.offer(queue, batch));
+        yield* Queue.offerAll(queue, Array.from({ length: concurrency }, () => undefined));
+        yield* Fiber.joinAll(senders);
+      }),
+    );
   });
 }
 
