@@ -43,7 +43,7 @@ export function memorySyncStore(): MemoryStore {
     held,
     holdSync: (syncId, waitMs) =>
       Effect.acquireRelease(
-        pollHold(Effect.sync(() => !held.has(syncId) && Boolean(held.add(syncId))), waitMs, 10),
+        pollHold(Effect.sync(() => (held.has(syncId) ? false : (held.add(syncId), true))), waitMs, 10),
         (taken) => Effect.sync(() => void (taken && held.delete(syncId))),
       ),
     states,
