@@ -7,6 +7,7 @@
 //                         [--wait-quiet 0] [--server-node-args="--max-old-space-size=64"] [--workers 1]
 //                         [--store none|sqlite|postgres://...]
 //        npm run bench -- --sync [--rows 1000000] [--stores sqlite,postgres://...]  (change-only syncs: bench/sync.mjs)
+//        npm run bench -- --replicas [--limit 800] [--rows 1200] [--fast-rows 60000] [--rounds 3]  (replicas on one Postgres: bench/replicas.mjs)
 // Progress goes to stderr; the table goes to stdout. Exits 1 when a correctness check fails or a
 // run breaks, 2 on bad arguments.
 
@@ -47,7 +48,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--rows 10000,100000,1000000] [
                       [--store none|sqlite|postgres://...]  (the server's state store: none, the default, keeps no state; sqlite
                        a file in a temporary TAGWIRE_STATE_DIR removed at the end; never the user's own state directory)
        npm run bench -- --sync [--rows 1000000] [--stores sqlite,postgres://...] [--seed 1] [--workers N] [--server-node-args="..."]
-                      (change-only syncs on a state store: a full, an unchanged and a 1%-changed run of one scheduled Look)`;
+                      (change-only syncs on a state store: a full, an unchanged and a 1%-changed run of one scheduled Look)
+       npm run bench -- --replicas [--limit 800] [--rows 1200] [--fast-rows 60000] [--rounds 3] [--postgres URL] [--redis URL]
+                      (three replicas on one Postgres: the most records in any 5 s window against the limit; a shared budget's cost per request)`;
 
 /** @param {string} line */
 const progress = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -374,18 +377,22 @@ function round(n, digits) {
 const roundOrNull = (n, digits) => (n === null || n === undefined ? null : round(n, digits));
 
 /**
- * `--sync`: the change-only sync scenario instead (bench/sync.mjs, which takes the other arguments).
+ * `--sync` runs the change-only sync scenario instead (bench/sync.mjs), `--replicas` replicas sharing
+ * one Postgres (bench/replicas.mjs); each takes the other arguments.
+ * @param {string} flag
+ * @param {string} script
  * @returns {Promise<number>} its exit code
  */
-async function runSyncBench() {
-  const args = process.argv.slice(2).filter((a) => a !== "--sync");
-  const child = spawn(process.execPath, [fileURLToPath(new URL("./sync.mjs", import.meta.url)), ...args], { stdio: "inherit" });
+async function runOtherBench(flag, script) {
+  const args = process.argv.slice(2).filter((a) => a !== flag);
+  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: "inherit" });
   const [code] = await once(child, "exit");
   return code ?? 1;
 }
 
 async function main() {
-  if (process.argv.includes("--sync")) return runSyncBench();
+  if (process.argv.includes("--sync")) return runOtherBench("--sync", "./sync.mjs");
+  if (process.argv.includes("--replicas")) return runOtherBench("--replicas", "./replicas.mjs");
   /** @type {ReturnType<typeof readOptions>} */
   let options;
   try {

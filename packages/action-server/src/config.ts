@@ -1,6 +1,6 @@
 import * as Data from "effect/Data";
-import { storeConfig, type StoreConfig } from "@tagwire/store";
-import { defaultWorkerCount, MAX_WORKERS, maxRowBytesFromEnv, rateLimitFromEnv, RateLimitSyntaxError, retryPolicyFromEnv, type Env, type RetryPolicy } from "@tagwire/engine";
+import { sharedBudgetsConfig, storeConfig, type SharedBudgetsConfig, type StoreConfig } from "@tagwire/store";
+import { DEFAULT_SYNC_WAIT_MS, defaultWorkerCount, MAX_WORKERS, maxRowBytesFromEnv, rateLimitFromEnv, RateLimitSyntaxError, retryPolicyFromEnv, type Env, type RetryPolicy } from "@tagwire/engine";
 
 export interface ServerConfig {
   readonly port: number;
@@ -37,6 +37,10 @@ export interface ServerConfig {
   readonly memoryBudgetBytes?: number;
   /** Where sync state and run history are kept (`TAGWIRE_DATABASE_URL`, `TAGWIRE_STATE_DIR`, `TAGWIRE_HISTORY_DAYS`); unset: none is kept. */
   readonly store?: StoreConfig;
+  /** Where replicas keep the rate budgets they share (`TAGWIRE_REDIS_URL`, else a Postgres store; `TAGWIRE_REPLICAS`); unset: each process keeps its own. */
+  readonly sharedBudgets?: SharedBudgetsConfig;
+  /** How long an execute waits while another run of its sync holds it (`TAGWIRE_SYNC_WAIT_MS`, default 5 min). */
+  readonly syncWaitMs?: number;
 }
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly reason: string }> {
@@ -90,6 +94,8 @@ export function configFromEnv(env: Env): ServerConfig {
   checkRateLimits(env);
   const store = storeConfig(env);
   if (!("kind" in store)) throw new ConfigError({ reason: store.reason });
+  const sharedBudgets = sharedBudgetsConfig(env, store);
+  if (!("kind" in sharedBudgets)) throw new ConfigError({ reason: sharedBudgets.reason });
   const hosts = env["TAGWIRE_DOWNLOAD_HOSTS"]?.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
   return {
     port,
@@ -110,6 +116,8 @@ export function configFromEnv(env: Env): ServerConfig {
     shutdownGraceMs: wholeNumber(env, "TAGWIRE_SHUTDOWN_GRACE_MS", DEFAULT_SHUTDOWN_GRACE_MS),
     ...(env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== undefined && env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== "" ? { memoryBudgetBytes: positive(env, "TAGWIRE_MEMORY_BUDGET_BYTES", 1) } : {}),
     store,
+    sharedBudgets,
+    syncWaitMs: wholeNumber(env, "TAGWIRE_SYNC_WAIT_MS", DEFAULT_SYNC_WAIT_MS),
   };
 }
 

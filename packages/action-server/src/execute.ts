@@ -34,6 +34,8 @@ export interface ExecuteContext {
   readonly concurrency?: number;
   /** Worker threads that parse and transform rows (0: on the server's own thread). */
   readonly workers?: number;
+  /** How long a sync's execute waits while another run of the sync holds it; unset: the engine's default. */
+  readonly syncWaitMs?: number;
   /** The hub secret: typed into a form field by mistake, it must not come back in the answer. */
   readonly hubSecret?: string;
   /** The server's shutdown: the run stops and answers with what it did (see `shutdownStop`). */
@@ -79,7 +81,7 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
       options,
       source: "looker",
       ...(ctx.runId !== undefined ? { webhookId: ctx.runId } : {}),
-      ...(choices !== undefined ? { sync: { instance: ctx.lookerInstance ?? "unknown", ...(req.scheduledPlanId !== undefined ? { plan: req.scheduledPlanId } : {}), ...choices } } : {}),
+      ...(choices !== undefined ? { sync: { instance: ctx.lookerInstance ?? "unknown", ...(req.scheduledPlanId !== undefined ? { plan: req.scheduledPlanId } : {}), ...(ctx.syncWaitMs !== undefined ? { waitMs: ctx.syncWaitMs } : {}), ...choices } } : {}),
       hiddenFields: req.hiddenFields,
       env: ctx.env,
       ...(ctx.runId !== undefined ? { runId: ctx.runId } : {}),
@@ -121,6 +123,15 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
     case "SourceError":
       ctx.log.warn({ msg: "execute refused: the Look could not be read", reason: error.reason });
       return { looker: { success: false, message: `Nothing was sent: ${error.reason}`, refresh_query: false } };
+    case "SyncBusy":
+      ctx.log.warn({ msg: "execute refused: its sync is running elsewhere", syncId: error.syncId, waitedMs: error.waitedMs });
+      return {
+        looker: {
+          success: false,
+          message: `Nothing was sent: ${error.message}. None of this Look's rows were sent; the next scheduled run sends every row that run did not deliver.`,
+          refresh_query: false,
+        },
+      };
     case "StoreError":
       ctx.log.error({ msg: "execute refused: the sync's state store failed", reason: error.reason });
       return { looker: { success: false, message: `Nothing was sent: the sync's state could not be read (${error.reason}). The next scheduled run tries again.`, refresh_query: false } };

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
 import { compactHeap, defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, SyncStoreService, type Connector, type SyncStore } from "@tagwire/engine";
-import { storeLayerOf } from "@tagwire/store";
+import { sharedRateBudgetsLayer, storeLayerOf } from "@tagwire/store";
 import { ConfigError, type ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
 import { createLogger, type Logger } from "./log.js";
@@ -68,15 +68,17 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   const metrics = new Metrics(memory);
   // One thread for every execute's rows: they take turns on it, so it keeps answering (health checks too) while they run.
   const turns = new MainThreadTurns();
-  const log = createLogger(deps.logSink ?? ((line) => process.stdout.write(`${line}\n`)), [config.secret]);
   // The engine's parts every execute shares: one destination client (keep-alive sockets), the
   // destinations' rate budgets, the row worker threads, the memory budget, and the store of sync
   // state and run history; released at close.
+  const log = createLogger(deps.logSink ?? ((line) => process.stdout.write(`${line}\n`)), [config.secret]);
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS }, rowWorkers: { compactHeap: compact } }),
       Layer.succeed(MemoryBudgetService, memory),
       deps.syncStore !== undefined ? givenStore(deps.syncStore) : storeLayerOf(config.store ?? { kind: "none" }),
+      // After engineLayer: replicas that share a store share the destinations' rate budgets too.
+      sharedRateBudgetsLayer(config.sharedBudgets ?? { kind: "none" }, (message) => log.warn({ msg: message })),
     ),
   );
   // Built now, not at the first execute: a store that cannot be opened stops the server at start-up.
@@ -209,6 +211,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       hubSecret: config.secret,
       ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
       ...(config.workers !== undefined ? { workers: config.workers } : {}),
+      ...(config.syncWaitMs !== undefined ? { syncWaitMs: config.syncWaitMs } : {}),
       stop: { signal: shutdown.signal, graceMs: grace.answerMs },
       turns,
     })
@@ -285,6 +288,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     msg: "action server listening", port, baseUrl: config.baseUrl, actions: [...actions.keys()], downloadHosts: config.downloadHosts ?? "any",
     delivery: { retry: { ...defaultRetryPolicy, ...config.retry }, requestTimeoutMs: config.requestTimeoutMs ?? 30_000, concurrency: config.concurrency ?? "per connector", workers: config.workers ?? 0 },
     memoryBudgetBytes: memory.limit,
+    rateBudgets: config.sharedBudgets === undefined || config.sharedBudgets.kind === "none" ? "this process" : { sharedIn: config.sharedBudgets.kind, replicas: config.sharedBudgets.replicas },
   });
 
   return {

@@ -50,6 +50,9 @@ describe("configFromEnv", () => {
       workers: defaultWorkerCount(),
       shutdownGraceMs: 25_000,
       store: { kind: "sqlite", path: join(homedir(), ".local", "state", "tagwire", "tagwire.db"), historyDays: 90 },
+      // One process on its file: its own rate budgets; another run of a sync is waited for 5 minutes.
+      sharedBudgets: { kind: "none" },
+      syncWaitMs: 300_000,
     });
     expect(config.downloadHosts).toBeUndefined();
     expect(config.concurrency).toBeUndefined();
@@ -105,6 +108,18 @@ describe("configFromEnv", () => {
   it("TAGWIRE_SHUTDOWN_GRACE_MS is a whole number of ms; 0 stops executes at once on SIGTERM", () => {
     expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_SHUTDOWN_GRACE_MS: "0" }).shutdownGraceMs).toBe(0);
     expect(fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_SHUTDOWN_GRACE_MS: "25s" }).message).toBe("TAGWIRE_SHUTDOWN_GRACE_MS must be a whole number (0 or more), not `25s`.");
+  });
+
+  it("replicas on Postgres share their rate budgets there, or in TAGWIRE_REDIS_URL; TAGWIRE_REPLICAS and TAGWIRE_SYNC_WAIT_MS are read", () => {
+    const pg = "postgres://tagwire:pw@db.internal:5432/tagwire";
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_DATABASE_URL: pg, TAGWIRE_REPLICAS: "3", TAGWIRE_SYNC_WAIT_MS: "0" })).toMatchObject({
+      sharedBudgets: { kind: "postgres", url: pg, replicas: 3 },
+      syncWaitMs: 0,
+    });
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_DATABASE_URL: pg, TAGWIRE_REDIS_URL: "redis://:pw@cache:6379" }).sharedBudgets).toEqual({ kind: "redis", url: "redis://:pw@cache:6379", replicas: 1 });
+    expect(fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_REPLICAS: "0" }).message).toBe('TAGWIRE_REPLICAS must be a whole number of replicas, 1 or more; got "0"');
+    expect(fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_REDIS_URL: "http://:s3cret@cache" }).message).toBe("TAGWIRE_REDIS_URL must be a redis:// or rediss:// URL");
+    expect(fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_SYNC_WAIT_MS: "5m" }).message).toBe("TAGWIRE_SYNC_WAIT_MS must be a whole number (0 or more), not `5m`.");
   });
 
   it("TAGWIRE_CONCURRENCY must be between 1 and 64", () => {

@@ -96,6 +96,16 @@ export async function handleInspection(
     return sendJson(res, 200, { ok: true });
   }
 
+  const arrivals = /^\/([^/]+)\/arrivals$/.exec(route);
+  if (arrivals) {
+    if (!only("GET")) return;
+    const id = decodeURIComponent(arrivals[1]!);
+    const connector = connectors.get(id);
+    if (!connector) return sendJson(res, 404, { error: "not_found", message: `no connector "${id}" is emulated` });
+    // When records arrived, per millisecond: a test reads the rate the destination saw over any window.
+    return sendJson(res, 200, { connector: id, arrivals: connector.store.arrivalTimes() });
+  }
+
   const records = /^\/([^/]+)\/records$/.exec(route);
   if (records) {
     if (!only("GET")) return;

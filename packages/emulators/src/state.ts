@@ -35,11 +35,16 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
   counts[key] = (counts[key] ?? 0) + by;
 };
 
+/** Milliseconds of arrivals kept (16 MB at most); later ones are not timed. */
+const MAX_ARRIVALS = 1_000_000;
+
 /** Counters, accepted records and the set of seen dedup ids of one connector. */
 export class ConnectorStore {
   state: ConnectorState = emptyState();
   private records: unknown[] = [];
   private seen = new Set<string>();
+  /** When records arrived: [epoch ms, records that arrived in that ms], in arrival order. */
+  private arrivals: Array<[number, number]> = [];
 
   constructor(
     /** Undefined for an API without a dedup field: every accepted record is stored, duplicates included. */
@@ -66,6 +71,7 @@ export class ConnectorStore {
 
   /** Stores a record unless its dedup id was accepted before. */
   accept(record: unknown): void {
+    this.arrived();
     if (this.dedupField === undefined) {
       this.state.accepted += 1;
       if (this.keepRecords) this.records.push(record);
@@ -89,6 +95,19 @@ export class ConnectorStore {
     if (this.keepRecords) this.records.push(record);
   }
 
+  /** Counts a record that reached the API with a 2xx, duplicates included: what a rate limit is about. */
+  private arrived(): void {
+    const now = Date.now();
+    const last = this.arrivals[this.arrivals.length - 1];
+    if (last !== undefined && last[0] === now) last[1] += 1;
+    else if (this.arrivals.length < MAX_ARRIVALS) this.arrivals.push([now, 1]);
+  }
+
+  /** When records arrived, one entry per millisecond that saw any: `[epoch ms, records]`. */
+  arrivalTimes(): ReadonlyArray<readonly [number, number]> {
+    return this.arrivals;
+  }
+
   /** Accepted records in arrival order (empty when records are not kept). */
   list(offset = 0, limit = Number.POSITIVE_INFINITY): unknown[] {
     return this.records.slice(offset, offset + limit);
@@ -107,5 +126,6 @@ export class ConnectorStore {
     this.state = emptyState();
     this.records = [];
     this.seen = new Set();
+    this.arrivals = [];
   }
 }

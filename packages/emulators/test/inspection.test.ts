@@ -69,6 +69,19 @@ describe("inspection endpoints", () => {
     expect(page).toMatchObject({ kept: false, total: 0, records: [] });
   });
 
+  it("times the records that arrive, duplicates too, per millisecond, until a reset", async () => {
+    const emulators = (running = await startEmulators({ port: 0 }));
+    const before = Date.now();
+    await post(seg(emulators), { batch: [segIdentify(1), segIdentify(2), segIdentify(1)] }, { auth: SEG_AUTH });
+    await post(seg(emulators), { batch: [segIdentify(3)] }, { auth: SEG_AUTH });
+    const { arrivals } = (await getJson(`${emulators.url}/_emulator/segment/arrivals`)) as { arrivals: Array<[number, number]> };
+    expect(arrivals.reduce((n, [, count]) => n + count, 0)).toBe(4);
+    for (const [at] of arrivals) expect(at).toBeGreaterThanOrEqual(before);
+    expect((await fetch(`${emulators.url}/_emulator/nosuch/arrivals`)).status).toBe(404);
+    await fetch(`${emulators.url}/_emulator/reset`, { method: "POST" });
+    expect(await getJson(`${emulators.url}/_emulator/segment/arrivals`)).toEqual({ connector: "segment", arrivals: [] });
+  });
+
   it("validate:false accepts records the schema would refuse", async () => {
     const emulators = (running = await startEmulators({ port: 0, validate: false }));
     const response = await post(mp(emulators), [{ user_identities: { customerid: "x" } }], { auth: MP_AUTH });

@@ -16,8 +16,8 @@ export { retryPolicyFromEnv, retryValue, RetrySettingError, RETRY_VARIABLES } fr
 export { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, type SendCounters } from "./deliver/send-batch.js";
 export { requestCredentials, credentialWireValues, headerProblems, type RequestCredentials, type HeaderProblem } from "./deliver/credentials.js";
 export { answerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./deliver/answers.js";
-export { Pacer, RateBudget, TokenBucket } from "./deliver/pacer.js";
-export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, RateBudgets } from "./run/pacing.js";
+export { Pacer, RateBudget, TokenBucket, type Budget, type SharedRateBudget } from "./deliver/pacer.js";
+export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, LocalRateBudgets, type RateBudgets } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
 export { NOT_SENT, type RunStop, type StopReason } from "./run/run-stop.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
@@ -31,10 +31,11 @@ export { describeSync, ReportBuilder, summarize, type RunReport, type FailureGro
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
 export { resolveEndpoint, resolveSettings, requestBodyFields, type Env } from "./run/endpoint.js";
 export {
-  DIGEST_BYTES, StoreError, SyncStoreService,
+  DIGEST_BYTES, StoreError, SyncBusy, SyncStoreService,
   type DigestPage, type RunFigures, type RunRecord, type SyncIdentity, type SyncRecord, type SyncStore, type SyncSummary,
 } from "./sync/store.js";
 export { declaresSyncs, syncModeOf } from "./sync/sync-mode.js";
+export { DEFAULT_SYNC_WAIT_MS, HOLD_RETRY_MS, pollHold } from "./sync/sync-hold.js";
 export { SYNC_OPTIONS, splitSyncOptions, type SyncChoices, type SyncOption } from "./sync/sync-options.js";
 export type { RemovedRows, SyncFigures, SyncReport, SyncRequest } from "./sync/sync-run.js";
 export type { RowsToSend } from "./sync/change-filter.js";

@@ -6,3 +6,4 @@ export { historyCutoff, openStore, requiredStore, scopedStore, storeLayer, store
 export { MIGRATIONS, type Migration } from "./migrations.js";
 export { syncIdOf } from "./records.js";
 export type { OpenedStore } from "./opened-store.js";
+export { BUDGETS_TABLE, describeRedis, sharedBudgetsConfig, sharedRateBudgetsLayer, type SharedBudgetsConfig } from "./shared-rate-budgets.js";

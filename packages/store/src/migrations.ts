@@ -95,6 +95,29 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       CREATE INDEX runs_by_sync ON runs (sync_id, started_at);
     `,
   },
+  {
+    version: 2,
+    name: "holding a sync for one run at a time, and the rate budgets replicas share",
+    // One host: a lease a process takes atomically and renews while its run goes on; a process
+    // killed without releasing it lets it expire (see sqlite-database.ts).
+    sqlite: `
+      CREATE TABLE sync_leases (
+        sync_id TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+    // Replicas hold a sync with a session advisory lock (postgres.ts), which needs no table. The
+    // budgets' table is the one rate-limiter-flexible's RateLimiterPostgres reads and writes
+    // (shared-rate-budgets.ts), created here rather than by the library at run time.
+    postgres: `
+      CREATE TABLE tagwire_rate_budgets (
+        key varchar(255) PRIMARY KEY,
+        points integer NOT NULL DEFAULT 0,
+        expire bigint
+      );
+    `,
+  },
 ];
 
 /** The steps a database that has `applied` still needs; refuses a database that has steps this code does not know. */

@@ -4,7 +4,7 @@
 // statement costs a round trip or an object per row.
 import type Pg from "pg";
 import * as Effect from "effect/Effect";
-import { DIGEST_BYTES, StoreError, type DigestPage, type RunRecord, type SyncIdentity, type SyncRecord, type SyncSummary } from "@tagwire/engine";
+import { DIGEST_BYTES, pollHold, StoreError, type DigestPage, type RunRecord, type SyncIdentity, type SyncRecord, type SyncSummary } from "@tagwire/engine";
 import { describePostgres, withoutSecret } from "./config.js";
 import { storeFailure } from "./failure.js";
 import { asBuffer, checkKeys, checkPage, digestColumn } from "./digest-pages.js";
@@ -52,12 +52,19 @@ function pageOf(rows: ReadonlyArray<readonly [Buffer, Buffer, Buffer | null]>): 
 const RUN_UPSERT = `INSERT INTO runs (${RUN_COLUMNS.join(", ")}) VALUES (${RUN_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")})
   ON CONFLICT (run_id) DO UPDATE SET ${RUN_COLUMNS.filter((c) => c !== "run_id").map((c) => `${c} = EXCLUDED.${c}`).join(", ")}`;
 
+/**
+ * Tries the sync's session advisory lock, keyed by the schema (tagwire's tables in two schemas are
+ * two stores) and the sync's id.
+ */
+const TRY_HOLD = "SELECT pg_try_advisory_lock(hashtextextended('tagwire.sync:' || current_schema() || ':' || $1, 0)) AS held";
+
 export async function openPostgres(url: string): Promise<OpenedStore> {
   const describe = describePostgres(url);
   const scrub = (text: string) => withoutSecret(text, url);
   let pool: Pg.Pool;
+  let pg: typeof Pg;
   try {
-    const { default: pg } = await import("pg");
+    pg = (await import("pg")).default;
     pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
   } catch (e) {
     throw storeFailure(describe, "cannot use the database URL", e, scrub);
@@ -66,7 +73,7 @@ export async function openPostgres(url: string): Promise<OpenedStore> {
   pool.on("error", () => undefined);
   try {
     await migrate(pool);
-    return new PostgresStore(pool, describe, scrub);
+    return new PostgresStore(pool, describe, scrub, () => new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 }));
   } catch (e) {
     await pool.end().catch(() => undefined);
     throw storeFailure(describe, "cannot prepare the database", e, scrub);
@@ -112,6 +119,8 @@ class PostgresStore implements OpenedStore {
     private readonly pool: Pg.Pool,
     readonly describe: string,
     private readonly scrub: (text: string) => string,
+    /** A connection of its own, outside the pool: a held sync keeps one for its whole run. */
+    private readonly connection: () => Pg.Client,
   ) {}
 
   private attempt<A>(doing: string, run: () => Promise<A>) {
@@ -128,6 +137,24 @@ class PostgresStore implements OpenedStore {
       const { rows } = await this.pool.query<SyncRow>("SELECT * FROM syncs WHERE id = $1", [id]);
       return syncOf(rows[0]!);
     });
+  }
+
+  /**
+   * A session advisory lock on a connection of its own, held until the scope closes: outside the
+   * pool, so runs holding their syncs never take the connections their pages need. The server ends
+   * the session's locks when the connection ends, the holder's process killed included.
+   */
+  holdSync(syncId: string, waitMs: number) {
+    const connect = this.attempt("cannot hold the sync", async () => {
+      const client = this.connection();
+      // A connection that breaks is reported by its next query; unhandled, the error would end the process.
+      client.on("error", () => undefined);
+      await client.connect();
+      return client;
+    });
+    return Effect.acquireRelease(connect, (client) => Effect.promise(() => client.end().catch(() => undefined))).pipe(
+      Effect.flatMap((client) => pollHold(this.attempt("cannot hold the sync", async () => (await client.query<{ held: boolean }>(TRY_HOLD, [syncId])).rows[0]!.held), waitMs)),
+    );
   }
 
   async *readState(syncId: string, pageSize: number): AsyncIterable<DigestPage> {

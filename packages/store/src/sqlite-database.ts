@@ -95,6 +95,9 @@ export class SqliteDatabase {
     readonly runById: Statement;
     readonly lastRun: Statement;
     readonly prune: Statement;
+    readonly takeLease: Statement;
+    readonly renewLease: Statement;
+    readonly releaseLease: Statement;
   };
 
   constructor(
@@ -122,6 +125,12 @@ export class SqliteDatabase {
       runById: db.prepare("SELECT * FROM runs WHERE run_id = ?"),
       lastRun: db.prepare("SELECT * FROM runs WHERE sync_id = ? ORDER BY started_at DESC, run_id DESC LIMIT 1"),
       prune: db.prepare("DELETE FROM runs WHERE started_at < ?"),
+      // Taken when free or expired, in one statement: two processes cannot both see it free.
+      takeLease: db.prepare(
+        "INSERT INTO sync_leases (sync_id, holder, expires_at) VALUES (@sync, @holder, @until) ON CONFLICT (sync_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at WHERE sync_leases.expires_at <= @now",
+      ),
+      renewLease: db.prepare("UPDATE sync_leases SET expires_at = @until WHERE sync_id = @sync AND holder = @holder"),
+      releaseLease: db.prepare("DELETE FROM sync_leases WHERE sync_id = ? AND holder = ?"),
     };
     this.fold();
   }
@@ -275,6 +284,21 @@ export class SqliteDatabase {
   }
 
   /** Folds what is left and closes the file. */
+  /** Takes the sync's lease for `ttlMs` unless another holder's has not expired; true when taken. */
+  takeLease(syncId: string, holder: string, ttlMs: number): boolean {
+    const now = Date.now();
+    return this.attempt("cannot hold the sync", () => this.statements.takeLease.run({ sync: syncId, holder, until: now + ttlMs, now }).changes === 1);
+  }
+
+  /** Extends the holder's lease; false when it was lost (it expired and another holder took it). */
+  renewLease(syncId: string, holder: string, ttlMs: number): boolean {
+    return this.attempt("cannot renew the sync's lease", () => this.statements.renewLease.run({ sync: syncId, holder, until: Date.now() + ttlMs }).changes === 1);
+  }
+
+  releaseLease(syncId: string, holder: string): void {
+    this.attempt("cannot release the sync", () => this.statements.releaseLease.run(syncId, holder));
+  }
+
   close(): void {
     if (!this.db.open) return;
     try {

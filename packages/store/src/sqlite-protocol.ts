@@ -3,7 +3,7 @@
 import type { SqliteDatabase } from "./sqlite-database.js";
 
 /** The database's calls the store's thread answers. */
-export const SQLITE_CALLS = ["openSync", "readPage", "confirm", "forget", "reset", "listSyncs", "startRun", "finishRun", "listRuns", "getRun", "prune", "close"] as const;
+export const SQLITE_CALLS = ["openSync", "readPage", "confirm", "forget", "reset", "listSyncs", "startRun", "finishRun", "listRuns", "getRun", "prune", "takeLease", "renewLease", "releaseLease", "close"] as const;
 
 export type SqliteCall = (typeof SQLITE_CALLS)[number];
 export type SqliteArgs<C extends SqliteCall> = Parameters<SqliteDatabase[C]>;

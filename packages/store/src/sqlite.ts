@@ -4,14 +4,24 @@
 // pages of state read there are handed over, not copied, and a confirmed page's digests cross as one
 // buffer. Closing the store folds what is left, closes the file and ends the thread.
 import type { Worker } from "node:worker_threads";
+import { randomUUID } from "node:crypto";
+import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
-import { DIGEST_BYTES, StoreError, startWorker, type DigestPage, type RunRecord, type SyncIdentity } from "@tagwire/engine";
+import * as Schedule from "effect/Schedule";
+import { DIGEST_BYTES, pollHold, StoreError, startWorker, type DigestPage, type RunRecord, type SyncIdentity } from "@tagwire/engine";
 import { storeFailure } from "./failure.js";
 import type { OpenedStore } from "./opened-store.js";
 import type { FromSqliteThread, SqliteArgs, SqliteCall, SqliteRequest, SqliteThreadData, SqliteValue } from "./sqlite-protocol.js";
 
 // Under the test runner this module is TypeScript source, which a worker cannot load: use the build.
 const THREAD_URL = new URL(import.meta.url.endsWith(".ts") ? "../dist/sqlite-thread.js" : "./sqlite-thread.js", import.meta.url);
+
+/**
+ * A sync's lease lasts this long unless renewed: how long a killed process keeps the sync from the
+ * next run. Renewed three times as often, so a busy event loop does not lose it.
+ */
+export const LEASE_MS = 30_000;
+const RENEW_MS = LEASE_MS / 3;
 
 type Settle = { readonly resolve: (value: unknown) => void; readonly reject: (error: StoreError) => void };
 
@@ -115,6 +125,20 @@ class SqliteStore implements OpenedStore {
 
   openSync(identity: SyncIdentity, connector: string) {
     return this.effect("openSync", () => [identity, connector]);
+  }
+
+  holdSync(syncId: string, waitMs: number) {
+    const holder = randomUUID();
+    const take = pollHold(this.effect("takeLease", () => [syncId, holder, LEASE_MS]), waitMs);
+    return Effect.gen(this, function* () {
+      const taken = yield* Effect.acquireRelease(take, (held) =>
+        held ? this.effect("releaseLease", () => [syncId, holder]).pipe(Effect.catchAll(() => Effect.void)) : Effect.void,
+      );
+      // Renewed until the scope closes; a renewal that fails is tried again at the next turn, and
+      // the lease lasts three turns.
+      if (taken) yield* Effect.forkScoped(this.effect("renewLease", () => [syncId, holder, LEASE_MS]).pipe(Effect.ignore, Effect.repeat(Schedule.spaced(Duration.millis(RENEW_MS))), Effect.delay(Duration.millis(RENEW_MS))));
+      return taken;
+    });
   }
 
   async *readState(syncId: string, pageSize: number): AsyncIterable<DigestPage> {

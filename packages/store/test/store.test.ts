@@ -291,6 +291,81 @@ describe.each(BACKENDS)("the $name store", (backend) => {
     expect(await run(store.prune(new Date("2026-01-01T00:00:00.000Z")))).toBe(0);
   });
 
+  describe("holding a sync", () => {
+    /** Holds `syncId` on `store` in a scope of its own: the answer, and the scope that lets it go. */
+    async function hold(store: SyncStore, syncId: string, waitMs: number): Promise<{ held: boolean; release: () => Promise<void> }> {
+      const scope = Effect.runSync(Scope.make());
+      const held = await Effect.runPromise(store.holdSync(syncId, waitMs).pipe(Scope.extend(scope), Effect.orDie));
+      return { held, release: () => Effect.runPromise(Scope.close(scope, Exit.void)) };
+    }
+
+    it("lets one run hold a sync: another process's hold waits for it, and a wait that runs out is answered false", async () => {
+      const { place, store } = await fresh();
+      // A second replica: its own connections (or its own thread on the same file).
+      const other = await run(openStore(place.config));
+      opened.push(other);
+      const first = await hold(store, "sync-a", 0);
+      expect(first.held).toBe(true);
+      const started = performance.now();
+      const refused = await hold(other, "sync-a", 300);
+      expect(refused.held).toBe(false);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+      // Another sync is free meanwhile.
+      const b = await hold(other, "sync-b", 0);
+      expect(b.held).toBe(true);
+      // The waiter takes the sync once the first run lets go, within its wait.
+      const waiting = hold(other, "sync-a", 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await first.release();
+      const second = await waiting;
+      expect(second.held).toBe(true);
+      // ...and holds it against the first process in turn.
+      expect((await hold(store, "sync-a", 0)).held).toBe(false);
+      await second.release();
+      await b.release();
+      const again = await hold(store, "sync-a", 0);
+      expect(again.held).toBe(true);
+      await again.release();
+    });
+
+    if (backend.name === "postgres") {
+      it("is let go by the server when the holder's session ends, as when its process is killed", async () => {
+        const { place, store } = await fresh();
+        const other = await run(openStore(place.config));
+        opened.push(other);
+        const first = await hold(store, "sync-k", 0);
+        expect(first.held).toBe(true);
+        expect((await hold(other, "sync-k", 0)).held).toBe(false);
+        // The holder's session ends without unlocking (what the server sees of a process killed with -9).
+        const [{ schema }] = (await place.sql("SELECT current_schema() AS schema")) as [{ schema: string }];
+        const ended = await adminQuery(
+          `SELECT pg_terminate_backend(l.pid) AS ended FROM pg_locks l, (SELECT hashtextextended($1, 0) AS k) h
+           WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid::bigint = ((h.k >> 32) & 4294967295) AND l.objid::bigint = (h.k & 4294967295)`,
+          [`tagwire.sync:${schema}:sync-k`],
+        );
+        expect(ended).toEqual([{ ended: true }]);
+        const taken = await hold(other, "sync-k", 2_000);
+        expect(taken.held).toBe(true);
+        await taken.release();
+        await first.release();
+      });
+    } else {
+      it("takes a lease left by a holder that stopped renewing it once it has expired, never before", async () => {
+        const { place, store } = await fresh();
+        await place.sql("INSERT INTO sync_leases (sync_id, holder, expires_at) VALUES (?, ?, ?)", ["sync-live", "killed-process", Date.now() + 60_000]);
+        await place.sql("INSERT INTO sync_leases (sync_id, holder, expires_at) VALUES (?, ?, ?)", ["sync-dead", "killed-process", Date.now() - 1]);
+        expect((await hold(store, "sync-live", 200)).held).toBe(false);
+        const taken = await hold(store, "sync-dead", 0);
+        expect(taken.held).toBe(true);
+        const [lease] = await place.sql("SELECT holder, expires_at FROM sync_leases WHERE sync_id = ?", ["sync-dead"]);
+        expect(lease!["holder"]).not.toBe("killed-process");
+        expect(Number(lease!["expires_at"])).toBeGreaterThan(Date.now() + 20_000);
+        await taken.release();
+        expect(await place.sql("SELECT * FROM sync_leases WHERE sync_id = ?", ["sync-dead"])).toEqual([]);
+      });
+    }
+  });
+
   describe("as a scoped store", () => {
     it("deletes history older than its retention when it opens and after each run ends", async () => {
       const { place, store } = await fresh(30);

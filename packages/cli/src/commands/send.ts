@@ -68,6 +68,8 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
         PlanRejected: (e) => planRejected(e.plan.diagnostics, connector.manifest.label, flags.json),
         SettingsError: (e) => Effect.fail(settingsProblem(connector, e)),
         StoreError: (e) => Effect.fail(storeProblem(e)),
+        // Another send or server run of the sync holds it: this Look cannot be sent now (exit 1), and nothing was.
+        SyncBusy: (e) => Effect.fail(new InputError({ message: `${e.message}; nothing was sent`, code: "plan" })),
         SourceError: (e) => (stop.signal.aborted ? Effect.fail(new Interrupted()) : Effect.fail(new InputError({ message: `${input.name}: ${errorLine(e)}`, code: "source" }))),
       }),
       Effect.ensuring(Effect.sync(() => stop.release())),

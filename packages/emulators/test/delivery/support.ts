@@ -26,6 +26,7 @@ import {
   type SettingsError,
   type SourceError,
   type StoreError,
+  type SyncBusy,
   SyncStoreService,
   type SyncStore,
   type Transport,
@@ -216,7 +217,7 @@ export function useEmulators(setup: EmulatorsSetup = {}): EmulatorsContext {
   };
 }
 
-export type RunError = PlanRejected | SettingsError | SourceError | StoreError;
+export type RunError = PlanRejected | SettingsError | SourceError | StoreError | SyncBusy;
 
 /**
  * The engine services of the tests of each `useEmulators`: runs at once share them (rate budgets,
@@ -236,8 +237,9 @@ export function deliver(emulators: Emulators, connector: Connector, look: string
 }
 
 /** Runs a Look that must fail before sending anything; returns the error. */
-export function deliverFailure(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput> = {}): Promise<RunError> {
-  return onEngine(emulators, Effect.flip(runLook(runInput(emulators, connector, look, input))));
+export function deliverFailure(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput> = {}, store?: SyncStore): Promise<RunError> {
+  const run = Effect.flip(runLook(runInput(emulators, connector, look, input)));
+  return onEngine(emulators, store === undefined ? run : Effect.provideService(run, SyncStoreService, store));
 }
 
 function runInput(emulators: Emulators, connector: Connector, look: string | LookSource, input: Partial<RunInput>): RunInput {

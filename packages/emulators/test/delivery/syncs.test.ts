@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { summarize, type RunInput, type RunReport } from "@tagwire/engine";
 import { memorySyncStore, type MemoryStore } from "@tagwire/engine/testing";
-import { amplitude, braze, deliver, expectAddsUp, field, lookText, mparticle, segment, useEmulators, UUID, type LookSpec, type WireRecord } from "./support.js";
+import { amplitude, braze, deliver, deliverFailure, expectAddsUp, field, lookText, mparticle, segment, useEmulators, UUID, type LookSpec, type WireRecord } from "./support.js";
 
 const ctx = useEmulators({ clearFaults: ["mparticle", "segment"] });
 
@@ -38,6 +38,44 @@ function expectSyncAddsUp(report: RunReport): void {
   const notSent = report.sync!.rows === "changed" ? report.sync!.unchanged : 0;
   expect(delivered + rejected + failed + notSent).toBe(read);
 }
+
+describe("one run of a sync at a time", () => {
+  it("a second run started while the first goes on waits for it, then sends only what the first did not deliver", async () => {
+    const store = memorySyncStore();
+    const before = accepted();
+    // The first is paced (300 records at 1,000/s), so the second starts while it runs.
+    const [a, b] = await Promise.all([syncRun(store, audience(people(300)), { rateLimit: { recordsPerSecond: 1000 } }), syncRun(store, audience(people(300)))]);
+    expect(acceptedSince(before)).toHaveLength(300);
+    expect([a.sync!.new, b.sync!.new].sort((x, y) => x - y)).toEqual([0, 300]);
+    expect([a.sync!.unchanged, b.sync!.unchanged].sort((x, y) => x - y)).toEqual([0, 300]);
+    // Both let go of the sync when they ended.
+    expect(store.held.size).toBe(0);
+  });
+
+  it("a run whose wait runs out fails with SyncBusy before sending anything, naming the sync", async () => {
+    const store = memorySyncStore();
+    const first = await syncRun(store, audience(people(10)));
+    const id = first.sync!.id;
+    // Another run holds the sync (another replica's).
+    store.held.add(id);
+    const before = accepted();
+    const error = await deliverFailure(ctx.emulators, mparticle, audience(people(20)), { runId: "busy", sync: { ...SYNC, waitMs: 100 } }, store);
+    expect(error._tag).toBe("SyncBusy");
+    expect(error.message).toBe(`sync ${id} is running elsewhere: another execute of this schedule (on this server or another replica) did not finish within 100 ms`);
+    expect(acceptedSince(before)).toEqual([]);
+    // Its state is as the last run left it: the next run sends the 10 new rows.
+    store.held.delete(id);
+    expect((await syncRun(store, audience(people(20)))).sync).toMatchObject({ new: 10, unchanged: 10 });
+  });
+
+  it("a dry run reads the state without holding the sync", async () => {
+    const store = memorySyncStore();
+    const first = await syncRun(store, audience(people(10)));
+    store.held.add(first.sync!.id);
+    const dry = await syncRun(store, audience(people(12)), { dryRun: true, sync: { ...SYNC, waitMs: 0 } });
+    expect(dry.sync).toMatchObject({ new: 2, unchanged: 10 });
+  });
+});
 
 describe("a sync sends what changed since its last confirmed run", () => {
   it("a first run sends every row; a second identical run sends nothing and succeeds", async () => {

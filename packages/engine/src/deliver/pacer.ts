@@ -69,26 +69,50 @@ export class RateBudget {
   }
 }
 
+/**
+ * A destination's rate budget kept outside the process, for replicas that send to the same
+ * workspace: a turn is asked of the store they share and comes when it says so, and a 429's hold
+ * is put there for all of them (see RateBudgetsService).
+ */
+export interface SharedRateBudget {
+  /** Waits until a request carrying `records` records may be sent. */
+  take(records: number): Effect.Effect<void>;
+  /** No request under the budget, on any replica, is sent for `ms` from now. */
+  hold(ms: number): Effect.Effect<void>;
+  /** Until when (`performance.now()`'s clock) this process knows requests are held. */
+  readonly heldUntil: number;
+}
+
+/** A run's budget: computed in the process, or asked of a store replicas share. */
+export type Budget = RateBudget | SharedRateBudget;
+
 /** One run's pacing under a budget (its own, or one shared with other runs), and how long it waited. */
 export class Pacer {
-  readonly budget: RateBudget;
+  readonly budget: Budget;
   private waitedUntil = Number.NEGATIVE_INFINITY;
   private waited = 0;
 
-  constructor(limit: RateLimit | RateBudget = {}) {
-    this.budget = limit instanceof RateBudget ? limit : new RateBudget(limit);
+  constructor(limit: RateLimit | Budget = {}) {
+    this.budget = limit instanceof RateBudget || isShared(limit) ? limit : new RateBudget(limit);
   }
 
-  /** Reserves one request carrying `records` records; returns how many ms to wait before sending it. */
+  /** Reserves one request carrying `records` records under a budget of the process; returns how many ms to wait before sending it. */
   reserve(records: number, nowMs: number): number {
+    if (isShared(this.budget)) throw new Error("a shared budget is taken with `pace`, not reserved");
     const wait = this.budget.reserve(records, nowMs);
     this.account(nowMs, nowMs + wait);
     return wait;
   }
 
-  /** No request under the budget is sent before `untilMs` (the destination said so with a 429). */
+  /** No request under a budget of the process is sent before `untilMs` (the destination said so with a 429). */
   hold(untilMs: number): void {
+    if (isShared(this.budget)) throw new Error("a shared budget is held with `holdFor`");
     this.budget.hold(untilMs);
+  }
+
+  /** A turn taken from a shared budget: asked at `startMs`, given at `endMs`. */
+  tookTurn(startMs: number, endMs: number): void {
+    this.account(startMs, endMs);
   }
 
   /**
@@ -119,15 +143,29 @@ export class Pacer {
 
 const now = () => performance.now();
 
+function isShared(budget: RateLimit | Budget): budget is SharedRateBudget {
+  return typeof (budget as Partial<SharedRateBudget>).take === "function";
+}
+
 /** Waits for the pacer's turn for one request of `records` records. */
 export function pace(pacer: Pacer, records: number): Effect.Effect<void> {
   return Effect.suspend(() => {
+    const { budget } = pacer;
+    if (isShared(budget)) {
+      const asked = now();
+      return Effect.tap(budget.take(records), () => Effect.sync(() => pacer.tookTurn(asked, now())));
+    }
     const ms = pacer.reserve(records, now());
     return ms > 0 ? Effect.sleep(Duration.millis(ms)) : Effect.void;
   });
 }
 
-/** Holds every request under the pacer's budget for `ms` from now. */
-export function holdFor(pacer: Pacer, ms: number): void {
-  pacer.hold(now() + ms);
+/** Holds every request under the pacer's budget (every replica's, when it is shared) for `ms` from now. */
+export function holdFor(pacer: Pacer, ms: number): Effect.Effect<void> {
+  return Effect.suspend(() => {
+    const { budget } = pacer;
+    if (isShared(budget)) return budget.hold(ms);
+    pacer.hold(now() + ms);
+    return Effect.void;
+  });
 }

@@ -158,9 +158,7 @@ export function notTriedAgain(last: DeliveryFailure, stop: DeliveryFailure): Del
 
 /** The other workers would only collect 429s of their own until the destination's `Retry-After` has passed. */
 function holdOn429(pacer: Pacer, failure: DeliveryFailure, policy: RetryPolicy): Effect.Effect<void> {
-  return Effect.sync(() => {
-    if (failure.status === 429 && failure._tag === "RetryableFailure" && failure.retryAfterMs !== undefined) holdFor(pacer, Math.min(failure.retryAfterMs, policy.maxRetryAfterMs));
-  });
+  return failure.status === 429 && failure._tag === "RetryableFailure" && failure.retryAfterMs !== undefined ? holdFor(pacer, Math.min(failure.retryAfterMs, policy.maxRetryAfterMs)) : Effect.void;
 }
 
 /** Characters of an answer looked at for its text; a report shows fewer (see `clip`). */

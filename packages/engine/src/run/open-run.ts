@@ -24,7 +24,8 @@ import { RunTally } from "./run-tally.js";
 import type { RunInput } from "./run-input.js";
 import type { RunStopping } from "./run-stop.js";
 import { RateBudgetsService, TransportService } from "./services.js";
-import type { StoreError } from "../sync/store.js";
+import type { StoreError, SyncBusy } from "../sync/store.js";
+import type * as Scope from "effect/Scope";
 import { openRunSync, type RunSync } from "../sync/run-sync.js";
 
 /** A run ready for its rows: what the later stages share. */
@@ -50,7 +51,8 @@ export interface OpenRun {
   readonly sync: RunSync;
 }
 
-export function openRun(input: RunInput, stopping: RunStopping): Effect.Effect<OpenRun, PlanRejected | SettingsError | SourceError | StoreError, TransportService | RateBudgetsService> {
+/** The run's sync, if any, stays held until `Scope` closes (see SyncRun.open). */
+export function openRun(input: RunInput, stopping: RunStopping): Effect.Effect<OpenRun, PlanRejected | SettingsError | SourceError | StoreError | SyncBusy, TransportService | RateBudgetsService | Scope.Scope> {
   return Effect.gen(function* () {
     const { connector } = input;
     const { header, rest } = yield* headerOf(input.look, stopping);

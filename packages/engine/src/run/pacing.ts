@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Connector } from "../manifest/connector.js";
 import type { RateLimit } from "../generated/manifest.js";
 import type { Endpoint } from "../deliver/send-batch.js";
-import { Pacer, RateBudget } from "../deliver/pacer.js";
+import { Pacer, RateBudget, type Budget } from "../deliver/pacer.js";
 import { parseRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "../deliver/rate-limit.js";
 import { rateLimitVariable, type Env } from "./endpoint.js";
 import { SettingsError } from "./errors.js";
@@ -65,8 +65,16 @@ export function destinationOf(endpoint: Endpoint): string {
 /** The budgets of the destinations this process has sent to; the oldest goes past this many. */
 const MAX_BUDGETS = 1000;
 
+/**
+ * Where a run finds the budget of its destination and limit: runs given the same key share it. The
+ * process keeps them itself (LocalRateBudgets), or asks a store its replicas share.
+ */
+export interface RateBudgets {
+  budget(key: string, limit: RateLimit): Budget;
+}
+
 /** The rate budgets a process shares between its runs, one per destination and limit (see RateBudgetsService). */
-export class RateBudgets {
+export class LocalRateBudgets implements RateBudgets {
   private readonly budgets = new Map<string, RateBudget>();
 
   budget(key: string, limit: RateLimit): RateBudget {

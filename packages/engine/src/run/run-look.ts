@@ -17,7 +17,7 @@ import { RunStopping } from "./run-stop.js";
 import type { RunInput } from "./run-input.js";
 import type { RunServices } from "./services.js";
 import * as Stream from "effect/Stream";
-import type { StoreError } from "../sync/store.js";
+import type { StoreError, SyncBusy } from "../sync/store.js";
 import { clearingBatches } from "../sync/run-sync.js";
 
 export type { RunInput, RunProgress } from "./run-input.js";
@@ -26,9 +26,10 @@ export type { RunInput, RunProgress } from "./run-input.js";
  * The whole job: read the Look's fields, plan, then stream rows through transform and batching
  * into delivery with bounded concurrency. Fails only before anything is sent (bad plan, missing
  * settings, unreadable Look); once rows flow, every outcome lands in the report. Rows in flight
- * are charged to the process's MemoryBudgetService when one is provided.
+ * are charged to the process's MemoryBudgetService when one is provided. A sync that another
+ * run holds past the request's wait fails the run with SyncBusy, before anything is sent.
  */
-export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError | StoreError, RunServices> {
+export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected | SettingsError | SourceError | StoreError | SyncBusy, RunServices> {
   return Effect.suspend(() => {
     const halt: Halt = {};
     const stopping = new RunStopping(input.stop, halt);
@@ -52,6 +53,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       }
       const report = open.tally.finish();
       return history === undefined ? report : yield* history.finish(report);
-    }).pipe(Effect.ensuring(Effect.sync(() => stopping.close())));
+      // The scope holds the run's sync (see SyncRun.open) until its state and history are written.
+    }).pipe(Effect.scoped, Effect.ensuring(Effect.sync(() => stopping.close())));
   });
 }

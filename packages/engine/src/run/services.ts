@@ -7,13 +7,13 @@ import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { createTransport, type Transport, type TransportOptions } from "../deliver/transport.js";
-import { RateBudgets } from "./pacing.js";
+import { LocalRateBudgets, type RateBudgets } from "./pacing.js";
 import { RowWorkerPool, type RowWorkerOptions } from "./row-workers.js";
 
 /** The HTTP client every request of the process goes through. */
 export class TransportService extends Context.Tag("@tagwire/engine/Transport")<TransportService, Transport>() {}
 
-/** The rate budgets runs to one destination share. */
+/** The rate budgets runs to one destination share: the process's own, unless its runtime provides budgets its replicas share. */
 export class RateBudgetsService extends Context.Tag("@tagwire/engine/RateBudgets")<RateBudgetsService, RateBudgets>() {}
 
 /** The row worker threads runs share. */
@@ -26,7 +26,7 @@ export type RunServices = TransportService | RateBudgetsService | RowWorkerPoolS
 export function engineLayer(options: { readonly transport?: TransportOptions; readonly rowWorkers?: RowWorkerOptions } = {}): Layer.Layer<RunServices> {
   return Layer.mergeAll(
     Layer.scoped(TransportService, Effect.acquireRelease(Effect.sync(() => createTransport(options.transport)), (t) => Effect.sync(() => t.close()))),
-    Layer.sync(RateBudgetsService, () => new RateBudgets()),
+    Layer.sync(RateBudgetsService, (): RateBudgets => new LocalRateBudgets()),
     Layer.scoped(RowWorkerPoolService, Effect.acquireRelease(Effect.sync(() => new RowWorkerPool(options.rowWorkers)), (pool) => Effect.promise(() => pool.close()))),
   );
 }

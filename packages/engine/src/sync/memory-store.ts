@@ -4,6 +4,7 @@
 
 import { randomBytes, createHash } from "node:crypto";
 import * as Effect from "effect/Effect";
+import { pollHold } from "./sync-hold.js";
 import { DIGEST_BYTES } from "./digest-bytes.js";
 import type { DigestPage, RunRecord, SyncIdentity, SyncRecord, SyncStore, SyncSummary } from "./store.js";
 
@@ -17,6 +18,8 @@ export interface MemoryStore extends SyncStore {
   readonly runs: RunRecord[];
   /** How many times `confirm` was called. */
   confirms: number;
+  /** Syncs a run holds now. */
+  readonly held: Set<string>;
 }
 
 export function memorySyncStore(): MemoryStore {
@@ -34,8 +37,15 @@ export function memorySyncStore(): MemoryStore {
     if (s === undefined) states.set(id, (s = new Map()));
     return s;
   };
+  const held = new Set<string>();
   const store: MemoryStore = {
     describe: "memory",
+    held,
+    holdSync: (syncId, waitMs) =>
+      Effect.acquireRelease(
+        pollHold(Effect.sync(() => (held.has(syncId) ? false : (held.add(syncId), true))), waitMs, 10),
+        (taken) => Effect.sync(() => void (taken && held.delete(syncId))),
+      ),
     states,
     sealed,
     runs,

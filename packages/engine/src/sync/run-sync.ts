@@ -4,6 +4,7 @@
 
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
+import type * as Scope from "effect/Scope";
 import { RecordPacker, TOO_LARGE, type Batch, type Packed, type RequestShape } from "../batch/batcher.js";
 import type { LookFields } from "../look/types.js";
 import type { Plan } from "../plan/types.js";
@@ -16,7 +17,7 @@ import type { ReportBuilder, RunReport } from "../run/report.js";
 import type { RunInput } from "../run/run-input.js";
 import { RECORD_DIGEST_BYTES } from "./digest-bytes.js";
 import { finishedRun, startedRun, type RunStart } from "./run-history.js";
-import { SyncStoreService, type StoreError, type SyncStore } from "./store.js";
+import { SyncStoreService, type StoreError, type SyncBusy, type SyncStore } from "./store.js";
 import { SyncRun } from "./sync-run.js";
 import { syncModeOf } from "./sync-mode.js";
 
@@ -37,7 +38,7 @@ export interface RunHistory {
  * but a dry run is kept in its history. A store that cannot open the sync or read its state
  * fails the run before anything is sent.
  */
-export function openRunSync(input: RunInput, plan: Plan, fields: LookFields, context: RunContext, report: ReportBuilder): Effect.Effect<RunSync, StoreError> {
+export function openRunSync(input: RunInput, plan: Plan, fields: LookFields, context: RunContext, report: ReportBuilder): Effect.Effect<RunSync, StoreError | SyncBusy, Scope.Scope> {
   return Effect.gen(function* () {
     const store = Option.getOrUndefined(yield* Effect.serviceOption(SyncStoreService));
     const { sync, notSynced } = yield* openSync(input, store, plan, fields, context);
@@ -54,7 +55,7 @@ export function openRunSync(input: RunInput, plan: Plan, fields: LookFields, con
   });
 }
 
-function openSync(input: RunInput, store: SyncStore | undefined, plan: Plan, fields: LookFields, context: RunContext): Effect.Effect<{ sync?: SyncRun; notSynced?: string }, StoreError> {
+function openSync(input: RunInput, store: SyncStore | undefined, plan: Plan, fields: LookFields, context: RunContext): Effect.Effect<{ sync?: SyncRun; notSynced?: string }, StoreError | SyncBusy, Scope.Scope> {
   const request = input.sync;
   // Without a store the process is stateless by its configuration: every run sends every row, as it always did.
   if (request === undefined || store === undefined) return Effect.succeed({});

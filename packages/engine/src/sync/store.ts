@@ -7,6 +7,7 @@
 import * as Context from "effect/Context";
 import * as Data from "effect/Data";
 import type * as Effect from "effect/Effect";
+import type * as Scope from "effect/Scope";
 
 export { DIGEST_BYTES } from "./digest-bytes.js";
 
@@ -109,11 +110,30 @@ export class StoreError extends Data.TaggedError("StoreError")<{ readonly reason
   }
 }
 
+/**
+ * Another run of the sync (on this replica or another sharing the store) held it for the whole
+ * wait: nothing of this run was sent, so the next run sends what that one did not confirm.
+ */
+export class SyncBusy extends Data.TaggedError("SyncBusy")<{ readonly syncId: string; readonly waitedMs: number }> {
+  override get message(): string {
+    return `sync ${this.syncId} is running elsewhere: another execute of this schedule (on this server or another replica) did not finish within ${formatWait(this.waitedMs)}`;
+  }
+}
+
+const formatWait = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`);
+
 export interface SyncStore {
   /** Which backend, for messages: `sqlite:/path/tagwire.db` or `postgres://host/db` (no password). */
   readonly describe: string;
   /** The sync with this identity, created (with a fresh salt) on first use. */
   openSync(identity: SyncIdentity, connector: string): Effect.Effect<SyncRecord, StoreError>;
+  /**
+   * Holds the sync for one run until the scope closes, so replicas sharing the store never run it
+   * twice at once: waits up to `waitMs` while another run holds it; false when the wait ran out. A
+   * holder that dies without closing its scope (kill -9) lets go by itself: Postgres ends its
+   * session's advisory lock, SQLite's lease expires.
+   */
+  holdSync(syncId: string, waitMs: number): Effect.Effect<boolean, StoreError, Scope.Scope>;
   /** Every row the sync's state holds, in pages of at most `pageSize` entries. */
   readState(syncId: string, pageSize: number): AsyncIterable<DigestPage>;
   /** Rows the destination confirmed: their key's content digest is set (inserted or replaced). */

@@ -4,6 +4,7 @@
 // found once it was read to its end.
 
 import * as Effect from "effect/Effect";
+import type * as Scope from "effect/Scope";
 import type { Sync } from "../generated/manifest.js";
 import type { LookFields } from "../look/types.js";
 import { DIGEST_BYTES, RECORD_DIGEST_BYTES } from "./digest-bytes.js";
@@ -12,7 +13,8 @@ import { duplicateKeyWarning, type ChangeFilterSetup, type ChunkSyncFigures, typ
 import { shapeFingerprint } from "./digests.js";
 import { KeySet, Snapshot } from "./snapshot.js";
 import { keySourceOf } from "./sync-mode.js";
-import { StoreError, type DigestPage, type SyncIdentity, type SyncRecord, type SyncStore } from "./store.js";
+import { DEFAULT_SYNC_WAIT_MS } from "./sync-hold.js";
+import { StoreError, SyncBusy, type DigestPage, type SyncIdentity, type SyncRecord, type SyncStore } from "./store.js";
 import type { Clearing } from "../generated/manifest.js";
 import type { Record_ } from "../transform/path.js";
 import { clearingRecord } from "./clearing.js";
@@ -31,6 +33,8 @@ export interface SyncRequest {
   readonly rows?: RowsToSend;
   /** Default `ignore`. */
   readonly removed?: RemovedRows;
+  /** How long to wait while another run holds the sync (default DEFAULT_SYNC_WAIT_MS). */
+  readonly waitMs?: number;
 }
 
 /** A sync's figures in the run report (row counts). */
@@ -67,6 +71,12 @@ export interface SyncReportSink {
 
 /** Confirmed records handed to the store together: one write per this many, not one per request. */
 const CONFIRM_PAGE = 4096;
+/**
+ * ...or at least this often while records are confirmed: a send paced by the destination's limit
+ * takes long to fill a page, and a replica killed mid-send leaves only this much for the next run to
+ * send again.
+ */
+const CONFIRM_EVERY_MS = 1000;
 /** Entries per page of the previous state as the store reads it. */
 const STATE_PAGE = 65_536;
 
@@ -80,6 +90,7 @@ export class SyncRun {
   private readonly duplicateWarning: string;
   private confirmed: Uint8Array = new Uint8Array(0);
   private confirmedCount = 0;
+  private flushedAt = performance.now();
   private storeError: string | undefined;
   private removalsInferred = false;
 
@@ -98,7 +109,9 @@ export class SyncRun {
   }
 
   /**
-   * Opens the sync and reads its state. `fields` and `shape` make the fingerprint every content
+   * Opens the sync, holds it for the run (released when the caller's scope closes; a dry run,
+   * which changes nothing, holds nothing) and reads its state: the state another run left once it
+   * ended, never one it is still changing. `fields` and `shape` make the fingerprint every content
    * digest includes; `mode` is the connector's declaration for the send's options.
    */
   static open(
@@ -116,9 +129,13 @@ export class SyncRun {
       /** Top-level keys the manifest's fills write (see ClearSetup). */
       readonly fillKeys: ReadonlyArray<string>;
     },
-  ): Effect.Effect<SyncRun, StoreError> {
+  ): Effect.Effect<SyncRun, StoreError | SyncBusy, Scope.Scope> {
     return Effect.gen(function* () {
       const record = yield* store.openSync(input.identity, input.connector);
+      if (!input.dryRun) {
+        const waitMs = input.request.waitMs ?? DEFAULT_SYNC_WAIT_MS;
+        if (!(yield* store.holdSync(record.id, waitMs))) return yield* Effect.fail(new SyncBusy({ syncId: record.id, waitedMs: waitMs }));
+      }
       const snapshot = yield* Effect.tryPromise({
         try: () => Snapshot.fromPages(store.readState(record.id, STATE_PAGE)),
         catch: (e) => (e instanceof StoreError ? e : new StoreError({ reason: `the sync's state could not be read: ${e instanceof Error ? e.message : String(e)}` })),
@@ -175,7 +192,7 @@ export class SyncRun {
       if (sealed !== undefined) this.confirmedSealed.push(sealed[i]!);
       this.confirmedCount++;
     }
-    return this.confirmedCount >= CONFIRM_PAGE ? this.flush : Effect.void;
+    return this.confirmedCount >= CONFIRM_PAGE || performance.now() - this.flushedAt >= CONFIRM_EVERY_MS ? this.flush : Effect.void;
   }
 
   /** The destination took these clearing records (keys in `digests`, as `confirm` takes them), but those at `refused`: their subjects leave the state. */
@@ -201,6 +218,7 @@ export class SyncRun {
   get flush(): Effect.Effect<void> {
     return Effect.suspend(() => {
       if (this.confirmedCount === 0) return Effect.void;
+      this.flushedAt = performance.now();
       const page = pageOf(this.confirmed, this.confirmedCount, this.confirmedSealed);
       this.confirmedCount = 0;
       this.confirmedSealed = [];

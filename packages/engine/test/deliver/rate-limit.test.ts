@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { formatRateLimit, parseRateLimit, RateLimitSyntaxError } from "../../src/deliver/rate-limit.js";
 import { Pacer } from "../../src/deliver/pacer.js";
 import { findConnector, loadConnectors } from "../../src/manifest/load.js";
-import { destinationOf, pacerFor, RateBudgets, rateLimitVariable } from "../../src/run/pacing.js";
+import { destinationOf, pacerFor, LocalRateBudgets, rateLimitVariable } from "../../src/run/pacing.js";
 import { SettingsError } from "../../src/run/errors.js";
 import type { Connector } from "../../src/manifest/connector.js";
 
@@ -89,7 +89,7 @@ describe("which limit a run keeps", () => {
 
   it("runs to one destination with one limit share a budget; another destination or limit has its own", () => {
     const destination = destinationOf({ url: "https://example.test/v1/batch", headers: { authorization: "Basic a2V5Og==" } });
-    const budgets = new RateBudgets();
+    const budgets = new LocalRateBudgets();
     const shared = [pacerFor(withLimit, { requestsPerSecond: 5 }, {}, { budgets, destination })!, pacerFor(withLimit, { requestsPerSecond: 5 }, {}, { budgets, destination })!];
     expect(shared[0]!.budget).toBe(shared[1]!.budget);
     expect([burst(shared[0]), burst(shared[1])]).toEqual([5, 0]);
