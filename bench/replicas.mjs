@@ -20,7 +20,7 @@ import pg from "pg";
 import { startDownloadServer } from "./lib/download-server.mjs";
 import { postExecute } from "./lib/looker-client.mjs";
 import { ensureLook } from "./lib/looks.mjs";
-import { killChildren, startEmulators, startServerChild } from "./lib/processes.mjs";
+import { runBenchMain, startEmulators, startServerChild } from "./lib/processes.mjs";
 
 const WINDOW_MS = 5000;
 const EXECUTE_TIMEOUT_MS = 10 * 60_000;
@@ -189,22 +189,4 @@ async function main() {
   if (problems.length > 0) process.stdout.write(`\n!!! ${problems.length} check(s) failed:\n${problems.map((p) => `!!!   ${p}`).join("\n")}\n`);
   return problems.length > 0 ? 1 : 0;
 }
-
-for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
-  process.on(signal, () => {
-    killChildren();
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  });
-}
-
-main().then(
-  (code) => {
-    killChildren();
-    process.exitCode = code;
-  },
-  (e) => {
-    killChildren();
-    process.stderr.write(`bench/replicas: ${/** @type {Error} */ (e).stack ?? e}\n`);
-    process.exitCode = 1;
-  },
-);
+runBenchMain("bench/replicas", main);

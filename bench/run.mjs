@@ -24,7 +24,7 @@ import { startDownloadServer } from "./lib/download-server.mjs";
 import { estimateFromHistogram } from "./lib/histogram.mjs";
 import { parseSummary, postExecute } from "./lib/looker-client.mjs";
 import { ensureLook, LOOK_DIR } from "./lib/looks.mjs";
-import { killChildren, readSystemBusySeconds, REPO_ROOT, runJsonChild, startEmulators, startServerChild, waitForQuiet } from "./lib/processes.mjs";
+import { runBenchMain, readSystemBusySeconds, REPO_ROOT, runJsonChild, startEmulators, startServerChild, waitForQuiet } from "./lib/processes.mjs";
 import { evaluateTargets, formatTable, formatTargets, SCHEMA_VERSION, writeResults } from "./lib/report.mjs";
 import { selectRows, selectScenarios } from "./lib/scenarios.mjs";
 import { summariseProfile } from "./lib/cpu-profile.mjs";
@@ -674,23 +674,4 @@ async function main() {
   return broken || mismatches.length > 0 ? 1 : 0;
 }
 
-process.on("SIGINT", () => {
-  killChildren();
-  process.exit(130);
-});
-process.on("SIGTERM", () => {
-  killChildren();
-  process.exit(143);
-});
-
-main().then(
-  (code) => {
-    killChildren();
-    process.exitCode = code;
-  },
-  (e) => {
-    killChildren();
-    process.stderr.write(`bench: ${/** @type {Error} */ (e).stack ?? e}\n`);
-    process.exitCode = 1;
-  },
-);
+runBenchMain("bench", main);

@@ -21,7 +21,7 @@ import pg from "pg";
 import { startDownloadServer } from "./lib/download-server.mjs";
 import { postExecute } from "./lib/looker-client.mjs";
 import { ensureLook } from "./lib/looks.mjs";
-import { killChildren, REPO_ROOT, startEmulators, startServerChild } from "./lib/processes.mjs";
+import { runBenchMain, REPO_ROOT, startEmulators, startServerChild } from "./lib/processes.mjs";
 import { selectRows } from "./lib/scenarios.mjs";
 
 const MB = 1024 * 1024;
@@ -269,22 +269,4 @@ async function main() {
   if (failed.length > 0) process.stdout.write(`\n!!! ${failed.length} run(s) failed their check:\n${failed.map((f) => `!!!   ${f}`).join("\n")}\n`);
   return failed.length > 0 ? 1 : 0;
 }
-
-for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
-  process.on(signal, () => {
-    killChildren();
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  });
-}
-
-main().then(
-  (code) => {
-    killChildren();
-    process.exitCode = code;
-  },
-  (e) => {
-    killChildren();
-    process.stderr.write(`bench/sync: ${/** @type {Error} */ (e).stack ?? e}\n`);
-    process.exitCode = 1;
-  },
-);
+runBenchMain("bench/sync", main);

@@ -24,6 +24,33 @@ export function killChildren() {
 }
 
 /**
+ * Runs a benchmark's `main` as the process's work: its exit code becomes the process's, a throw
+ * prints `label: stack` and exits 1, and Ctrl-C or SIGTERM exits 130 or 143; the children it
+ * started are killed in every case.
+ * @param {string} label
+ * @param {() => Promise<number>} main
+ */
+export function runBenchMain(label, main) {
+  for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
+    process.on(signal, () => {
+      killChildren();
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  }
+  main().then(
+    (code) => {
+      killChildren();
+      process.exitCode = code;
+    },
+    (e) => {
+      killChildren();
+      process.stderr.write(`${label}: ${/** @type {Error} */ (e).stack ?? e}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+/**
  * @param {import("node:child_process").ChildProcess} child
  * @param {string} label
  */
