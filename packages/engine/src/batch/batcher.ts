@@ -1,6 +1,7 @@
 import type { Envelope, Limits } from "../generated/manifest.js";
 import { grownBytes } from "../grow-bytes.js";
 import { RECORD_DIGEST_BYTES } from "../sync/digest-bytes.js";
+import { SpareBuffers } from "./spare-buffers.js";
 
 /** Records ready for one request, serialised once; only the per-request fields are added per attempt. */
 export interface Batch {
@@ -20,6 +21,8 @@ export interface Batch {
    * them and took none of the request; undefined when none would be left.
    */
   without(indices: ReadonlySet<number>): Batch | undefined;
+  /** Gives the request's buffer back to whoever packed it, once it is answered and will not be sent again; the batch is unusable after. */
+  release(): void;
 }
 
 /** Records packed for one request but not yet wrapped: their UTF-8 bytes, joined by commas. */
@@ -84,6 +87,8 @@ export class RecordPacker {
     private readonly limits: Limits,
     /** Room the request envelope needs around the records. */
     private readonly room: Room,
+    /** Where each request's buffer comes from: buffers of requests already answered, given back. */
+    private readonly buffers: SpareBuffers = new SpareBuffers(),
   ) {
     this.overhead = room.before + room.after;
     this.buf = new Uint8Array(MIN_CAPACITY);
@@ -150,7 +155,7 @@ export class RecordPacker {
     };
     this.sealed = undefined;
     // The next request gets a buffer of its own, about as large as this one needed.
-    this.buf = new Uint8Array(Math.max(MIN_CAPACITY, Math.ceil((this.overhead + this.length) * 1.25)));
+    this.buf = this.buffers.take(Math.max(MIN_CAPACITY, Math.ceil((this.overhead + this.length) * 1.25)));
     this.length = 0;
     this.rows = [];
     this.ends = [];
@@ -190,7 +195,8 @@ export class RequestShape {
     this.overhead = this.room.before + this.room.after;
   }
 
-  wrap(packed: Packed): Batch {
+  /** `release`: where the request's buffer goes once it is answered (see `Batch.release`); by default it is left to the collector. */
+  wrap(packed: Packed, release: (buffer: ArrayBuffer) => void = () => undefined): Batch {
     const { payload } = packed;
     const prefix = this.prefixBytes;
     const body = (sentAt: string) => {
@@ -209,7 +215,13 @@ export class RequestShape {
       const kept = packedWithout(packed, indices, this.room);
       return kept === undefined ? undefined : this.wrap(kept);
     };
-    return { rows: packed.rows, count: packed.count, bytes: this.overhead + packed.bytes, body, without,
+    let released = false;
+    const giveBack = () => {
+      if (released) return;
+      released = true;
+      release(payload.buffer as ArrayBuffer);
+    };
+    return { rows: packed.rows, count: packed.count, bytes: this.overhead + packed.bytes, body, without, release: giveBack,
       ...(packed.digests !== undefined ? { digests: packed.digests } : {}),
       ...(packed.sealed !== undefined ? { sealed: packed.sealed } : {}),
       ...(packed.clearing === true ? { clearing: true } : {}),

@@ -28,7 +28,8 @@ export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping)
   let readToEnd = false;
   let brokeOff = false;
 
-  const toBatches = (packed: ReadonlyArray<Packed>): Batch[] => packed.map((p) => open.shape.wrap(p));
+  const recycle = (buffer: ArrayBuffer) => stage.recycle(buffer);
+  const toBatches = (packed: ReadonlyArray<Packed>): Batch[] => packed.map((p) => open.shape.wrap(p, recycle));
   const account = (result: ChunkResult): Batch[] => {
     report.rowsRead(result.read);
     for (const w of result.warnings) report.warn(w.row, w.reason, w.detail);

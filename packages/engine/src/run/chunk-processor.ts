@@ -14,6 +14,7 @@ import { scopeOf, transformRow, validPartOf, Rejection, type RecordJson, type Ro
 import { compileColumnWriters, type WriteColumns } from "../transform/column-writers.js";
 import type { Record_ } from "../transform/path.js";
 import { ChangeFilter, type ChangeFilterSetup, type ChunkSyncFigures } from "../sync/change-filter.js";
+import { SpareBuffers } from "../batch/spare-buffers.js";
 
 /** A rejected row or a warning, as the report takes it. */
 export interface RowNote {
@@ -93,11 +94,13 @@ export class ChunkProcessor {
     /** False: the rows are a part of the run, and whoever sees them all counts repeats. */
     idsCounted = true,
     sync?: ChangeFilterSetup,
+    /** Buffers of requests already answered, which the packer fills again. */
+    buffers: SpareBuffers = new SpareBuffers(),
   ) {
     this.filter = sync === undefined ? undefined : new ChangeFilter(sync);
     this.writeValidColumns = this.filter?.keyedBySubject === true ? compileColumnWriters(program.writers, true) : undefined;
     this.json = { head: undefined, tail: "", keepContent: sync !== undefined };
-    this.packer = new RecordPacker(packing.limits, packing.room);
+    this.packer = new RecordPacker(packing.limits, packing.room, buffers);
     this.ids = idsCounted ? new RecordIds(scopeOf(program, run)) : new FirstOccurrenceIds(scopeOf(program, run));
     this.tooLarge = `record larger than the ${this.packer.maxRecordBytes.toLocaleString("en-US")} bytes ${packing.label} accepts`;
   }

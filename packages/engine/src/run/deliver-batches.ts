@@ -91,6 +91,8 @@ function settle(open: OpenRun, batch: Batch, outcome: BatchOutcome, resend: (bat
   if (outcome.othersTaken) {
     report.batchDelivered(batch.count - outcome.refused.length);
     open.tally.tell();
+    // Answered and not to be sent again; a sync's confirmation below reads the digests, a buffer of their own.
+    batch.release();
     // The state advances for the records the destination took, not for those it refused.
     return sync !== undefined && batch.digests !== undefined ? sync.confirm({ ...batch, digests: batch.digests }, new Set(outcome.refused.map((r) => r.index))) : Effect.void;
   }

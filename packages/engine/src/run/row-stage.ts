@@ -9,6 +9,7 @@ import type { LookRow } from "../look/types.js";
 import { isRawRows, type RawRows } from "../look/raw-rows.js";
 import type { Connector } from "../manifest/connector.js";
 import { ChunkProcessor, type ChunkResult } from "./chunk-processor.js";
+import { SpareBuffers } from "../batch/spare-buffers.js";
 import { MemoryBudgetService, type MemoryBudget } from "./memory-budget.js";
 import type { OpenRun } from "./open-run.js";
 import { RepeatIds } from "./repeat-ids.js";
@@ -22,6 +23,8 @@ export interface RowStage {
   push(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number, recycle?: (buffer: ArrayBuffer) => void): Effect.Effect<ChunkResult[]>;
   /** The results still out, the last part-filled requests, and rows lost with a worker. */
   readonly finish: Effect.Effect<{ results: ChunkResult[]; packed: Packed[]; lost: LostRows[] }>;
+  /** Takes back the buffer of a request that was answered, for a later request (see SpareBuffers). */
+  recycle(buffer: ArrayBuffer): void;
   close(): void;
 }
 
@@ -32,7 +35,10 @@ export function rowStageFor(open: OpenRun, input: RunInput): Effect.Effect<RowSt
     const program = validateRecords ? open.plan.program : { ...open.plan.program, validateRecord: undefined };
     const threads = Math.max(0, Math.floor(input.workers ?? 0));
     const sync = open.sync.sync?.setup;
-    if (threads === 0) return inlineStage(new ChunkProcessor(program, open.context, open.packing, true, sync));
+    if (threads === 0) {
+      const spares = new SpareBuffers();
+      return inlineStage(new ChunkProcessor(program, open.context, open.packing, true, sync, spares), spares);
+    }
     // On worker threads, records get first-occurrence ids; the stage counts them here, in row order,
     // and a processor on this thread that stands in for the workers does the same.
     const onThisThread = () => new ChunkProcessor(program, open.context, open.packing, false, sync);
@@ -74,13 +80,14 @@ function runMemory(budget: MemoryBudget | undefined, onWait: RunInput["onMemoryW
 }
 
 /** Each chunk is transformed at once, as it arrives: no rows wait in flight, so nothing is charged to the memory budget. */
-function inlineStage(processor: ChunkProcessor): RowStage {
+function inlineStage(processor: ChunkProcessor, spares: SpareBuffers): RowStage {
   return {
     push: (rows, firstRow) => Effect.sync(() => [isRawRows(rows) ? processor.raw(rows, firstRow) : processor.rows(rows, firstRow)]),
     finish: Effect.sync(() => {
       const last = processor.flush();
       return { results: [], packed: last === undefined ? [] : [last], lost: [] };
     }),
+    recycle: (buffer) => spares.give(buffer),
     close: () => undefined,
   };
 }
@@ -139,6 +146,7 @@ function workerStage(workers: WorkerRun, threads: number, memory: RunMemory): Ro
       for (const p of rest.packed) repeats.rewrite(p);
       return { results, ...rest };
     }),
+    recycle: (buffer) => workers.recycle(buffer),
     close: () => {
       // An interrupted run gives back the charges of the chunks it will not collect.
       for (const chunk of inFlight.splice(0)) memory.release(chunk.bytes);

@@ -8,6 +8,7 @@ import { WireSchemas } from "../manifest/load.js";
 import { plan } from "../plan/plan.js";
 import { ChunkProcessor } from "./chunk-processor.js";
 import { compactHeap } from "./compact-heap.js";
+import { SpareBuffers } from "../batch/spare-buffers.js";
 import type { FromWorker, RowWorkerData, ToWorker, WorkerRunSetup } from "./worker-protocol.js";
 
 /** The thread's state: the runs open on it and the wire schemas they compiled. */
@@ -15,6 +16,8 @@ class RowWorkerThread {
   /** Each open run's processor, or why it could not be opened (its chunks then fail with that reason). */
   private readonly runs = new Map<number, ChunkProcessor | Error>();
   private readonly wireSchemas = new WireSchemas();
+  /** Request buffers given back by the runs' threads, shared by the runs' packers. */
+  private readonly spares = new SpareBuffers();
 
   constructor(private readonly port: MessagePort) {}
 
@@ -40,7 +43,7 @@ class RowWorkerThread {
     if (!planned.ok) throw new Error("the worker's plan differs from the run's");
     const program = setup.validateRecords ? planned.program : { ...planned.program, validateRecord: undefined };
     // A run's chunks may go to several workers: the run's thread counts repeated ids (see RepeatIds).
-    return new ChunkProcessor(program, setup.run, setup.packing, false, setup.sync);
+    return new ChunkProcessor(program, setup.run, setup.packing, false, setup.sync, this.spares);
   }
 
   private processorOf(run: number): ChunkProcessor {
@@ -61,6 +64,9 @@ class RowWorkerThread {
         return undefined;
       case "close":
         this.runs.delete(message.run);
+        return undefined;
+      case "spare":
+        this.spares.give(message.buffer);
         return undefined;
       case "raw":
         // The rows' buffer goes back with the result, to be filled again.

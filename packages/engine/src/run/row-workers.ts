@@ -22,6 +22,12 @@ export function defaultWorkerCount(): number {
   return availableParallelism() > 1 ? 1 : 0;
 }
 
+/**
+ * The young generation of a worker in a compacted process, in MB: the run's thread keeps 4 MB
+ * (compact-heap.ts). 6 MB took the peak of a 1M-row event Look under 150 MB (docs/performance.md).
+ */
+const WORKER_YOUNG_GENERATION_MB = 6;
+
 /** Most worker threads a run may use. */
 export const MAX_WORKERS = 8;
 
@@ -39,7 +45,12 @@ class RowWorker {
   readonly ready: Promise<boolean>;
 
   constructor(script: URL, options: RowWorkerOptions) {
-    this.worker = startWorker(script, { workerData: { compactHeap: options.compactHeap === true } satisfies RowWorkerData });
+    const compact = options.compactHeap === true;
+    this.worker = startWorker(script, {
+      workerData: { compactHeap: compact } satisfies RowWorkerData,
+      // A worker's young generation ignores the growth bound (it grew to 34 MB): its size is set when the thread is made.
+      ...(compact ? { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } } : {}),
+    });
     let started: (ok: boolean) => void = () => undefined;
     this.ready = new Promise((resolve) => (started = resolve));
     // Idle workers must not keep the process alive; busy ones must, or an awaited chunk could be dropped at exit.
@@ -64,8 +75,8 @@ class RowWorker {
     return this.pending.size;
   }
 
-  post(message: ToWorker): void {
-    if (this.failure === undefined) this.worker.postMessage(message);
+  post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (this.failure === undefined) this.worker.postMessage(message, transfer);
   }
 
   request(message: Request, transfer: ArrayBuffer[] = [], bytes = 0): Promise<FromWorker> {
@@ -235,6 +246,12 @@ export class WorkerRun {
     if (last !== undefined) packed.push(last);
     this.close();
     return { packed, lost: this.lost };
+  }
+
+  /** Gives a request buffer back to a worker of the run, to pack into again (without one, it is left to the collector). */
+  recycle(buffer: ArrayBuffer): void {
+    const target = this.assigned.values().next().value;
+    target?.worker.post({ t: "spare", buffer }, [buffer]);
   }
 
   close(): void {

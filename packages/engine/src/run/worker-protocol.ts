@@ -30,7 +30,9 @@ export type ToWorker =
   | { readonly t: "raw"; readonly run: number; readonly seq: number; readonly rows: RawRows; readonly firstRow: number }
   | { readonly t: "rows"; readonly run: number; readonly seq: number; readonly rows: ReadonlyArray<LookRow>; readonly firstRow: number }
   | { readonly t: "flush"; readonly run: number; readonly seq: number }
-  | { readonly t: "close"; readonly run: number };
+  | { readonly t: "close"; readonly run: number }
+  /** A request buffer the run's thread gives back once the request was answered, for any run's packer (see SpareBuffers). */
+  | { readonly t: "spare"; readonly buffer: ArrayBuffer };
 
 export type FromWorker =
   /** Sent once, when the worker has loaded its modules (seq 0). */

@@ -9,7 +9,7 @@ import { defaultRetryPolicy } from "../../src/deliver/retry.js";
 import { sendBatch } from "../../src/deliver/send-batch.js";
 import type { AttemptResult, Transport } from "../../src/deliver/transport.js";
 
-const batch = (count: number): Batch => ({ rows: Array.from({ length: count }, (_, i) => i + 1), count, bytes: 10, body: () => "[]", without: () => undefined });
+const batch = (count: number): Batch => ({ rows: Array.from({ length: count }, (_, i) => i + 1), count, bytes: 10, body: () => "[]", without: () => undefined, release: () => undefined });
 const endpoint = { url: "http://127.0.0.1:1/v1/batch", headers: {} };
 const counters = { onAttempt: () => undefined, onRetry: () => undefined };
 const policy = { ...defaultRetryPolicy, baseDelayMs: 1, maxDelayMs: 5 };
