@@ -1,6 +1,6 @@
 import * as Data from "effect/Data";
 import { sharedBudgetsConfig, storeConfig, type SharedBudgetsConfig, type StoreConfig } from "@tagwire/store";
-import { DEFAULT_SYNC_WAIT_MS, defaultWorkerCount, MAX_WORKERS, maxRowBytesFromEnv, rateLimitFromEnv, RateLimitSyntaxError, retryPolicyFromEnv, type Env, type RetryPolicy } from "@tagwire/engine";
+import { defaultWorkerCount, syncWaitMsFromEnv, MAX_WORKERS, maxRowBytesFromEnv, rateLimitFromEnv, RateLimitSyntaxError, retryPolicyFromEnv, type Env, type RetryPolicy } from "@tagwire/engine";
 
 export interface ServerConfig {
   readonly port: number;
@@ -105,7 +105,7 @@ export function configFromEnv(env: Env): ServerConfig {
     ...(hosts !== undefined && hosts.length > 0 ? { downloadHosts: hosts } : {}),
     env,
     maxBodyBytes: positive(env, "TAGWIRE_MAX_BODY_BYTES", 64 * 1024 * 1024),
-    maxRowBytes: rowLimit(env),
+    maxRowBytes: fromEngine(() => maxRowBytesFromEnv(env)),
     keepAliveMs: positive(env, "TAGWIRE_KEEPALIVE_MS", 20_000),
     downloadIdleMs: positive(env, "TAGWIRE_DOWNLOAD_IDLE_MS", 60_000),
     retry: retryPolicy(env),
@@ -117,7 +117,7 @@ export function configFromEnv(env: Env): ServerConfig {
     ...(env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== undefined && env["TAGWIRE_MEMORY_BUDGET_BYTES"] !== "" ? { memoryBudgetBytes: positive(env, "TAGWIRE_MEMORY_BUDGET_BYTES", 1) } : {}),
     store,
     sharedBudgets,
-    syncWaitMs: wholeNumber(env, "TAGWIRE_SYNC_WAIT_MS", DEFAULT_SYNC_WAIT_MS),
+    syncWaitMs: fromEngine(() => syncWaitMsFromEnv(env)),
   };
 }
 
@@ -129,11 +129,13 @@ function retryPolicy(env: Env): RetryPolicy {
   }
 }
 
-function rowLimit(env: Env): number {
+/** A setting the engine reads (and checks) for every runtime, its refusal as this server's ConfigError. */
+function fromEngine<A>(read: () => A): A {
   try {
-    return maxRowBytesFromEnv(env);
+    return read();
   } catch (e) {
-    throw new ConfigError({ reason: (e as Error).message });
+    if (e instanceof RangeError) throw new ConfigError({ reason: e.message });
+    throw e;
   }
 }
 

@@ -4,8 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Scope from "effect/Scope";
 import type { RunRecord, SyncRecord } from "@tagwire/engine";
 import { openStore } from "@tagwire/store";
+import { startEmulators } from "@tagwire/emulators";
 import { fixture, oneLine, tagwire } from "./support/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tagwire-cli-history-"));
@@ -175,6 +178,39 @@ describe("tagwire send and the store", () => {
       expect(existsSync(join(state, "tagwire.db-wal"))).toBe(false);
     } finally {
       rmSync(join(state, ".."), { recursive: true, force: true });
+    }
+  });
+
+  it("a sync another run holds: waits TAGWIRE_SYNC_WAIT_MS as the server does, then exits 1 with nothing sent; a bad value is a configuration error", async () => {
+    const state = mkdtempSync(join(tmpdir(), "tagwire-cli-send-busy-"));
+    const emulators = await startEmulators({ port: 0 });
+    const send = (wait: string) =>
+      tagwire(["send", "--to", "mparticle", "--sync", "nightly", "--rows", "all", fixture("users.json")], { env: { TAGWIRE_MPARTICLE_API_KEY: "test-apiKey", TAGWIRE_MPARTICLE_API_SECRET: "test-apiSecret", TAGWIRE_MPARTICLE_URL: emulators.url, TAGWIRE_STATE_DIR: state, TAGWIRE_SYNC_WAIT_MS: wait } });
+    try {
+      // The fixture has rows mParticle refuses (exit 1): what matters is that the run went ahead.
+      expect((await send("0")).stdout).toMatch(/3 of 5 rows to send delivered/);
+      expect(emulators.state().mparticle!.accepted).toBe(3);
+      const [entry] = JSON.parse((await tagwire(["syncs", "--json"], { env: { TAGWIRE_STATE_DIR: state } })).stdout) as Array<{ sync: { id: string } }>;
+      const store = await Effect.runPromise(openStore({ kind: "sqlite", path: join(state, "tagwire.db"), historyDays: 90 }));
+      const scope = Effect.runSync(Scope.make());
+      try {
+        expect(await Effect.runPromise(Scope.extend(store.holdSync(entry!.sync.id, 0), scope))).toBe(true);
+        const started = Date.now();
+        const busy = await send("1500");
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+        expect(busy.code).toBe(1);
+        expect(oneLine(busy.stderr)).toMatch(/running elsewhere.*nothing was sent/);
+        expect(emulators.state().mparticle!.accepted).toBe(3);
+        const bad = await send("5m");
+        expect(bad.code).toBe(2);
+        expect(oneLine(bad.stderr)).toBe("tagwire: TAGWIRE_SYNC_WAIT_MS must be a whole number (0 or more), not `5m`.");
+      } finally {
+        await Effect.runPromise(Scope.close(scope, Exit.void));
+        await store.close();
+      }
+    } finally {
+      await emulators.close();
+      rmSync(state, { recursive: true, force: true });
     }
   });
 

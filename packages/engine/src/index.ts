@@ -35,7 +35,7 @@ export {
   type DigestPage, type RunFigures, type RunRecord, type SyncIdentity, type SyncRecord, type SyncStore, type SyncSummary,
 } from "./sync/store.js";
 export { declaresSyncs, syncModeOf } from "./sync/sync-mode.js";
-export { DEFAULT_SYNC_WAIT_MS, HOLD_RETRY_MS, pollHold } from "./sync/sync-hold.js";
+export { DEFAULT_SYNC_WAIT_MS, HOLD_RETRY_MS, pollHold, syncWaitMsFromEnv } from "./sync/sync-hold.js";
 export { SYNC_OPTIONS, splitSyncOptions, type SyncChoices, type SyncOption } from "./sync/sync-options.js";
 export type { RemovedRows, SyncFigures, SyncReport, SyncRequest } from "./sync/sync-run.js";
 export type { RowsToSend } from "./sync/change-filter.js";

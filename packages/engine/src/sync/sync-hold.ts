@@ -11,6 +11,18 @@ import * as Effect from "effect/Effect";
  */
 export const DEFAULT_SYNC_WAIT_MS = 300_000;
 
+/** Where every runtime (the server, `tagwire send --sync`) reads how long a run waits for its sync. */
+export const SYNC_WAIT_VARIABLE = "TAGWIRE_SYNC_WAIT_MS";
+
+/** TAGWIRE_SYNC_WAIT_MS in ms (0: do not wait), else the default; a RangeError naming the variable for anything but a whole number. */
+export function syncWaitMsFromEnv(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env[SYNC_WAIT_VARIABLE];
+  if (raw === undefined || raw.trim() === "") return DEFAULT_SYNC_WAIT_MS;
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n)) throw new RangeError(`${SYNC_WAIT_VARIABLE} must be a whole number (0 or more), not \`${raw.slice(0, 40)}\`.`);
+  return n;
+}
+
 /** Between two tries: short against a run's length, long enough to cost the store nothing. */
 export const HOLD_RETRY_MS = 200;
 
