@@ -213,14 +213,16 @@ export async function startEmulators() {
  */
 
 /**
- * Starts `server-child.mjs`: a fresh process per run, so VmHWM covers that run only.
+ * Starts `server-child.mjs`: a fresh process per run, so VmHWM covers that run only. Stateless
+ * (TAGWIRE_DATABASE_URL=none) unless `env` names a store: a measurement never writes to the
+ * user's state directory, and executes that share a scheduled plan are not made one sync.
  * @param {{ env: Record<string, string>, nodeArgs?: string[] }} options
  * @returns {Promise<ServerChild>}
  */
 export async function startServerChild({ env, nodeArgs = [] }) {
   const child = spawn(process.execPath, [...nodeArgs, SERVER_CHILD], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, TAGWIRE_DATABASE_URL: "none", ...env },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   track(child, "server");
