@@ -1,0 +1,389 @@
+// The spool: a downloaded Look's bytes read at the speed they are served, however slowly the run
+// sends them. Bytes the run has not taken yet wait in a small window in memory and, beyond it, are
+// compressed in blocks and appended to segment files on disk, read back in order when the run gets
+// to them. The run sees the same bytes in the same order as it would from the download itself, so
+// the parser and everything after it is unchanged. A segment is deleted once read; everything is
+// deleted when the run ends. When the disk budget is used up, or the disk refuses a write, the
+// reading waits for the run, as it would without a spool: no error, no byte lost.
+//
+// Order: the window holds the oldest bytes, the blocks on disk the next, and the tail (bytes
+// gathering into the next block) the newest. A chunk goes straight into the window only when
+// nothing waits on disk or in the tail, so taking from the window, then the disk, then the tail
+// gives the bytes back in the order they came.
+
+import { mkdir } from "node:fs/promises";
+import { promisify } from "node:util";
+import { deflateRaw, inflateRaw } from "node:zlib";
+import * as Data from "effect/Data";
+import type { LookDownload } from "../run/run-input.js";
+import { Changes, Serial } from "./changes.js";
+import { SegmentFile } from "./segment-file.js";
+import type { SpoolBudget } from "./spool-budget.js";
+
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
+
+const MiB = 1024 * 1024;
+
+/** Sizes of the spool's parts; the defaults suit a Look of hundreds of megabytes. */
+export interface SpoolSizes {
+  /** Bytes kept in memory before any goes to disk, and what a catching-up run reads from. */
+  readonly windowBytes: number;
+  /** Bytes compressed together into one block (deflate works best on large inputs). */
+  readonly blockBytes: number;
+  /** Compressed bytes per segment file: segments are deleted as soon as read, so the disk is given back as the run goes. */
+  readonly segmentBytes: number;
+}
+
+export const DEFAULT_SPOOL_SIZES: SpoolSizes = { windowBytes: 4 * MiB, blockBytes: MiB, segmentBytes: 32 * MiB };
+
+/** What a read-back block is cut into for the parser: the size of a download's chunks, not a megabyte at once. */
+const SLICE_BYTES = 64 * 1024;
+
+/** What a spool tells about itself: for logs, the bench and tests. Never a byte of the Look. */
+export interface SpoolFigures {
+  /** Bytes read from the source. */
+  readonly bytesRead: number;
+  /** Compressed bytes written to segment files, in all. */
+  readonly bytesSpooled: number;
+  /** Compressed bytes on disk now. */
+  readonly diskBytes: number;
+  /** The most compressed bytes this spool had on disk at once. */
+  readonly peakDiskBytes: number;
+  /** Segment files written. */
+  readonly segments: number;
+  /** How long the reading waited because the spool was full (or the disk refused), ms. */
+  readonly fullWaitMs: number;
+  /** Why the disk was not used for the rest of the run (a write failed), if it was not. */
+  readonly diskError?: string;
+}
+
+/** The bytes of a downloaded Look as the run reads them, with when the download ended. */
+export interface SpooledBytes extends AsyncIterable<Uint8Array>, LookDownload {
+  figures(): SpoolFigures;
+  /** Stops reading the source and deletes the spool's files; resolves once they are deleted. */
+  close(): Promise<void>;
+}
+
+/** A block written to disk could not be read back: the bytes after it cannot be given to the run. */
+export class SpoolReadError extends Data.TaggedError("SpoolReadError")<{ readonly reason: string }> {
+  override get message(): string {
+    return `the spooled Look could not be read back from disk: ${this.reason}`;
+  }
+}
+
+interface Segment {
+  readonly file: SegmentFile;
+  written: number;
+  read: number;
+}
+
+interface Block {
+  readonly segment: Segment;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Where a spool keeps its files and how much disk it may use. */
+export interface SpoolPlace {
+  readonly dir: string;
+  /** The file name of the spool's segment `n`. */
+  readonly segmentName: (n: number) => string;
+  readonly budget: SpoolBudget;
+  readonly sizes?: Partial<SpoolSizes>;
+  /** Told once the spool is closed and its files deleted. */
+  readonly onClosed?: () => void;
+}
+
+export class Spool implements SpooledBytes {
+  private readonly sizes: SpoolSizes;
+  private head: Uint8Array[] = [];
+  private headBytes = 0;
+  private tail: Uint8Array[] = [];
+  private tailBytes = 0;
+  /** Blocks on disk the run has not read, oldest first. */
+  private readonly blocks: Block[] = [];
+  /** A block is being compressed and written: its bytes are in neither the tail nor `blocks`. */
+  private flushing = false;
+  /** A block is being read back: its bytes are in neither `blocks` nor the window yet. */
+  private unpacking = false;
+  /** Since when (monotonic ms) the reading has waited for room, while it does. */
+  private fullSince: number | undefined;
+  private writing: Segment | undefined;
+  private readonly segments = new Set<Segment>();
+  private nextSegment = 0;
+  private readonly disk = new Serial();
+  private readonly changes = new Changes();
+  private iterator: AsyncIterator<Uint8Array> | undefined;
+  private started = false;
+  private pumpEnded = false;
+  private sourceError: { readonly error: unknown } | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private finished: number | undefined;
+  private diskError: string | undefined;
+  private dirMade = false;
+  private counts = { bytesRead: 0, bytesSpooled: 0, diskBytes: 0, peakDiskBytes: 0, segments: 0, fullWaitMs: 0 };
+
+  constructor(
+    private readonly source: AsyncIterable<Uint8Array>,
+    private readonly place: SpoolPlace,
+  ) {
+    const sizes = { ...DEFAULT_SPOOL_SIZES, ...place.sizes };
+    // A small budget makes small blocks and segments, so that several fit and the budget is never passed.
+    const quarter = Math.max(1, Math.floor(place.budget.maxBytes / 4));
+    const blockBytes = Math.max(1, Math.min(sizes.blockBytes, quarter));
+    this.sizes = { windowBytes: sizes.windowBytes, blockBytes, segmentBytes: Math.max(blockBytes, Math.min(sizes.segmentBytes, quarter)) };
+  }
+
+  get finishedAt(): number | undefined {
+    return this.finished;
+  }
+
+  figures(): SpoolFigures {
+    const fullWaitMs = this.counts.fullWaitMs + (this.fullSince !== undefined ? performance.now() - this.fullSince : 0);
+    return { ...this.counts, fullWaitMs, ...(this.diskError !== undefined ? { diskError: this.diskError } : {}) };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.started) throw new Error("a spool is read once");
+    this.started = true;
+    return this.read();
+  }
+
+  /** The run's side: the window, then the disk, then the tail; the source's error after its last byte. */
+  private async *read(): AsyncGenerator<Uint8Array, void, undefined> {
+    // The download starts when the run asks for its first bytes, as it would without a spool.
+    void this.pump();
+    try {
+      for (;;) {
+        if (this.closed) return;
+        const chunk = this.head.shift();
+        if (chunk !== undefined) {
+          this.headBytes -= chunk.byteLength;
+          yield chunk;
+          continue;
+        }
+        if (this.blocks.length > 0) {
+          await this.readBlock(this.blocks.shift()!);
+          continue;
+        }
+        if (this.tail.length > 0) {
+          // Caught up with the disk: the newest bytes are taken as they are, without a trip through it.
+          [this.head, this.headBytes, this.tail, this.tailBytes] = [this.tail, this.tailBytes, [], 0];
+          this.changes.notify();
+          continue;
+        }
+        if (this.pumpEnded && !this.flushing) {
+          if (this.sourceError !== undefined) throw this.sourceError.error;
+          return;
+        }
+        await this.changes.next();
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** The download's side: read as fast as it comes, into the window or the tail, the tail to disk a block at a time. */
+  private async pump(): Promise<void> {
+    try {
+      this.iterator = this.source[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await this.iterator.next();
+        if (this.closed) return;
+        if (next.done === true) break;
+        this.accept(next.value);
+        if (this.tailBytes >= this.sizes.blockBytes) await this.flushTail();
+        if (this.closed) return;
+      }
+      this.finished = performance.now();
+    } catch (e) {
+      if (!this.closed) this.sourceError = { error: e };
+    } finally {
+      this.pumpEnded = true;
+      this.changes.notify();
+    }
+  }
+
+  private accept(chunk: Uint8Array): void {
+    this.counts.bytesRead += chunk.byteLength;
+    // Straight into the window only when no older byte waits anywhere else.
+    const olderElsewhere = this.blocks.length > 0 || this.flushing || this.unpacking || this.tail.length > 0;
+    if (!olderElsewhere && this.headBytes + chunk.byteLength <= this.sizes.windowBytes) {
+      this.head.push(chunk);
+      this.headBytes += chunk.byteLength;
+    } else {
+      this.tail.push(chunk);
+      this.tailBytes += chunk.byteLength;
+    }
+    this.changes.notify();
+  }
+
+  /**
+   * Compresses the tail into a block and appends it to disk. While the budget has no room for it
+   * the source is not read: the run takes from the window, the disk and at last the tail itself,
+   * and once the tail is no longer a block's worth the reading goes on.
+   */
+  private async flushTail(): Promise<void> {
+    while (!this.closed && this.tailBytes >= this.sizes.blockBytes && !this.roomFor(this.tailBytes)) {
+      this.fullSince ??= performance.now();
+      await Promise.race([this.changes.next(), this.place.budget.freed.next()]);
+    }
+    if (this.fullSince !== undefined) this.counts.fullWaitMs += performance.now() - this.fullSince;
+    this.fullSince = undefined;
+    if (this.closed || this.tailBytes < this.sizes.blockBytes) return;
+    const chunks = this.tail;
+    const raw = this.tailBytes;
+    [this.tail, this.tailBytes] = [[], 0];
+    this.flushing = true;
+    // Room is taken as soon as it is found, for the most the block can take, so that spools
+    // compressing at the same time never pass the budget together; the rest is given back once written.
+    const reserved = deflateBound(raw);
+    this.place.budget.take(reserved);
+    let kept = 0;
+    try {
+      // Level 1: a Look's JSON compresses about fourfold even so, at a small cost of CPU (off the main thread, in libuv's pool).
+      const block = await deflate(Buffer.concat(chunks, raw), { level: 1 });
+      kept = await this.append(block);
+    } catch (e) {
+      // The disk refused (full, read-only, gone): the block's bytes stay in memory, in front of
+      // nothing newer (the source was not read meanwhile), and the reading waits for the run from now on.
+      this.diskError ??= describe(e);
+      [this.tail, this.tailBytes] = [chunks, raw];
+    } finally {
+      // The written block stays counted (until its segment is deleted); the rest of the room is given back.
+      this.place.budget.give(reserved - kept);
+      this.flushing = false;
+      this.changes.notify();
+    }
+  }
+
+  private roomFor(raw: number): boolean {
+    return this.diskError === undefined && this.place.budget.fits(deflateBound(raw));
+  }
+
+  /**
+   * Appends one block, in a new segment when the current one is full; resolves with the bytes
+   * written (none once the spool is closed) when the block is on disk.
+   */
+  private append(block: Uint8Array): Promise<number> {
+    return this.disk.run(async () => {
+      if (this.closed) return 0;
+      let segment = this.writing;
+      if (segment === undefined || segment.file.size + block.byteLength > this.sizes.segmentBytes) {
+        if (segment !== undefined) this.writing = undefined;
+        if (segment !== undefined && segment.read === segment.written) await this.removeSegment(segment);
+        if (!this.dirMade) await mkdir(this.place.dir, { recursive: true, mode: 0o700 });
+        this.dirMade = true;
+        const file = await SegmentFile.create(`${this.place.dir}/${this.place.segmentName(this.nextSegment++)}`);
+        segment = { file, written: 0, read: 0 };
+        this.segments.add(segment);
+        this.writing = segment;
+        this.counts.segments++;
+      }
+      let offset: number;
+      try {
+        offset = await segment.file.append(block);
+      } catch (e) {
+        // The segment's size counts only whole blocks: what part of this one reached the disk goes with the file.
+        this.writing = undefined;
+        throw e;
+      }
+      segment.written++;
+      this.blocks.push({ segment, offset, length: block.byteLength });
+      this.counts.bytesSpooled += block.byteLength;
+      this.counts.diskBytes += block.byteLength;
+      this.counts.peakDiskBytes = Math.max(this.counts.peakDiskBytes, this.counts.diskBytes);
+      return block.byteLength;
+    });
+  }
+
+  /** Reads a block back into the window, cut in slices; its segment is deleted once all its blocks are read. */
+  private async readBlock(block: Block): Promise<void> {
+    let raw: Buffer;
+    this.unpacking = true;
+    try {
+      const compressed = await this.disk.run(() => block.segment.file.read(block.offset, block.length));
+      raw = await inflate(compressed);
+    } catch (e) {
+      throw new SpoolReadError({ reason: describe(e) });
+    } finally {
+      this.unpacking = false;
+    }
+    block.segment.read++;
+    // The segment being written is deleted too once the run has caught up with it: the next block starts a new one.
+    const { segment } = block;
+    if (segment.read === segment.written && (segment !== this.writing || !this.flushing)) {
+      if (segment === this.writing) this.writing = undefined;
+      void this.disk.run(() => this.removeSegment(segment));
+    }
+    for (let at = 0; at < raw.byteLength; at += SLICE_BYTES) this.head.push(raw.subarray(at, Math.min(at + SLICE_BYTES, raw.byteLength)));
+    this.headBytes += raw.byteLength;
+  }
+
+  /** Run on the disk queue only. */
+  private async removeSegment(segment: Segment): Promise<void> {
+    if (!this.segments.delete(segment)) return;
+    // A file that cannot be deleted now is left to the next start-up's sweep; its bytes no longer count.
+    await segment.file.remove().catch(() => undefined);
+    this.place.budget.give(segment.file.size);
+    this.counts.diskBytes -= segment.file.size;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      this.changes.notify();
+      // Lets the download go. Not awaited: a generator's return waits for the read it is in, and
+      // a stalled download ends only with its idle timeout.
+      this.iterator?.return?.().catch(() => undefined);
+      [this.head, this.headBytes, this.tail, this.tailBytes] = [[], 0, [], 0];
+      this.blocks.length = 0;
+      this.writing = undefined;
+      await this.disk.run(async () => {
+        for (const segment of [...this.segments]) await this.removeSegment(segment);
+      });
+      this.place.onClosed?.();
+    })();
+    return this.closing;
+  }
+}
+
+/** A spool turned off (TAGWIRE_SPOOL_MAX_BYTES=0): the download read at the run's pace, as it always was. */
+export class Unspooled implements SpooledBytes {
+  private finished: number | undefined;
+  private bytesRead = 0;
+
+  constructor(private readonly source: AsyncIterable<Uint8Array>) {}
+
+  get finishedAt(): number | undefined {
+    return this.finished;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for await (const chunk of this.source) {
+      this.bytesRead += chunk.byteLength;
+      yield chunk;
+    }
+    this.finished = performance.now();
+  }
+
+  figures(): SpoolFigures {
+    return { bytesRead: this.bytesRead, bytesSpooled: 0, diskBytes: 0, peakDiskBytes: 0, segments: 0, fullWaitMs: 0 };
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** The most bytes deflate makes of `raw` bytes (zlib's deflateBound, with room to spare). */
+const deflateBound = (raw: number): number => raw + (raw >>> 12) + (raw >>> 14) + (raw >>> 25) + 13;
+
+/** An error's errno code or message: never a byte of the Look. */
+function describe(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  return typeof code === "string" ? `${code}: ${message}` : message;
+}
