@@ -10,6 +10,7 @@ import type { SpoolConfig } from "./spool-config.js";
 import { SpoolBudget } from "./spool-budget.js";
 import { segmentFileName, sweepSpoolDir, thisProcess, type SpoolOwner } from "./spool-files.js";
 import { Spool, Unspooled, type SpooledBytes, type SpoolSizes } from "./spool.js";
+import { youngCollection } from "./young-garbage.js";
 
 export interface Spools {
   readonly config: SpoolConfig;
@@ -46,6 +47,7 @@ async function startSpools(config: SpoolConfig, tuning: SpoolTuning): Promise<Sp
   const owner = tuning.owner ?? thisProcess();
   const swept = await sweepSpoolDir(config.dir, owner);
   const budget = new SpoolBudget(config.maxBytes);
+  const collectYoung = config.maxBytes > 0 ? youngCollection() : undefined;
   const open = new Set<SpooledBytes>();
   let spools = 0;
   return {
@@ -60,6 +62,7 @@ async function startSpools(config: SpoolConfig, tuning: SpoolTuning): Promise<Sp
         budget,
         ...(tuning.sizes !== undefined ? { sizes: tuning.sizes } : {}),
         onClosed: () => open.delete(spool),
+        ...(collectYoung !== undefined ? { collectYoung } : {}),
       });
       open.add(spool);
       return spool;
