@@ -118,6 +118,7 @@ async function measure(options, ctx, look, maxBytes) {
   })();
   try {
     const startRss = (await server.memory()).vmRssBytes / MB;
+    const cpuBefore = { server: await server.cpuSeconds(), emulators: await ctx.emulators.cpuSeconds() };
     progress(`${look.rows.toLocaleString("en-US")} rows at ${options.limit.toLocaleString("en-US")} records/s, TAGWIRE_SPOOL_MAX_BYTES=${maxBytes ?? "(default)"}: execute (server pid ${server.pid}, RSS ${startRss.toFixed(1)} MB at start)`);
     const started = performance.now();
     const result = await postExecute({
@@ -126,6 +127,7 @@ async function measure(options, ctx, look, maxBytes) {
       title: "bench spool", timeoutMs: EXECUTE_TIMEOUT_MS,
     });
     const totalSec = (performance.now() - started) / 1000;
+    const cpu = { serverSec: (await server.cpuSeconds()) - cpuBefore.server, emulatorsSec: (await ctx.emulators.cpuSeconds()) - cpuBefore.emulators };
     sampling = false;
     await sampler;
     const transfer = ctx.downloads.transfers().at(-1);
@@ -157,6 +159,7 @@ async function measure(options, ctx, look, maxBytes) {
       serverSendMs: finished["sendMs"] ?? null,
       serverReadMs: finished["readMs"] ?? null,
       totalSec,
+      cpu,
       peakRssMb: samples.rssMb,
       whileDownloadingMb: samples.whileDownloadingMb,
       afterDownloadMb: samples.afterDownloadMb,
@@ -200,10 +203,10 @@ async function main() {
     await ctx.downloads.close();
   }
   process.stdout.write(`\nThe spool: ${look.rows.toLocaleString("en-US")}-row ${options.scenario.id} Look (${mb(look.bytes)} MB) under ${options.limit.toLocaleString("en-US")} records/s; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores\n`);
-  process.stdout.write(`| TAGWIRE_SPOOL_MAX_BYTES | download read (s after execute) | send rate (records/s) | total s | peak RSS MB (sampled / VmHWM) | spool peak MB | every record arrived |\n|---|--:|--:|--:|--:|--:|---|\n`);
+  process.stdout.write(`| TAGWIRE_SPOOL_MAX_BYTES | download read (s after execute) | send rate (records/s) | total s | peak RSS MB (sampled / VmHWM) | spool peak MB | server CPU s | every record arrived |\n|---|--:|--:|--:|--:|--:|--:|---|\n`);
   for (const r of runs) {
     const rate = r.sendRate === null ? "-" : Math.round(r.sendRate).toLocaleString("en-US");
-    process.stdout.write(`| ${r.maxBytes} | ${r.readSec === null ? "-" : r.readSec.toFixed(1)} | ${rate} | ${r.totalSec.toFixed(1)} | ${r.peakRssMb.toFixed(1)} / ${r.hwmMb.toFixed(1)} | ${mb(r.spoolPeakBytes)} | ${r.problems.length === 0 ? `yes (${r.accepted?.toLocaleString("en-US")})` : "NO"} |\n`);
+    process.stdout.write(`| ${r.maxBytes} | ${r.readSec === null ? "-" : r.readSec.toFixed(1)} | ${rate} | ${r.totalSec.toFixed(1)} | ${r.peakRssMb.toFixed(1)} / ${r.hwmMb.toFixed(1)} | ${mb(r.spoolPeakBytes)} | ${r.cpu.serverSec.toFixed(1)} | ${r.problems.length === 0 ? `yes (${r.accepted?.toLocaleString("en-US")})` : "NO"} |\n`);
   }
   process.stdout.write(`\nServer memory, MB: RSS sampled every ${SAMPLE_MS} ms while the download went on and after it ended; peaks of process.memoryUsage() of the server's thread, sampled every 200 ms in the child\n`);
   process.stdout.write(`| TAGWIRE_SPOOL_MAX_BYTES | RSS at start | RSS while downloading | RSS after | heapUsed | heapTotal | external | arrayBuffers |\n|---|--:|--:|--:|--:|--:|--:|--:|\n`);

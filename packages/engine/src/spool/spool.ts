@@ -13,7 +13,7 @@
 
 import { mkdir } from "node:fs/promises";
 import { promisify } from "node:util";
-import { deflateRaw, inflateRaw } from "node:zlib";
+import { createInflateRaw, deflateRaw, type InflateRaw } from "node:zlib";
 import * as Data from "effect/Data";
 import type { LookDownload } from "../run/run-input.js";
 import { Changes, Serial } from "./changes.js";
@@ -22,7 +22,6 @@ import type { SpoolBudget } from "./spool-budget.js";
 import { YOUNG_COLLECTION_BYTES } from "./young-garbage.js";
 
 const deflate = promisify(deflateRaw);
-const inflate = promisify(inflateRaw);
 
 const MiB = 1024 * 1024;
 
@@ -38,7 +37,12 @@ export interface SpoolSizes {
 
 export const DEFAULT_SPOOL_SIZES: SpoolSizes = { windowBytes: 4 * MiB, blockBytes: MiB, segmentBytes: 32 * MiB };
 
-/** What a read-back block is cut into for the parser: the size of a download's chunks, not a megabyte at once. */
+/**
+ * What a block is read back in: the size of a download's chunks. Each is inflated when the run asks
+ * for it and let go once taken, so it dies young; a whole block inflated at once lived for as long
+ * as the run took to consume a megabyte, long enough to outlive the young generation, and blocks
+ * gathered as garbage until a full collection (about 10 MB more resident while a spool was read back).
+ */
 const SLICE_BYTES = 64 * 1024;
 
 /** What a spool tells about itself: for logs, the bench and tests. Never a byte of the Look. */
@@ -110,12 +114,17 @@ export class Spool implements SpooledBytes {
    */
   private tail: Buffer;
   private tailBytes = 0;
+  /** The tail's other buffer, free once the block compressed from it is on disk. */
+  private spare: Buffer | undefined;
   /** Blocks on disk the run has not read, oldest first. */
   private readonly blocks: Block[] = [];
-  /** A block is being compressed and written: its bytes are in neither the tail nor `blocks`. */
-  private flushing = false;
-  /** A block is being read back: its bytes are in neither `blocks` nor the window yet. */
-  private unpacking = false;
+  /**
+   * The block being compressed and written while the tail fills again: its bytes, older than the
+   * tail's, are in neither the tail nor `blocks`. One at a time.
+   */
+  private flushing: Promise<void> | undefined;
+  /** The block being read back, inflated a slice at a time: its bytes are in neither `blocks` nor the window. */
+  private unpacking: { readonly block: Block; readonly inflater?: InflateRaw; readonly slices?: AsyncIterator<Buffer> } | undefined;
   /** Since when (monotonic ms) the reading has waited for room, while it does. */
   private fullSince: number | undefined;
   private writing: Segment | undefined;
@@ -176,19 +185,20 @@ export class Spool implements SpooledBytes {
           yield chunk;
           continue;
         }
-        if (this.blocks.length > 0) {
-          await this.readBlock(this.blocks.shift()!);
+        if (this.unpacking !== undefined || this.blocks.length > 0) {
+          const slice = await this.nextSlice();
+          if (slice !== undefined) yield slice;
           continue;
         }
-        if (this.tailBytes > 0 && !this.flushing) {
+        if (this.tailBytes > 0 && this.flushing === undefined) {
           // Caught up with the disk: the newest bytes are taken as they are, without a trip through
           // it; the run keeps that buffer, and the tail starts a new one.
           [this.head, this.headBytes] = [[this.tail.subarray(0, this.tailBytes)], this.tailBytes];
-          [this.tail, this.tailBytes] = [Buffer.allocUnsafe(this.sizes.blockBytes), 0];
+          [this.tail, this.tailBytes, this.spare] = [this.spare ?? Buffer.allocUnsafe(this.sizes.blockBytes), 0, undefined];
           this.changes.notify();
           continue;
         }
-        if (this.pumpEnded && !this.flushing) {
+        if (this.pumpEnded && this.flushing === undefined) {
           if (this.sourceError !== undefined) throw this.sourceError.error;
           return;
         }
@@ -227,7 +237,7 @@ export class Spool implements SpooledBytes {
       this.uncollected = 0;
       this.place.collectYoung?.();
     }
-    const olderElsewhere = this.blocks.length > 0 || this.flushing || this.unpacking || this.tailBytes > 0;
+    const olderElsewhere = this.blocks.length > 0 || this.flushing !== undefined || this.unpacking !== undefined || this.tailBytes > 0;
     if (!olderElsewhere && this.headBytes + chunk.byteLength <= this.sizes.windowBytes) {
       this.head.push(chunk);
       this.headBytes += chunk.byteLength;
@@ -245,11 +255,13 @@ export class Spool implements SpooledBytes {
   }
 
   /**
-   * Compresses the full tail into a block and appends it to disk. While the budget has no room for
-   * it the source is not read: the run takes from the window, the disk and at last the tail itself,
-   * and the reading goes on into an empty tail.
+   * Starts compressing the full tail into a block, and goes on reading into the other buffer while
+   * it is compressed and written. A full tail waits for the block before it, and while the budget
+   * has no room for it the source is not read: the run takes from the window, the disk and at last
+   * the tail itself, and the reading goes on into an empty tail.
    */
   private async flushTail(): Promise<void> {
+    if (this.flushing !== undefined) await this.flushing;
     while (!this.closed && this.tailBytes === this.tail.byteLength && !this.roomFor(this.tailBytes)) {
       this.fullSince ??= performance.now();
       await Promise.race([this.changes.next(), this.place.budget.freed.next()]);
@@ -257,27 +269,38 @@ export class Spool implements SpooledBytes {
     if (this.fullSince !== undefined) this.counts.fullWaitMs += performance.now() - this.fullSince;
     this.fullSince = undefined;
     if (this.closed || this.tailBytes < this.tail.byteLength) return;
-    const raw = this.tailBytes;
-    this.flushing = true;
+    const [full, raw] = [this.tail, this.tailBytes];
+    [this.tail, this.tailBytes, this.spare] = [this.spare ?? Buffer.allocUnsafe(this.sizes.blockBytes), 0, undefined];
     // Room is taken as soon as it is found, for the most the block can take, so that spools
     // compressing at the same time never pass the budget together; the rest is given back once written.
     const reserved = deflateBound(raw);
     this.place.budget.take(reserved);
+    this.flushing = this.compress(full, raw, reserved).finally(() => {
+      this.flushing = undefined;
+      this.changes.notify();
+    });
+  }
+
+  private async compress(full: Buffer, raw: number, reserved: number): Promise<void> {
     let kept = 0;
     try {
-      // Level 1: a Look's JSON compresses about eightfold even so, at a small cost of CPU (off the main thread, in libuv's pool).
-      const block = await deflate(this.tail.subarray(0, raw), { level: 1 });
+      // Level 1: a Look's JSON compresses about eightfold even so, at a small cost of CPU (off the
+      // main thread, in libuv's pool). Output chunks as large as a block's output, so that one
+      // block is one trip to the pool.
+      const block = await deflate(full.subarray(0, raw), { level: 1, chunkSize: DEFLATE_CHUNK_BYTES });
       kept = await this.append(block);
-      this.tailBytes = 0;
+      if (full.byteLength === this.sizes.blockBytes) this.spare = full;
     } catch (e) {
-      // The disk refused (full, read-only, gone): the block's bytes stay in the tail, in front of
-      // nothing newer (the source was not read meanwhile), and the reading waits for the run from now on.
+      // The disk refused (full, read-only, gone): the block's bytes go back in front of the tail's,
+      // and the reading waits for the run from now on.
       this.diskError ??= describe(e);
+      const merged = Buffer.allocUnsafe(raw + this.tailBytes);
+      full.copy(merged, 0, 0, raw);
+      this.tail.copy(merged, raw, 0, this.tailBytes);
+      [this.tail, this.tailBytes] = [merged, merged.byteLength];
     } finally {
       // The written block stays counted (until its segment is deleted); the rest of the room is given back.
       this.place.budget.give(reserved - kept);
-      this.flushing = false;
-      this.changes.notify();
     }
   }
 
@@ -321,27 +344,42 @@ export class Spool implements SpooledBytes {
     });
   }
 
-  /** Reads a block back into the window, cut in slices; its segment is deleted once all its blocks are read. */
-  private async readBlock(block: Block): Promise<void> {
-    let raw: Buffer;
-    this.unpacking = true;
+  /**
+   * The next slice of the oldest block on disk: the block is read from its segment when its first
+   * slice is asked for, and inflated one slice per call (the inflater waits while its slice is not
+   * taken). Undefined once the block is done; its segment is deleted once all its blocks are.
+   */
+  private async nextSlice(): Promise<Buffer | undefined> {
     try {
-      const compressed = await this.disk.run(() => block.segment.file.read(block.offset, block.length));
-      raw = await inflate(compressed);
+      if (this.unpacking === undefined) {
+        const block = this.blocks.shift()!;
+        this.unpacking = { block };
+        const compressed = await this.disk.run(() => block.segment.file.read(block.offset, block.length));
+        if (this.closed) return undefined;
+        // Its output chunks are a slice each, and its readable side holds less than one: it inflates
+        // the next slice only once this one has been taken.
+        const inflater = createInflateRaw({ chunkSize: SLICE_BYTES });
+        inflater.end(compressed);
+        this.unpacking = { block, inflater, slices: inflater[Symbol.asyncIterator]() };
+      }
+      const next = await this.unpacking.slices!.next();
+      if (this.closed) return undefined;
+      if (next.done !== true) return next.value;
     } catch (e) {
+      if (this.closed) return undefined;
+      this.unpacking?.inflater?.destroy();
+      this.unpacking = undefined;
       throw new SpoolReadError({ reason: describe(e) });
-    } finally {
-      this.unpacking = false;
     }
-    block.segment.read++;
+    const { segment } = this.unpacking.block;
+    this.unpacking = undefined;
+    segment.read++;
     // The segment being written is deleted too once the run has caught up with it: the next block starts a new one.
-    const { segment } = block;
-    if (segment.read === segment.written && (segment !== this.writing || !this.flushing)) {
+    if (segment.read === segment.written && (segment !== this.writing || this.flushing === undefined)) {
       if (segment === this.writing) this.writing = undefined;
       void this.disk.run(() => this.removeSegment(segment));
     }
-    for (let at = 0; at < raw.byteLength; at += SLICE_BYTES) this.head.push(raw.subarray(at, Math.min(at + SLICE_BYTES, raw.byteLength)));
-    this.headBytes += raw.byteLength;
+    return undefined;
   }
 
   /** Run on the disk queue only. */
@@ -362,6 +400,8 @@ export class Spool implements SpooledBytes {
       this.iterator?.return?.().catch(() => undefined);
       [this.head, this.headBytes, this.tailBytes] = [[], 0, 0];
       this.blocks.length = 0;
+      this.unpacking?.inflater?.destroy();
+      this.unpacking = undefined;
       this.writing = undefined;
       await this.disk.run(async () => {
         for (const segment of [...this.segments]) await this.removeSegment(segment);
@@ -399,6 +439,9 @@ export class Unspooled implements SpooledBytes {
     return Promise.resolve();
   }
 }
+
+/** Deflate's output chunk: more than a block of a Look compresses to. */
+const DEFLATE_CHUNK_BYTES = 256 * 1024;
 
 /** The most bytes deflate makes of `raw` bytes (zlib's deflateBound, with room to spare). */
 const deflateBound = (raw: number): number => raw + (raw >>> 12) + (raw >>> 14) + (raw >>> 25) + 13;
