@@ -99,7 +99,10 @@ async function measure(options, ctx, look, maxBytes) {
     ...(options.workers !== undefined ? { TAGWIRE_WORKERS: options.workers } : {}),
   };
   const server = await startServerChild({ env, nodeArgs: options.serverNodeArgs });
+  /** RSS (MB) at each 5 s mark since the execute, for the memory's course over the run. */
+  const course = /** @type {number[]} */ ([]);
   const samples = { rssMb: 0, spoolBytes: 0, count: 0, whileDownloadingMb: 0, afterDownloadMb: 0 };
+  let executed = 0;
   let sampling = true;
   const downloading = () => ctx.downloads.transfers().at(-1)?.endedAt == null;
   const sampler = (async () => {
@@ -110,6 +113,7 @@ async function measure(options, ctx, look, maxBytes) {
         samples.rssMb = Math.max(samples.rssMb, rss);
         if (downloading()) samples.whileDownloadingMb = Math.max(samples.whileDownloadingMb, rss);
         else samples.afterDownloadMb = Math.max(samples.afterDownloadMb, rss);
+        if (executed > 0 && performance.now() - executed >= course.length * 5000) course.push(rss);
       }
       samples.spoolBytes = Math.max(samples.spoolBytes, spool);
       samples.count++;
@@ -121,6 +125,7 @@ async function measure(options, ctx, look, maxBytes) {
     const cpuBefore = { server: await server.cpuSeconds(), emulators: await ctx.emulators.cpuSeconds() };
     progress(`${look.rows.toLocaleString("en-US")} rows at ${options.limit.toLocaleString("en-US")} records/s, TAGWIRE_SPOOL_MAX_BYTES=${maxBytes ?? "(default)"}: execute (server pid ${server.pid}, RSS ${startRss.toFixed(1)} MB at start)`);
     const started = performance.now();
+    executed = started;
     const result = await postExecute({
       serverUrl: server.url, secret: ctx.secret, action: options.scenario.action, settings: ctx.emulators.credentials["mparticle"] ?? {},
       formParams: options.scenario.formParams, downloadUrl: ctx.downloads.urlFor(look.path), webhookId: `bench-spool-${Date.now()}`,
@@ -161,6 +166,7 @@ async function measure(options, ctx, look, maxBytes) {
       totalSec,
       cpu,
       peakRssMb: samples.rssMb,
+      course,
       whileDownloadingMb: samples.whileDownloadingMb,
       afterDownloadMb: samples.afterDownloadMb,
       hwmMb: end.vmHwmBytes / MB,
@@ -213,6 +219,7 @@ async function main() {
   for (const r of runs) {
     process.stdout.write(`| ${r.maxBytes} | ${r.startRssMb.toFixed(1)} | ${r.whileDownloadingMb.toFixed(1)} | ${r.afterDownloadMb.toFixed(1)} | ${mb(r.heap.heapUsed)} | ${mb(r.heap.heapTotal)} | ${mb(r.heap.external)} | ${mb(r.heap.arrayBuffers)} |\n`);
   }
+  for (const r of runs) process.stdout.write(`${r.maxBytes}: RSS every 5 s from the execute, MB: ${r.course.map((m) => m.toFixed(0)).join(" ")}\n`);
   for (const r of runs) {
     process.stdout.write(`\n${r.maxBytes}: ${r.message}\n`);
     if (r.spool !== null) process.stdout.write(`  spool: ${JSON.stringify(r.spool)}; the server's own times: read ${r.serverReadMs} ms, send ${r.serverSendMs} ms\n`);

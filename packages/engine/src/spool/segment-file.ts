@@ -33,15 +33,15 @@ export class SegmentFile {
     return offset;
   }
 
-  async read(offset: number, length: number): Promise<Buffer> {
-    const out = Buffer.allocUnsafe(length);
+  /** Reads `length` bytes at `offset` into the start of `out`, which is at least that long. */
+  async read(offset: number, length: number, out: Buffer): Promise<Buffer> {
     let got = 0;
     while (got < length) {
       const { bytesRead } = await this.handle.read(out, got, length - got, offset + got);
       if (bytesRead === 0) throw new Error(`${this.path} ends ${length - got} bytes short of a block`);
       got += bytesRead;
     }
-    return out;
+    return out.subarray(0, length);
   }
 
   /** Closes and deletes the file; a file already gone is fine. */

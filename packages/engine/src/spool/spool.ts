@@ -123,6 +123,12 @@ export class Spool implements SpooledBytes {
    * tail's, are in neither the tail nor `blocks`. One at a time.
    */
   private flushing: Promise<void> | undefined;
+  /**
+   * Where a block is read from disk, used again for each (a block is read once the one before it is
+   * done): a buffer per block lived as long as the run took to consume it, long enough to outlive
+   * the young generation.
+   */
+  private readBuffer: Buffer | undefined;
   /** The block being read back, inflated a slice at a time: its bytes are in neither `blocks` nor the window. */
   private unpacking: { readonly block: Block; readonly inflater?: InflateRaw; readonly slices?: AsyncIterator<Buffer> } | undefined;
   /** Since when (monotonic ms) the reading has waited for room, while it does. */
@@ -194,7 +200,8 @@ export class Spool implements SpooledBytes {
           // Caught up with the disk: the newest bytes are taken as they are, without a trip through
           // it; the run keeps that buffer, and the tail starts a new one.
           [this.head, this.headBytes] = [[this.tail.subarray(0, this.tailBytes)], this.tailBytes];
-          [this.tail, this.tailBytes, this.spare] = [this.spare ?? Buffer.allocUnsafe(this.sizes.blockBytes), 0, undefined];
+          // Once the download has ended no new tail is needed.
+          [this.tail, this.tailBytes, this.spare] = [this.pumpEnded ? EMPTY : (this.spare ?? Buffer.allocUnsafe(this.sizes.blockBytes)), 0, undefined];
           this.changes.notify();
           continue;
         }
@@ -225,6 +232,9 @@ export class Spool implements SpooledBytes {
       if (!this.closed) this.sourceError = { error: e };
     } finally {
       this.pumpEnded = true;
+      // Nothing more will be written: the tail's other buffer goes, and an empty tail with it.
+      this.spare = undefined;
+      if (this.tailBytes === 0) this.tail = EMPTY;
       this.changes.notify();
     }
   }
@@ -289,7 +299,7 @@ export class Spool implements SpooledBytes {
       // block is one trip to the pool.
       const block = await deflate(full.subarray(0, raw), { level: 1, chunkSize: DEFLATE_CHUNK_BYTES });
       kept = await this.append(block);
-      if (full.byteLength === this.sizes.blockBytes) this.spare = full;
+      if (full.byteLength === this.sizes.blockBytes && !this.pumpEnded) this.spare = full;
     } catch (e) {
       // The disk refused (full, read-only, gone): the block's bytes go back in front of the tail's,
       // and the reading waits for the run from now on.
@@ -354,7 +364,9 @@ export class Spool implements SpooledBytes {
       if (this.unpacking === undefined) {
         const block = this.blocks.shift()!;
         this.unpacking = { block };
-        const compressed = await this.disk.run(() => block.segment.file.read(block.offset, block.length));
+        if (this.readBuffer === undefined || this.readBuffer.byteLength < block.length) this.readBuffer = Buffer.allocUnsafe(block.length);
+        const into = this.readBuffer;
+        const compressed = await this.disk.run(() => block.segment.file.read(block.offset, block.length, into));
         if (this.closed) return undefined;
         // Its output chunks are a slice each, and its readable side holds less than one: it inflates
         // the next slice only once this one has been taken.
@@ -403,6 +415,8 @@ export class Spool implements SpooledBytes {
       this.unpacking?.inflater?.destroy();
       this.unpacking = undefined;
       this.writing = undefined;
+      this.readBuffer = undefined;
+      [this.tail, this.spare] = [EMPTY, undefined];
       await this.disk.run(async () => {
         for (const segment of [...this.segments]) await this.removeSegment(segment);
       });
@@ -439,6 +453,8 @@ export class Unspooled implements SpooledBytes {
     return Promise.resolve();
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Deflate's output chunk: more than a block of a Look compresses to. */
 const DEFLATE_CHUNK_BYTES = 256 * 1024;

@@ -152,6 +152,9 @@ describe("the spool", () => {
     const got: Uint8Array[] = [];
     got.push((await iterator.next()).value!);
     await until(() => spooled.finishedAt !== undefined);
+    // The download has ended; its last block may still be on its way to disk.
+    await until(() => spooled.figures().bytesSpooled > 0 && spooled.figures().diskBytes === spooled.figures().bytesSpooled && files(dir).length === spooled.figures().segments);
+    await new Promise((r) => setTimeout(r, 20));
     const counts = [files(dir).length];
     expect(counts[0]).toBeGreaterThanOrEqual(6);
     for (;;) {
