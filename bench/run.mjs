@@ -53,7 +53,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--rows 10000,100000,1000000] [
        npm run bench -- --replicas [--limit 800] [--rows 1200] [--fast-rows 60000] [--rounds 3] [--postgres URL] [--redis URL]
                       (three replicas on one Postgres: the most records in any 5 s window against the limit; a shared budget's cost per request)
        npm run bench -- --spool [--rows 1000000] [--limit 20000] [--scenario mparticle-event|mparticle-user] [--max-bytes N] [--compare-off]
-                      [--seed 1] [--workers N] [--server-node-args="..."]
+                      [--seed 1] [--workers N] [--server-node-args="..."] [--malloc-arena-max N] [--wait-quiet seconds]
                       (a Look sent under a rate limit through the spool: when the download was read, the send rate, peak RSS, the spool's peak)`;
 
 /** @param {string} line */

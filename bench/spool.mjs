@@ -6,10 +6,13 @@
 //
 // Usage: node bench/spool.mjs [--rows 1000000] [--limit 20000] [--scenario mparticle-event|mparticle-user]
 //                             [--max-bytes N] [--compare-off] [--seed 1] [--workers N] [--server-node-args="..."] [--wait-quiet 0]
+//                             [--malloc-arena-max N]
 // --max-bytes sets TAGWIRE_SPOOL_MAX_BYTES (0: no spool); --compare-off runs the Look again with
 // TAGWIRE_SPOOL_MAX_BYTES=0, as tagwire read downloads before the spool; --wait-quiet waits up to that
 // many seconds before each run for the machine to go idle (its figures are the server's share of two
-// cores). The spool goes to a temporary
+// cores). The server child runs as the Dockerfile runs it: its NODE_OPTIONS (--server-node-args) and its
+// MALLOC_ARENA_MAX (--malloc-arena-max; an empty value sets none, leaving glibc's default unless the bench's
+// own environment has one). The spool goes to a temporary
 // TAGWIRE_STATE_DIR, removed at the end. Needs a build. Exits 1 when a check fails, 2 on bad arguments.
 
 import { randomBytes } from "node:crypto";
@@ -45,8 +48,10 @@ function readOptions() {
       workers: { type: "string" },
       "server-node-args": { type: "string", default: /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8"))?.[1] ?? "" },
       "wait-quiet": { type: "string", default: "0" },
+      "malloc-arena-max": { type: "string", default: /MALLOC_ARENA_MAX=(\d+)/.exec(readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8"))?.[1] ?? "" },
     },
   });
+  if (!/^\d*$/.test(values["malloc-arena-max"])) throw new Error("--malloc-arena-max must be a whole number, or empty for glibc's default");
   const waitQuietSec = Number(values["wait-quiet"]);
   if (!Number.isInteger(waitQuietSec) || waitQuietSec < 0 || waitQuietSec > 3600) throw new Error("--wait-quiet must be whole seconds between 0 and 3600");
   const rows = selectRows(values.rows, false);
@@ -63,6 +68,7 @@ function readOptions() {
     rows: rows[0], limit, scenario, maxBytes: values["max-bytes"], compareOff: values["compare-off"], seed, workers: values.workers,
     serverNodeArgs: values["server-node-args"].split(" ").filter((a) => a !== ""),
     waitQuietSec,
+    mallocArenaMax: values["malloc-arena-max"],
   };
 }
 
@@ -97,6 +103,7 @@ async function measure(options, ctx, look, maxBytes) {
     TAGWIRE_MPARTICLE_URL: ctx.emulators.url, TAGWIRE_MPARTICLE_RATE_LIMIT: `${options.limit} records/s`,
     ...(maxBytes !== undefined ? { TAGWIRE_SPOOL_MAX_BYTES: maxBytes } : {}),
     ...(options.workers !== undefined ? { TAGWIRE_WORKERS: options.workers } : {}),
+    ...(options.mallocArenaMax !== "" ? { MALLOC_ARENA_MAX: options.mallocArenaMax } : {}),
   };
   const server = await startServerChild({ env, nodeArgs: options.serverNodeArgs });
   /** RSS (MB) at each 5 s mark since the execute, for the memory's course over the run. */
@@ -209,6 +216,7 @@ async function main() {
     await ctx.downloads.close();
   }
   process.stdout.write(`\nThe spool: ${look.rows.toLocaleString("en-US")}-row ${options.scenario.id} Look (${mb(look.bytes)} MB) under ${options.limit.toLocaleString("en-US")} records/s; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores\n`);
+  process.stdout.write(`server child: node ${options.serverNodeArgs.join(" ") || "(no flags)"}, MALLOC_ARENA_MAX=${options.mallocArenaMax || "(glibc's default)"}\n`);
   process.stdout.write(`| TAGWIRE_SPOOL_MAX_BYTES | download read (s after execute) | send rate (records/s) | total s | peak RSS MB (sampled / VmHWM) | spool peak MB | server CPU s | every record arrived |\n|---|--:|--:|--:|--:|--:|--:|---|\n`);
   for (const r of runs) {
     const rate = r.sendRate === null ? "-" : Math.round(r.sendRate).toLocaleString("en-US");
