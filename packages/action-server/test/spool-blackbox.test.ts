@@ -2,7 +2,7 @@
 // server as Looker's download_url serves it, and a destination slower than the download (the
 // emulator answering late, the server paced under a rate limit). With the spool, the download is
 // read as fast as it is served and ends long before the sending does; with TAGWIRE_SPOOL_MAX_BYTES=0
-// it stays open until the sending is nearly done, as before. Either way every record arrives once.
+// it stays open for most of the sending, as before. Either way every record arrives once.
 
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +14,7 @@ import { bigLook, executeBody, startDownloads, withDimension, type LookerDownloa
 const MP_FORM = { data_type: "user_data", environment: "development" };
 /** 20,000 rows of about a kilobyte (most of it a column no rule sends): a 20 MB download, far more than the sockets between the two servers hold. */
 const ROWS = 20_000;
-/** 5 s of sending at least: 200 requests of 100 records. */
+/** About 4 s of sending: 200 requests of 100 records, the first second's worth at once. */
 const LIMIT = "4000 records/s";
 
 interface WireRecord {
@@ -99,7 +99,7 @@ describe("the spool, through the Looker Action API with a real server process", 
     console.log(`spool on: download ended after ${(run.downloadEnded / 1000).toFixed(2)} s, answer after ${(run.answered / 1000).toFixed(2)} s; ${run.looker.message}`);
     expect(run.looker.success, run.looker.message).toBe(true);
     expect(run.looker.message).toMatch(/^mParticle: 20,000 of 20,000 rows delivered\. 200 requests, 0 retries, [\d.]+ s \(read in [\d.]+ s, sent in [\d.]+ s, [\d.]+ s of it paced by the rate limit or a Retry-After\)\.$/);
-    expect(run.answered).toBeGreaterThan(4_500);
+    expect(run.answered).toBeGreaterThan(3_500);
     expect(run.downloadEnded).toBeLessThan(run.answered * 0.3);
     everyRecordOnce(run.records);
     // The Look went through the disk: more than the memory window waited there.
@@ -109,13 +109,13 @@ describe("the spool, through the Looker Action API with a real server process", 
     expect(readdirSync(run.spoolDir)).toEqual([]);
   });
 
-  it("with TAGWIRE_SPOOL_MAX_BYTES=0 the download stays open until the sending is nearly done, as before the spool", { timeout: 60_000 }, async () => {
+  it("with TAGWIRE_SPOOL_MAX_BYTES=0 the download stays open for most of the sending, as before the spool", { timeout: 60_000 }, async () => {
     const run = await execute({ TAGWIRE_SPOOL_MAX_BYTES: "0" });
     console.log(`spool off: download ended after ${(run.downloadEnded / 1000).toFixed(2)} s, answer after ${(run.answered / 1000).toFixed(2)} s; ${run.looker.message}`);
     expect(run.looker.success, run.looker.message).toBe(true);
-    expect(run.answered).toBeGreaterThan(4_500);
+    expect(run.answered).toBeGreaterThan(3_500);
     // What the sockets between the servers hold is sent after the download server is done: a few megabytes of the twenty.
-    expect(run.downloadEnded).toBeGreaterThan(run.answered * 0.6);
+    expect(run.downloadEnded).toBeGreaterThan(run.answered * 0.5);
     everyRecordOnce(run.records);
     expect(run.finished?.["spool"]?.["segments"]).toBe(0);
     expect(() => readdirSync(run.spoolDir)).toThrow(/ENOENT/);
