@@ -41,7 +41,7 @@ export const DEFAULT_SPOOL_SIZES: SpoolSizes = { windowBytes: 4 * MiB, blockByte
  * What a block is read back in: the size of a download's chunks. Each is inflated when the run asks
  * for it and let go once taken, so it dies young; a whole block inflated at once lived for as long
  * as the run took to consume a megabyte, long enough to outlive the young generation, and blocks
- * gathered as garbage until a full collection (about 10 MB more resident while a spool was read back).
+ * gathered as garbage until a full collection (about 6 MB more resident while a spool was read back).
  */
 const SLICE_BYTES = 64 * 1024;
 
@@ -108,9 +108,8 @@ export class Spool implements SpooledBytes {
   private headBytes = 0;
   /**
    * The bytes gathering into the next block, copied out of the download's chunks into one buffer
-   * that is compressed and filled again: the chunks die young, and a block needs no copy of its own.
-   * Holding the chunks instead kept them past the young generation's collections, and their memory
-   * with them until a full collection (about 10 MB more resident at 20 MB/s).
+   * that is compressed and filled again: no chunk is held once copied, and a block needs no copy of
+   * its own to be compressed.
    */
   private tail: Buffer;
   private tailBytes = 0;
