@@ -8,6 +8,7 @@
 //                         [--store none|sqlite|postgres://...]
 //        npm run bench -- --sync [--rows 1000000] [--stores sqlite,postgres://...]  (change-only syncs: bench/sync.mjs)
 //        npm run bench -- --replicas [--limit 800] [--rows 1200] [--fast-rows 60000] [--rounds 3]  (replicas on one Postgres: bench/replicas.mjs)
+//        npm run bench -- --spool [--rows 1000000] [--limit 20000] [--compare-off]  (the spool under a rate limit: bench/spool.mjs)
 // Progress goes to stderr; the table goes to stdout. Exits 1 when a correctness check fails or a
 // run breaks, 2 on bad arguments.
 
@@ -50,7 +51,10 @@ const USAGE = `usage: npm run bench -- [--quick] [--rows 10000,100000,1000000] [
        npm run bench -- --sync [--rows 1000000] [--stores sqlite,postgres://...] [--seed 1] [--workers N] [--server-node-args="..."]
                       (change-only syncs on a state store: a full, an unchanged and a 1%-changed run of one scheduled Look)
        npm run bench -- --replicas [--limit 800] [--rows 1200] [--fast-rows 60000] [--rounds 3] [--postgres URL] [--redis URL]
-                      (three replicas on one Postgres: the most records in any 5 s window against the limit; a shared budget's cost per request)`;
+                      (three replicas on one Postgres: the most records in any 5 s window against the limit; a shared budget's cost per request)
+       npm run bench -- --spool [--rows 1000000] [--limit 20000] [--scenario mparticle-event|mparticle-user] [--max-bytes N] [--compare-off]
+                      [--seed 1] [--workers N] [--server-node-args="..."] [--malloc-arena-max N] [--wait-quiet seconds]
+                      (a Look sent under a rate limit through the spool: when the download was read, the send rate, peak RSS, the spool's peak)`;
 
 /** @param {string} line */
 const progress = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -378,7 +382,8 @@ const roundOrNull = (n, digits) => (n === null || n === undefined ? null : round
 
 /**
  * `--sync` runs the change-only sync scenario instead (bench/sync.mjs), `--replicas` replicas sharing
- * one Postgres (bench/replicas.mjs); each takes the other arguments.
+ * one Postgres (bench/replicas.mjs), `--spool` a Look under a rate limit through the spool
+ * (bench/spool.mjs); each takes the other arguments.
  * @param {string} flag
  * @param {string} script
  * @returns {Promise<number>} its exit code
@@ -393,6 +398,7 @@ async function runOtherBench(flag, script) {
 async function main() {
   if (process.argv.includes("--sync")) return runOtherBench("--sync", "./sync.mjs");
   if (process.argv.includes("--replicas")) return runOtherBench("--replicas", "./replicas.mjs");
+  if (process.argv.includes("--spool")) return runOtherBench("--spool", "./spool.mjs");
   /** @type {ReturnType<typeof readOptions>} */
   let options;
   try {

@@ -7,10 +7,20 @@ import { randomBytes } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 
 /**
+ * @typedef {object} Transfer
+ * @property {string} path
+ * @property {number} startedAt  performance.now() when the request came
+ * @property {number | null} endedAt  when the last byte was handed to the socket (the response ended); null while it goes on or when it was cut
+ * @property {number} bytes  read from the file so far
+ * @property {boolean} aborted  the reader went away before the end
+ */
+
+/**
  * @typedef {object} DownloadServer
  * @property {string} url                      base URL (loopback)
  * @property {(path: string) => string} urlFor  a one-time URL serving `path`
  * @property {() => { served: number, refused: number, bytes: number }} stats
+ * @property {() => Transfer[]} transfers       every download served, in the order asked, with when it ended
  * @property {() => Promise<void>} close
  */
 
@@ -23,6 +33,8 @@ export async function startDownloadServer(options = {}) {
   /** @type {Map<string, string>} token -> file path */
   const tokens = new Map();
   const counts = { served: 0, refused: 0, bytes: 0 };
+  /** @type {Transfer[]} */
+  const transfers = [];
 
   const server = createServer((req, res) => {
     const token = (req.url ?? "").split("?")[0].split("/").pop() ?? "";
@@ -34,14 +46,25 @@ export async function startDownloadServer(options = {}) {
     }
     tokens.delete(token);
     counts.served++;
+    /** @type {Transfer} */
+    const transfer = { path, startedAt: performance.now(), endedAt: null, bytes: 0, aborted: false };
+    transfers.push(transfer);
     res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
     const file = createReadStream(path, { highWaterMark: chunkBytes });
     file.on("data", (chunk) => {
       counts.bytes += chunk.length;
+      transfer.bytes += chunk.length;
     });
-    pipeline(file, res).catch(() => {
-      // the reader went away (an aborted execute): nothing to clean up beyond the streams
-    });
+    pipeline(file, res).then(
+      () => {
+        // Every byte handed to the socket: the reader has it, or the kernel's buffers between the two do.
+        transfer.endedAt = performance.now();
+      },
+      () => {
+        // the reader went away (an aborted execute): nothing to clean up beyond the streams
+        transfer.aborted = true;
+      },
+    );
   });
   server.keepAliveTimeout = 1_000;
 
@@ -59,6 +82,7 @@ export async function startDownloadServer(options = {}) {
       return `${url}/download/${token}`;
     },
     stats: () => ({ ...counts }),
+    transfers: () => transfers.map((t) => ({ ...t })),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

@@ -1,6 +1,9 @@
 import * as Data from "effect/Data";
-import { sharedBudgetsConfig, storeConfig, type SharedBudgetsConfig, type StoreConfig } from "@tagwire/store";
-import { defaultWorkerCount, syncWaitMsFromEnv, MAX_WORKERS, maxRowBytesFromEnv, rateLimitFromEnv, RateLimitSyntaxError, retryPolicyFromEnv, type Env, type RetryPolicy } from "@tagwire/engine";
+import { sharedBudgetsConfig, stateDirOf, storeConfig, type SharedBudgetsConfig, type StoreConfig } from "@tagwire/store";
+import {
+  defaultWorkerCount, MAX_WORKERS, maxRowBytesFromEnv, rateLimitFromEnv, RateLimitSyntaxError, retryPolicyFromEnv, spoolConfigFromEnv, SpoolConfigError, syncWaitMsFromEnv,
+  type Env, type RetryPolicy, type SpoolConfig,
+} from "@tagwire/engine";
 
 export interface ServerConfig {
   readonly port: number;
@@ -41,6 +44,12 @@ export interface ServerConfig {
   readonly sharedBudgets?: SharedBudgetsConfig;
   /** How long an execute waits while another run of its sync holds it (`TAGWIRE_SYNC_WAIT_MS`, default 5 min). */
   readonly syncWaitMs?: number;
+  /**
+   * Where a downloaded Look waits for the run to send it (`<TAGWIRE_STATE_DIR>/spool`) and how much
+   * disk the executes' spools may use (`TAGWIRE_SPOOL_MAX_BYTES`); unset: the engine's default, in
+   * the OS's temporary directory.
+   */
+  readonly spool?: SpoolConfig;
 }
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly reason: string }> {
@@ -118,7 +127,17 @@ export function configFromEnv(env: Env): ServerConfig {
     store,
     sharedBudgets,
     syncWaitMs: fromEngine(() => syncWaitMsFromEnv(env)),
+    spool: spoolConfig(env),
   };
+}
+
+function spoolConfig(env: Env): SpoolConfig {
+  try {
+    return spoolConfigFromEnv(env, stateDirOf(env));
+  } catch (e) {
+    if (e instanceof SpoolConfigError) throw new ConfigError({ reason: e.reason });
+    throw e;
+  }
 }
 
 function retryPolicy(env: Env): RetryPolicy {

@@ -1,9 +1,12 @@
 import * as Effect from "effect/Effect";
 import type * as ManagedRuntime from "effect/ManagedRuntime";
-import { runLook, summarize, type MemoryBudgetFigures, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy, type StoreError, declaresSyncs, splitSyncOptions } from "@tagwire/engine";
+import {
+  runLook, summarize, declaresSyncs, splitSyncOptions,
+  type MemoryBudgetFigures, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy, type SpoolFigures, type SpoolService, type StoreError,
+} from "@tagwire/engine";
 import type { ActionRef } from "./looker/integrations.js";
 import type { ExecuteRequest } from "./looker/execute-request.js";
-import { lookEvents, type DownloadPolicy } from "./looker/look-source.js";
+import { lookOf, type DownloadPolicy } from "./looker/look-source.js";
 import type { MainThreadTurns } from "./main-thread-turns.js";
 import type { Metrics } from "./metrics.js";
 import type { Logger } from "./log.js";
@@ -18,9 +21,12 @@ export interface ExecuteContext {
   readonly env: Env;
   readonly download: DownloadPolicy;
   readonly metrics: Metrics;
-  /** The server's engine services (destination client, rate budgets, row workers, memory budget), shared by every execute. */
-  /** Built when the server starts (a store that cannot be opened stops it then), so its error does not occur here. */
-  readonly runtime: ManagedRuntime.ManagedRuntime<RunServices | MemoryBudgetService, StoreError>;
+  /**
+   * The server's engine services (destination client, rate budgets, row workers, memory budget, the
+   * spool), shared by every execute. Built when the server starts (a store that cannot be opened
+   * stops it then), so its error does not occur here.
+   */
+  readonly runtime: ManagedRuntime.ManagedRuntime<RunServices | MemoryBudgetService | SpoolService, StoreError>;
   /** The connector's credentials as they travel (a whole header, a base64 piece): an answer must not repeat them. */
   readonly wireCredentials: ReadonlyArray<string>;
   readonly log: Logger;
@@ -72,34 +78,42 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
   if (Object.keys(problems).length > 0) {
     return { looker: { success: false, message: `Nothing was sent. ${Object.values(problems).join(". ")}.`, validation_errors: problems, refresh_query: false } };
   }
+  // The run's scope holds its spool: its files go when the run ends, however it ends.
   const run = Effect.either(
-    runLook({
-      connector,
-      action: action.name,
-      look: lookEvents(req, ctx.download, ctx.turns),
-      settings: req.settings,
-      options,
-      source: "looker",
-      ...(ctx.runId !== undefined ? { webhookId: ctx.runId } : {}),
-      ...(choices !== undefined ? { sync: { instance: ctx.lookerInstance ?? "unknown", ...(req.scheduledPlanId !== undefined ? { plan: req.scheduledPlanId } : {}), ...(ctx.syncWaitMs !== undefined ? { waitMs: ctx.syncWaitMs } : {}), ...choices } } : {}),
-      hiddenFields: req.hiddenFields,
-      env: ctx.env,
-      ...(ctx.runId !== undefined ? { runId: ctx.runId } : {}),
-      ...(ctx.retry !== undefined ? { retry: ctx.retry } : {}),
-      ...(ctx.concurrency !== undefined ? { concurrency: ctx.concurrency } : {}),
-      ...(ctx.workers !== undefined ? { workers: ctx.workers } : {}),
-      ...(ctx.stop !== undefined ? { stop: ctx.stop } : {}),
-      onRequest: (status, ms) => ctx.metrics.request(connector.id, status, ms),
-      onMemoryWait: waits.onWait,
-    }),
+    Effect.scoped(
+      Effect.gen(function* () {
+        const look = yield* lookOf(req, ctx.download, ctx.turns);
+        const report = yield* runLook({
+          connector,
+          action: action.name,
+          look: look.events,
+          ...(look.download !== undefined ? { download: look.download } : {}),
+          settings: req.settings,
+          options,
+          source: "looker",
+          ...(ctx.runId !== undefined ? { webhookId: ctx.runId } : {}),
+          ...(choices !== undefined ? { sync: { instance: ctx.lookerInstance ?? "unknown", ...(req.scheduledPlanId !== undefined ? { plan: req.scheduledPlanId } : {}), ...(ctx.syncWaitMs !== undefined ? { waitMs: ctx.syncWaitMs } : {}), ...choices } } : {}),
+          hiddenFields: req.hiddenFields,
+          env: ctx.env,
+          ...(ctx.runId !== undefined ? { runId: ctx.runId } : {}),
+          ...(ctx.retry !== undefined ? { retry: ctx.retry } : {}),
+          ...(ctx.concurrency !== undefined ? { concurrency: ctx.concurrency } : {}),
+          ...(ctx.workers !== undefined ? { workers: ctx.workers } : {}),
+          ...(ctx.stop !== undefined ? { stop: ctx.stop } : {}),
+          onRequest: (status, ms) => ctx.metrics.request(connector.id, status, ms),
+          onMemoryWait: waits.onWait,
+        });
+        return { report, spool: look.download?.figures() };
+      }),
+    ),
   );
   // The run's fibers take their turns on the main thread with every other execute's work (see main-thread-turns.ts).
   const outcome = await ctx.runtime.runPromise(Effect.withScheduler(run, ctx.turns.scheduler));
   if (outcome._tag === "Right") {
-    const report = outcome.right;
+    const { report, spool } = outcome.right;
     ctx.metrics.run(report);
     ctx.metrics.execute(action.name, report.success ? "success" : "failure");
-    ctx.log.info({ msg: "execute finished", ...figures(report), ...waits.totals() });
+    ctx.log.info({ msg: "execute finished", ...figures(report), ...waits.totals(), ...(spool !== undefined ? { spool: spoolFigures(spool) } : {}) });
     return { looker: { success: report.success, message: summarize(report), refresh_query: false } };
   }
   const error = outcome.left;
@@ -190,11 +204,21 @@ function figures(r: RunReport) {
   return {
     connector: r.connector, action: r.action, runId: r.runId, success: r.success, durationMs: r.durationMs,
     rows: r.rows, requests: r.requests.sent, retries: r.requests.retries, byStatus: r.requests.byStatus, pacedMs: r.requests.pacedMs,
+    ...(r.readMs !== undefined ? { readMs: r.readMs } : {}),
+    ...(r.sendMs !== undefined ? { sendMs: r.sendMs } : {}),
     rejectedReasons: r.rejected.map((g) => ({ reason: g.reason, count: g.count })),
     // Row numbers (as ranges), never row values: which rows to look at, and their last answer.
     failedReasons: r.failed.map((g) => ({ reason: g.reason, status: g.status, count: g.count, retried: g.retried, rows: clip(g.rows, 2000) })),
     ...(r.sourceError !== undefined ? { sourceError: r.sourceError } : {}),
     ...(r.stopped !== undefined ? { stopped: r.stopped } : {}),
+  };
+}
+
+/** What the download's spool held and how long it was full: sizes and times, never a byte of the Look. */
+function spoolFigures(s: SpoolFigures) {
+  return {
+    bytesRead: s.bytesRead, bytesSpooled: s.bytesSpooled, peakDiskBytes: s.peakDiskBytes, segments: s.segments, fullWaitMs: Math.round(s.fullWaitMs),
+    ...(s.diskError !== undefined ? { diskError: s.diskError } : {}),
   };
 }
 

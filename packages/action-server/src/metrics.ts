@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { MemoryBudget, RunReport } from "@tagwire/engine";
+import type { MemoryBudget, RunReport, Spools } from "@tagwire/engine";
 
 /** Prometheus metrics of one server: rows, records, rejects, retries and request latency per connector. */
 export class Metrics {
@@ -30,6 +30,17 @@ export class Metrics {
       name: "tagwire_memory_budget_waiting", help: "Chunks of rows waiting for room in the memory budget now.", registers: [this.registry],
       collect() {
         this.set(budget.waiting);
+      },
+    });
+  }
+
+  /** The spool's disk use, for sizing the disk under it. */
+  spool(spools: Spools): void {
+    new Gauge({ name: "tagwire_spool_max_bytes", help: "Compressed bytes the spool may keep on disk over all executes (TAGWIRE_SPOOL_MAX_BYTES; 0: no spool).", registers: [this.registry] }).set(spools.config.maxBytes);
+    new Gauge({
+      name: "tagwire_spool_bytes", help: "Compressed bytes of downloaded Looks waiting on disk to be sent now.", registers: [this.registry],
+      collect() {
+        this.set(spools.diskBytes().now);
       },
     });
   }

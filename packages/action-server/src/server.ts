@@ -4,7 +4,10 @@ import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
-import { compactHeap, defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, SyncStoreService, type Connector, type SyncStore } from "@tagwire/engine";
+import {
+  compactHeap, defaultMemoryBudgetBytes, credentialWireValues, defaultRetryPolicy, engineLayer, loadConnectors, MemoryBudget, MemoryBudgetService, spoolConfigFromEnv, spoolLayer, SpoolService, SyncStoreService,
+  type Connector, type SyncStore,
+} from "@tagwire/engine";
 import { sharedRateBudgetsLayer, storeLayerOf } from "@tagwire/store";
 import { ConfigError, type ServerConfig } from "./config.js";
 import { isAuthorized } from "./auth.js";
@@ -69,13 +72,15 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   // One thread for every execute's rows: they take turns on it, so it keeps answering (health checks too) while they run.
   const turns = new MainThreadTurns();
   // The engine's parts every execute shares: one destination client (keep-alive sockets), the
-  // destinations' rate budgets, the row worker threads, the memory budget, and the store of sync
-  // state and run history; released at close.
+  // destinations' rate budgets, the row worker threads, the memory budget, the spool its downloads
+  // are read into (swept of a crashed process's files as it is built) and the store of sync state
+  // and run history; released at close.
   const log = createLogger(deps.logSink ?? ((line) => process.stdout.write(`${line}\n`)), [config.secret]);
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       engineLayer({ transport: { timeoutMs: config.requestTimeoutMs ?? 30_000, maxSockets: TRANSPORT_SOCKETS }, rowWorkers: { compactHeap: compact } }),
       Layer.succeed(MemoryBudgetService, memory),
+      spoolLayer(config.spool ?? spoolConfigFromEnv({}, undefined)),
       deps.syncStore !== undefined ? givenStore(deps.syncStore) : storeLayerOf(config.store ?? { kind: "none" }),
       // After engineLayer: replicas that share a store share the destinations' rate budgets too.
       sharedRateBudgetsLayer(config.sharedBudgets ?? { kind: "none" }, (message) => log.warn({ msg: message })),
@@ -88,6 +93,8 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     await runtime.dispose();
     throw new ConfigError({ reason: `the state store cannot be opened: ${storeReason(e)}` });
   }
+  const spools = await runtime.runPromise(SpoolService);
+  metrics.spool(spools);
   const running = new Set<Promise<void>>();
   /** Requests whose body is still arriving: at shutdown they are answered 503 and cut, not waited for. */
   const reading = new Map<IncomingMessage, ServerResponse>();
@@ -288,6 +295,7 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     msg: "action server listening", port, baseUrl: config.baseUrl, actions: [...actions.keys()], downloadHosts: config.downloadHosts ?? "any",
     delivery: { retry: { ...defaultRetryPolicy, ...config.retry }, requestTimeoutMs: config.requestTimeoutMs ?? 30_000, concurrency: config.concurrency ?? "per connector", workers: config.workers ?? 0 },
     memoryBudgetBytes: memory.limit,
+    spool: spools.config.maxBytes === 0 ? "off" : { dir: spools.config.dir, maxBytes: spools.config.maxBytes, sweptFiles: spools.swept },
     rateBudgets: config.sharedBudgets === undefined || config.sharedBudgets.kind === "none" ? "this process" : { sharedIn: config.sharedBudgets.kind, replicas: config.sharedBudgets.replicas },
   });
 

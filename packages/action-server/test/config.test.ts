@@ -1,4 +1,4 @@
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultWorkerCount } from "@tagwire/engine";
@@ -31,6 +31,14 @@ describe("configFromEnv", () => {
     expect(configFromEnv({ ACTION_HUB_SECRET: SECRET }).memoryBudgetBytes).toBeUndefined();
   });
 
+  it("TAGWIRE_SPOOL_MAX_BYTES bounds the spool (0: none); the spool lives in TAGWIRE_STATE_DIR, or in the temporary directory without one", () => {
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_STATE_DIR: "/var/lib/tagwire", TAGWIRE_SPOOL_MAX_BYTES: "0" }).spool).toEqual({ dir: join("/var/lib/tagwire", "spool"), maxBytes: 0 });
+    const replica = configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_DATABASE_URL: "postgres://tagwire@db/tagwire", TAGWIRE_SPOOL_MAX_BYTES: "1073741824" });
+    expect(replica.spool).toEqual({ dir: join(tmpdir(), "tagwire-spool"), maxBytes: 1024 ** 3 });
+    expect(configFromEnv({ ACTION_HUB_SECRET: SECRET, TAGWIRE_DATABASE_URL: "none", TAGWIRE_STATE_DIR: "/data" }).spool?.dir).toBe(join("/data", "spool"));
+    expect(fails({ ACTION_HUB_SECRET: SECRET, TAGWIRE_SPOOL_MAX_BYTES: "4GiB" }).message).toBe("TAGWIRE_SPOOL_MAX_BYTES must be a whole number of bytes (0 turns the spool off), not `4GiB`.");
+  });
+
   it("defaults: port 8080 on every interface, base URL from the port, any download host", () => {
     const env = { ACTION_HUB_SECRET: SECRET };
     const config = configFromEnv(env);
@@ -53,6 +61,8 @@ describe("configFromEnv", () => {
       // One process on its file: its own rate budgets; another run of a sync is waited for 5 minutes.
       sharedBudgets: { kind: "none" },
       syncWaitMs: 300_000,
+      // Downloads wait for their run beside the store's file, up to 4 GiB compressed.
+      spool: { dir: join(homedir(), ".local", "state", "tagwire", "spool"), maxBytes: 4 * 1024 ** 3 },
     });
     expect(config.downloadHosts).toBeUndefined();
     expect(config.concurrency).toBeUndefined();

@@ -241,4 +241,23 @@ describe("tagwire runs show, for a sync's run that differs from the usual", () =
     const clear = await tagwire(["runs", "show", "run-clear"], { env: otherEnv });
     expect(clear.stdout).toContain("Sync: 0 new, 0 changed, 8 unchanged (not sent), 3 removed, 1 cleared, 2 not cleared, 0 duplicate keys\n");
   });
+
+  it("says how long the run's reading and sending took, when the run recorded it", async () => {
+    const store = await Effect.runPromise(openStore({ kind: "sqlite", path: join(other, "tagwire.db"), historyDays: 90 }));
+    const base = { connector: "mparticle", source: "looker", startedAt: "2026-06-04T10:00:00.000Z", finishedAt: "2026-06-04T10:01:05.300Z", figures: { read: 10, delivered: 10, rejected: 0, failed: 0 }, success: true };
+    try {
+      await Effect.runPromise(store.finishRun({ ...base, runId: "run-timed", readMs: 14_249, sendMs: 51_960 }));
+      await Effect.runPromise(store.finishRun({ ...base, runId: "run-cut", sendMs: 800 }));
+      await Effect.runPromise(store.finishRun({ ...base, runId: "run-untimed" }));
+    } finally {
+      await store.close();
+    }
+    const timed = await tagwire(["runs", "show", "run-timed"], { env: otherEnv });
+    expect(timed.stdout).toContain("Finished:   2026-06-04 10:01:05Z (65.3 s)\nTiming:     read in 14.2 s, sent in 52.0 s\nStatus:     ok\n");
+    expect(JSON.parse((await tagwire(["runs", "show", "run-timed", "--json"], { env: otherEnv })).stdout)).toMatchObject({ readMs: 14_249, sendMs: 51_960 });
+    const cut = await tagwire(["runs", "show", "run-cut"], { env: otherEnv });
+    expect(cut.stdout).toContain("Timing:     sent in 0.8 s\n");
+    const untimed = await tagwire(["runs", "show", "run-untimed"], { env: otherEnv });
+    expect(untimed.stdout).not.toContain("Timing:");
+  });
 });

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulators, type Emulators } from "@tagwire/emulators";
 import { fixture, oneLine, tagwire } from "./support/cli.js";
@@ -45,6 +47,30 @@ describe("--look <id>: a saved Look through the Looker API", () => {
     expect(send.code).toBe(1);
     expect(JSON.parse(send.stdout).rows).toEqual({ read: 5, delivered: 3, rejected: 2, failed: 0 });
     expect(emulators.records("segment")).toHaveLength(3);
+  });
+
+  it("send reads the Look through the spool in TAGWIRE_STATE_DIR, says how long reading and sending took, and leaves no file", async () => {
+    const state = mkdtempSync(join(tmpdir(), "tagwire-cli-spool-"));
+    try {
+      const sendEnv = { ...env, TAGWIRE_SEGMENT_URL: emulators.url, TAGWIRE_SEGMENT_SEGMENT_WRITE_KEY: "test-segment_write_key", TAGWIRE_STATE_DIR: state, TAGWIRE_DATABASE_URL: "none" };
+      const send = await tagwire(["send", "--to", "segment", "--look", "42"], { env: sendEnv });
+      expect(send.code).toBe(1);
+      expect(send.stdout).toMatch(/^Segment: 3 of 5 rows delivered; 2 rejected .*\. 1 request, 0 retries, \d+\.\d s \(read in \d+\.\d s, sent in \d+\.\d s\)\.$/m);
+      const json = JSON.parse((await tagwire(["send", "--to", "segment", "--look", "42", "--json"], { env: sendEnv })).stdout);
+      expect(json).toMatchObject({ downloaded: true, readMs: expect.any(Number), sendMs: expect.any(Number) });
+      expect(existsSync(join(state, "spool")) ? readdirSync(join(state, "spool")) : []).toEqual([]);
+      // A file is read as it always was: no download, no reading time in the summary.
+      const file = await tagwire(["send", "--to", "segment", fixture("users.json")], { env: sendEnv });
+      expect(file.stdout).toMatch(/ 1 request, 0 retries, \d+\.\d s\.$/m);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
+
+  it("a TAGWIRE_SPOOL_MAX_BYTES that is not a number of bytes: one line naming it, exit 2", async () => {
+    const r = await tagwire(["send", "--to", "segment", "--look", "42"], { env: { ...env, TAGWIRE_SPOOL_MAX_BYTES: "lots" } });
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe("tagwire: TAGWIRE_SPOOL_MAX_BYTES must be a whole number of bytes (0 turns the spool off), not `lots`.");
   });
 
   it("a Look id the API does not know: one line, exit 2", async () => {

@@ -19,6 +19,11 @@ export { answerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } f
 export { Pacer, RateBudget, TokenBucket, type Budget, type SharedRateBudget } from "./deliver/pacer.js";
 export { destinationOf, pacerFor, rateLimitFromEnv, rateLimitOf, LocalRateBudgets, type RateBudgets } from "./run/pacing.js";
 export { runLook, type RunInput, type RunProgress } from "./run/run-look.js";
+export type { LookDownload } from "./run/run-input.js";
+export { spoolLayer, spooledDownload, SpoolService, type Spools, type SpoolTuning } from "./spool/spool-service.js";
+export { DEFAULT_SPOOL_MAX_BYTES, spoolConfigFromEnv, spoolDir, SpoolConfigError, type SpoolConfig } from "./spool/spool-config.js";
+export { DEFAULT_SPOOL_SIZES, SpoolReadError, type SpooledBytes, type SpoolFigures, type SpoolSizes } from "./spool/spool.js";
+export { segmentFileName, sweepSpoolDir, thisProcess, type SpoolOwner } from "./spool/spool-files.js";
 export { NOT_SENT, type RunStop, type StopReason } from "./run/run-stop.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
 export type { RowNote } from "./run/chunk-processor.js";
@@ -27,7 +32,7 @@ export { startWorker } from "./run/start-worker.js";
 export { engineLayer, RateBudgetsService, RowWorkerPoolService, TransportService, type RunServices } from "./run/services.js";
 export { compactHeap } from "./run/compact-heap.js";
 export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type MemoryBudgetFigures, type MemoryBudgetObserver } from "./run/memory-budget.js";
-export { describeSync, ReportBuilder, summarize, type RunReport, type FailureGroup } from "./run/report.js";
+export { describeSync, ReportBuilder, runClockNow, summarize, type RunClock, type RunReport, type FailureGroup } from "./run/report.js";
 export { PlanRejected, SettingsError, SourceError } from "./run/errors.js";
 export { resolveEndpoint, resolveSettings, requestBodyFields, type Env } from "./run/endpoint.js";
 export {

@@ -18,6 +18,17 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** The default state directory: `~/.local/state/tagwire`. */
 export const defaultStateDir = (): string => join(homedir(), ".local", "state", "tagwire");
 
+/**
+ * The state directory the process keeps files in: TAGWIRE_STATE_DIR, or the default one when the
+ * store is the embedded file there; none when a shared database (or no store) is used and no
+ * directory is named, so that replicas do not write to a home directory they may not have.
+ */
+export function stateDirOf(env: Env): string | undefined {
+  const dir = env["TAGWIRE_STATE_DIR"]?.trim();
+  if (dir !== undefined && dir !== "") return dir;
+  return (env["TAGWIRE_DATABASE_URL"]?.trim() ?? "") === "" ? defaultStateDir() : undefined;
+}
+
 /** The store the environment asks for; a StoreError names the variable that is wrong. */
 export function storeConfig(env: Env): StoreConfig | StoreError {
   const url = env["TAGWIRE_DATABASE_URL"]?.trim() ?? "";

@@ -118,6 +118,18 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "how long each run's reading and sending took",
+    // Milliseconds; null for runs recorded before, for a Look not read to its end, and for a run that sent nothing.
+    sqlite: `
+      ALTER TABLE runs ADD COLUMN read_ms INTEGER;
+      ALTER TABLE runs ADD COLUMN send_ms INTEGER;
+    `,
+    postgres: `
+      ALTER TABLE runs ADD COLUMN read_ms bigint, ADD COLUMN send_ms bigint;
+    `,
+  },
 ];
 
 /** The steps a database that has `applied` still needs; refuses a database that has steps this code does not know. */

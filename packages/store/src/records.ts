@@ -26,10 +26,12 @@ export interface RunColumns {
   readonly figures: string | null;
   readonly rejected_groups: string | null;
   readonly failed_groups: string | null;
+  readonly read_ms: number | null;
+  readonly send_ms: number | null;
   readonly success: boolean | null;
 }
 
-export const RUN_COLUMNS = ["run_id", "sync_id", "connector", "action", "source", "webhook_id", "started_at", "finished_at", "figures", "rejected_groups", "failed_groups", "success"] as const;
+export const RUN_COLUMNS = ["run_id", "sync_id", "connector", "action", "source", "webhook_id", "started_at", "finished_at", "figures", "rejected_groups", "failed_groups", "read_ms", "send_ms", "success"] as const;
 
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 
@@ -53,6 +55,8 @@ export function runColumns(run: RunRecord): RunColumns {
     figures: json(run.figures),
     rejected_groups: json(run.rejected),
     failed_groups: json(run.failed),
+    read_ms: run.readMs ?? null,
+    send_ms: run.sendMs ?? null,
     success: run.success ?? null,
   };
 }
@@ -70,6 +74,9 @@ export interface StoredRun {
   readonly figures: unknown;
   readonly rejected_groups: unknown;
   readonly failed_groups: unknown;
+  /** Postgres gives a bigint as text. */
+  readonly read_ms: number | string | null;
+  readonly send_ms: number | string | null;
   readonly success: number | boolean | null;
 }
 
@@ -92,6 +99,8 @@ export function runRecordOf(row: StoredRun): RunRecord {
     ...(figures !== undefined ? { figures } : {}),
     ...(rejected !== undefined ? { rejected } : {}),
     ...(failed !== undefined ? { failed } : {}),
+    ...(row.read_ms !== null && row.read_ms !== undefined ? { readMs: Number(row.read_ms) } : {}),
+    ...(row.send_ms !== null && row.send_ms !== undefined ? { sendMs: Number(row.send_ms) } : {}),
     ...(row.success !== null ? { success: row.success === true || row.success === 1 } : {}),
   };
 }

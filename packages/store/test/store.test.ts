@@ -250,6 +250,26 @@ describe.each(BACKENDS)("the $name store", (backend) => {
     expect(await run(store.getRun("run-2"))).toEqual(plain);
   });
 
+  it("keeps how long a run's reading and sending took, and adds their columns to a database made before them", async () => {
+    const { place, store } = await fresh();
+    const timed = runRecord("run-timed", "2026-01-03T00:00:00.000Z", { finishedAt: "2026-01-03T00:01:05.000Z", readMs: 14_200, sendMs: 51_900, success: true });
+    await run(store.finishRun(timed));
+    expect(await run(store.getRun("run-timed"))).toEqual(timed);
+    await store.close();
+    // The database as a tagwire before migration 3 left it: no columns for the times, the step not recorded.
+    await place.sql("ALTER TABLE runs DROP COLUMN read_ms");
+    await place.sql("ALTER TABLE runs DROP COLUMN send_ms");
+    await place.sql("DELETE FROM tagwire_migrations WHERE version = 3");
+    const again = await run(openStore(place.config));
+    opened.push(again);
+    const { readMs: _read, sendMs: _send, ...untimed } = timed;
+    expect(await run(again.getRun("run-timed"))).toEqual(untimed);
+    expect((await place.sql("SELECT version FROM tagwire_migrations ORDER BY version")).map((r) => Number(r["version"]))).toEqual(MIGRATIONS.map((m) => m.version));
+    await run(again.finishRun(timed));
+    expect(await run(again.getRun("run-timed"))).toEqual(timed);
+    expect((await run(again.listRuns({ limit: 1 })))[0]).toEqual(timed);
+  });
+
   it("lists runs newest first, by sync and up to a limit", async () => {
     const { store } = await fresh();
     const a = await run(store.openSync(identity("a"), "test"));

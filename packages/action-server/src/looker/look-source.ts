@@ -1,5 +1,7 @@
 import got from "got";
-import { readLook, SourceError, type LookEvent } from "@tagwire/engine";
+import * as Effect from "effect/Effect";
+import type * as Scope from "effect/Scope";
+import { readLook, SourceError, spooledDownload, type LookDownload, type LookEvent, type SpooledBytes, type SpoolService } from "@tagwire/engine";
 import type { ExecuteRequest } from "./execute-request.js";
 import type { MainThreadTurns } from "../main-thread-turns.js";
 
@@ -36,15 +38,23 @@ function hostAllowed(url: URL, hosts: ReadonlyArray<string>): boolean {
   return hosts.includes(name) || hosts.includes(`${name}:${port}`);
 }
 
+/** The Look an execute sends: its events, and for a download, its spool (when the download ended, what the spool held). */
+export interface ExecuteLook {
+  readonly events: AsyncIterable<LookEvent>;
+  readonly download?: LookDownload & Pick<SpooledBytes, "figures">;
+}
+
 /**
- * The Look as an event stream: inline, or fetched from `download_url` and cut into rows as it arrives
- * (parsed by the run). Each downloaded chunk waits for a turn of the server's thread; an inline
- * Look's chunks take theirs as the body is read (readExecuteBody).
+ * The Look as an event stream: inline, or fetched from `download_url` through the spool (read as
+ * fast as it is served, whatever the destination's pace) and cut into rows as the run takes them
+ * (parsed by the run). The spool's files go when the scope closes. Each downloaded chunk the run
+ * takes waits for a turn of the server's thread; an inline Look's chunks take theirs as the body is
+ * read (readExecuteBody).
  */
-export function lookEvents(req: ExecuteRequest, policy: DownloadPolicy, turns: MainThreadTurns): AsyncIterable<LookEvent> {
+export function lookOf(req: ExecuteRequest, policy: DownloadPolicy, turns: MainThreadTurns): Effect.Effect<ExecuteLook, never, SpoolService | Scope.Scope> {
   const options = { raw: true, ...(policy.maxRowBytes !== undefined ? { maxRowBytes: policy.maxRowBytes } : {}) } as const;
-  if (req.inline !== undefined) return readLook(req.inline, options);
-  return readLook(turns.paced(download(req.downloadUrl!, policy)), options);
+  if (req.inline !== undefined) return Effect.succeed({ events: readLook(req.inline, options) });
+  return Effect.map(spooledDownload(download(req.downloadUrl!, policy)), (spooled) => ({ events: readLook(turns.paced(spooled), options), download: spooled }));
 }
 
 /** Checked when the first chunk is asked for, so a refused URL fails the run (as a SourceError) rather than the caller. */

@@ -3,9 +3,10 @@ import * as Options from "@effect/cli/Options";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import * as Option from "effect/Option";
-import { compactHeap, defaultWorkerCount, engineLayer, MAX_WORKERS, runLook } from "@tagwire/engine";
-import { storeLayer } from "@tagwire/store";
+import { compactHeap, defaultWorkerCount, engineLayer, MAX_WORKERS, runLook, spoolConfigFromEnv, SpoolConfigError, spoolLayer, SpoolService } from "@tagwire/engine";
+import { stateDirOf, storeLayer } from "@tagwire/store";
 import { errorLine, InputError, Interrupted, NotValid } from "../exit.js";
+import { fromCall } from "../input-effects.js";
 import { json, positiveInteger, rateLimit, runId, setting, sourceFlags, syncFlags, targetFlags, wholeNumberUpTo } from "../flags.js";
 import { syncNeedsStore, syncRequestOf } from "../sync-flags.js";
 import { planRejected } from "../output/diagnostics.js";
@@ -26,6 +27,14 @@ const workers = wholeNumberUpTo(
   MAX_WORKERS,
   `Worker threads that parse and transform rows, 0 to ${MAX_WORKERS} (0: all on the main thread). Default: 1 when the machine has a second core, else 0.`,
 ).pipe(Options.optional);
+/** Where the spool goes and how large it may grow; a bad TAGWIRE_SPOOL_MAX_BYTES is a configuration error (exit 2). */
+const spoolConfig = fromCall(() => {
+  try {
+    return spoolConfigFromEnv(process.env, stateDirOf(process.env));
+  } catch (e) {
+    throw e instanceof SpoolConfigError ? new InputError({ message: e.message, code: "config" }) : e;
+  }
+});
 const concurrency = positiveInteger("concurrency", "How many requests may be in flight at once (default: the connector's own).").pipe(Options.optional);
 
 export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setting, dryRun, concurrency, workers, rateLimit: rateLimit.pipe(Options.optional), ...retryFlags, runId, ...syncFlags, json }, (flags) =>
@@ -37,7 +46,9 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     yield* syncNeedsStore(sync, process.env);
     const settings = settingsFor(connector, flags.setting, process.env);
     if (flags.dryRun) yield* checkAsSendWould(connector, settings, Option.getOrUndefined(flags.rateLimit));
-    const input = yield* openLook(flags, { raw: true });
+    // A Look from the Looker API is read ahead through the spool (TAGWIRE_SPOOL_MAX_BYTES), as the server reads a download_url.
+    const spools = yield* SpoolService;
+    const input = yield* openLook(flags, { raw: true, spool: (bytes) => spools.open(bytes) });
     const progress = flags.json ? noProgress() : startProgress(connector.manifest.label, input.count);
     // Ctrl-C stops the run with a report of what it did, not the process with nothing printed.
     const stop = stopSignal();
@@ -48,6 +59,7 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       ...planOptions(flags),
       hiddenFields: input.hiddenFields,
       tagSource: input.tagSource,
+      ...(input.download !== undefined ? { download: input.download } : {}),
       dryRun: flags.dryRun,
       ...(Option.isSome(flags.concurrency) ? { concurrency: flags.concurrency.value } : {}),
       workers: Option.getOrElse(flags.workers, defaultWorkerCount),
@@ -79,7 +91,10 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
     // A source that breaks off is an input error wherever it shows (exit 2, as from validate --rows); the report says so once.
     if (report.sourceError !== undefined) return yield* Effect.fail(new NotValid({ code: "source" }));
     if (!report.success) return yield* Effect.fail(new NotValid());
-  }),
+  }).pipe(
+    // The command's spool, swept and built once; its files are deleted when the command ends.
+    Effect.provide(Layer.unwrapEffect(Effect.map(spoolConfig, (config) => spoolLayer(config)))),
+  ),
 ).pipe(
   Command.withDescription(
     "Deliver a Look to a destination: a progress bar on a terminal (plain lines on stderr otherwise; none with --json), then the run report. Ctrl-C stops the send and prints the report of what was done. Exit 0 when every row was delivered, 1 when any row was rejected or failed (or the Look cannot be sent), 2 on usage or input errors, 130 when stopped by Ctrl-C or SIGTERM.",

@@ -41,6 +41,12 @@ function syncFigures(f: RunFigures): string[] {
   ];
 }
 
+/** How long reading the Look and sending took, as the run's report words them; absent for runs recorded without them. */
+function timing(run: RunRecord): Array<[string, string]> {
+  const parts = [...(run.readMs !== undefined ? [`read in ${(run.readMs / 1000).toFixed(1)} s`] : []), ...(run.sendMs !== undefined ? [`sent in ${(run.sendMs / 1000).toFixed(1)} s`] : [])];
+  return parts.length > 0 ? [["Timing", parts.join(", ")]] : [];
+}
+
 export function runLines(run: RunRecord): string[] {
   const seconds = run.finishedAt !== undefined ? (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000 : undefined;
   const fields: Array<[string, string]> = [
@@ -51,6 +57,7 @@ export function runLines(run: RunRecord): string[] {
     ...(run.webhookId !== undefined ? [["Looker webhook", run.webhookId] as [string, string]] : []),
     ["Started", when(run.startedAt)],
     ["Finished", run.finishedAt !== undefined ? `${when(run.finishedAt)} (${seconds!.toFixed(1)} s)` : "- (running, or stopped before its end was recorded)"],
+    ...timing(run),
     ["Status", runStatus(run)],
   ];
   const lines = table(undefined, fields.map(([k, v]) => [`${k}:`, v]), "");

@@ -1,18 +1,24 @@
 // A saved Look, run through the official Looker SDK (configured by its LOOKERSDK_* variables).
-import { hiddenFieldsOf, readLook, type LookEvent } from "@tagwire/engine";
+import { hiddenFieldsOf, readLook, type LookDownload, type LookEvent } from "@tagwire/engine";
 import { InputError } from "../exit.js";
 import { counted, type ByteCount } from "./bytes.js";
+import type { Spooler } from "./open.js";
 
 export interface LookerLook {
   readonly events: AsyncIterable<LookEvent>;
   readonly hiddenFields: ReadonlyArray<string>;
   readonly count: ByteCount;
+  /** When the download ended, when it went through the spool. */
+  readonly download?: LookDownload;
 }
 
 const SETUP = "set LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_SECRET";
 
-/** Fetches the Look (for its hidden fields) and streams its json_detail result; fails with one line when Looker refuses. */
-export async function openLookerLook(id: string, read: { raw: boolean; maxRowBytes: number }): Promise<LookerLook> {
+/**
+ * Fetches the Look (for its hidden fields) and streams its json_detail result, through `spool` when
+ * given (read ahead of the run); fails with one line when Looker refuses.
+ */
+export async function openLookerLook(id: string, read: { raw: boolean; maxRowBytes: number }, spool?: Spooler): Promise<LookerLook> {
   if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new InputError({ message: `--look "${id}" is not a Look id` });
   quietSdkDebug();
   // Loaded on demand: the SDK is large and only this source needs it.
@@ -35,7 +41,9 @@ export async function openLookerLook(id: string, read: { raw: boolean; maxRowByt
   const stream = new Looker40SDKStream(sdk.authSession);
   const count: ByteCount = { read: 0 };
   const body = responseBody((consume) => stream.run_look(consume, { look_id: id, result_format: "json_detail" }), `Look ${id}`);
-  return { events: readLook(counted(body, count), read), hiddenFields: hiddenFieldsOf(look.value.query), count };
+  const spooled = spool?.(body);
+  // Counted as the run takes the bytes, after the spool: the progress tells what was parsed.
+  return { events: readLook(counted(spooled ?? body, count), read), hiddenFields: hiddenFieldsOf(look.value.query), count, ...(spooled !== undefined ? { download: spooled } : {}) };
 }
 
 /**

@@ -4,6 +4,7 @@
 import { extname } from "node:path";
 import * as Option from "effect/Option";
 import { maxRowBytesFromEnv, peekHeader, readLook, type LookEvent, type PeekedLook, type TagSource } from "@tagwire/engine/planning";
+import type { LookDownload } from "@tagwire/engine";
 import { errorLine, InputError } from "../exit.js";
 import type { SourceFlags } from "../shared-flags.js";
 import { openFile, openStdin, type ByteCount } from "./bytes.js";
@@ -17,21 +18,29 @@ export interface LookInput {
   readonly count: ByteCount;
   /** A CSV's tags come from --tag, and the plan's fixes say so. */
   readonly tagSource: TagSource;
+  /** A Look downloaded from the Looker API: when its download ended (see `OpenOptions.spool`). */
+  readonly download?: LookDownload;
 }
 
-/**
- * The source named by the flags; everything the user can get wrong about it fails here as InputError.
- * `raw`: json_detail rows come cut but unparsed, for `runLook` to parse (on its worker threads).
- */
-export async function openSource(flags: SourceFlags, options: { raw?: boolean } = {}): Promise<LookInput> {
+/** Reads a download ahead of the run (the spool); the Looker API's Look goes through it when given. */
+export type Spooler = (bytes: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array> & LookDownload;
+
+export interface OpenOptions {
+  /** json_detail rows come cut but unparsed, for `runLook` to parse (on its worker threads). */
+  readonly raw?: boolean;
+  readonly spool?: Spooler;
+}
+
+/** The source named by the flags; everything the user can get wrong about it fails here as InputError. */
+export async function openSource(flags: SourceFlags, options: OpenOptions = {}): Promise<LookInput> {
   try {
-    return await open(flags, options.raw === true);
+    return await open(flags, options.raw === true, options.spool);
   } catch (e) {
     throw e instanceof InputError ? e : new InputError({ message: errorLine(e) });
   }
 }
 
-async function open(flags: SourceFlags, raw: boolean): Promise<LookInput> {
+async function open(flags: SourceFlags, raw: boolean, spool: Spooler | undefined): Promise<LookInput> {
   const path = Option.getOrUndefined(flags.source);
   const lookId = Option.getOrUndefined(flags.look);
   if (path !== undefined && lookId !== undefined) throw new InputError({ message: "give either a source file or --look, not both", code: "usage" });
@@ -45,7 +54,7 @@ async function open(flags: SourceFlags, raw: boolean): Promise<LookInput> {
   if (lookId !== undefined) {
     if (Option.isSome(flags.format)) throw new InputError({ message: "--format does not apply to --look: Looks are run as json_detail", code: "usage" });
     const { openLookerLook } = await import("./looker.js");
-    const look = await openLookerLook(lookId, { raw, maxRowBytes });
+    const look = await openLookerLook(lookId, { raw, maxRowBytes }, spool);
     return { name: `Look ${lookId}`, ...look, hiddenFields: [...new Set([...look.hiddenFields, ...flags.hide])], tagSource: "lookml" };
   }
   const { bytes, count } = path === "-" ? openStdin() : openFile(path!);

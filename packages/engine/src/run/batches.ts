@@ -19,6 +19,8 @@ export interface RunBatches {
   readToEnd(): boolean;
   /** Whether the Look broke off or a malformed row ended the reading. */
   brokeOff(): boolean;
+  /** When (monotonic ms) the Look's last event was read, once it was read to its end. */
+  readEndedAt(): number | undefined;
 }
 
 export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping): RunBatches {
@@ -27,6 +29,7 @@ export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping)
   let stopped = false;
   let readToEnd = false;
   let brokeOff = false;
+  let readEndedAt: number | undefined;
 
   const recycle = (buffer: ArrayBuffer) => stage.recycle(buffer);
   const toBatches = (packed: ReadonlyArray<Packed>): Batch[] => packed.map((p) => open.shape.wrap(p, recycle));
@@ -62,7 +65,10 @@ export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping)
       // A stopped run reads no further; what it read is still transformed and accounted for.
       next: async () => {
         const next = await stopping.orStop(open.rows.next(), stoppedReading);
-        if (next.done === true && next !== stoppedReading) readToEnd = true;
+        if (next.done === true && next !== stoppedReading) {
+          readToEnd = true;
+          readEndedAt = performance.now();
+        }
         return next;
       },
     }),
@@ -79,5 +85,5 @@ export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping)
     Stream.concat(Stream.fromEffect(finish)),
     Stream.flattenIterables,
   );
-  return { batches, readToEnd: () => readToEnd, brokeOff: () => brokeOff };
+  return { batches, readToEnd: () => readToEnd, brokeOff: () => brokeOff, readEndedAt: () => readEndedAt };
 }

@@ -19,7 +19,7 @@ import { runContextOf } from "./run-context.js";
 import { requestBodyFields, resolveEndpoint, resolveSettings } from "./endpoint.js";
 import { packingOf, type PackingSetup } from "./chunk-processor.js";
 import { destinationOf, pacerFor } from "./pacing.js";
-import { ReportBuilder } from "./report.js";
+import { ReportBuilder, type RunClock } from "./report.js";
 import { RunTally } from "./run-tally.js";
 import type { RunInput } from "./run-input.js";
 import type { RunStopping } from "./run-stop.js";
@@ -51,8 +51,8 @@ export interface OpenRun {
   readonly sync: RunSync;
 }
 
-/** The run's sync, if any, stays held until `Scope` closes (see SyncRun.open). */
-export function openRun(input: RunInput, stopping: RunStopping): Effect.Effect<OpenRun, PlanRejected | SettingsError | SourceError | StoreError | SyncBusy, TransportService | RateBudgetsService | Scope.Scope> {
+/** The run's sync, if any, stays held until `Scope` closes (see SyncRun.open). `clock`: when the run started, the header's reading included. */
+export function openRun(input: RunInput, stopping: RunStopping, clock: RunClock): Effect.Effect<OpenRun, PlanRejected | SettingsError | SourceError | StoreError | SyncBusy, TransportService | RateBudgetsService | Scope.Scope> {
   return Effect.gen(function* () {
     const { connector } = input;
     const { header, rest } = yield* headerOf(input.look, stopping);
@@ -81,7 +81,7 @@ export function openRun(input: RunInput, stopping: RunStopping): Effect.Effect<O
     const report = new ReportBuilder({
       connector: connector.id, label: connector.manifest.label, runId, dryRun: input.dryRun === true, diagnostics: plan.diagnostics,
       ...(plan.action ? { action: plan.action.name } : {}),
-    });
+    }, clock);
     // A dry run has no endpoint: body fields are sized from the settings given, if any.
     const shape = new RequestShape(connector.manifest.wire.envelope, endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {}));
     const context = runContextOf(plan, input.settings ?? {}, runId, header.ranAt);

@@ -41,6 +41,16 @@ export interface RunReport {
     /** Wall-clock time some request waited for the rate limit or a 429's `Retry-After`; 0 when never held. */
     readonly pacedMs: number;
   };
+  /**
+   * How long reading the Look took: from the run's start until its last byte was read (for a
+   * download, until the download ended, which the spool reads ahead of the run). Absent when the
+   * Look was not read to its end.
+   */
+  readonly readMs?: number;
+  /** How long sending took: from the first request until the last answer. Absent when nothing was sent. */
+  readonly sendMs?: number;
+  /** The Look was downloaded as the run went (Looker's download_url, the Looker API): the summary says how long reading and sending each took. */
+  readonly downloaded?: boolean;
   /** The Look could not be read to its end; rows after that point never entered the run. */
   readonly sourceError?: string;
   /**
@@ -80,6 +90,14 @@ class Groups {
   }
 }
 
+/** When a run started, on the wall clock (for `startedAt`) and on the monotonic one (for its durations). */
+export interface RunClock {
+  readonly epochMs: number;
+  readonly monotonicMs: number;
+}
+
+export const runClockNow = (): RunClock => ({ epochMs: Date.now(), monotonicMs: performance.now() });
+
 /** Accumulates a run's figures; `delivered + rejected + failed = read` holds once every batch is settled. */
 export class ReportBuilder {
   private read = 0;
@@ -100,10 +118,15 @@ export class ReportBuilder {
   private readonly rejections = new Groups();
   private readonly warnings = new Groups();
   private readonly failures = new Map<string, { status?: number; count: number; retried: boolean; ranges: Array<[number, number]> }>();
-  private readonly started = Date.now();
+  /** Monotonic ms: when the first request went out, and when the last answer came. */
+  private firstSent: number | undefined;
+  private lastAnswered: number | undefined;
+  private readMs: number | undefined;
+  private downloaded = false;
 
   constructor(
     private readonly meta: { connector: string; label: string; action?: string; runId: string; dryRun: boolean; diagnostics: ReadonlyArray<Diagnostic> },
+    private readonly clock: RunClock = runClockNow(),
   ) {}
 
   rowsRead(count: number): void {
@@ -133,6 +156,9 @@ export class ReportBuilder {
     addRanges(f.ranges, rows);
   }
   attempt(status: number | undefined, latencyMs: number): void {
+    const now = performance.now();
+    this.firstSent = Math.min(this.firstSent ?? Infinity, now - latencyMs);
+    this.lastAnswered = now;
     this.sent++;
     const key = status === undefined ? "network" : String(status);
     this.byStatus[key] = (this.byStatus[key] ?? 0) + 1;
@@ -140,6 +166,11 @@ export class ReportBuilder {
   }
   retry(): void {
     this.retries++;
+  }
+  /** The Look's last byte was read at `at` (monotonic ms); `downloaded`: it came from a download as the run went. */
+  readEnded(at: number | undefined, downloaded: boolean): void {
+    this.downloaded = downloaded;
+    if (at !== undefined) this.readMs = Math.max(0, at - this.clock.monotonicMs);
   }
   sourceFailed(message: string): void {
     this.sourceError = message;
@@ -178,14 +209,17 @@ export class ReportBuilder {
       label: this.meta.label,
       ...(this.meta.action !== undefined ? { action: this.meta.action } : {}),
       runId: this.meta.runId,
-      startedAt: new Date(this.started).toISOString(),
-      durationMs: Date.now() - this.started,
+      startedAt: new Date(this.clock.epochMs).toISOString(),
+      durationMs: Math.round(performance.now() - this.clock.monotonicMs),
       dryRun: this.meta.dryRun,
       rows: { read: this.read, delivered: this.delivered, rejected: this.rejectedCount, failed: this.failedCount },
       rejected: this.rejections.list(),
       failed,
       warnings: this.warnings.list(),
       requests: { sent: this.sent, retries: this.retries, byStatus: { ...this.byStatus }, latencyMs: { p50: pct(50), p99: pct(99) }, pacedMs: Math.round(pacedMs) },
+      ...(this.readMs !== undefined ? { readMs: Math.round(this.readMs) } : {}),
+      ...(this.firstSent !== undefined && this.lastAnswered !== undefined ? { sendMs: Math.round(this.lastAnswered - this.firstSent) } : {}),
+      ...(this.downloaded ? { downloaded: true } : {}),
       ...(this.sourceError !== undefined ? { sourceError: this.sourceError } : {}),
       ...(this.stop !== undefined ? { stopped: this.stop } : {}),
       diagnostics: this.meta.diagnostics,
@@ -254,8 +288,14 @@ export function summarize(r: RunReport): string {
   if (r.syncSkipped !== undefined) parts.push(`every row was sent: ${r.syncSkipped}`);
   if (r.sync?.storeError !== undefined) parts.push(`the sync's state could not be saved (${r.sync.storeError}): the next run sends those rows again`);
   const count = (x: number, one: string, many: string) => `${n(x)} ${x === 1 ? one : many}`;
-  // Waits under 0.1 s would print as 0.0 s: only a wait that slowed the run is told.
-  const paced = r.requests.pacedMs >= 100 ? ` (${(r.requests.pacedMs / 1000).toFixed(1)} s of it paced by the rate limit or a Retry-After)` : "";
-  const tail = `${count(r.requests.sent, "request", "requests")}, ${count(r.requests.retries, "retry", "retries")}, ${(r.durationMs / 1000).toFixed(1)} s${paced}.`;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  // A downloaded Look says how long the download and the sending each took: Looker holds the
+  // download open only for the first. Waits under 0.1 s would print as 0.0 s: only a wait that slowed the run is told.
+  const notes = [
+    ...(r.downloaded === true && r.readMs !== undefined ? [`read in ${seconds(r.readMs)}`] : []),
+    ...(r.downloaded === true && r.sendMs !== undefined ? [`sent in ${seconds(r.sendMs)}`] : []),
+    ...(r.requests.pacedMs >= 100 ? [`${seconds(r.requests.pacedMs)} of it paced by the rate limit or a Retry-After`] : []),
+  ];
+  const tail = `${count(r.requests.sent, "request", "requests")}, ${count(r.requests.retries, "retry", "retries")}, ${seconds(r.durationMs)}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}.`;
   return `${parts.join("; ")}. ${tail}`;
 }

@@ -30,6 +30,16 @@ export interface RunProgress {
   readonly lastFailure?: { readonly reason: string; readonly at: number };
 }
 
+/**
+ * A Look downloaded while the run goes (Looker's `download_url`, the Looker API), usually through
+ * the spool, which reads it ahead of the run: it knows when the download ended, before the run has
+ * read its last rows.
+ */
+export interface LookDownload {
+  /** `performance.now()` when the last byte arrived; undefined until then, and for a download that broke off. */
+  readonly finishedAt: number | undefined;
+}
+
 export interface RunInput {
   readonly connector: Connector;
   /** The Look: its header first, then its rows (see `readLook`), or its header already read (see `peekHeader`). */
@@ -78,6 +88,8 @@ export interface RunInput {
    * mode whose connector declares syncs; otherwise every row is sent and the report says why).
    */
   readonly sync?: SyncRequest;
+  /** The Look is downloaded as the run goes: the run's reading ends when the download does, and the summary says how long reading and sending each took. */
+  readonly download?: LookDownload;
   /** Where the rows came from, for the store's history: `looker`, `file:<name>`, ... */
   readonly source?: string;
   /** Looker's webhook id, for the store's history. */

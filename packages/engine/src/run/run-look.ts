@@ -7,7 +7,7 @@
 // more resident memory in each server process.
 import * as Effect from "effect/Effect";
 import type { Halt } from "../deliver/send-batch.js";
-import type { RunReport } from "./report.js";
+import { runClockNow, type RunReport } from "./report.js";
 import type { PlanRejected, SettingsError, SourceError } from "./errors.js";
 import { openRun } from "./open-run.js";
 import { rowStageFor } from "./row-stage.js";
@@ -33,11 +33,15 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
   return Effect.suspend(() => {
     const halt: Halt = {};
     const stopping = new RunStopping(input.stop, halt);
+    const clock = runClockNow();
     return Effect.gen(function* () {
-      const open = yield* openRun(input, stopping);
+      const open = yield* openRun(input, stopping, clock);
       const stage = yield* rowStageFor(open, input);
       const read = batchesOf(open, stage, stopping);
       yield* deliverBatches(open, input, halt, stopping, read.batches).pipe(Effect.ensuring(Effect.sync(() => stage.close())));
+      // A download ends before the run has read its last rows when it went through the spool; a Look
+      // that broke off was not read (its download may have ended all the same).
+      open.tally.report.readEnded(read.brokeOff() ? undefined : input.download !== undefined ? input.download.finishedAt : read.readEndedAt(), input.download !== undefined);
       if (stopping.reason !== undefined) {
         open.tally.report.stopped(stopping.reason, read.readToEnd());
         // Lets a download that was cut off go (a generator ends once its pending read settles).

@@ -1,6 +1,7 @@
 // A run as the store's history keeps it: started when rows are about to flow, finished with the
-// report's figures and groups. History never holds a row's values: rejection examples carry the
-// row number and the engine's detail, which names columns and rules, and failures their reason.
+// report's figures and groups and how long reading and sending took. History never holds a row's
+// values: rejection examples carry the row number and the engine's detail, which names columns and
+// rules, and failures their reason.
 
 import type { RunReport } from "../run/report.js";
 import type { RunRecord } from "./store.js";
@@ -30,6 +31,8 @@ export function finishedRun(start: RunStart, report: RunReport): RunRecord {
     },
     rejected: report.rejected.map((g) => ({ reason: g.reason, count: g.count, examples: g.examples })),
     failed: report.failed.map((g) => ({ reason: g.reason, ...(g.status !== undefined ? { status: g.status } : {}), count: g.count, rows: g.rows })),
+    ...(report.readMs !== undefined ? { readMs: report.readMs } : {}),
+    ...(report.sendMs !== undefined ? { sendMs: report.sendMs } : {}),
     success: report.success,
   };
 }

@@ -72,6 +72,10 @@ export interface RunRecord {
   /** Rejection reasons with example rows, failed ranges with their last status (the run report's groups). */
   readonly rejected?: ReadonlyArray<{ readonly reason: string; readonly count: number; readonly examples: ReadonlyArray<{ readonly row: number; readonly detail: string }> }>;
   readonly failed?: ReadonlyArray<{ readonly reason: string; readonly status?: number; readonly count: number; readonly rows: string }>;
+  /** How long reading the Look took, ms: until its last byte was read (a download's, through the spool, ahead of the sending). */
+  readonly readMs?: number;
+  /** How long sending took, ms: from the first request to the last answer. */
+  readonly sendMs?: number;
   readonly success?: boolean;
 }
 

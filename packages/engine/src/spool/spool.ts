@@ -1,0 +1,469 @@
+// The spool: a downloaded Look's bytes read at the speed they are served, however slowly the run
+// sends them. Bytes the run has not taken yet wait in a small window in memory and, beyond it, are
+// compressed in blocks and appended to segment files on disk, read back in order when the run gets
+// to them. The run sees the same bytes in the same order as it would from the download itself, so
+// the parser and everything after it is unchanged. A segment is deleted once read; everything is
+// deleted when the run ends. When the disk budget is used up, or the disk refuses a write, the
+// reading waits for the run, as it would without a spool: no error, no byte lost.
+//
+// Order: the window holds the oldest bytes, the blocks on disk the next, and the tail (bytes
+// gathering into the next block) the newest. A chunk goes straight into the window only when
+// nothing waits on disk or in the tail, so taking from the window, then the disk, then the tail
+// gives the bytes back in the order they came.
+
+import { mkdir } from "node:fs/promises";
+import { promisify } from "node:util";
+import { createInflateRaw, deflateRaw, type InflateRaw } from "node:zlib";
+import * as Data from "effect/Data";
+import type { LookDownload } from "../run/run-input.js";
+import { Changes, Serial } from "./changes.js";
+import { SegmentFile } from "./segment-file.js";
+import type { SpoolBudget } from "./spool-budget.js";
+import { YOUNG_COLLECTION_BYTES } from "./young-garbage.js";
+
+const deflate = promisify(deflateRaw);
+
+const MiB = 1024 * 1024;
+
+/** Sizes of the spool's parts; the defaults suit a Look of hundreds of megabytes. */
+export interface SpoolSizes {
+  /** Bytes kept in memory before any goes to disk, and what a catching-up run reads from. */
+  readonly windowBytes: number;
+  /** Bytes compressed together into one block (deflate works best on large inputs). */
+  readonly blockBytes: number;
+  /** Compressed bytes per segment file: segments are deleted as soon as read, so the disk is given back as the run goes. */
+  readonly segmentBytes: number;
+}
+
+export const DEFAULT_SPOOL_SIZES: SpoolSizes = { windowBytes: 4 * MiB, blockBytes: MiB, segmentBytes: 32 * MiB };
+
+/**
+ * What a block is read back in: the size of a download's chunks. Each is inflated when the run asks
+ * for it and let go once taken, so it dies young; a whole block inflated at once lived for as long
+ * as the run took to consume a megabyte, long enough to outlive the young generation, and blocks
+ * gathered as garbage until a full collection (about 6 MB more resident while a spool was read back).
+ */
+const SLICE_BYTES = 64 * 1024;
+
+/** What a spool tells about itself: for logs, the bench and tests. Never a byte of the Look. */
+export interface SpoolFigures {
+  /** Bytes read from the source. */
+  readonly bytesRead: number;
+  /** Compressed bytes written to segment files, in all. */
+  readonly bytesSpooled: number;
+  /** Compressed bytes on disk now. */
+  readonly diskBytes: number;
+  /** The most compressed bytes this spool had on disk at once. */
+  readonly peakDiskBytes: number;
+  /** Segment files written. */
+  readonly segments: number;
+  /** How long the reading waited because the spool was full (or the disk refused), ms. */
+  readonly fullWaitMs: number;
+  /** Why the disk was not used for the rest of the run (a write failed), if it was not. */
+  readonly diskError?: string;
+}
+
+/** The bytes of a downloaded Look as the run reads them, with when the download ended. */
+export interface SpooledBytes extends AsyncIterable<Uint8Array>, LookDownload {
+  figures(): SpoolFigures;
+  /** Stops reading the source and deletes the spool's files; resolves once they are deleted. */
+  close(): Promise<void>;
+}
+
+/** A block written to disk could not be read back: the bytes after it cannot be given to the run. */
+export class SpoolReadError extends Data.TaggedError("SpoolReadError")<{ readonly reason: string }> {
+  override get message(): string {
+    return `the spooled Look could not be read back from disk: ${this.reason}`;
+  }
+}
+
+interface Segment {
+  readonly file: SegmentFile;
+  written: number;
+  read: number;
+}
+
+interface Block {
+  readonly segment: Segment;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Where a spool keeps its files and how much disk it may use. */
+export interface SpoolPlace {
+  readonly dir: string;
+  /** The file name of the spool's segment `n`. */
+  readonly segmentName: (n: number) => string;
+  readonly budget: SpoolBudget;
+  readonly sizes?: Partial<SpoolSizes>;
+  /** Told once the spool is closed and its files deleted. */
+  readonly onClosed?: () => void;
+  /** Collects V8's young generation, to free the download's dead chunks (see young-garbage.ts). */
+  readonly collectYoung?: () => void;
+}
+
+export class Spool implements SpooledBytes {
+  private readonly sizes: SpoolSizes;
+  private head: Uint8Array[] = [];
+  private headBytes = 0;
+  /**
+   * The bytes gathering into the next block, copied out of the download's chunks into one buffer
+   * that is compressed and filled again: no chunk is held once copied, and a block needs no copy of
+   * its own to be compressed.
+   */
+  private tail: Buffer;
+  private tailBytes = 0;
+  /** The tail's other buffer, free once the block compressed from it is on disk. */
+  private spare: Buffer | undefined;
+  /** Blocks on disk the run has not read, oldest first. */
+  private readonly blocks: Block[] = [];
+  /**
+   * The block being compressed and written while the tail fills again: its bytes, older than the
+   * tail's, are in neither the tail nor `blocks`. One at a time.
+   */
+  private flushing: Promise<void> | undefined;
+  /**
+   * Where a block is read from disk, used again for each (a block is read once the one before it is
+   * done): a buffer per block lived as long as the run took to consume it, long enough to outlive
+   * the young generation.
+   */
+  private readBuffer: Buffer | undefined;
+  /** The block being read back, inflated a slice at a time: its bytes are in neither `blocks` nor the window. */
+  private unpacking: { readonly block: Block; readonly inflater?: InflateRaw; readonly slices?: AsyncIterator<Buffer> } | undefined;
+  /** Since when (monotonic ms) the reading has waited for room, while it does. */
+  private fullSince: number | undefined;
+  private writing: Segment | undefined;
+  private readonly segments = new Set<Segment>();
+  private nextSegment = 0;
+  private readonly disk = new Serial();
+  private readonly changes = new Changes();
+  private iterator: AsyncIterator<Uint8Array> | undefined;
+  private started = false;
+  private pumpEnded = false;
+  private sourceError: { readonly error: unknown } | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private finished: number | undefined;
+  private diskError: string | undefined;
+  private dirMade = false;
+  /** Bytes read since the last young collection. */
+  private uncollected = 0;
+  private counts = { bytesRead: 0, bytesSpooled: 0, diskBytes: 0, peakDiskBytes: 0, segments: 0, fullWaitMs: 0 };
+
+  constructor(
+    private readonly source: AsyncIterable<Uint8Array>,
+    private readonly place: SpoolPlace,
+  ) {
+    const sizes = { ...DEFAULT_SPOOL_SIZES, ...place.sizes };
+    // A small budget makes small blocks and segments, so that several fit and the budget is never passed.
+    const quarter = Math.max(1, Math.floor(place.budget.maxBytes / 4));
+    const blockBytes = Math.max(1, Math.min(sizes.blockBytes, quarter));
+    this.sizes = { windowBytes: sizes.windowBytes, blockBytes, segmentBytes: Math.max(blockBytes, Math.min(sizes.segmentBytes, quarter)) };
+    this.tail = Buffer.allocUnsafe(blockBytes);
+  }
+
+  get finishedAt(): number | undefined {
+    return this.finished;
+  }
+
+  figures(): SpoolFigures {
+    const fullWaitMs = this.counts.fullWaitMs + (this.fullSince !== undefined ? performance.now() - this.fullSince : 0);
+    return { ...this.counts, fullWaitMs, ...(this.diskError !== undefined ? { diskError: this.diskError } : {}) };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.started) throw new Error("a spool is read once");
+    this.started = true;
+    return this.read();
+  }
+
+  /** The run's side: the window, then the disk, then the tail; the source's error after its last byte. */
+  private async *read(): AsyncGenerator<Uint8Array, void, undefined> {
+    // The download starts when the run asks for its first bytes, as it would without a spool.
+    void this.pump();
+    try {
+      for (;;) {
+        if (this.closed) return;
+        const chunk = this.head.shift();
+        if (chunk !== undefined) {
+          this.headBytes -= chunk.byteLength;
+          yield chunk;
+          continue;
+        }
+        if (this.unpacking !== undefined || this.blocks.length > 0) {
+          const slice = await this.nextSlice();
+          if (slice !== undefined) yield slice;
+          continue;
+        }
+        if (this.tailBytes > 0 && this.flushing === undefined) {
+          // Caught up with the disk: the newest bytes are taken as they are, without a trip through
+          // it; the run keeps that buffer, and the tail starts a new one.
+          [this.head, this.headBytes] = [[this.tail.subarray(0, this.tailBytes)], this.tailBytes];
+          // Once the download has ended no new tail is needed.
+          [this.tail, this.tailBytes, this.spare] = [this.pumpEnded ? EMPTY : (this.spare ?? Buffer.allocUnsafe(this.sizes.blockBytes)), 0, undefined];
+          this.changes.notify();
+          continue;
+        }
+        if (this.pumpEnded && this.flushing === undefined) {
+          if (this.sourceError !== undefined) throw this.sourceError.error;
+          return;
+        }
+        await this.changes.next();
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** The download's side: read as fast as it comes, into the window or the tail, the tail to disk a block at a time. */
+  private async pump(): Promise<void> {
+    try {
+      this.iterator = this.source[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await this.iterator.next();
+        if (this.closed) return;
+        if (next.done === true) break;
+        await this.accept(next.value);
+        if (this.closed) return;
+      }
+      this.finished = performance.now();
+    } catch (e) {
+      if (!this.closed) this.sourceError = { error: e };
+    } finally {
+      this.pumpEnded = true;
+      // Nothing more will be written: the tail's other buffer goes, and an empty tail with it.
+      this.spare = undefined;
+      if (this.tailBytes === 0) this.tail = EMPTY;
+      this.changes.notify();
+    }
+  }
+
+  /** A chunk of the download: into the window when no older byte waits anywhere else, else copied into the tail, a block written whenever it fills. */
+  private async accept(chunk: Uint8Array): Promise<void> {
+    this.counts.bytesRead += chunk.byteLength;
+    this.uncollected += chunk.byteLength;
+    if (this.uncollected >= YOUNG_COLLECTION_BYTES) {
+      this.uncollected = 0;
+      this.place.collectYoung?.();
+    }
+    const olderElsewhere = this.blocks.length > 0 || this.flushing !== undefined || this.unpacking !== undefined || this.tailBytes > 0;
+    if (!olderElsewhere && this.headBytes + chunk.byteLength <= this.sizes.windowBytes) {
+      this.head.push(chunk);
+      this.headBytes += chunk.byteLength;
+      this.changes.notify();
+      return;
+    }
+    for (let at = 0; at < chunk.byteLength && !this.closed; ) {
+      const n = Math.min(chunk.byteLength - at, this.tail.byteLength - this.tailBytes);
+      this.tail.set(chunk.subarray(at, at + n), this.tailBytes);
+      this.tailBytes += n;
+      at += n;
+      this.changes.notify();
+      if (this.tailBytes === this.tail.byteLength) await this.flushTail();
+    }
+  }
+
+  /**
+   * Starts compressing the full tail into a block, and goes on reading into the other buffer while
+   * it is compressed and written. A full tail waits for the block before it, and while the budget
+   * has no room for it the source is not read: the run takes from the window, the disk and at last
+   * the tail itself, and the reading goes on into an empty tail.
+   */
+  private async flushTail(): Promise<void> {
+    if (this.flushing !== undefined) await this.flushing;
+    while (!this.closed && this.tailBytes === this.tail.byteLength && !this.roomFor(this.tailBytes)) {
+      this.fullSince ??= performance.now();
+      await Promise.race([this.changes.next(), this.place.budget.freed.next()]);
+    }
+    if (this.fullSince !== undefined) this.counts.fullWaitMs += performance.now() - this.fullSince;
+    this.fullSince = undefined;
+    if (this.closed || this.tailBytes < this.tail.byteLength) return;
+    const [full, raw] = [this.tail, this.tailBytes];
+    [this.tail, this.tailBytes, this.spare] = [this.spare ?? Buffer.allocUnsafe(this.sizes.blockBytes), 0, undefined];
+    // Room is taken as soon as it is found, for the most the block can take, so that spools
+    // compressing at the same time never pass the budget together; the rest is given back once written.
+    const reserved = deflateBound(raw);
+    this.place.budget.take(reserved);
+    this.flushing = this.compress(full, raw, reserved).finally(() => {
+      this.flushing = undefined;
+      this.changes.notify();
+    });
+  }
+
+  private async compress(full: Buffer, raw: number, reserved: number): Promise<void> {
+    let kept = 0;
+    try {
+      // Level 1: a Look's JSON compresses about eightfold even so, at a small cost of CPU (off the
+      // main thread, in libuv's pool). Output chunks as large as a block's output, so that one
+      // block is one trip to the pool.
+      const block = await deflate(full.subarray(0, raw), { level: 1, chunkSize: DEFLATE_CHUNK_BYTES });
+      kept = await this.append(block);
+      if (full.byteLength === this.sizes.blockBytes && !this.pumpEnded) this.spare = full;
+    } catch (e) {
+      // The disk refused (full, read-only, gone): the block's bytes go back in front of the tail's,
+      // and the reading waits for the run from now on.
+      this.diskError ??= describe(e);
+      const merged = Buffer.allocUnsafe(raw + this.tailBytes);
+      full.copy(merged, 0, 0, raw);
+      this.tail.copy(merged, raw, 0, this.tailBytes);
+      [this.tail, this.tailBytes] = [merged, merged.byteLength];
+    } finally {
+      // The written block stays counted (until its segment is deleted); the rest of the room is given back.
+      this.place.budget.give(reserved - kept);
+    }
+  }
+
+  private roomFor(raw: number): boolean {
+    return this.diskError === undefined && this.place.budget.fits(deflateBound(raw));
+  }
+
+  /**
+   * Appends one block, in a new segment when the current one is full; resolves with the bytes
+   * written (none once the spool is closed) when the block is on disk.
+   */
+  private append(block: Uint8Array): Promise<number> {
+    return this.disk.run(async () => {
+      if (this.closed) return 0;
+      let segment = this.writing;
+      if (segment === undefined || segment.file.size + block.byteLength > this.sizes.segmentBytes) {
+        if (segment !== undefined) this.writing = undefined;
+        if (segment !== undefined && segment.read === segment.written) await this.removeSegment(segment);
+        if (!this.dirMade) await mkdir(this.place.dir, { recursive: true, mode: 0o700 });
+        this.dirMade = true;
+        const file = await SegmentFile.create(`${this.place.dir}/${this.place.segmentName(this.nextSegment++)}`);
+        segment = { file, written: 0, read: 0 };
+        this.segments.add(segment);
+        this.writing = segment;
+        this.counts.segments++;
+      }
+      let offset: number;
+      try {
+        offset = await segment.file.append(block);
+      } catch (e) {
+        // The segment's size counts only whole blocks: what part of this one reached the disk goes with the file.
+        this.writing = undefined;
+        throw e;
+      }
+      segment.written++;
+      this.blocks.push({ segment, offset, length: block.byteLength });
+      this.counts.bytesSpooled += block.byteLength;
+      this.counts.diskBytes += block.byteLength;
+      this.counts.peakDiskBytes = Math.max(this.counts.peakDiskBytes, this.counts.diskBytes);
+      return block.byteLength;
+    });
+  }
+
+  /**
+   * The next slice of the oldest block on disk: the block is read from its segment when its first
+   * slice is asked for, and inflated one slice per call (the inflater waits while its slice is not
+   * taken). Undefined once the block is done; its segment is deleted once all its blocks are.
+   */
+  private async nextSlice(): Promise<Buffer | undefined> {
+    try {
+      if (this.unpacking === undefined) {
+        const block = this.blocks.shift()!;
+        this.unpacking = { block };
+        if (this.readBuffer === undefined || this.readBuffer.byteLength < block.length) this.readBuffer = Buffer.allocUnsafe(block.length);
+        const into = this.readBuffer;
+        const compressed = await this.disk.run(() => block.segment.file.read(block.offset, block.length, into));
+        if (this.closed) return undefined;
+        // Its output chunks are a slice each, and its readable side holds less than one: it inflates
+        // the next slice only once this one has been taken.
+        const inflater = createInflateRaw({ chunkSize: SLICE_BYTES });
+        inflater.end(compressed);
+        this.unpacking = { block, inflater, slices: inflater[Symbol.asyncIterator]() };
+      }
+      const next = await this.unpacking.slices!.next();
+      if (this.closed) return undefined;
+      if (next.done !== true) return next.value;
+    } catch (e) {
+      if (this.closed) return undefined;
+      this.unpacking?.inflater?.destroy();
+      this.unpacking = undefined;
+      throw new SpoolReadError({ reason: describe(e) });
+    }
+    const { segment } = this.unpacking.block;
+    this.unpacking = undefined;
+    segment.read++;
+    // The segment being written is deleted too once the run has caught up with it: the next block starts a new one.
+    if (segment.read === segment.written && (segment !== this.writing || this.flushing === undefined)) {
+      if (segment === this.writing) this.writing = undefined;
+      void this.disk.run(() => this.removeSegment(segment));
+    }
+    return undefined;
+  }
+
+  /** Run on the disk queue only. */
+  private async removeSegment(segment: Segment): Promise<void> {
+    if (!this.segments.delete(segment)) return;
+    // A file that cannot be deleted now is left to the next start-up's sweep; its bytes no longer count.
+    await segment.file.remove().catch(() => undefined);
+    this.place.budget.give(segment.file.size);
+    this.counts.diskBytes -= segment.file.size;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      this.changes.notify();
+      // Lets the download go. Not awaited: a generator's return waits for the read it is in, and
+      // a stalled download ends only with its idle timeout.
+      this.iterator?.return?.().catch(() => undefined);
+      [this.head, this.headBytes, this.tailBytes] = [[], 0, 0];
+      this.blocks.length = 0;
+      this.unpacking?.inflater?.destroy();
+      this.unpacking = undefined;
+      this.writing = undefined;
+      this.readBuffer = undefined;
+      [this.tail, this.spare] = [EMPTY, undefined];
+      await this.disk.run(async () => {
+        for (const segment of [...this.segments]) await this.removeSegment(segment);
+      });
+      this.place.onClosed?.();
+    })();
+    return this.closing;
+  }
+}
+
+/** A spool turned off (TAGWIRE_SPOOL_MAX_BYTES=0): the download read at the run's pace, as it always was. */
+export class Unspooled implements SpooledBytes {
+  private finished: number | undefined;
+  private bytesRead = 0;
+
+  constructor(private readonly source: AsyncIterable<Uint8Array>) {}
+
+  get finishedAt(): number | undefined {
+    return this.finished;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for await (const chunk of this.source) {
+      this.bytesRead += chunk.byteLength;
+      yield chunk;
+    }
+    this.finished = performance.now();
+  }
+
+  figures(): SpoolFigures {
+    return { bytesRead: this.bytesRead, bytesSpooled: 0, diskBytes: 0, peakDiskBytes: 0, segments: 0, fullWaitMs: 0 };
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Deflate's output chunk: more than a block of a Look compresses to. */
+const DEFLATE_CHUNK_BYTES = 256 * 1024;
+
+/** The most bytes deflate makes of `raw` bytes (zlib's deflateBound, with room to spare). */
+const deflateBound = (raw: number): number => raw + (raw >>> 12) + (raw >>> 14) + (raw >>> 25) + 13;
+
+/** An error's errno code or message: never a byte of the Look. */
+function describe(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  return typeof code === "string" ? `${code}: ${message}` : message;
+}
