@@ -103,7 +103,7 @@ describe("the spool, through the Looker Action API with a real server process", 
     expect(run.downloadEnded).toBeLessThan(run.answered * 0.3);
     everyRecordOnce(run.records);
     // The Look went through the disk: more than the memory window waited there.
-    expect(run.finished?.["spool"]?.["segments"]).toBeGreaterThan(0);
+    expect(run.finished?.["spool"]?.["parts"]).toBeGreaterThan(0);
     expect(run.finished?.["spool"]?.["peakDiskBytes"]).toBeGreaterThan(0);
     expect(run.finished?.["readMs"]).toBeLessThan(run.finished?.["sendMs"] / 3);
     expect(readdirSync(run.spoolDir)).toEqual([]);
@@ -117,7 +117,7 @@ describe("the spool, through the Looker Action API with a real server process", 
     // What the sockets between the servers hold is sent after the download server is done: a few megabytes of the twenty.
     expect(run.downloadEnded).toBeGreaterThan(run.answered * 0.5);
     everyRecordOnce(run.records);
-    expect(run.finished?.["spool"]?.["segments"]).toBe(0);
+    expect(run.finished?.["spool"]?.["parts"]).toBe(0);
     expect(() => readdirSync(run.spoolDir)).toThrow(/ENOENT/);
   });
 });

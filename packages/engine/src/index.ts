@@ -23,7 +23,7 @@ export type { LookDownload } from "./run/run-input.js";
 export { spoolLayer, spooledDownload, SpoolService, type Spools, type SpoolTuning } from "./spool/spool-service.js";
 export { DEFAULT_SPOOL_MAX_BYTES, spoolConfigFromEnv, spoolDir, SpoolConfigError, type SpoolConfig } from "./spool/spool-config.js";
 export { DEFAULT_SPOOL_SIZES, SpoolReadError, type SpooledBytes, type SpoolFigures, type SpoolSizes } from "./spool/spool.js";
-export { segmentFileName, sweepSpoolDir, thisProcess, type SpoolOwner } from "./spool/spool-files.js";
+export { partFileName, sweepSpoolDir, thisProcess, type SpoolOwner } from "./spool/spool-files.js";
 export { NOT_SENT, type RunStop, type StopReason } from "./run/run-stop.js";
 export { RowVerdicts, type RowVerdict } from "./run/row-verdicts.js";
 export type { RowNote } from "./run/chunk-processor.js";

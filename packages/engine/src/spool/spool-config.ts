@@ -10,7 +10,7 @@ import type { Env } from "../run/endpoint.js";
 export const DEFAULT_SPOOL_MAX_BYTES = 4 * 1024 ** 3;
 
 export interface SpoolConfig {
-  /** The directory segment files are written to (created when first needed). */
+  /** The directory part files are written to (created when first needed). */
   readonly dir: string;
   /** Compressed bytes all of the process's spools may keep on disk together; 0: no spool, the download is read at the run's pace. */
   readonly maxBytes: number;

@@ -1,5 +1,5 @@
 // Where a spool's files go and how they are named. A name carries the host, the process (its pid
-// and start time), the spool's number in the process and the segment's number in the spool, so
+// and start time), the spool's number in the process and the part's number in the spool, so
 // that a process starting up can tell the files of one that has died (a crash, a kill -9) from
 // those of one still running: another replica or CLI command may share the directory.
 
@@ -24,12 +24,12 @@ export function thisProcess(): SpoolOwner {
 
 const hostLabel = (name: string): string => name.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 64) || "host";
 
-/** `<host>.<pid>.<started>.<spool>.<segment>.spool` */
-export function segmentFileName(owner: SpoolOwner, spool: number, segment: number): string {
-  return `${owner.host}.${owner.pid}.${owner.startedAt}.${spool}.${segment}${SUFFIX}`;
+/** `<host>.<pid>.<started>.<spool>.<part>.spool` */
+export function partFileName(owner: SpoolOwner, spool: number, part: number): string {
+  return `${owner.host}.${owner.pid}.${owner.startedAt}.${spool}.${part}${SUFFIX}`;
 }
 
-/** The owner a file name says, or undefined for a file that is not a spool segment (left alone). */
+/** The owner a file name says, or undefined for a file that is not a spool part (left alone). */
 export function ownerOf(name: string): SpoolOwner | undefined {
   if (!name.endsWith(SUFFIX)) return undefined;
   const m = /^([A-Za-z0-9-]+)\.(\d+)\.(\d+)\.\d+\.\d+$/.exec(name.slice(0, -SUFFIX.length));
@@ -48,7 +48,7 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
- * Removes the segment files that processes of this host left when they died: files whose process
+ * Removes the part files that processes of this host left when they died: files whose process
  * no longer runs (or whose pid this process now has), written before this process started.
  * Files of a running process, of another host, and anything else in the directory stay. A pid
  * reused by an unrelated process keeps its dead owner's files until a later sweep. Returns how

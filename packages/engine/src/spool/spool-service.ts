@@ -8,7 +8,7 @@ import * as Layer from "effect/Layer";
 import type * as Scope from "effect/Scope";
 import type { SpoolConfig } from "./spool-config.js";
 import { SpoolBudget } from "./spool-budget.js";
-import { segmentFileName, sweepSpoolDir, thisProcess, type SpoolOwner } from "./spool-files.js";
+import { partFileName, sweepSpoolDir, thisProcess, type SpoolOwner } from "./spool-files.js";
 import { Spool, Unspooled, type SpooledBytes, type SpoolSizes } from "./spool.js";
 import { youngCollection } from "./young-garbage.js";
 
@@ -58,7 +58,7 @@ async function startSpools(config: SpoolConfig, tuning: SpoolTuning): Promise<Sp
       const n = spools++;
       const spool: Spool = new Spool(source, {
         dir: config.dir,
-        segmentName: (segment) => segmentFileName(owner, n, segment),
+        partName: (part) => partFileName(owner, n, part),
         budget,
         ...(tuning.sizes !== undefined ? { sizes: tuning.sizes } : {}),
         onClosed: () => open.delete(spool),

@@ -1,8 +1,8 @@
 // The spool: a downloaded Look's bytes read at the speed they are served, however slowly the run
 // sends them. Bytes the run has not taken yet wait in a small window in memory and, beyond it, are
-// compressed in blocks and appended to segment files on disk, read back in order when the run gets
+// compressed in blocks and appended to part files on disk, read back in order when the run gets
 // to them. The run sees the same bytes in the same order as it would from the download itself, so
-// the parser and everything after it is unchanged. A segment is deleted once read; everything is
+// the parser and everything after it is unchanged. A part is deleted once read; everything is
 // deleted when the run ends. When the disk budget is used up, or the disk refuses a write, the
 // reading waits for the run, as it would without a spool: no error, no byte lost.
 //
@@ -17,7 +17,7 @@ import { createInflateRaw, deflateRaw, type InflateRaw } from "node:zlib";
 import * as Data from "effect/Data";
 import type { LookDownload } from "../run/run-input.js";
 import { Changes, Serial } from "./changes.js";
-import { SegmentFile } from "./segment-file.js";
+import { PartFile } from "./part-file.js";
 import type { SpoolBudget } from "./spool-budget.js";
 import { YOUNG_COLLECTION_BYTES } from "./young-garbage.js";
 
@@ -31,11 +31,11 @@ export interface SpoolSizes {
   readonly windowBytes: number;
   /** Bytes compressed together into one block (deflate works best on large inputs). */
   readonly blockBytes: number;
-  /** Compressed bytes per segment file: segments are deleted as soon as read, so the disk is given back as the run goes. */
-  readonly segmentBytes: number;
+  /** Compressed bytes per part file: parts are deleted as soon as read, so the disk is given back as the run goes. */
+  readonly partBytes: number;
 }
 
-export const DEFAULT_SPOOL_SIZES: SpoolSizes = { windowBytes: 4 * MiB, blockBytes: MiB, segmentBytes: 32 * MiB };
+export const DEFAULT_SPOOL_SIZES: SpoolSizes = { windowBytes: 4 * MiB, blockBytes: MiB, partBytes: 32 * MiB };
 
 /**
  * What a block is read back in: the size of a download's chunks. Each is inflated when the run asks
@@ -49,14 +49,14 @@ const SLICE_BYTES = 64 * 1024;
 export interface SpoolFigures {
   /** Bytes read from the source. */
   readonly bytesRead: number;
-  /** Compressed bytes written to segment files, in all. */
+  /** Compressed bytes written to part files, in all. */
   readonly bytesSpooled: number;
   /** Compressed bytes on disk now. */
   readonly diskBytes: number;
   /** The most compressed bytes this spool had on disk at once. */
   readonly peakDiskBytes: number;
-  /** Segment files written. */
-  readonly segments: number;
+  /** Part files written. */
+  readonly parts: number;
   /** How long the reading waited because the spool was full (or the disk refused), ms. */
   readonly fullWaitMs: number;
   /** Why the disk was not used for the rest of the run (a write failed), if it was not. */
@@ -77,14 +77,14 @@ export class SpoolReadError extends Data.TaggedError("SpoolReadError")<{ readonl
   }
 }
 
-interface Segment {
-  readonly file: SegmentFile;
+interface Part {
+  readonly file: PartFile;
   written: number;
   read: number;
 }
 
 interface Block {
-  readonly segment: Segment;
+  readonly part: Part;
   readonly offset: number;
   readonly length: number;
 }
@@ -92,8 +92,8 @@ interface Block {
 /** Where a spool keeps its files and how much disk it may use. */
 export interface SpoolPlace {
   readonly dir: string;
-  /** The file name of the spool's segment `n`. */
-  readonly segmentName: (n: number) => string;
+  /** The file name of the spool's part `n`. */
+  readonly partName: (n: number) => string;
   readonly budget: SpoolBudget;
   readonly sizes?: Partial<SpoolSizes>;
   /** Told once the spool is closed and its files deleted. */
@@ -132,9 +132,9 @@ export class Spool implements SpooledBytes {
   private unpacking: { readonly block: Block; readonly inflater?: InflateRaw; readonly slices?: AsyncIterator<Buffer> } | undefined;
   /** Since when (monotonic ms) the reading has waited for room, while it does. */
   private fullSince: number | undefined;
-  private writing: Segment | undefined;
-  private readonly segments = new Set<Segment>();
-  private nextSegment = 0;
+  private writing: Part | undefined;
+  private readonly parts = new Set<Part>();
+  private nextPart = 0;
   private readonly disk = new Serial();
   private readonly changes = new Changes();
   private iterator: AsyncIterator<Uint8Array> | undefined;
@@ -148,17 +148,17 @@ export class Spool implements SpooledBytes {
   private dirMade = false;
   /** Bytes read since the last young collection. */
   private uncollected = 0;
-  private counts = { bytesRead: 0, bytesSpooled: 0, diskBytes: 0, peakDiskBytes: 0, segments: 0, fullWaitMs: 0 };
+  private counts = { bytesRead: 0, bytesSpooled: 0, diskBytes: 0, peakDiskBytes: 0, parts: 0, fullWaitMs: 0 };
 
   constructor(
     private readonly source: AsyncIterable<Uint8Array>,
     private readonly place: SpoolPlace,
   ) {
     const sizes = { ...DEFAULT_SPOOL_SIZES, ...place.sizes };
-    // A small budget makes small blocks and segments, so that several fit and the budget is never passed.
+    // A small budget makes small blocks and parts, so that several fit and the budget is never passed.
     const quarter = Math.max(1, Math.floor(place.budget.maxBytes / 4));
     const blockBytes = Math.max(1, Math.min(sizes.blockBytes, quarter));
-    this.sizes = { windowBytes: sizes.windowBytes, blockBytes, segmentBytes: Math.max(blockBytes, Math.min(sizes.segmentBytes, quarter)) };
+    this.sizes = { windowBytes: sizes.windowBytes, blockBytes, partBytes: Math.max(blockBytes, Math.min(sizes.partBytes, quarter)) };
     this.tail = Buffer.allocUnsafe(blockBytes);
   }
 
@@ -308,7 +308,7 @@ export class Spool implements SpooledBytes {
       this.tail.copy(merged, raw, 0, this.tailBytes);
       [this.tail, this.tailBytes] = [merged, merged.byteLength];
     } finally {
-      // The written block stays counted (until its segment is deleted); the rest of the room is given back.
+      // The written block stays counted (until its part is deleted); the rest of the room is given back.
       this.place.budget.give(reserved - kept);
     }
   }
@@ -318,34 +318,34 @@ export class Spool implements SpooledBytes {
   }
 
   /**
-   * Appends one block, in a new segment when the current one is full; resolves with the bytes
+   * Appends one block, in a new part when the current one is full; resolves with the bytes
    * written (none once the spool is closed) when the block is on disk.
    */
   private append(block: Uint8Array): Promise<number> {
     return this.disk.run(async () => {
       if (this.closed) return 0;
-      let segment = this.writing;
-      if (segment === undefined || segment.file.size + block.byteLength > this.sizes.segmentBytes) {
-        if (segment !== undefined) this.writing = undefined;
-        if (segment !== undefined && segment.read === segment.written) await this.removeSegment(segment);
+      let part = this.writing;
+      if (part === undefined || part.file.size + block.byteLength > this.sizes.partBytes) {
+        if (part !== undefined) this.writing = undefined;
+        if (part !== undefined && part.read === part.written) await this.removePart(part);
         if (!this.dirMade) await mkdir(this.place.dir, { recursive: true, mode: 0o700 });
         this.dirMade = true;
-        const file = await SegmentFile.create(`${this.place.dir}/${this.place.segmentName(this.nextSegment++)}`);
-        segment = { file, written: 0, read: 0 };
-        this.segments.add(segment);
-        this.writing = segment;
-        this.counts.segments++;
+        const file = await PartFile.create(`${this.place.dir}/${this.place.partName(this.nextPart++)}`);
+        part = { file, written: 0, read: 0 };
+        this.parts.add(part);
+        this.writing = part;
+        this.counts.parts++;
       }
       let offset: number;
       try {
-        offset = await segment.file.append(block);
+        offset = await part.file.append(block);
       } catch (e) {
-        // The segment's size counts only whole blocks: what part of this one reached the disk goes with the file.
+        // The part's size counts only whole blocks: what part of this one reached the disk goes with the file.
         this.writing = undefined;
         throw e;
       }
-      segment.written++;
-      this.blocks.push({ segment, offset, length: block.byteLength });
+      part.written++;
+      this.blocks.push({ part, offset, length: block.byteLength });
       this.counts.bytesSpooled += block.byteLength;
       this.counts.diskBytes += block.byteLength;
       this.counts.peakDiskBytes = Math.max(this.counts.peakDiskBytes, this.counts.diskBytes);
@@ -354,9 +354,9 @@ export class Spool implements SpooledBytes {
   }
 
   /**
-   * The next slice of the oldest block on disk: the block is read from its segment when its first
+   * The next slice of the oldest block on disk: the block is read from its part when its first
    * slice is asked for, and inflated one slice per call (the inflater waits while its slice is not
-   * taken). Undefined once the block is done; its segment is deleted once all its blocks are.
+   * taken). Undefined once the block is done; its part is deleted once all its blocks are.
    */
   private async nextSlice(): Promise<Buffer | undefined> {
     try {
@@ -365,7 +365,7 @@ export class Spool implements SpooledBytes {
         this.unpacking = { block };
         if (this.readBuffer === undefined || this.readBuffer.byteLength < block.length) this.readBuffer = Buffer.allocUnsafe(block.length);
         const into = this.readBuffer;
-        const compressed = await this.disk.run(() => block.segment.file.read(block.offset, block.length, into));
+        const compressed = await this.disk.run(() => block.part.file.read(block.offset, block.length, into));
         if (this.closed) return undefined;
         // Its output chunks are a slice each, and its readable side holds less than one: it inflates
         // the next slice only once this one has been taken.
@@ -382,24 +382,24 @@ export class Spool implements SpooledBytes {
       this.unpacking = undefined;
       throw new SpoolReadError({ reason: describe(e) });
     }
-    const { segment } = this.unpacking.block;
+    const { part } = this.unpacking.block;
     this.unpacking = undefined;
-    segment.read++;
-    // The segment being written is deleted too once the run has caught up with it: the next block starts a new one.
-    if (segment.read === segment.written && (segment !== this.writing || this.flushing === undefined)) {
-      if (segment === this.writing) this.writing = undefined;
-      void this.disk.run(() => this.removeSegment(segment));
+    part.read++;
+    // The part being written is deleted too once the run has caught up with it: the next block starts a new one.
+    if (part.read === part.written && (part !== this.writing || this.flushing === undefined)) {
+      if (part === this.writing) this.writing = undefined;
+      void this.disk.run(() => this.removePart(part));
     }
     return undefined;
   }
 
   /** Run on the disk queue only. */
-  private async removeSegment(segment: Segment): Promise<void> {
-    if (!this.segments.delete(segment)) return;
+  private async removePart(part: Part): Promise<void> {
+    if (!this.parts.delete(part)) return;
     // A file that cannot be deleted now is left to the next start-up's sweep; its bytes no longer count.
-    await segment.file.remove().catch(() => undefined);
-    this.place.budget.give(segment.file.size);
-    this.counts.diskBytes -= segment.file.size;
+    await part.file.remove().catch(() => undefined);
+    this.place.budget.give(part.file.size);
+    this.counts.diskBytes -= part.file.size;
   }
 
   close(): Promise<void> {
@@ -417,7 +417,7 @@ export class Spool implements SpooledBytes {
       this.readBuffer = undefined;
       [this.tail, this.spare] = [EMPTY, undefined];
       await this.disk.run(async () => {
-        for (const segment of [...this.segments]) await this.removeSegment(segment);
+        for (const part of [...this.parts]) await this.removePart(part);
       });
       this.place.onClosed?.();
     })();
@@ -445,7 +445,7 @@ export class Unspooled implements SpooledBytes {
   }
 
   figures(): SpoolFigures {
-    return { bytesRead: this.bytesRead, bytesSpooled: 0, diskBytes: 0, peakDiskBytes: 0, segments: 0, fullWaitMs: 0 };
+    return { bytesRead: this.bytesRead, bytesSpooled: 0, diskBytes: 0, peakDiskBytes: 0, parts: 0, fullWaitMs: 0 };
   }
 
   close(): Promise<void> {

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 async function spools(maxBytes: number): Promise<Spools> {
-  const runtime = ManagedRuntime.make(spoolLayer({ dir, maxBytes }, { sizes: { windowBytes: 8 * 1024, blockBytes: 16 * 1024, segmentBytes: 32 * 1024 } }));
+  const runtime = ManagedRuntime.make(spoolLayer({ dir, maxBytes }, { sizes: { windowBytes: 8 * 1024, blockBytes: 16 * 1024, partBytes: 32 * 1024 } }));
   runtimes.push(runtime);
   return runtime.runPromise(SpoolService);
 }

@@ -1,5 +1,5 @@
 // The spool on its own: a source read ahead of a reader that lags, its bytes given back in order
-// from memory and from segment files, the files deleted as they are read and when the reading
+// from memory and from part files, the files deleted as they are read and when the reading
 // ends however it ends, the disk budget holding the source back, and the sweep of files a crashed
 // process left. Sizes are small (kilobytes, not megabytes) so that a few hundred kilobytes cross
 // every part.
@@ -12,12 +12,12 @@ import * as Effect from "effect/Effect";
 import * as ManagedRuntime from "effect/ManagedRuntime";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  segmentFileName, spoolConfigFromEnv, SpoolConfigError, spooledDownload, spoolLayer, SpoolService, thisProcess, DEFAULT_SPOOL_MAX_BYTES,
+  partFileName, spoolConfigFromEnv, SpoolConfigError, spooledDownload, spoolLayer, SpoolService, thisProcess, DEFAULT_SPOOL_MAX_BYTES,
   type SpooledBytes, type Spools, type SpoolSizes,
 } from "../../src/index.js";
 
 const KiB = 1024;
-const SMALL: SpoolSizes = { windowBytes: 16 * KiB, blockBytes: 8 * KiB, segmentBytes: 24 * KiB };
+const SMALL: SpoolSizes = { windowBytes: 16 * KiB, blockBytes: 8 * KiB, partBytes: 24 * KiB };
 
 const dirs: string[] = [];
 const runtimes: Array<ManagedRuntime.ManagedRuntime<SpoolService, never>> = [];
@@ -98,7 +98,7 @@ async function drain(iterator: AsyncIterator<Uint8Array>, into: Uint8Array[], pa
 }
 
 describe("the spool", () => {
-  it("reads the source ahead of a reader that waits, and gives the bytes back in order from memory and from segment files", async () => {
+  it("reads the source ahead of a reader that waits, and gives the bytes back in order from memory and from part files", async () => {
     const dir = tempDir();
     const spools = await spoolsIn(dir);
     const bytes = lookBytes(600 * KiB, "rows");
@@ -113,7 +113,7 @@ describe("the spool", () => {
     expect(state.done).toBe(true);
     const figures = spooled.figures();
     expect(figures.bytesRead).toBe(bytes.length);
-    expect(figures.segments).toBeGreaterThanOrEqual(3);
+    expect(figures.parts).toBeGreaterThanOrEqual(3);
     // Compressed: the rows take far less on disk than they did in the download.
     expect(figures.diskBytes).toBeLessThan(bytes.length / 2);
     expect(files(dir).length).toBeGreaterThanOrEqual(3);
@@ -139,11 +139,11 @@ describe("the spool", () => {
     const got: Uint8Array[] = [];
     await drain(spooled[Symbol.asyncIterator](), got, 25);
     expect(Buffer.concat(got).equals(bytes)).toBe(true);
-    expect(spooled.figures().segments).toBeGreaterThan(0);
+    expect(spooled.figures().parts).toBeGreaterThan(0);
     expect(files(dir)).toEqual([]);
   });
 
-  it("deletes each segment file as soon as it has been read back, and the last when the reading ends", async () => {
+  it("deletes each part file as soon as it has been read back, and the last when the reading ends", async () => {
     const dir = tempDir();
     const spools = await spoolsIn(dir);
     const bytes = lookBytes(200 * KiB, "noise", 5);
@@ -153,7 +153,7 @@ describe("the spool", () => {
     got.push((await iterator.next()).value!);
     await until(() => spooled.finishedAt !== undefined);
     // The download has ended; its last block may still be on its way to disk.
-    await until(() => spooled.figures().bytesSpooled > 0 && spooled.figures().diskBytes === spooled.figures().bytesSpooled && files(dir).length === spooled.figures().segments);
+    await until(() => spooled.figures().bytesSpooled > 0 && spooled.figures().diskBytes === spooled.figures().bytesSpooled && files(dir).length === spooled.figures().parts);
     await new Promise((r) => setTimeout(r, 20));
     const counts = [files(dir).length];
     expect(counts[0]).toBeGreaterThanOrEqual(6);
@@ -166,7 +166,7 @@ describe("the spool", () => {
       counts.push(files(dir).length);
     }
     expect(Buffer.concat(got).equals(bytes)).toBe(true);
-    // Never more files than before, and fewer after each segment's worth of bytes.
+    // Never more files than before, and fewer after each part's worth of bytes.
     for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeLessThanOrEqual(counts[i - 1]!);
     expect(new Set(counts).size).toBeGreaterThanOrEqual(counts[0]!);
     expect(files(dir)).toEqual([]);
@@ -293,7 +293,7 @@ describe("the spool", () => {
 
   it("a disk that refuses the spool's files leaves the reading at the reader's pace, every byte delivered", async () => {
     const parent = tempDir();
-    // A file where the directory should be: no segment can be made.
+    // A file where the directory should be: no part can be made.
     const dir = join(parent, "not-a-dir");
     writeFileSync(dir, "");
     const spools = await spoolsIn(dir);
@@ -323,11 +323,11 @@ describe("the start-up sweep", () => {
       utimesSync(join(dir, name), mtime, mtime);
       return name;
     };
-    const crashed = make(segmentFileName({ ...self, pid: dead, startedAt: self.startedAt - 120_000 }, 0, 0));
-    const earlierLife = make(segmentFileName({ ...self, startedAt: self.startedAt - 120_000 }, 3, 1));
-    const running = make(segmentFileName({ ...self, pid: process.ppid, startedAt: self.startedAt - 120_000 }, 0, 0));
-    const otherHost = make(segmentFileName({ ...self, host: "another-host", pid: dead }, 0, 0));
-    const mine = make(segmentFileName(self, 0, 0));
+    const crashed = make(partFileName({ ...self, pid: dead, startedAt: self.startedAt - 120_000 }, 0, 0));
+    const earlierLife = make(partFileName({ ...self, startedAt: self.startedAt - 120_000 }, 3, 1));
+    const running = make(partFileName({ ...self, pid: process.ppid, startedAt: self.startedAt - 120_000 }, 0, 0));
+    const otherHost = make(partFileName({ ...self, host: "another-host", pid: dead }, 0, 0));
+    const mine = make(partFileName(self, 0, 0));
     const notOurs = make("notes.txt");
     const spools = await spoolsIn(dir);
     expect(spools.swept).toBe(2);

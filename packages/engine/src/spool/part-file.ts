@@ -1,9 +1,9 @@
-// One segment of a spool on disk: compressed blocks appended one after the other, read back by
+// One part of a spool on disk: compressed blocks appended one after the other, read back by
 // offset, and the file removed once every block has been read (or the run has ended).
 
 import { open, rm, type FileHandle } from "node:fs/promises";
 
-export class SegmentFile {
+export class PartFile {
   /** Bytes appended so far. */
   private bytes = 0;
 
@@ -13,8 +13,8 @@ export class SegmentFile {
   ) {}
 
   /** A new file, readable by this user only (it holds Look rows); fails if the name is taken. */
-  static async create(path: string): Promise<SegmentFile> {
-    return new SegmentFile(path, await open(path, "wx+", 0o600));
+  static async create(path: string): Promise<PartFile> {
+    return new PartFile(path, await open(path, "wx+", 0o600));
   }
 
   get size(): number {
