@@ -16,11 +16,11 @@
 import { randomBytes } from "node:crypto";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { startDownloadServer } from "./lib/download-server.mjs";
 import { postExecute } from "./lib/looker-client.mjs";
 import { ensureLook } from "./lib/looks.mjs";
 import { runBenchMain, startEmulators, startServerChild } from "./lib/processes.mjs";
+import { benchSchema } from "./lib/postgres-schema.mjs";
 
 const WINDOW_MS = 5000;
 const EXECUTE_TIMEOUT_MS = 10 * 60_000;
@@ -58,24 +58,6 @@ function maxInWindow(/** @type {Array<[number, number]>} */ arrivals, /** @type 
     best = Math.max(best, inWindow);
   }
   return best;
-}
-
-/** A Postgres schema of its own: the URL the servers use, and its removal. */
-async function schemaOf(/** @type {string} */ base) {
-  const schema = `tagwire_bench_replicas_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const admin = async (/** @type {string} */ sql) => {
-    const client = new pg.Client({ connectionString: base });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE SCHEMA ${schema}`);
-  const url = new URL(base);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  return { url: url.toString(), drop: () => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
 }
 
 /**
@@ -128,7 +110,7 @@ async function main() {
     // 1. The rate three replicas keep together.
     const look = await ensureLook({ rows: options.rows, mode: "user", seed: 1, log: progress });
     for (const shared of [{ name: "Postgres", env: {} }, { name: "Redis", env: { TAGWIRE_REDIS_URL: options.redis } }]) {
-      const place = await schemaOf(options.postgres);
+      const place = await benchSchema(options.postgres, "tagwire_bench_replicas");
       try {
         await ctx.emulators.reset();
         const env = { TAGWIRE_DATABASE_URL: place.url, TAGWIRE_MPARTICLE_RATE_LIMIT: `${options.limit} records/s`, TAGWIRE_REPLICAS: "3", ...shared.env };
@@ -159,7 +141,7 @@ async function main() {
     const costs = budgets.map((b) => ({ name: b.name, requests: 0, perSecond: [] }));
     for (let round = 1; round <= options.rounds; round++) {
       for (const [i, budget] of budgets.entries()) {
-        const place = await schemaOf(options.postgres);
+        const place = await benchSchema(options.postgres, "tagwire_bench_replicas");
         try {
           await ctx.emulators.reset();
           progress(`round ${round}, one server, budget ${budget.name}: two syncs of ${options.fastRows} rows as fast as they go`);

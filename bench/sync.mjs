@@ -17,11 +17,11 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { startDownloadServer } from "./lib/download-server.mjs";
 import { postExecute } from "./lib/looker-client.mjs";
 import { ensureLook } from "./lib/looks.mjs";
 import { runBenchMain, REPO_ROOT, startEmulators, startServerChild } from "./lib/processes.mjs";
+import { benchSchema } from "./lib/postgres-schema.mjs";
 import { selectRows } from "./lib/scenarios.mjs";
 
 const MB = 1024 * 1024;
@@ -66,20 +66,8 @@ async function openPlace(store) {
     const dir = await mkdtemp(join(tmpdir(), "tagwire-sync-bench-"));
     return { name: "sqlite", env: { TAGWIRE_DATABASE_URL: "", TAGWIRE_STATE_DIR: dir }, remove: () => rm(dir, { recursive: true, force: true }) };
   }
-  const schema = `tagwire_sync_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const admin = async (/** @type {string} */ sql) => {
-    const client = new pg.Client({ connectionString: store });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE SCHEMA ${schema}`);
-  const url = new URL(store);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  return { name: "postgres", env: { TAGWIRE_DATABASE_URL: url.toString() }, remove: () => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
+  const schema = await benchSchema(store, "tagwire_sync_bench");
+  return { name: "postgres", env: { TAGWIRE_DATABASE_URL: schema.url }, remove: schema.drop };
 }
 
 /**
