@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { groupDigits } from "@tagwire/engine/planning";
 
 export class BodyTooLarge extends Error {
   constructor(readonly limit: number) {
-    super(`The request body is larger than ${limit.toLocaleString("en-US")} bytes.`);
+    super(`The request body is larger than ${groupDigits(limit)} bytes.`);
   }
 }
 
 export class BodyTimedOut extends Error {
   constructor(readonly limitMs: number) {
-    super(`The request body did not arrive within ${(limitMs / 1000).toLocaleString("en-US")} s (TAGWIRE_BODY_TIMEOUT_MS).`);
+    super(`The request body did not arrive within ${groupDigits(limitMs / 1000)} s (TAGWIRE_BODY_TIMEOUT_MS).`);
   }
 }
 

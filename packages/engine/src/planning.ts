@@ -12,6 +12,7 @@ export type { Plan, PlanInput, ColumnPlan, Diagnostic, DiagnosticSubject, Severi
 export { plan } from "./plan/plan.js";
 export type { TagSource } from "./plan/tag-fixes.js";
 export { closest } from "./plan/did-you-mean.js";
+export { groupDigits } from "./group-digits.js";
 export * from "./look/index.js";
 export { parseRateLimit, formatRateLimit, RateLimitSyntaxError, type RateLimitSetting } from "./deliver/rate-limit.js";
 export { baseUrlVariable, connectorVariable, rateLimitVariable, settingVariable, upperSnake } from "./run/endpoint.js";

@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { INCOMPLETE, jsonBytes, JsonValueScanner } from "@tagwire/engine";
+import { INCOMPLETE, jsonBytes, JsonValueScanner, groupDigits } from "@tagwire/engine";
 import { BadRequest } from "./execute-request.js";
 import { StringUnescaper } from "./string-unescaper.js";
 import { BodyTimedOut, BodyTooLarge } from "../http-io.js";
@@ -261,7 +261,7 @@ class EnvelopeReader {
 
   private count(bytes: number): void {
     this.envelopeBytes += bytes;
-    if (this.envelopeBytes > MAX_ENVELOPE_BYTES) throw new BadRequest(`The request body's members other than attachment.data are over ${MAX_ENVELOPE_BYTES.toLocaleString("en-US")} bytes.`);
+    if (this.envelopeBytes > MAX_ENVELOPE_BYTES) throw new BadRequest(`The request body's members other than attachment.data are over ${groupDigits(MAX_ENVELOPE_BYTES)} bytes.`);
   }
 
   private async expect(byte: number, what: string): Promise<void> {

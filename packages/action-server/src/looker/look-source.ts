@@ -1,7 +1,7 @@
 import got from "got";
 import * as Effect from "effect/Effect";
 import type * as Scope from "effect/Scope";
-import { readLook, SourceError, spooledDownload, type LookDownload, type LookEvent, type SpooledBytes, type SpoolService } from "@tagwire/engine";
+import { readLook, SourceError, spooledDownload, type LookDownload, type LookEvent, type SpooledBytes, type SpoolService, groupDigits } from "@tagwire/engine";
 import type { ExecuteRequest } from "./execute-request.js";
 import type { MainThreadTurns } from "../main-thread-turns.js";
 
@@ -95,5 +95,5 @@ function downloadFailure(err: { response?: { statusCode?: number }; code?: strin
   if (status === undefined) return err.code ?? "network error";
   const stalled = err.code === "ETIMEDOUT" || err.code === "ESOCKETTIMEDOUT";
   const cause = stalled ? `nothing arrived for ${idleMs / 1000} s (TAGWIRE_DOWNLOAD_IDLE_MS)` : `the connection failed (${err.code ?? "network error"})`;
-  return `the download broke off after ${received.toLocaleString("en-US")} bytes: ${cause}`;
+  return `the download broke off after ${groupDigits(received)} bytes: ${cause}`;
 }

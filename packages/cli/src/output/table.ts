@@ -1,3 +1,5 @@
+import { groupDigits } from "@tagwire/engine/planning";
+
 /** Left-aligned columns separated by two spaces; the last column is never padded. */
 export function table(header: ReadonlyArray<string> | undefined, rows: ReadonlyArray<ReadonlyArray<string>>, indent = "  "): string[] {
   const all = header === undefined ? rows : [header, ...rows];
@@ -7,7 +9,7 @@ export function table(header: ReadonlyArray<string> | undefined, rows: ReadonlyA
 }
 
 /** `1234567` -> `1,234,567`, as the engine's summaries write numbers. */
-export const count = (n: number): string => n.toLocaleString("en-US");
+export const count = groupDigits;
 
 /** `1 row`, `2 rows`. */
 export const plural = (n: number, word: string, many = `${word}s`): string => `${count(n)} ${n === 1 ? word : many}`;

@@ -15,6 +15,7 @@ import { compileColumnWriters, type WriteColumns } from "../transform/column-wri
 import type { Record_ } from "../transform/path.js";
 import { ChangeFilter, type ChangeFilterSetup, type ChunkSyncFigures } from "../sync/change-filter.js";
 import { SpareBuffers } from "../batch/spare-buffers.js";
+import { groupDigits } from "../group-digits.js";
 
 /** A rejected row or a warning, as the report takes it. */
 export interface RowNote {
@@ -102,7 +103,7 @@ export class ChunkProcessor {
     this.json = { head: undefined, tail: "", keepContent: sync !== undefined };
     this.packer = new RecordPacker(packing.limits, packing.room, buffers);
     this.ids = idsCounted ? new RecordIds(scopeOf(program, run)) : new FirstOccurrenceIds(scopeOf(program, run));
-    this.tooLarge = `record larger than the ${this.packer.maxRecordBytes.toLocaleString("en-US")} bytes ${packing.label} accepts`;
+    this.tooLarge = `record larger than the ${groupDigits(this.packer.maxRecordBytes)} bytes ${packing.label} accepts`;
   }
 
   rows(rows: ReadonlyArray<LookRow>, firstRow: number): ChunkResult {
@@ -168,7 +169,7 @@ export class ChunkProcessor {
       sealed = this.filter.lastSealed;
     }
     const packed = head !== undefined ? this.packer.addParts(head, tail, n, digests, sealed) : this.packer.add(whole ?? JSON.stringify(result), n, digests, sealed);
-    if (packed === TOO_LARGE) return new Rejection(this.tooLarge, `record is ${this.packer.lastRecordBytes.toLocaleString("en-US")} bytes`);
+    if (packed === TOO_LARGE) return new Rejection(this.tooLarge, `record is ${groupDigits(this.packer.lastRecordBytes)} bytes`);
     if (packed !== undefined) out.packed.push(packed);
     return result;
   }

@@ -1,6 +1,7 @@
 import type { Diagnostic } from "../plan/types.js";
 import type { StopReason } from "./run-stop.js";
 import type { SyncReport } from "../sync/sync-run.js";
+import { groupDigits } from "../group-digits.js";
 
 /** Rows that share a reason, with a few of them as examples. */
 export interface ReasonGroup {
@@ -255,18 +256,18 @@ function formatRanges(ranges: Array<[number, number]>): string {
 function describeFailed(count: number, groups: ReadonlyArray<FailureGroup>): string {
   const allRetried = groups.every((g) => g.retried);
   const shown = groups.slice(0, 3).map((g) => `${g.reason}${g.retried && !allRetried ? " (after retries)" : ""}: rows ${g.rows}`);
-  return `${count.toLocaleString("en-US")} failed${allRetried ? " after retries" : ""} (${shown.join("; ")}${groups.length > 3 ? "; …" : ""})`;
+  return `${groupDigits(count)} failed${allRetried ? " after retries" : ""} (${shown.join("; ")}${groups.length > 3 ? "; …" : ""})`;
 }
 
 /** First in the summary, so a stopped run is never read as a finished one. */
 function describeStop(r: RunReport): string {
   const by = r.stopped!.by === "shutdown" ? "the run was stopped by a shutdown" : "the run was interrupted";
-  return r.stopped!.lookReadToEnd ? by : `${by} before the Look was read to its end (rows after row ${r.rows.read.toLocaleString("en-US")} were not read)`;
+  return r.stopped!.lookReadToEnd ? by : `${by} before the Look was read to its end (rows after row ${groupDigits(r.rows.read)} were not read)`;
 }
 
 /** A sync's figures by kind of row (new, changed, unchanged, removed), as the run report and `validate --sync` give them. */
 export function describeSync(s: SyncReport, dryRun: boolean): string {
-  const n = (x: number) => x.toLocaleString("en-US");
+  const n = groupDigits;
   const unchanged = s.rows === "changed" ? `${n(s.unchanged)} unchanged (${dryRun ? "would not be sent" : "not sent"})` : `${n(s.unchanged)} unchanged (sent: all rows asked for)`;
   const parts = [`${n(s.new)} new`, `${n(s.changed)} changed`, unchanged];
   if (!s.removalsInferred) parts.push("removed rows not looked for (the Look was not read to its end)");
@@ -278,7 +279,7 @@ export function describeSync(s: SyncReport, dryRun: boolean): string {
 
 /** One paragraph with the figures, for Looker's response message and logs. */
 export function summarize(r: RunReport): string {
-  const n = (x: number) => x.toLocaleString("en-US");
+  const n = groupDigits;
   const verb = r.dryRun ? "would be delivered" : "delivered";
   const toSend = r.rows.read - (r.sync !== undefined && r.sync.rows === "changed" ? r.sync.unchanged : 0);
   const parts = [`${r.label}: ${r.stopped !== undefined ? `${describeStop(r)}; ` : ""}${r.sync !== undefined ? `sync: ${describeSync(r.sync, r.dryRun)}; ` : ""}${n(r.rows.delivered)} of ${n(toSend)} rows ${r.sync !== undefined ? "to send " : ""}${verb}`];
