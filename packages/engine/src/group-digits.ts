@@ -1,5 +1,5 @@
-// Numbers in messages, as `1,234,567`. `toLocaleString("en-US")` gave the same text but made Node
-// map its ICU locale data: about 5.6 MB more resident memory for the process, for a comma.
+// Numbers in messages, as `1,234,567`. `toLocaleString("en-US")` gives the same text but pages in
+// ICU's locale data: 5.6 MB resident in a bare Node process, 1.2 MB at the server's 1M-row peak.
 
 /** `1234567` -> `1,234,567`; fractions keep up to three digits (`2.5`, `0.123`). */
 export function groupDigits(n: number): string {
