@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { memorySyncStore, type MemoryStore } from "@tagwire/engine/testing";
-import { executeBody, sampleLook, type Harness, startHarness } from "./support.js";
+import { bigLook, executeBody, sampleLook, type Harness, startHarness } from "./support.js";
 
 let h: Harness;
 let store: MemoryStore;
@@ -73,5 +73,52 @@ describe("a scheduled Look is a sync", () => {
     const { looker } = await scheduled(sampleLook(), { removed: "delete" }, 105);
     expect(looker).toMatchObject({ success: false, validation_errors: { removed: "`delete` is not a choice of removed (ignore, clear)" } });
     expect(h.emulators.state()["segment"]?.accepted ?? 0).toBe(0);
+  });
+});
+
+describe("a run that loses its hold on the sync", () => {
+  const MP_FORM = { data_type: "user_data", environment: "development" };
+  /** One scheduled mParticle execute of plan 201 from a Looker instance, with a webhook id of its own. */
+  function mparticleScheduled(look: ReturnType<typeof bigLook>) {
+    webhooks++;
+    const body = executeBody({ data: h.settings.mparticle, form: MP_FORM, look });
+    (body["scheduled_plan"] as Record<string, unknown>)["scheduled_plan_id"] = 201;
+    return h.execute("mparticle", body, { "x-looker-instance": "looker-a.example.com", "x-looker-webhook-id": `hook-${webhooks}` });
+  }
+
+  it("sends no more once the hold is lost, fails the rest with why, and the next run sends exactly those", async () => {
+    const rows = 3_000;
+    const look = bigLook(rows);
+    // Slow answers (30 requests of 100 profiles), so the hold is lost part-way.
+    h.emulators.setFaults("mparticle", { latencyMs: 150 });
+    const running = mparticleScheduled(look);
+    const heldBefore = new Set(store.held);
+    let syncId: string | undefined;
+    while (syncId === undefined || h.emulators.state()["mparticle"]!.requests < 3) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      syncId ??= [...store.held].find((id) => !heldBefore.has(id));
+    }
+    // What a broken connection to Postgres (or a lease taken after it expired) does to the holder.
+    store.loseHold(syncId, "the connection holding its lock broke");
+    const first = await running;
+    const delivered = h.emulators.state()["mparticle"]!.accepted;
+    expect(delivered).toBeGreaterThan(0);
+    expect(delivered).toBeLessThan(rows);
+    expect(first.looker.success).toBe(false);
+    expect(first.looker.message).toMatch(/^mParticle: the run stopped itself on losing its hold on the sync \(the connection holding its lock broke\)/);
+    // Every row read is accounted for: delivered, or failed with why; the rest of the Look was not read.
+    const figures = /; ([\d,]+) of ([\d,]+) rows to send delivered; ([\d,]+) failed \(not sent: the run lost its hold on the sync \(the connection holding its lock broke\)/.exec(first.looker.message);
+    expect(figures, first.looker.message).not.toBeNull();
+    const [reported, read, failed] = figures!.slice(1).map((n) => Number(n.replaceAll(",", "")));
+    expect(reported).toBe(delivered);
+    expect(failed).toBe(read! - delivered);
+    // Requests already out were answered and their rows kept in the state: the next run sends only the rest, each once.
+    h.emulators.setFaults("mparticle", {});
+    const second = await mparticleScheduled(look);
+    expect(second.looker.success).toBe(true);
+    expect(h.emulators.state()["mparticle"]!.accepted).toBe(rows);
+    expect(h.emulators.state()["mparticle"]!.duplicates).toBe(0);
+    expect(second.looker.message).toContain(`${(rows - delivered).toLocaleString("en-US")} new, 0 changed, ${delivered.toLocaleString("en-US")} unchanged (not sent)`);
+    expect(store.held.has(syncId)).toBe(false);
   });
 });

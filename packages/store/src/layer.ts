@@ -38,7 +38,7 @@ export function withRetention(store: SyncStore, days: number): SyncStore {
   return {
     describe: store.describe,
     openSync: (identity, connector) => store.openSync(identity, connector),
-    holdSync: (syncId, waitMs) => store.holdSync(syncId, waitMs),
+    holdSync: (syncId, waitMs, onLost) => store.holdSync(syncId, waitMs, onLost),
     readState: (syncId, pageSize) => store.readState(syncId, pageSize),
     confirm: (syncId, page) => store.confirm(syncId, page),
     forget: (syncId, keys) => store.forget(syncId, keys),

@@ -73,7 +73,7 @@ export async function openPostgres(url: string): Promise<OpenedStore> {
   pool.on("error", () => undefined);
   try {
     await migrate(pool);
-    return new PostgresStore(pool, describe, scrub, () => new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 }));
+    return new PostgresStore(pool, describe, scrub, () => new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, keepAlive: true }));
   } catch (e) {
     await pool.end().catch(() => undefined);
     throw storeFailure(describe, "cannot prepare the database", e, scrub);
@@ -142,18 +142,34 @@ class PostgresStore implements OpenedStore {
   /**
    * A session advisory lock on a connection of its own, held until the scope closes: outside the
    * pool, so runs holding their syncs never take the connections their pages need. The server ends
-   * the session's locks when the connection ends, the holder's process killed included.
+   * the session's locks when the connection ends, the holder's process killed included; a
+   * connection that ends while the lock is held (the server restarted, the session was ended, the
+   * network broke) ends the hold, and `onLost` says so.
    */
-  holdSync(syncId: string, waitMs: number) {
+  holdSync(syncId: string, waitMs: number, onLost?: (why: string) => void) {
+    let held = false;
+    let released = false;
+    const lost = (why: string) => {
+      if (!held || released) return;
+      released = true;
+      onLost?.(why);
+    };
     const connect = this.attempt("cannot hold the sync", async () => {
       const client = this.connection();
-      // A connection that breaks is reported by its next query; unhandled, the error would end the process.
-      client.on("error", () => undefined);
+      // Unhandled, a broken connection's error would end the process.
+      client.on("error", (e) => lost(`the connection holding its lock in ${this.describe} broke: ${this.scrub(e.message)}`));
+      client.on("end", () => lost(`the connection holding its lock in ${this.describe} ended`));
       await client.connect();
       return client;
     });
-    return Effect.acquireRelease(connect, (client) => Effect.promise(() => client.end().catch(() => undefined))).pipe(
+    const release = (client: Pg.Client) =>
+      Effect.promise(() => {
+        released = true;
+        return client.end().catch(() => undefined);
+      });
+    return Effect.acquireRelease(connect, release).pipe(
       Effect.flatMap((client) => pollHold(this.attempt("cannot hold the sync", async () => (await client.query<{ held: boolean }>(TRY_HOLD, [syncId])).rows[0]!.held), waitMs)),
+      Effect.tap((taken) => Effect.sync(() => void (held = taken))),
     );
   }
 

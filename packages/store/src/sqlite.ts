@@ -7,7 +7,6 @@ import type { Worker } from "node:worker_threads";
 import { randomUUID } from "node:crypto";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
-import * as Schedule from "effect/Schedule";
 import { DIGEST_BYTES, pollHold, StoreError, startWorker, type DigestPage, type RunRecord, type SyncIdentity } from "@tagwire/engine";
 import { storeFailure } from "./failure.js";
 import type { OpenedStore } from "./opened-store.js";
@@ -127,16 +126,23 @@ class SqliteStore implements OpenedStore {
     return this.effect("openSync", () => [identity, connector]);
   }
 
-  holdSync(syncId: string, waitMs: number) {
+  holdSync(syncId: string, waitMs: number, onLost?: (why: string) => void) {
     const holder = randomUUID();
     const take = pollHold(this.effect("takeLease", () => [syncId, holder, LEASE_MS]), waitMs);
+    // Renewed until the scope closes; a renewal that fails is tried again at the next turn (the
+    // lease lasts three turns), and one that finds the lease gone ends the hold.
+    const renew = this.effect("renewLease", () => [syncId, holder, LEASE_MS]).pipe(
+      Effect.map((renewed) => renewed !== false),
+      Effect.orElseSucceed(() => true),
+      Effect.delay(Duration.millis(RENEW_MS)),
+      Effect.repeat({ while: (renewed) => renewed }),
+      Effect.tap(() => Effect.sync(() => onLost?.(`its lease in ${this.describe} expired and was taken by another run`))),
+    );
     return Effect.gen(this, function* () {
       const taken = yield* Effect.acquireRelease(take, (held) =>
         held ? this.effect("releaseLease", () => [syncId, holder]).pipe(Effect.catchAll(() => Effect.void)) : Effect.void,
       );
-      // Renewed until the scope closes; a renewal that fails is tried again at the next turn, and
-      // the lease lasts three turns.
-      if (taken) yield* Effect.forkScoped(this.effect("renewLease", () => [syncId, holder, LEASE_MS]).pipe(Effect.ignore, Effect.repeat(Schedule.spaced(Duration.millis(RENEW_MS))), Effect.delay(Duration.millis(RENEW_MS))));
+      if (taken) yield* Effect.forkScoped(renew);
       return taken;
     });
   }

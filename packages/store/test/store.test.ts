@@ -1,7 +1,7 @@
 // One suite, both backends: every method of SyncStore, the migrations, retention and the layer.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
@@ -10,6 +10,7 @@ import * as Option from "effect/Option";
 import * as Scope from "effect/Scope";
 import { StoreError, SyncStoreService, type DigestPage, type RunRecord, type SyncStore } from "@tagwire/engine";
 import { MIGRATIONS, openStore, scopedStore, storeLayer, type OpenedStore } from "../src/index.js";
+import { LEASE_MS } from "../src/sqlite.js";
 import { adminQuery, BACKENDS, hex, randomPage, SCHEMA_PREFIX, sqlite, type Place } from "./backends.js";
 
 const run = <A>(effect: Effect.Effect<A, StoreError>) => Effect.runPromise(effect);
@@ -313,10 +314,11 @@ describe.each(BACKENDS)("the $name store", (backend) => {
 
   describe("holding a sync", () => {
     /** Holds `syncId` on `store` in a scope of its own: the answer, and the scope that lets it go. */
-    async function hold(store: SyncStore, syncId: string, waitMs: number): Promise<{ held: boolean; release: () => Promise<void> }> {
+    async function hold(store: SyncStore, syncId: string, waitMs: number): Promise<{ held: boolean; release: () => Promise<void>; lost: string[] }> {
       const scope = Effect.runSync(Scope.make());
-      const held = await Effect.runPromise(store.holdSync(syncId, waitMs).pipe(Scope.extend(scope), Effect.orDie));
-      return { held, release: () => Effect.runPromise(Scope.close(scope, Exit.void)) };
+      const lost: string[] = [];
+      const held = await Effect.runPromise(store.holdSync(syncId, waitMs, (why) => lost.push(why)).pipe(Scope.extend(scope), Effect.orDie));
+      return { held, release: () => Effect.runPromise(Scope.close(scope, Exit.void)), lost };
     }
 
     it("lets one run hold a sync: another process's hold waits for it, and a wait that runs out is answered false", async () => {
@@ -366,8 +368,13 @@ describe.each(BACKENDS)("the $name store", (backend) => {
         expect(ended).toEqual([{ ended: true }]);
         const taken = await hold(other, "sync-k", 2_000);
         expect(taken.held).toBe(true);
+        // The holder is told its hold ended (its run then sends no more), once, naming the store.
+        await vi.waitFor(() => expect(first.lost).toHaveLength(1));
+        expect(first.lost[0]).toMatch(/^the connection holding its lock in postgres:\/\/.* (broke|ended)/);
         await taken.release();
         await first.release();
+        expect(first.lost).toHaveLength(1);
+        expect(taken.lost).toEqual([]);
       });
     } else {
       it("takes a lease left by a holder that stopped renewing it once it has expired, never before", async () => {
@@ -382,6 +389,20 @@ describe.each(BACKENDS)("the $name store", (backend) => {
         expect(Number(lease!["expires_at"])).toBeGreaterThan(Date.now() + 20_000);
         await taken.release();
         expect(await place.sql("SELECT * FROM sync_leases WHERE sync_id = ?", ["sync-dead"])).toEqual([]);
+        expect(taken.lost).toEqual([]);
+      });
+
+      it("tells the holder when its lease was taken by another (it expired while the holder could not renew it)", { timeout: 20_000 }, async () => {
+        const { place, store } = await fresh();
+        const mine = await hold(store, "sync-taken", 0);
+        expect(mine.held).toBe(true);
+        // Another process took the lease: what happens once it expires unrenewed (a thread stalled past three turns).
+        await place.sql("UPDATE sync_leases SET holder = ?, expires_at = ? WHERE sync_id = ?", ["other-process", Date.now() + 60_000, "sync-taken"]);
+        await vi.waitFor(() => expect(mine.lost).toHaveLength(1), { timeout: LEASE_MS / 3 + 5_000, interval: 100 });
+        expect(mine.lost[0]).toMatch(/^its lease in sqlite:.* expired and was taken by another run$/);
+        await mine.release();
+        // Letting go does not take the other process's lease away.
+        expect(await place.sql("SELECT holder FROM sync_leases WHERE sync_id = ?", ["sync-taken"])).toEqual([{ holder: "other-process" }]);
       });
     }
   });

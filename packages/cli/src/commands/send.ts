@@ -87,7 +87,8 @@ export const send = Command.make("send", { ...targetFlags, ...sourceFlags, setti
       Effect.ensuring(Effect.sync(() => stop.release())),
     );
     yield* flags.json ? printJson(report) : printLines(runReportLines(report));
-    if (report.stopped !== undefined) return yield* Effect.fail(new Interrupted());
+    // A run that lost its sync stopped itself: its unsent rows failed, as any failed rows (exit 1).
+    if (report.stopped !== undefined && report.stopped.by !== "hold lost") return yield* Effect.fail(new Interrupted());
     // A source that breaks off is an input error wherever it shows (exit 2, as from validate --rows); the report says so once.
     if (report.sourceError !== undefined) return yield* Effect.fail(new NotValid({ code: "source" }));
     if (!report.success) return yield* Effect.fail(new NotValid());

@@ -85,7 +85,7 @@ export function openRun(input: RunInput, stopping: RunStopping, clock: RunClock)
     // A dry run has no endpoint: body fields are sized from the settings given, if any.
     const shape = new RequestShape(connector.manifest.wire.envelope, endpoint?.bodyFields ?? requestBodyFields(connector, input.settings ?? {}));
     const context = runContextOf(plan, input.settings ?? {}, runId, header.ranAt);
-    const sync = yield* openRunSync(input, plan, header.fields, context, report);
+    const sync = yield* openRunSync(input, plan, header.fields, context, report, () => stopping.holdWatch());
     return {
       connector, plan, planInput, endpoint, transport, pacer, shape, rows: rest, context, sync,
       packing: packingOf(connector, shape),

@@ -55,10 +55,11 @@ export interface RunReport {
   /** The Look could not be read to its end; rows after that point never entered the run. */
   readonly sourceError?: string;
   /**
-   * The run was asked to stop (`by`: a shutdown, or a person interrupting it). Rows read and not
-   * delivered are failed; rows after the last one read were not read (unless `lookReadToEnd`).
+   * The run was stopped (`by`: a shutdown, a person interrupting it, or the loss of its hold on its
+   * sync, which `detail` explains). Rows read and not delivered are failed; rows after the last one
+   * read were not read (unless `lookReadToEnd`).
    */
-  readonly stopped?: { readonly by: StopReason; readonly lookReadToEnd: boolean };
+  readonly stopped?: { readonly by: StopReason; readonly lookReadToEnd: boolean; readonly detail?: string };
   readonly diagnostics: ReadonlyArray<Diagnostic>;
   /**
    * In a sync: rows new, changed and unchanged against the state the last runs left, and the rows
@@ -176,8 +177,8 @@ export class ReportBuilder {
   sourceFailed(message: string): void {
     this.sourceError = message;
   }
-  stopped(by: StopReason, lookReadToEnd: boolean): void {
-    this.stop = { by, lookReadToEnd };
+  stopped(by: StopReason, lookReadToEnd: boolean, detail?: string): void {
+    this.stop = { by, lookReadToEnd, ...(detail !== undefined ? { detail } : {}) };
   }
   /** The sync's figures, and how many rows it left unsent (unchanged). */
   sync(report: SyncReport, notSent: number): void {
@@ -261,7 +262,11 @@ function describeFailed(count: number, groups: ReadonlyArray<FailureGroup>): str
 
 /** First in the summary, so a stopped run is never read as a finished one. */
 function describeStop(r: RunReport): string {
-  const by = r.stopped!.by === "shutdown" ? "the run was stopped by a shutdown" : "the run was interrupted";
+  const { by: reason, detail } = r.stopped!;
+  const by =
+    reason === "shutdown" ? "the run was stopped by a shutdown"
+    : reason === "interrupted" ? "the run was interrupted"
+    : `the run stopped itself on losing its hold on the sync (${detail ?? "no reason given"})`;
   return r.stopped!.lookReadToEnd ? by : `${by} before the Look was read to its end (rows after row ${groupDigits(r.rows.read)} were not read)`;
 }
 

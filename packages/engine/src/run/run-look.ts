@@ -43,7 +43,7 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       // that broke off was not read (its download may have ended all the same).
       open.tally.report.readEnded(read.brokeOff() ? undefined : input.download !== undefined ? input.download.finishedAt : read.readEndedAt(), input.download !== undefined);
       if (stopping.reason !== undefined) {
-        open.tally.report.stopped(stopping.reason, read.readToEnd());
+        open.tally.report.stopped(stopping.reason, read.readToEnd(), stopping.detail);
         // Lets a download that was cut off go (a generator ends once its pending read settles).
         if (!read.readToEnd()) open.rows.return?.().catch(() => undefined);
       }

@@ -6,8 +6,11 @@ import * as FiberId from "effect/FiberId";
 import { notTriedAgain, type BatchOutcome, type Halt, type SendCounters } from "../deliver/send-batch.js";
 import { RunStoppedFailure, type DeliveryFailure } from "../deliver/retry.js";
 
-/** Why a run was stopped: the process is shutting down (SIGTERM), or a person interrupted it (Ctrl-C). */
-export type StopReason = "shutdown" | "interrupted";
+/**
+ * Why a run was stopped: the process is shutting down (SIGTERM), a person interrupted it (Ctrl-C),
+ * or the run lost its hold on its sync (another run may now hold it and send the same rows).
+ */
+export type StopReason = "shutdown" | "interrupted" | "hold lost";
 
 /** How a caller stops a run: abort `signal` (its reason `"shutdown"` or `"interrupted"`). */
 export interface RunStop {
@@ -20,6 +23,9 @@ export const NOT_SENT = "not sent: the run was stopped";
 
 /** How often a stopping run looks whether a batch is between requests (and can be given up at once). */
 const WATCH_MS = 20;
+
+/** How long requests in flight may take to be answered when a run without a caller's stop loses its sync: the transport's default timeout. */
+const HOLD_LOST_GRACE_MS = 30_000;
 
 /** Where one batch's sending is: waiting (for the pacer, the first answer or a retry), in a request, or answered. */
 interface BatchWatch {
@@ -34,6 +40,13 @@ interface BatchWatch {
  */
 export class RunStopping {
   reason: StopReason | undefined;
+  /** What the stop's reason does not say (why a hold was lost). */
+  detail: string | undefined;
+  /** The reason of the rows the stop leaves unsent. */
+  private notSent = NOT_SENT;
+  /** A run holding a sync may stop itself (see `holdLost`) without a caller's stop. */
+  private mayStop: boolean;
+  private graceMs: number;
   private readonly requested: Deferred.Deferred<void>;
   private readonly graceOver: Deferred.Deferred<void>;
   private graceIsOver = false;
@@ -44,24 +57,45 @@ export class RunStopping {
 
   constructor(
     private readonly stop: RunStop | undefined,
-    halt: Halt,
+    private readonly halt: Halt,
   ) {
     this.requested = Deferred.unsafeMake(FiberId.none);
     this.graceOver = Deferred.unsafeMake(FiberId.none);
-    this.onAbort = () => {
-      if (this.reason !== undefined) return;
-      this.reason = stop?.signal.reason === "shutdown" ? "shutdown" : "interrupted";
-      halt.failure ??= new RunStoppedFailure({ reason: NOT_SENT });
-      Deferred.unsafeDone(this.requested, Exit.void);
-      this.endRead?.();
-      this.timer = setTimeout(() => {
-        this.graceIsOver = true;
-        Deferred.unsafeDone(this.graceOver, Exit.void);
-      }, stop?.graceMs ?? 0);
-    };
+    this.mayStop = stop !== undefined;
+    this.graceMs = stop?.graceMs ?? 0;
+    this.onAbort = () => this.ask(stop?.signal.reason === "shutdown" ? "shutdown" : "interrupted");
     if (stop === undefined) return;
     if (stop.signal.aborted) this.onAbort();
     else stop.signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  private ask(reason: StopReason): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.halt.failure ??= new RunStoppedFailure({ reason: this.notSent });
+    Deferred.unsafeDone(this.requested, Exit.void);
+    this.endRead?.();
+    this.timer = setTimeout(() => {
+      this.graceIsOver = true;
+      Deferred.unsafeDone(this.graceOver, Exit.void);
+    }, this.graceMs);
+  }
+
+  /**
+   * Called once the run holds a sync: what the store calls if it loses the hold (its connection
+   * broke, its lease was taken). Another replica may then run the sync and send the rows this run
+   * has not, so this one sends no more: requests out are answered (within the grace period), and
+   * the rest fail with why, for the next run to send.
+   */
+  holdWatch(): (why: string) => void {
+    this.mayStop = true;
+    if (this.stop === undefined) this.graceMs = HOLD_LOST_GRACE_MS;
+    return (why) => {
+      if (this.reason !== undefined) return;
+      this.detail = why;
+      this.notSent = `not sent: the run lost its hold on the sync (${why})`;
+      this.ask("hold lost");
+    };
   }
 
   /** Completes when the run is asked to stop (never without a stop). */
@@ -76,7 +110,7 @@ export class RunStopping {
    */
   orStop<A, B>(read: Promise<A>, stopped: B): Promise<A | B> {
     if (this.reason !== undefined) return Promise.resolve(stopped);
-    if (this.stop === undefined) return read;
+    if (!this.mayStop) return read;
     return new Promise<A | B>((resolve, reject) => {
       this.endRead = () => resolve(stopped);
       read.then(
@@ -97,7 +131,7 @@ export class RunStopping {
    * stop, gives it up: at once while it waits, after the grace period while a request is out.
    */
   guard(counters: SendCounters, send: (counters: SendCounters) => Effect.Effect<BatchOutcome>): Effect.Effect<BatchOutcome> {
-    if (this.stop === undefined) return send(counters);
+    if (!this.mayStop) return send(counters);
     const watch: BatchWatch = { phase: "waiting", sends: 0 };
     const watched: SendCounters = {
       ...counters,
@@ -116,10 +150,10 @@ export class RunStopping {
   }
 
   private giveUp(watch: BatchWatch): Effect.Effect<BatchOutcome> {
-    const graceMs = this.stop?.graceMs ?? 0;
     const check: Effect.Effect<BatchOutcome> = Effect.suspend(() => {
+      const graceMs = this.graceMs;
       if (watch.phase === "waiting") {
-        const stopped = new RunStoppedFailure({ reason: NOT_SENT });
+        const stopped = new RunStoppedFailure({ reason: this.notSent });
         const failure = watch.last === undefined ? stopped : notTriedAgain(watch.last, stopped);
         return Effect.succeed({ ok: false, reason: failure.reason, retried: watch.sends > 1, ...(failure.status !== undefined ? { status: failure.status } : {}) });
       }

@@ -20,6 +20,8 @@ export interface MemoryStore extends SyncStore {
   confirms: number;
   /** Syncs a run holds now. */
   readonly held: Set<string>;
+  /** Ends a run's hold on the sync as a broken connection would: the sync is free, and its holder is told why. */
+  loseHold(syncId: string, why: string): void;
 }
 
 export function memorySyncStore(): MemoryStore {
@@ -38,14 +40,28 @@ export function memorySyncStore(): MemoryStore {
     return s;
   };
   const held = new Set<string>();
+  const holders = new Map<string, (why: string) => void>();
   const store: MemoryStore = {
     describe: "memory",
     held,
-    holdSync: (syncId, waitMs) =>
-      Effect.acquireRelease(
-        pollHold(Effect.sync(() => (held.has(syncId) ? false : (held.add(syncId), true))), waitMs, 10),
-        (taken) => Effect.sync(() => void (taken && held.delete(syncId))),
-      ),
+    holdSync: (syncId, waitMs, onLost) => {
+      const token = (why: string) => onLost?.(why);
+      const take = Effect.sync(() => (held.has(syncId) ? false : (held.add(syncId), holders.set(syncId, token), true)));
+      return Effect.acquireRelease(pollHold(take, waitMs, 10), (taken) =>
+        Effect.sync(() => {
+          // A hold that was lost may have been taken by another run since: only this one's is let go.
+          if (!taken || holders.get(syncId) !== token) return;
+          held.delete(syncId);
+          holders.delete(syncId);
+        }),
+      );
+    },
+    loseHold: (syncId, why) => {
+      const holder = holders.get(syncId);
+      held.delete(syncId);
+      holders.delete(syncId);
+      holder?.(why);
+    },
     states,
     sealed,
     runs,

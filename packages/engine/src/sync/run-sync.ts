@@ -38,10 +38,10 @@ export interface RunHistory {
  * but a dry run is kept in its history. A store that cannot open the sync or read its state
  * fails the run before anything is sent.
  */
-export function openRunSync(input: RunInput, plan: Plan, fields: LookFields, context: RunContext, report: ReportBuilder): Effect.Effect<RunSync, StoreError | SyncBusy, Scope.Scope> {
+export function openRunSync(input: RunInput, plan: Plan, fields: LookFields, context: RunContext, report: ReportBuilder, holdWatch: () => (why: string) => void): Effect.Effect<RunSync, StoreError | SyncBusy, Scope.Scope> {
   return Effect.gen(function* () {
     const store = Option.getOrUndefined(yield* Effect.serviceOption(SyncStoreService));
-    const { sync, notSynced } = yield* openSync(input, store, plan, fields, context);
+    const { sync, notSynced } = yield* openSync(input, store, plan, fields, context, holdWatch);
     if (notSynced !== undefined) report.notSynced(notSynced);
     if (store === undefined || input.dryRun === true) return sync === undefined ? {} : { sync };
     const history = runHistory(store, report, {
@@ -55,7 +55,7 @@ export function openRunSync(input: RunInput, plan: Plan, fields: LookFields, con
   });
 }
 
-function openSync(input: RunInput, store: SyncStore | undefined, plan: Plan, fields: LookFields, context: RunContext): Effect.Effect<{ sync?: SyncRun; notSynced?: string }, StoreError | SyncBusy, Scope.Scope> {
+function openSync(input: RunInput, store: SyncStore | undefined, plan: Plan, fields: LookFields, context: RunContext, holdWatch: () => (why: string) => void): Effect.Effect<{ sync?: SyncRun; notSynced?: string }, StoreError | SyncBusy, Scope.Scope> {
   const request = input.sync;
   // Without a store the process is stateless by its configuration: every run sends every row, as it always did.
   if (request === undefined || store === undefined) return Effect.succeed({});
@@ -79,6 +79,7 @@ function openSync(input: RunInput, store: SyncStore | undefined, plan: Plan, fie
       dryRun: input.dryRun === true,
       sensitive: Object.fromEntries(manifest.settings.filter((s) => s.sensitive !== false).map((s) => [s.name, input.settings?.[s.name]])),
       fillKeys: (manifest.fills ?? []).map((f) => f.target.split(".")[0]!.replace("[]", "")),
+      holdWatch,
     }),
     (sync) => ({ sync }),
   );

@@ -135,9 +135,11 @@ export interface SyncStore {
    * Holds the sync for one run until the scope closes, so replicas sharing the store never run it
    * twice at once: waits up to `waitMs` while another run holds it; false when the wait ran out. A
    * holder that dies without closing its scope (kill -9) lets go by itself: Postgres ends its
-   * session's advisory lock, SQLite's lease expires.
+   * session's advisory lock, SQLite's lease expires. `onLost` is called (once, with why) if the
+   * hold ends before the scope closes: the connection holding the lock broke, or the lease could
+   * not be renewed in time and another holder took it.
    */
-  holdSync(syncId: string, waitMs: number): Effect.Effect<boolean, StoreError, Scope.Scope>;
+  holdSync(syncId: string, waitMs: number, onLost?: (why: string) => void): Effect.Effect<boolean, StoreError, Scope.Scope>;
   /** Every row the sync's state holds, in pages of at most `pageSize` entries. */
   readState(syncId: string, pageSize: number): AsyncIterable<DigestPage>;
   /** Rows the destination confirmed: their key's content digest is set (inserted or replaced). */

@@ -128,13 +128,18 @@ export class SyncRun {
       readonly sensitive: Readonly<Record<string, string | undefined>>;
       /** Top-level keys the manifest's fills write (see ClearSetup). */
       readonly fillKeys: ReadonlyArray<string>;
+      /** Called once the sync is held: what to call if the hold is lost. */
+      readonly holdWatch?: () => (why: string) => void;
     },
   ): Effect.Effect<SyncRun, StoreError | SyncBusy, Scope.Scope> {
     return Effect.gen(function* () {
       const record = yield* store.openSync(input.identity, input.connector);
       if (!input.dryRun) {
         const waitMs = input.request.waitMs ?? DEFAULT_SYNC_WAIT_MS;
-        if (!(yield* store.holdSync(record.id, waitMs))) return yield* Effect.fail(new SyncBusy({ syncId: record.id, waitedMs: waitMs }));
+        let lost: ((why: string) => void) | undefined;
+        const held = yield* store.holdSync(record.id, waitMs, (why) => lost?.(why));
+        if (!held) return yield* Effect.fail(new SyncBusy({ syncId: record.id, waitedMs: waitMs }));
+        lost = input.holdWatch?.();
       }
       const snapshot = yield* Effect.tryPromise({
         try: () => Snapshot.fromPages(store.readState(record.id, STATE_PAGE)),
