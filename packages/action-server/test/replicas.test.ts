@@ -143,6 +143,12 @@ describe.each(SHARED_IN)("three replicas on one Postgres, rate budgets in $name"
     const busy = await execute(replicas[2]!, "busy", changed);
     expect(busy.success).toBe(false);
     expect(busy.message).toMatch(/^Nothing was sent: sync [0-9a-f]+ is running elsewhere: another execute of this schedule \(on this server or another replica\) did not finish within 300 ms\. None of this Look's rows were sent/);
+    // The run history has it, as having waited and sent nothing.
+    const kept = await adminQuery<{ figures: unknown; success: boolean }>(
+      `SELECT r.figures, r.success FROM ${schema}.runs r JOIN ${schema}.syncs s ON s.id = r.sync_id WHERE s.plan = $1 AND r.figures ? 'busy'`,
+      [`${plans}-busy`],
+    );
+    expect(kept).toEqual([{ figures: { read: 0, delivered: 0, rejected: 0, failed: 0, busy: { waitedMs: 300 } }, success: false }]);
     expect((await first).success).toBe(true);
     expect(await received()).toHaveLength(1200);
     await emulators.reset();

@@ -201,6 +201,15 @@ describe("tagwire send and the store", () => {
         expect(busy.code).toBe(1);
         expect(oneLine(busy.stderr)).toMatch(/running elsewhere.*nothing was sent/);
         expect(emulators.state().mparticle!.accepted).toBe(3);
+        // The send is in the history all the same, as having waited and sent nothing.
+        const runs = JSON.parse((await tagwire(["runs", "--json"], { env: { TAGWIRE_STATE_DIR: state } })).stdout) as Array<{ runId: string; syncId?: string; success?: boolean; finishedAt?: string; figures?: unknown }>;
+        expect(runs).toHaveLength(2);
+        expect(runs[0]).toMatchObject({ syncId: entry!.sync.id, success: false, figures: { read: 0, delivered: 0, rejected: 0, failed: 0, busy: { waitedMs: 1500 } } });
+        expect(runs[0]!.finishedAt).toBeDefined();
+        const shown = await tagwire(["runs", "show", runs[0]!.runId], { env: { TAGWIRE_STATE_DIR: state } });
+        expect(shown.stdout).toMatch(/^Status: +busy$/m);
+        expect(shown.stdout).toContain("Sync: running elsewhere; this execute waited 1.5 s for it and sent nothing\n");
+        expect((await tagwire(["runs"], { env: { TAGWIRE_STATE_DIR: state } })).stdout).toMatch(/ busy /);
         const bad = await send("5m");
         expect(bad.code).toBe(2);
         expect(oneLine(bad.stderr)).toBe("tagwire: TAGWIRE_SYNC_WAIT_MS must be a whole number (0 or more), not `5m`.");

@@ -2,8 +2,9 @@
 import type { RunFigures, RunRecord, SyncSummary } from "@tagwire/engine";
 import { count, plural, table } from "./table.js";
 
-/** running (no end recorded), ok (every row that had to be sent arrived), or incomplete. */
-export const runStatus = (run: RunRecord): string => (run.finishedAt === undefined ? "running" : run.success === true ? "ok" : "incomplete");
+/** running (no end recorded), ok (every row that had to be sent arrived), busy (the sync was running elsewhere: nothing sent), or incomplete. */
+export const runStatus = (run: RunRecord): string =>
+  run.finishedAt === undefined ? "running" : run.success === true ? "ok" : run.figures?.busy !== undefined ? "busy" : "incomplete";
 
 /** `2026-01-02 03:04:05Z`: to the second, in UTC. */
 const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
@@ -66,6 +67,7 @@ export function runLines(run: RunRecord): string[] {
     lines.push("", `Rows: ${count(f.read)} read, ${count(f.delivered)} delivered, ${count(f.rejected)} rejected, ${count(f.failed)} failed`);
     const kinds = syncFigures(f);
     if (kinds.length > 0) lines.push(`Sync: ${kinds.join(", ")}`);
+    if (f.busy !== undefined) lines.push(`Sync: running elsewhere; this execute waited ${(f.busy.waitedMs / 1000).toFixed(1)} s for it and sent nothing`);
   }
   if (run.rejected !== undefined && run.rejected.length > 0) {
     lines.push("", "Rejected rows");

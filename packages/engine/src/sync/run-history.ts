@@ -13,6 +13,11 @@ export function startedRun(start: RunStart): RunRecord {
   return { ...start };
 }
 
+/** An execute that sent nothing because its sync was running elsewhere past its wait: kept so history shows every execute. */
+export function busyRun(start: RunStart, waitedMs: number): RunRecord {
+  return { ...start, finishedAt: new Date().toISOString(), figures: { read: 0, delivered: 0, rejected: 0, failed: 0, busy: { waitedMs } }, success: false };
+}
+
 export function finishedRun(start: RunStart, report: RunReport): RunRecord {
   const sync = report.sync;
   return {

@@ -16,7 +16,7 @@ import type { PackingSetup } from "../run/chunk-processor.js";
 import type { ReportBuilder, RunReport } from "../run/report.js";
 import type { RunInput } from "../run/run-input.js";
 import { RECORD_DIGEST_BYTES } from "./digest-bytes.js";
-import { finishedRun, startedRun, type RunStart } from "./run-history.js";
+import { busyRun, finishedRun, startedRun, type RunStart } from "./run-history.js";
 import { SyncStoreService, type StoreError, type SyncBusy, type SyncStore } from "./store.js";
 import { SyncRun } from "./sync-run.js";
 import { syncModeOf } from "./sync-mode.js";
@@ -41,15 +41,18 @@ export interface RunHistory {
 export function openRunSync(input: RunInput, plan: Plan, fields: LookFields, context: RunContext, report: ReportBuilder, holdWatch: () => (why: string) => void): Effect.Effect<RunSync, StoreError | SyncBusy, Scope.Scope> {
   return Effect.gen(function* () {
     const store = Option.getOrUndefined(yield* Effect.serviceOption(SyncStoreService));
-    const { sync, notSynced } = yield* openSync(input, store, plan, fields, context, holdWatch);
-    if (notSynced !== undefined) report.notSynced(notSynced);
-    if (store === undefined || input.dryRun === true) return sync === undefined ? {} : { sync };
-    const history = runHistory(store, report, {
+    const start: RunStart = {
       runId: context.runId, connector: plan.connector.id, source: input.source ?? "api", startedAt: new Date().toISOString(),
-      ...(sync !== undefined ? { syncId: sync.record.id } : {}),
       ...(plan.action ? { action: plan.action.name } : {}),
       ...(input.webhookId !== undefined ? { webhookId: input.webhookId } : {}),
-    });
+    };
+    const { sync, notSynced } = yield* openSync(input, store, plan, fields, context, holdWatch).pipe(
+      // An execute the sync's other run kept waiting past its wait is in the history too, as having sent nothing.
+      Effect.tapError((e) => (e._tag === "SyncBusy" && store !== undefined ? Effect.ignore(store.finishRun(busyRun({ ...start, syncId: e.syncId }, e.waitedMs))) : Effect.void)),
+    );
+    if (notSynced !== undefined) report.notSynced(notSynced);
+    if (store === undefined || input.dryRun === true) return sync === undefined ? {} : { sync };
+    const history = runHistory(store, report, { ...start, ...(sync !== undefined ? { syncId: sync.record.id } : {}) });
     yield* history.start;
     return { ...(sync !== undefined ? { sync } : {}), history };
   });

@@ -98,6 +98,8 @@ export interface RunFigures {
   readonly removalsInferred?: false;
   /** Removed rows to clear whose clearing record was not sent or not taken. */
   readonly notCleared?: number;
+  /** The sync was running elsewhere: the execute waited this long for it, then sent nothing (see SyncBusy). */
+  readonly busy?: { readonly waitedMs: number };
 }
 
 export interface SyncSummary {
