@@ -122,3 +122,34 @@ describe("a run that loses its hold on the sync", () => {
     expect(store.held.has(syncId)).toBe(false);
   });
 });
+
+describe("an execute its sync's other run keeps waiting", () => {
+  it("is answered that nothing was sent and kept in the history as busy, without touching the record of the run it waited for", async () => {
+    const own = memorySyncStore();
+    const h2 = await startHarness({ syncWaitMs: 100 }, {}, {}, { syncStore: own });
+    try {
+      h2.emulators.setFaults("mparticle", { latencyMs: 300 });
+      const body = executeBody({ data: h2.settings.mparticle, form: { data_type: "user_data", environment: "development" }, look: bigLook(1_000) });
+      (body["scheduled_plan"] as Record<string, unknown>)["scheduled_plan_id"] = 301;
+      // Looker sending the same webhook again while its first delivery still runs.
+      const headers = { "x-looker-instance": "looker-a.example.com", "x-looker-webhook-id": "hook-retried" };
+      const first = h2.execute("mparticle", body, headers);
+      while (own.held.size === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      const again = await h2.execute("mparticle", body, headers);
+      expect(again.looker.success).toBe(false);
+      expect(again.looker.message).toMatch(/^Nothing was sent: sync [0-9a-f]+ is running elsewhere/);
+      expect((await first).looker.success).toBe(true);
+      expect(h2.emulators.state()["mparticle"]!.accepted).toBe(1_000);
+      const kept = own.runs.filter((r) => r.webhookId === "hook-retried");
+      expect(kept).toHaveLength(2);
+      const busy = kept.find((r) => r.figures?.busy !== undefined)!;
+      const done = kept.find((r) => r.figures?.busy === undefined)!;
+      expect(busy).toMatchObject({ success: false, figures: { read: 0, delivered: 0, rejected: 0, failed: 0, busy: { waitedMs: 100 } } });
+      expect(busy.finishedAt).toBeDefined();
+      expect(busy.runId).not.toBe(done.runId);
+      expect(done).toMatchObject({ success: true, figures: { read: 1_000, delivered: 1_000 } });
+    } finally {
+      await h2.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@
 // values: rejection examples carry the row number and the engine's detail, which names columns and
 // rules, and failures their reason.
 
+import { randomUUID } from "node:crypto";
 import type { RunReport } from "../run/report.js";
 import type { RunRecord } from "./store.js";
 
@@ -13,9 +14,13 @@ export function startedRun(start: RunStart): RunRecord {
   return { ...start };
 }
 
-/** An execute that sent nothing because its sync was running elsewhere past its wait: kept so history shows every execute. */
+/**
+ * An execute that sent nothing because its sync was running elsewhere past its wait: kept so history
+ * shows every execute. Under an id of its own: the run it waited for may be a retry of the same
+ * webhook, with the same run id, whose record this must not overwrite.
+ */
 export function busyRun(start: RunStart, waitedMs: number): RunRecord {
-  return { ...start, finishedAt: new Date().toISOString(), figures: { read: 0, delivered: 0, rejected: 0, failed: 0, busy: { waitedMs } }, success: false };
+  return { ...start, runId: randomUUID(), finishedAt: new Date().toISOString(), figures: { read: 0, delivered: 0, rejected: 0, failed: 0, busy: { waitedMs } }, success: false };
 }
 
 export function finishedRun(start: RunStart, report: RunReport): RunRecord {
