@@ -44,7 +44,7 @@ export class RunStopping {
   detail: string | undefined;
   /** The reason of the rows the stop leaves unsent. */
   private notSent = NOT_SENT;
-  /** A run holding a sync may stop itself (see `holdLost`) without a caller's stop. */
+  /** A run holding a sync may stop itself (see `holdWatch`) without a caller's stop. */
   private mayStop: boolean;
   private graceMs: number;
   private readonly requested: Deferred.Deferred<void>;
@@ -82,7 +82,7 @@ export class RunStopping {
   }
 
   /**
-   * Called once the run holds a sync: what the store calls if it loses the hold (its connection
+   * For a run about to hold a sync: what the store calls if it loses the hold (its connection
    * broke, its lease was taken). Another replica may then run the sync and send the rows this run
    * has not, so this one sends no more: requests out are answered (within the grace period), and
    * the rest fail with why, for the next run to send.

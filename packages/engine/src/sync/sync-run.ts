@@ -128,7 +128,7 @@ export class SyncRun {
       readonly sensitive: Readonly<Record<string, string | undefined>>;
       /** Top-level keys the manifest's fills write (see ClearSetup). */
       readonly fillKeys: ReadonlyArray<string>;
-      /** Called once the sync is held: what to call if the hold is lost. */
+      /** Gives what the store calls if the run's hold on the sync is lost. */
       readonly holdWatch?: () => (why: string) => void;
     },
   ): Effect.Effect<SyncRun, StoreError | SyncBusy, Scope.Scope> {
@@ -136,10 +136,8 @@ export class SyncRun {
       const record = yield* store.openSync(input.identity, input.connector);
       if (!input.dryRun) {
         const waitMs = input.request.waitMs ?? DEFAULT_SYNC_WAIT_MS;
-        let lost: ((why: string) => void) | undefined;
-        const held = yield* store.holdSync(record.id, waitMs, (why) => lost?.(why));
+        const held = yield* store.holdSync(record.id, waitMs, input.holdWatch?.());
         if (!held) return yield* Effect.fail(new SyncBusy({ syncId: record.id, waitedMs: waitMs }));
-        lost = input.holdWatch?.();
       }
       const snapshot = yield* Effect.tryPromise({
         try: () => Snapshot.fromPages(store.readState(record.id, STATE_PAGE)),
