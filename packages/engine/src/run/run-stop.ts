@@ -42,8 +42,6 @@ export class RunStopping {
   reason: StopReason | undefined;
   /** What the stop's reason does not say (why a hold was lost). */
   detail: string | undefined;
-  /** The reason of the rows the stop leaves unsent. */
-  private notSent = NOT_SENT;
   /** A run holding a sync may stop itself (see `holdWatch`) without a caller's stop. */
   private mayStop: boolean;
   private graceMs: number;
@@ -67,6 +65,11 @@ export class RunStopping {
     if (stop === undefined) return;
     if (stop.signal.aborted) this.onAbort();
     else stop.signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** The reason of the rows the stop leaves unsent. */
+  private get notSent(): string {
+    return this.detail === undefined ? NOT_SENT : `not sent: the run lost its hold on the sync (${this.detail})`;
   }
 
   private ask(reason: StopReason): void {
@@ -93,7 +96,6 @@ export class RunStopping {
     return (why) => {
       if (this.reason !== undefined) return;
       this.detail = why;
-      this.notSent = `not sent: the run lost its hold on the sync (${why})`;
       this.ask("hold lost");
     };
   }
