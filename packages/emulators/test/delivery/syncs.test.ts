@@ -1,6 +1,7 @@
 // Change-only syncs through the engine into the emulators, with the state in memory: what each
 // run sends given what the last runs confirmed, and the figures the report gives.
 
+import * as Effect from "effect/Effect";
 import { describe, expect, it } from "vitest";
 import { summarize, type RunInput, type RunReport } from "@tagwire/engine";
 import { memorySyncStore, type MemoryStore } from "@tagwire/engine/testing";
@@ -74,6 +75,36 @@ describe("one run of a sync at a time", () => {
     store.held.add(first.sync!.id);
     const dry = await syncRun(store, audience(people(12)), { dryRun: true, sync: { ...SYNC, waitMs: 0 } });
     expect(dry.sync).toMatchObject({ new: 2, unchanged: 10 });
+  });
+});
+
+describe("the state's writes", () => {
+  it("go on while the run sends, one page at a time in order, and the run ends once every page is written", async () => {
+    const store = memorySyncStore();
+    const writes: Array<{ readonly rows: number; readonly start: number; readonly end: number; readonly acceptedMeanwhile: number }> = [];
+    // A store that takes 150 ms to write each page of confirmed rows.
+    const slow: MemoryStore = Object.assign(Object.create(store) as MemoryStore, {
+      confirm: (syncId: string, page: Parameters<MemoryStore["confirm"]>[1]) =>
+        Effect.suspend(() => {
+          const start = performance.now();
+          const before = accepted();
+          return Effect.zipRight(
+            Effect.sleep("150 millis"),
+            Effect.zipRight(
+              store.confirm(syncId, page),
+              Effect.sync(() => void writes.push({ rows: page.count, start, end: performance.now(), acceptedMeanwhile: accepted() - before })),
+            ),
+          );
+        }),
+    });
+    // One request at a time: a send that waited for the store's write would stop the run.
+    const report = await syncRun(slow, audience(people(10_000)), { concurrency: 1 });
+    expect(report.sync).toMatchObject({ new: 10_000 });
+    expect(writes.reduce((n, w) => n + w.rows, 0)).toBe(10_000);
+    expect(store.states.get(report.sync!.id)?.size).toBe(10_000);
+    for (let i = 1; i < writes.length; i++) expect(writes[i]!.start).toBeGreaterThanOrEqual(writes[i - 1]!.end);
+    // Requests went out while the first page was being written.
+    expect(writes[0]!.acceptedMeanwhile).toBeGreaterThan(0);
   });
 });
 

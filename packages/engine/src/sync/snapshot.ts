@@ -20,6 +20,8 @@ const SEEN = 2;
 /** Most of the table that entries may fill: linear probing stays short below it. */
 const MAX_LOAD = 0.75;
 const WORDS = DIGEST_BYTES / 4;
+/** Words of a key a prefix set keeps: its first 8 bytes (see KeySet). */
+const PREFIX_WORDS = 2;
 /**
  * Bytes of a content digest the table keeps: the first 8 of the store's 16. A changed record whose
  * first 8 bytes match the previous content's would be taken as unchanged and not sent: for SHA-256
@@ -35,9 +37,10 @@ function capacityFor(count: number): number {
 }
 
 /**
- * Keys of 16 bytes (and optionally the first 8 bytes of contents) in fixed slots, found by linear
- * probing from a slot picked by the key's first 32 bits (a digest's bits are uniform already).
- * Flags are bytes, so a slot costs 25 bytes with contents: about 33 MB for a million rows.
+ * Keys of 16 bytes, or their first 8 (and optionally the first 8 bytes of contents) in fixed
+ * slots, found by linear probing from a slot picked by the key's first 32 bits (a digest's bits are
+ * uniform already). Flags are bytes, so a slot costs 25 bytes with contents: about 33 MB for a
+ * million rows.
  */
 class DigestTable {
   protected readonly keys: Uint32Array;
@@ -49,37 +52,40 @@ class DigestTable {
     readonly memory: SharedArrayBuffer | ArrayBuffer,
     readonly capacity: number,
     withContents: boolean,
+    /** Words of each key kept: WORDS (whole keys) or PREFIX_WORDS. */
+    protected readonly keyWords: number = WORDS,
   ) {
-    const slotWords = capacity * WORDS;
+    const slotWords = capacity * keyWords;
     this.keys = new Uint32Array(memory, 0, slotWords);
     this.contents = withContents ? new Uint32Array(memory, slotWords * 4, capacity * CONTENT_WORDS) : undefined;
     this.flags = new Uint8Array(memory, slotWords * 4 + (withContents ? capacity * CONTENT_BYTES : 0), capacity);
   }
 
-  static bytesFor(capacity: number, withContents: boolean): number {
-    return capacity * (DIGEST_BYTES + (withContents ? CONTENT_BYTES : 0) + 1);
+  static bytesFor(capacity: number, withContents: boolean, keyWords: number = WORDS): number {
+    return capacity * (keyWords * 4 + (withContents ? CONTENT_BYTES : 0) + 1);
   }
 
   /** The slot holding the key at `bytes[at..at+16]`, or where it would go (negative: -1 - slot). */
   protected probe(bytes: Uint8Array, at: number): number {
+    const { keys, flags, capacity, keyWords } = this;
+    const whole = keyWords === WORDS;
     const w0 = readWord(bytes, at);
     const w1 = readWord(bytes, at + 4);
-    const w2 = readWord(bytes, at + 8);
-    const w3 = readWord(bytes, at + 12);
-    const { keys, flags, capacity } = this;
+    const w2 = whole ? readWord(bytes, at + 8) : 0;
+    const w3 = whole ? readWord(bytes, at + 12) : 0;
     // The first word picks the starting slot in [0, capacity): multiply-shift, no power of two needed.
     let slot = Math.floor((w0 / 0x1_0000_0000) * capacity);
     for (;;) {
       if (flags[slot] === EMPTY) return -1 - slot;
-      const k = slot * WORDS;
-      if (keys[k] === w0 && keys[k + 1] === w1 && keys[k + 2] === w2 && keys[k + 3] === w3) return slot;
+      const k = slot * keyWords;
+      if (keys[k] === w0 && keys[k + 1] === w1 && (!whole || (keys[k + 2] === w2 && keys[k + 3] === w3))) return slot;
       slot = slot + 1 === capacity ? 0 : slot + 1;
     }
   }
 
   protected place(slot: number, bytes: Uint8Array, at: number): void {
-    const k = slot * WORDS;
-    for (let i = 0; i < WORDS; i++) this.keys[k + i] = readWord(bytes, at + i * 4);
+    const k = slot * this.keyWords;
+    for (let i = 0; i < this.keyWords; i++) this.keys[k + i] = readWord(bytes, at + i * 4);
     this.flags[slot] = HELD;
     this.size++;
   }
@@ -219,7 +225,18 @@ export class Snapshot extends DigestTable {
  * removed keys whose sealed identities are looked for.
  */
 export class KeySet {
-  private table = new KeyTable(capacityFor(1024));
+  private table: KeyTable;
+
+  /**
+   * `prefixes`: only each key's first 8 bytes are kept (9 bytes a slot instead of 17; a first run
+   * of a million rows holds about 13 MB instead of 24, and both tables while it grows). Two keys
+   * are then taken as one when their first 8 bytes match: for SHA-256 digests, one chance in 2^64
+   * per pair, about one in 37 million for a million keys. Fit for finding keys given twice (a
+   * false match only adds a warning: both rows are sent anyway), not for choosing rows to act on.
+   */
+  constructor(prefixes = false) {
+    this.table = new KeyTable(capacityFor(1024), prefixes ? PREFIX_WORDS : WORDS);
+  }
 
   /** Adds the key at `bytes[at..at+16]`; false when it was there already (a duplicate). */
   add(bytes: Uint8Array, at: number): boolean {
@@ -237,8 +254,8 @@ export class KeySet {
 }
 
 class KeyTable extends DigestTable {
-  constructor(capacity: number) {
-    super(new ArrayBuffer(DigestTable.bytesFor(capacity, false)), capacity, false);
+  constructor(capacity: number, keyWords: number) {
+    super(new ArrayBuffer(DigestTable.bytesFor(capacity, false, keyWords)), capacity, false, keyWords);
   }
 
   add(bytes: Uint8Array, at: number): boolean {
@@ -254,11 +271,11 @@ class KeyTable extends DigestTable {
 
   /** The same keys in a table twice as large. */
   grown(): KeyTable {
-    const next = new KeyTable(this.capacity * 2);
+    const next = new KeyTable(this.capacity * 2, this.keyWords);
     const key = new Uint8Array(DIGEST_BYTES);
     for (let slot = 0; slot < this.capacity; slot++) {
       if (this.flags[slot] === EMPTY) continue;
-      for (let i = 0; i < WORDS; i++) writeWord(key, i * 4, this.keys[slot * WORDS + i]!);
+      for (let i = 0; i < this.keyWords; i++) writeWord(key, i * 4, this.keys[slot * this.keyWords + i]!);
       next.add(key, 0);
     }
     return next;

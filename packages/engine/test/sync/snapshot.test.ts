@@ -99,7 +99,8 @@ describe("Snapshot", () => {
         const s = snapshotOf(previous);
         const model = new Map(previous);
         const seenKeys = new Set<string>();
-        const newKeys = new KeySet();
+        // As a run keeps them: by their first 8 bytes.
+        const newKeys = new KeySet(true);
         for (const [k, c] of run) {
           const seen = { duplicate: false };
           const state = s.check(pair(k, c), 0, seen);
@@ -156,10 +157,26 @@ describe("Snapshot.fromPages with the store's count", () => {
 });
 
 describe("KeySet", () => {
-  it("grows past its first table and still finds every key", () => {
-    const keys = new KeySet();
+  it.each([false, true])("grows past its first table and still finds every key (prefixes: %s)", (prefixes) => {
+    const keys = new KeySet(prefixes);
     for (let i = 0; i < 5000; i++) expect(keys.add(digest(`k${i}`), 0)).toBe(true);
     for (let i = 0; i < 5000; i += 97) expect(keys.add(digest(`k${i}`), 0)).toBe(false);
+    for (let i = 0; i < 5000; i += 89) expect(keys.has(digest(`k${i}`), 0)).toBe(true);
+    expect(keys.has(digest("k5000"), 0)).toBe(false);
     expect(keys.size).toBe(5000);
+  });
+
+  it("tells keys apart by their first 8 bytes only when it keeps prefixes", () => {
+    const a = digest("a");
+    const b = new Uint8Array(a);
+    b[15] = b[15]! ^ 1;
+    const whole = new KeySet();
+    expect(whole.add(a, 0)).toBe(true);
+    expect(whole.add(b, 0)).toBe(true);
+    const prefixes = new KeySet(true);
+    expect(prefixes.add(a, 0)).toBe(true);
+    expect(prefixes.add(b, 0)).toBe(false);
+    b[7] = b[7]! ^ 1;
+    expect(prefixes.add(b, 0)).toBe(true);
   });
 });
