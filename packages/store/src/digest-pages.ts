@@ -1,14 +1,16 @@
-// A DigestPage's entries as the backends read and write them.
-import { DIGEST_BYTES, StoreError, type DigestPage } from "@tagwire/engine";
+// A DigestPage's entries as the backends read and write them. The embedded store's thread uses
+// this module too, so it imports no engine code but the digests' size.
+import { DIGEST_BYTES } from "@tagwire/engine/digest-bytes";
+import type { DigestPage } from "@tagwire/engine";
 
-/** Checks that a page's columns hold `count` entries, so no statement reads past them. */
-export function checkPage(page: DigestPage): StoreError | undefined {
+/** Why a page's columns do not hold `count` entries (so a statement would read past them), or undefined. */
+export function checkPage(page: DigestPage): string | undefined {
   const need = page.count * DIGEST_BYTES;
-  if (!Number.isSafeInteger(page.count) || page.count < 0) return new StoreError({ reason: `a digest page has ${String(page.count)} entries` });
+  if (!Number.isSafeInteger(page.count) || page.count < 0) return `a digest page has ${String(page.count)} entries`;
   if (page.keys.byteLength < need || page.contents.byteLength < need) {
-    return new StoreError({ reason: `a digest page of ${page.count} entries holds ${page.keys.byteLength} key and ${page.contents.byteLength} content bytes; it needs ${need} of each` });
+    return `a digest page of ${page.count} entries holds ${page.keys.byteLength} key and ${page.contents.byteLength} content bytes; it needs ${need} of each`;
   }
-  if (page.sealed !== undefined && page.sealed.length < page.count) return new StoreError({ reason: `a digest page of ${page.count} entries has ${page.sealed.length} sealed entries` });
+  if (page.sealed !== undefined && page.sealed.length < page.count) return `a digest page of ${page.count} entries has ${page.sealed.length} sealed entries`;
   return undefined;
 }
 
@@ -20,7 +22,7 @@ export const digestColumn = (column: Uint8Array, count: number): Buffer => Buffe
 
 export const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-/** Checks that a column of keys to forget is whole digests. */
-export function checkKeys(keys: Uint8Array): StoreError | undefined {
-  return keys.byteLength % DIGEST_BYTES === 0 ? undefined : new StoreError({ reason: `${keys.byteLength} bytes of keys is not a whole number of ${DIGEST_BYTES}-byte digests` });
+/** Why a column of keys to forget is not whole digests, or undefined. */
+export function checkKeys(keys: Uint8Array): string | undefined {
+  return keys.byteLength % DIGEST_BYTES === 0 ? undefined : `${keys.byteLength} bytes of keys is not a whole number of ${DIGEST_BYTES}-byte digests`;
 }

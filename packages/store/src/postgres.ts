@@ -207,7 +207,7 @@ class PostgresStore implements OpenedStore {
 
   confirm(syncId: string, page: DigestPage) {
     const bad = checkPage(page);
-    if (bad !== undefined) return Effect.fail(bad);
+    if (bad !== undefined) return Effect.fail(new StoreError({ reason: bad }));
     if (page.count === 0) return Effect.void;
     const sealed = page.sealed?.slice(0, page.count).map((s) => (s !== undefined ? asBuffer(s) : null)) ?? null;
     return this.attempt("cannot record confirmed rows", async () => {
@@ -217,7 +217,7 @@ class PostgresStore implements OpenedStore {
 
   forget(syncId: string, keys: Uint8Array) {
     const bad = checkKeys(keys);
-    if (bad !== undefined) return Effect.fail(bad);
+    if (bad !== undefined) return Effect.fail(new StoreError({ reason: bad }));
     const count = keys.byteLength / DIGEST_BYTES;
     if (count === 0) return Effect.void;
     return this.attempt("cannot forget rows", async () => {

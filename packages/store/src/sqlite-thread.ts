@@ -2,15 +2,18 @@
 // server's thread one request at a time. Every better-sqlite3 call blocks the thread that makes it
 // (a fold of confirmed rows holds it for about a second), so none is made on the server's thread.
 import { parentPort, workerData } from "node:worker_threads";
-import { StoreError } from "@tagwire/engine";
 import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
 import { SQLITE_CALLS, type FromSqliteThread, type SqliteRequest, type SqliteThreadData } from "./sqlite-protocol.js";
 
 const port = parentPort;
 if (port === null) throw new Error("sqlite-thread.js runs as a worker thread of the store");
 
-const reasonOf = (e: unknown): string => (e instanceof StoreError ? e.reason : e instanceof Error ? e.message : String(e));
+// The database words its failures as DatabaseFailures, whose message is the reason; the thread loads no engine code.
+const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const calls = new Set<string>(SQLITE_CALLS);
+/** The thread folds confirmed rows once no request has come for this long: after a run's last confirm, off the path of its sends. */
+const FOLD_WHEN_IDLE_MS = 1000;
+let idleFold: ReturnType<typeof setTimeout> | undefined;
 
 /** Buffers of a page read that move to the server's thread rather than being copied. */
 function transfersOf(value: unknown): ArrayBuffer[] {
@@ -22,10 +25,11 @@ function transfersOf(value: unknown): ArrayBuffer[] {
 }
 
 function answer(db: SqliteDatabase, request: SqliteRequest): void {
+  clearTimeout(idleFold);
   let message: FromSqliteThread;
   let transfer: ArrayBuffer[] = [];
   try {
-    if (!calls.has(request.call)) throw new StoreError({ reason: `the store's thread has no call ${String(request.call)}` });
+    if (!calls.has(request.call)) throw new Error(`the store's thread has no call ${String(request.call)}`);
     const value = (db[request.call] as (...args: unknown[]) => unknown).apply(db, request.args as unknown[]);
     message = { id: request.id, value };
     transfer = transfersOf(value);
@@ -34,6 +38,10 @@ function answer(db: SqliteDatabase, request: SqliteRequest): void {
   }
   port!.postMessage(message, transfer);
   if (request.call === "close") port!.close();
+  else {
+    db.foldIfDue(false);
+    idleFold = setTimeout(() => db.foldIfDue(true), FOLD_WHEN_IDLE_MS);
+  }
 }
 
 let db: SqliteDatabase | undefined;

@@ -2,6 +2,7 @@
 // neither; opening a SQLite store loads better-sqlite3, on the store's own thread (its native addon
 // is mapped into the process, its modules are not in the opening thread's cache), and still not pg.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
 const index = new URL("../dist/index.js", import.meta.url).href;
@@ -40,5 +41,24 @@ globalThis.addons = (await import("node:fs")).readFileSync("/proc/self/maps", "u
 await store.close();
 rmSync(dir, { recursive: true, force: true });`;
     expect(driversLoadedAfter(code)).toEqual({ modules: [], addons: ["better_sqlite3.node"] });
+  });
+});
+
+/** The packages the compiled module at `url` imports, through its relative imports, at run time (type imports are gone from the JavaScript). */
+function packagesImportedBy(url: URL, seen = new Set<string>(), packages = new Set<string>()): Set<string> {
+  if (seen.has(url.href)) return packages;
+  seen.add(url.href);
+  for (const [, specifier] of readFileSync(url, "utf8").matchAll(/^\s*(?:import|export)\b[^"']*?["']([^"']+)["'];?\s*$/gm)) {
+    if (specifier!.startsWith(".")) packagesImportedBy(new URL(specifier!, url), seen, packages);
+    else packages.add(specifier!);
+  }
+  return packages;
+}
+
+describe("the embedded store's thread", () => {
+  // With the engine's index (Effect, ajv, the manifests) the thread's heap was 48 MB, without it 10.
+  it("loads no engine code but the digests' size", () => {
+    const packages = [...packagesImportedBy(new URL("../dist/sqlite-thread.js", import.meta.url))].filter((p) => !p.startsWith("node:")).sort();
+    expect(packages).toEqual(["@tagwire/engine/digest-bytes", "better-sqlite3"]);
   });
 });

@@ -448,6 +448,21 @@ describe("the sqlite store", () => {
     expect(await place.sql("SELECT count(*) AS n FROM sync_confirmed")).toEqual([{ n: 0 }]);
   });
 
+  it("folds confirmed rows by itself once no call has come for a second", async () => {
+    const place = await sqlite.place();
+    places.push(place);
+    const store = await run(openStore(place.config));
+    opened.push(store);
+    const sync = await run(store.openSync(identity(), "test"));
+    await run(store.confirm(sync.id, randomPage(10)));
+    await run(store.confirm(sync.id, randomPage(5)));
+    expect(await place.sql("SELECT count(*) AS n FROM sync_confirmed")).toEqual([{ n: 15 }]);
+    expect(await place.sql("SELECT count(*) AS n FROM sync_state")).toEqual([{ n: 0 }]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await place.sql("SELECT count(*) AS n FROM sync_confirmed")).toEqual([{ n: 0 }]);
+    expect(await place.sql("SELECT count(*) AS n FROM sync_state")).toEqual([{ n: 15 }]);
+  });
+
   it("closes once however often it is closed, and answers a call made after that with a StoreError", async () => {
     const place = await sqlite.place();
     places.push(place);
@@ -468,9 +483,9 @@ describe("the sqlite store", () => {
     const sync = await run(store.openSync(identity(), "test"));
     const pages = Array.from({ length: 250 }, () => randomPage(4000));
     // A 10 ms timer's lateness: how long this thread's event loop was held at worst (a timer that
-    // never got its turn counts too, at the end). A fold of the rows confirmed so far (once 256 Ki
-    // have gathered, and before the state is read) takes the store a second or more at this size; a
-    // call waits for it, the event loop must not. The bound leaves room for a loaded machine, which
+    // never got its turn counts too, at the end). A fold of the rows confirmed so far (here before
+    // the state is read) takes the store a second or more at this size; the call waits for it, the
+    // event loop must not. The bound leaves room for a loaded machine, which
     // can keep any thread off a core for tens of milliseconds.
     let lateness = 0;
     let due = performance.now() + 10;
