@@ -25,6 +25,8 @@ import { benchSchema } from "./lib/postgres-schema.mjs";
 import { selectRows } from "./lib/scenarios.mjs";
 
 const MB = 1024 * 1024;
+/** @param {number} n */
+const round1 = (n) => Math.round(n * 10) / 10;
 const EXECUTE_TIMEOUT_MS = 30 * 60_000;
 /** Every this many rows, one is changed for the third run (1%). */
 const CHANGE_EVERY = 100;
@@ -131,6 +133,7 @@ async function executeOnce(run, ctx) {
   const server = await startServerChild({ env, nodeArgs: ctx.serverNodeArgs });
   try {
     const load = loadavg()[0];
+    const emulatorsCpu0 = await ctx.emulators.cpuSeconds();
     const result = await postExecute({
       serverUrl: server.url,
       secret,
@@ -144,6 +147,9 @@ async function executeOnce(run, ctx) {
       instance: INSTANCE,
     });
     const peakRssMb = Math.round(((await server.memory()).vmHwmBytes / MB) * 10) / 10;
+    // CPU seconds of every thread, a steadier guide than rows/s on a shared machine: the server's
+    // (a fresh process for each run) and what the emulators spent on this run.
+    const cpuSec = { server: round1(await server.cpuSeconds()), emulators: round1((await ctx.emulators.cpuSeconds()) - emulatorsCpu0) };
     // What makes up the resident set, from the server's own 200 ms samples.
     const { peaks } = await server.stats();
     const peakMb = { heapUsed: Math.round(peaks.heapUsed / MB), heapTotal: Math.round(peaks.heapTotal / MB), external: Math.round(peaks.external / MB), arrayBuffers: Math.round(peaks.arrayBuffers / MB) };
@@ -164,13 +170,14 @@ async function executeOnce(run, ctx) {
       wallSec: Math.round(result.wallMs) / 1000,
       rowsPerSec,
       peakRssMb,
+      cpuSec,
       peakMb,
       loadAvg1: Math.round(load * 100) / 100,
       ok: problems.length === 0,
       problems,
       message: result.looker.message,
     };
-    progress(`  ${run.label}: ${rowsPerSec.toLocaleString("en-US")} rows/s, ${line.wallSec} s, sent ${accepted}, peak RSS ${peakRssMb} MB (heap used ${peakMb.heapUsed}, heap total ${peakMb.heapTotal}, external ${peakMb.external}, array buffers ${peakMb.arrayBuffers} MB)${line.ok ? "" : `; FAILED: ${problems.join("; ")}`}`);
+    progress(`  ${run.label}: ${rowsPerSec.toLocaleString("en-US")} rows/s, ${line.wallSec} s, sent ${accepted}, CPU s server ${cpuSec.server} emulators ${cpuSec.emulators}, peak RSS ${peakRssMb} MB (heap used ${peakMb.heapUsed}, heap total ${peakMb.heapTotal}, external ${peakMb.external}, array buffers ${peakMb.arrayBuffers} MB)${line.ok ? "" : `; FAILED: ${problems.join("; ")}`}`);
     return line;
   } finally {
     await server.stop();
@@ -244,10 +251,10 @@ async function main() {
   }
 
   process.stdout.write(`\nChange-only syncs, mparticle user_data, ${options.rows.toLocaleString("en-US")} rows (${((await stat(look.path)).size / 1e6).toFixed(0)} MB Look); load average at the end ${loadavg().map((n) => n.toFixed(2)).join(", ")} on ${cpus().length} CPUs\n\n`);
-  process.stdout.write(`| store | run | records sent (expected) | rows/s end to end | wall s | server peak RSS MB | load 1 min | check |\n|---|---|--:|--:|--:|--:|--:|---|\n`);
+  process.stdout.write(`| store | run | records sent (expected) | rows/s end to end | wall s | server CPU s | server peak RSS MB | load 1 min | check |\n|---|---|--:|--:|--:|--:|--:|--:|---|\n`);
   for (const r of results) {
     for (const run of r.runs) {
-      process.stdout.write(`| ${r.store} | ${run.label} | ${run.sent?.toLocaleString("en-US")} (${run.expectSent.toLocaleString("en-US")}) | ${run.rowsPerSec.toLocaleString("en-US")} | ${run.wallSec.toFixed(2)} | ${run.peakRssMb} | ${run.loadAvg1} | ${run.ok ? "ok" : run.problems.join("; ")} |\n`);
+      process.stdout.write(`| ${r.store} | ${run.label} | ${run.sent?.toLocaleString("en-US")} (${run.expectSent.toLocaleString("en-US")}) | ${run.rowsPerSec.toLocaleString("en-US")} | ${run.wallSec.toFixed(2)} | ${run.cpuSec.server} | ${run.peakRssMb} | ${run.loadAvg1} | ${run.ok ? "ok" : run.problems.join("; ")} |\n`);
     }
     const [none, first] = r.runs;
     process.stdout.write(`| ${r.store} | first run vs stateless | | ${Math.round((first.rowsPerSec / none.rowsPerSec - 1) * 1000) / 10}% | | | | |\n`);
