@@ -130,6 +130,24 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       ALTER TABLE runs ADD COLUMN read_ms bigint, ADD COLUMN send_ms bigint;
     `,
   },
+  {
+    version: 4,
+    name: "confirmed rows staged, then folded into the state in key order",
+    // The SQLite file has staged them since version 1 (sync_confirmed above).
+    sqlite: `
+      -- nothing to change
+    `,
+    // No index: a page is appended as it came, and a fold takes a sync's rows in one pass (postgres.ts).
+    postgres: `
+      CREATE TABLE sync_confirmed (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        sync_id text NOT NULL,
+        key bytea NOT NULL CHECK (length(key) = 16),
+        content bytea NOT NULL CHECK (length(content) = 16),
+        sealed bytea
+      );
+    `,
+  },
 ];
 
 /** The steps a database that has `applied` still needs; refuses a database that has steps this code does not know. */

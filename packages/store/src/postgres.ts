@@ -20,17 +20,27 @@ const POOL_SIZE = 4;
  */
 const FETCH_ROWS = 8192;
 
+// Confirmed pages are staged as they come (a heap append: 0.9 s for a million rows, against 5.6 to
+// 6.0 s upserted into the state's index, on the 2-core machine) and folded into sync_state in key
+// order, in one statement per sync: once this process has confirmed nothing for the sync for a
+// second (after a run's last page), and before anything reads, removes or counts its state. Staged
+// rows are committed; any process folds them, so a replica that stops with rows staged loses none.
+const STAGE = `
+  INSERT INTO sync_confirmed (sync_id, key, content, sealed)
+  SELECT $1, substring($2::bytea FROM i * 16 + 1 FOR 16), substring($3::bytea FROM i * 16 + 1 FOR 16), ($4::bytea[])[i + 1]
+  FROM generate_series(0, $5::int - 1) AS i ORDER BY i`;
 
-// Entries i = 0 .. n-1 cut out of the key and content columns; for a key given twice the later entry wins
-// (ON CONFLICT may touch a row once per statement), and rows are written in key order.
-const CONFIRM = `
+// One sync's staged rows ($1), or every sync's (null). For a key confirmed more than once the last
+// one wins (ON CONFLICT may touch a row once per statement). Two folds at once take each row once:
+// the second waits for the rows the first deletes, then finds them gone.
+const FOLD = `
+  WITH moved AS (DELETE FROM sync_confirmed WHERE $1::text IS NULL OR sync_id = $1 RETURNING sync_id, key, content, sealed, seq)
   INSERT INTO sync_state (sync_id, key, content, sealed)
-  SELECT DISTINCT ON (k) $1, k, c, s FROM (
-    SELECT substring($2::bytea FROM i * 16 + 1 FOR 16) AS k, substring($3::bytea FROM i * 16 + 1 FOR 16) AS c, ($4::bytea[])[i + 1] AS s, i
-    FROM generate_series(0, $5::int - 1) AS i
-  ) AS entries
-  ORDER BY k, i DESC
+  SELECT DISTINCT ON (sync_id, key) sync_id, key, content, sealed FROM moved ORDER BY sync_id, key, seq DESC
   ON CONFLICT (sync_id, key) DO UPDATE SET content = EXCLUDED.content, sealed = EXCLUDED.sealed`;
+
+/** A sync is folded once this process has confirmed nothing for it for this long. */
+const FOLD_WHEN_IDLE_MS = 1000;
 
 const FORGET = `
   DELETE FROM sync_state WHERE sync_id = $1 AND key IN (
@@ -115,6 +125,11 @@ async function migrate(pool: Pg.Pool): Promise<void> {
 }
 
 class PostgresStore implements OpenedStore {
+  /** Each sync with rows this process staged: its fold, due once it has had no confirm for a while. */
+  private readonly dueFolds = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Folds started by those timers and not yet ended: closing waits for them. */
+  private readonly folding = new Set<Promise<unknown>>();
+
   constructor(
     private readonly pool: Pg.Pool,
     readonly describe: string,
@@ -185,6 +200,7 @@ class PostgresStore implements OpenedStore {
     try {
       // One snapshot for the whole read, through a cursor in table order: pages in key order would
       // fetch each row from a different table page once the state outgrows the cache.
+      await client.query(FOLD, [syncId]);
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       const counted = await client.query<{ total: number }>("SELECT count(*)::int AS total FROM sync_state WHERE sync_id = $1", [syncId]);
       let total: number | undefined = counted.rows[0]!.total;
@@ -211,8 +227,23 @@ class PostgresStore implements OpenedStore {
     if (page.count === 0) return Effect.void;
     const sealed = page.sealed?.slice(0, page.count).map((s) => (s !== undefined ? asBuffer(s) : null)) ?? null;
     return this.attempt("cannot record confirmed rows", async () => {
-      await this.pool.query(CONFIRM, [syncId, digestColumn(page.keys, page.count), digestColumn(page.contents, page.count), sealed, page.count]);
+      await this.pool.query(STAGE, [syncId, digestColumn(page.keys, page.count), digestColumn(page.contents, page.count), sealed, page.count]);
+      this.foldWhenIdle(syncId);
     });
+  }
+
+  /** (Re)starts the sync's idle timer; a fold that fails leaves the rows staged, for the next one. */
+  private foldWhenIdle(syncId: string): void {
+    clearTimeout(this.dueFolds.get(syncId));
+    const timer = setTimeout(() => {
+      this.dueFolds.delete(syncId);
+      const fold = this.pool.query(FOLD, [syncId]).catch(() => undefined);
+      this.folding.add(fold);
+      void fold.finally(() => this.folding.delete(fold));
+    }, FOLD_WHEN_IDLE_MS);
+    // A fold due is no reason to keep the process alive: any process folds the rows before reading them.
+    timer.unref();
+    this.dueFolds.set(syncId, timer);
   }
 
   forget(syncId: string, keys: Uint8Array) {
@@ -221,6 +252,7 @@ class PostgresStore implements OpenedStore {
     const count = keys.byteLength / DIGEST_BYTES;
     if (count === 0) return Effect.void;
     return this.attempt("cannot forget rows", async () => {
+      await this.pool.query(FOLD, [syncId]);
       await this.pool.query(FORGET, [syncId, asBuffer(keys), count]);
     });
   }
@@ -228,7 +260,7 @@ class PostgresStore implements OpenedStore {
   reset(syncId: string) {
     return this.attempt("cannot reset the sync", async () => {
       const { rows } = await this.pool.query<{ found: boolean }>(
-        "WITH cleared AS (DELETE FROM sync_state WHERE sync_id = $1) SELECT EXISTS (SELECT 1 FROM syncs WHERE id = $1) AS found",
+        "WITH staged AS (DELETE FROM sync_confirmed WHERE sync_id = $1), cleared AS (DELETE FROM sync_state WHERE sync_id = $1) SELECT EXISTS (SELECT 1 FROM syncs WHERE id = $1) AS found",
         [syncId],
       );
       return rows[0]!.found;
@@ -237,6 +269,7 @@ class PostgresStore implements OpenedStore {
 
   listSyncs() {
     return this.attempt("cannot list the syncs", async (): Promise<ReadonlyArray<SyncSummary>> => {
+      await this.pool.query(FOLD, [null]);
       const { rows } = await this.pool.query<SyncRow & { rows: number }>(
         "SELECT s.*, (SELECT count(*) FROM sync_state st WHERE st.sync_id = s.id)::int AS rows FROM syncs s ORDER BY s.created_at, s.id",
       );
@@ -291,6 +324,10 @@ class PostgresStore implements OpenedStore {
   }
 
   async close(): Promise<void> {
+    // Rows still staged stay committed: the next process to read a sync's state folds them.
+    for (const timer of this.dueFolds.values()) clearTimeout(timer);
+    this.dueFolds.clear();
+    await Promise.all(this.folding);
     if (!this.pool.ended) await this.pool.end();
   }
 }

@@ -125,6 +125,29 @@ describe.each(BACKENDS)("the $name store", (backend) => {
     expect(entries).toEqual(expected);
   });
 
+  it("folds confirmed rows into the state by itself once the sync has had no confirm for a second", async () => {
+    const { place, store } = await fresh();
+    const sync = await run(store.openSync(identity(), "test"));
+    const pages = [randomPage(10), randomPage(5)];
+    for (const page of pages) await run(store.confirm(sync.id, page));
+    const count = async (table: string) => (await place.sql(`SELECT CAST(count(*) AS integer) AS n FROM ${table}`))[0]!["n"];
+    expect([await count("sync_confirmed"), await count("sync_state")]).toEqual([15, 0]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect([await count("sync_confirmed"), await count("sync_state")]).toEqual([0, 15]);
+    expect((await stateOf(store, sync.id)).entries).toEqual(new Map(pages.flatMap(entriesOf).map(([k, c]) => [k, [c, undefined]])));
+  });
+
+  it("gives rows confirmed by a process that stopped before they were folded to the next one", async () => {
+    const { place, store } = await fresh();
+    const sync = await run(store.openSync(identity(), "test"));
+    const page = randomPage(300);
+    await run(store.confirm(sync.id, page));
+    await store.close();
+    const next = await run(openStore(place.config));
+    opened.push(next);
+    expect((await stateOf(next, sync.id)).entries).toEqual(new Map(entriesOf(page).map(([k, c]) => [k, [c, undefined]])));
+  });
+
   it("ends a read given up part-way without holding the database", async () => {
     const { store } = await fresh();
     const sync = await run(store.openSync(identity(), "test"));
@@ -446,21 +469,6 @@ describe("the sqlite store", () => {
     opened.push(again);
     expect((await stateOf(again, sync.id)).entries).toEqual(new Map([[hex(key), [hex(Buffer.alloc(16, 3)), undefined]]]));
     expect(await place.sql("SELECT count(*) AS n FROM sync_confirmed")).toEqual([{ n: 0 }]);
-  });
-
-  it("folds confirmed rows by itself once no call has come for a second", async () => {
-    const place = await sqlite.place();
-    places.push(place);
-    const store = await run(openStore(place.config));
-    opened.push(store);
-    const sync = await run(store.openSync(identity(), "test"));
-    await run(store.confirm(sync.id, randomPage(10)));
-    await run(store.confirm(sync.id, randomPage(5)));
-    expect(await place.sql("SELECT count(*) AS n FROM sync_confirmed")).toEqual([{ n: 15 }]);
-    expect(await place.sql("SELECT count(*) AS n FROM sync_state")).toEqual([{ n: 0 }]);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(await place.sql("SELECT count(*) AS n FROM sync_confirmed")).toEqual([{ n: 0 }]);
-    expect(await place.sql("SELECT count(*) AS n FROM sync_state")).toEqual([{ n: 15 }]);
   });
 
   it("closes once however often it is closed, and answers a call made after that with a StoreError", async () => {
