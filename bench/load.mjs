@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
+import { dockerfileServer } from "./lib/dockerfile.mjs";
 import { startDownloadServer } from "./lib/download-server.mjs";
 import { inlineBodyParts, parseSummary, postExecute, postInlineExecute } from "./lib/looker-client.mjs";
 import { ensureLook } from "./lib/looks.mjs";
@@ -28,10 +29,10 @@ import { syntheticLookChunks } from "./lib/synthetic-look.mjs";
 const MB = 2 ** 20;
 const EXECUTE_TIMEOUT_MS = 30 * 60_000;
 const HEALTH_EVERY_MS = 50;
-/** The Dockerfile's NODE_OPTIONS, and Node's defaults. */
+/** The server as the Docker image starts it (the Dockerfile's NODE_OPTIONS and MALLOC_ARENA_MAX), and with Node's and glibc's defaults. */
 const CONFIGS = {
-  docker: "--max-semi-space-size=2 --max-old-space-size=384",
-  default: "",
+  docker: dockerfileServer(),
+  default: { nodeOptions: "", mallocArenaMax: "" },
 };
 
 const { values: args } = parseArgs({
@@ -90,16 +91,17 @@ process.exitCode = results.every((r) => r.ok) ? 0 : 1;
 
 /**
  * @param {string} name
- * @param {string} nodeOptions
+ * @param {{ nodeOptions: string, mallocArenaMax: string }} config
  * @param {Array<{ scenario: any, path: string, bytes: number }>} bodies
  * @param {{ path: string, rows: number } | undefined} streamedLook
  */
-async function runLoad(name, nodeOptions, bodies, streamedLook) {
+async function runLoad(name, config, bodies, streamedLook) {
+  const { nodeOptions, mallocArenaMax } = config;
   await emulators.reset();
   const heapLimit = heapLimitOf(nodeOptions);
   const secret = randomBytes(24).toString("hex");
   /** @type {Record<string, string>} */
-  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", NODE_OPTIONS: nodeOptions };
+  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", NODE_OPTIONS: nodeOptions, ...(mallocArenaMax !== "" ? { MALLOC_ARENA_MAX: mallocArenaMax } : {}) };
   // The local emulators, unpaced: the load is on the server, not the destinations' published rate limits.
   for (const id of Object.keys(emulators.credentials)) {
     env[`TAGWIRE_${id.toUpperCase()}_URL`] = emulators.url;
@@ -107,7 +109,7 @@ async function runLoad(name, nodeOptions, bodies, streamedLook) {
   }
   const server = await startServerChild({ env });
   try {
-    log(`${name} (NODE_OPTIONS="${nodeOptions}", heap limit ${(heapLimit / MB).toFixed(0)} MB): ${inlineCount} inline executes of ${(bodies[0].bytes / 1e6).toFixed(1)} MB and ${streamedCount} streamed of ${streamedRows.toLocaleString("en-US")} rows at once`);
+    log(`${name} (NODE_OPTIONS="${nodeOptions}", MALLOC_ARENA_MAX=${mallocArenaMax || "(glibc's default)"}, heap limit ${(heapLimit / MB).toFixed(0)} MB): ${inlineCount} inline executes of ${(bodies[0].bytes / 1e6).toFixed(1)} MB and ${streamedCount} streamed of ${streamedRows.toLocaleString("en-US")} rows at once`);
     const health = startHealthPoller(server.url);
     const started = performance.now();
     const runs = [
@@ -161,6 +163,7 @@ async function runLoad(name, nodeOptions, bodies, streamedLook) {
     const result = {
       config: name,
       nodeOptions,
+      mallocArenaMax: mallocArenaMax || null,
       ok: problems.length === 0,
       seconds: round(seconds, 1),
       rows,

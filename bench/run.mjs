@@ -15,12 +15,13 @@
 import { randomBytes } from "node:crypto";
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { dockerfileServer, mallocArenaEnv } from "./lib/dockerfile.mjs";
 import { startDownloadServer } from "./lib/download-server.mjs";
 import { estimateFromHistogram } from "./lib/histogram.mjs";
 import { parseSummary, postExecute } from "./lib/looker-client.mjs";
@@ -45,6 +46,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--rows 10000,100000,1000000] [
                       [--seed 1] [--out bench/results.json] [--profile] [--json-parse-max-mb 500]
                       [--wait-quiet seconds]  (before each measurement, wait up to this long for other processes to go idle)
                       [--server-node-args="..."]  (node flags for the server and engine-only children; default: the Dockerfile's NODE_OPTIONS)
+                      [--malloc-arena-max N]  (the server's MALLOC_ARENA_MAX; default: the Dockerfile's with its NODE_OPTIONS, else glibc's; empty: none)
                       [--workers N]  (TAGWIRE_WORKERS for the server, --workers for engine-only; default: the server's own default)
                       [--store none|sqlite|postgres://...]  (the server's state store: none, the default, keeps no state; sqlite
                        a file in a temporary TAGWIRE_STATE_DIR removed at the end; never the user's own state directory)
@@ -71,7 +73,8 @@ function readOptions() {
       profile: { type: "boolean", default: false },
       "json-parse-max-mb": { type: "string", default: "500" },
       "wait-quiet": { type: "string", default: "0" },
-      "server-node-args": { type: "string", default: dockerNodeOptions() },
+      "server-node-args": { type: "string", default: dockerfileServer().nodeOptions },
+      "malloc-arena-max": { type: "string" },
       workers: { type: "string", default: process.env["TAGWIRE_WORKERS"] ?? String(defaultWorkerCount()) },
       store: { type: "string", default: "none" },
       help: { type: "boolean", short: "h", default: false },
@@ -95,6 +98,7 @@ function readOptions() {
     jsonParseMaxBytes: jsonParseMaxMb * 1e6,
     waitQuietSec,
     serverNodeArgs: values["server-node-args"].split(" ").filter((a) => a !== ""),
+    allocatorEnv: mallocArenaEnv(values["malloc-arena-max"], values["server-node-args"]),
     workers: wholeNumber(values.workers, "--workers"),
     store: values.store,
   };
@@ -115,12 +119,6 @@ async function benchStore(store) {
   }
   const url = new URL(store);
   return { env: { TAGWIRE_DATABASE_URL: store }, description: `Postgres ${url.protocol}//${url.username !== "" ? `${url.username}@` : ""}${url.host}${url.pathname}`, remove: async () => {} };
-}
-
-/** The server's memory flags as deployed (the Dockerfile's NODE_OPTIONS), so the bench measures that configuration. */
-function dockerNodeOptions() {
-  const m = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8"));
-  return m?.[1] ?? "";
 }
 
 /** @param {string} text @param {string} flag */
@@ -176,7 +174,7 @@ function gitInfo() {
  * One execute through a fresh action server, checked against the emulator.
  * @param {import("./lib/scenarios.mjs").Scenario} scenario
  * @param {import("./lib/looks.mjs").LookFile} look
- * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, profileDir: string | undefined, serverNodeArgs: string[], workers: number, storeEnv: Record<string, string> }} ctx
+ * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, profileDir: string | undefined, serverNodeArgs: string[], allocatorEnv: Record<string, string>, workers: number, storeEnv: Record<string, string> }} ctx
  * @returns {Promise<EndToEnd>}
  */
 async function runEndToEnd(scenario, look, ctx) {
@@ -186,7 +184,7 @@ async function runEndToEnd(scenario, look, ctx) {
   await emulators.reset();
   const secret = randomBytes(24).toString("hex");
   /** @type {Record<string, string>} */
-  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", TAGWIRE_WORKERS: String(ctx.workers), ...ctx.storeEnv };
+  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", TAGWIRE_WORKERS: String(ctx.workers), ...ctx.allocatorEnv, ...ctx.storeEnv };
   // The local emulators, unpaced: the bench measures the server, not the destinations' published rate limits.
   for (const id of Object.keys(emulators.credentials)) {
     env[`TAGWIRE_${id.toUpperCase()}_URL`] = emulators.url;
@@ -520,7 +518,7 @@ async function main() {
         // 1. End to end, in a fresh action server process.
         try {
           const { value: e2e } = await measureQuietly("end to end", async () => {
-            const value = await runEndToEnd(scenario, look, { emulators, downloads, profileDir, serverNodeArgs: options.serverNodeArgs, workers: options.workers, storeEnv: store.env });
+            const value = await runEndToEnd(scenario, look, { emulators, downloads, profileDir, serverNodeArgs: options.serverNodeArgs, allocatorEnv: options.allocatorEnv, workers: options.workers, storeEnv: store.env });
             progress(
               `    ${value.e2e.rowsPerSec.toLocaleString("en-US")} rows/s, ${(value.e2e.wallMs / 1000).toFixed(2)} s, peak RSS ${value.server.peakRssMb} MB ` +
                 `(heap used ${value.server.peakHeapUsedMb}, heap total ${value.server.peakHeapTotalMb}, external ${value.server.peakExternalMb} MB), ` +
@@ -651,6 +649,7 @@ async function main() {
       jsonParseMaxMb: options.jsonParseMaxBytes / 1e6,
       waitQuietSec: options.waitQuietSec,
       serverNodeArgs: options.serverNodeArgs,
+      mallocArenaMax: options.allocatorEnv["MALLOC_ARENA_MAX"] ?? null,
       workers: options.workers,
       emulators: { validate: false, keepRecords: false },
     },

@@ -16,7 +16,6 @@
 // TAGWIRE_STATE_DIR, removed at the end. Needs a build. Exits 1 when a check fails, 2 on bad arguments.
 
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,7 +23,8 @@ import { parseArgs } from "node:util";
 import { startDownloadServer } from "./lib/download-server.mjs";
 import { parseSummary, postExecute } from "./lib/looker-client.mjs";
 import { ensureLook } from "./lib/looks.mjs";
-import { readProcMemory, REPO_ROOT, runBenchMain, startEmulators, startServerChild, waitForQuiet } from "./lib/processes.mjs";
+import { dockerfileServer } from "./lib/dockerfile.mjs";
+import { readProcMemory, runBenchMain, startEmulators, startServerChild, waitForQuiet } from "./lib/processes.mjs";
 import { selectRows, selectScenarios } from "./lib/scenarios.mjs";
 
 const MB = 1024 * 1024;
@@ -46,9 +46,9 @@ function readOptions() {
       "compare-off": { type: "boolean", default: false },
       seed: { type: "string", default: "1" },
       workers: { type: "string" },
-      "server-node-args": { type: "string", default: /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8"))?.[1] ?? "" },
+      "server-node-args": { type: "string", default: dockerfileServer().nodeOptions },
       "wait-quiet": { type: "string", default: "0" },
-      "malloc-arena-max": { type: "string", default: /MALLOC_ARENA_MAX=(\d+)/.exec(readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8"))?.[1] ?? "" },
+      "malloc-arena-max": { type: "string", default: dockerfileServer().mallocArenaMax },
     },
   });
   if (!/^\d*$/.test(values["malloc-arena-max"])) throw new Error("--malloc-arena-max must be a whole number, or empty for glibc's default");

@@ -5,12 +5,12 @@
 // what the emulator accepted against what the run had to send. Figures: docs/performance.md, "Syncs".
 //
 // Usage: node bench/sync.mjs [--rows 1000000] [--stores sqlite,postgres://postgres@127.0.0.1:5432/test]
-//                            [--seed 1] [--server-node-args="..."] [--workers N]
+//                            [--seed 1] [--server-node-args="..."] [--malloc-arena-max N] [--workers N]
 // Postgres runs in a schema of its own, dropped at the end; SQLite in a temporary directory, removed.
 // Needs a build. Exits 1 when a check fails, 2 on bad arguments.
 
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, readFileSync } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { once } from "node:events";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -20,7 +20,8 @@ import { parseArgs } from "node:util";
 import { startDownloadServer } from "./lib/download-server.mjs";
 import { postExecute } from "./lib/looker-client.mjs";
 import { ensureLook } from "./lib/looks.mjs";
-import { runBenchMain, REPO_ROOT, startEmulators, startServerChild } from "./lib/processes.mjs";
+import { dockerfileServer, mallocArenaEnv } from "./lib/dockerfile.mjs";
+import { runBenchMain, startEmulators, startServerChild } from "./lib/processes.mjs";
 import { benchSchema } from "./lib/postgres-schema.mjs";
 import { selectRows } from "./lib/scenarios.mjs";
 
@@ -44,7 +45,8 @@ function readOptions() {
       rows: { type: "string", default: "1000000" },
       stores: { type: "string", default: "sqlite,postgres://postgres@127.0.0.1:5432/test" },
       seed: { type: "string", default: "1" },
-      "server-node-args": { type: "string", default: /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8"))?.[1] ?? "" },
+      "server-node-args": { type: "string", default: dockerfileServer().nodeOptions },
+      "malloc-arena-max": { type: "string" },
       workers: { type: "string" },
     },
   });
@@ -54,7 +56,7 @@ function readOptions() {
   for (const s of stores) if (!/^(sqlite|postgres(ql)?:\/\/.+)$/.test(s)) throw new Error(`--stores: "${s}" is neither sqlite nor a postgres:// URL`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer`);
-  return { rows: rows[0], stores, seed, serverNodeArgs: values["server-node-args"].split(" ").filter((a) => a !== ""), workers: values.workers };
+  return { rows: rows[0], stores, seed, serverNodeArgs: values["server-node-args"].split(" ").filter((a) => a !== ""), allocatorEnv: mallocArenaEnv(values["malloc-arena-max"], values["server-node-args"]), workers: values.workers };
 }
 
 /**
@@ -122,13 +124,13 @@ function figures(message) {
 /**
  * One execute of the scheduled plan through a fresh server.
  * @param {{ label: string, lookPath: string, rows: number, expectSent: number, storeEnv: Record<string, string> }} run
- * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, serverNodeArgs: string[], workers: string | undefined }} ctx
+ * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, serverNodeArgs: string[], allocatorEnv: Record<string, string>, workers: string | undefined }} ctx
  */
 async function executeOnce(run, ctx) {
   await ctx.emulators.reset();
   const secret = randomBytes(24).toString("hex");
   /** @type {Record<string, string>} */
-  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", TAGWIRE_MPARTICLE_URL: ctx.emulators.url, TAGWIRE_MPARTICLE_RATE_LIMIT: "off", ...run.storeEnv };
+  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", TAGWIRE_MPARTICLE_URL: ctx.emulators.url, TAGWIRE_MPARTICLE_RATE_LIMIT: "off", ...ctx.allocatorEnv, ...run.storeEnv };
   if (ctx.workers !== undefined) env["TAGWIRE_WORKERS"] = ctx.workers;
   const server = await startServerChild({ env, nodeArgs: ctx.serverNodeArgs });
   try {
@@ -219,12 +221,12 @@ async function main() {
     process.stderr.write(`bench/sync: ${/** @type {Error} */ (e).message}\n`);
     return 2;
   }
-  progress(`${options.rows.toLocaleString("en-US")} rows, stores ${options.stores.map((s) => s.replace(/:\/\/[^@/]*@/, "://…@")).join(", ")}; load average ${loadavg().map((n) => n.toFixed(2)).join(", ")} on ${cpus().length} CPUs`);
+  progress(`${options.rows.toLocaleString("en-US")} rows, stores ${options.stores.map((s) => s.replace(/:\/\/[^@/]*@/, "://…@")).join(", ")}; load average ${loadavg().map((n) => n.toFixed(2)).join(", ")} on ${cpus().length} CPUs; server: node ${options.serverNodeArgs.join(" ") || "(no flags)"}, MALLOC_ARENA_MAX=${options.allocatorEnv["MALLOC_ARENA_MAX"] ?? "(glibc's default)"}`);
   const look = await ensureLook({ rows: options.rows, mode: "user", seed: options.seed, log: progress });
   const changed = await changedLook(look.path);
   const emulators = await startEmulators();
   const downloads = await startDownloadServer();
-  const ctx = { emulators, downloads, serverNodeArgs: options.serverNodeArgs, workers: options.workers };
+  const ctx = { emulators, downloads, serverNodeArgs: options.serverNodeArgs, allocatorEnv: options.allocatorEnv, workers: options.workers };
   const results = [];
   try {
     for (const store of options.stores) {
