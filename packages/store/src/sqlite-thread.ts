@@ -13,7 +13,6 @@ const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : Strin
 const calls = new Set<string>(SQLITE_CALLS);
 /** The thread folds confirmed rows once no request has come for this long: after a run's last confirm, off the path of its sends. */
 const FOLD_WHEN_IDLE_MS = 1000;
-let idleFold: ReturnType<typeof setTimeout> | undefined;
 
 /** Buffers of a page read that move to the server's thread rather than being copied. */
 function transfersOf(value: unknown): ArrayBuffer[] {
@@ -24,35 +23,43 @@ function transfersOf(value: unknown): ArrayBuffer[] {
   return [...buffers];
 }
 
-function answer(db: SqliteDatabase, request: SqliteRequest): void {
-  clearTimeout(idleFold);
-  let message: FromSqliteThread;
-  let transfer: ArrayBuffer[] = [];
+/** Answers each request with `db`, then folds what is due, and all that was confirmed once requests stop for FOLD_WHEN_IDLE_MS. */
+function answerer(db: SqliteDatabase): (request: SqliteRequest) => void {
+  let idleFold: ReturnType<typeof setTimeout> | undefined;
+  return (request) => {
+    clearTimeout(idleFold);
+    let message: FromSqliteThread;
+    let transfer: ArrayBuffer[] = [];
+    try {
+      if (!calls.has(request.call)) throw new Error(`the store's thread has no call ${String(request.call)}`);
+      const value = (db[request.call] as (...args: unknown[]) => unknown).apply(db, request.args as unknown[]);
+      message = { id: request.id, value };
+      transfer = transfersOf(value);
+    } catch (e) {
+      message = { id: request.id, failed: reasonOf(e) };
+    }
+    port!.postMessage(message, transfer);
+    if (request.call === "close") port!.close();
+    else {
+      db.foldIfDue(false);
+      idleFold = setTimeout(() => db.foldIfDue(true), FOLD_WHEN_IDLE_MS);
+    }
+  };
+}
+
+/** The file opened and migrated, or undefined once the server's thread is told why it could not be. */
+function openDatabase(): SqliteDatabase | undefined {
   try {
-    if (!calls.has(request.call)) throw new Error(`the store's thread has no call ${String(request.call)}`);
-    const value = (db[request.call] as (...args: unknown[]) => unknown).apply(db, request.args as unknown[]);
-    message = { id: request.id, value };
-    transfer = transfersOf(value);
+    return openSqliteDatabase((workerData as SqliteThreadData).path);
   } catch (e) {
-    message = { id: request.id, failed: reasonOf(e) };
-  }
-  port!.postMessage(message, transfer);
-  if (request.call === "close") port!.close();
-  else {
-    db.foldIfDue(false);
-    idleFold = setTimeout(() => db.foldIfDue(true), FOLD_WHEN_IDLE_MS);
+    port!.postMessage({ openFailed: reasonOf(e) } satisfies FromSqliteThread);
+    port!.close();
+    return undefined;
   }
 }
 
-let db: SqliteDatabase | undefined;
-try {
-  db = openSqliteDatabase((workerData as SqliteThreadData).path);
-} catch (e) {
-  port.postMessage({ openFailed: reasonOf(e) } satisfies FromSqliteThread);
-  port.close();
-}
-if (db !== undefined) {
-  const opened = db;
-  port.on("message", (request: SqliteRequest) => answer(opened, request));
+const opened = openDatabase();
+if (opened !== undefined) {
+  port.on("message", answerer(opened));
   port.postMessage({ opened: opened.describe } satisfies FromSqliteThread);
 }
