@@ -3,6 +3,12 @@
 import { DIGEST_BYTES } from "@tagwire/engine/digest-bytes";
 import type { DigestPage } from "@tagwire/engine";
 
+/**
+ * Both backends stage confirmed pages and fold them into the state in key order; each folds a
+ * sync's staged rows once no confirm has come for this long (after a run's last page).
+ */
+export const FOLD_WHEN_IDLE_MS = 1000;
+
 /** Why a page's columns do not hold `count` entries (so a statement would read past them), or undefined. */
 export function checkPage(page: DigestPage): string | undefined {
   const need = page.count * DIGEST_BYTES;

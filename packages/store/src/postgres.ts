@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect";
 import { DIGEST_BYTES, pollHold, StoreError, type DigestPage, type RunRecord, type SyncIdentity, type SyncRecord, type SyncSummary } from "@tagwire/engine";
 import { describePostgres, withoutSecret } from "./config.js";
 import { storeFailure } from "./failure.js";
-import { asBuffer, checkKeys, checkPage, digestColumn } from "./digest-pages.js";
+import { asBuffer, checkKeys, checkPage, digestColumn, FOLD_WHEN_IDLE_MS } from "./digest-pages.js";
 import { newerSchema, pendingMigrations } from "./migrations.js";
 import { newSalt, RUN_COLUMNS, runColumns, runRecordOf, syncIdOf, syncOf, type StoredRun, type SyncRow } from "./records.js";
 import type { OpenedStore } from "./opened-store.js";
@@ -38,9 +38,6 @@ const FOLD = `
   INSERT INTO sync_state (sync_id, key, content, sealed)
   SELECT DISTINCT ON (sync_id, key) sync_id, key, content, sealed FROM moved ORDER BY sync_id, key, seq DESC
   ON CONFLICT (sync_id, key) DO UPDATE SET content = EXCLUDED.content, sealed = EXCLUDED.sealed`;
-
-/** A sync is folded once this process has confirmed nothing for it for this long. */
-const FOLD_WHEN_IDLE_MS = 1000;
 
 const FORGET = `
   DELETE FROM sync_state WHERE sync_id = $1 AND key IN (

@@ -2,6 +2,7 @@
 // server's thread one request at a time. Every better-sqlite3 call blocks the thread that makes it
 // (a fold of confirmed rows holds it for about a second), so none is made on the server's thread.
 import { parentPort, workerData } from "node:worker_threads";
+import { FOLD_WHEN_IDLE_MS } from "./digest-pages.js";
 import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
 import { SQLITE_CALLS, type FromSqliteThread, type SqliteRequest, type SqliteThreadData } from "./sqlite-protocol.js";
 
@@ -11,8 +12,6 @@ if (port === null) throw new Error("sqlite-thread.js runs as a worker thread of 
 // The database words its failures as DatabaseFailures, whose message is the reason; the thread loads no engine code.
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const calls = new Set<string>(SQLITE_CALLS);
-/** The thread folds confirmed rows once no request has come for this long: after a run's last confirm, off the path of its sends. */
-const FOLD_WHEN_IDLE_MS = 1000;
 
 /** Buffers of a page read that move to the server's thread rather than being copied. */
 function transfersOf(value: unknown): ArrayBuffer[] {
