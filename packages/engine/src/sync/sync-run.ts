@@ -85,10 +85,10 @@ const STATE_PAGE = 65_536;
 export class SyncRun {
   private figures = { new: 0, changed: 0, unchanged: 0, removed: 0, cleared: 0, notCleared: 0, duplicateKeys: 0 };
   /** Keys new to the state seen so far, by their first 8 bytes (see KeySet). */
-  private readonly newKeys = new KeySet(true);
+  private readonly newKeys = new KeySet();
   private confirmedSealed: Uint8Array[] = [];
-  /** Keys of removed rows to clear, until their clearing records are built. */
-  private toClear: Uint8Array | undefined;
+  /** How many removed rows are to be cleared, until their clearing records are built. */
+  private toClear: number | undefined;
   private readonly clearProblems = new Set<string>();
   private readonly duplicateWarning: string;
   private confirmed: Uint8Array = new Uint8Array(0);
@@ -148,7 +148,7 @@ export class SyncRun {
       }
       const snapshot = yield* Effect.tryPromise({
         try: () => Snapshot.fromPages(store.readState(record.id, STATE_PAGE)),
-        catch: (e) => (e instanceof StoreError ? e : new StoreError({ reason: `the sync's state could not be read: ${e instanceof Error ? e.message : String(e)}` })),
+        catch: stateReadError,
       });
       const clear = input.mode.clear;
       const removed = input.request.removed ?? "ignore";
@@ -256,7 +256,8 @@ export class SyncRun {
    * After the last request of the Look's rows: the confirmed records written, then, when the
    * Look was read to its end and the run not stopped, the keys no row had are the removed rows.
    * Ignored ones are forgotten, so a row that comes back is sent as new; ones to clear wait for
-   * `clearingRecords`.
+   * `clearingRecords`. The snapshot keeps keys by their first 8 bytes, so the removed rows' full
+   * keys are read from the store again, only when there are any.
    */
   finishRows(readToEnd: boolean): Effect.Effect<void> {
     return Effect.gen(this, function* () {
@@ -264,14 +265,33 @@ export class SyncRun {
       yield* this.allWritten;
       if (!readToEnd) return;
       this.removalsInferred = true;
-      const unseen = this.snapshot.unseen();
-      this.figures.removed = unseen.length / DIGEST_BYTES;
-      if (this.dryRun || unseen.length === 0) return;
-      if (this.removed === "clear" && this.clear !== undefined && this.setup.clear !== undefined) this.toClear = unseen;
-      else {
-        if (this.removed === "clear") this.clearProblems.add(this.clear === undefined ? "this mode declares no clearing record: removed rows were only forgotten" : "no credentials to open the sealed identities with: removed rows were only forgotten");
-        yield* this.guard(this.store.forget(this.record.id, unseen));
+      const count = this.snapshot.unseenCount();
+      this.figures.removed = count;
+      if (this.dryRun || count === 0) return;
+      if (this.removed === "clear" && this.clear !== undefined && this.setup.clear !== undefined) {
+        this.toClear = count;
+        return;
       }
+      if (this.removed === "clear") this.clearProblems.add(this.clear === undefined ? "this mode declares no clearing record: removed rows were only forgotten" : "no credentials to open the sealed identities with: removed rows were only forgotten");
+      const keys: Uint8Array[] = [];
+      yield* this.guard(
+        this.readRemoved((page, i) => {
+          keys.push(page.keys.subarray(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES));
+        }),
+      );
+      if (keys.length > 0) yield* this.guard(this.store.forget(this.record.id, Buffer.concat(keys)));
+    });
+  }
+
+  /** Reads the state again and calls `each` for every entry of a removed row (a key no row of the run had). */
+  private readRemoved(each: (page: DigestPage, index: number) => void): Effect.Effect<void, StoreError> {
+    return Effect.tryPromise({
+      try: async () => {
+        for await (const page of this.store.readState(this.record.id, STATE_PAGE)) {
+          for (let i = 0; i < page.count; i++) if (this.snapshot.isUnseen(page.keys, i * DIGEST_BYTES)) each(page, i);
+        }
+      },
+      catch: stateReadError,
     });
   }
 
@@ -285,34 +305,24 @@ export class SyncRun {
       const removed = this.toClear;
       this.toClear = undefined;
       if (removed === undefined) return [];
-      const wanted = new KeySet();
-      for (let at = 0; at < removed.length; at += DIGEST_BYTES) wanted.add(removed, at);
       const setup = this.setup.clear!;
       const records: Array<{ key: Uint8Array; record: Record_ }> = [];
       const unopened: Uint8Array[] = [];
       const read = yield* Effect.either(
-        Effect.tryPromise({
-          try: async () => {
-            for await (const page of this.store.readState(this.record.id, STATE_PAGE)) {
-              for (let i = 0; i < page.count; i++) {
-                if (!wanted.has(page.keys, i * DIGEST_BYTES)) continue;
-                const key = page.keys.slice(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
-                const sealed = page.sealed?.[i];
-                const text = sealed === undefined ? undefined : unseal(setup.sealKey, sealed);
-                const record = text === undefined ? undefined : clearingRecord(text, this.clear!);
-                if (record === undefined) unopened.push(key);
-                else records.push({ key, record });
-              }
-            }
-          },
-          catch: (e) => (e instanceof StoreError ? e.reason : String(e)),
+        this.readRemoved((page, i) => {
+          const key = page.keys.slice(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
+          const sealed = page.sealed?.[i];
+          const text = sealed === undefined ? undefined : unseal(setup.sealKey, sealed);
+          const record = text === undefined ? undefined : clearingRecord(text, this.clear!);
+          if (record === undefined) unopened.push(key);
+          else records.push({ key, record });
         }),
       );
       if (read._tag === "Left") {
-        this.notCleared(removed.length / DIGEST_BYTES, `the sealed identities could not be read: ${read.left}`);
+        this.notCleared(removed, `the sealed identities could not be read: ${read.left.reason}`);
         return [];
       }
-      const missing = removed.length / DIGEST_BYTES - records.length - unopened.length;
+      const missing = removed - records.length - unopened.length;
       if (unopened.length + missing > 0) {
         this.figures.notCleared += unopened.length + missing;
         this.clearProblems.add("their sealed identities cannot be opened with the destination's current credentials (or none was kept): they were forgotten, not cleared");
@@ -339,6 +349,9 @@ export class SyncRun {
     return Effect.catchAll(write, (e) => Effect.sync(() => void (this.storeError ??= e.reason)));
   }
 }
+
+/** A failure while the state was read, as the store words it (or said to be one). */
+const stateReadError = (e: unknown): StoreError => (e instanceof StoreError ? e : new StoreError({ reason: `the sync's state could not be read: ${e instanceof Error ? e.message : String(e)}` }));
 
 const awaitWritten = (written: Deferred.Deferred<void> | undefined): Effect.Effect<void> => (written === undefined ? Effect.void : Deferred.await(written));
 
