@@ -273,13 +273,17 @@ export class SyncRun {
         return;
       }
       if (this.removed === "clear") this.clearProblems.add(this.clear === undefined ? "this mode declares no clearing record: removed rows were only forgotten" : "no credentials to open the sealed identities with: removed rows were only forgotten");
-      const keys: Uint8Array[] = [];
+      const keys = new Uint8Array(count * DIGEST_BYTES);
+      let at = 0;
       yield* this.guard(
         this.readRemoved((page, i) => {
-          keys.push(page.keys.subarray(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES));
+          // More than counted only when a key this run confirmed shares a removed key's first 8 bytes: it stays.
+          if (at === keys.length) return;
+          keys.set(page.keys.subarray(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES), at);
+          at += DIGEST_BYTES;
         }),
       );
-      if (keys.length > 0) yield* this.guard(this.store.forget(this.record.id, Buffer.concat(keys)));
+      if (at > 0) yield* this.guard(this.store.forget(this.record.id, keys.subarray(0, at)));
     });
   }
 
