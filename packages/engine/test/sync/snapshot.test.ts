@@ -69,16 +69,17 @@ describe("Snapshot", () => {
     s.add(a, 0, digest("1"), 0);
     s.add(b, 0, digest("2"), 0);
     s.add(digest("c"), 0, digest("3"), 0);
-    const record = new Uint8Array(32);
-    record.set(a, 0);
-    record.set(digest("1"), 16);
-    const seen = { duplicate: false };
-    // Unchanged, but which of the two keys it is cannot be told: sent again rather than skipped.
-    expect(s.check(record, 0, seen)).toBe(KeyState.Changed);
-    expect(seen.duplicate).toBe(false);
+    // Neither is taken as removed, though no row had them.
     expect(s.isUnseen(a, 0) || s.isUnseen(b, 0)).toBe(false);
     expect(s.unseenCount()).toBe(1);
     expect(s.isUnseen(digest("c"), 0)).toBe(true);
+    // Key a with b's content: which of the two keys it is cannot be told, so it is sent rather than skipped.
+    const record = new Uint8Array(32);
+    record.set(a, 0);
+    record.set(digest("2"), 16);
+    const seen = { duplicate: false };
+    expect(s.check(record, 0, seen)).toBe(KeyState.Changed);
+    expect(seen.duplicate).toBe(false);
   });
 
   it("keeps 17 bytes a slot", () => {
@@ -164,6 +165,28 @@ describe("Snapshot.fromPages", () => {
     const seen = { duplicate: false };
     for (const [k, c] of entries) expect(s.check(pair(k, c), 0, seen)).toBe(KeyState.Unchanged);
     expect(s.unseenCount()).toBe(0);
+  });
+});
+
+describe("Snapshot.fromPages, keys sharing their first 8 bytes", () => {
+  it("keeps their slot shared when the table grows", async () => {
+    const a = digest("shared");
+    const b = new Uint8Array(a);
+    b[15] = b[15]! ^ 1;
+    const others = Array.from({ length: 2000 }, (_, i) => digest(`k${i}`));
+    async function* pages() {
+      yield { count: 2, keys: Buffer.concat([a, b]), contents: Buffer.concat([digest("1"), digest("2")]) };
+      yield { count: others.length, keys: Buffer.concat(others), contents: Buffer.concat(others.map(() => digest("c"))) };
+    }
+    const s = await Snapshot.fromPages(pages());
+    expect(s.capacity).toBeGreaterThan(Snapshot.forEntries(2).capacity);
+    // Never inferred removed, and never skipped as unchanged.
+    expect(s.isUnseen(a, 0) || s.isUnseen(b, 0)).toBe(false);
+    expect(s.unseenCount()).toBe(others.length);
+    const record = new Uint8Array(32);
+    record.set(a, 0);
+    record.set(digest("1"), 16);
+    expect(s.check(record, 0, { duplicate: false })).toBe(KeyState.Changed);
   });
 });
 
