@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
-import { dockerfileServer } from "./lib/dockerfile.mjs";
+import { arenaEnv, dockerfileServer } from "./lib/dockerfile.mjs";
 import { startDownloadServer } from "./lib/download-server.mjs";
 import { inlineBodyParts, parseSummary, postExecute, postInlineExecute } from "./lib/looker-client.mjs";
 import { ensureLook } from "./lib/looks.mjs";
@@ -101,7 +101,7 @@ async function runLoad(name, config, bodies, streamedLook) {
   const heapLimit = heapLimitOf(nodeOptions);
   const secret = randomBytes(24).toString("hex");
   /** @type {Record<string, string>} */
-  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", NODE_OPTIONS: nodeOptions, ...(mallocArenaMax !== "" ? { MALLOC_ARENA_MAX: mallocArenaMax } : {}) };
+  const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", NODE_OPTIONS: nodeOptions, ...arenaEnv(mallocArenaMax) };
   // The local emulators, unpaced: the load is on the server, not the destinations' published rate limits.
   for (const id of Object.keys(emulators.credentials)) {
     env[`TAGWIRE_${id.toUpperCase()}_URL`] = emulators.url;

@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { startDownloadServer } from "./lib/download-server.mjs";
 import { parseSummary, postExecute } from "./lib/looker-client.mjs";
 import { ensureLook } from "./lib/looks.mjs";
-import { dockerfileServer } from "./lib/dockerfile.mjs";
+import { arenaEnv, dockerfileServer } from "./lib/dockerfile.mjs";
 import { readProcMemory, runBenchMain, startEmulators, startServerChild, waitForQuiet } from "./lib/processes.mjs";
 import { selectRows, selectScenarios } from "./lib/scenarios.mjs";
 
@@ -51,7 +51,6 @@ function readOptions() {
       "malloc-arena-max": { type: "string", default: dockerfileServer().mallocArenaMax },
     },
   });
-  if (!/^\d*$/.test(values["malloc-arena-max"])) throw new Error("--malloc-arena-max must be a whole number, or empty for glibc's default");
   const waitQuietSec = Number(values["wait-quiet"]);
   if (!Number.isInteger(waitQuietSec) || waitQuietSec < 0 || waitQuietSec > 3600) throw new Error("--wait-quiet must be whole seconds between 0 and 3600");
   const rows = selectRows(values.rows, false);
@@ -68,7 +67,7 @@ function readOptions() {
     rows: rows[0], limit, scenario, maxBytes: values["max-bytes"], compareOff: values["compare-off"], seed, workers: values.workers,
     serverNodeArgs: values["server-node-args"].split(" ").filter((a) => a !== ""),
     waitQuietSec,
-    mallocArenaMax: values["malloc-arena-max"],
+    allocatorEnv: arenaEnv(values["malloc-arena-max"]),
   };
 }
 
@@ -103,7 +102,7 @@ async function measure(options, ctx, look, maxBytes) {
     TAGWIRE_MPARTICLE_URL: ctx.emulators.url, TAGWIRE_MPARTICLE_RATE_LIMIT: `${options.limit} records/s`,
     ...(maxBytes !== undefined ? { TAGWIRE_SPOOL_MAX_BYTES: maxBytes } : {}),
     ...(options.workers !== undefined ? { TAGWIRE_WORKERS: options.workers } : {}),
-    ...(options.mallocArenaMax !== "" ? { MALLOC_ARENA_MAX: options.mallocArenaMax } : {}),
+    ...options.allocatorEnv,
   };
   const server = await startServerChild({ env, nodeArgs: options.serverNodeArgs });
   /** RSS (MB) at each 5 s mark since the execute, for the memory's course over the run. */
@@ -216,7 +215,7 @@ async function main() {
     await ctx.downloads.close();
   }
   process.stdout.write(`\nThe spool: ${look.rows.toLocaleString("en-US")}-row ${options.scenario.id} Look (${mb(look.bytes)} MB) under ${options.limit.toLocaleString("en-US")} records/s; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores\n`);
-  process.stdout.write(`server child: node ${options.serverNodeArgs.join(" ") || "(no flags)"}, MALLOC_ARENA_MAX=${options.mallocArenaMax || "(glibc's default)"}\n`);
+  process.stdout.write(`server child: node ${options.serverNodeArgs.join(" ") || "(no flags)"}, MALLOC_ARENA_MAX=${options.allocatorEnv["MALLOC_ARENA_MAX"] ?? "(glibc's default)"}\n`);
   process.stdout.write(`| TAGWIRE_SPOOL_MAX_BYTES | download read (s after execute) | send rate (records/s) | total s | peak RSS MB (sampled / VmHWM) | spool peak MB | server CPU s | every record arrived |\n|---|--:|--:|--:|--:|--:|--:|---|\n`);
   for (const r of runs) {
     const rate = r.sendRate === null ? "-" : Math.round(r.sendRate).toLocaleString("en-US");

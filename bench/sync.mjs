@@ -148,7 +148,7 @@ async function executeOnce(run, ctx) {
       timeoutMs: EXECUTE_TIMEOUT_MS,
       instance: INSTANCE,
     });
-    const peakRssMb = Math.round(((await server.memory()).vmHwmBytes / MB) * 10) / 10;
+    const peakRssMb = round1((await server.memory()).vmHwmBytes / MB);
     // CPU seconds of every thread, a steadier guide than rows/s on a shared machine: the server's
     // (a fresh process for each run) and what the emulators spent on this run.
     const cpuSec = { server: round1(await server.cpuSeconds()), emulators: round1((await ctx.emulators.cpuSeconds()) - emulatorsCpu0) };

@@ -21,7 +21,15 @@ export function dockerfileServer() {
  */
 export function mallocArenaEnv(given, serverNodeArgs) {
   const docker = dockerfileServer();
-  const value = given ?? (serverNodeArgs === docker.nodeOptions ? docker.mallocArenaMax : "");
+  return arenaEnv(given ?? (serverNodeArgs === docker.nodeOptions ? docker.mallocArenaMax : ""));
+}
+
+/**
+ * The environment that sets MALLOC_ARENA_MAX to `value` (a whole number), or none for an empty value.
+ * @param {string} value
+ * @returns {Record<string, string>}
+ */
+export function arenaEnv(value) {
   if (!/^\d*$/.test(value)) throw new Error("--malloc-arena-max must be a whole number, or empty for glibc's default");
   return value === "" ? {} : { MALLOC_ARENA_MAX: value };
 }

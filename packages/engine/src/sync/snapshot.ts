@@ -1,7 +1,8 @@
-// A sync's previous state during a run: key digest -> content digest, with a seen flag per key, in
-// an open-addressing hash table over one SharedArrayBuffer, both digests kept by their first 8 bytes. The run's thread fills it from the
-// store before the first row; worker threads attach to the same memory and look keys up and mark
-// them seen with Atomics, so records are filtered where they are built, without a message per row.
+// A sync's previous state during a run: key digest -> content digest (each by its first 8 bytes),
+// with a seen flag per key, in an open-addressing hash table over one SharedArrayBuffer. The run's
+// thread fills it from the store before the first row; worker threads attach to the same memory and
+// look keys up and mark them seen with Atomics, so records are filtered where they are built,
+// without a message per row.
 
 import { DIGEST_BYTES } from "./digest-bytes.js";
 // Types only: this module runs on worker threads, which do not load the store's Effect modules.
@@ -242,7 +243,6 @@ export class Snapshot extends DigestTable {
  */
 export class KeySet {
   private table = new KeyTable(capacityFor(1024));
-
 
   /** Adds the key at `bytes[at..at+16]`; false when it was there already (a duplicate). */
   add(bytes: Uint8Array, at: number): boolean {
