@@ -302,6 +302,8 @@ async function runEndToEnd(scenario, look, ctx) {
         peakExternalMb: round((stats.peaks?.external ?? 0) / MB, 1),
         peakArrayBuffersMb: round((stats.peaks?.arrayBuffers ?? 0) / MB, 1),
         profiled: ctx.profileDir !== undefined,
+        // What the download's spool did (bytes to disk, how long the download waited): from the server's log.
+        spool: stats.lastExecute?.spool ?? null,
       },
       requests: { emulator: state.requests ?? 0, server: serverRequests, byStatus: state.byStatus ?? {} },
       latencyMs,

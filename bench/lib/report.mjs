@@ -27,7 +27,7 @@ export const TARGETS = {
  * @property {number} rows
  * @property {{ path: string, bytes: number, seed: number, reused: boolean }} look
  * @property {{ wallMs: number, rowsPerSec: number, headersMs: number, httpStatus: number, lookerSuccess: boolean, lookerMessage: string, cpu: { serverSec: number, emulatorsSec: number, benchSec: number, otherSec: number } } | null} e2e
- * @property {{ peakRssMb: number, startRssMb: number, endRssMb: number, peakHeapUsedMb: number, peakHeapTotalMb: number, peakExternalMb: number, peakArrayBuffersMb: number, profiled: boolean } | null} server
+ * @property {{ peakRssMb: number, startRssMb: number, endRssMb: number, peakHeapUsedMb: number, peakHeapTotalMb: number, peakExternalMb: number, peakArrayBuffersMb: number, profiled: boolean, spool: Record<string, number | string> | null } | null} server
  * @property {{ emulator: number, server: number | null, byStatus: Record<string, number> } | null} requests
  * @property {{ source: "observed" | "histogram", p50: number | null, p99: number | null, max: number | null, count: number } | null} latencyMs
  * @property {{ p50: number | null, p99: number | null, count: number, bucketsMs: number[] } | null} latencyHistogramMs

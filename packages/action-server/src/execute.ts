@@ -217,7 +217,7 @@ function figures(r: RunReport) {
 /** What the download's spool held and how long it was full: sizes and times, never a byte of the Look. */
 function spoolFigures(s: SpoolFigures) {
   return {
-    bytesRead: s.bytesRead, bytesSpooled: s.bytesSpooled, peakDiskBytes: s.peakDiskBytes, parts: s.parts, fullWaitMs: Math.round(s.fullWaitMs),
+    bytesRead: s.bytesRead, bytesDirect: s.bytesDirect, bytesSpooled: s.bytesSpooled, peakDiskBytes: s.peakDiskBytes, parts: s.parts, fullWaitMs: Math.round(s.fullWaitMs),
     ...(s.diskError !== undefined ? { diskError: s.diskError } : {}),
   };
 }

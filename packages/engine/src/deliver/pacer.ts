@@ -35,6 +35,12 @@ export class TokenBucket {
     this.tokens -= cost;
     return from - nowMs + wait;
   }
+
+  /** Whether a quarter of the burst is spent at `nowMs`: the bucket is taken from faster than its rate. */
+  behind(nowMs: number): boolean {
+    if (this.at === undefined) return false;
+    return this.tokens + Math.max(0, nowMs - this.at) * this.perMs < this.capacity * 0.75;
+  }
 }
 
 /**
@@ -66,6 +72,11 @@ export class RateBudget {
   /** Until when a 429's `Retry-After` holds every request (in the clock `reserve` is given). */
   get heldUntil(): number {
     return this.held;
+  }
+
+  /** Whether requests are held at `nowMs`, or sent faster than a limit allows, so that they soon will be. */
+  holds(nowMs: number): boolean {
+    return this.held > nowMs || this.requests?.behind(nowMs) === true || this.records?.behind(nowMs) === true;
   }
 }
 
@@ -121,6 +132,15 @@ export class Pacer {
    */
   pacedMsAt(nowMs: number): number {
     return this.waited - Math.max(0, this.waitedUntil - nowMs);
+  }
+
+  /**
+   * Whether the budget holds the run's requests back at `nowMs` (`performance.now()`'s clock), or
+   * soon will: a budget of the process knows when its burst is being spent; a shared one, only when
+   * a request waits or a 429 holds them.
+   */
+  holdsBack(nowMs: number): boolean {
+    return this.waitedUntil > nowMs || (isShared(this.budget) ? this.budget.heldUntil > nowMs : this.budget.holds(nowMs));
   }
 
   /** When the last reservation's wait ends: a request of the run waits until then. */

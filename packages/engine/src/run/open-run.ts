@@ -76,6 +76,7 @@ export function openRun(input: RunInput, stopping: RunStopping, clock: RunClock)
     if (endpoint !== undefined) yield* Effect.promise(() => transport.ready?.() ?? Promise.resolve());
     const budgets = yield* RateBudgetsService;
     const pacer = endpoint === undefined ? undefined : yield* settingsStep(() => pacerFor(connector, input.rateLimit, env, { budgets, destination: destinationOf(endpoint) }));
+    if (pacer !== undefined) input.download?.watchHold?.(() => pacer.holdsBack(performance.now()));
 
     const runId = input.runId ?? randomUUID();
     const report = new ReportBuilder({

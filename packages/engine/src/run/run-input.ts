@@ -38,6 +38,11 @@ export interface RunProgress {
 export interface LookDownload {
   /** `performance.now()` when the last byte arrived; undefined until then, and for a download that broke off. */
   readonly finishedAt: number | undefined;
+  /**
+   * Given by a run that is paced: whether its destination holds its requests back now (a rate
+   * limit or a Retry-After). A spool reads the download ahead of a run held back.
+   */
+  readonly watchHold?: (heldBack: () => boolean) => void;
 }
 
 export interface RunInput {

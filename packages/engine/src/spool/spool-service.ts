@@ -62,6 +62,7 @@ async function startSpools(config: SpoolConfig, tuning: SpoolTuning): Promise<Sp
         budget,
         ...(tuning.sizes !== undefined ? { sizes: tuning.sizes } : {}),
         onClosed: () => open.delete(spool),
+        alone: () => open.size === 1,
         ...(collectYoung !== undefined ? { collectYoung } : {}),
       });
       open.add(spool);

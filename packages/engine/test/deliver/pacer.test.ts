@@ -165,3 +165,28 @@ describe("pacer", () => {
     expect(pacer.pacedMs).toBeCloseTo(800);
   });
 });
+
+describe("whether a budget holds a run back (what a spool reads ahead for)", () => {
+  it("once a quarter of the burst is spent, until the bucket has filled again; and while a 429 holds requests", () => {
+    const budget = new RateBudget({ recordsPerSecond: 100 });
+    expect(budget.holds(0)).toBe(false);
+    budget.reserve(20, 0);
+    expect(budget.holds(0)).toBe(false);
+    budget.reserve(10, 0);
+    // 70 of 100 tokens left: sent faster than the limit allows.
+    expect(budget.holds(0)).toBe(true);
+    expect(budget.holds(40)).toBe(true);
+    // 100 records a second: after 60 ms 76 tokens are back.
+    expect(budget.holds(60)).toBe(false);
+    budget.hold(5_000);
+    expect(budget.holds(1_000)).toBe(true);
+    expect(budget.holds(5_001)).toBe(false);
+  });
+
+  it("a run's pacer: its budget's, or a request waiting", () => {
+    const pacer = new Pacer({ requestsPerSecond: 4 });
+    expect(pacer.holdsBack(0)).toBe(false);
+    for (let i = 0; i < 6; i++) pacer.reserve(1, 0);
+    expect(pacer.holdsBack(0)).toBe(true);
+  });
+});

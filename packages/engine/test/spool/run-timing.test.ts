@@ -26,7 +26,8 @@ afterAll(async () => {
 });
 
 async function spools(maxBytes: number): Promise<Spools> {
-  const runtime = ManagedRuntime.make(spoolLayer({ dir, maxBytes }, { sizes: { windowBytes: 8 * 1024, blockBytes: 16 * 1024, partBytes: 32 * 1024 } }));
+  // Never held for the run's pace (the first half second would be): the disk's timing is what is looked at.
+  const runtime = ManagedRuntime.make(spoolLayer({ dir, maxBytes }, { sizes: { windowBytes: 8 * 1024, blockBytes: 16 * 1024, partBytes: 32 * 1024, paceBytesPerSecond: 0 } }));
   runtimes.push(runtime);
   return runtime.runPromise(SpoolService);
 }

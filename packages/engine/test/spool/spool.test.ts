@@ -17,7 +17,8 @@ import {
 } from "../../src/index.js";
 
 const KiB = 1024;
-const SMALL: SpoolSizes = { windowBytes: 16 * KiB, blockBytes: 8 * KiB, partBytes: 24 * KiB };
+/** Never held for the run's pace: these tests are about the disk. */
+const SMALL: SpoolSizes = { windowBytes: 16 * KiB, blockBytes: 8 * KiB, partBytes: 24 * KiB, paceBytesPerSecond: 0 };
 
 const dirs: string[] = [];
 const runtimes: Array<ManagedRuntime.ManagedRuntime<SpoolService, never>> = [];
@@ -308,6 +309,131 @@ describe("the spool", () => {
     await drain(iterator, got);
     expect(Buffer.concat(got).equals(bytes)).toBe(true);
     expect(spooled.figures().diskError).toMatch(/^(ENOTDIR|EEXIST)/);
+  });
+});
+
+describe("the spool and the run's pace", () => {
+  /** Takes a chunk every `everyMs` until the end; how long it took. */
+  async function readPaced(iterator: AsyncIterator<Uint8Array>, into: Uint8Array[], everyMs: number): Promise<number> {
+    const started = performance.now();
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return performance.now() - started;
+      into.push(next.value);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  }
+
+  it("a run that takes the bytes fast enough reads the download itself: nothing is read ahead, nothing goes to disk", async () => {
+    const dir = tempDir();
+    // A window of 16 KiB and a run taking about 4 KiB every 3 ms or so (about 1 MiB/s; a tenth of it under load), judged against 32 KiB/s.
+    const spools = await spoolsIn(dir, DEFAULT_SPOOL_MAX_BYTES, { ...SMALL, paceBytesPerSecond: 32 * KiB });
+    const bytes = lookBytes(2400 * KiB, "rows", 14);
+    const { source, state } = sourceOf(bytes);
+    const spooled = spools.open(source);
+    const iterator = spooled[Symbol.asyncIterator]();
+    const got: Uint8Array[] = [(await iterator.next()).value!];
+    // The run has taken one chunk, and has not been slow for long enough to be judged: the download waits for it, though the disk has room.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(state.pulled).toBe(got[0]!.byteLength);
+    const ms = await readPaced(iterator, got, 3);
+    // Long enough for the pace to have been judged again and again, not only in the first half second.
+    expect(ms).toBeGreaterThan(1_000);
+    expect(Buffer.concat(got).equals(bytes)).toBe(true);
+    const figures = spooled.figures();
+    expect(figures.parts).toBe(0);
+    expect(figures.bytesSpooled).toBe(0);
+    expect(figures.bytesDirect).toBe(bytes.length);
+    expect(files(dir)).toEqual([]);
+  });
+
+  it("a run slower than the pace gets the disk: the download is read ahead of it, and every byte comes back in order", async () => {
+    const dir = tempDir();
+    // About 4 KiB every 20 ms or more: 200 KiB/s at most, judged against 4 MiB/s.
+    const spools = await spoolsIn(dir, DEFAULT_SPOOL_MAX_BYTES, { ...SMALL, paceBytesPerSecond: 4 * 1024 * KiB });
+    const bytes = lookBytes(400 * KiB, "rows", 15);
+    const { source } = sourceOf(bytes);
+    const spooled = spools.open(source);
+    const iterator = spooled[Symbol.asyncIterator]();
+    const got: Uint8Array[] = [];
+    const reading = readPaced(iterator, got, 20);
+    // Once the first half second has shown the pace, the rest of the download goes to disk at once.
+    await until(() => spooled.finishedAt !== undefined, 3_000);
+    expect(got.length).toBeLessThan(40);
+    await reading;
+    expect(Buffer.concat(got).equals(bytes)).toBe(true);
+    expect(spooled.figures().parts).toBeGreaterThan(0);
+    expect(spooled.figures().bytesDirect).toBeLessThan(bytes.length / 2);
+    expect(files(dir)).toEqual([]);
+  });
+
+  it("a run its destination holds back gets the disk however fast it reads: the download is read to its end ahead of it", async () => {
+    const dir = tempDir();
+    const spools = await spoolsIn(dir, DEFAULT_SPOOL_MAX_BYTES, { ...SMALL, paceBytesPerSecond: 32 * KiB });
+    const bytes = lookBytes(600 * KiB, "rows", 17);
+    const { source, state } = sourceOf(bytes);
+    const spooled = spools.open(source);
+    // As a paced run says at its start: its rate limit holds its requests back.
+    spooled.watchHold?.(() => true);
+    const iterator = spooled[Symbol.asyncIterator]();
+    const got: Uint8Array[] = [];
+    // Far faster than the pace (about 1 MiB/s against 32 KiB/s), which alone would leave it reading the download itself.
+    const reading = readPaced(iterator, got, 3);
+    await until(() => spooled.finishedAt !== undefined);
+    expect(state.done).toBe(true);
+    expect(got.reduce((n, c) => n + c.byteLength, 0)).toBeLessThan(bytes.length / 2);
+    await reading;
+    expect(Buffer.concat(got).equals(bytes)).toBe(true);
+    const figures = spooled.figures();
+    expect(figures.parts).toBeGreaterThan(0);
+    expect(figures.bytesDirect).toBeLessThan(bytes.length / 2);
+    expect(files(dir)).toEqual([]);
+  });
+
+  it("while other downloads are open every run gets the spool, however fast it reads; alone again, it reads its download itself", async () => {
+    const dir = tempDir();
+    const spools = await spoolsIn(dir, DEFAULT_SPOOL_MAX_BYTES, { ...SMALL, paceBytesPerSecond: 32 * KiB });
+    const [a, b] = [lookBytes(300 * KiB, "rows", 18), lookBytes(300 * KiB, "rows", 19)];
+    const [sa, sb] = [spools.open(sourceOf(a).source), spools.open(sourceOf(b).source)];
+    const [ia, ib] = [sa[Symbol.asyncIterator](), sb[Symbol.asyncIterator]()];
+    const got: { a: Uint8Array[]; b: Uint8Array[] } = { a: [], b: [] };
+    // Both far faster than the pace; each is read ahead at once all the same.
+    await Promise.all([readPaced(ia, got.a, 1), readPaced(ib, got.b, 1)]);
+    expect(Buffer.concat(got.a).equals(a)).toBe(true);
+    expect(Buffer.concat(got.b).equals(b)).toBe(true);
+    expect(sa.figures().bytesDirect).toBe(0);
+    expect(sb.figures().bytesDirect).toBe(0);
+    // Both closed: a third, alone, reads its download itself.
+    const c = lookBytes(300 * KiB, "rows", 20);
+    const sc = spools.open(sourceOf(c).source);
+    const gotC: Uint8Array[] = [];
+    await readPaced(sc[Symbol.asyncIterator](), gotC, 1);
+    expect(Buffer.concat(gotC).equals(c)).toBe(true);
+    expect(sc.figures().bytesDirect).toBe(c.length);
+    expect(files(dir)).toEqual([]);
+  });
+
+  it("a run that falls behind gets the disk, and reads the download itself again once it has caught up and keeps pace", async () => {
+    const dir = tempDir();
+    const spools = await spoolsIn(dir, DEFAULT_SPOOL_MAX_BYTES, { ...SMALL, paceBytesPerSecond: 64 * KiB });
+    const bytes = lookBytes(3000 * KiB, "rows", 16);
+    const { source, state } = sourceOf(bytes);
+    const spooled = spools.open(source);
+    const iterator = spooled[Symbol.asyncIterator]();
+    const got: Uint8Array[] = [(await iterator.next()).value!];
+    // The run stalls: after half a second the spool reads ahead of it, onto the disk.
+    await until(() => spooled.figures().parts > 0);
+    await new Promise((r) => setTimeout(r, 20));
+    const pulledWhileStalled = state.pulled;
+    // The run then takes everything as fast as it can: it catches up with the disk and reads the rest itself.
+    await drain(iterator, got);
+    expect(Buffer.concat(got).equals(bytes)).toBe(true);
+    const figures = spooled.figures();
+    expect(figures.bytesSpooled).toBeGreaterThan(0);
+    expect(figures.bytesDirect).toBeGreaterThan(0);
+    // Read by the run itself: its first chunk, and only bytes the spool had not read ahead.
+    expect(figures.bytesDirect).toBeLessThanOrEqual(got[0]!.byteLength + bytes.length - pulledWhileStalled);
+    expect(files(dir)).toEqual([]);
   });
 });
 
