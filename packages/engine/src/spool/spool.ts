@@ -167,7 +167,7 @@ export class Spool implements SpooledBytes {
   private pumping = false;
   /** Whether the run waits for a chunk from the source (read by itself). */
   private pulling = false;
-  /** Looks at the run's pace while it reads the source itself. */
+  /** Looks at the run's pace while it reads the source itself, and only then. */
   private paceWatch: ReturnType<typeof setInterval> | undefined;
   /** Wakes a spool waiting for the run to catch up when the run took nothing for a while (see Pace.checkMs). */
   private paceCheck: Promise<void> | undefined;
@@ -226,8 +226,8 @@ export class Spool implements SpooledBytes {
     // The download starts when the run asks for its first bytes, as it would without a spool.
     this.iterator = this.source[Symbol.asyncIterator]();
     this.pace = new Pace(performance.now());
-    if (this.sizes.paceBytesPerSecond > 0) this.paceWatch = setInterval(() => this.watchPace(), Pace.checkMs);
     if (this.sizes.paceBytesPerSecond === 0 || !this.alone()) this.startPump();
+    else this.readDirectly();
     try {
       for (;;) {
         if (this.closed) return;
@@ -301,9 +301,9 @@ export class Spool implements SpooledBytes {
     this.changes.notify();
   }
 
-  /** While the run reads the source itself: the spool reads ahead once the run is busy and slower than the pace. */
+  /** While the run reads the source itself: the spool reads ahead once the run is busy and not alone, held back or slower than the pace. */
   private watchPace(): void {
-    if (!this.pumping && !this.pulling && !this.pumpEnded && !this.closed && (!this.alone() || this.heldBack() || !this.keepsPace())) this.startPump();
+    if (!this.pulling && !this.pumpEnded && !this.closed && (!this.alone() || this.heldBack() || !this.keepsPace())) this.startPump();
   }
 
   private alone(): boolean {
@@ -322,7 +322,14 @@ export class Spool implements SpooledBytes {
     return this.sizes.paceBytesPerSecond > 0 && this.pace!.atLeast(this.sizes.paceBytesPerSecond * share, performance.now());
   }
 
+  /** The run reads the source itself from now on, its pace watched. */
+  private readDirectly(): void {
+    this.pumping = false;
+    this.paceWatch = setInterval(() => this.watchPace(), Pace.checkMs);
+  }
+
   private startPump(): void {
+    clearInterval(this.paceWatch);
     this.pumping = true;
     void this.pump();
   }
@@ -341,7 +348,7 @@ export class Spool implements SpooledBytes {
         for (let holding = false; !this.closed && this.alone() && !this.heldBack() && this.keepsPace(holding ? 1 : 2); holding = true) {
           if (this.nothingOnTheWay() && this.headBytes === 0) {
             handedBack = true;
-            this.pumping = false;
+            this.readDirectly();
             this.changes.notify();
             return;
           }
