@@ -11,6 +11,7 @@ export { runContextOf, workspaceOf } from "./run/run-context.js";
 export { recordId, RecordIds, uuidOf, type RecordIdScope } from "./transform/ids.js";
 export { RecordPacker, RequestShape, TOO_LARGE, type Batch, type Packed, type Room } from "./batch/batcher.js";
 export { createTransport, type RequestBody, type Transport, type TransportOptions, type AttemptResult } from "./deliver/transport.js";
+export { loadGot } from "./deliver/load-got.js";
 export { defaultRetryPolicy, parseRetryAfter, isRetryableStatus, type RetryPolicy } from "./deliver/retry.js";
 export { retryPolicyFromEnv, retryValue, RetrySettingError, RETRY_VARIABLES } from "./deliver/retry-env.js";
 export { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, type SendCounters } from "./deliver/send-batch.js";

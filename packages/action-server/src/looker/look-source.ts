@@ -1,7 +1,6 @@
-import got from "got";
 import * as Effect from "effect/Effect";
 import type * as Scope from "effect/Scope";
-import { readLook, SourceError, spooledDownload, type LookDownload, type LookEvent, type SpooledBytes, type SpoolService, groupDigits } from "@tagwire/engine";
+import { readLook, SourceError, spooledDownload, type LookDownload, type LookEvent, type SpooledBytes, type SpoolService, groupDigits, loadGot } from "@tagwire/engine";
 import type { ExecuteRequest } from "./execute-request.js";
 import type { MainThreadTurns } from "../main-thread-turns.js";
 
@@ -60,6 +59,7 @@ export function lookOf(req: ExecuteRequest, policy: DownloadPolicy, turns: MainT
 /** Checked when the first chunk is asked for, so a refused URL fails the run (as a SourceError) rather than the caller. */
 async function* download(rawUrl: string, policy: DownloadPolicy): AsyncGenerator<Uint8Array> {
   const url = checkDownloadUrl(rawUrl, policy);
+  const got = await loadGot();
   const stream = got.stream(url, {
     retry: { limit: 0 },
     // Idle: no byte for this long ends the download; the total time is not bounded (Looks can be large).

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, type IncomingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { Got } from "got";
+import { loadGot } from "./load-got.js";
 
 export interface TransportOptions {
   /** Whole-request timeout; a slower answer counts as a network error and is retried. */
@@ -28,7 +29,7 @@ export interface Transport {
 
 /** got, with the options every destination request uses: loaded with the first request (see createTransport). */
 async function loadClient(options: TransportOptions, agent: { http: HttpAgent; https: HttpsAgent }): Promise<Got> {
-  const { default: got } = await import("got");
+  const got = await loadGot();
   return got.extend({
     retry: { limit: 0 },
     throwHttpErrors: false,
