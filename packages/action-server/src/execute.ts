@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect";
 import type * as ManagedRuntime from "effect/ManagedRuntime";
 import {
-  runLook, summarize, declaresSyncs, splitSyncOptions,
+  runLook, summarize, declaresSyncs, splitSyncOptions, RunObserverService,
   type MemoryBudgetFigures, type MemoryBudgetService, type RunReport, type RunServices, type RunStop, type Env, type Diagnostic, type RetryPolicy, type SpoolFigures, type SpoolService, type StoreError,
 } from "@tagwire/engine";
 import type { ActionRef } from "./looker/integrations.js";
@@ -72,6 +72,8 @@ function redact(response: LookerResponse, secrets: ReadonlyArray<string>): Looke
 async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext): Promise<LookerResponse> {
   const { connector, action } = ref;
   const waits = memoryWaits(ctx);
+  // The run's attempts go to the server's metrics, its waits for memory to the metrics and this execute's log.
+  const observer = { attempt: (status: number | undefined, ms: number) => ctx.metrics.request(connector.id, status, ms), memoryWait: waits.onWait };
   const syncs = declaresSyncs(connector.manifest);
   // A connector that keeps syncs asks `rows` and `removed` beside its options (see formFor).
   const { options, choices, problems } = syncs ? splitSyncOptions(req.formParams) : { options: req.formParams, choices: undefined, problems: {} };
@@ -100,9 +102,7 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
           ...(ctx.concurrency !== undefined ? { concurrency: ctx.concurrency } : {}),
           ...(ctx.workers !== undefined ? { workers: ctx.workers } : {}),
           ...(ctx.stop !== undefined ? { stop: ctx.stop } : {}),
-          onRequest: (status, ms) => ctx.metrics.request(connector.id, status, ms),
-          onMemoryWait: waits.onWait,
-        });
+        }).pipe(Effect.provideService(RunObserverService, observer));
         return { report, spool: look.download?.figures() };
       }),
     ),

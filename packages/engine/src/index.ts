@@ -31,6 +31,7 @@ export type { RowNote } from "./run/chunk-processor.js";
 export { defaultWorkerCount, MAX_WORKERS, RowWorkerPool, type RowWorkerOptions } from "./run/row-workers.js";
 export { startWorker } from "./run/start-worker.js";
 export { engineLayer, RateBudgetsService, RowWorkerPoolService, TransportService, type RunServices } from "./run/services.js";
+export { RunObserverService, type RunObserver } from "./run/run-observer.js";
 export { compactHeap } from "./run/compact-heap.js";
 export { MemoryBudget, MemoryBudgetService, defaultMemoryBudgetBytes, type MemoryBudgetFigures, type MemoryBudgetObserver } from "./run/memory-budget.js";
 export { describeSync, ReportBuilder, runClockNow, summarize, type RunClock, type RunReport, type FailureGroup } from "./run/report.js";

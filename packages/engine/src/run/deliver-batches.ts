@@ -4,12 +4,14 @@
 import * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
+import * as Option from "effect/Option";
 import * as Stream from "effect/Stream";
 import type { Batch } from "../batch/batcher.js";
 import { sendBatch, type BatchOutcome, type Endpoint, type Halt, type RunGate, type SendCounters } from "../deliver/send-batch.js";
 import { defaultRetryPolicy, retrySchedule } from "../deliver/retry.js";
 import type { OpenRun } from "./open-run.js";
 import type { RunInput } from "./run-input.js";
+import { RunObserverService } from "./run-observer.js";
 import type { RunStopping } from "./run-stop.js";
 import type { SyncRun } from "../sync/sync-run.js";
 
@@ -41,6 +43,7 @@ function settleUnsent(open: OpenRun): (batch: Batch) => Effect.Effect<void> {
 function sender(open: OpenRun, endpoint: Endpoint, input: RunInput, halt: Halt, stopping: RunStopping): Effect.Effect<(batch: Batch) => Effect.Effect<void>> {
   return Effect.gen(function* () {
     const { tally, transport, pacer } = open;
+    const observer = Option.getOrUndefined(yield* Effect.serviceOption(RunObserverService));
     const policy = { ...defaultRetryPolicy, ...input.retry };
     const schedule = retrySchedule(policy);
     // The first request goes alone: if the API refuses the credentials, that one answer stops the
@@ -51,7 +54,7 @@ function sender(open: OpenRun, endpoint: Endpoint, input: RunInput, halt: Halt, 
     const counters: SendCounters = {
       onAttempt: (status, ms) => {
         tally.report.attempt(status, ms);
-        input.onRequest?.(status, ms);
+        observer?.attempt(status, ms);
       },
       onRetry: () => tally.report.retry(),
       onAnswer: (failure) => {

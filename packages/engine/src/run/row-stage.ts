@@ -15,6 +15,7 @@ import type { OpenRun } from "./open-run.js";
 import { RepeatIds } from "./repeat-ids.js";
 import { WorkerRun, type LostRows } from "./row-workers.js";
 import type { RunInput } from "./run-input.js";
+import { RunObserverService, type RunObserver } from "./run-observer.js";
 import { RowWorkerPoolService } from "./services.js";
 
 /** Where a run's rows are transformed: in order in, results in the same order out. */
@@ -43,7 +44,7 @@ export function rowStageFor(open: OpenRun, input: RunInput): Effect.Effect<RowSt
     // and a processor on this thread that stands in for the workers does the same.
     const onThisThread = () => new ChunkProcessor(program, open.context, open.packing, false, sync);
     const setup = { connector: connectorData(open.connector), planInput: open.planInput, validateRecords, run: open.context, packing: open.packing, ...(sync !== undefined ? { sync } : {}) };
-    const memory = runMemory(Option.getOrUndefined(yield* Effect.serviceOption(MemoryBudgetService)), input.onMemoryWait);
+    const memory = runMemory(Option.getOrUndefined(yield* Effect.serviceOption(MemoryBudgetService)), Option.getOrUndefined(yield* Effect.serviceOption(RunObserverService)));
     return workerStage(new WorkerRun(yield* RowWorkerPoolService, setup, threads, onThisThread), threads, memory);
   });
 }
@@ -70,11 +71,11 @@ interface RunMemory {
   release(bytes: number): void;
 }
 
-function runMemory(budget: MemoryBudget | undefined, onWait: RunInput["onMemoryWait"]): RunMemory {
+function runMemory(budget: MemoryBudget | undefined, observer: RunObserver | undefined): RunMemory {
   if (budget === undefined) return { tryAcquire: () => true, acquire: () => Effect.void, release: () => undefined };
   return {
     tryAcquire: (bytes) => budget.tryAcquire(bytes),
-    acquire: (bytes) => Effect.map(budget.acquire(bytes), (waitedMs) => onWait?.(waitedMs, bytes, budget)),
+    acquire: (bytes) => Effect.map(budget.acquire(bytes), (waitedMs) => observer?.memoryWait(waitedMs, bytes, budget)),
     release: (bytes) => budget.release(bytes),
   };
 }

@@ -10,7 +10,6 @@ import type { RetryPolicy } from "../deliver/retry.js";
 import type { RateLimitSetting } from "../deliver/rate-limit.js";
 import type { Env } from "./endpoint.js";
 import type { RunStop } from "./run-stop.js";
-import type { MemoryBudgetFigures } from "./memory-budget.js";
 import type { SyncRequest } from "../sync/sync-run.js";
 
 export interface RunProgress {
@@ -79,15 +78,11 @@ export interface RunInput {
   readonly onPlan?: (plan: Plan) => void;
   /** Called after each chunk of rows is read, after each request's answer, and after each batch settles. */
   readonly onProgress?: (progress: RunProgress) => void;
-  /** Every HTTP attempt (retries included): status (undefined on a network error) and latency. */
-  readonly onRequest?: (status: number | undefined, latencyMs: number) => void;
   /**
    * Asks the run to stop: it reads no further, sends nothing new, gives requests in flight the
    * grace period, and returns the report of what it did (see `RunReport.stopped`).
    */
   readonly stop?: RunStop;
-  /** A chunk of rows waited this long for room in the process's memory budget (MemoryBudgetService), which is given for its figures. */
-  readonly onMemoryWait?: (waitedMs: number, bytes: number, budget: MemoryBudgetFigures) => void;
   /**
    * Send only what changed since this sync's last confirmed run (needs the SyncStoreService and a
    * mode whose connector declares syncs; otherwise every row is sent and the report says why).

@@ -3,7 +3,7 @@
 
 import * as Effect from "effect/Effect";
 import { describe, expect, it } from "vitest";
-import { findConnector, loadConnectors, lookSourceFromString, readLook, type AttemptResult, type RunInput, type RunProgress } from "../../src/index.js";
+import { findConnector, loadConnectors, lookSourceFromString, readLook, RunObserverService, type AttemptResult, type RunInput, type RunProgress } from "../../src/index.js";
 import { field } from "../support/look-builder.js";
 import { runLookAlone } from "../support/run-alone.js";
 
@@ -47,5 +47,23 @@ describe("onProgress", () => {
     const hold = heldPaced.find((p) => p.heldUntil !== undefined);
     expect(hold?.heldUntil).toBeGreaterThan(Date.now() - 1_500);
     expect(hold?.lastFailure?.reason).toBe("HTTP 429");
+  });
+});
+
+describe("the run's observer (RunObserverService)", () => {
+  it("is told of every attempt, retries included, with its status (none for a network error)", async () => {
+    const attempts: Array<number | undefined> = [];
+    let i = 0;
+    const answers = [{ kind: "network", code: "ECONNRESET", message: "reset" } as const, { kind: "response", status: 503, headers: {}, body: "" } as const];
+    const transport = { post: async () => answers[i++] ?? ok, close: () => undefined };
+    const report = await Effect.runPromise(
+      runLookAlone({ connector: braze, look: readLook(lookSourceFromString(look(120))), settings, options: {}, env: {}, transport, rateLimit: "off", concurrency: 1, retry: { baseDelayMs: 1, maxDelayMs: 2 } }).pipe(
+        Effect.provideService(RunObserverService, { attempt: (status) => attempts.push(status), memoryWait: () => undefined }),
+      ),
+    );
+    expect(report.rows.delivered).toBe(120);
+    expect(attempts.length).toBe(report.requests.sent);
+    expect(attempts.slice(0, 3)).toEqual([undefined, 503, 201]);
+    expect(attempts.slice(3).every((s) => s === 201)).toBe(true);
   });
 });

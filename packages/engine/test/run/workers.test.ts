@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { describe, expect, it, afterAll } from "vitest";
 import * as Effect from "effect/Effect";
 import * as ManagedRuntime from "effect/ManagedRuntime";
-import { connectorsDir, engineLayer, findConnector, loadConnectors, lookSourceFromString, readLook, runLook, type Connector, type RunInput, type RunReport, type Transport } from "../../src/index.js";
+import { connectorsDir, engineLayer, findConnector, loadConnectors, lookSourceFromString, readLook, runLook, type Connector, type RunInput, type RunObserver, RunObserverService, type RunReport, type Transport } from "../../src/index.js";
 import { RowWorkerPool, WorkerRun } from "../../src/run/row-workers.js";
 import { MemoryBudget, MemoryBudgetService, type MemoryBudgetFigures } from "../../src/run/memory-budget.js";
 import { RequestShape } from "../../src/batch/batcher.js";
@@ -260,13 +260,15 @@ describe("rows in flight to the workers", () => {
     }
   }
 
-  async function runDense(look: string, budget: MemoryBudget, onMemoryWait?: RunInput["onMemoryWait"], onRead: (bytes: number) => void = () => undefined) {
+  async function runDense(look: string, budget: MemoryBudget, onMemoryWait?: RunObserver["memoryWait"], onRead: (bytes: number) => void = () => undefined) {
     const transport = capturingTransport();
     const started = performance.now();
     // Runs at once share the worker threads, as a server's executes do.
     const report = await shared.runPromise(
-      runLook({ connector: mparticle, look: readLook(slices(look, onRead), { raw: true }), settings: settingsFor(mparticle), options, hiddenFields: ["users.history"], env: {}, transport, rateLimit: "off", workers: 1, ...(onMemoryWait ? { onMemoryWait } : {}) }).pipe(
+      runLook({ connector: mparticle, look: readLook(slices(look, onRead), { raw: true }), settings: settingsFor(mparticle), options, hiddenFields: ["users.history"], env: {}, transport, rateLimit: "off", workers: 1 }).pipe(
         Effect.provideService(MemoryBudgetService, budget),
+        // The run's observer is told of each wait for room in the budget.
+        onMemoryWait === undefined ? (run) => run : Effect.provideService(RunObserverService, { attempt: () => undefined, memoryWait: onMemoryWait }),
       ),
     );
     return { report, records: transport.records.length, ms: performance.now() - started };
