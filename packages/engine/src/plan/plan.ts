@@ -3,11 +3,8 @@ import type { Connector } from "../manifest/connector.js";
 import { allowedKeys, knownTags, targetOf, valueRuleOf } from "../manifest/connector.js";
 import { allFields, type LookField } from "../look/types.js";
 import { compilePath, describeTarget, joinPath, parsePattern, plainPath, type CompiledPath } from "../transform/path.js";
-import { compileValueCheck } from "../transform/values.js";
-import { compileColumnWriters } from "../transform/column-writers.js";
-import { compilePivotWrite } from "../transform/pivots.js";
 import { isLongerThan, truncateTo, unitName } from "../transform/text-length.js";
-import type { ColumnWriter, FillStep, RecordCheck, FillValue } from "../transform/program.js";
+import { compileProgram, type ColumnWriterSpec, type FillStep, type RecordCheck, type FillValue } from "../transform/program.js";
 import type { ColumnPlan, Diagnostic, Plan, PlanInput, RequirementStatus } from "./types.js";
 import { holds, describeCondition, type OptionValues } from "./condition.js";
 import { resolveOptions } from "./options.js";
@@ -49,7 +46,7 @@ export function plan(connector: Connector, input: PlanInput): Plan {
     diagnostics,
     requirements,
     ok: !diagnostics.some((d) => d.severity === "error"),
-    program: { connectorId: connector.id, writers, writeColumns: compileColumnWriters(writers), fills: fills.steps, checks, validateRecord: connector.validateRecord },
+    program: compileProgram({ connectorId: connector.id, writers, fills: fills.steps, checks }, connector.validateRecord),
   };
 }
 
@@ -65,10 +62,10 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
   const families = m.tags.families;
 
   const plans: ColumnPlan[] = [];
-  const writers: ColumnWriter[] = [];
+  const writers: ColumnWriterSpec[] = [];
   const takenBy = new Map<string, string>();
   const keysPerTarget = new Map<string, { rule: ColumnRule; count: number }>();
-  const pivotWriters: ColumnWriter[] = [];
+  const pivotWriters: ColumnWriterSpec[] = [];
   const misses = nearMisses(known);
   const nearMissed: NearMiss[] = [];
 
@@ -172,20 +169,18 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
       keysPerTarget.set(target, entry);
     }
     const describe = tag !== undefined ? `\`${field.name}\` (${tag})` : `\`${field.name}\``;
-    const check = compileValueCheck(valueRule);
     if (isPivoted) {
       const target = targetOf(r);
       const maxKeys = active.find((x) => plainPath(targetOf(x)) === plainPath(target) && x.maxKeys !== undefined)?.maxKeys;
       const keys = { baseKey: key.key!, lower: r.key?.case === "lower", lengthUnit: r.key?.lengthUnit ?? "codePoints", ...(r.key?.maxLength !== undefined ? { maxLength: r.key.maxLength } : {}) };
-      const pivot = compilePivotWrite({ column: field.name, describe, rule: r.id, target, keys, check, ...(maxKeys !== undefined ? { maxKeys } : {}) });
       // Written after the other columns, so a pivot value's key meets every other key of its object.
-      pivotWriters.push({ column: field.name, describe, rule: r.id, path, check, pivoted: true, pivot });
+      pivotWriters.push({ column: field.name, describe, rule: r.id, path, value: valueRule, pivot: { target, keys, ...(maxKeys !== undefined ? { maxKeys } : {}) } });
       const named = `${plainPath(path.text)}_<pivot value>`;
       diagnostics.push({ severity: "info", code: "pivot-keys", rule: `column rule ${r.id}`, subject: { kind: "column-rule", id: r.id }, column: field.name, message: `pivoted measure: each pivot value is sent as its own key, \`${named}\`; the row total is not sent.` });
       plans.push({ ...base, status: "mapped", rule: r.id, target: named, pivoted: true });
       continue;
     }
-    writers.push({ column: field.name, describe, rule: r.id, path, check, pivoted: false });
+    writers.push({ column: field.name, describe, rule: r.id, path, value: valueRule });
     plans.push({ ...base, status: "mapped", rule: r.id, target: plainPath(path.text) });
   }
 
@@ -288,7 +283,7 @@ function reservedKeyDiagnostics(m: ConnectorManifest, options: OptionValues, tar
   return refused;
 }
 
-function compileFills(m: ConnectorManifest, options: OptionValues, writers: ReadonlyArray<ColumnWriter>) {
+function compileFills(m: ConnectorManifest, options: OptionValues, writers: ReadonlyArray<ColumnWriterSpec>) {
   const steps: FillStep[] = [];
   const provided: string[] = [];
   const mappedPaths = new Set(writers.map((w) => plainPath(w.path.text)));
@@ -329,7 +324,7 @@ function unmet(provided: ReadonlySet<string>, anyOf: ReadonlyArray<string> | und
 }
 
 /** Columns whose values could meet a requirement, named in row rejections. */
-function columnsFor(writers: ReadonlyArray<ColumnWriter>, patterns: ReadonlyArray<string>, m: ConnectorManifest): string[] {
+function columnsFor(writers: ReadonlyArray<ColumnWriterSpec>, patterns: ReadonlyArray<string>, m: ConnectorManifest): string[] {
   const sources = new Set(patterns.map((p) => plainPath(p)));
   for (const f of m.fills ?? []) if (f.from?.uuidOf !== undefined && sources.has(plainPath(f.target))) sources.add(plainPath(f.from.uuidOf));
   return writers
@@ -337,7 +332,7 @@ function columnsFor(writers: ReadonlyArray<ColumnWriter>, patterns: ReadonlyArra
     .map((w) => w.describe);
 }
 
-function compileCheck(rule: string, description: string, anyOf: ReadonlyArray<string> | undefined, allOf: ReadonlyArray<string> | undefined, writers: ReadonlyArray<ColumnWriter>, m: ConnectorManifest, onFail: "reject" | "warn"): RecordCheck {
+function compileCheck(rule: string, description: string, anyOf: ReadonlyArray<string> | undefined, allOf: ReadonlyArray<string> | undefined, writers: ReadonlyArray<ColumnWriterSpec>, m: ConnectorManifest, onFail: "reject" | "warn"): RecordCheck {
   const toPath = (p: string) => compilePath(parsePattern(p).path);
   return {
     rule, description, onFail,
@@ -347,7 +342,7 @@ function compileCheck(rule: string, description: string, anyOf: ReadonlyArray<st
   };
 }
 
-function requirementChecks(m: ConnectorManifest, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[], statuses: RequirementStatus[], fixes: TagFixes): RecordCheck[] {
+function requirementChecks(m: ConnectorManifest, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriterSpec>, diagnostics: Diagnostic[], statuses: RequirementStatus[], fixes: TagFixes): RecordCheck[] {
   const checks: RecordCheck[] = [];
   for (const r of m.requirements) {
     if (!holds(r.when, options)) continue;
@@ -366,7 +361,7 @@ function requirementChecks(m: ConnectorManifest, options: OptionValues, provided
   return checks;
 }
 
-function downstreamChecks(connector: Connector, ids: ReadonlyArray<string>, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriter>, diagnostics: Diagnostic[], statuses: RequirementStatus[], fixes: TagFixes): RecordCheck[] {
+function downstreamChecks(connector: Connector, ids: ReadonlyArray<string>, options: OptionValues, provided: ReadonlySet<string>, writers: ReadonlyArray<ColumnWriterSpec>, diagnostics: Diagnostic[], statuses: RequirementStatus[], fixes: TagFixes): RecordCheck[] {
   const m = connector.manifest;
   const checks: RecordCheck[] = [];
   const label = m.downstreams?.label ?? "downstream";

@@ -32,8 +32,6 @@ import { openRunSync, type RunSync } from "../sync/run-sync.js";
 export interface OpenRun {
   readonly connector: Connector;
   readonly plan: Plan;
-  /** The inputs the plan came from, for a worker thread to plan the same (see WorkerRunSetup). */
-  readonly planInput: PlanInput;
   /** What the run's fills and record ids are derived from. */
   readonly context: RunContext;
   /** Where and how requests go; none for a dry run, which sends nothing. */
@@ -88,7 +86,7 @@ export function openRun(input: RunInput, stopping: RunStopping, clock: RunClock)
     const context = runContextOf(plan, input.settings ?? {}, runId, header.ranAt);
     const sync = yield* openRunSync(input, plan, header.fields, context, report, () => stopping.holdWatch());
     return {
-      connector, plan, planInput, endpoint, transport, pacer, shape, rows: rest, context, sync,
+      connector, plan, endpoint, transport, pacer, shape, rows: rest, context, sync,
       packing: packingOf(connector, shape),
       tally: new RunTally(report, pacer, input.onProgress),
     };

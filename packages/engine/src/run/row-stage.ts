@@ -43,7 +43,7 @@ export function rowStageFor(open: OpenRun, input: RunInput): Effect.Effect<RowSt
     // On worker threads, records get first-occurrence ids; the stage counts them here, in row order,
     // and a processor on this thread that stands in for the workers does the same.
     const onThisThread = () => new ChunkProcessor(program, open.context, open.packing, false, sync);
-    const setup = { connector: connectorData(open.connector), planInput: open.planInput, validateRecords, run: open.context, packing: open.packing, ...(sync !== undefined ? { sync } : {}) };
+    const setup = { connector: connectorData(open.connector), program: program.spec, validateRecords, run: open.context, packing: open.packing, ...(sync !== undefined ? { sync } : {}) };
     const memory = runMemory(Option.getOrUndefined(yield* Effect.serviceOption(MemoryBudgetService)), Option.getOrUndefined(yield* Effect.serviceOption(RunObserverService)));
     return workerStage(new WorkerRun(yield* RowWorkerPoolService, setup, threads, onThisThread), threads, memory);
   });

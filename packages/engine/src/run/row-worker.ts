@@ -1,11 +1,12 @@
 // Worker thread entry: one RowWorkerThread keeps a ChunkProcessor per open run and answers each
-// chunk with its result. It imports only the planning and transform modules, not the delivery stack.
+// chunk with its result. It compiles the row program the run planned; it imports the transform
+// modules, not the planner or the delivery stack.
 
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { join } from "node:path";
 import { preloadWireAjv } from "../manifest/ajv.js";
 import { WireSchemas } from "../manifest/load.js";
-import { plan } from "../plan/plan.js";
+import { compileProgram } from "../transform/program.js";
 import { ChunkProcessor } from "./chunk-processor.js";
 import { compactHeap } from "./compact-heap.js";
 import { SpareBuffers } from "../batch/spare-buffers.js";
@@ -37,11 +38,8 @@ class RowWorkerThread {
   private open(setup: WorkerRunSetup): ChunkProcessor {
     const data = setup.connector;
     // The wire schema is compiled only when records are checked against it.
-    const validateRecord = setup.validateRecords ? this.wireSchemas.recordValidator(join(data.dir, data.manifest.wire.recordSchema), data.file) : () => undefined;
-    const planned = plan({ ...data, validateRecord }, setup.planInput);
-    // The run planned the same inputs and found no error; a difference here is a bug, not bad input.
-    if (!planned.ok) throw new Error("the worker's plan differs from the run's");
-    const program = setup.validateRecords ? planned.program : { ...planned.program, validateRecord: undefined };
+    const validateRecord = setup.validateRecords ? this.wireSchemas.recordValidator(join(data.dir, data.manifest.wire.recordSchema), data.file) : undefined;
+    const program = compileProgram(setup.program, validateRecord);
     // A run's chunks may go to several workers: the run's thread counts repeated ids (see RepeatIds).
     return new ChunkProcessor(program, setup.run, setup.packing, false, setup.sync, this.spares);
   }

@@ -1,10 +1,10 @@
 // Messages between a run and the worker threads that transform its rows. Everything here is
-// plain data (structured-clone safe); functions such as the record validator are rebuilt in
-// the worker from the manifest.
+// plain data (structured-clone safe); functions such as the record validator and the row
+// program's checks are compiled in the worker, from the manifest and the program's spec.
 
 import type { Packed } from "../batch/batcher.js";
 import type { Connector } from "../manifest/connector.js";
-import type { PlanInput } from "../plan/types.js";
+import type { RowProgramSpec } from "../transform/program.js";
 import type { RawRows } from "../look/raw-rows.js";
 import type { LookRow } from "../look/types.js";
 import type { RunContext } from "../transform/transform.js";
@@ -14,10 +14,11 @@ import type { ChangeFilterSetup } from "../sync/change-filter.js";
 /** A connector without its functions. */
 export type ConnectorData = Omit<Connector, "validateRecord">;
 
-/** What a worker needs to rebuild the run's row program: the same plan from the same inputs. */
+/** What a worker needs to run the run's rows: the row program the run planned, which it compiles. */
 export interface WorkerRunSetup {
+  /** Where the connector's wire schema is, to check records against it. */
   readonly connector: ConnectorData;
-  readonly planInput: PlanInput;
+  readonly program: RowProgramSpec;
   readonly validateRecords: boolean;
   readonly run: RunContext;
   readonly packing: PackingSetup;

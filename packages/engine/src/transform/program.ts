@@ -1,13 +1,28 @@
 import type { CompiledPath } from "./path.js";
-import type { ValueCheck } from "./values.js";
+import { compileValueCheck, type ValueCheck } from "./values.js";
 import type { RecordValidator } from "../manifest/connector.js";
-import type { WriteColumns } from "./column-writers.js";
-import type { PivotWrite } from "./pivots.js";
+import { compileColumnWriters, type WriteColumns } from "./column-writers.js";
+import { compilePivotWrite, type PivotKeys, type PivotWrite } from "./pivots.js";
+import type { ValueRule } from "../generated/manifest.js";
 
-/** Writes one Look column into the record. */
-export interface ColumnWriter {
+/** How one Look column is written into the record, as the plan decides it: plain data. */
+export interface ColumnWriterSpec {
   readonly column: string;
   /** `users.email (mp_email)`, used in messages. */
+  readonly describe: string;
+  readonly rule: string;
+  readonly path: CompiledPath;
+  /** What the column's values must be, and what is done with those that are not. */
+  readonly value: ValueRule;
+  /** A pivoted measure: one key per pivot value, beside `path`'s last key, in `target`. */
+  readonly pivot?: { readonly target: string; readonly keys: PivotKeys; readonly maxKeys?: number };
+  /** A string of spaces alone is empty (not written): set on the columns that can meet a requirement. */
+  readonly blankIsEmpty?: boolean;
+}
+
+/** Writes one Look column into the record: its spec with the checks compiled. */
+export interface ColumnWriter {
+  readonly column: string;
   readonly describe: string;
   readonly rule: string;
   readonly path: CompiledPath;
@@ -15,7 +30,6 @@ export interface ColumnWriter {
   readonly pivoted: boolean;
   /** A pivoted measure's writer: one key per pivot value, beside `path`'s last key. */
   readonly pivot?: PivotWrite;
-  /** A string of spaces alone is empty (not written): set on the columns that can meet a requirement. */
   readonly blankIsEmpty?: boolean;
 }
 
@@ -42,8 +56,21 @@ export interface RecordCheck {
   readonly onFail: "reject" | "warn";
 }
 
-/** Everything a row needs, compiled once per plan: rows run no manifest logic. */
+/**
+ * A row program as plain data: what the plan decided for every row. It crosses to the row worker
+ * threads as it is, and each thread compiles it (`compileProgram`); the plan is made once.
+ */
+export interface RowProgramSpec {
+  readonly connectorId: string;
+  readonly writers: ReadonlyArray<ColumnWriterSpec>;
+  readonly fills: ReadonlyArray<FillStep>;
+  readonly checks: ReadonlyArray<RecordCheck>;
+}
+
+/** Everything a row needs, compiled once per plan and thread: rows run no manifest logic. */
 export interface RowProgram {
+  /** What it was compiled from, for another thread to compile. */
+  readonly spec: RowProgramSpec;
   readonly connectorId: string;
   readonly writers: ReadonlyArray<ColumnWriter>;
   /** The writers compiled into one function (see column-writers.ts). */
@@ -51,4 +78,17 @@ export interface RowProgram {
   readonly fills: ReadonlyArray<FillStep>;
   readonly checks: ReadonlyArray<RecordCheck>;
   readonly validateRecord?: RecordValidator;
+}
+
+/** The program of a spec, with the connector's record validator when records are checked. */
+export function compileProgram(spec: RowProgramSpec, validateRecord?: RecordValidator): RowProgram {
+  const writers = spec.writers.map(compileWriter);
+  return { spec, connectorId: spec.connectorId, writers, writeColumns: compileColumnWriters(writers), fills: spec.fills, checks: spec.checks, ...(validateRecord !== undefined ? { validateRecord } : {}) };
+}
+
+function compileWriter(spec: ColumnWriterSpec): ColumnWriter {
+  const { value, pivot, ...writer } = spec;
+  const check = compileValueCheck(value);
+  if (pivot === undefined) return { ...writer, check, pivoted: false };
+  return { ...writer, check, pivoted: true, pivot: compilePivotWrite({ column: spec.column, describe: spec.describe, rule: spec.rule, ...pivot, check }) };
 }

@@ -121,12 +121,13 @@ describe("rows on worker threads", () => {
     parser.endRaw();
     const shape = new RequestShape(mparticle.manifest.wire.envelope);
     const { validateRecord: _, ...connector } = mparticle;
-    // A plan without the fields it needs cannot be rebuilt in the worker: every chunk fails there.
+    const program = planOk(mparticle, { fields: parser.header!.fields, options: f.expected.options ?? {} }).program.spec;
+    // A wire schema the worker cannot find: the run cannot be opened there, so every chunk fails there.
     const workers = new WorkerRun(
       pool,
       {
-        connector,
-        planInput: { fields: { dimensions: [], measures: [], table_calculations: [], pivots: [] }, options: f.expected.options ?? {} },
+        connector: { ...connector, manifest: { ...connector.manifest, wire: { ...connector.manifest.wire, recordSchema: "no-such-schema.json" } } },
+        program,
         validateRecords: true,
         run: { runId: "r", action: "", workspace: "w", ranAt: "2026-11-01T10:00:00Z", ranAtMs: 0 },
         packing: { limits: mparticle.manifest.wire.limits, room: shape.room, label: mparticle.manifest.label },
@@ -140,7 +141,7 @@ describe("rows on worker threads", () => {
     const finished = await workers.finish();
     expect(result.read).toBe(f.look.data.length);
     expect(result.lost?.rows).toEqual(f.look.data.map((_, i) => i + 1));
-    expect(result.lost?.reason).toMatch(/plan/);
+    expect(result.lost?.reason).toMatch(/no-such-schema\.json/);
     expect(result.packed).toEqual([]);
     expect(finished.packed).toEqual([]);
   });
@@ -162,7 +163,7 @@ describe("a worker thread that cannot start", () => {
     let fallbacks = 0;
     const workers = new WorkerRun(
       pool,
-      { connector, planInput: { fields: parser.header!.fields, options }, validateRecords: true, run, packing },
+      { connector, program: program.spec, validateRecords: true, run, packing },
       1,
       () => {
         fallbacks++;
@@ -185,20 +186,32 @@ describe("a worker thread that cannot start", () => {
 });
 
 describe("a worker thread's code", () => {
-  it("does not load the Effect runtime, which costs about 11 MB a thread", () => {
-    const seen = new Set<string>();
+  /** The source files and packages the row worker's module loads (type-only imports aside). */
+  function workerGraph(): { files: Set<string>; packages: Set<string> } {
+    const files = new Set<string>();
     const packages = new Set<string>();
     const visit = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
+      if (files.has(file)) return;
+      files.add(file);
       for (const [, spec] of readFileSync(file, "utf8").matchAll(/^(?:import|export)\s(?!type\s)[^;]*?from\s+"([^"]+)"/gms)) {
         if (spec!.startsWith(".")) visit(join(dirname(file), spec!.replace(/\.js$/, ".ts")));
         else packages.add(spec!.split("/")[0]!);
       }
     };
     visit(join(import.meta.dirname, "../../src/run/row-worker.ts"));
-    expect(seen.size).toBeGreaterThan(10);
+    return { files, packages };
+  }
+
+  it("does not load the Effect runtime, which costs about 11 MB a thread", () => {
+    const { files, packages } = workerGraph();
+    expect(files.size).toBeGreaterThan(10);
     expect([...packages].filter((p) => p === "effect" || p.startsWith("@effect"))).toEqual([]);
+  });
+
+  it("does not plan: it compiles the program the run planned", () => {
+    const { files } = workerGraph();
+    expect(files.has(join(import.meta.dirname, "../../src/transform/program.ts"))).toBe(true);
+    expect(files.has(join(import.meta.dirname, "../../src/plan/plan.ts"))).toBe(false);
   });
 });
 
