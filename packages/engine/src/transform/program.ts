@@ -21,16 +21,11 @@ export interface ColumnWriterSpec {
 }
 
 /** Writes one Look column into the record: its spec with the checks compiled. */
-export interface ColumnWriter {
-  readonly column: string;
-  readonly describe: string;
-  readonly rule: string;
-  readonly path: CompiledPath;
+export interface ColumnWriter extends Omit<ColumnWriterSpec, "value" | "pivot"> {
   readonly check: ValueCheck;
   readonly pivoted: boolean;
   /** A pivoted measure's writer: one key per pivot value, beside `path`'s last key. */
   readonly pivot?: PivotWrite;
-  readonly blankIsEmpty?: boolean;
 }
 
 export type FillValue =
@@ -68,15 +63,12 @@ export interface RowProgramSpec {
 }
 
 /** Everything a row needs, compiled once per plan and thread: rows run no manifest logic. */
-export interface RowProgram {
+export interface RowProgram extends Omit<RowProgramSpec, "writers"> {
   /** What it was compiled from, for another thread to compile. */
   readonly spec: RowProgramSpec;
-  readonly connectorId: string;
   readonly writers: ReadonlyArray<ColumnWriter>;
   /** The writers compiled into one function (see column-writers.ts). */
   readonly writeColumns: WriteColumns;
-  readonly fills: ReadonlyArray<FillStep>;
-  readonly checks: ReadonlyArray<RecordCheck>;
   readonly validateRecord?: RecordValidator;
 }
 
