@@ -17,8 +17,9 @@ const calls = new Set<string>(SQLITE_CALLS);
 function transfersOf(value: unknown): ArrayBuffer[] {
   const page = value as { keys?: unknown; contents?: unknown; sealed?: ReadonlyArray<Uint8Array | undefined> } | undefined;
   if (!(page?.keys instanceof Uint8Array) || !(page.contents instanceof Uint8Array)) return [];
-  const buffers = new Set<ArrayBuffer>([page.keys.buffer as ArrayBuffer, page.contents.buffer as ArrayBuffer]);
-  for (const seal of page.sealed ?? []) if (seal !== undefined) buffers.add(seal.buffer as ArrayBuffer);
+  const buffers = new Set<ArrayBuffer>();
+  // A page read into memory both threads share crosses as it is.
+  for (const column of [page.keys, page.contents, ...(page.sealed ?? [])]) if (column !== undefined && column.buffer instanceof ArrayBuffer) buffers.add(column.buffer);
   return [...buffers];
 }
 

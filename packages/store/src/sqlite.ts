@@ -149,9 +149,12 @@ class SqliteStore implements OpenedStore {
 
   async *readState(syncId: string, pageSize: number): AsyncIterable<DigestPage> {
     const size = Math.max(1, Math.floor(pageSize));
-    // The store's thread reads the next page while the caller takes this one.
+    // The store's thread reads the next page while the caller takes this one, into the other of
+    // two buffers both threads share: pages cost no allocation, and leave no garbage here.
+    const buffers = [new SharedArrayBuffer(2 * size * DIGEST_BYTES), new SharedArrayBuffer(2 * size * DIGEST_BYTES)];
+    let asked = 0;
     const ask = (after: Uint8Array) => {
-      const page = this.call("readPage", [syncId, after, size]);
+      const page = this.call("readPage", [syncId, after, size, buffers[asked++ % 2]]);
       // A page asked ahead by a read given up part-way is never awaited: its failure is dropped.
       page.catch(() => undefined);
       return page;

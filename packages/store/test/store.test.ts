@@ -208,6 +208,17 @@ describe.each(BACKENDS)("the $name store", (backend) => {
     expect((await stateOf(store, sync.id)).entries.get(hex(page.keys.subarray(0, 16)))![1]).toBeUndefined();
   });
 
+  it("reads a few sealed identities among thousands of rows without one, page by page", async () => {
+    const { store } = await fresh();
+    const sync = await run(store.openSync(identity(), "test"));
+    const page = randomPage(7000);
+    const sealed = Array.from({ length: page.count }, (_, i) => (i % 1500 === 0 ? new Uint8Array([i % 251, 9, 9]) : undefined));
+    await run(store.confirm(sync.id, { ...page, sealed }));
+    const { entries, pages } = await stateOf(store, sync.id, 3000);
+    expect(pages).toEqual([3000, 3000, 1000]);
+    expect(entries).toEqual(new Map(entriesOf(page).map(([k, c], i) => [k, [c, sealed[i] !== undefined ? hex(sealed[i]!) : undefined]])));
+  });
+
   it("keeps each sync's state apart", async () => {
     const { store } = await fresh();
     const a = await run(store.openSync(identity("a"), "test"));

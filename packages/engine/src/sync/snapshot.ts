@@ -1,27 +1,22 @@
 // A sync's previous state during a run: key digest -> content digest (each by its first 8 bytes),
-// with a seen flag per key, in an open-addressing hash table over one SharedArrayBuffer. The run's
-// thread fills it from the store before the first row; worker threads attach to the same memory and
-// look keys up and mark them seen with Atomics, so records are filtered where they are built,
-// without a message per row.
+// with a seen bit per key, sorted by key over one SharedArrayBuffer. The run's thread fills it from
+// the store before the first row; worker threads attach to the same memory and look keys up and
+// mark them seen with Atomics, so records are filtered where they are built, without a message
+// per row. Also the set of keys new to the state that a run's thread keeps (KeySet).
 
 import { DIGEST_BYTES } from "./digest-bytes.js";
 // Types only: this module runs on worker threads, which do not load the store's Effect modules.
 import type { DigestPage } from "./store.js";
 
-/** The table's memory and size, as it crosses to worker threads. */
+/** The snapshot's memory and shape, as it crosses to worker threads. */
 export interface SnapshotBuffers {
   readonly memory: SharedArrayBuffer;
   readonly capacity: number;
+  readonly bucketBits: number;
+  /** Entries held (at most `capacity`). */
+  readonly size: number;
 }
 
-const EMPTY = 0;
-const HELD = 1;
-const SEEN = 2;
-/** Two keys of the previous state share their first 8 bytes: the slot stands for both (see Snapshot). */
-const SHARED = 3;
-
-/** Most of the table that entries may fill: linear probing stays short below it. */
-const MAX_LOAD = 0.75;
 /**
  * Bytes of a key the tables keep: the first 8 of the store's 16 (what a match of two keys by them
  * means is said where each table is used: KeySet, Snapshot).
@@ -29,66 +24,77 @@ const MAX_LOAD = 0.75;
 export const KEY_BYTES = 8;
 const KEY_WORDS = KEY_BYTES / 4;
 /**
- * Bytes of a content digest the table keeps: the first 8 of the store's 16. A changed record whose
- * first 8 bytes match the previous content's would be taken as unchanged and not sent: for SHA-256
- * digests that is one chance in 2^64 per changed record (a sync changing a million rows a day would
- * expect one in 50 billion years).
+ * Bytes of a content digest the snapshot keeps: the first 8 of the store's 16. A changed record
+ * whose first 8 bytes match the previous content's would be taken as unchanged and not sent: for
+ * SHA-256 digests that is one chance in 2^64 per changed record (a sync changing a million rows a
+ * day would expect one in 50 billion years).
  */
 export const CONTENT_BYTES = 8;
-const CONTENT_WORDS = CONTENT_BYTES / 4;
 
-/** Slots for `count` entries within MAX_LOAD. */
+/** Most of the key set's table that keys may fill: linear probing stays short below it. */
+const MAX_LOAD = 0.75;
+
+/** Slots for `count` keys within MAX_LOAD. */
 function capacityFor(count: number): number {
   return Math.max(16, Math.ceil(count / MAX_LOAD) + 1);
 }
 
 /**
- * The first 8 bytes of 16-byte keys (and optionally the first 8 bytes of contents) in fixed
- * slots, found by linear probing from a slot picked by the key's first 32 bits (a digest's bits are
- * uniform already). Flags are bytes, so a slot of key and content prefixes costs 17 bytes: about
- * 23 MB for a million rows.
+ * The first 8 bytes of 16-byte keys in fixed slots, found by linear probing from a slot picked by
+ * the key's first 32 bits (a digest's bits are uniform already), with a byte per slot that says
+ * whether it is taken: 9 bytes a slot.
  */
-class DigestTable {
-  protected readonly keys: Uint32Array;
-  protected readonly contents: Uint32Array | undefined;
-  protected readonly flags: Uint8Array;
+class KeyTable {
+  private readonly keys: Uint32Array;
+  private readonly taken: Uint8Array;
   size = 0;
 
-  constructor(
-    readonly memory: SharedArrayBuffer | ArrayBuffer,
-    readonly capacity: number,
-    withContents: boolean,
-  ) {
-    const slotWords = capacity * KEY_WORDS;
-    this.keys = new Uint32Array(memory, 0, slotWords);
-    this.contents = withContents ? new Uint32Array(memory, slotWords * 4, capacity * CONTENT_WORDS) : undefined;
-    this.flags = new Uint8Array(memory, slotWords * 4 + (withContents ? capacity * CONTENT_BYTES : 0), capacity);
+  constructor(readonly capacity: number) {
+    const memory = new ArrayBuffer(capacity * (KEY_BYTES + 1));
+    this.keys = new Uint32Array(memory, 0, capacity * KEY_WORDS);
+    this.taken = new Uint8Array(memory, capacity * KEY_BYTES, capacity);
   }
 
-  static bytesFor(capacity: number, withContents: boolean): number {
-    return capacity * (KEY_BYTES + (withContents ? CONTENT_BYTES : 0) + 1);
-  }
-
-  /** The slot holding the key at `bytes[at..at+16]`, or where it would go (negative: -1 - slot). */
-  protected probe(bytes: Uint8Array, at: number): number {
-    const { keys, flags, capacity } = this;
+  /** The slot holding the key at `bytes[at..at+8]`, or where it would go (negative: -1 - slot). */
+  private probe(bytes: Uint8Array, at: number): number {
+    const { keys, taken, capacity } = this;
     const w0 = readWord(bytes, at);
     const w1 = readWord(bytes, at + 4);
     // The first word picks the starting slot in [0, capacity): multiply-shift, no power of two needed.
     let slot = Math.floor((w0 / 0x1_0000_0000) * capacity);
     for (;;) {
-      if (flags[slot] === EMPTY) return -1 - slot;
+      if (taken[slot] === 0) return -1 - slot;
       const k = slot * KEY_WORDS;
       if (keys[k] === w0 && keys[k + 1] === w1) return slot;
       slot = slot + 1 === capacity ? 0 : slot + 1;
     }
   }
 
-  protected place(slot: number, bytes: Uint8Array, at: number): void {
-    const k = slot * KEY_WORDS;
-    for (let i = 0; i < KEY_WORDS; i++) this.keys[k + i] = readWord(bytes, at + i * 4);
-    this.flags[slot] = HELD;
+  add(bytes: Uint8Array, at: number): boolean {
+    const slot = this.probe(bytes, at);
+    if (slot >= 0) return false;
+    const free = -1 - slot;
+    this.keys[free * KEY_WORDS] = readWord(bytes, at);
+    this.keys[free * KEY_WORDS + 1] = readWord(bytes, at + 4);
+    this.taken[free] = 1;
     this.size++;
+    return true;
+  }
+
+  has(bytes: Uint8Array, at: number): boolean {
+    return this.probe(bytes, at) >= 0;
+  }
+
+  /** The same keys in a table twice as large. */
+  grown(): KeyTable {
+    const next = new KeyTable(this.capacity * 2);
+    const key = new Uint8Array(KEY_BYTES);
+    for (let slot = 0; slot < this.capacity; slot++) {
+      if (this.taken[slot] === 0) continue;
+      for (let i = 0; i < KEY_WORDS; i++) writeWord(key, i * 4, this.keys[slot * KEY_WORDS + i]!);
+      next.add(key, 0);
+    }
+    return next;
   }
 }
 
@@ -115,82 +121,236 @@ export const enum KeyState {
 }
 
 /**
- * The previous state of a sync. Filled on one thread (`add`) before anyone reads it; afterwards
- * only the seen flags change, atomically, so any thread may `check` keys at once.
- *
- * Keys are kept by their first 8 bytes (17 bytes a slot instead of 25: 23 MB for a million rows
- * instead of 33). Two keys of the state that share them (for SHA-256 digests, about one chance in
- * 37 million for a million keys) share a slot marked SHARED: a row with either key is taken as
- * changed and sent, and neither is ever inferred removed. A key new to the state that shares the
- * first 8 bytes of one in it (about one chance in 18 million per million new keys against a
- * million) is taken as changed, so it is sent all the same, and the other key is not inferred
- * removed in that run. Which full keys were removed is read from the store again (`isUnseen`).
+ * Entries per bucket of the snapshot's index, about: a lookup is a binary search among them.
+ * Buckets are picked by a key's first bits, which are uniform for digests.
  */
-export class Snapshot extends DigestTable {
-  private constructor(memory: SharedArrayBuffer, capacity: number) {
-    super(memory, capacity, true);
+const ENTRIES_PER_BUCKET = 8;
+const MAX_BUCKET_BITS = 16;
+
+function bucketBitsFor(capacity: number): number {
+  return Math.max(0, Math.min(MAX_BUCKET_BITS, Math.floor(Math.log2(Math.max(1, capacity / ENTRIES_PER_BUCKET)))));
+}
+
+/**
+ * Where each part of a snapshot lies in its memory: the index (where each bucket's entries
+ * start), then per entry the key's two words, the content's two words (four columns), then a
+ * seen bit per entry.
+ */
+class SnapshotLayout {
+  readonly starts: Uint32Array;
+  readonly key0: Uint32Array;
+  readonly key1: Uint32Array;
+  readonly content0: Uint32Array;
+  readonly content1: Uint32Array;
+  readonly seen: Int32Array;
+
+  constructor(readonly memory: SharedArrayBuffer, readonly capacity: number, readonly bucketBits: number) {
+    let at = 0;
+    const words = (n: number): [number, number] => {
+      const from = at;
+      at += n * 4;
+      return [from, n];
+    };
+    this.starts = new Uint32Array(memory, ...words((1 << bucketBits) + 1));
+    this.key0 = new Uint32Array(memory, ...words(capacity));
+    this.key1 = new Uint32Array(memory, ...words(capacity));
+    this.content0 = new Uint32Array(memory, ...words(capacity));
+    this.content1 = new Uint32Array(memory, ...words(capacity));
+    this.seen = new Int32Array(memory, ...words(Math.ceil(capacity / 32)));
   }
 
-  /** An empty table with room for `count` entries. */
-  static forEntries(count: number): Snapshot {
-    const capacity = capacityFor(count);
-    return new Snapshot(new SharedArrayBuffer(DigestTable.bytesFor(capacity, true)), capacity);
+  static bytesFor(capacity: number, bucketBits: number): number {
+    return ((1 << bucketBits) + 1 + 4 * capacity + Math.ceil(capacity / 32)) * 4;
   }
 
-  /** The table another thread filled (its `buffers`). */
-  static attach(buffers: SnapshotBuffers): Snapshot {
-    const s = new Snapshot(buffers.memory, buffers.capacity);
-    s.size = -1;
-    return s;
+  bucketOf(key0: number): number {
+    // A shift by 32 would shift by 0 in JavaScript: one bucket is bucket 0.
+    return this.bucketBits === 0 ? 0 : key0 >>> (32 - this.bucketBits);
+  }
+}
+
+/** The previous state's entries as they are read, before they are sorted into a Snapshot. */
+export class SnapshotBuilder {
+  private readonly layout: SnapshotLayout;
+  size = 0;
+
+  private constructor(capacity: number) {
+    const bits = bucketBitsFor(capacity);
+    this.layout = new SnapshotLayout(new SharedArrayBuffer(SnapshotLayout.bytesFor(capacity, bits)), capacity, bits);
   }
 
-  /**
-   * The previous state as the store gives it, page by page, in a table of the size the store
-   * says on its first page (grown should more come, or no size be said). Its memory is shared only
-   * once it is whole.
-   */
-  static async fromPages(pages: AsyncIterable<DigestPage>): Promise<Snapshot> {
-    let s = Snapshot.forEntries(0);
-    for await (const page of pages) {
-      // The store's count, on its first page: the table is made whole at once.
-      if (s.size === 0 && page.total !== undefined && page.total > s.capacity * MAX_LOAD) s = Snapshot.forEntries(page.total);
-      if (s.size + page.count > s.capacity * MAX_LOAD) s = s.grown(s.size + page.count);
-      for (let i = 0; i < page.count; i++) s.add(page.keys, i * DIGEST_BYTES, page.contents, i * DIGEST_BYTES);
-    }
-    return s;
+  /** Room for `count` entries. */
+  static forEntries(count: number): SnapshotBuilder {
+    return new SnapshotBuilder(Math.max(1, count));
   }
 
-  /** The same entries in a table with room for at least twice as many, or `atLeast`. */
-  private grown(atLeast: number): Snapshot {
-    const next = Snapshot.forEntries(Math.max(atLeast, this.size * 2));
-    const key = new Uint8Array(KEY_BYTES);
-    const content = new Uint8Array(CONTENT_BYTES);
-    for (let slot = 0; slot < this.capacity; slot++) {
-      if (this.flags[slot] === EMPTY) continue;
-      for (let i = 0; i < KEY_WORDS; i++) writeWord(key, i * 4, this.keys[slot * KEY_WORDS + i]!);
-      for (let i = 0; i < CONTENT_WORDS; i++) writeWord(content, i * 4, this.contents![slot * CONTENT_WORDS + i]!);
-      next.add(key, 0, content, 0);
-      if (this.flags[slot] === SHARED) next.flags[next.probe(key, 0)] = SHARED;
-    }
-    return next;
-  }
-
-  get buffers(): SnapshotBuffers {
-    return { memory: this.memory as SharedArrayBuffer, capacity: this.capacity };
+  get capacity(): number {
+    return this.layout.capacity;
   }
 
   /** Adds an entry of the previous state (the store holds each key once: a repeat is another key with the same first 8 bytes). */
   add(keys: Uint8Array, keyAt: number, contents: Uint8Array, contentAt: number): void {
-    let slot = this.probe(keys, keyAt);
-    if (slot >= 0) {
-      this.flags[slot] = SHARED;
-      return;
+    const { layout, size } = this;
+    if (size === layout.capacity) throw new Error(`the snapshot was made for fewer than ${size + 1} entries`);
+    layout.key0[size] = readWord(keys, keyAt);
+    layout.key1[size] = readWord(keys, keyAt + 4);
+    layout.content0[size] = readWord(contents, contentAt);
+    layout.content1[size] = readWord(contents, contentAt + 4);
+    this.size++;
+  }
+
+  /** The same entries in a builder with room for `capacity`. */
+  grown(capacity: number): SnapshotBuilder {
+    const next = new SnapshotBuilder(capacity);
+    for (const column of ["key0", "key1", "content0", "content1"] as const) next.layout[column].set(this.layout[column].subarray(0, this.size));
+    next.size = this.size;
+    return next;
+  }
+
+  /** The entries sorted by key, indexed by bucket: the snapshot. The builder is spent. */
+  build(): Snapshot {
+    sortEntries(this.layout, this.size);
+    const { memory, capacity, bucketBits } = this.layout;
+    return Snapshot.ofSorted({ memory, capacity, bucketBits, size: this.size });
+  }
+}
+
+/** Sorts a layout's first `count` entries by key in place: by bucket (a radix pass), then within each bucket. */
+function sortEntries(layout: SnapshotLayout, count: number): void {
+  const { starts, key0, key1, content0, content1 } = layout;
+  const buckets = starts.length - 1;
+  starts.fill(0);
+  for (let i = 0; i < count; i++) starts[layout.bucketOf(key0[i]!) + 1]!++;
+  for (let b = 0; b < buckets; b++) starts[b + 1]! += starts[b]!;
+  const swap = (i: number, j: number): void => {
+    for (const column of [key0, key1, content0, content1]) {
+      const t = column[i]!;
+      column[i] = column[j]!;
+      column[j] = t;
     }
-    if (this.size + 1 > this.capacity * MAX_LOAD) throw new Error(`the snapshot was made for fewer than ${this.size + 1} entries`);
-    slot = -1 - slot;
-    this.place(slot, keys, keyAt);
-    const c = slot * CONTENT_WORDS;
-    for (let i = 0; i < CONTENT_WORDS; i++) this.contents![c + i] = readWord(contents, contentAt + i * 4);
+  };
+  // Each entry is swapped into the next free place of its bucket until every bucket holds its own.
+  const next = starts.slice(0, buckets);
+  for (let b = 0; b < buckets; b++) {
+    while (next[b]! < starts[b + 1]!) {
+      const i = next[b]!;
+      const d = layout.bucketOf(key0[i]!);
+      if (d === b) next[b]!++;
+      else swap(i, next[d]!++);
+    }
+  }
+  // A bucket holds a few entries: insertion sort.
+  for (let b = 0; b < buckets; b++) {
+    const end = starts[b + 1]!;
+    for (let i = starts[b]! + 1; i < end; i++) {
+      for (let j = i; j > starts[b]! && compareKeys(key0[j - 1]!, key1[j - 1]!, key0[j]!, key1[j]!) > 0; j--) swap(j - 1, j);
+    }
+  }
+}
+
+function compareKeys(a0: number, a1: number, b0: number, b1: number): number {
+  return a0 !== b0 ? a0 - b0 : a1 - b1;
+}
+
+/**
+ * The previous state of a sync: its entries sorted by key in one SharedArrayBuffer. Built on one
+ * thread before anyone reads it; afterwards only the seen bits change, atomically, so any thread
+ * may `check` keys at once. 16 bytes and a bit an entry: 16.4 MB for a million rows.
+ *
+ * Keys are kept by their first 8 bytes. Two keys of the state that share them (for SHA-256
+ * digests, about one chance in 37 million for a million keys) are shared: a row with either key
+ * is taken as changed and sent, and neither is ever inferred removed (their seen bits are set as
+ * the snapshot is built). A key new to the state that shares the first 8 bytes of one in it
+ * (about one chance in 18 million per million new keys against a million) is taken as changed, so
+ * it is sent all the same, and the other key is not inferred removed in that run. Which full keys
+ * were removed is read from the store again (`isUnseen`).
+ */
+export class Snapshot {
+  private readonly layout: SnapshotLayout;
+  readonly size: number;
+
+  private constructor(buffers: SnapshotBuffers) {
+    this.layout = new SnapshotLayout(buffers.memory, buffers.capacity, buffers.bucketBits);
+    this.size = buffers.size;
+  }
+
+  /** The snapshot of entries SnapshotBuilder sorted. */
+  static ofSorted(buffers: SnapshotBuffers): Snapshot {
+    const s = new Snapshot(buffers);
+    s.markShared();
+    return s;
+  }
+
+  /** Room for `count` entries, to `add` to and `build`. */
+  static forEntries(count: number): SnapshotBuilder {
+    return SnapshotBuilder.forEntries(count);
+  }
+
+  /** The snapshot another thread built (its `buffers`). */
+  static attach(buffers: SnapshotBuffers): Snapshot {
+    return new Snapshot(buffers);
+  }
+
+  /**
+   * The previous state as the store gives it, page by page, in any order: made the size the store
+   * says on its first page (grown should more come, or no size be said), then sorted.
+   */
+  static async fromPages(pages: AsyncIterable<DigestPage>): Promise<Snapshot> {
+    let builder: SnapshotBuilder | undefined;
+    for await (const page of pages) {
+      builder ??= SnapshotBuilder.forEntries(Math.max(page.total ?? 0, page.count));
+      if (builder.size + page.count > builder.capacity) builder = builder.grown(Math.max(builder.size + page.count, builder.capacity * 2));
+      for (let i = 0; i < page.count; i++) builder.add(page.keys, i * DIGEST_BYTES, page.contents, i * DIGEST_BYTES);
+    }
+    return (builder ?? SnapshotBuilder.forEntries(0)).build();
+  }
+
+  get buffers(): SnapshotBuffers {
+    const { memory, capacity, bucketBits } = this.layout;
+    return { memory, capacity, bucketBits, size: this.size };
+  }
+
+  /** Sets the seen bits of keys that share their first 8 bytes, so none is inferred removed. */
+  private markShared(): void {
+    const { key0, key1 } = this.layout;
+    for (let i = 1; i < this.size; i++) {
+      if (key0[i] === key0[i - 1] && key1[i] === key1[i - 1]) {
+        this.setSeen(i - 1);
+        this.setSeen(i);
+      }
+    }
+  }
+
+  /** Sets entry i's seen bit; whether it was set before. */
+  private setSeen(i: number): boolean {
+    const bit = 1 << (i & 31);
+    return (Atomics.or(this.layout.seen, i >>> 5, bit) & bit) !== 0;
+  }
+
+  private isSeen(i: number): boolean {
+    const bit = 1 << (i & 31);
+    return (Atomics.load(this.layout.seen, i >>> 5) & bit) !== 0;
+  }
+
+  /** The first entry with the key at `bytes[at..at+8]`, or -1. */
+  private find(bytes: Uint8Array, at: number): number {
+    const { starts, key0, key1 } = this.layout;
+    const w0 = readWord(bytes, at);
+    const w1 = readWord(bytes, at + 4);
+    const b = this.layout.bucketOf(w0);
+    let lo = starts[b]!;
+    let hi = starts[b + 1]!;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys(key0[mid]!, key1[mid]!, w0, w1) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < starts[b + 1]! && key0[lo] === w0 && key1[lo] === w1 ? lo : -1;
+  }
+
+  private isShared(i: number): boolean {
+    const { key0, key1 } = this.layout;
+    return i + 1 < this.size && key0[i + 1] === key0[i] && key1[i + 1] === key1[i];
   }
 
   /**
@@ -199,36 +359,40 @@ export class Snapshot extends DigestTable {
    */
   check(digests: Uint8Array, at: number, seen: { duplicate: boolean }): KeyState {
     seen.duplicate = false;
-    const slot = this.probe(digests, at);
-    if (slot < 0) return KeyState.New;
-    const was = Atomics.compareExchange(this.flags, slot, HELD, SEEN);
-    if (was === SHARED) return KeyState.Changed;
-    seen.duplicate = was !== HELD;
-    const c = slot * CONTENT_WORDS;
-    const contents = this.contents!;
+    const i = this.find(digests, at);
+    if (i < 0) return KeyState.New;
+    if (this.isShared(i)) return KeyState.Changed;
+    seen.duplicate = this.setSeen(i);
     const at2 = at + DIGEST_BYTES;
-    for (let i = 0; i < CONTENT_WORDS; i++) if (contents[c + i] !== readWord(digests, at2 + i * 4)) return KeyState.Changed;
-    return KeyState.Unchanged;
+    const { content0, content1 } = this.layout;
+    return content0[i] === readWord(digests, at2) && content1[i] === readWord(digests, at2 + 4) ? KeyState.Unchanged : KeyState.Changed;
   }
 
   /** Marks the key at `bytes[at..at+16]` seen, when the previous state has it. */
   markSeen(bytes: Uint8Array, at: number): void {
-    const slot = this.probe(bytes, at);
-    if (slot >= 0) Atomics.compareExchange(this.flags, slot, HELD, SEEN);
+    const i = this.find(bytes, at);
+    if (i >= 0) this.setSeen(i);
   }
 
   /** How many keys of the previous state no row of this run had. */
   unseenCount(): number {
-    let count = 0;
-    for (let slot = 0; slot < this.capacity; slot++) if (Atomics.load(this.flags, slot) === HELD) count++;
-    return count;
+    const { seen } = this.layout;
+    let set = 0;
+    for (let w = 0; w < seen.length; w++) set += bitCount(Atomics.load(seen, w));
+    return this.size - set;
   }
 
   /** Whether the previous state's key at `bytes[at..at+16]` is one no row of this run had. */
   isUnseen(bytes: Uint8Array, at: number): boolean {
-    const slot = this.probe(bytes, at);
-    return slot >= 0 && Atomics.load(this.flags, slot) === HELD;
+    const i = this.find(bytes, at);
+    return i >= 0 && !this.isSeen(i);
   }
+}
+
+function bitCount(word: number): number {
+  let n = word - ((word >>> 1) & 0x55555555);
+  n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
+  return (((n + (n >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /**
@@ -256,34 +420,5 @@ export class KeySet {
 
   get size(): number {
     return this.table.size;
-  }
-}
-
-class KeyTable extends DigestTable {
-  constructor(capacity: number) {
-    super(new ArrayBuffer(DigestTable.bytesFor(capacity, false)), capacity, false);
-  }
-
-  add(bytes: Uint8Array, at: number): boolean {
-    const slot = this.probe(bytes, at);
-    if (slot >= 0) return false;
-    this.place(-1 - slot, bytes, at);
-    return true;
-  }
-
-  has(bytes: Uint8Array, at: number): boolean {
-    return this.probe(bytes, at) >= 0;
-  }
-
-  /** The same keys in a table twice as large. */
-  grown(): KeyTable {
-    const next = new KeyTable(this.capacity * 2);
-    const key = new Uint8Array(KEY_BYTES);
-    for (let slot = 0; slot < this.capacity; slot++) {
-      if (this.flags[slot] === EMPTY) continue;
-      for (let i = 0; i < KEY_WORDS; i++) writeWord(key, i * 4, this.keys[slot * KEY_WORDS + i]!);
-      next.add(key, 0);
-    }
-    return next;
   }
 }

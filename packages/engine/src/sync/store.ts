@@ -142,7 +142,10 @@ export interface SyncStore {
    * not be renewed in time and another holder took it.
    */
   holdSync(syncId: string, waitMs: number, onLost?: (why: string) => void): Effect.Effect<boolean, StoreError, Scope.Scope>;
-  /** Every row the sync's state holds, in pages of at most `pageSize` entries. */
+  /**
+   * Every row the sync's state holds, in pages of at most `pageSize` entries, in no set order. A
+   * page's memory may be used again once the next page is asked for: what a caller keeps, it copies.
+   */
   readState(syncId: string, pageSize: number): AsyncIterable<DigestPage>;
   /** Rows the destination confirmed: their key's content digest is set (inserted or replaced). */
   confirm(syncId: string, page: DigestPage): Effect.Effect<void, StoreError>;

@@ -79,8 +79,8 @@ const CONFIRM_PAGE = 4096;
  * send again.
  */
 const CONFIRM_EVERY_MS = 1000;
-/** Entries per page of the previous state as the store reads it. */
-const STATE_PAGE = 65_536;
+/** Entries per page of the previous state as the store reads it: 512 KB of digests. */
+const STATE_PAGE = 16_384;
 
 export class SyncRun {
   private figures = { new: 0, changed: 0, unchanged: 0, removed: 0, cleared: 0, notCleared: 0, duplicateKeys: 0 };

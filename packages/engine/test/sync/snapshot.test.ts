@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CONTENT_BYTES, KEY_BYTES, KeyState, KeySet, Snapshot } from "../../src/sync/snapshot.js";
+import { KeyState, KeySet, Snapshot } from "../../src/sync/snapshot.js";
 
 /** A 16-byte digest standing for `name`. */
 function digest(name: string): Uint8Array {
@@ -33,7 +33,7 @@ function unseenOf(s: Snapshot, keys: ReadonlyArray<string>): string[] {
 function snapshotOf(entries: ReadonlyArray<readonly [string, string]>): Snapshot {
   const s = Snapshot.forEntries(entries.length);
   for (const [k, c] of entries) s.add(digest(k), 0, digest(c), 0);
-  return s;
+  return s.build();
 }
 
 describe("Snapshot", () => {
@@ -65,10 +65,11 @@ describe("Snapshot", () => {
     const a = digest("a");
     const b = new Uint8Array(a);
     b[15] = b[15]! ^ 1;
-    const s = Snapshot.forEntries(3);
-    s.add(a, 0, digest("1"), 0);
-    s.add(b, 0, digest("2"), 0);
-    s.add(digest("c"), 0, digest("3"), 0);
+    const builder = Snapshot.forEntries(3);
+    builder.add(a, 0, digest("1"), 0);
+    builder.add(digest("c"), 0, digest("3"), 0);
+    builder.add(b, 0, digest("2"), 0);
+    const s = builder.build();
     // Neither is taken as removed, though no row had them.
     expect(s.isUnseen(a, 0) || s.isUnseen(b, 0)).toBe(false);
     expect(s.unseenCount()).toBe(1);
@@ -82,10 +83,24 @@ describe("Snapshot", () => {
     expect(seen.duplicate).toBe(false);
   });
 
-  it("keeps 17 bytes a slot", () => {
-    const s = Snapshot.forEntries(1_000_000);
-    expect(s.buffers.memory.byteLength).toBe(s.capacity * 17);
-    expect(s.buffers.memory.byteLength).toBeLessThan(23 * 1024 * 1024);
+  it("keeps 16 bytes and a bit an entry, besides its index", () => {
+    const { memory, bucketBits } = Snapshot.forEntries(1_000_000).build().buffers;
+    expect(memory.byteLength).toBe(1_000_000 * 16 + Math.ceil(1_000_000 / 32) * 4 + ((1 << bucketBits) + 1) * 4);
+    expect(memory.byteLength).toBeLessThan(16.5 * 1024 * 1024);
+  });
+
+  it("finds every key among many, whatever order they were added in", () => {
+    const count = 20_000;
+    const builder = Snapshot.forEntries(count);
+    for (let i = count - 1; i >= 0; i--) builder.add(digest(`k${i}`), 0, digest(`c${i}`), 0);
+    const s = builder.build();
+    expect(s.buffers.bucketBits).toBeGreaterThan(8);
+    const seen = { duplicate: false };
+    let checked = 0;
+    for (let i = 0; i < count; i += 7, checked++) expect(s.check(pair(`k${i}`, `c${i}`), 0, seen)).toBe(KeyState.Unchanged);
+    for (let i = 1; i < count; i += 7, checked++) expect(s.check(pair(`k${i}`, "other"), 0, seen)).toBe(KeyState.Changed);
+    for (let i = 0; i < 1000; i++) expect(s.check(pair(`absent${i}`, "c"), 0, seen)).toBe(KeyState.New);
+    expect(s.unseenCount()).toBe(count - checked);
   });
 
   it("reads digests at any offset", () => {
@@ -96,7 +111,7 @@ describe("Snapshot", () => {
   });
 
   it("refuses more entries than it was made for", () => {
-    const s = Snapshot.forEntries(0);
+    const s = Snapshot.forEntries(1);
     expect(() => {
       for (let i = 0; i < 100; i++) s.add(digest(`k${i}`), 0, digest("c"), 0);
     }).toThrow(/made for fewer than/);
@@ -104,21 +119,15 @@ describe("Snapshot", () => {
 
   it("marks keys seen from a worker thread in the same memory", async () => {
     const s = snapshotOf([["a", "1"], ["b", "2"]]);
-    // The worker checks key a, as a row worker does, in the snapshot it attaches to.
+    // The worker checks key a, as a row worker does, in the snapshot it attaches to (the build's module).
     const source = `
-      const { parentPort, workerData } = require("node:worker_threads");
-      const { memory, capacity, digests, keyBytes, contentBytes } = workerData;
-      // The table's layout: keys' first bytes, then contents', then a flag byte per slot.
-      const flags = new Uint8Array(memory, capacity * (keyBytes + contentBytes), capacity);
-      const keys = new Uint32Array(memory, 0, (capacity * keyBytes) / 4);
-      const d = new Uint8Array(digests);
-      const w = (i) => (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24)) >>> 0;
-      const words = keyBytes / 4;
-      for (let slot = 0; slot < capacity; slot++)
-        if (flags[slot] === 1 && keys[slot * words] === w(0) && keys[slot * words + 1] === w(4)) Atomics.compareExchange(flags, slot, 1, 2);
+      import { parentPort, workerData } from "node:worker_threads";
+      import { Snapshot } from ${JSON.stringify(new URL("../../dist/sync/snapshot.js", import.meta.url).href)};
+      const record = new Uint8Array(workerData.record);
+      Snapshot.attach(workerData.buffers).check(record, 0, { duplicate: false });
       parentPort.postMessage("done");
     `;
-    const worker = new Worker(source, { eval: true, workerData: { ...s.buffers, digests: digest("a").slice().buffer, keyBytes: KEY_BYTES, contentBytes: CONTENT_BYTES } });
+    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`), { workerData: { buffers: s.buffers, record: pair("a", "1").buffer } });
     await new Promise((resolve) => worker.once("message", resolve));
     await worker.terminate();
     expect(unseenOf(s, ["a", "b"])).toEqual(hex(digest("b")));
@@ -153,7 +162,7 @@ describe("Snapshot", () => {
 });
 
 describe("Snapshot.fromPages", () => {
-  it("grows past its first table as the store's pages come, and keeps every entry", async () => {
+  it("grows past its first size as the store's pages come, and keeps every entry", async () => {
     const entries = Array.from({ length: 3000 }, (_, i) => [`k${i}`, `c${i}`] as const);
     async function* pages() {
       for (let start = 0; start < entries.length; start += 700) {
@@ -169,7 +178,7 @@ describe("Snapshot.fromPages", () => {
 });
 
 describe("Snapshot.fromPages, keys sharing their first 8 bytes", () => {
-  it("keeps their slot shared when the table grows", async () => {
+  it("keeps them shared when the snapshot grows", async () => {
     const a = digest("shared");
     const b = new Uint8Array(a);
     b[15] = b[15]! ^ 1;
@@ -179,7 +188,7 @@ describe("Snapshot.fromPages, keys sharing their first 8 bytes", () => {
       yield { count: others.length, keys: Buffer.concat(others), contents: Buffer.concat(others.map(() => digest("c"))) };
     }
     const s = await Snapshot.fromPages(pages());
-    expect(s.capacity).toBeGreaterThan(Snapshot.forEntries(2).capacity);
+    expect(s.buffers.capacity).toBeGreaterThan(2);
     // Never inferred removed, and never skipped as unchanged.
     expect(s.isUnseen(a, 0) || s.isUnseen(b, 0)).toBe(false);
     expect(s.unseenCount()).toBe(others.length);
@@ -191,7 +200,7 @@ describe("Snapshot.fromPages, keys sharing their first 8 bytes", () => {
 });
 
 describe("Snapshot.fromPages with the store's count", () => {
-  it("makes its table for the count the first page gives, and never grows it", async () => {
+  it("makes the snapshot for the count the first page gives, and never grows it", async () => {
     const entries = Array.from({ length: 3000 }, (_, i) => [`k${i}`, `c${i}`] as const);
     async function* pages() {
       for (let start = 0; start < entries.length; start += 700) {
@@ -205,7 +214,7 @@ describe("Snapshot.fromPages with the store's count", () => {
       }
     }
     const s = await Snapshot.fromPages(pages());
-    expect(s.capacity).toBe(Snapshot.forEntries(entries.length).capacity);
+    expect(s.buffers.capacity).toBe(entries.length);
     const seen = { duplicate: false };
     for (const [k, c] of entries) expect(s.check(pair(k, c), 0, seen)).toBe(KeyState.Unchanged);
     expect(s.check(pair("k7", "other"), 0, seen)).toBe(KeyState.Changed);
