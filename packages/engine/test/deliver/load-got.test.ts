@@ -38,4 +38,38 @@ describe("loadGot", { timeout: 30_000 }, () => {
     expect(lazy.message).toBe(plain.message);
     expect(lazy.afterMessage).toBeGreaterThan(0);
   });
+
+  it("makes each request's options as got does, the same keys and values, through its spread-free path", () => {
+    // got's own method, then the one loadGot leaves, on the same options: http, https with TLS
+    // settings, cache options set, a unix socket.
+    const script = `
+      import { isDeepStrictEqual } from "node:util";
+      const { Options } = await import("got");
+      const original = Options.prototype.createNativeRequestOptions;
+      const cases = [
+        ["http://127.0.0.1:9/v2/bulkevents", { method: "POST", headers: { authorization: "Basic x" }, body: "{}" }],
+        ["https://api.example.com/v1/batch", { method: "POST", https: { rejectUnauthorized: false, minVersion: "TLSv1.2" }, timeout: { request: 1000 } }],
+        ["http://127.0.0.1:9/track", { cacheOptions: { shared: false, cacheHeuristic: 0.5 } }],
+        ["unix:/tmp/tagwire.sock:/v1/identify", { enableUnixSockets: true }],
+      ];
+      const before = cases.map(([url, o]) => original.call(new Options(url, o)));
+      const { loadGot } = await import(${JSON.stringify(dist)});
+      await loadGot();
+      const lean = Options.prototype.createNativeRequestOptions;
+      const after = cases.map(([url, o]) => new Options(url, o).createNativeRequestOptions());
+      const kept = new Options(cases[2][0], cases[2][1]);
+      kept.createNativeRequestOptions();
+      process.stdout.write(JSON.stringify({
+        replaced: lean !== original,
+        same: before.map((b, i) => isDeepStrictEqual(b, after[i]) && Object.keys(b).length === Object.keys(after[i]).length),
+        cacheShared: after[2].shared,
+        cacheKept: kept.cacheOptions.shared === false && Object.keys(kept.cacheOptions).length === 4,
+      }));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", cwd: new URL("../..", import.meta.url) });
+    const result = JSON.parse(out) as { replaced: boolean; same: boolean[]; cacheShared: unknown; cacheKept: boolean };
+    expect(result.replaced).toBe(true);
+    expect(result.same).toEqual([true, true, true, true]);
+    expect(result.cacheShared).toBe(false);
+    expect(result.cacheKept).toBe(true);
+  });
 });
