@@ -126,6 +126,8 @@ export const enum KeyState {
  */
 const ENTRIES_PER_BUCKET = 8;
 const MAX_BUCKET_BITS = 16;
+/** 32-bit words an entry takes: the key's first 8 bytes, the content's first 8. */
+const ENTRY_WORDS = (KEY_BYTES + CONTENT_BYTES) / 4;
 
 function bucketBitsFor(capacity: number): number {
   return Math.max(0, Math.min(MAX_BUCKET_BITS, Math.floor(Math.log2(Math.max(1, capacity / ENTRIES_PER_BUCKET)))));
@@ -133,15 +135,13 @@ function bucketBitsFor(capacity: number): number {
 
 /**
  * Where each part of a snapshot lies in its memory: the index (where each bucket's entries
- * start), then per entry the key's two words, the content's two words (four columns), then a
- * seen bit per entry.
+ * start), then the entries, four words each (the key's two, the content's two: a lookup finds the
+ * content on the cache line of the key), then a seen bit per entry.
  */
 class SnapshotLayout {
   readonly starts: Uint32Array;
-  readonly key0: Uint32Array;
-  readonly key1: Uint32Array;
-  readonly content0: Uint32Array;
-  readonly content1: Uint32Array;
+  /** Entry i at words 4i (key), 4i + 1 (key), 4i + 2 (content), 4i + 3 (content). */
+  readonly entries: Uint32Array;
   readonly seen: Int32Array;
 
   constructor(readonly memory: SharedArrayBuffer, readonly capacity: number, readonly bucketBits: number) {
@@ -152,15 +152,12 @@ class SnapshotLayout {
       return [from, n];
     };
     this.starts = new Uint32Array(memory, ...words((1 << bucketBits) + 1));
-    this.key0 = new Uint32Array(memory, ...words(capacity));
-    this.key1 = new Uint32Array(memory, ...words(capacity));
-    this.content0 = new Uint32Array(memory, ...words(capacity));
-    this.content1 = new Uint32Array(memory, ...words(capacity));
+    this.entries = new Uint32Array(memory, ...words(ENTRY_WORDS * capacity));
     this.seen = new Int32Array(memory, ...words(Math.ceil(capacity / 32)));
   }
 
   static bytesFor(capacity: number, bucketBits: number): number {
-    return ((1 << bucketBits) + 1 + 4 * capacity + Math.ceil(capacity / 32)) * 4;
+    return ((1 << bucketBits) + 1 + ENTRY_WORDS * capacity + Math.ceil(capacity / 32)) * 4;
   }
 
   bucketOf(key0: number): number {
@@ -192,17 +189,18 @@ export class SnapshotBuilder {
   add(keys: Uint8Array, keyAt: number, contents: Uint8Array, contentAt: number): void {
     const { layout, size } = this;
     if (size === layout.capacity) throw new Error(`the snapshot was made for fewer than ${size + 1} entries`);
-    layout.key0[size] = readWord(keys, keyAt);
-    layout.key1[size] = readWord(keys, keyAt + 4);
-    layout.content0[size] = readWord(contents, contentAt);
-    layout.content1[size] = readWord(contents, contentAt + 4);
+    const e = size * ENTRY_WORDS;
+    layout.entries[e] = readWord(keys, keyAt);
+    layout.entries[e + 1] = readWord(keys, keyAt + 4);
+    layout.entries[e + 2] = readWord(contents, contentAt);
+    layout.entries[e + 3] = readWord(contents, contentAt + 4);
     this.size++;
   }
 
   /** The same entries in a builder with room for `capacity`. */
   grown(capacity: number): SnapshotBuilder {
     const next = new SnapshotBuilder(capacity);
-    for (const column of ["key0", "key1", "content0", "content1"] as const) next.layout[column].set(this.layout[column].subarray(0, this.size));
+    next.layout.entries.set(this.layout.entries.subarray(0, this.size * ENTRY_WORDS));
     next.size = this.size;
     return next;
   }
@@ -217,16 +215,18 @@ export class SnapshotBuilder {
 
 /** Sorts a layout's first `count` entries by key in place: by bucket (a radix pass), then within each bucket. */
 function sortEntries(layout: SnapshotLayout, count: number): void {
-  const { starts, key0, key1, content0, content1 } = layout;
+  const { starts, entries } = layout;
   const buckets = starts.length - 1;
   starts.fill(0);
-  for (let i = 0; i < count; i++) starts[layout.bucketOf(key0[i]!) + 1]!++;
+  for (let i = 0; i < count; i++) starts[layout.bucketOf(entries[i * ENTRY_WORDS]!) + 1]!++;
   for (let b = 0; b < buckets; b++) starts[b + 1]! += starts[b]!;
   const swap = (i: number, j: number): void => {
-    for (const column of [key0, key1, content0, content1]) {
-      const t = column[i]!;
-      column[i] = column[j]!;
-      column[j] = t;
+    const a = i * ENTRY_WORDS;
+    const z = j * ENTRY_WORDS;
+    for (let w = 0; w < ENTRY_WORDS; w++) {
+      const t = entries[a + w]!;
+      entries[a + w] = entries[z + w]!;
+      entries[z + w] = t;
     }
   };
   // Each entry is swapped into the next free place of its bucket until every bucket holds its own.
@@ -234,7 +234,7 @@ function sortEntries(layout: SnapshotLayout, count: number): void {
   for (let b = 0; b < buckets; b++) {
     while (next[b]! < starts[b + 1]!) {
       const i = next[b]!;
-      const d = layout.bucketOf(key0[i]!);
+      const d = layout.bucketOf(entries[i * ENTRY_WORDS]!);
       if (d === b) next[b]!++;
       else swap(i, next[d]!++);
     }
@@ -243,13 +243,17 @@ function sortEntries(layout: SnapshotLayout, count: number): void {
   for (let b = 0; b < buckets; b++) {
     const end = starts[b + 1]!;
     for (let i = starts[b]! + 1; i < end; i++) {
-      for (let j = i; j > starts[b]! && compareKeys(key0[j - 1]!, key1[j - 1]!, key0[j]!, key1[j]!) > 0; j--) swap(j - 1, j);
+      for (let j = i; j > starts[b]! && compareEntries(entries, j - 1, j) > 0; j--) swap(j - 1, j);
     }
   }
 }
 
 function compareKeys(a0: number, a1: number, b0: number, b1: number): number {
   return a0 !== b0 ? a0 - b0 : a1 - b1;
+}
+
+function compareEntries(entries: Uint32Array, i: number, j: number): number {
+  return compareKeys(entries[i * ENTRY_WORDS]!, entries[i * ENTRY_WORDS + 1]!, entries[j * ENTRY_WORDS]!, entries[j * ENTRY_WORDS + 1]!);
 }
 
 /**
@@ -312,9 +316,9 @@ export class Snapshot {
 
   /** Sets the seen bits of keys that share their first 8 bytes, so none is inferred removed. */
   private markShared(): void {
-    const { key0, key1 } = this.layout;
+    const { entries } = this.layout;
     for (let i = 1; i < this.size; i++) {
-      if (key0[i] === key0[i - 1] && key1[i] === key1[i - 1]) {
+      if (compareEntries(entries, i - 1, i) === 0) {
         this.setSeen(i - 1);
         this.setSeen(i);
       }
@@ -334,7 +338,7 @@ export class Snapshot {
 
   /** The first entry with the key at `bytes[at..at+8]`, or -1. */
   private find(bytes: Uint8Array, at: number): number {
-    const { starts, key0, key1 } = this.layout;
+    const { starts, entries } = this.layout;
     const w0 = readWord(bytes, at);
     const w1 = readWord(bytes, at + 4);
     const b = this.layout.bucketOf(w0);
@@ -342,15 +346,14 @@ export class Snapshot {
     let hi = starts[b + 1]!;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareKeys(key0[mid]!, key1[mid]!, w0, w1) < 0) lo = mid + 1;
+      if (compareKeys(entries[mid * ENTRY_WORDS]!, entries[mid * ENTRY_WORDS + 1]!, w0, w1) < 0) lo = mid + 1;
       else hi = mid;
     }
-    return lo < starts[b + 1]! && key0[lo] === w0 && key1[lo] === w1 ? lo : -1;
+    return lo < starts[b + 1]! && entries[lo * ENTRY_WORDS] === w0 && entries[lo * ENTRY_WORDS + 1] === w1 ? lo : -1;
   }
 
   private isShared(i: number): boolean {
-    const { key0, key1 } = this.layout;
-    return i + 1 < this.size && key0[i + 1] === key0[i] && key1[i + 1] === key1[i];
+    return i + 1 < this.size && compareEntries(this.layout.entries, i, i + 1) === 0;
   }
 
   /**
@@ -364,8 +367,9 @@ export class Snapshot {
     if (this.isShared(i)) return KeyState.Changed;
     seen.duplicate = this.setSeen(i);
     const at2 = at + DIGEST_BYTES;
-    const { content0, content1 } = this.layout;
-    return content0[i] === readWord(digests, at2) && content1[i] === readWord(digests, at2 + 4) ? KeyState.Unchanged : KeyState.Changed;
+    const { entries } = this.layout;
+    const e = i * ENTRY_WORDS;
+    return entries[e + 2] === readWord(digests, at2) && entries[e + 3] === readWord(digests, at2 + 4) ? KeyState.Unchanged : KeyState.Changed;
   }
 
   /** Marks the key at `bytes[at..at+16]` seen, when the previous state has it. */
