@@ -216,20 +216,25 @@ export class SqliteDatabase {
       let from = asBuffer(after);
       while (count < size) {
         const want = Math.min(HEX_ROWS, size - count);
-        const [rows, keyHex, contentHex, sealedRows] = this.statements.hexPage.get(syncId, from, want) as [number, string | null, string | null, number];
-        if (rows === 0) break;
-        if (sealedRows === 0) {
-          hexInto(keys, count, keyHex!);
-          hexInto(contents, count, contentHex!);
+        // Once part of a page held sealed identities (syncs that clear removed rows keep one a row),
+        // the rest of it is read row by row at once rather than as text first.
+        const hex = sealed === undefined ? (this.statements.hexPage.get(syncId, from, want) as [number, string | null, string | null, number]) : undefined;
+        let rows = 0;
+        if (hex !== undefined && hex[3] === 0) {
+          rows = hex[0];
+          if (rows === 0) break;
+          hexInto(keys, count, hex[1]!);
+          hexInto(contents, count, hex[2]!);
         } else {
-          // Sealed identities are kept for few syncs (those that clear removed rows): a Buffer a row.
-          let i = count;
+          // A Buffer a row, for the sealed identities.
           for (const row of this.statements.page.iterate(syncId, from, want) as IterableIterator<[Buffer, Buffer, Buffer | null]>) {
+            const i = count + rows;
             keys.set(row[0], i * DIGEST_BYTES);
             contents.set(row[1], i * DIGEST_BYTES);
             if (row[2] !== null) (sealed ??= new Array<Uint8Array | undefined>(size))[i] = new Uint8Array(row[2]);
-            i++;
+            rows++;
           }
+          if (rows === 0) break;
         }
         count += rows;
         from = Buffer.from(keys.subarray((count - 1) * DIGEST_BYTES, count * DIGEST_BYTES));
