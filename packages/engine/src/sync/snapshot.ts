@@ -285,11 +285,6 @@ export class Snapshot {
     return s;
   }
 
-  /** Room for `count` entries, to `add` to and `build`. */
-  static forEntries(count: number): SnapshotBuilder {
-    return SnapshotBuilder.forEntries(count);
-  }
-
   /** The snapshot another thread built (its `buffers`). */
   static attach(buffers: SnapshotBuffers): Snapshot {
     return new Snapshot(buffers);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KeyState, KeySet, Snapshot } from "../../src/sync/snapshot.js";
+import { KeyState, KeySet, Snapshot, SnapshotBuilder } from "../../src/sync/snapshot.js";
 
 /** A 16-byte digest standing for `name`. */
 function digest(name: string): Uint8Array {
@@ -31,7 +31,7 @@ function unseenOf(s: Snapshot, keys: ReadonlyArray<string>): string[] {
 }
 
 function snapshotOf(entries: ReadonlyArray<readonly [string, string]>): Snapshot {
-  const s = Snapshot.forEntries(entries.length);
+  const s = SnapshotBuilder.forEntries(entries.length);
   for (const [k, c] of entries) s.add(digest(k), 0, digest(c), 0);
   return s.build();
 }
@@ -65,7 +65,7 @@ describe("Snapshot", () => {
     const a = digest("a");
     const b = new Uint8Array(a);
     b[15] = b[15]! ^ 1;
-    const builder = Snapshot.forEntries(3);
+    const builder = SnapshotBuilder.forEntries(3);
     builder.add(a, 0, digest("1"), 0);
     builder.add(digest("c"), 0, digest("3"), 0);
     builder.add(b, 0, digest("2"), 0);
@@ -84,14 +84,14 @@ describe("Snapshot", () => {
   });
 
   it("keeps 16 bytes and a bit an entry, besides its index", () => {
-    const { memory, bucketBits } = Snapshot.forEntries(1_000_000).build().buffers;
+    const { memory, bucketBits } = SnapshotBuilder.forEntries(1_000_000).build().buffers;
     expect(memory.byteLength).toBe(1_000_000 * 16 + Math.ceil(1_000_000 / 32) * 4 + ((1 << bucketBits) + 1) * 4);
     expect(memory.byteLength).toBeLessThan(16.5 * 1024 * 1024);
   });
 
   it("finds every key among many, whatever order they were added in", () => {
     const count = 20_000;
-    const builder = Snapshot.forEntries(count);
+    const builder = SnapshotBuilder.forEntries(count);
     for (let i = count - 1; i >= 0; i--) builder.add(digest(`k${i}`), 0, digest(`c${i}`), 0);
     const s = builder.build();
     expect(s.buffers.bucketBits).toBeGreaterThan(8);
@@ -111,7 +111,7 @@ describe("Snapshot", () => {
   });
 
   it("refuses more entries than it was made for", () => {
-    const s = Snapshot.forEntries(1);
+    const s = SnapshotBuilder.forEntries(1);
     expect(() => {
       for (let i = 0; i < 100; i++) s.add(digest(`k${i}`), 0, digest("c"), 0);
     }).toThrow(/made for fewer than/);
