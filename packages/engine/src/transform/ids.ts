@@ -148,7 +148,7 @@ export class DigestBytes {
 
 /** Where a row's record id comes from (see `RecordIds` and `FirstOccurrenceIds`). */
 export interface RecordIdSource {
-  /** The id of the next record with this content. */
+  /** The id of the next record with this content: a UUID, hex digits and dashes (written into JSON as it is). */
   next(content: string): string;
   /** The UTF-8 bytes of the content last given to `next`; the next call overwrites them. */
   readonly lastContent: Uint8Array;

@@ -69,13 +69,30 @@ export interface RowProgram extends Omit<RowProgramSpec, "writers"> {
   readonly writers: ReadonlyArray<ColumnWriter>;
   /** The writers compiled into one function (see column-writers.ts). */
   readonly writeColumns: WriteColumns;
+  /** Per fill (same order as `fills`), its key as JSON and a colon when it sets a top-level key; else undefined. */
+  readonly fillKeys: ReadonlyArray<string | undefined>;
   readonly validateRecord?: RecordValidator;
+}
+
+/** `"key":` for a fill that sets one top-level key (what a record's JSON can take as an appended member). */
+function topLevelKeyJson(f: FillStep): string | undefined {
+  const steps = f.path.steps;
+  return steps.length === 1 && !steps[0]!.array ? `${JSON.stringify(steps[0]!.key)}:` : undefined;
 }
 
 /** The program of a spec, with the connector's record validator when records are checked. */
 export function compileProgram(spec: RowProgramSpec, validateRecord?: RecordValidator): RowProgram {
   const writers = spec.writers.map(compileWriter);
-  return { spec, connectorId: spec.connectorId, writers, writeColumns: compileColumnWriters(writers), fills: spec.fills, checks: spec.checks, ...(validateRecord !== undefined ? { validateRecord } : {}) };
+  return {
+    spec,
+    connectorId: spec.connectorId,
+    writers,
+    writeColumns: compileColumnWriters(writers),
+    fills: spec.fills,
+    fillKeys: spec.fills.map(topLevelKeyJson),
+    checks: spec.checks,
+    ...(validateRecord !== undefined ? { validateRecord } : {}),
+  };
 }
 
 function compileWriter(spec: ColumnWriterSpec): ColumnWriter {

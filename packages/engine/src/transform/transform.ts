@@ -92,14 +92,16 @@ export function transformRow(
     // JSON.stringify writes new string keys last, in the order they were set: the record's JSON is
     // the content's without its closing brace, then the fills.
     let tail: string | undefined = json !== undefined && needsId ? "" : undefined;
-    for (const f of program.fills) {
+    const { fills, fillKeys } = program;
+    for (let i = 0; i < fills.length; i++) {
+      const f = fills[i]!;
       if (!isRunFill(f)) continue;
-      const key = f.path.steps.length === 1 && !f.path.steps[0]!.array ? f.path.steps[0]!.key : undefined;
-      const existed = key !== undefined && Object.hasOwn(record, key);
+      const keyJson = fillKeys[i];
+      const existed = keyJson !== undefined && Object.hasOwn(record, f.path.steps[0]!.key);
       const value = fill(f, record, program.connectorId, run, idOf);
       if (tail === undefined || value === undefined) continue;
       // A nested target, or a key already there (set in place): the record is written whole instead.
-      tail = key === undefined || existed ? undefined : `${tail}${tail !== "" || content.length > 2 ? "," : ""}${JSON.stringify(key)}:${JSON.stringify(value)}`;
+      tail = keyJson === undefined || existed ? undefined : `${tail}${tail !== "" || content.length > 2 ? "," : ""}${keyJson}${fillJson(f, value)}`;
     }
     // The content's bytes are those the id was derived from (`lastContent`), when it was taken.
     if (json !== undefined && tail !== undefined && counter !== undefined && id !== undefined) {
@@ -148,6 +150,11 @@ export function validPartOf(program: RowProgram, writeValidColumns: WriteColumns
 /** The scope of a run's record ids: the program's connector and the run's action, workspace and id. */
 export function scopeOf(program: RowProgram, run: RunContext) {
   return { connectorId: program.connectorId, action: run.action, workspace: run.workspace, runId: run.runId };
+}
+
+/** A run fill's value as JSON. A record id is a UUID (hex digits and dashes), which needs no escaping. */
+function fillJson(f: FillStep, value: unknown): string {
+  return f.value.kind === "recordId" && typeof value === "string" ? `"${value}"` : JSON.stringify(value);
 }
 
 function isRunFill(f: FillStep): boolean {
