@@ -69,7 +69,11 @@ function sender(open: OpenRun, endpoint: Endpoint, input: RunInput, halt: Halt, 
         // Once the credentials are refused, the rows left fail at once with that reason.
         halt.failure !== undefined
           ? settle(open, batch, { ok: false, reason: halt.failure.reason, status: halt.failure.status, retried: false }, send)
-          : stopping.guard(counters, (watched) => sendBatch(batch, endpoint, transport, policy, watched, pacer, gate, schedule)).pipe(Effect.flatMap((outcome) => settle(open, batch, outcome, send))),
+          : stopping.guard(
+              counters,
+              (watched) => sendBatch(batch, endpoint, transport, policy, watched, pacer, gate, schedule),
+              (outcome) => settle(open, batch, outcome, send),
+            ),
       );
     return (batch) =>
       Effect.suspend(() => {

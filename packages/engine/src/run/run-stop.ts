@@ -1,7 +1,7 @@
 import * as Deferred from "effect/Deferred";
-import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
+import type * as Fiber from "effect/Fiber";
 import * as FiberId from "effect/FiberId";
 import { notTriedAgain, type BatchOutcome, type Halt, type SendCounters } from "../deliver/send-batch.js";
 import { RunStoppedFailure, type DeliveryFailure } from "../deliver/retry.js";
@@ -21,9 +21,6 @@ export interface RunStop {
 
 export const NOT_SENT = "not sent: the run was stopped";
 
-/** How often a stopping run looks whether a batch is between requests (and can be given up at once). */
-const WATCH_MS = 20;
-
 /** How long requests in flight may take to be answered when a run without a caller's stop loses its sync: the transport's default timeout. */
 const HOLD_LOST_GRACE_MS = 30_000;
 
@@ -32,6 +29,10 @@ interface BatchWatch {
   phase: "waiting" | "sending" | "answered";
   sends: number;
   last?: DeliveryFailure;
+  /** The fiber sending the batch, interrupted when the batch is given up. */
+  readonly fiber: Fiber.RuntimeFiber<unknown, unknown>;
+  /** Set when the batch is given up: what it is settled with. */
+  outcome?: BatchOutcome;
 }
 
 /**
@@ -46,8 +47,8 @@ export class RunStopping {
   private mayStop: boolean;
   private graceMs: number;
   private readonly requested: Deferred.Deferred<void>;
-  private readonly graceOver: Deferred.Deferred<void>;
-  private graceIsOver = false;
+  /** The batches being sent, each until it has settled. */
+  private readonly watches = new Set<BatchWatch>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onAbort: () => void;
   /** Ends the read `orStop` waits for, if any, when the run is asked to stop. */
@@ -58,7 +59,6 @@ export class RunStopping {
     private readonly halt: Halt,
   ) {
     this.requested = Deferred.unsafeMake(FiberId.none);
-    this.graceOver = Deferred.unsafeMake(FiberId.none);
     this.mayStop = stop !== undefined;
     this.graceMs = stop?.graceMs ?? 0;
     this.onAbort = () => this.ask(stop?.signal.reason === "shutdown" ? "shutdown" : "interrupted");
@@ -78,10 +78,8 @@ export class RunStopping {
     this.halt.failure ??= new RunStoppedFailure({ reason: this.notSent });
     Deferred.unsafeDone(this.requested, Exit.void);
     this.endRead?.();
-    this.timer = setTimeout(() => {
-      this.graceIsOver = true;
-      Deferred.unsafeDone(this.graceOver, Exit.void);
-    }, this.graceMs);
+    this.giveUpAll("waiting");
+    this.timer = setTimeout(() => this.giveUpAll("sending"), this.graceMs);
   }
 
   /**
@@ -129,45 +127,68 @@ export class RunStopping {
   }
 
   /**
-   * Sends a batch through `send` (given the counters to report to), or, once the run is asked to
-   * stop, gives it up: at once while it waits, after the grace period while a request is out.
+   * Sends a batch through `send` (given the counters to report to) and settles its outcome with
+   * `settle`; once the run is asked to stop, gives it up: at once while it waits, after the grace
+   * period while a request is out. A batch given up has its fiber interrupted (its request, its
+   * wait) and is settled with why, so `guard` runs on a fiber of the batch's own (deliverBatches
+   * forks one per batch). No fiber is made here: a race with the stop for each request cost the
+   * run's thread about 2 CPU s per 10,000 requests (docs/performance.md).
    */
-  guard(counters: SendCounters, send: (counters: SendCounters) => Effect.Effect<BatchOutcome>): Effect.Effect<BatchOutcome> {
-    if (!this.mayStop) return send(counters);
-    const watch: BatchWatch = { phase: "waiting", sends: 0 };
-    const watched: SendCounters = {
-      ...counters,
-      onSend: () => {
-        watch.phase = "sending";
-        watch.sends++;
-        counters.onSend?.();
-      },
-      onAnswer: (failure) => {
-        watch.phase = failure === undefined ? "answered" : "waiting";
-        if (failure !== undefined && failure._tag !== "RunStoppedFailure") watch.last = failure;
-        counters.onAnswer?.(failure);
-      },
-    };
-    return Effect.race(send(watched), this.giveUp(watch));
+  guard(counters: SendCounters, send: (counters: SendCounters) => Effect.Effect<BatchOutcome>, settle: (outcome: BatchOutcome) => Effect.Effect<void>): Effect.Effect<void> {
+    if (!this.mayStop) return Effect.flatMap(send(counters), settle);
+    return Effect.withFiberRuntime<void>((fiber) => {
+      const watch: BatchWatch = { phase: "waiting", sends: 0, fiber };
+      if (this.reason !== undefined) return settle(this.givenUp(watch));
+      const watched: SendCounters = {
+        ...counters,
+        onSend: () => {
+          watch.phase = "sending";
+          watch.sends++;
+          counters.onSend?.();
+        },
+        onAnswer: (failure) => {
+          watch.phase = failure === undefined ? "answered" : "waiting";
+          if (failure !== undefined && failure._tag !== "RunStoppedFailure") watch.last = failure;
+          counters.onAnswer?.(failure);
+          // Waiting again (for a retry) once the run is asked to stop: given up at once.
+          if (watch.phase === "waiting" && this.reason !== undefined) this.giveUp(watch);
+        },
+      };
+      // Settled once: by its outcome, or as given up. A batch being settled is no longer watched.
+      const settleOnce = (outcome: BatchOutcome) =>
+        Effect.suspend(() => {
+          if (!this.watches.delete(watch)) return Effect.void;
+          return settle(outcome);
+        });
+      this.watches.add(watch);
+      return Effect.flatMap(send(watched), settleOnce).pipe(
+        Effect.onInterrupt(() => (watch.outcome === undefined ? Effect.void : settleOnce(watch.outcome))),
+        Effect.ensuring(Effect.sync(() => this.watches.delete(watch))),
+      );
+    });
   }
 
-  private giveUp(watch: BatchWatch): Effect.Effect<BatchOutcome> {
-    const check: Effect.Effect<BatchOutcome> = Effect.suspend(() => {
-      const graceMs = this.graceMs;
-      if (watch.phase === "waiting") {
-        const stopped = new RunStoppedFailure({ reason: this.notSent });
-        const failure = watch.last === undefined ? stopped : notTriedAgain(watch.last, stopped);
-        return Effect.succeed({ ok: false, reason: failure.reason, retried: watch.sends > 1, ...(failure.status !== undefined ? { status: failure.status } : {}) });
-      }
-      if (watch.phase === "sending" && this.graceIsOver) {
-        const reason = `no answer within ${(graceMs / 1000).toFixed(1)} s of the run being stopped: the request was abandoned, and may have been delivered`;
-        return Effect.succeed({ ok: false, reason, retried: watch.sends > 1 });
-      }
-      // Answered: the send is about to settle on its own; in flight: wait for its answer or the grace period's end.
-      const tick = Effect.sleep(Duration.millis(WATCH_MS));
-      return Effect.zipRight(this.graceIsOver ? tick : Effect.raceFirst(tick, Deferred.await(this.graceOver)), check);
-    });
-    return Effect.zipRight(Deferred.await(this.requested), check);
+  /** The outcome of a batch given up where it is: waiting, or in a request past the grace period. */
+  private givenUp(watch: BatchWatch): BatchOutcome {
+    if (watch.phase === "sending") {
+      const reason = `no answer within ${(this.graceMs / 1000).toFixed(1)} s of the run being stopped: the request was abandoned, and may have been delivered`;
+      return { ok: false, reason, retried: watch.sends > 1 };
+    }
+    const stopped = new RunStoppedFailure({ reason: this.notSent });
+    const failure = watch.last === undefined ? stopped : notTriedAgain(watch.last, stopped);
+    return { ok: false, reason: failure.reason, retried: watch.sends > 1, ...(failure.status !== undefined ? { status: failure.status } : {}) };
+  }
+
+  /** Interrupts the batch's fiber, which then settles the batch as given up (see `guard`). */
+  private giveUp(watch: BatchWatch): void {
+    if (watch.outcome !== undefined || !this.watches.has(watch)) return;
+    watch.outcome = this.givenUp(watch);
+    watch.fiber.unsafeInterruptAsFork(FiberId.none);
+  }
+
+  /** Gives up the batches in `phase` (answered ones settle on their own). */
+  private giveUpAll(phase: "waiting" | "sending"): void {
+    for (const watch of this.watches) if (watch.phase === phase) this.giveUp(watch);
   }
 
   /** Stops listening and drops the grace timer (a run that ended before its grace period). */
