@@ -132,7 +132,7 @@ export class RunStopping {
    * period while a request is out. A batch given up has its fiber interrupted (its request, its
    * wait) and is settled with why, so `guard` runs on a fiber of the batch's own (deliverBatches
    * forks one per batch). No fiber is made here: a race with the stop for each request cost the
-   * run's thread about 2 CPU s per 10,000 requests (docs/performance.md).
+   * run's thread about 1.5 CPU s per 10,000 requests (docs/performance.md).
    */
   guard(counters: SendCounters, send: (counters: SendCounters) => Effect.Effect<BatchOutcome>, settle: (outcome: BatchOutcome) => Effect.Effect<void>): Effect.Effect<void> {
     if (!this.mayStop) return Effect.flatMap(send(counters), settle);
