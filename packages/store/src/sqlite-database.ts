@@ -206,8 +206,9 @@ export class SqliteDatabase {
     }
     const columnBytes = size * DIGEST_BYTES;
     if (into !== undefined && into.byteLength < 2 * columnBytes) throw new DatabaseFailure(`a page of ${size} entries needs ${2 * columnBytes} bytes; ${into.byteLength} were given`);
-    const keys = into !== undefined ? new Uint8Array(into, 0, columnBytes) : new Uint8Array(columnBytes);
-    const contents = into !== undefined ? new Uint8Array(into, columnBytes, columnBytes) : new Uint8Array(columnBytes);
+    const memory = into ?? new ArrayBuffer(2 * columnBytes);
+    const keys = new Uint8Array(memory, 0, columnBytes);
+    const contents = new Uint8Array(memory, columnBytes, columnBytes);
     let sealed: Array<Uint8Array | undefined> | undefined;
     let count = 0;
     let total: number | undefined;
