@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import type { Ajv, CodeOptions, ValidateFunction, ErrorObject } from "ajv";
+import type { Ajv, CodeOptions, FormatDefinition, ValidateFunction, ErrorObject } from "ajv";
 
 // ajv and its plugins (CommonJS, about 100 files) are required when an Ajv is first made, not when
 // the manifest loader is imported: tagwire's own schemas run as generated code, and a command that
@@ -40,7 +40,29 @@ export function preloadWireAjv(): void {
 export function createWireAjv(): Ajv {
   const ajv = newAjv({ strict: false, allErrors: true, allowUnionTypes: true });
   addFormats(ajv);
+  rememberLastAnswer(ajv, "date-time");
   return ajv;
+}
+
+/**
+ * Makes the `name` format's check answer a repeat of the string it checked last without checking
+ * it again. Every record of a run carries the run's send time (a run fill, one string): its
+ * `date-time` check took 4% of a worker's time on a million Segment records.
+ */
+function rememberLastAnswer(ajv: Ajv, name: string): void {
+  const format = ajv.formats[name];
+  if (typeof format !== "object" || format instanceof RegExp || format.async === true || format.type === "number" || typeof format.validate !== "function") return;
+  const { validate: check, compare } = format as FormatDefinition<string> & { validate: (value: string) => boolean };
+  let last: string | undefined;
+  let answer = false;
+  const validate = (value: string): boolean => {
+    if (value !== last) {
+      answer = check(value);
+      last = value;
+    }
+    return answer;
+  };
+  ajv.addFormat(name, { type: "string", validate, ...(compare !== undefined ? { compare } : {}) });
 }
 
 export type { ValidateFunction, ErrorObject };

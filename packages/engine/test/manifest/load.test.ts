@@ -53,6 +53,20 @@ describe("the real connectors", () => {
     expect(c.validateRecord({ type: "identify", userId: "u1", messageId: "m1", timestamp: "2026-11-01T10:00:00Z" })).toBeUndefined();
     expect(c.validateRecord({ type: "jump" })).toEqual(expect.arrayContaining([expect.stringMatching(/^\/\S*: /)]));
   });
+
+  it("check each date-time, a repeat of the last one as well as a new one", () => {
+    const c = loadConnectorFile(realFile("segment"));
+    const at = (timestamp: string) => c.validateRecord({ type: "identify", userId: "u1", messageId: "m1", timestamp });
+    const good = "2026-11-01T10:00:00Z";
+    const bad = "2026-13-01T10:00:00Z";
+    for (const round of [1, 2]) {
+      expect(at(good), `round ${round}`).toBeUndefined();
+      expect(at(good), `round ${round}`).toBeUndefined();
+      expect(at(bad), `round ${round}`).toEqual([expect.stringMatching(/^\/timestamp: .*date-time/)]);
+      expect(at(bad), `round ${round}`).toEqual([expect.stringMatching(/^\/timestamp: .*date-time/)]);
+      expect(at("2026-11-01T25:00:00Z"), `round ${round}`).toBeDefined();
+    }
+  });
 });
 
 describe("ManifestError", () => {
