@@ -264,3 +264,42 @@ export function packedWithout(packed: Packed, indices: ReadonlySet<number>, room
     ...(packed.clearing === true ? { clearing: true } : {}),
   };
 }
+
+/**
+ * The records of `a` then those of `b` in one request, copied into a buffer of their own with the
+ * envelope's room around them; undefined when they do not fit one request within `limits`, or
+ * when the two are not alike (a sync's digests or sealed identities in one only, clearing records).
+ */
+export function packedTogether(a: Packed, b: Packed, limits: Limits, room: Room): Packed | undefined {
+  const count = a.count + b.count;
+  const length = a.bytes + 1 + b.bytes;
+  if (count > limits.maxRecordsPerRequest || room.before + length + room.after > limits.maxRequestBytes) return undefined;
+  if ((a.digests === undefined) !== (b.digests === undefined) || (a.sealed === undefined) !== (b.sealed === undefined) || a.clearing === true || b.clearing === true) return undefined;
+  const buf = new Uint8Array(room.before + length + room.after);
+  buf.set(a.payload, room.before);
+  buf[room.before + a.bytes] = 0x2c; // the comma joining the two
+  buf.set(b.payload, room.before + a.bytes + 1);
+  let digests: Uint8Array | undefined;
+  if (a.digests !== undefined && b.digests !== undefined) {
+    digests = new Uint8Array(count * RECORD_DIGEST_BYTES);
+    digests.set(a.digests.subarray(0, a.count * RECORD_DIGEST_BYTES));
+    digests.set(b.digests.subarray(0, b.count * RECORD_DIGEST_BYTES), a.count * RECORD_DIGEST_BYTES);
+  }
+  return {
+    rows: [...a.rows, ...b.rows], count, bytes: length, ends: [...a.ends, ...b.ends.map((end) => a.bytes + 1 + end)], payload: buf.subarray(room.before, room.before + length),
+    ...(digests !== undefined ? { digests } : {}),
+    ...(a.sealed !== undefined && b.sealed !== undefined ? { sealed: [...a.sealed, ...b.sealed] } : {}),
+  };
+}
+
+/** Part-filled requests (a run's last ones, one per packer) combined while two in a row fit one request. */
+export function fewerRequests(parts: ReadonlyArray<Packed>, limits: Limits, room: Room): Packed[] {
+  const out: Packed[] = [];
+  for (const part of parts) {
+    const last = out.at(-1);
+    const both = last === undefined ? undefined : packedTogether(last, part, limits, room);
+    if (both !== undefined) out[out.length - 1] = both;
+    else out.push(part);
+  }
+  return out;
+}

@@ -17,6 +17,7 @@ import { WorkerRun, type LostRows } from "./row-workers.js";
 import type { RunInput } from "./run-input.js";
 import { RunObserverService, type RunObserver } from "./run-observer.js";
 import { RowWorkerPoolService } from "./services.js";
+import { SpareTime } from "./spare-time.js";
 
 /** Where a run's rows are transformed: in order in, results in the same order out. */
 export interface RowStage {
@@ -65,7 +66,7 @@ function chunkBytes(rows: RawRows | ReadonlyArray<LookRow>): number {
 }
 
 /** A run's share of the process's memory budget (see memory-budget.ts); unbounded without one. */
-interface RunMemory {
+export interface RunMemory {
   tryAcquire(bytes: number): boolean;
   acquire(bytes: number): Effect.Effect<void>;
   release(bytes: number): void;
@@ -101,10 +102,12 @@ function inlineStage(processor: ChunkProcessor, spares: SpareBuffers): RowStage 
  * the workers are busy. Counted in bytes, not rows: rows of many small objects cost far more per
  * row to hold and parse. Each chunk is charged to the memory budget
  * until its result is taken. A run collects its own results before it waits for room, so it never
- * waits while holding a charge that others wait for. Repeated record ids are counted and rewritten
- * as results are taken, in row order (see RepeatIds).
+ * waits while holding a charge that others wait for. When the workers are full, `takeHere` may
+ * have this thread transform the chunk itself instead of waiting (by default, when it has time to
+ * spare: see SpareTime); its result keeps its place in chunk order. Repeated record ids are
+ * counted and rewritten as results are taken, in row order (see RepeatIds).
  */
-function workerStage(workers: WorkerRun, threads: number, memory: RunMemory): RowStage {
+export function workerStage(workers: WorkerRun, threads: number, memory: RunMemory = runMemory(undefined, undefined), takeHere: TakeHere = whenSpareTime()): RowStage {
   const limit = BYTES_IN_FLIGHT_PER_WORKER * threads;
   const repeats = new RepeatIds();
   const inFlight: Array<{ readonly result: Promise<ChunkResult>; readonly bytes: number }> = [];
@@ -129,6 +132,11 @@ function workerStage(workers: WorkerRun, threads: number, memory: RunMemory): Ro
         // Measured before the rows' buffer is handed (transferred) to the worker.
         const bytes = chunkBytes(rows);
         const ready: ChunkResult[] = [];
+        if (inFlight.length > 0 && takeHere(workers.workerBytesPending + bytes > limit)) {
+          inFlight.push({ result: Promise.resolve(workers.processHere(rows, firstRow)), bytes: 0 });
+          if (isRawRows(rows)) recycle?.(rows.bytes.buffer as ArrayBuffer);
+          return ready;
+        }
         let charged = memory.tryAcquire(bytes);
         while (!charged && inFlight.length > 0) {
           ready.push(yield* take);
@@ -155,6 +163,24 @@ function workerStage(workers: WorkerRun, threads: number, memory: RunMemory): Ro
       workers.close();
     },
   };
+}
+
+/**
+ * Whether the run's thread transforms the next chunk itself (one chunk at least being out on a
+ * worker); `workersFull`: the workers hold as many bytes as they may, so the run would wait.
+ */
+export type TakeHere = (workersFull: boolean) => boolean;
+
+/**
+ * The run's thread takes a chunk itself only while its event loop was busy less than this share
+ * of the time: the rest is kept for reading the Look and sending requests.
+ */
+const BUSIEST_TO_HELP = 0.6;
+
+/** Rather than wait for its busy workers, a thread with time to spare takes the chunk itself. */
+function whenSpareTime(): TakeHere {
+  const spare = new SpareTime(BUSIEST_TO_HELP);
+  return (workersFull) => workersFull && spare.has();
 }
 
 /** The connector as plain data, for a worker to rebuild. */

@@ -3,7 +3,7 @@
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { Packed } from "../batch/batcher.js";
+import { fewerRequests, type Packed } from "../batch/batcher.js";
 import type { LookRow } from "../look/types.js";
 import { isRawRows, rowCount, type RawRows } from "../look/raw-rows.js";
 import type { ChunkProcessor, ChunkResult } from "./chunk-processor.js";
@@ -178,7 +178,9 @@ export class WorkerRun {
   private readonly id: number;
   private readonly assigned = new Map<RowWorker, Assigned>();
   private readonly lost: LostRows[] = [];
-  private inline: ChunkProcessor | undefined;
+  /** The processor on this thread: for the chunks it takes itself, and for all of them when no worker could start. */
+  private local: ChunkProcessor | undefined;
+  private noWorker = false;
 
   constructor(
     private readonly pool: RowWorkerPool,
@@ -202,15 +204,21 @@ export class WorkerRun {
    * becomes lost rows. The rows' buffer comes back from the worker to `recycle`.
    */
   async process(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number, bytes = 0, recycle?: (buffer: ArrayBuffer) => void): Promise<ChunkResult> {
-    if (this.inline === undefined) {
+    if (!this.noWorker) {
       const target = this.pick();
       // Nothing is handed over before the worker has started, so a worker that cannot start loses no rows.
       if (await target.worker.ready) return this.onWorker(target, rows, firstRow, bytes, recycle);
       this.assigned.delete(target.worker);
-      // Chunks that waited for the same start share one processor.
-      this.inline ??= this.onThisThread();
+      this.noWorker = true;
     }
-    return isRawRows(rows) ? this.inline.raw(rows, firstRow) : this.inline.rows(rows, firstRow);
+    return this.processHere(rows, firstRow);
+  }
+
+  /** Transforms a chunk on this thread, at once; the rows' buffer can be reused when it returns. */
+  processHere(rows: RawRows | ReadonlyArray<LookRow>, firstRow: number): ChunkResult {
+    // Chunks that waited for the same start, and those this thread takes, share one processor.
+    const local = (this.local ??= this.onThisThread());
+    return isRawRows(rows) ? local.raw(rows, firstRow) : local.rows(rows, firstRow);
   }
 
   private async onWorker(target: Assigned, rows: RawRows | ReadonlyArray<LookRow>, firstRow: number, bytes: number, recycle: ((buffer: ArrayBuffer) => void) | undefined): Promise<ChunkResult> {
@@ -242,10 +250,11 @@ export class WorkerRun {
         this.workerLost(target, "failure" in reply ? reply.failure : "no answer");
       }
     }
-    const last = this.inline?.flush();
+    const last = this.local?.flush();
     if (last !== undefined) packed.push(last);
     this.close();
-    return { packed, lost: this.lost };
+    // Each worker and this thread packed on their own: their last requests are combined where they fit one.
+    return { packed: fewerRequests(packed, this.setup.packing.limits, this.setup.packing.room), lost: this.lost };
   }
 
   /** Gives a request buffer back to a worker of the run, to pack into again (without one, it is left to the collector). */

@@ -2,7 +2,8 @@
 // never exceed the API's limits, and no record is lost, duplicated or reordered.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { RecordPacker, RequestShape, TOO_LARGE, type Packed } from "../../src/batch/batcher.js";
+import { fewerRequests, packedTogether, RecordPacker, RequestShape, TOO_LARGE, type Packed } from "../../src/batch/batcher.js";
+import { RECORD_DIGEST_BYTES } from "../../src/sync/digest-bytes.js";
 
 const envelope = { kind: "object", itemsKey: "batch", sentAtField: "sentAt" } as const;
 const shape = new RequestShape(envelope);
@@ -139,5 +140,59 @@ describe("a request without some of its records", () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe("part-filled requests of several packers", () => {
+  it("are combined while two in a row fit one request: every record once, with its row, digests and offsets, within both limits", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 2, max: 12 }), fc.integer({ min: 150, max: 600 }), (groups, maxCount, maxRequest) => {
+        const limits = { maxRecordsPerRequest: maxCount, maxRequestBytes: maxRequest, maxRecordBytes: 100 };
+        let row = 0;
+        const records = new Map<number, string>();
+        // One packer per group (a worker's or the run's own), each left with its last request part-filled.
+        const parts = groups.flatMap((values) => {
+          const packer = new RecordPacker(limits, shape.room);
+          const out: Packed[] = [];
+          for (const v of values) {
+            const json = JSON.stringify({ v: `${v}é🎉` });
+            records.set(++row, json);
+            const digest = new Uint8Array(RECORD_DIGEST_BYTES).fill(row);
+            const closed = packer.add(json, row, digest);
+            if (closed !== undefined && closed !== TOO_LARGE) out.push(closed);
+          }
+          const last = packer.flush();
+          return last === undefined ? [] : [last];
+        });
+        const combined = fewerRequests(parts, limits, shape.room);
+        expect(combined.length).toBeLessThanOrEqual(parts.length);
+        expect(combined.flatMap((p) => p.rows)).toEqual(parts.flatMap((p) => p.rows));
+        for (const p of combined) {
+          const body = String(shape.wrap(p).body("2026-01-01T00:00:00.000Z"));
+          expect(p.count).toBeLessThanOrEqual(maxCount);
+          expect(Buffer.byteLength(body)).toBeLessThanOrEqual(maxRequest);
+          expect(shape.wrap(p).bytes).toBe(Buffer.byteLength(body));
+          expect((JSON.parse(body) as { batch: unknown[] }).batch).toEqual(p.rows.map((n) => JSON.parse(records.get(n)!)));
+          // Each record ends where `ends` says, and its digests follow it.
+          p.rows.forEach((n, i) => {
+            const start = i === 0 ? 0 : p.ends[i - 1]! + 1;
+            expect(Buffer.from(p.payload.subarray(start, p.ends[i])).toString()).toBe(records.get(n));
+            expect([...p.digests!.subarray(i * RECORD_DIGEST_BYTES, (i + 1) * RECORD_DIGEST_BYTES)]).toEqual(new Array(RECORD_DIGEST_BYTES).fill(n % 256));
+          });
+        }
+        // Two requests left side by side would not have fitted one.
+        for (let i = 1; i < combined.length; i++) expect(packedTogether(combined[i - 1]!, combined[i]!, limits, shape.room)).toBeUndefined();
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("are not combined when only one carries a sync's digests", () => {
+    const limits = { maxRecordsPerRequest: 10, maxRequestBytes: 10_000, maxRecordBytes: 1_000 };
+    const a = new RecordPacker(limits, shape.room);
+    const b = new RecordPacker(limits, shape.room);
+    a.add('{"a":1}', 1, new Uint8Array(RECORD_DIGEST_BYTES));
+    b.add('{"b":2}', 2);
+    expect(fewerRequests([a.flush()!, b.flush()!], limits, shape.room)).toHaveLength(2);
   });
 });

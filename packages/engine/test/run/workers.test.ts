@@ -12,7 +12,9 @@ import { RowWorkerPool, WorkerRun } from "../../src/run/row-workers.js";
 import { MemoryBudget, MemoryBudgetService, type MemoryBudgetFigures } from "../../src/run/memory-budget.js";
 import { RequestShape } from "../../src/batch/batcher.js";
 import { JsonDetailParser } from "../../src/look/json-detail-parser.js";
-import { ChunkProcessor } from "../../src/run/chunk-processor.js";
+import { ChunkProcessor, type ChunkResult } from "../../src/run/chunk-processor.js";
+import { workerStage } from "../../src/run/row-stage.js";
+import { rowCount, type RawRows } from "../../src/look/raw-rows.js";
 import { planOk } from "../support/send.js";
 import { runLookAlone } from "../support/run-alone.js";
 
@@ -182,6 +184,67 @@ describe("a worker thread that cannot start", () => {
     expect(result.rejected).toEqual(inline.rejected);
     const text = (ps: ReadonlyArray<{ payload: Uint8Array }>) => ps.map((p) => Buffer.from(p.payload).toString());
     expect(text([...result.packed, ...packed])).toEqual(text([...inline.packed, ...(inlineLast ? [inlineLast] : [])]));
+  });
+});
+
+describe("chunks the run's thread takes itself", () => {
+  /** The Look cut into chunks of raw rows, each with the number of its first row. */
+  function chunksOf(look: string): { fields: Parameters<typeof planOk>[1]["fields"]; chunks: Array<{ rows: RawRows; firstRow: number }> } {
+    const parser = new JsonDetailParser();
+    const raws: RawRows[] = [];
+    for (let at = 0; at < look.length; at += 4096) {
+      const rows = parser.pushRaw(look.slice(at, at + 4096));
+      if (rows !== undefined) raws.push(rows);
+    }
+    const last = parser.endRaw();
+    if (last !== undefined) raws.push(last);
+    let firstRow = 1;
+    const chunks = raws.map((rows) => {
+      const chunk = { rows, firstRow };
+      firstRow += rowCount(rows);
+      return chunk;
+    });
+    return { fields: parser.header!.fields, chunks };
+  }
+
+  const recordsOf = (packed: ReadonlyArray<{ payload: Uint8Array }>) => packed.flatMap((p) => JSON.parse(`[${Buffer.from(p.payload).toString()}]`) as unknown[]);
+
+  it.each(fixtures.map((f) => [`${f.connector.id}/${f.name}`, f] as const))("%s: taken between the worker's, the same records, ids and rejections as all on one thread", async (_, f) => {
+    // The fixture's rows repeat: a repeat taken here and its first occurrence on the worker (or the
+    // other way round) must get the ids one thread gives them.
+    const look = repeated(f.look, 1_500);
+    const options = f.expected.options ?? {};
+    const { fields, chunks } = chunksOf(look);
+    const program = planOk(f.connector, { fields, options }).program;
+    const run = { runId: "r", action: "a", workspace: "w", ranAt: "2026-11-01T10:00:00Z", ranAtMs: Date.parse("2026-11-01T10:00:00Z") };
+    const packing = { limits: f.connector.manifest.wire.limits, room: new RequestShape(f.connector.manifest.wire.envelope).room, label: f.connector.manifest.label };
+    const { validateRecord: _v, ...connector } = f.connector;
+    const workers = new WorkerRun(pool, { connector, program: program.spec, validateRecords: true, run, packing }, 1, () => new ChunkProcessor(program, run, packing, false));
+    let asked = 0;
+    let here = 0;
+    const stage = workerStage(workers, 1, undefined, () => {
+      asked++;
+      return asked % 2 === 0 && ++here > 0;
+    });
+    const results: ChunkResult[] = [];
+    for (const c of chunks) results.push(...(await Effect.runPromise(stage.push(c.rows, c.firstRow))));
+    const rest = await Effect.runPromise(stage.finish);
+    results.push(...rest.results);
+
+    const expected = new ChunkProcessor(program, run, packing);
+    const inline = chunksOf(look).chunks.map((c) => expected.raw(c.rows, c.firstRow));
+    const inlineLast = expected.flush();
+    expect(chunks.length).toBeGreaterThan(4);
+    expect(here).toBeGreaterThan(1);
+    expect(here).toBeLessThan(chunks.length - 1);
+    expect(rest.lost).toEqual([]);
+    expect(results.map((r) => r.read)).toEqual(inline.map((r) => r.read));
+    expect(results.flatMap((r) => r.rejected)).toEqual(inline.flatMap((r) => r.rejected));
+    expect(results.flatMap((r) => r.warnings)).toEqual(inline.flatMap((r) => r.warnings));
+    const got = recordsOf([...results.flatMap((r) => r.packed), ...rest.packed]);
+    const want = recordsOf([...inline.flatMap((r) => r.packed), ...(inlineLast ? [inlineLast] : [])]);
+    expect(got.length).toBeGreaterThan(0);
+    expect(sortedJson(got)).toEqual(sortedJson(want));
   });
 });
 
