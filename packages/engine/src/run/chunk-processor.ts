@@ -164,7 +164,8 @@ export class ChunkProcessor {
     if (this.filter !== undefined) {
       // Without run fills the record is its content, and that JSON is the one packed.
       const content = this.json.content ?? (whole = JSON.stringify(result));
-      if (!this.filter.admit(row, result, content, n, out.warnings)) return result;
+      // With `head`, the id source's last content is this record's content as UTF-8 (see RecordJson).
+      if (!this.filter.admit(row, result, content, n, out.warnings, head !== undefined ? this.ids.lastContent : undefined)) return result;
       digests = this.filter.last;
       sealed = this.filter.lastSealed;
     }

@@ -64,16 +64,17 @@ export class ChangeFilter {
   /**
    * Digests the record into `last` and says whether it is sent: with `rows: "changed"`, only when
    * its key is new or its content changed. A key met twice is warned about, never merged.
+   * `contentBytes`: the UTF-8 bytes of `content`, when the caller has them.
    */
-  admit(row: LookRow, record: Record_, content: string, rowNumber: number, warnings: Array<{ row: number; reason: string; detail: string }>): boolean {
-    const sent = this.classify(row, record, content, rowNumber, warnings);
+  admit(row: LookRow, record: Record_, content: string, rowNumber: number, warnings: Array<{ row: number; reason: string; detail: string }>, contentBytes?: Uint8Array): boolean {
+    const sent = this.classify(row, record, content, rowNumber, warnings, contentBytes);
     // Only a record sent is confirmed, so only its identity is sealed.
     this.lastSealed = sent && this.identity !== undefined ? seal(this.setup.clear!.sealKey, this.identity.of(record), this.last.subarray(DIGEST_BYTES)) : undefined;
     return sent;
   }
 
-  private classify(row: LookRow, record: Record_, content: string, rowNumber: number, warnings: Array<{ row: number; reason: string; detail: string }>): boolean {
-    this.digests.write(row, record, content, this.last, 0);
+  private classify(row: LookRow, record: Record_, content: string, rowNumber: number, warnings: Array<{ row: number; reason: string; detail: string }>, contentBytes: Uint8Array | undefined): boolean {
+    this.digests.write(row, record, content, this.last, 0, contentBytes);
     const state = this.snapshot.check(this.last, 0, this.seen);
     if (this.seen.duplicate) {
       this.counts.duplicates++;

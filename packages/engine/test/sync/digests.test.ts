@@ -62,6 +62,20 @@ describe("RecordDigests", () => {
     const d = digestsOf({ salt, fingerprint, keys: { kind: "content" } }, row, long);
     expect(d.content).toBe(sha(salt, Buffer.from(fingerprint, "hex"), JSON.stringify(long)));
   });
+
+  it("gives the same content digest from the content's UTF-8 bytes as from its text, short and long, one after another", () => {
+    const setup: DigestSetup = { salt, fingerprint, keys: { kind: "content" } };
+    const digests = new RecordDigests(setup);
+    for (const r of [record, { user_attributes: { note: "é🙂".repeat(2000) } }, { a: 1 }, record]) {
+      const content = JSON.stringify(r);
+      const fromText = new Uint8Array(32);
+      const fromBytes = new Uint8Array(32);
+      digests.write(row, r, content, fromText, 0);
+      digests.write(row, r, content, fromBytes, 0, Buffer.from(content));
+      expect(Buffer.from(fromBytes).toString("hex")).toBe(Buffer.from(fromText).toString("hex"));
+      expect(Buffer.from(fromBytes.subarray(16)).toString("hex")).toBe(sha(salt, Buffer.from(fingerprint, "hex"), content));
+    }
+  });
 });
 
 describe("shapeFingerprint", () => {
