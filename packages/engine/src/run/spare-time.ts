@@ -1,7 +1,7 @@
 // Whether the thread this runs on has time to spare: how much of a recent window its event loop
-// spent idle. A run asks before it waits for a busy worker: a thread that sends few requests (a
-// Segment Look: 767 requests a million rows) was idle half the time while its worker was the
-// bottleneck, one that sends many (mParticle events: 10,000) had little to spare.
+// spent idle. A run asks before it waits for a busy worker: a thread that sends few requests (767
+// a million rows) was idle half the time while its worker was the bottleneck, one that sends many
+// (10,000 a million rows) had little to spare (docs/performance.md).
 
 import { performance, type EventLoopUtilization } from "node:perf_hooks";
 
