@@ -241,6 +241,8 @@ export class SqliteDatabase {
         from = Buffer.from(keys.subarray((count - 1) * DIGEST_BYTES, count * DIGEST_BYTES));
         if (rows < want) break;
       }
+      // The read's last page: the cache it filled is not needed by the run that follows (docs/performance.md).
+      if (count < size) this.db.pragma("shrink_memory");
     } catch (e) {
       throw failure(this.describe, "cannot read the sync's state", e);
     }
