@@ -335,14 +335,47 @@ describe("rows that left the Look", () => {
 
   it("a dry run counts what would be sent and cleared, and changes nothing", async () => {
     const store = memorySyncStore();
-    await syncRun(store, audience(people(4)));
+    const clear = { sync: { ...SYNC, removed: "clear" } } as const;
+    await syncRun(store, audience(people(4)), clear);
     const rows = [...people(4).slice(1).map((p, i) => (i === 0 ? { ...p, tier: "x" } : p)), { email: "new@example.com", tier: "gold" }];
     const before = accepted();
-    const dry = await syncRun(store, audience(rows), { dryRun: true, sync: { ...SYNC, removed: "clear" } });
+    const dry = await syncRun(store, audience(rows), { dryRun: true, ...clear });
     expect(acceptedSince(before)).toEqual([]);
-    expect(dry.sync).toMatchObject({ new: 1, changed: 1, unchanged: 2, removed: 1, cleared: 0 });
-    expect(summarize(dry)).toContain("1 removed (would be cleared)");
+    expect(dry.sync).toMatchObject({ new: 1, changed: 1, unchanged: 2, removed: 1, cleared: 1, notCleared: 0 });
+    expect(summarize(dry)).toContain("1 removed (1 would be cleared)");
     expect(store.states.get(dry.sync!.id)?.size).toBe(4);
+    // The run it predicted clears that row.
+    const real = await syncRun(store, audience(rows), clear);
+    expect(real.sync).toMatchObject({ removed: 1, cleared: 1, notCleared: 0 });
+  });
+
+  it("rows delivered while the sync ignored removed rows kept no identity: a dry run says they would not be cleared, and the run does not clear them", async () => {
+    const store = memorySyncStore();
+    await syncRun(store, audience(people(3)));
+    const clear = { sync: { ...SYNC, removed: "clear" } } as const;
+    const before = accepted();
+    const dry = await syncRun(store, audience(people(2)), { dryRun: true, ...clear });
+    expect(dry.sync).toMatchObject({ removed: 1, cleared: 0, notCleared: 1 });
+    expect(summarize(dry)).toContain("1 removed (0 would be cleared, 1 would not be: their sealed identities cannot be opened with the destination's current credentials, or none was kept (rows delivered while the sync ignored removed rows: one run with rows=all keeps them))");
+    const real = await syncRun(store, audience(people(2)), clear);
+    expect(acceptedSince(before)).toEqual([]);
+    expect(real.sync).toMatchObject({ removed: 1, cleared: 0, notCleared: 1 });
+    expect(summarize(real)).toContain("1 removed (0 cleared, 1 not: their sealed identities cannot be opened");
+  });
+
+  it("a mode that declares no clearing record ignores its removed rows when asked to clear them, and says why", async () => {
+    const store = memorySyncStore();
+    const look = (ids: string[]) => lookText({ fields: [field("users.id", ["user_id"]), field("users.plan")], rows: ids.map((id) => ({ "users.id": id, "users.plan": "pro" })) });
+    const input = { sync: { ...SYNC, removed: "clear" }, action: "segment_track", options: { event: "Seen" } } as const;
+    await deliver(ctx.emulators, segment, look(["a", "b"]), { ...input, runId: "track-1" }, store);
+    const dry = await deliver(ctx.emulators, segment, look(["a"]), { ...input, runId: "track-2", dryRun: true }, store);
+    expect(summarize(dry)).toContain("1 removed (ignored: this mode declares no clearing record)");
+    const before = ctx.emulators.records("segment").length;
+    const report = await deliver(ctx.emulators, segment, look(["a"]), { ...input, runId: "track-3" }, store);
+    expect(ctx.emulators.records("segment").slice(before)).toEqual([]);
+    expect(report.sync).toMatchObject({ removed: 1, removedRows: "ignore", cleared: 0, notCleared: 0 });
+    expect(summarize(report)).toContain("1 removed (ignored: this mode declares no clearing record)");
+    expect(report.success).toBe(true);
   });
 
   it("a row rejected in this run is still in the Look: keyed by a primary key, its subject is not cleared", async () => {

@@ -276,8 +276,10 @@ export function describeSync(s: SyncReport, dryRun: boolean): string {
   const unchanged = s.rows === "changed" ? `${n(s.unchanged)} unchanged (${dryRun ? "would not be sent" : "not sent"})` : `${n(s.unchanged)} unchanged (sent: all rows asked for)`;
   const parts = [`${n(s.new)} new`, `${n(s.changed)} changed`, unchanged];
   if (!s.removalsInferred) parts.push("removed rows not looked for (the Look was not read to its end)");
-  else if (s.removedRows === "clear") parts.push(`${n(s.removed)} removed (${dryRun ? "would be cleared" : `${n(s.cleared)} cleared${s.notCleared > 0 ? `, ${n(s.notCleared)} not: ${(s.clearProblems ?? []).join("; ")}` : ""}`})`);
-  else parts.push(`${n(s.removed)} removed (ignored)`);
+  else if (s.removedRows === "clear") {
+    const not = s.notCleared > 0 ? `, ${n(s.notCleared)} ${dryRun ? "would not be" : "not"}: ${(s.clearProblems ?? []).join("; ")}` : "";
+    parts.push(`${n(s.removed)} removed (${n(s.cleared)} ${dryRun ? "would be cleared" : "cleared"}${not})`);
+  } else parts.push(`${n(s.removed)} removed (ignored${s.clearProblems !== undefined ? `: ${s.clearProblems.join("; ")}` : ""})`);
   if (s.duplicateKeys > 0) parts.push(`${n(s.duplicateKeys)} ${s.duplicateKeys === 1 ? "row repeats the key" : "rows repeat the key"} of an earlier row`);
   return parts.join(", ");
 }

@@ -267,12 +267,21 @@ export class SyncRun {
       this.removalsInferred = true;
       const count = this.snapshot.unseenCount();
       this.figures.removed = count;
-      if (this.dryRun || count === 0) return;
-      if (this.removed === "clear" && this.clear !== undefined && this.setup.clear !== undefined) {
-        this.toClear = count;
-        return;
+      if (count === 0) return;
+      if (this.removed === "clear") {
+        // A mode with nothing to clear ignores its removed rows (the report says why): no run could clear them.
+        if (this.clear === undefined) this.clearProblems.add(NO_CLEARING_RECORD);
+        else if (this.setup.clear === undefined) this.notCleared(count, NO_SEAL_KEY);
+        else if (this.dryRun) {
+          // What the run would clear: the removed rows whose sealed identities open.
+          yield* this.countClearable(count);
+          return;
+        } else {
+          this.toClear = count;
+          return;
+        }
       }
-      if (this.removed === "clear") this.clearProblems.add(this.clear === undefined ? "this mode declares no clearing record: removed rows were only forgotten" : "no credentials to open the sealed identities with: removed rows were only forgotten");
+      if (this.dryRun) return;
       const keys = new Uint8Array(count * DIGEST_BYTES);
       let at = 0;
       yield* this.guard(
@@ -309,38 +318,54 @@ export class SyncRun {
       const removed = this.toClear;
       this.toClear = undefined;
       if (removed === undefined) return [];
-      const setup = this.setup.clear!;
-      const records: Array<{ key: Uint8Array; record: Record_ }> = [];
-      const unopened: Uint8Array[] = [];
-      const read = yield* Effect.either(
-        this.readRemoved((page, i) => {
-          const key = page.keys.slice(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
-          const sealed = page.sealed?.[i];
-          const text = sealed === undefined ? undefined : unseal(setup.sealKey, sealed);
-          const record = text === undefined ? undefined : clearingRecord(text, this.clear!);
-          if (record === undefined) unopened.push(key);
-          else records.push({ key, record });
-        }),
-      );
-      if (read._tag === "Left") {
-        this.notCleared(removed, `the sealed identities could not be read: ${read.left.reason}`);
+      const opened = yield* Effect.either(this.openRemoved());
+      if (opened._tag === "Left") {
+        this.notCleared(removed, `the sealed identities could not be read: ${opened.left.reason}`);
         return [];
       }
+      const { records, unopened } = opened.right;
       const missing = removed - records.length - unopened.length;
       if (unopened.length + missing > 0) {
-        this.figures.notCleared += unopened.length + missing;
-        this.clearProblems.add("their sealed identities cannot be opened with the destination's current credentials (or none was kept): they were forgotten, not cleared");
+        this.notCleared(unopened.length + missing, UNOPENED_SEALS);
         if (unopened.length > 0) yield* this.guard(this.store.forget(this.record.id, Buffer.concat(unopened)));
       }
       return records;
     });
   }
 
+  /** A dry run's figures for removed rows to clear: those whose sealed identities open would be cleared. */
+  private countClearable(removed: number): Effect.Effect<void> {
+    return Effect.gen(this, function* () {
+      const opened = yield* Effect.either(this.openRemoved());
+      if (opened._tag === "Left") return this.notCleared(removed, `the sealed identities could not be read: ${opened.left.reason}`);
+      this.figures.cleared = opened.right.records.length;
+      if (removed > this.figures.cleared) this.notCleared(removed - this.figures.cleared, UNOPENED_SEALS);
+    });
+  }
+
+  /** The removed rows' clearing records, from the identities the state keeps sealed (read again, for the removed keys only), and the keys whose seal does not open. */
+  private openRemoved(): Effect.Effect<{ readonly records: Array<{ key: Uint8Array; record: Record_ }>; readonly unopened: Uint8Array[] }, StoreError> {
+    const setup = this.setup.clear!;
+    const records: Array<{ key: Uint8Array; record: Record_ }> = [];
+    const unopened: Uint8Array[] = [];
+    return Effect.as(
+      this.readRemoved((page, i) => {
+        const key = page.keys.slice(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
+        const sealed = page.sealed?.[i];
+        const text = sealed === undefined ? undefined : unseal(setup.sealKey, sealed);
+        const record = text === undefined ? undefined : clearingRecord(text, this.clear!);
+        if (record === undefined) unopened.push(key);
+        else records.push({ key, record });
+      }),
+      { records, unopened },
+    );
+  }
+
   report(): SyncReport {
     return {
       id: this.record.id,
       rows: this.setup.rows,
-      removedRows: this.removed,
+      removedRows: this.clear === undefined ? "ignore" : this.removed,
       removalsInferred: this.removalsInferred,
       ...this.figures,
       ...(this.storeError !== undefined ? { storeError: this.storeError } : {}),
@@ -353,6 +378,12 @@ export class SyncRun {
     return Effect.catchAll(write, (e) => Effect.sync(() => void (this.storeError ??= e.reason)));
   }
 }
+
+// Why removed rows to clear were not (the report says how many).
+const NO_CLEARING_RECORD = "this mode declares no clearing record";
+const NO_SEAL_KEY = "no credentials to open the sealed identities with";
+const UNOPENED_SEALS =
+  "their sealed identities cannot be opened with the destination's current credentials, or none was kept (rows delivered while the sync ignored removed rows: one run with rows=all keeps them)";
 
 /** A failure while the state was read, as the store words it (or said to be one). */
 const stateReadError = (e: unknown): StoreError => (e instanceof StoreError ? e : new StoreError({ reason: `the sync's state could not be read: ${e instanceof Error ? e.message : String(e)}` }));
