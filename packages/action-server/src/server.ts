@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
 import {
@@ -27,7 +27,10 @@ export interface ActionServer {
   readonly url: string;
   readonly port: number;
   readonly metrics: Metrics;
-  /** Stops accepting, lets running executes finish (those still running after the grace period stop and answer with what they did), then closes. */
+  /**
+   * Stops accepting, lets running executes finish (those still running after the grace period stop and answer with what they did), then closes.
+   * Connections with nothing left to answer are closed at once, each execute's once it has answered, and any still open at the end of the grace period then.
+   */
   close(): Promise<void>;
 }
 
@@ -104,6 +107,12 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
    * (execute-body.ts), not the time since the request began.
    */
   const streaming = new Set<IncomingMessage>();
+  /**
+   * Every open connection, with how many of its requests are not answered yet. At shutdown one with
+   * none left is closed at once: Node keeps a connection whose request was answered but whose body
+   * never ended for its keep-alive timeout (5 s), and that would hold the process's exit.
+   */
+  const connections = new Map<Socket, number>();
   let closing = false;
   const grace = shutdownDeadline(config.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
   /** Aborted once the shutdown's grace period has run out: executes still running stop and answer. */
@@ -250,6 +259,15 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   const bodyTimeoutMs = config.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   // Node checks for late requests every `connectionsCheckingInterval`: often enough that the limit holds to within a second.
   const server: Server = createServer({ connectionsCheckingInterval: Math.min(1_000, bodyTimeoutMs) }, (req, res) => {
+    const socket = req.socket;
+    connections.set(socket, (connections.get(socket) ?? 0) + 1);
+    // Once answered (or cut), and the server is shutting down, the connection has nothing more to do.
+    res.once("close", () => {
+      const open = connections.get(socket);
+      if (open === undefined) return;
+      connections.set(socket, open - 1);
+      if (closing && open - 1 === 0) socket.destroy();
+    });
     const header = req.headers["x-request-id"];
     const requestId = typeof header === "string" && /^[\w.-]{1,100}$/.test(header) ? header : randomUUID();
     const rlog = log.with({ requestId, method: req.method, path: (req.url ?? "").split("?")[0]!.slice(0, 200) });
@@ -285,6 +303,10 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
   // runs: Looker holds the connection while the answer is written, and that is not limited.
   server.requestTimeout = 0;
   server.headersTimeout = Math.min(60_000, bodyTimeoutMs);
+  server.on("connection", (socket: Socket) => {
+    connections.set(socket, 0);
+    socket.once("close", () => connections.delete(socket));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -305,8 +327,11 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
     metrics,
     async close() {
       closing = true;
+      const began = Date.now();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // Idle connections, and those whose request was answered while its body still arrives (a 403,
+      // a 404, a health check sent with a body): nothing accepted is left on them.
+      for (const [socket, open] of connections) if (open === 0) socket.destroy();
       // A body still arriving has started no work; waiting for it could take forever.
       for (const [req, res] of reading) {
         if (!res.headersSent) sendError(res, 503, "The server is shutting down; retry on another replica.", { "retry-after": "5", connection: "close" });
@@ -319,8 +344,12 @@ export async function startActionServer(config: ServerConfig, deps: ServerDeps =
       }, grace.stopAfterMs);
       await Promise.allSettled([...running]);
       clearTimeout(deadline);
-      server.closeIdleConnections();
+      // The executes have answered, and each connection closes as its answer is written. Whatever
+      // is still open at the end of the grace period (a request still being answered, a client that
+      // does not read) is cut then: the process must exit within the platform's grace period.
+      const cut = setTimeout(() => server.closeAllConnections(), Math.max(0, grace.totalMs - (Date.now() - began)));
       await stopped;
+      clearTimeout(cut);
       await runtime.dispose();
       log.info({ msg: "stopped" });
     },

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { connect } from "node:net";
 import { startEmulators } from "@tagwire/emulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bigLook, chunked, executeBody, logEntries, partialRequest, sleep, startDownloads, startHarness, waitFor, type Harness, type LookerDownloads } from "./support.js";
@@ -20,6 +21,22 @@ const slowLook = (rows: number, ms: number) => {
 /** An authenticated execute that announces a body of 1 MB and sends 10 bytes of it, then nothing. */
 function stalledExecute(h: Harness): Promise<{ answer: () => string; ended: Promise<void> }> {
   return partialRequest(h, `POST /actions/segment_event/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Token token="${h.secret}"\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{"data":{"`);
+}
+
+/**
+ * Opens a connection to the server at `url` and writes `request` (head and as much of the body as
+ * given), then leaves it open: what comes back accumulates until the server closes the connection.
+ */
+async function openRequest(url: string, request: string): Promise<{ answer: () => string; ended: Promise<void> }> {
+  const socket = connect(Number(new URL(url).port), "127.0.0.1");
+  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+  let answer = "";
+  socket.on("data", (c: Buffer) => (answer += c.toString("utf8")));
+  // A connection cut while its body is still being sent may end in a reset: what was answered is still read.
+  socket.on("error", () => {});
+  const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  socket.write(request);
+  return { answer: () => answer, ended };
 }
 
 describe("close() in process", () => {
@@ -192,6 +209,81 @@ describe("a real process", () => {
       await emulators.close();
     }
   }, 40_000);
+
+  it("SIGTERM with no execute running: connections whose body never ends (answered or not) do not hold the exit", async () => {
+    // The default grace period (25 s): nothing runs, so nothing should wait for it.
+    const server = await startServerProcess({}, [], 10_000);
+    try {
+      const unfinished = (head: string) => openRequest(server.url, `${head}\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{"a":`);
+      // Answered at once, their bodies left unread: refused (403), not found (404), a health check (200).
+      const refused = await unfinished("POST / HTTP/1.1");
+      const missing = await unfinished("POST /nowhere HTTP/1.1");
+      const health = await unfinished("GET /healthz HTTP/1.1");
+      // Not answered: its body is being read when the shutdown begins.
+      const reading = await unfinished(`POST / HTTP/1.1\r\nAuthorization: Token token="${server.secret}"`);
+      // Idle between keep-alive requests.
+      const idle = await openRequest(server.url, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(await waitFor(() => [refused, missing, health, idle].every((c) => c.answer().includes("\r\n\r\n")), 5_000)).toBe(true);
+      expect(refused.answer()).toMatch(/^HTTP\/1\.1 403 /);
+      expect(missing.answer()).toMatch(/^HTTP\/1\.1 404 /);
+      expect(health.answer()).toMatch(/^HTTP\/1\.1 200 /);
+      const termAt = Date.now();
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+      // Before the fix each answered connection held the exit for Node's 5 s keep-alive timeout.
+      expect(Date.now() - termAt).toBeLessThan(1_500);
+      await Promise.all([refused, missing, health, reading, idle].map((c) => c.ended));
+      expect(reading.answer()).toMatch(/^HTTP\/1\.1 503 /);
+      expect(server.stderr()).toBe("");
+    } finally {
+      server.kill();
+    }
+  }, 30_000);
+
+  it("SIGTERM with a streaming inline Look that stalls: the execute answers within the grace period, and the process exits right after", async () => {
+    const emulators = await startEmulators({ port: 0 });
+    const graceMs = 2_000;
+    try {
+      const server = await startServerProcess({ TAGWIRE_KEEPALIVE_MS: "100", TAGWIRE_SEGMENT_URL: emulators.url, TAGWIRE_SHUTDOWN_GRACE_MS: String(graceMs) }, [], 10_000);
+      try {
+        // The settings come first, so the Look streams from the socket into the run; about half of it is sent, then nothing.
+        const text = JSON.stringify(executeBody({ data: emulators.credentials("segment").settings, look: bigLook(2_000) }));
+        const cut = text.indexOf("user1000@example.com");
+        const stalled = await openRequest(
+          server.url,
+          `POST /actions/segment_event/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Token token="${server.secret}"\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text.slice(0, cut)}`,
+        );
+        expect(await waitFor(() => server.lines().some((l) => l.includes('"execute started"')), 10_000)).toBe(true);
+        // Time for the run to read what was sent and wait for the rest.
+        await sleep(300);
+        const termAt = Date.now();
+        server.child.kill("SIGTERM");
+        // The whole answer (the chunked body's last chunk) is in when the server closes the connection.
+        let answeredAt = 0;
+        expect(await waitFor(() => stalled.answer().endsWith("0\r\n\r\n") && (answeredAt = Date.now()) > 0, graceMs + 3_000, 5)).toBe(true);
+        expect(await server.exited).toBe(0);
+        const exitedAt = Date.now();
+        expect(answeredAt - termAt).toBeLessThan(graceMs + 1_000);
+        // Before the fix the connection, its body unfinished, held the exit for 5 s more.
+        expect(exitedAt - answeredAt).toBeLessThan(1_000);
+        await stalled.ended;
+        const answer = stalled.answer();
+        expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+        const looker = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/gm, "").replace(/\r\n/g, "").trim()).looker as { success: boolean; message: string };
+        expect(looker.success).toBe(false);
+        expect(looker.message).toContain("stopped by a shutdown");
+        const msgs = server.entries().map((e) => e["msg"]);
+        expect(msgs).toEqual([
+          "action server listening", "execute started", "shutting down: finishing executes in flight", "shutdown grace period over: stopping the executes still running", "execute finished", "stopped",
+        ]);
+        expect(server.stderr()).toBe("");
+      } finally {
+        server.kill();
+      }
+    } finally {
+      await emulators.close();
+    }
+  }, 30_000);
 
   it("exits with a clear message when ACTION_HUB_SECRET is missing", () => {
     let error: { status?: number; stderr?: Buffer } | undefined;
