@@ -478,6 +478,26 @@ describe("without a sync", () => {
     expect(store.runs[0]!.finishedAt).toBeDefined();
   });
 
+  it("a webhook sent again is a second run of the history beside the first, with the same record ids", async () => {
+    const store = memorySyncStore();
+    const look = audience(people(2));
+    const input = { runId: "wh-1", webhookId: "wh-1", sync: { instance: SYNC.instance } } as const;
+    const first = await deliver(ctx.emulators, mparticle, look, input, store);
+    const before = accepted();
+    const duplicates = ctx.emulators.state().mparticle!.duplicates;
+    const again = await deliver(ctx.emulators, mparticle, look, input, store);
+    expect(first.runId).toBe("wh-1");
+    expect(again.runId).toBe("wh-1");
+    // Its records carry the first attempt's ids: the destination drops them as ones it has.
+    expect(acceptedSince(before)).toEqual([]);
+    expect(ctx.emulators.state().mparticle!.duplicates - duplicates).toBe(2);
+    const runs = store.runs.filter((r) => r.webhookId === "wh-1");
+    expect(runs).toHaveLength(2);
+    expect(runs[0]!.runId).toBe("wh-1");
+    expect(runs[1]!.runId).not.toBe("wh-1");
+    expect(runs.every((r) => r.finishedAt !== undefined && r.success === true)).toBe(true);
+  });
+
   it("the history says what the report says of a run with rows=all, or one that did not read the Look to its end", async () => {
     const store = memorySyncStore();
     await syncRun(store, audience(people(4)));

@@ -2,6 +2,7 @@
 // the run kept in the store's history, and, once the Look's rows are delivered, the removed rows
 // found and the clearing records built for those to clear.
 
+import { randomUUID } from "node:crypto";
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import type * as Scope from "effect/Scope";
@@ -42,7 +43,8 @@ export function openRunSync(input: RunInput, plan: Plan, fields: LookFields, con
   return Effect.gen(function* () {
     const store = Option.getOrUndefined(yield* Effect.serviceOption(SyncStoreService));
     const start: RunStart = {
-      runId: context.runId, connector: plan.connector.id, source: input.source ?? "api", startedAt: new Date().toISOString(),
+      runId: store === undefined || input.dryRun === true ? context.runId : yield* historyIdOf(store, context.runId),
+      connector: plan.connector.id, source: input.source ?? "api", startedAt: new Date().toISOString(),
       ...(plan.action ? { action: plan.action.name } : {}),
       ...(input.webhookId !== undefined ? { webhookId: input.webhookId } : {}),
     };
@@ -85,6 +87,18 @@ function openSync(input: RunInput, store: SyncStore | undefined, plan: Plan, fie
       holdWatch,
     }),
     (sync) => ({ sync }),
+  );
+}
+
+/**
+ * The run's id in the history: its run id, unless a run of the history has it already. A webhook
+ * Looker sends again, or a send given the same `--run-id`, keeps its run id (its records keep their
+ * ids, so the destination takes none twice), but each attempt is a run of the history.
+ */
+function historyIdOf(store: SyncStore, runId: string): Effect.Effect<string> {
+  return store.getRun(runId).pipe(
+    Effect.map((run) => (run === undefined ? runId : randomUUID())),
+    Effect.orElseSucceed(() => randomUUID()),
   );
 }
 
