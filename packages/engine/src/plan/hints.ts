@@ -27,7 +27,10 @@ export function providersOf(m: ConnectorManifest, options: OptionValues, pattern
     } else if (r.key !== undefined && !anyKey && keyUnder(target, path) !== undefined) {
       const key = keyUnder(target, path)!.replace(r.key.prefix ?? "", "");
       const naming = r.key.from === "option" ? options[r.key.option ?? ""] : r.key.from;
-      columns.push(naming === "label" ? `a column labelled \`${key}\`` : `a field named \`${key}\``);
+      if (naming === "label") columns.push(`a column labelled \`${key}\``);
+      else if (naming === "field" || key.includes(".")) columns.push(`a field named \`${key}\``);
+      // A LookML field's full name always has its view's prefix: a key without one comes from a label only.
+      else columns.push(`a column labelled \`${key}\`${r.key.from === "option" ? ` with the option \`${r.key.option}\` set to \`label\`` : ""}`);
     }
   }
   if (depth === 0) {

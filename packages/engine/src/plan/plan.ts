@@ -130,6 +130,7 @@ function planColumns(connector: Connector, input: PlanInput, options: OptionValu
     const r = rule!;
 
     const key = keyFor(r, tag, field, options);
+    if (key.key !== undefined && r.key !== undefined && !key.truncated) key.key = standardSpelling(m, options, plainPath(targetOf(r)), key.key);
     if (key.ignored !== undefined) {
       diagnostics.push({ severity: "warning", code: key.code!, rule: `column rule ${r.id}`, subject: { kind: "column-rule", id: r.id }, column: field.name, message: key.ignored, ...(key.hint ? { hint: key.hint } : {}) });
       ignore(key.ignored);
@@ -253,6 +254,25 @@ function nameOf(k: KeyRule, field: LookField, options: OptionValues): string {
       return field.name;
   }
 }
+
+/**
+ * A key that names one of the destination's standard fields (its reserved keys of severity `info`)
+ * but for case and separators (`first name`, `Created At`) is written as the manifest spells it,
+ * the first spelling listed, so that it fills that field; any other key is kept as it is.
+ */
+function standardSpelling(m: ConnectorManifest, options: OptionValues, target: string, key: string): string {
+  const standard = (m.reservedKeys ?? []).filter((r) => r.severity === "info" && plainPath(r.target ?? "") === target && holds(r.when, options));
+  if (standard.some((r) => r.keys.includes(key))) return key;
+  const loose = looseKey(key);
+  for (const r of standard) {
+    const spelled = r.keys.find((k) => looseKey(k) === loose);
+    if (spelled !== undefined) return spelled;
+  }
+  return key;
+}
+
+/** A key without case or separators: `First Name`, `first_name` and `firstName` are one. */
+const looseKey = (key: string): string => key.toLowerCase().replace(/[\s_-]+/g, "");
 
 /**
  * A key from the Look that the destination reserves gets the manifest's verdict: a note when the

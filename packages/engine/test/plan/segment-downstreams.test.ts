@@ -156,6 +156,10 @@ describe("Segment downstream rows checked against the Looker Source page", () =>
     const [missing] = downstreamErrors(noName, "zendesk");
     expect(missing?.message).toContain("`traits.name`");
     expect(missing?.hint).toContain("a column labelled `name`");
+    // Traits named by field name: a LookML field's name has its view's prefix, so only a label can give `name`.
+    const byName = plan(segment, { fields: fields([email]), downstreams: ["zendesk"], options: { trait_names: "name" } });
+    expect(downstreamErrors(byName, "zendesk")[0]?.hint).toContain("a column labelled `name` with the option `trait_names` set to `label`");
+    expect(downstreamErrors(byName, "zendesk")[0]?.hint).not.toContain("a field named");
 
     const noEmail = plan(segment, { fields: fields([userId, name]), downstreams: ["zendesk"] });
     expect(downstreamErrors(noEmail, "zendesk").map((e) => e.message)).toEqual(["zendesk needs `traits.email`."]);

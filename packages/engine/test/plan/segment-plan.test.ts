@@ -153,6 +153,23 @@ describe("Segment plan: traits and properties", () => {
     expect(diagnostics(identify, "reserved-key")).toEqual([]);
   });
 
+  test.each([
+    ["First Name", "firstName"],
+    ["firstName", "firstName"],
+    ["Created At", "createdAt"],
+    ["last_name", "last_name"],
+    ["LAST-NAME", "lastName"],
+  ])("a column labelled `%s` fills the standard trait `%s`, as Segment spells it", (label, trait) => {
+    const p = planOk(segment, { fields: fields([userId, field("users.x", [], { label_short: label })]) });
+    expect(targetOf(p, "users.x")).toBe(`traits.${trait}`);
+    expect(diagnostics(p, "standard-key", "users.x")[0]?.message).toContain(`fills \`traits.${trait}\``);
+  });
+
+  test("a label like a standard trait of the other call is an ordinary trait, kept as it is", () => {
+    const p = planOk(segment, { fields: fields([userId, groupId, field("users.x", [], { label_short: "First Name" })]), action: "segment_group" });
+    expect(targetOf(p, "users.x")).toBe("traits.first name");
+  });
+
   test("an ordinary label is not reserved", () => {
     const p = planOk(segment, { fields: fields([userId, sessions]) });
     expect(diagnostics(p, "reserved-key")).toEqual([]);
