@@ -6,7 +6,7 @@
 import type { Record_ } from "./path.js";
 import { compilePath, describeTarget, getAt, setAt } from "./path.js";
 import { show, Violation, type ValueCheck } from "./values.js";
-import { isLongerThan, truncateTo, type LengthUnit } from "./text-length.js";
+import { isLongerThan, truncateTo, unitName, type LengthUnit } from "./text-length.js";
 import { Rejection, type RowWarning } from "./transform.js";
 import { violated } from "./column-writers.js";
 
@@ -23,12 +23,10 @@ export interface PivotKeys {
   readonly lengthUnit: LengthUnit;
 }
 
-/** `<key>_<pivot value>`; several pivot values joined with `_`; in the key rule's case and length. */
-export function pivotKey(keys: PivotKeys, pivot: string): string {
-  let key = `${keys.baseKey}_${pivot.split(MULTI_PIVOT_SEPARATOR).join("_")}`;
-  if (keys.lower) key = key.toLowerCase();
-  if (keys.maxLength !== undefined && isLongerThan(key, keys.maxLength, keys.lengthUnit)) key = truncateTo(key, keys.maxLength, keys.lengthUnit);
-  return key;
+/** `<key>_<pivot value>`; several pivot values joined with `_`; in the key rule's case (not yet cut to its length). */
+function pivotKey(keys: PivotKeys, pivot: string): string {
+  const key = `${keys.baseKey}_${pivot.split(MULTI_PIVOT_SEPARATOR).join("_")}`;
+  return keys.lower ? key.toLowerCase() : key;
 }
 
 /** A pivoted measure's cell as its pivot values and their values, the row total left out. */
@@ -71,7 +69,13 @@ export function compilePivotWrite(spec: PivotWriterSpec): PivotWrite {
         if (rejection !== undefined) return rejection;
         continue;
       }
-      const key = pivotKey(spec.keys, pivot);
+      let key = pivotKey(spec.keys, pivot);
+      const { maxLength, lengthUnit } = spec.keys;
+      if (maxLength !== undefined && isLongerThan(key, maxLength, lengthUnit)) {
+        // Cut as the API would cut it, and said, as a column's long key is at plan time.
+        key = truncateTo(key, maxLength, lengthUnit);
+        warnings?.push({ rowNumber, reason: `${spec.describe} pivot value's key is longer than ${maxLength} ${unitName(lengthUnit)}: sent truncated (rule ${spec.rule})`, detail: `${spec.describe}: pivot value ${show(pivot)} sent as \`${key}\``, column: spec.column });
+      }
       const object = objectOf(record);
       if (object !== null && typeof object === "object" && Object.hasOwn(object, key)) {
         return new Rejection(
