@@ -12,6 +12,8 @@ export interface EmulatorFacts {
   readonly singleRecordPaths: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Refuse the whole request for one record that breaks the wire schema, or take the rest and drop it. */
   readonly invalidRecord: "rejects-request" | "accepted-then-dropped";
+  /** Error answers as `{code, <errorKey>: message}` rather than an errors list. */
+  readonly errorKey?: string;
 }
 
 export const EMULATOR_FILE = "emulator.json";

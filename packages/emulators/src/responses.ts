@@ -2,23 +2,26 @@ import { STATUS_CODES, type ServerResponse } from "node:http";
 import type { WireProfile } from "./profile.js";
 
 /**
- * How a connector's API words its answers, chosen from its emulator file's `invalidRecord` (code names no destination):
- * - `rejects-request` APIs answer 202 with an empty body, errors as `{"errors":[{code,message}]}`;
+ * How a connector's API words its answers, chosen from its emulator file (code names no destination):
+ * - `rejects-request` APIs answer 202 with an empty body, errors as `{"errors":[{code,message}]}`,
+ *   or as `{code: <status>, <errorKey>: message}` when the file names an `errorKey`;
  * - `accepted-then-dropped` APIs answer 200 `{"success":true}`, errors as `{"success":false,message,code}`.
  */
-export type ResponseStyle = "errors-list" | "success-flag";
+export type ResponseStyle = { readonly kind: "errors-list"; readonly errorKey?: string } | { readonly kind: "success-flag" };
 
 export function styleOf(profile: WireProfile): ResponseStyle {
-  return profile.emulation.invalidRecord === "rejects-request" ? "errors-list" : "success-flag";
+  const { invalidRecord, errorKey } = profile.emulation;
+  if (invalidRecord !== "rejects-request") return { kind: "success-flag" };
+  return errorKey !== undefined ? { kind: "errors-list", errorKey } : { kind: "errors-list" };
 }
 
 // Most error lists stay short; a request of 100 broken records should not answer megabytes.
 const MAX_MESSAGES = 100;
 
 const codeOf = (status: number, style: ResponseStyle): string => {
-  if (style === "success-flag" && status === 400) return "invalid_request";
+  if (style.kind === "success-flag" && status === 400) return "invalid_request";
   const words = (STATUS_CODES[status] ?? `status ${status}`).replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, "");
-  return style === "errors-list" ? words.toUpperCase() : words.toLowerCase();
+  return style.kind === "errors-list" ? words.toUpperCase() : words.toLowerCase();
 };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -33,7 +36,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** `lists`: the records the answer names as refused (see refusals.ts), added to the success body. */
 export function sendSuccess(res: ServerResponse, style: ResponseStyle, lists?: Record<string, unknown>): void {
-  if (style === "errors-list") {
+  if (style.kind === "errors-list") {
     if (lists !== undefined) return sendJson(res, 202, lists);
     res.writeHead(202, { "content-length": 0 });
     res.end();
@@ -56,8 +59,8 @@ export function sendError(
       : messages;
   const code = codeOf(status, style);
   const body =
-    style === "errors-list"
-      ? { errors: shown.map((message) => ({ code, message })) }
-      : { success: false, message: shown.join("; "), code };
+    style.kind === "success-flag" ? { success: false, message: shown.join("; "), code }
+    : style.errorKey !== undefined ? { code: status, [style.errorKey]: shown.join("; ") }
+    : { errors: shown.map((message) => ({ code, message })) };
   sendJson(res, status, lists === undefined ? body : { ...body, ...lists }, headers);
 }

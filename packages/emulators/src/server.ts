@@ -125,7 +125,7 @@ export function createEmulatorServer(
 
     const result = intake(profile, store, read.body, implied, settings.validate, connector.credentials);
     if (!result.ok) return answerError(400, result.messages, undefined, result.lists);
-    store.countStatus(style === "errors-list" ? 202 : 200);
+    store.countStatus(style.kind === "errors-list" ? 202 : 200);
     sendSuccess(res, style, result.lists);
   };
 

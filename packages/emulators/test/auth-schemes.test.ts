@@ -56,7 +56,8 @@ describe("key in the body (Amplitude)", () => {
   it("400 when the body lacks the key, whatever the headers say", async () => {
     const missing = await post(amplitude(), { events: [event(1)] }, { auth: "Bearer test-api_key" });
     expect(missing.status).toBe(400);
-    expect(missing.json).toEqual({ errors: [{ code: "BAD_REQUEST", message: 'request missing required field "api_key"' }] });
+    // Amplitude's shape: the status as `code`, the message as `error`.
+    expect(missing.json).toEqual({ code: 400, error: 'request missing required field "api_key"' });
     expect((await post(amplitude(), { api_key: "", events: [event(1)] })).status).toBe(400);
     expect((await post(amplitude(), { api_key: 7, events: [event(1)] })).status).toBe(400);
   });
@@ -64,7 +65,7 @@ describe("key in the body (Amplitude)", () => {
   it("400 for a wrong key, never echoing it", async () => {
     const wrong = await post(amplitude(), { api_key: "guessed-key", events: [event(1)] });
     expect(wrong.status).toBe(400);
-    expect(wrong.json.errors[0].message).toBe('invalid "api_key"');
+    expect(wrong.json.error).toBe('invalid "api_key"');
     expect(wrong.text).not.toContain("guessed-key");
     expect(wrong.text).not.toContain("test-api_key");
     expect(emulators.state()["amplitude"]!.accepted).toBe(0);
@@ -73,7 +74,7 @@ describe("key in the body (Amplitude)", () => {
   it("a body that is not an object cannot carry the key", async () => {
     const array = await post(amplitude(), [event(1)]);
     expect(array.status).toBe(400);
-    expect(array.json.errors[0].message).toBe('body must be a JSON object carrying "api_key"');
+    expect(array.json.error).toBe('body must be a JSON object carrying "api_key"');
   });
 
   it("accepts the expected key and stores the records, not the key", async () => {
@@ -91,7 +92,7 @@ describe("key in the body (Amplitude)", () => {
   it("a record with no usable id makes the whole request 400 (the API refuses the upload)", async () => {
     const response = await post(amplitude(), { api_key: "test-api_key", events: [event(1), event(2, { user_id: "abc" })] });
     expect(response.status).toBe(400);
-    expect(response.json.errors[0].message).toMatch(/^record 1: /);
+    expect(response.json.error).toMatch(/^record 1: /);
     expect(emulators.state()["amplitude"]!.accepted).toBe(0);
   });
 
