@@ -114,7 +114,7 @@ async function respond(ref: ActionRef, req: ExecuteRequest, ctx: ExecuteContext)
     ctx.metrics.run(report);
     ctx.metrics.execute(action.name, report.success ? "success" : "failure");
     ctx.log.info({ msg: "execute finished", ...figures(report), ...waits.totals(), ...(spool !== undefined ? { spool: spoolFigures(spool) } : {}) });
-    return { looker: { success: report.success, message: summarize(report), refresh_query: false } };
+    return { looker: { success: report.success, message: `${summarize(report)}${warningsNote(report.diagnostics)}`, refresh_query: false } };
   }
   const error = outcome.left;
   ctx.metrics.execute(action.name, "refused");
@@ -187,6 +187,20 @@ function describe(d: Diagnostic): string {
   return `${where}: ${d.message}${d.hint ? ` Fix: ${d.hint}` : ""}`;
 }
 
+/** The plan's warnings, as `tagwire validate` lists them: a warning often means a column left out of every record. */
+const planWarnings = (diagnostics: ReadonlyArray<Diagnostic>): Diagnostic[] => diagnostics.filter((d) => d.severity === "warning");
+
+/**
+ * After the summary in Looker's message: how many plan warnings there were and the first, so the
+ * owner of a scheduled send learns that a column was left out; `tagwire validate` lists them all.
+ */
+function warningsNote(diagnostics: ReadonlyArray<Diagnostic>): string {
+  const warnings = planWarnings(diagnostics);
+  if (warnings.length === 0) return "";
+  const first = describe(warnings[0]!);
+  return warnings.length === 1 ? ` 1 plan warning: ${first}` : ` ${warnings.length} plan warnings (tagwire validate lists them all); the first: ${first}`;
+}
+
 /** Looker shows validation errors next to form fields: option problems are keyed by option name, the first one kept. */
 function optionErrors(errors: ReadonlyArray<Diagnostic>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -211,7 +225,14 @@ function figures(r: RunReport) {
     failedReasons: r.failed.map((g) => ({ reason: g.reason, status: g.status, count: g.count, retried: g.retried, rows: clip(g.rows, 2000) })),
     ...(r.sourceError !== undefined ? { sourceError: r.sourceError } : {}),
     ...(r.stopped !== undefined ? { stopped: r.stopped } : {}),
+    // As plan errors are logged: which finding, rule and column, never a message (it may quote an option typed in Looker's form).
+    ...planWarningFigures(r.diagnostics),
   };
+}
+
+function planWarningFigures(diagnostics: ReadonlyArray<Diagnostic>) {
+  const warnings = planWarnings(diagnostics);
+  return warnings.length === 0 ? {} : { planWarnings: warnings.map((d) => ({ code: d.code, rule: d.rule, column: d.column })) };
 }
 
 /** What the download's spool held and how long it was full: sizes and times, never a byte of the Look. */

@@ -181,6 +181,20 @@ describe("execute outcomes", () => {
     expect(h.emulators.state()["segment"]!.accepted).toBe(30);
   });
 
+  it("a plan warning (a near-miss tag, its column left out) is in Looker's message and the log line, without row values", async () => {
+    // `segment_group_ld` looks like `segment_group_id` and costs no identifier: the rows go, the column does not.
+    const nearMiss = withDimension(bigLook(3), { name: "users.plan", label_short: "Plan", view: "users", type: "string", tags: ["segment_group_ld"] }, (n) => `plan-value-${n}`);
+    const { looker } = await h.execute("segment_event", executeBody({ data: h.settings.segment, look: nearMiss }));
+    expect(looker.success).toBe(true);
+    expect(looker.message).toMatch(
+      /^Segment: 3 of 3 rows delivered\. 1 requests?, 0 retries, \d+\.\d s\. 1 plan warning: Column users\.plan \(tags\): `segment_group_ld` is not a known Segment tag: did you mean `segment_group_id`\? Fix: Change the tag to `segment_group_id` in LookML\.$/,
+    );
+    const finished = logEntries(h.logs).filter((e) => e["msg"] === "execute finished").at(-1)!;
+    expect(finished["planWarnings"]).toEqual([{ code: "unknown-tag", rule: "tags", column: "users.plan" }]);
+    expect(JSON.stringify(finished)).not.toContain("plan-value");
+    expect(JSON.stringify(h.emulators.records("segment"))).not.toContain("plan-value");
+  });
+
   it("many executes at once all deliver, and the process warns of nothing (no listener limit on the shutdown signal)", async () => {
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);

@@ -265,20 +265,32 @@ describe("hostile Looks", () => {
     await stillUp();
   });
 
-  it("a row larger than 8 MiB from a download: nothing sent, the row and the limit named", async () => {
-    const text = JSON.stringify(bigLook(1)).replace('"users.city":{"value":"Berlin"}', `"users.city":{"value":"${"x".repeat(9 * 1024 * 1024)}"}`);
-    const url = downloads.serve(chunked(text, 256 * 1024, 0));
-    const { looker } = await h.execute("segment_event", executeBody({ data: h.settings.segment, downloadUrl: url }));
-    expect(looker.success).toBe(false);
-    // The message names the setting that raises the limit, and the setting exists.
-    expect(looker.message).toMatch(/the Look could not be read to the end: a row is larger than 8 MiB \(row 1, starting at byte \d+\); raise TAGWIRE_MAX_ROW_BYTES if such rows are expected/);
-    expect(h.emulators.state()["segment"]!.requests).toBe(0);
+  it("a row larger than 8 MiB, inline or downloaded, is rejected alone: the other rows delivered, the limit and the setting named", async () => {
+    // Row 2 of 5 (the first Lisbon) holds 9 MiB, with escaped quotes and brackets that end a careless scan early.
+    const city = `${'\\"]}{[\\\\'.repeat(1000)}${"x".repeat(9 * 1024 * 1024)}`;
+    const text = JSON.stringify(bigLook(5)).replace('"users.city":{"value":"Lisbon"}', `"users.city":{"value":"${city}"}`);
+    expect(text.length).toBeGreaterThan(9 * 1024 * 1024);
+    const reason = "row larger than 8 MiB, not read (raise TAGWIRE_MAX_ROW_BYTES if such rows are expected)";
+    for (const source of ["inline", "download"] as const) {
+      h.emulators.reset();
+      const logged = h.logs.length;
+      const body = source === "inline" ? executeBody({ data: h.settings.segment, look: text }) : executeBody({ data: h.settings.segment, downloadUrl: downloads.serve(chunked(text, 256 * 1024, 0)) });
+      const { looker } = await h.execute("segment_event", body);
+      expect(looker.success, source).toBe(false);
+      expect(looker.message, source).toMatch(/^Segment: 4 of 5 rows delivered; 1 rejected \(row larger than 8 MiB, not read \(raise TAGWIRE_MAX_ROW_BYTES if such rows are expected\): 1\)\. /);
+      expect(looker.message, source).not.toContain("could not be read");
+      const records = h.emulators.records("segment") as Array<{ userId: unknown }>;
+      expect(records.map((r) => r.userId).sort(), source).toEqual(["5000", "5002", "5003", "5004"]);
+      const done = logEntries(h.logs.slice(logged)).find((e) => e.rejectedReasons !== undefined);
+      expect(done?.rows, source).toMatchObject({ read: 5, delivered: 4, rejected: 1, failed: 0 });
+      expect(done?.rejectedReasons, source).toEqual([{ reason, count: 1 }]);
+    }
     const raised = await startHarness({ maxRowBytes: 16 * 1024 * 1024, maxBodyBytes: 16 * 1024 * 1024 });
     try {
       const again = await raised.execute("segment_event", executeBody({ data: raised.settings.segment, downloadUrl: downloads.serve(chunked(text, 256 * 1024, 0)) }));
       // Read whole this time: the row reaches the destination's own limit on a record's size.
       expect(again.looker.message).not.toContain("TAGWIRE_MAX_ROW_BYTES");
-      expect(again.looker.message).toMatch(/^Segment: 0 of 1 rows delivered; 1 rejected \(record larger than the 32,768 bytes Segment accepts: 1\)/);
+      expect(again.looker.message).toMatch(/^Segment: 4 of 5 rows delivered; 1 rejected \(record larger than the 32,768 bytes Segment accepts: 1\)/);
     } finally {
       await raised.close();
     }

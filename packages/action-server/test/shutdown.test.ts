@@ -39,6 +39,14 @@ async function openRequest(url: string, request: string): Promise<{ answer: () =
   return { answer: () => answer, ended };
 }
 
+/** The log of a server whose one execute was stopped when the shutdown's grace period ran out, and nothing on stderr. */
+function expectStoppedAtTheDeadline(server: { entries(): Array<Record<string, unknown>>; stderr(): string }): void {
+  expect(server.entries().map((e) => e["msg"])).toEqual([
+    "action server listening", "execute started", "shutting down: finishing executes in flight", "shutdown grace period over: stopping the executes still running", "execute finished", "stopped",
+  ]);
+  expect(server.stderr()).toBe("");
+}
+
 describe("close() in process", () => {
   it("stops accepting, lets the execute in flight finish and answer, then resolves", async () => {
     const h = await startHarness({ keepAliveMs: 50 });
@@ -197,11 +205,7 @@ describe("a real process", () => {
         const finished = server.entries().find((e) => e["msg"] === "execute finished")!;
         expect(finished["stopped"]).toEqual({ by: "shutdown", lookReadToEnd: false });
         expect(finished["rows"]["delivered"] + finished["rows"]["rejected"] + finished["rows"]["failed"]).toBe(finished["rows"]["read"]);
-        const msgs = server.entries().map((e) => e["msg"]);
-        expect(msgs).toEqual([
-          "action server listening", "execute started", "shutting down: finishing executes in flight", "shutdown grace period over: stopping the executes still running", "execute finished", "stopped",
-        ]);
-        expect(server.stderr()).toBe("");
+        expectStoppedAtTheDeadline(server);
       } finally {
         server.kill();
       }
@@ -272,11 +276,7 @@ describe("a real process", () => {
         const looker = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/gm, "").replace(/\r\n/g, "").trim()).looker as { success: boolean; message: string };
         expect(looker.success).toBe(false);
         expect(looker.message).toContain("stopped by a shutdown");
-        const msgs = server.entries().map((e) => e["msg"]);
-        expect(msgs).toEqual([
-          "action server listening", "execute started", "shutting down: finishing executes in flight", "shutdown grace period over: stopping the executes still running", "execute finished", "stopped",
-        ]);
-        expect(server.stderr()).toBe("");
+        expectStoppedAtTheDeadline(server);
       } finally {
         server.kill();
       }

@@ -292,7 +292,7 @@ describe.each(BACKENDS)("syncs on $name, through the Looker Action API", (backen
     await run(plan, look(), { removed: "clear" });
     const broken = await execute(plan, executeBody({ data: emulators.settings.mparticle, form: { ...MP_FORM, removed: "clear" }, downloadUrl: brokenDownload(look()) }));
     expect(broken.looker.success).toBe(false);
-    expect(broken.looker.message).toContain("removed rows not looked for (the Look was not read to its end)");
+    expect(broken.looker.message).toContain("removed rows not looked for (not every row of the Look was read)");
     expect(broken.looker.message).toContain("the Look could not be read to the end");
     // Twelve rows read, all unchanged; the other eighteen neither cleared nor forgotten.
     expect(broken.sent).toEqual([]);

@@ -1,6 +1,8 @@
 // Braze and Amplitude through every command a user has: destinations, validate, preview, send and
 // manifest check, on the connectors' own golden fixture Looks.
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { connectorsDir } from "@tagwire/engine";
@@ -107,6 +109,31 @@ describe("tagwire send", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^Braze: 2 of 4 rows delivered; 2 rejected/);
     expect(emulators.records("braze")).toStrictEqual(expected.records);
+  });
+
+  it("Braze: a record its 2xx answer refuses is under its own heading, apart from the rows tagwire rejected before sending", async () => {
+    // A stand-in for Braze that takes the request and names its second record (row 2) as refused, as Braze's `errors` do.
+    const braze = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(201, { "content-type": "application/json" });
+        res.end(JSON.stringify({ message: "success", errors: [{ type: "'email' is not a valid email address", input_array: "attributes", index: 1 }] }));
+      });
+    });
+    await new Promise<void>((resolve) => braze.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(braze.address() as AddressInfo).port}`;
+      const r = await tagwire(["send", "--to", "braze", "--setting", "braze_api_key=test-braze_api_key", look("braze", "attributes")], { env: { TAGWIRE_BRAZE_URL: url } });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^Braze: 1 of 4 rows delivered; 3 rejected \(/);
+      // Rows 3 and 4 never left tagwire; row 2 was sent, and Braze refused it.
+      expect(r.stdout).toContain("\nRejected rows (not sent)\n  1 × row has no user identifier");
+      expect(r.stdout).toContain("\nRefused by Braze (sent, not accepted)\n  1 × refused by Braze: 'email' is not a valid email address\n      row 2: named in the answer's `errors` (HTTP 201)\n");
+      const notSent = r.stdout.slice(r.stdout.indexOf("Rejected rows (not sent)"), r.stdout.indexOf("Refused by Braze"));
+      expect(notSent).not.toContain("row 2:");
+    } finally {
+      await new Promise((resolve) => braze.close(resolve));
+    }
   });
 
   it("Amplitude: --setting gives the key; the same --run-id replays as duplicates", async () => {

@@ -246,7 +246,7 @@ describe("tagwire runs show, for a sync's run that differs from the usual", () =
       await store.close();
     }
     const all = await tagwire(["runs", "show", "run-all"], { env: otherEnv });
-    expect(all.stdout).toContain("Sync: 0 new, 1 changed, 9 unchanged (sent: all rows asked for), removed rows not looked for (the Look was not read to its end), 0 cleared, 0 duplicate keys\n");
+    expect(all.stdout).toContain("Sync: 0 new, 1 changed, 9 unchanged (sent: all rows asked for), removed rows not looked for (not every row of the Look was read), 0 cleared, 0 duplicate keys\n");
     const clear = await tagwire(["runs", "show", "run-clear"], { env: otherEnv });
     expect(clear.stdout).toContain("Sync: 0 new, 0 changed, 8 unchanged (not sent), 3 removed, 1 cleared, 2 not cleared, 0 duplicate keys\n");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixture, lookWithLargeRow, tagwire } from "./support/cli.js";
+import { fixture, lookWithLargeRow, lookWithNearMissTag, tagwire } from "./support/cli.js";
 
 describe("tagwire preview", () => {
   it("prints the exact records of the first rows, and why a row would be rejected", async () => {
@@ -43,6 +43,17 @@ describe("tagwire preview", () => {
     // users.city has no tag: in Events mode only mp_custom_attribute columns are event attributes.
     expect(item.record.events[0].data).not.toHaveProperty("custom_attributes");
     expect(JSON.stringify(item.record)).not.toContain("Paris");
+  });
+
+  it("the plan's warnings go to stderr as validate words them; stdout stays the records' JSON", async () => {
+    const r = await tagwire(["preview", "--to", "segment", "--limit", "1", "-"], { input: lookWithNearMissTag() });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("Plan warnings (1)\n  users.city: `segment_group_ld` is not a known Segment tag: did you mean `segment_group_id`? [tags]\n    fix: Change the tag to `segment_group_id` in LookML.\n");
+    const [item] = JSON.parse(r.stdout);
+    expect(JSON.stringify(item.record)).not.toContain("Paris");
+    // No warnings, nothing on stderr.
+    const clean = await tagwire(["preview", "--to", "segment", "--limit", "1", fixture("users-valid.json")]);
+    expect(clean.stderr).toBe("");
   });
 
   it("a Look that cannot be sent: diagnostics on stderr, nothing on stdout, exit 1", async () => {

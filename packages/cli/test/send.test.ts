@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulators, type Emulators } from "@tagwire/emulators";
-import { fixture, lookWithLargeRow, oneLine, tagwire } from "./support/cli.js";
+import { fixture, lookWithLargeRow, lookWithNearMissTag, oneLine, tagwire } from "./support/cli.js";
 
 let emulators: Emulators;
 let env: Record<string, string>;
@@ -61,6 +61,13 @@ describe("tagwire send", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^Segment: 3 of 5 rows delivered; 2 rejected/);
     expect(emulators.records("segment")[0]).toMatchObject({ type: "track", event: "Signed Up", userId: "u-1", properties: { city: "Paris" } });
+  });
+
+  it("the plan's warnings are in the text report, as validate words them: a near-miss tag's column is not sent silently", async () => {
+    const r = await tagwire(["send", "--to", "segment", "--setting", "segment_write_key=test-segment_write_key", "-"], { env, input: lookWithNearMissTag() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Segment: 3 of 3 rows delivered\. .*\n\nPlan warnings \(1\)\n {2}users\.city: `segment_group_ld` is not a known Segment tag: did you mean `segment_group_id`\? \[tags\]\n {4}fix: Change the tag to `segment_group_id` in LookML\.\n$/);
+    expect(JSON.stringify(emulators.records("segment"))).not.toContain("Paris");
   });
 
   it("--dry-run sends nothing", async () => {

@@ -171,6 +171,17 @@ describe("tagwire validate", () => {
     expect(JSON.stringify(out.rows.warnings)).toContain("is not a whole number");
   });
 
+  it("a pivoted measure: one key per pivot value, named from the field and the pivot value", async () => {
+    const look = JSON.parse(readFileSync(fixture("users-valid.json"), "utf8"));
+    look.fields.pivots = [{ name: "orders.status", label: "Orders Status", label_short: "Status", tags: [], type: "string", view: "orders" }];
+    look.fields.measures.push({ name: "orders.count", label: "Orders Count", label_short: "Count", tags: [], type: "count", view: "orders", measure: true });
+    for (const row of look.data) row["orders.count"] = { complete: { value: 2 }, pending: { value: 1 }, $$$_row_total_$$$: { value: 3 } };
+    const r = await tagwire(["validate", "--to", "segment", "-"], { input: JSON.stringify(look) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}orders\.count +- +-> traits\.count_<pivot value> \(pivoted: one key per pivot value\)$/m);
+    expect(r.stdout).not.toContain("a list");
+  });
+
   it("refuses a Segment Look whose user id tag is a near miss: it would send anonymous users", async () => {
     const r = await tagwire(["validate", "--to", "segment", fixture("near-miss-tag.json")]);
     expect(r.code).toBe(1);

@@ -98,6 +98,7 @@ function section({ id, manifest: m, table, readme }) {
   lines.push(`- Deduplication: ${w.dedupField ? `${code(w.dedupField)} carries a deterministic id per run and row.` : `none. ${w.noDedupReason}`}`);
   lines.push(`- Requests in flight: ${w.concurrency ?? 4}.`);
   if (w.refusedRecords) lines.push(`- Records refused inside an answer: ${refusedText(w.refusedRecords)}`);
+  lines.push(`- Error answers: ${(w.errorFields ?? []).length > 0 ? `${list(w.errorFields)} shown, with every value of the request and every credential taken out` : "no field declared safe to show"}; nothing else of an answer is quoted.`);
   if ((w.credentialsRefused ?? []).length > 0) lines.push(`- Credentials refused: ${w.credentialsRefused.map((c) => `HTTP ${c.status}${c.bodyPattern ? " whose body matches `" + c.bodyPattern + "`" : ""}`).join(", ")}. The first such answer stops the send; the rows left fail with that reason.`);
   lines.push(`- Pacing: ${rateText(w.rateLimit)}; override with \`--rate-limit\` or \`TAGWIRE_${id.toUpperCase()}_RATE_LIMIT\` (\`off\` turns pacing off).`);
   lines.push("");

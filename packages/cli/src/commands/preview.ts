@@ -6,7 +6,8 @@ import { Rejection, RowVerdicts, runContextOf, type LookEvent, type Plan, type R
 import { errorLine, InputError } from "../exit.js";
 import { json, positiveInteger, runId, setting, sourceFlags, targetFlags } from "../flags.js";
 import { planRejected } from "../output/diagnostics.js";
-import { printJson } from "../output/print.js";
+import { planWarningsSection } from "../output/diagnostic-lines.js";
+import { printErrorLines, printJson } from "../output/print.js";
 import { placeholderSettings, settingsFor } from "../settings.js";
 import { planLook } from "../target.js";
 
@@ -29,8 +30,17 @@ async function previewRows(p: Plan, rows: AsyncIterable<LookEvent>, run: RunCont
   const verdicts = new RowVerdicts(p, run, sizing);
   for await (const event of rows) {
     if (event.kind !== "rows") continue;
-    for (const row of event.rows) {
+    let skips = 0;
+    for (const [i, row] of event.rows.entries()) {
       const n = items.length + 1;
+      // A row over TAGWIRE_MAX_ROW_BYTES was not read: it is rejected in its place, as a send rejects it.
+      const skipped = event.skipped?.[skips];
+      if (skipped?.index === i) {
+        skips++;
+        items.push({ row: n, rejected: { reason: skipped.reason, detail: skipped.detail } });
+        if (items.length >= max) return items;
+        continue;
+      }
       const { result, warnings } = verdicts.of(row, n);
       const left = warnings.length > 0 ? { warnings: warnings.map((w) => ({ reason: w.reason, detail: w.detail })) } : {};
       if (result instanceof Rejection) {
@@ -49,6 +59,9 @@ export const preview = Command.make("preview", { ...targetFlags, ...sourceFlags,
   Effect.gen(function* () {
     const { connector, input, opened, p } = yield* planLook(flags);
     if (!p.ok) return yield* planRejected(p.diagnostics, connector.manifest.label, flags.json);
+    // On stderr, as the plan's errors are: stdout stays the records' JSON. With --json the warnings are `validate --json`'s.
+    const warnings = flags.json ? [] : planWarningsSection(p.diagnostics);
+    if (warnings.length > 0) yield* printErrorLines(warnings.slice(1));
     // The settings name the workspace record ids are derived from: given as to `send`, the ids are send's.
     const settings = settingsFor(connector, flags.setting, process.env);
     const run = runContextOf(p, settings, Option.getOrElse(flags.runId, () => "preview"), opened.header.ranAt);
@@ -60,6 +73,6 @@ export const preview = Command.make("preview", { ...targetFlags, ...sourceFlags,
   }),
 ).pipe(
   Command.withDescription(
-    "Print, as a JSON array, the exact records the first rows would be sent as ({row, record}), or why a row would be rejected ({row, rejected: {reason, detail}}): the same verdict `send` and `validate --rows` reach, size limit included. Nothing is sent. Exit 1 (with the plan's errors on stderr) when the Look cannot be sent. The output is always JSON; --json makes errors JSON too.",
+    "Print, as a JSON array, the exact records the first rows would be sent as ({row, record}), or why a row would be rejected ({row, rejected: {reason, detail}}): the same verdict `send` and `validate --rows` reach, size limit included. Nothing is sent. Exit 1 (with the plan's errors on stderr) when the Look cannot be sent; the plan's warnings go to stderr too. The output is always JSON; --json makes errors JSON too.",
   ),
 );

@@ -61,7 +61,7 @@ function humanReport(name: string, p: Plan, checked: RowCheck | undefined, rowsA
   lines.push(
     ...table(
       ["column", "tags", "result"],
-      p.columns.map((c) => [c.column, c.tags.length > 0 ? c.tags.join(", ") : "-", c.status === "mapped" ? `-> ${c.target}${c.pivoted ? " (pivoted: a list)" : ""}` : `ignored: ${c.reason}`]),
+      p.columns.map((c) => [c.column, c.tags.length > 0 ? c.tags.join(", ") : "-", c.status === "mapped" ? `-> ${c.target}${c.pivoted ? " (pivoted: one key per pivot value)" : ""}` : `ignored: ${c.reason}`]),
     ),
   );
 

@@ -1,4 +1,4 @@
-import type { Diagnostic } from "@tagwire/engine/planning";
+import type { Diagnostic, Severity } from "@tagwire/engine/planning";
 import { plural } from "./table.js";
 
 const HEADINGS = { error: "Errors", warning: "Warnings", info: "Notes" } as const;
@@ -11,16 +11,25 @@ export function diagnosticLines(d: Diagnostic): string[] {
   return lines;
 }
 
+/** The findings of one severity under `heading` with their count, after a blank line; nothing when there are none. */
+function severitySection(diagnostics: ReadonlyArray<Diagnostic>, severity: Severity, heading: string): string[] {
+  const list = diagnostics.filter((d) => d.severity === severity);
+  if (list.length === 0) return [];
+  return ["", `${heading} (${list.length})`, ...list.flatMap(diagnosticLines)];
+}
+
 /** Errors, then warnings, then notes, each under a heading with its count; nothing when there are none. */
 export function diagnosticsSection(diagnostics: ReadonlyArray<Diagnostic>): string[] {
-  const lines: string[] = [];
-  for (const severity of ["error", "warning", "info"] as const) {
-    const list = diagnostics.filter((d) => d.severity === severity);
-    if (list.length === 0) continue;
-    lines.push("", `${HEADINGS[severity]} (${list.length})`);
-    for (const d of list) lines.push(...diagnosticLines(d));
-  }
-  return lines;
+  return (["error", "warning", "info"] as const).flatMap((severity) => severitySection(diagnostics, severity, HEADINGS[severity]));
+}
+
+/**
+ * The plan's warnings alone, as `validate` lists them, for the commands whose answer is not the plan
+ * (send, preview): a warning often means a column left out, which must not go unseen. Notes stay
+ * with `validate`.
+ */
+export function planWarningsSection(diagnostics: ReadonlyArray<Diagnostic>): string[] {
+  return severitySection(diagnostics, "warning", "Plan warnings");
 }
 
 /** The closing line of a plan check. */

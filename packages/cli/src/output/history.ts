@@ -35,7 +35,7 @@ function syncFigures(f: RunFigures): string[] {
     ...figure(f.new, "new"),
     ...figure(f.changed, "changed"),
     ...figure(f.unchanged, f.rows === "all" ? "unchanged (sent: all rows asked for)" : "unchanged (not sent)"),
-    ...(f.removalsInferred === false ? ["removed rows not looked for (the Look was not read to its end)"] : figure(f.removed, "removed")),
+    ...(f.removalsInferred === false ? ["removed rows not looked for (not every row of the Look was read)"] : figure(f.removed, "removed")),
     ...figure(f.cleared, "cleared"),
     ...figure(f.notCleared, "not cleared"),
     ...figure(f.duplicateKeys, "duplicate keys"),

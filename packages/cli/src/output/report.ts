@@ -1,11 +1,16 @@
 import { summarize, type RunReport } from "@tagwire/engine";
+import { planWarningsSection } from "./diagnostic-lines.js";
 import { reasonGroupLines } from "./reason-groups.js";
 import { count } from "./table.js";
 
 /** The end of `send`: the engine's one-paragraph summary, then what went wrong, grouped. */
 export function runReportLines(report: RunReport): string[] {
   const lines = [summarize(report)];
-  lines.push(...reasonGroupLines("Rejected rows (not sent)", report.rejected));
+  // Right after the figures: a warning often explains a column missing from every record.
+  lines.push(...planWarningsSection(report.diagnostics));
+  lines.push(...reasonGroupLines("Rejected rows (not sent)", report.rejected.filter((g) => g.byDestination !== true)));
+  // These rows were sent: the destination's answer named them as refused.
+  lines.push(...reasonGroupLines(`Refused by ${report.label} (sent, not accepted)`, report.rejected.filter((g) => g.byDestination === true)));
   if (report.failed.length > 0) {
     // The reason already names the status; "after retries" only where a retry happened.
     lines.push("", "Failed deliveries");

@@ -49,3 +49,14 @@ export function lookWithLargeRow(): string {
   look.data.forEach((row: Record<string, unknown>, i: number) => (row["users.note"] = { value: i === 1 ? "n".repeat(40_000) : "short" }));
   return JSON.stringify(look);
 }
+
+/**
+ * users-valid.json with users.city tagged `segment_group_ld`, a near miss of Segment's
+ * `segment_group_id` that costs no identifier: a plan warning, the column left out, the Look sendable.
+ */
+export function lookWithNearMissTag(): string {
+  const look = JSON.parse(readFileSync(fixture("users-valid.json"), "utf8"));
+  const city = look.fields.dimensions.find((f: { name: string }) => f.name === "users.city");
+  city.tags = ["segment_group_ld"];
+  return JSON.stringify(look);
+}

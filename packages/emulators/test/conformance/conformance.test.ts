@@ -317,8 +317,9 @@ describe.each(allFolders.map((f) => [f.shipped ? f.id : `${f.id} (test-connector
     const report = await sendFixture(emulators, c, fixture, sending);
     const firstRecordRow = Array.from({ length: records.length + rejected.length }, (_, i) => i + 1).find((n) => !rejected.some((r) => r.row === n))!;
     expect(report.rows).toEqual({ read: records.length + rejected.length, delivered: records.length - 1, rejected: rejected.length + 1, failed: 0 });
-    const byDestination = report.rejected.filter((g) => g.reason.startsWith(`refused by ${c.manifest.label}: `));
+    const byDestination = report.rejected.filter((g) => g.byDestination === true);
     expect(byDestination.map((g) => [g.count, g.examples.map((e) => e.row)])).toEqual([[1, [firstRecordRow]]]);
+    expect(byDestination[0]!.reason.startsWith(`refused by ${c.manifest.label}: `)).toBe(true);
     expect(emulators.records(id)).toStrictEqual(records.slice(1));
     if (c.manifest.wire.refusedRecords!.answer === "client-error") {
       // None of the first request was taken: the others went again, on their own.

@@ -507,7 +507,7 @@ describe("without a sync", () => {
     expect(store.runs.at(-1)!.figures!.removalsInferred).toBeUndefined();
     const whole = audience(people(4));
     const cut = await syncRun(store, whole.slice(0, whole.indexOf("u3@example.com")));
-    expect(summarize(cut)).toContain("removed rows not looked for (the Look was not read to its end)");
+    expect(summarize(cut)).toContain("removed rows not looked for (not every row of the Look was read)");
     expect(store.runs.at(-1)!.figures).toMatchObject({ removalsInferred: false });
     expect(store.runs.at(-1)!.figures!.rows).toBeUndefined();
   });

@@ -38,7 +38,7 @@ export function credentialWireValues(auth: Auth, settings: Settings): string[] {
     values.push(render(part.value, settings));
     for (const p of part.value) if ("base64" in p) values.push(base64(joined(p.base64, settings)));
   }
-  return values.filter((v) => v !== "");
+  return [...new Set(values)].filter((v) => v !== "");
 }
 
 // What Node's HTTP client refuses in a header value (its checkInvalidHeaderChar): it would throw

@@ -4,10 +4,10 @@ import * as Exit from "effect/Exit";
 import * as Option from "effect/Option";
 import type { Batch } from "../batch/batcher.js";
 import type { RequestBody, Transport } from "./transport.js";
-import { withoutRequestValues } from "./answer-text.js";
+import { RequestValues } from "./answer-text.js";
 import { CredentialsRefusedFailure, PermanentFailure, RetryableFailure, RunStoppedFailure, isRetryableStatus, parseRetryAfter, retrySchedule, type RetryPolicy, type DeliveryFailure } from "./retry.js";
 import { holdFor, pace, type Pacer } from "./pacer.js";
-import { clip, noAnswerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./answers.js";
+import { describeAnswer, noAnswerRules, refusedRecordsOf, type AnswerRules, type RefusedRecord } from "./answers.js";
 
 export interface Endpoint {
   readonly url: string;
@@ -18,6 +18,8 @@ export interface Endpoint {
   readonly answers?: AnswerRules;
   /** The settings holding the credentials, named when the API refuses them (never their values). */
   readonly credentialSettings?: ReadonlyArray<string>;
+  /** The credentials as they travel (values, header values, base64 pieces): taken out of any answer text kept. */
+  readonly credentials?: ReadonlyArray<string>;
 }
 
 /** What became of a batch after its last attempt. */
@@ -73,8 +75,10 @@ function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counter
     Effect.flatMap((result): Effect.Effect<Answered, DeliveryFailure> => {
       if (result.kind === "network") return Effect.fail(new RetryableFailure({ reason: `network error ${result.code}` }));
       const { status, body } = result;
+      // Read (the request parsed) only if a text of the answer is kept.
+      const request = new RequestValues(sent, endpoint.credentials);
       const listed = rules.refusedRecords?.answer;
-      if (status >= 200 && status < 300) return Effect.succeed(taken(status, listed === "success" ? refusedRecordsOf(body, rules, batch.count) : []));
+      if (status >= 200 && status < 300) return Effect.succeed(taken(status, listed === "success" ? refusedRecordsOf(body, rules, batch.count, request) : []));
       if (rules.refusesCredentials(status, body)) {
         // The body is not quoted: some APIs echo the key they refused.
         const settings = endpoint.credentialSettings ?? [];
@@ -85,13 +89,13 @@ function attempt(batch: Batch, endpoint: Endpoint, transport: Transport, counter
       }
       if (isRetryableStatus(status)) {
         const retryAfterMs = parseRetryAfter(result.headers["retry-after"]);
-        return Effect.fail(new RetryableFailure({ status, reason: `HTTP ${status}${describeBody(body, sent)}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }));
+        return Effect.fail(new RetryableFailure({ status, reason: describeAnswer(status, result.headers, body, rules, request), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }));
       }
       if (listed === "client-error") {
-        const refused = refusedRecordsOf(body, rules, batch.count);
+        const refused = refusedRecordsOf(body, rules, batch.count, request);
         if (refused.length > 0) return Effect.succeed({ status, refused, othersTaken: false });
       }
-      return Effect.fail(new PermanentFailure({ status, reason: `HTTP ${status}${describeBody(body, sent)}` }));
+      return Effect.fail(new PermanentFailure({ status, reason: describeAnswer(status, result.headers, body, rules, request) }));
     }),
   );
 }
@@ -159,21 +163,4 @@ export function notTriedAgain(last: DeliveryFailure, stop: DeliveryFailure): Del
 /** The other workers would only collect 429s of their own until the destination's `Retry-After` has passed. */
 function holdOn429(pacer: Pacer, failure: DeliveryFailure, policy: RetryPolicy): Effect.Effect<void> {
   return failure.status === 429 && failure._tag === "RetryableFailure" && failure.retryAfterMs !== undefined ? holdFor(pacer, Math.min(failure.retryAfterMs, policy.maxRetryAfterMs)) : Effect.void;
-}
-
-/** Characters of an answer looked at for its text; a report shows fewer (see `clip`). */
-const MAX_READ = 1200;
-
-/** The API's own error text, short: `{"errors":[{"message"}]}` or `{"message"}`, without anything the request carried. */
-function describeBody(body: string, sent: RequestBody): string {
-  if (body.trim() === "") return "";
-  let text: unknown;
-  try {
-    const parsed = JSON.parse(body) as { errors?: Array<{ message?: string }>; message?: string };
-    text = (Array.isArray(parsed.errors) ? parsed.errors.map((e) => e?.message).filter(Boolean).join("; ") : "") || parsed.message;
-  } catch {
-    text = body;
-  }
-  // Cut before the request's values are taken out (an answer can be 64 KB), and again after.
-  return typeof text === "string" && text !== "" ? `: ${clip(withoutRequestValues(text.slice(0, MAX_READ), sent))}` : "";
 }

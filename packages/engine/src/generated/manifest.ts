@@ -737,6 +737,10 @@ export interface Wire {
    */
   credentialsRefused?: CredentialsRefused[];
   refusedRecords?: RefusedRecords;
+  /**
+   * The fields of a JSON error answer (any status but 2xx) that are safe to show: the API's error code or message. Each is a path into the answer: dot-separated keys, `name[]` stepping into every element of array `name` (`message`, `errors[].message`, `errors[]` for a list of texts). Reports, Looker messages and logs show their text with every value of the request and every credential taken out. Nothing else of an answer is quoted: one that is not JSON, or holds none of these fields, is described by its status, content type and size. Declare only fields the API documents.
+   */
+  errorFields?: string[];
 }
 /**
  * Scheme, host and port of the API. `by` picks one of `values` from a setting or option (pods, regions).
@@ -947,7 +951,7 @@ export interface RefusalList {
    */
   indexField?: string;
   /**
-   * With `objects`: the entry's field holding the API's message.
+   * With `objects`: the entry's field holding the API's message, shown with every value of the request and every credential taken out.
    */
   messageField?: string;
   /**

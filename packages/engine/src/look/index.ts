@@ -12,7 +12,7 @@ export {
 } from "./json-detail-parser.js";
 export { lookSourceFromFile, lookSourceFromString, readLook, type LookEvent, type LookSource, type ReadLookOptions } from "./read-look.js";
 export { peekHeader, type PeekedLook } from "./peek-header.js";
-export { isRawRows, parseRawRows, rowCount, type RawRows } from "./raw-rows.js";
+export { isRawRows, parseRawRows, rowCount, type ParsedRows, type RawRows, type SkippedRow } from "./raw-rows.js";
 // Byte-level JSON scanning, for code that reads JSON outside the Look reader: the action server's
 // execute body (integers beyond 2^53 - 1 kept exact) and the emulators' record sizes.
 export { INCOMPLETE, JsonValueScanner } from "./json-value-scanner.js";

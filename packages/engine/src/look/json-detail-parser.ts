@@ -7,9 +7,12 @@
 // Each row gets its own JSON.parse call. Joining a chunk's rows into one call measured slower:
 // a single non-ASCII character makes the whole joined string two-byte, while most individual
 // rows stay one-byte strings, which V8 decodes and parses faster.
-// Memory stays bounded by one chunk plus the one unfinished value.
+// Memory stays bounded by one chunk plus the one unfinished value. A row larger than the limit is
+// not kept: the scan goes on to its end keeping nothing of it, and it is rejected in its place
+// (see SkippedRow), so one oversize row costs that row only, never the rest of the Look.
 
 import { TextDecoder, TextEncoder } from "node:util";
+import { groupDigits } from "../group-digits.js";
 import { ByteCarry } from "./byte-carry.js";
 import {
   COLON,
@@ -25,12 +28,15 @@ import {
 } from "./json-bytes.js";
 import { INCOMPLETE, JsonValueScanner } from "./json-value-scanner.js";
 import { LookFormatError } from "./look-format-error.js";
-import { malformedJson, parseRawRows, RawRowsBuilder, type RawRows } from "./raw-rows.js";
+import { malformedJson, parseRawRows, RawRowsBuilder, type ParsedRows, type RawRows } from "./raw-rows.js";
 import { toLookFields } from "./look-fields.js";
 import type { LookHeader, LookRow } from "./types.js";
 
 export interface JsonDetailParserOptions {
-  /** Largest accepted row (also the limit for the `fields` and `ran_at` members). Default 8 MiB. */
+  /**
+   * Largest row kept; a larger one is skipped unread and rejected on its own. Also the limit for
+   * the `fields` and `ran_at` members, which end the read. Default 8 MiB.
+   */
   maxRowBytes?: number;
   /** Rows held while waiting for a `fields` member that comes after `data`. Default 10,000. */
   maxBufferedRowsBeforeFields?: number;
@@ -80,9 +86,12 @@ export class JsonDetailParser {
   private bomBytes = 0;
   /** Name of the member being read. */
   private key = "";
-  private readonly scanner = new JsonValueScanner();
+  private readonly scanner: JsonValueScanner;
   private readonly carry = new ByteCarry();
-  /** Whether the unfinished value's bytes are kept (rows, keys, fields, ran_at) or dropped. */
+  /**
+   * Whether the unfinished value's bytes are kept (rows, keys, fields, ran_at) or dropped (other
+   * members, and a row once it is over the limit: see `skipRow`).
+   */
   private capturing = false;
   /** Index in the current chunk where the unfinished value began. */
   private valueStart = 0;
@@ -105,6 +114,8 @@ export class JsonDetailParser {
   constructor(options: JsonDetailParserOptions = {}) {
     this.maxRowBytes = options.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES;
     this.maxBufferedRows = options.maxBufferedRowsBeforeFields ?? DEFAULT_MAX_BUFFERED_ROWS_BEFORE_FIELDS;
+    // A value within the limit cannot be nested deeper than its bytes; one skipped over it may, and its closers are not kept past that.
+    this.scanner = new JsonValueScanner(this.maxRowBytes);
   }
 
   /** Set once the `fields` member has been parsed. */
@@ -124,15 +135,27 @@ export class JsonDetailParser {
 
   /**
    * Feeds the next chunk; returns the rows it completed. Returns no rows until `fields` has been
-   * read, then everything held back. String chunks must not split a UTF-16 surrogate pair.
+   * read, then everything held back. String chunks must not split a UTF-16 surrogate pair. A row
+   * over the size limit is an empty object in its place: `parse(pushRaw(chunk))` says which.
    */
   push(chunk: Uint8Array | string): LookRow[] {
-    return this.parsed(this.pushRaw(chunk));
+    return this.parse(this.pushRaw(chunk)).rows;
   }
 
   /** Declares the document complete; throws if it was truncated or had no `fields`. */
   end(): LookRow[] {
-    return this.parsed(this.endRaw());
+    return this.parse(this.endRaw()).rows;
+  }
+
+  /** Parses, on this thread, rows `pushRaw` or `endRaw` returned; the rows skipped for their size are named. */
+  parse(raw: RawRows | undefined): ParsedRows {
+    if (raw === undefined) return { rows: [] };
+    const { rows, skipped, error } = parseRawRows(raw, this.decoder);
+    if (error !== undefined) {
+      this.failure = error;
+      throw error;
+    }
+    return { rows, skipped };
   }
 
   /** Takes back the buffer of rows this parser returned raw, once they are parsed, to fill again. */
@@ -160,16 +183,6 @@ export class JsonDetailParser {
       if (this.lookHeader === undefined) throw new LookFormatError('Look JSON has no "fields" member');
       return this.takeRows();
     });
-  }
-
-  private parsed(raw: RawRows | undefined): LookRow[] {
-    if (raw === undefined) return [];
-    const { rows, error } = parseRawRows(raw, this.decoder);
-    if (error !== undefined) {
-      this.failure = error;
-      throw error;
-    }
-    return rows;
   }
 
   /** A parser that threw stays failed: the stream position after an error is meaningless. */
@@ -239,9 +252,9 @@ export class JsonDetailParser {
             i = n;
             break;
           }
-          if (end - i > this.maxRowBytes) throw this.rowTooLarge(base + i);
           this.valueStartOffset = base + i;
-          this.addRow(buf, i, end);
+          if (end - i > this.maxRowBytes) this.skipRow(buf[i]!, end - i);
+          else this.addRow(buf, i, end);
           this.state = ST_AFTER_ROW;
           i = end;
           break;
@@ -339,13 +352,25 @@ export class JsonDetailParser {
     this.valueStartOffset = this.offset + start;
   }
 
-  /** Keeps the unfinished value's bytes from `start` to the end of the chunk, within the size limit. */
+  /**
+   * Keeps the unfinished value's bytes from `start` to the end of the chunk, within the size limit.
+   * A row that goes over it is dropped from here on: the scanner alone follows it to its end.
+   */
   private keepUnfinished(buf: Uint8Array, start: number): void {
     if (!this.capturing) return;
     if (this.carry.length + (buf.length - start) > this.maxRowBytes) {
-      throw this.state === ST_IN_ROW ? this.rowTooLarge(this.valueStartOffset) : this.memberTooLarge();
+      if (this.state !== ST_IN_ROW) throw this.memberTooLarge();
+      this.dropRow(this.carry.length > 0 ? this.carry.view()[0]! : buf[start]!);
+      return;
     }
     this.carry.append(start === 0 ? buf : buf.subarray(start));
+  }
+
+  /** Stops keeping the unfinished row's bytes; it is rejected when the scanner finds its end. */
+  private dropRow(first: number): void {
+    if (first !== LBRACE) throw this.notAnObject(this.parsedRows + 1, this.valueStartOffset);
+    this.carry.clear();
+    this.capturing = false;
   }
 
   /** Completes a value that began in an earlier chunk and ends at `end` in this one. */
@@ -353,7 +378,12 @@ export class JsonDetailParser {
     let text: string | undefined;
     if (this.capturing) {
       if (this.carry.length + end > this.maxRowBytes) {
-        throw this.state === ST_IN_ROW ? this.rowTooLarge(this.valueStartOffset) : this.memberTooLarge();
+        if (this.state !== ST_IN_ROW) throw this.memberTooLarge();
+        const first = this.carry.view()[0]!;
+        const size = this.carry.length + end;
+        this.carry.clear();
+        this.skipRow(first, size);
+        return;
       }
       this.carry.append(buf.subarray(0, end));
       if (this.state === ST_IN_ROW) {
@@ -368,6 +398,9 @@ export class JsonDetailParser {
     }
     if (this.state === ST_IN_KEY) {
       this.finishKey(text!);
+    } else if (this.state === ST_IN_ROW) {
+      // Not captured: a row dropped for its size (dropRow), which ends here.
+      this.skipRow(LBRACE, this.offset + end - this.valueStartOffset);
     } else {
       this.finishMember(text);
     }
@@ -408,19 +441,27 @@ export class JsonDetailParser {
     this.out.add(buf, start, end, this.valueStartOffset);
   }
 
+  /**
+   * Rejects a complete row of `size` bytes (first byte `first`) that is over the limit, in its
+   * place: the reason is the same for every such row, so the report counts them together.
+   */
+  private skipRow(first: number, size: number): void {
+    if (first !== LBRACE) throw this.notAnObject(this.parsedRows + 1, this.valueStartOffset);
+    this.parsedRows++;
+    this.out.skip(
+      this.valueStartOffset,
+      `row larger than ${formatBytes(this.maxRowBytes)}, not read (raise ${MAX_ROW_BYTES_VARIABLE} if such rows are expected)`,
+      `row is ${groupDigits(size)} bytes (starting at byte ${this.valueStartOffset})`,
+    );
+    this.state = ST_AFTER_ROW;
+  }
+
   private parseValue(text: string, startOffset: number, what: string): unknown {
     try {
       return JSON.parse(text);
     } catch (error) {
       throw malformedJson(error, text, startOffset, what);
     }
-  }
-
-  private rowTooLarge(startOffset: number): LookFormatError {
-    return new LookFormatError(
-      `a row is larger than ${formatBytes(this.maxRowBytes)} (row ${this.parsedRows + 1}, starting at byte ${startOffset}); ` +
-        `raise ${MAX_ROW_BYTES_VARIABLE} if such rows are expected`,
-    );
   }
 
   private memberTooLarge(): LookFormatError {

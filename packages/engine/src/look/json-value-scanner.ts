@@ -15,6 +15,17 @@ export class JsonValueScanner {
   private inScalar = false;
   /** Bytes of an escape sequence still to skip at the start of the next chunk (0 or 1). */
   private skip = 0;
+  /** Set once the value is nested deeper than `maxStack`: it is scanned by `scanDeep` to its end. */
+  private deep = false;
+  /** Levels open beyond the closer stack (in `scanDeep`): counted only, their brackets not matched. */
+  private untyped = 0;
+
+  /**
+   * `maxStack`: the most levels whose closing brackets are kept (one byte each). A value nested
+   * deeper is still delimited, by counting the levels past it, so a value too large to keep
+   * (a row over the reader's limit, skipped unread) cannot make the stack grow without bound.
+   */
+  constructor(private readonly maxStack = Infinity) {}
 
   /**
    * Starts a value whose first byte is `buf[i]`. Returns the index just past its end, or
@@ -28,6 +39,7 @@ export class JsonValueScanner {
     this.skip = 0;
     this.inString = false;
     this.inScalar = false;
+    this.deep = false;
     if (c === QUOTE) {
       this.inString = true;
     } else if (c === LBRACE || c === LBRACKET) {
@@ -49,7 +61,7 @@ export class JsonValueScanner {
       this.skip = start - buf.length;
       return INCOMPLETE;
     }
-    return this.scan(buf, start, base);
+    return this.deep ? this.scanDeep(buf, start, base) : this.scan(buf, start, base);
   }
 
   /** A bare literal (number, true, false, null) ends at the first byte that cannot belong to it. */
@@ -93,7 +105,8 @@ export class JsonValueScanner {
         inString = true;
       } else if (c === LBRACE || c === LBRACKET) {
         if (depth === closers.length) {
-          const grown = new Uint8Array(closers.length * 2);
+          if (depth >= this.maxStack) return this.enterDeep(buf, i, base, depth);
+          const grown = new Uint8Array(Math.min(closers.length * 2, this.maxStack));
           grown.set(closers);
           this.closers = grown;
           return this.continueAfterGrow(buf, i, base, depth, c);
@@ -112,6 +125,61 @@ export class JsonValueScanner {
     }
     this.skip = i - n;
     this.depth = depth;
+    this.inString = inString;
+    return INCOMPLETE;
+  }
+
+  /** Rarest path: nesting deeper than `maxStack`; the rest of the value is scanned by `scanDeep`. */
+  private enterDeep(buf: Uint8Array, i: number, base: number, depth: number): number {
+    this.deep = true;
+    this.depth = depth;
+    this.untyped = 0;
+    this.inString = false;
+    return this.scanDeep(buf, i, base);
+  }
+
+  /**
+   * `scan` with levels past the closer stack counted rather than kept. Slower per byte, and used
+   * only for a value that went past `maxStack`: one loop to the value's end, so nesting that goes
+   * past the limit and back many times costs no recursion.
+   */
+  private scanDeep(buf: Uint8Array, i: number, base: number): number {
+    const n = buf.length;
+    const closers = this.closers;
+    let depth = this.depth;
+    let untyped = this.untyped;
+    let inString = this.inString;
+    while (i < n) {
+      const c = buf[i]!;
+      if (inString) {
+        if (c === BACKSLASH) {
+          i += 2; // may step past the chunk; `skip` carries the remainder
+          continue;
+        }
+        if (c === QUOTE) inString = false;
+      } else if (c === QUOTE) {
+        inString = true;
+      } else if (c === LBRACE || c === LBRACKET) {
+        if (untyped > 0 || depth === closers.length) untyped++;
+        else closers[depth++] = c === LBRACE ? RBRACE : RBRACKET;
+      } else if (c === RBRACE || c === RBRACKET) {
+        if (untyped > 0) {
+          untyped--;
+        } else {
+          if (closers[depth - 1] !== c) throw malformedAt(base + i, c, `'${String.fromCharCode(closers[depth - 1]!)}'`);
+          if (--depth === 0) {
+            this.depth = 0;
+            this.deep = false;
+            this.inString = false;
+            return i + 1;
+          }
+        }
+      }
+      i++;
+    }
+    this.skip = i - n;
+    this.depth = depth;
+    this.untyped = untyped;
     this.inString = inString;
     return INCOMPLETE;
   }

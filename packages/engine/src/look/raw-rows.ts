@@ -17,6 +17,25 @@ export interface RawRows {
   readonly offsets: Float64Array;
   /** Number of the first row in the Look, from 1. */
   readonly firstRow: number;
+  /** Rows the reader skipped unread (over its size limit), in order: each keeps its place as an empty slice. */
+  readonly skipped?: ReadonlyArray<SkippedRow> | undefined;
+}
+
+/**
+ * A row the reader did not keep: it is rejected in its place, with why, and the rows after it keep
+ * their numbers. Plain data, so it crosses to a worker thread with its rows.
+ */
+export interface SkippedRow {
+  /** Its place among the chunk's rows, from 0. */
+  readonly index: number;
+  readonly reason: string;
+  readonly detail: string;
+}
+
+/** Parsed rows; a skipped row's place holds an empty object, and `skipped` says which places those are. */
+export interface ParsedRows {
+  readonly rows: LookRow[];
+  readonly skipped?: ReadonlyArray<SkippedRow> | undefined;
 }
 
 const MIN_CAPACITY = 64 * 1024;
@@ -49,6 +68,7 @@ export class RawRowsBuilder {
   private length = 0;
   private ends: number[] = [];
   private offsets: number[] = [];
+  private skipped: SkippedRow[] = [];
 
   get count(): number {
     return this.ends.length;
@@ -60,6 +80,13 @@ export class RawRowsBuilder {
     this.bytes.set(buf.subarray(start, end), this.length);
     this.length = needed;
     this.ends.push(needed);
+    this.offsets.push(offset);
+  }
+
+  /** A row not kept: an empty slice in its place, so the rows after it keep their numbers. */
+  skip(offset: number, reason: string, detail: string): void {
+    this.skipped.push({ index: this.ends.length, reason, detail });
+    this.ends.push(this.length);
     this.offsets.push(offset);
   }
 
@@ -75,11 +102,14 @@ export class RawRowsBuilder {
       ends: Uint32Array.from(this.ends),
       offsets: Float64Array.from(this.offsets),
       firstRow,
+      // Always present, so every chunk has the same shape for the code that reads it.
+      skipped: this.skipped.length > 0 ? this.skipped : undefined,
     };
     this.bytes = this.spares.take(Math.max(MIN_CAPACITY, Math.ceil(this.length * 1.25)));
     this.length = 0;
     this.ends = [];
     this.offsets = [];
+    if (this.skipped.length > 0) this.skipped = [];
     return rows;
   }
 }
@@ -96,14 +126,29 @@ export function rowCount(rows: RawRows | ReadonlyArray<LookRow>): number {
 
 /**
  * Parses each raw row with its own JSON.parse call (rows stay one-byte strings unless they
- * themselves hold non-ASCII text, which V8 parses fastest) and hands it to `each`. An integer
- * beyond 2^53 - 1 arrives as the string of its digits, not rounded. Stops at the first malformed
- * row and returns its error.
+ * themselves hold non-ASCII text, which V8 parses fastest) and hands it to `each`; a row the
+ * reader skipped goes to `skip` instead. An integer beyond 2^53 - 1 arrives as the string of its
+ * digits, not rounded. Stops at the first malformed row and returns its error.
  */
-export function eachRawRow(raw: RawRows, decoder: TextDecoder, firstRow: number, each: (row: LookRow, index: number) => void): LookFormatError | undefined {
+export function eachRawRow(
+  raw: RawRows,
+  decoder: TextDecoder,
+  firstRow: number,
+  each: (row: LookRow, index: number) => void,
+  skip: (skipped: SkippedRow) => void,
+): LookFormatError | undefined {
+  const skipped = raw.skipped;
+  let nextSkip = skipped === undefined ? -1 : skipped[0]!.index;
+  let k = 0;
   let start = 0;
   for (let i = 0; i < raw.ends.length; i++) {
     const end = raw.ends[i]!;
+    if (i === nextSkip) {
+      skip(skipped![k]!);
+      nextSkip = ++k < skipped!.length ? skipped![k]!.index : -1;
+      start = end;
+      continue;
+    }
     const bytes = raw.bytes.subarray(start, end);
     const text = decoder.decode(bytes);
     start = end;
@@ -136,11 +181,12 @@ function parseError(text: string): unknown {
   }
 }
 
-/** All the rows parsed; those before a malformed row are returned along with its error. */
-export function parseRawRows(raw: RawRows, decoder: TextDecoder = sharedDecoder): { rows: LookRow[]; error?: LookFormatError } {
+/** All the rows parsed (a skipped one as an empty object in its place); those before a malformed row are returned along with its error. */
+export function parseRawRows(raw: RawRows, decoder: TextDecoder = sharedDecoder): ParsedRows & { error?: LookFormatError } {
   const rows: LookRow[] = [];
-  const error = eachRawRow(raw, decoder, raw.firstRow, (row) => rows.push(row));
-  return error === undefined ? { rows } : { rows, error };
+  const error = eachRawRow(raw, decoder, raw.firstRow, (row) => rows.push(row), () => rows.push({}));
+  const skipped = raw.skipped !== undefined ? { skipped: raw.skipped } : {};
+  return error === undefined ? { rows, ...skipped } : { rows, ...skipped, error };
 }
 
 const sharedDecoder = new TextDecoder("utf-8", { ignoreBOM: true });

@@ -5,11 +5,12 @@
 import { createReadStream } from "node:fs";
 import { TextEncoder } from "node:util";
 import { JsonDetailParser, type JsonDetailParserOptions } from "./json-detail-parser.js";
-import type { RawRows } from "./raw-rows.js";
+import type { ParsedRows, RawRows, SkippedRow } from "./raw-rows.js";
 import type { LookHeader, LookRow } from "./types.js";
 
 export type HeaderEvent = { kind: "header"; header: LookHeader };
-export type RowsEvent = { kind: "rows"; rows: LookRow[] };
+/** `skipped`: the rows over the size limit, rejected in their places (each an empty object in `rows`). */
+export type RowsEvent = { kind: "rows"; rows: LookRow[]; skipped?: ReadonlyArray<SkippedRow> };
 /** Rows cut but not parsed (see `ReadLookOptions.raw`); `recycle` gives their buffer back to the reader once they are parsed. */
 export type RawRowsEvent = { kind: "raw"; rows: RawRows; recycle?: (buffer: ArrayBuffer) => void };
 export type LookEvent = HeaderEvent | RowsEvent | RawRowsEvent;
@@ -35,19 +36,20 @@ export async function* readLook(source: LookSource, opts?: ReadLookOptions): Asy
   const recycle = (buffer: ArrayBuffer) => parser.recycle(buffer);
   let headerSent = false;
   for await (const chunk of source) {
-    const event = raw ? rawEvent(parser.pushRaw(chunk), recycle) : rowsEvent(parser.push(chunk));
+    const event = raw ? rawEvent(parser.pushRaw(chunk), recycle) : rowsEvent(parser.parse(parser.pushRaw(chunk)));
     if (!headerSent && parser.header !== undefined) {
       headerSent = true;
       yield { kind: "header", header: parser.header };
     }
     if (event !== undefined) yield event;
   }
-  const event = raw ? rawEvent(parser.endRaw(), recycle) : rowsEvent(parser.end()); // throws when `fields` never came, so the header exists below
+  const event = raw ? rawEvent(parser.endRaw(), recycle) : rowsEvent(parser.parse(parser.endRaw())); // throws when `fields` never came, so the header exists below
   if (!headerSent) yield { kind: "header", header: parser.header! };
   if (event !== undefined) yield event;
 }
 
-const rowsEvent = (rows: LookRow[]): LookEvent | undefined => (rows.length > 0 ? { kind: "rows", rows } : undefined);
+const rowsEvent = ({ rows, skipped }: ParsedRows): LookEvent | undefined =>
+  rows.length === 0 ? undefined : skipped !== undefined ? { kind: "rows", rows, skipped } : { kind: "rows", rows };
 const rawEvent = (rows: RawRows | undefined, recycle: (buffer: ArrayBuffer) => void): LookEvent | undefined => (rows !== undefined ? { kind: "raw", rows, recycle } : undefined);
 
 const FILE_CHUNK_BYTES = 256 * 1024;

@@ -5,7 +5,8 @@ import * as Effect from "effect/Effect";
 import * as Stream from "effect/Stream";
 import type { Batch, Packed } from "../batch/batcher.js";
 import type { LookEvent } from "../look/read-look.js";
-import { rowCount } from "../look/raw-rows.js";
+import { rowCount, type SkippedRow } from "../look/raw-rows.js";
+import type { LookRow } from "../look/types.js";
 import type { ChunkResult } from "./chunk-processor.js";
 import { SourceError } from "./errors.js";
 import { errorText, type OpenRun } from "./open-run.js";
@@ -19,6 +20,8 @@ export interface RunBatches {
   readToEnd(): boolean;
   /** Whether the Look broke off or a malformed row ended the reading. */
   brokeOff(): boolean;
+  /** Whether a row was skipped unread (over the size limit): its key is unknown, so a sync infers no removal. */
+  skippedRows(): boolean;
   /** When (monotonic ms) the Look's last event was read, once it was read to its end. */
   readEndedAt(): number | undefined;
 }
@@ -29,6 +32,7 @@ export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping)
   let stopped = false;
   let readToEnd = false;
   let brokeOff = false;
+  let skippedRows = false;
   let readEndedAt: number | undefined;
 
   const recycle = (buffer: ArrayBuffer) => stage.recycle(buffer);
@@ -51,8 +55,25 @@ export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping)
   const push = (event: Exclude<LookEvent, { kind: "header" }>): Effect.Effect<Batch[]> => {
     const firstRow = nextRow;
     nextRow += rowCount(event.rows);
+    const skipped = event.kind === "raw" ? event.rows.skipped : event.skipped;
+    if (skipped !== undefined) skippedRows = true;
+    if (event.kind === "rows" && skipped !== undefined) return pushAround(event.rows, skipped, firstRow);
     return Effect.map(stage.push(event.rows, firstRow, event.kind === "raw" ? event.recycle : undefined), (results) => results.flatMap(account));
   };
+  /** Parsed rows with skipped ones among them: those are rejected here, the rows between go to the stage as they would. */
+  const pushAround = (rows: LookRow[], skipped: ReadonlyArray<SkippedRow>, firstRow: number): Effect.Effect<Batch[]> =>
+    Effect.gen(function* () {
+      const batches: Batch[] = [];
+      let from = 0;
+      for (const skip of [...skipped, undefined]) {
+        const to = skip === undefined ? rows.length : skip.index;
+        if (to > from) batches.push(...(yield* stage.push(rows.slice(from, to), firstRow + from)).flatMap(account));
+        if (skip === undefined) break;
+        batches.push(...account({ read: 1, rejected: [{ row: firstRow + skip.index, reason: skip.reason, detail: skip.detail }], warnings: [], packed: [] }));
+        from = skip.index + 1;
+      }
+      return batches;
+    });
   const finish: Effect.Effect<Batch[]> = Effect.map(stage.finish, ({ results, packed, lost }) => {
     const batches = results.flatMap(account);
     for (const l of lost) report.batchFailed(l.rows, l.reason);
@@ -85,5 +106,5 @@ export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping)
     Stream.concat(Stream.fromEffect(finish)),
     Stream.flattenIterables,
   );
-  return { batches, readToEnd: () => readToEnd, brokeOff: () => brokeOff, readEndedAt: () => readEndedAt };
+  return { batches, readToEnd: () => readToEnd, brokeOff: () => brokeOff, skippedRows: () => skippedRows, readEndedAt: () => readEndedAt };
 }

@@ -112,14 +112,26 @@ export class ChunkProcessor {
     return this.withSync(this.withIds({ ...out, read: rows.length }));
   }
 
-  /** Parses each row here, then as `rows`; a malformed row ends the chunk with `error`. */
+  /**
+   * Parses each row here, then as `rows`; a malformed row ends the chunk with `error`. A row the
+   * reader skipped for its size is rejected in its place, with the reader's reason.
+   */
   raw(raw: RawRows, firstRow: number): ChunkResult {
     const out = emptyResult();
     let read = 0;
-    const error = eachRawRow(raw, this.decoder, firstRow, (row, i) => {
-      this.one(row, firstRow + i, out);
-      read++;
-    });
+    const error = eachRawRow(
+      raw,
+      this.decoder,
+      firstRow,
+      (row, i) => {
+        this.one(row, firstRow + i, out);
+        read++;
+      },
+      (skipped) => {
+        out.rejected.push({ row: firstRow + skipped.index, reason: skipped.reason, detail: skipped.detail });
+        read++;
+      },
+    );
     return this.withSync(this.withIds(error === undefined ? { ...out, read } : { ...out, read, error: error.message }));
   }
 

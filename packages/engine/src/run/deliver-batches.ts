@@ -94,7 +94,7 @@ function settle(open: OpenRun, batch: Batch, outcome: BatchOutcome, resend: (bat
     open.tally.tell();
     return Effect.void;
   }
-  for (const r of outcome.refused) report.reject(batch.rows[r.index]!, `refused by ${open.connector.manifest.label}: ${r.message}`, `named in the answer's \`${r.list}\` (HTTP ${outcome.status})`);
+  for (const r of outcome.refused) report.reject(batch.rows[r.index]!, `refused by ${open.connector.manifest.label}: ${r.message}`, `named in the answer's \`${r.list}\` (HTTP ${outcome.status})`, true);
   if (outcome.othersTaken) {
     report.batchDelivered(batch.count - outcome.refused.length);
     open.tally.tell();

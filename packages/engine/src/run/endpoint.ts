@@ -1,7 +1,7 @@
 import type { Connector } from "../manifest/connector.js";
 import type { Endpoint } from "../deliver/send-batch.js";
 import { answerRules } from "../deliver/answers.js";
-import { headerProblems, requestCredentials } from "../deliver/credentials.js";
+import { credentialWireValues, headerProblems, requestCredentials } from "../deliver/credentials.js";
 import { authSettings } from "../manifest/auth-parts.js";
 import { SettingsError } from "./errors.js";
 
@@ -77,6 +77,7 @@ export function resolveEndpoint(connector: Connector, settings: Readonly<Record<
     bodyFields: credentials.bodyFields,
     answers: answerRules(wire),
     credentialSettings: authSettings(wire.auth),
+    credentials: credentialWireValues(wire.auth, settings),
   };
 }
 

@@ -8,6 +8,8 @@ export interface ReasonGroup {
   readonly reason: string;
   readonly count: number;
   readonly examples: ReadonlyArray<{ readonly row: number; readonly detail: string }>;
+  /** Rows the destination's answer named as refused (they were sent), not rows rejected before sending. */
+  readonly byDestination?: true;
 }
 
 /** Records that could not be delivered, grouped by their last answer. */
@@ -77,11 +79,11 @@ export interface RunReport {
 const EXAMPLES = 5;
 
 class Groups {
-  private readonly map = new Map<string, { count: number; examples: Array<{ row: number; detail: string }> }>();
-  add(reason: string, row: number, detail: string): void {
+  private readonly map = new Map<string, { count: number; examples: Array<{ row: number; detail: string }>; byDestination?: true }>();
+  add(reason: string, row: number, detail: string, byDestination = false): void {
     let g = this.map.get(reason);
     if (g === undefined) {
-      g = { count: 0, examples: [] };
+      g = { count: 0, examples: [], ...(byDestination ? { byDestination: true as const } : {}) };
       this.map.set(reason, g);
     }
     g.count++;
@@ -134,9 +136,10 @@ export class ReportBuilder {
   rowsRead(count: number): void {
     this.read += count;
   }
-  reject(row: number, reason: string, detail: string): void {
+  /** `byDestination`: the destination's answer named the row as refused (it was sent). */
+  reject(row: number, reason: string, detail: string, byDestination = false): void {
     this.rejectedCount++;
-    this.rejections.add(reason, row, detail);
+    this.rejections.add(reason, row, detail, byDestination);
   }
   warn(row: number, reason: string, detail: string): void {
     this.warnings.add(reason, row, detail);
@@ -275,7 +278,7 @@ export function describeSync(s: SyncReport, dryRun: boolean): string {
   const n = groupDigits;
   const unchanged = s.rows === "changed" ? `${n(s.unchanged)} unchanged (${dryRun ? "would not be sent" : "not sent"})` : `${n(s.unchanged)} unchanged (sent: all rows asked for)`;
   const parts = [`${n(s.new)} new`, `${n(s.changed)} changed`, unchanged];
-  if (!s.removalsInferred) parts.push("removed rows not looked for (the Look was not read to its end)");
+  if (!s.removalsInferred) parts.push("removed rows not looked for (not every row of the Look was read)");
   else if (s.removedRows === "clear") {
     const not = s.notCleared > 0 ? `, ${n(s.notCleared)} ${dryRun ? "would not be" : "not"}: ${(s.clearProblems ?? []).join("; ")}` : "";
     parts.push(`${n(s.removed)} removed (${n(s.cleared)} ${dryRun ? "would be cleared" : "cleared"}${not})`);

@@ -49,8 +49,9 @@ export function runLook(input: RunInput): Effect.Effect<RunReport, PlanRejected 
       }
       const { sync, history } = open.sync;
       if (sync !== undefined) {
-        // Rows missing from a Look that broke off or a stopped run may be rows not read: no removal is inferred from them.
-        yield* sync.finishRows(read.readToEnd() && !read.brokeOff() && stopping.reason === undefined);
+        // Rows missing from a Look that broke off or a stopped run may be rows not read, and a row skipped
+        // for its size has no key to tell: no removal is inferred from them.
+        yield* sync.finishRows(read.readToEnd() && !read.brokeOff() && !read.skippedRows() && stopping.reason === undefined);
         const clears = clearingBatches(yield* sync.clearingRecords(), { ...open, program: open.plan.program, sync });
         if (clears.length > 0) yield* deliverBatches(open, input, halt, stopping, Stream.fromIterable(clears));
         open.tally.report.sync(sync.report(), sync.notSent);

@@ -34,6 +34,8 @@ describe("headers", () => {
       headers: { "content-type": "application/json", authorization: "Bearer rest-key", "user-agent": "tagwire/0.1" },
       bodyFields: {},
       credentialSettings: ["braze_api_key"],
+      // As they travel, to be taken out of whatever an answer quotes.
+      credentials: ["rest-key", "Bearer rest-key"],
     });
   });
 
@@ -44,6 +46,7 @@ describe("headers", () => {
       headers: { "content-type": "application/json", "user-agent": "tagwire/0.1" },
       bodyFields: { api_key: "project-key" },
       credentialSettings: ["api_key"],
+      credentials: ["project-key"],
     });
   });
 
@@ -69,6 +72,7 @@ describe("a declared header", () => {
       headers: { "content-type": "application/json", "api-key": "k-1", "user-agent": "tagwire/0.1" },
       bodyFields: {},
       credentialSettings: ["braze_api_key"],
+      credentials: ["k-1"],
     });
   });
 

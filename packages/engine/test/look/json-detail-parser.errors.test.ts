@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { JsonDetailParser } from "../../src/look/json-detail-parser.js";
+import { JsonDetailParser, type JsonDetailParserOptions } from "../../src/look/json-detail-parser.js";
 import { LookFormatError } from "../../src/look/look-format-error.js";
+import { parseRawRows, type ParsedRows, type RawRows } from "../../src/look/raw-rows.js";
+import type { LookRow } from "../../src/look/types.js";
 import { documentOf, encode, parseInChunks, sampleFields, sampleRows, thrownBy, type Member } from "./look-fixtures.js";
 
 const fieldsMember: Member = ["fields", JSON.stringify(sampleFields)];
@@ -128,11 +130,14 @@ describe("JsonDetailParser malformed documents", () => {
 describe("JsonDetailParser size limits", () => {
   const bigRow = JSON.stringify({ "users.notes": { value: "x".repeat(3000) } });
   const bigDoc = documentOf([fieldsMember, ["data", `[${JSON.stringify(sampleRows[2])},${bigRow}]`]]);
+  const REASON = "row larger than 2 KiB, not read (raise TAGWIRE_MAX_ROW_BYTES if such rows are expected)";
 
-  it("rejects a row larger than maxRowBytes, whether it arrives whole or in pieces", () => {
+  it("skips a row larger than maxRowBytes, whether it arrives whole or in pieces, and names it in its place", () => {
+    const at = encode(bigDoc.slice(0, bigDoc.indexOf(bigRow))).length;
     for (const size of [1, 50, 100_000]) {
-      const error = lookError(bigDoc, [size], { maxRowBytes: 2048 });
-      expect(error.message).toMatch(/^a row is larger than 2 KiB \(row 2, starting at byte \d+\)/);
+      const { rows, skipped } = parseAll(encode(bigDoc), [size], { maxRowBytes: 2048 });
+      expect(rows).toEqual([sampleRows[2], {}]);
+      expect(skipped).toEqual([{ row: 2, reason: REASON, detail: `row is ${bigRow.length.toLocaleString("en-US")} bytes (starting at byte ${at})` }]);
     }
   });
 
@@ -147,7 +152,124 @@ describe("JsonDetailParser size limits", () => {
   });
 
   it("applies the 8 MiB default", () => {
-    const huge = `{"fields":{},"data":[{"a":{"value":"${"z".repeat(8 * 1024 * 1024)}"}}]}`;
-    expect(lookError(huge, [1024 * 1024]).message).toMatch(/^a row is larger than 8 MiB \(row 1, starting at byte 21\)/);
+    const huge = `{"fields":{},"data":[{"a":{"value":"${"z".repeat(8 * 1024 * 1024)}"}},{"b":{"value":1}}]}`;
+    const { rows, skipped } = parseAll(encode(huge), [1024 * 1024]);
+    expect(rows).toEqual([{}, { b: { value: 1 } }]);
+    expect(skipped).toEqual([{ row: 1, reason: expect.stringMatching(/^row larger than 8 MiB, not read \(raise TAGWIRE_MAX_ROW_BYTES/), detail: "row is 8,388,626 bytes (starting at byte 21)" }]);
   });
 });
+
+describe("JsonDetailParser: a row over the size limit costs that row only", () => {
+  const LIMIT = 1024;
+  /** Text that ends a naive scan early: escaped quotes and backslashes before brackets, and brackets in strings. */
+  const tricky = '\\"]}{["\\\\\"},{\\u0022]]';
+  const oversize = (n: number) => ({
+    [`key "${n}" ]}`]: { value: `${tricky}${"ü".repeat(1500)}${n}${tricky}`, rendered: tricky.repeat(20), links: [{ url: "/x?a=[1]", nested: [[[{ a: "}]" }]]] }] },
+    "users.email": { value: `big${n}@example.com` },
+  });
+  const small = (n: number) => ({ "users.email": { value: `u${n}@example.com` }, "users.city": { value: n % 2 === 0 ? "a\"]},{" : "Zürich" } });
+
+  /** Rows 1..count, with the ones in `big` over the limit. */
+  function lookWith(count: number, big: ReadonlySet<number>) {
+    const rows = Array.from({ length: count }, (_, i) => (big.has(i + 1) ? oversize(i + 1) : small(i + 1)));
+    const doc = documentOf([fieldsMember, ["data", `[\n${rows.map((r) => JSON.stringify(r)).join(",\n")}\n]`]]);
+    return { rows, doc, bytes: encode(doc) };
+  }
+
+  it("skips an oversize row in the middle, cut across many chunks, and returns the rows around it intact and numbered", () => {
+    const { rows, doc, bytes } = lookWith(5, new Set([3]));
+    const text = JSON.stringify(rows[2]);
+    expect(encode(text).length).toBeGreaterThan(3 * LIMIT);
+    const at = encode(doc.slice(0, doc.indexOf(text))).length;
+    for (const sizes of [[1], [2], [3], [7], [13, 1, 5], [64], [LIMIT - 1], [LIMIT + 1], [bytes.length]]) {
+      const read = parseAll(bytes, sizes, { maxRowBytes: LIMIT });
+      expect(read.rows, `chunks of ${sizes.join(",")}`).toEqual([rows[0], rows[1], {}, rows[3], rows[4]]);
+      expect(read.skipped).toEqual([{ row: 3, reason: expect.stringContaining("TAGWIRE_MAX_ROW_BYTES"), detail: `row is ${encode(text).length.toLocaleString("en-US")} bytes (starting at byte ${at})` }]);
+    }
+  });
+
+  it("gives the same rows raw: the skipped row an empty slice, the rows after it keeping their numbers", () => {
+    const { rows, bytes } = lookWith(7, new Set([1, 3, 4, 7]));
+    const parser = new JsonDetailParser({ maxRowBytes: LIMIT });
+    const chunks: RawRows[] = [];
+    for (let at = 0; at < bytes.length; at += 97) {
+      const raw = parser.pushRaw(bytes.subarray(at, at + 97));
+      if (raw !== undefined) chunks.push(raw);
+    }
+    const last = parser.endRaw();
+    if (last !== undefined) chunks.push(last);
+    const kept: Array<{ row: number; value: unknown }> = [];
+    const skippedRows: number[] = [];
+    for (const raw of chunks) {
+      for (const s of raw.skipped ?? []) skippedRows.push(raw.firstRow + s.index);
+      const { rows: parsed, skipped } = parseRawRows(raw);
+      const at = new Set(skipped?.map((s) => s.index));
+      parsed.forEach((row, i) => (at.has(i) ? undefined : kept.push({ row: raw.firstRow + i, value: row })));
+    }
+    expect(skippedRows).toEqual([1, 3, 4, 7]);
+    expect(kept).toEqual([2, 5, 6].map((n) => ({ row: n, value: rows[n - 1] })));
+    expect(parser.rowsRead).toBe(7);
+  });
+
+  it("numbers the rows after a skipped one as the Look does, in its errors too", () => {
+    const big = JSON.stringify(oversize(2));
+    const doc = documentOf([fieldsMember, ["data", `[${JSON.stringify(small(1))},${big},${JSON.stringify(small(3))},5]`]]);
+    expect(lookError(doc, [11], { maxRowBytes: LIMIT }).message).toMatch(/^Look JSON row 4 \(at byte \d+\) is not an object$/);
+  });
+
+  it("skips rows held back until a late fields member, and names them when fields arrives", () => {
+    const big = JSON.stringify(oversize(2));
+    const doc = documentOf([["data", `[${JSON.stringify(small(1))},${big},${JSON.stringify(small(3))}]`], fieldsMember]);
+    const read = parseAll(encode(doc), [5], { maxRowBytes: LIMIT });
+    expect(read.rows).toEqual([small(1), {}, small(3)]);
+    expect(read.skipped.map((s) => s.row)).toEqual([2]);
+  });
+
+  it("keeps no more than the limit of a row, however large, nor of its nesting", () => {
+    // 2 MB of one string, then nesting 10 times the limit deep, in a row cut into 4 KB chunks.
+    const depth = 10 * LIMIT;
+    const big = `{"a":{"value":"${"x".repeat(2_000_000)}"},"b":${'[{"c":'.repeat(depth)}"]}"${"}]".repeat(depth)}}`;
+    const doc = documentOf([fieldsMember, ["data", `[${JSON.stringify(small(1))},${big},${JSON.stringify(small(3))}]`]]);
+    const bytes = encode(doc);
+    const parser = new JsonDetailParser({ maxRowBytes: LIMIT });
+    const rows: LookRow[] = [];
+    let most = 0;
+    for (let at = 0; at < bytes.length; at += 4096) {
+      rows.push(...parser.push(bytes.subarray(at, at + 4096)));
+      most = Math.max(most, parser["carry"].length, parser["scanner"]["closers"].length);
+    }
+    rows.push(...parser.end());
+    expect(rows).toEqual([small(1), {}, small(3)]);
+    expect(most).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it("still finds malformed nesting in a skipped row, within the levels it keeps", () => {
+    const big = `{"a":{"value":"${"x".repeat(2 * LIMIT)}"},"b":[1}}`;
+    const doc = documentOf([fieldsMember, ["data", `[${big}]`]]);
+    expect(lookError(doc, [100], { maxRowBytes: LIMIT }).message).toMatch(/^Look JSON is malformed at byte \d+: unexpected '\}', expected '\]'$/);
+  });
+
+  it("refuses an oversize row that is not an object, as it refuses a small one", () => {
+    const doc = documentOf([fieldsMember, ["data", `[${JSON.stringify(small(1))},${JSON.stringify("s".repeat(3 * LIMIT))}]`]]);
+    for (const size of [7, 100_000]) expect(lookError(doc, [size], { maxRowBytes: LIMIT }).message).toMatch(/^Look JSON row 2 \(at byte \d+\) is not an object$/);
+  });
+});
+
+/** Every row, as `parse` gives them, with the skipped ones numbered in the Look. */
+function parseAll(bytes: Uint8Array, sizes: number[], options?: JsonDetailParserOptions): { rows: LookRow[]; skipped: Array<{ row: number; reason: string; detail: string }> } {
+  const parser = new JsonDetailParser(options);
+  const rows: LookRow[] = [];
+  const skipped: Array<{ row: number; reason: string; detail: string }> = [];
+  const take = (parsed: ParsedRows) => {
+    for (const s of parsed.skipped ?? []) skipped.push({ row: rows.length + s.index + 1, reason: s.reason, detail: s.detail });
+    rows.push(...parsed.rows);
+  };
+  let at = 0;
+  for (let k = 0; at < bytes.length; k++) {
+    const size = Math.max(1, sizes[k % sizes.length]!);
+    take(parser.parse(parser.pushRaw(bytes.subarray(at, at + size))));
+    at += size;
+  }
+  take(parser.parse(parser.endRaw()));
+  return { rows, skipped };
+}

@@ -257,6 +257,8 @@ for (const key of ["indexField", "messageField"]) {
 }
 bad("an indices list gives its message", del("/wire/refusedRecords/lists/2/message"), "/wire/refusedRecords/lists/2", "required", "an `indices` or `field-indices` list gives the `message`", "amplitude");
 bad("refusal list message is not empty", set("/wire/refusedRecords/lists/2/message", ""), "/wire/refusedRecords/lists/2/message", "minLength", "must not be empty", "amplitude");
+bad("errorFields are paths into the answer", set("/wire/errorFields", ["errors[0].message"]), "/wire/errorFields/0", "pattern", "must be a dot-separated path into the answer such as `message` or `errors[].message`");
+bad("errorFields name each field once", set("/wire/errorFields", ["message", "message"]), "/wire/errorFields", "uniqueItems", "lists the same item twice (items 0 and 1)");
 
 // BaseUrl
 bad("baseUrl requires default", del("/wire/baseUrl/default"), "/wire/baseUrl", "required", missing("default"));

@@ -9,7 +9,7 @@ const attribute = (name: string) => field(`users.${name}`, ["braze_attribute"]);
 describe("Braze plan: keys the attributes object reserves", () => {
   // Identifiers and request flags (Braze's user attributes object): a custom attribute by that name
   // would overwrite who the row is about or how Braze treats the request.
-  test.each(["external_id", "braze_id", "user_alias", "_update_existing_only", "push_token_import", "email", "phone", "alias_name", "alias_label"])(
+  test.each(["external_id", "braze_id", "user_alias", "_update_existing_only", "_merge_objects", "push_token_import", "email", "phone", "alias_name", "alias_label"])(
     "a braze_attribute column named `%s` is a plan error naming the column",
     (key) => {
       // Beside a tagged identifier of the same key it is a collision instead (language/top-level-keys): identify by another.

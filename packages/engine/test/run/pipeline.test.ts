@@ -4,7 +4,7 @@
 
 import * as Effect from "effect/Effect";
 import { describe, expect, it } from "vitest";
-import { findConnector, loadConnectors, peekHeader, readLook, type AttemptResult, type RunInput, type RunReport, type Transport } from "../../src/index.js";
+import { findConnector, loadConnectors, lookSourceFromString, peekHeader, readLook, type AttemptResult, type RunInput, type RunReport, type Transport } from "../../src/index.js";
 import { RawRowsBuilder } from "../../src/look/raw-rows.js";
 import { field } from "../support/look-builder.js";
 import { runLookAlone } from "../support/run-alone.js";
@@ -74,6 +74,38 @@ describe("the run's pipeline", () => {
     expect(report.rows).toEqual({ read: 1_000, delivered: 1_000, rejected: 0, failed: 0 });
     expect(transport.posted).toBe(20);
     expect(transport.most).toBe(3);
+  });
+});
+
+describe("a row over the reader's size limit", () => {
+  /** 120 rows; rows 50 and 51 carry 3 KB of text, over a 1 KiB limit. */
+  const look = (() => {
+    const parsed = JSON.parse(brazeLook(120)) as { data: Array<Record<string, { value: unknown }>> };
+    for (const i of [49, 50]) parsed.data[i]!["users.plan"] = { value: `"]}{[\\${"p".repeat(3000)}` };
+    return JSON.stringify(parsed);
+  })();
+
+  it("is rejected alone, with its number, the limit and the setting named, whether rows are parsed before the run or in it, here or on a worker", async () => {
+    for (const [raw, workers] of [[false, 0], [true, 0], [true, 1], [false, 1]] as const) {
+      const bodies: string[] = [];
+      const transport = { post: async (_url: string, body: string | Uint8Array) => (bodies.push(String(body)), OK), close: () => undefined };
+      const report = await send({ look: readLook(lookSourceFromString(look, 700), { raw, maxRowBytes: 1024 }), transport, workers });
+      const where = `raw: ${raw}, workers: ${workers}`;
+      expect(report.rows, where).toEqual({ read: 120, delivered: 118, rejected: 2, failed: 0 });
+      expect(report.sourceError, where).toBeUndefined();
+      expect(report.rejected, where).toEqual([
+        {
+          reason: "row larger than 1 KiB, not read (raise TAGWIRE_MAX_ROW_BYTES if such rows are expected)",
+          count: 2,
+          examples: [
+            { row: 50, detail: expect.stringMatching(/^row is 3,0\d\d bytes \(starting at byte \d+\)$/) },
+            { row: 51, detail: expect.stringMatching(/^row is 3,0\d\d bytes \(starting at byte \d+\)$/) },
+          ],
+        },
+      ]);
+      const sent = bodies.flatMap((b) => b.match(/"u-\d+"/g) ?? []).map((id) => Number(id.slice(3, -1)));
+      expect(new Set(sent), where).toEqual(new Set(Array.from({ length: 120 }, (_, i) => i + 1).filter((n) => n !== 50 && n !== 51)));
+    }
   });
 });
 

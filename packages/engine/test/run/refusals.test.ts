@@ -75,7 +75,8 @@ describe("records refused inside an answer", () => {
     expect(transport.bodies).toHaveLength(1);
     expect(report.rows).toEqual({ read: 4, delivered: 3, rejected: 1, failed: 0 });
     expect(report.rejected).toEqual([
-      { reason: "refused by Braze: 'external_id' or 'braze_id' or 'user_alias' is required", count: 1, examples: [{ row: 2, detail: "named in the answer's `errors` (HTTP 201)" }] },
+      // Marked as the destination's refusal: the row was sent (reports show it apart from rows rejected before sending).
+      { reason: "refused by Braze: 'external_id' or 'braze_id' or 'user_alias' is required", count: 1, examples: [{ row: 2, detail: "named in the answer's `errors` (HTTP 201)" }], byDestination: true },
     ]);
     expect(report.success).toBe(false);
     addsUp(report);
