@@ -535,7 +535,7 @@ export interface ReservedKeys {
    */
   keys: [string, ...string[]];
   /**
-   * `error`: the destination reads the key as something else (an identifier, a request flag, an object): the column is not sent and nothing is sent until it is renamed. `warning`: sent, but the destination gives the key a meaning or a type the column may not have. `info`: a standard field of the destination, which the column fills.
+   * `error`: the destination reads the key as something else (an identifier, a request flag, an object): the column is not sent and nothing is sent until it is renamed. `warning`: sent, but the destination gives the key a meaning or a type the column may not have. `info`: a standard field of the destination, which the column fills; a key that differs from one only in case and separators (`First Name` for `firstName`) is written as the first listed key it matches.
    */
   severity?: "error" | "warning" | "info";
   /**
@@ -738,7 +738,7 @@ export interface Wire {
   credentialsRefused?: CredentialsRefused[];
   refusedRecords?: RefusedRecords;
   /**
-   * The fields of a JSON error answer (any status but 2xx) that are safe to show: the API's error code or message. Each is a path into the answer: dot-separated keys, `name[]` stepping into every element of array `name` (`message`, `errors[].message`, `errors[]` for a list of texts). Reports, Looker messages and logs show their text with every value of the request and every credential taken out. Nothing else of an answer is quoted: one that is not JSON, or holds none of these fields, is described by its status, content type and size. Declare only fields the API documents.
+   * The fields of a JSON error answer (any status but 2xx) that are safe to show: the API's error code or message. Each is a path into the answer: dot-separated keys, `name[]` stepping into every element of array `name` (`message`, `errors[].message`, `errors[]` for a list of texts). Reports, Looker messages and logs show their text with every value of the request and every credential taken out. Nothing else of an answer is quoted: one that is not JSON, or holds none of these fields, is described by its status and content type. Declare only fields the API documents.
    */
   errorFields?: string[];
 }
