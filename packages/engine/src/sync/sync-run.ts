@@ -318,47 +318,50 @@ export class SyncRun {
       const removed = this.toClear;
       this.toClear = undefined;
       if (removed === undefined) return [];
-      const opened = yield* Effect.either(this.openRemoved());
-      if (opened._tag === "Left") {
-        this.notCleared(removed, `the sealed identities could not be read: ${opened.left.reason}`);
-        return [];
-      }
-      const { records, unopened } = opened.right;
-      const missing = removed - records.length - unopened.length;
-      if (unopened.length + missing > 0) {
-        this.notCleared(unopened.length + missing, UNOPENED_SEALS);
-        if (unopened.length > 0) yield* this.guard(this.store.forget(this.record.id, Buffer.concat(unopened)));
-      }
-      return records;
+      const opened = yield* this.openRemoved(removed);
+      if (opened === undefined) return [];
+      if (opened.unopened.length > 0) yield* this.guard(this.store.forget(this.record.id, Buffer.concat(opened.unopened)));
+      return opened.records;
     });
   }
 
   /** A dry run's figures for removed rows to clear: those whose sealed identities open would be cleared. */
   private countClearable(removed: number): Effect.Effect<void> {
-    return Effect.gen(this, function* () {
-      const opened = yield* Effect.either(this.openRemoved());
-      if (opened._tag === "Left") return this.notCleared(removed, `the sealed identities could not be read: ${opened.left.reason}`);
-      this.figures.cleared = opened.right.records.length;
-      if (removed > this.figures.cleared) this.notCleared(removed - this.figures.cleared, UNOPENED_SEALS);
+    return Effect.map(this.openRemoved(removed), (opened) => {
+      if (opened !== undefined) this.figures.cleared = opened.records.length;
     });
   }
 
-  /** The removed rows' clearing records, from the identities the state keeps sealed (read again, for the removed keys only), and the keys whose seal does not open. */
-  private openRemoved(): Effect.Effect<{ readonly records: Array<{ key: Uint8Array; record: Record_ }>; readonly unopened: Uint8Array[] }, StoreError> {
-    const setup = this.setup.clear!;
-    const records: Array<{ key: Uint8Array; record: Record_ }> = [];
-    const unopened: Uint8Array[] = [];
-    return Effect.as(
-      this.readRemoved((page, i) => {
+  /**
+   * The `removed` rows' clearing records, from the identities the state keeps sealed (read again,
+   * for the removed keys only), and the keys whose seal does not open. The rows without a record are
+   * counted as not cleared, with why; undefined (all of them not cleared) when the state cannot be read.
+   */
+  private openRemoved(removed: number): Effect.Effect<{ readonly records: Array<{ key: Uint8Array; record: Record_ }>; readonly unopened: Uint8Array[] } | undefined> {
+    return Effect.suspend(() => {
+      const setup = this.setup.clear!;
+      const records: Array<{ key: Uint8Array; record: Record_ }> = [];
+      const unopened: Uint8Array[] = [];
+      const read = this.readRemoved((page, i) => {
         const key = page.keys.slice(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
         const sealed = page.sealed?.[i];
         const text = sealed === undefined ? undefined : unseal(setup.sealKey, sealed);
         const record = text === undefined ? undefined : clearingRecord(text, this.clear!);
         if (record === undefined) unopened.push(key);
         else records.push({ key, record });
-      }),
-      { records, unopened },
-    );
+      });
+      return Effect.match(read, {
+        onFailure: (e) => {
+          this.notCleared(removed, `the sealed identities could not be read: ${e.reason}`);
+          return undefined;
+        },
+        onSuccess: () => {
+          // A removed key with no entry read back, or one whose seal did not open, has no clearing record.
+          if (removed > records.length) this.notCleared(removed - records.length, UNOPENED_SEALS);
+          return { records, unopened };
+        },
+      });
+    });
   }
 
   report(): SyncReport {
