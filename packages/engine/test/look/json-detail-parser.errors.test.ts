@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { JsonDetailParser, type JsonDetailParserOptions } from "../../src/look/json-detail-parser.js";
 import { LookFormatError } from "../../src/look/look-format-error.js";
-import { parseRawRows, type ParsedRows, type RawRows } from "../../src/look/raw-rows.js";
+import { parseRawRows, type ParsedRows } from "../../src/look/raw-rows.js";
 import type { LookRow } from "../../src/look/types.js";
-import { documentOf, encode, parseInChunks, sampleFields, sampleRows, thrownBy, type Member } from "./look-fixtures.js";
+import { documentOf, encode, parseInChunks, rawChunksOf, sampleFields, sampleRows, thrownBy, type Member } from "./look-fixtures.js";
 
 const fieldsMember: Member = ["fields", JSON.stringify(sampleFields)];
 const dataMember: Member = ["data", JSON.stringify(sampleRows)];
@@ -191,13 +191,7 @@ describe("JsonDetailParser: a row over the size limit costs that row only", () =
   it("gives the same rows raw: the skipped row an empty slice, the rows after it keeping their numbers", () => {
     const { rows, bytes } = lookWith(7, new Set([1, 3, 4, 7]));
     const parser = new JsonDetailParser({ maxRowBytes: LIMIT });
-    const chunks: RawRows[] = [];
-    for (let at = 0; at < bytes.length; at += 97) {
-      const raw = parser.pushRaw(bytes.subarray(at, at + 97));
-      if (raw !== undefined) chunks.push(raw);
-    }
-    const last = parser.endRaw();
-    if (last !== undefined) chunks.push(last);
+    const chunks = rawChunksOf(parser, bytes, 97);
     const kept: Array<{ row: number; value: unknown }> = [];
     const skippedRows: number[] = [];
     for (const raw of chunks) {

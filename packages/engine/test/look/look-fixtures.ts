@@ -1,5 +1,6 @@
 import { JsonDetailParser, type JsonDetailParserOptions } from "../../src/look/json-detail-parser.js";
 import type { LookFields, LookRow } from "../../src/look/types.js";
+import type { RawRows } from "../../src/look/raw-rows.js";
 
 export const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -65,6 +66,18 @@ export function parseInChunks(bytes: Uint8Array, sizes: number[], options?: Json
   }
   for (const row of parser.end()) rows.push(row);
   return { rows, parser };
+}
+
+/** Feeds `input` to `parser` in chunks of `size` and returns the chunks of raw rows it gave, in order, the end's included. */
+export function rawChunksOf(parser: JsonDetailParser, input: Uint8Array | string, size: number): RawRows[] {
+  const chunks: RawRows[] = [];
+  for (let at = 0; at < input.length; at += size) {
+    const raw = parser.pushRaw(input instanceof Uint8Array ? input.subarray(at, at + size) : input.slice(at, at + size));
+    if (raw !== undefined) chunks.push(raw);
+  }
+  const last = parser.endRaw();
+  if (last !== undefined) chunks.push(last);
+  return chunks;
 }
 
 /** Feeds `bytes` as two chunks split at `at`. */

@@ -17,6 +17,7 @@ import { workerStage } from "../../src/run/row-stage.js";
 import { rowCount, type RawRows } from "../../src/look/raw-rows.js";
 import { planOk } from "../support/send.js";
 import { runLookAlone } from "../support/run-alone.js";
+import { rawChunksOf } from "../look/look-fixtures.js";
 
 /** The threads the tests below start themselves, stopped once they are done. */
 const pool = new RowWorkerPool();
@@ -191,13 +192,7 @@ describe("chunks the run's thread takes itself", () => {
   /** The Look cut into chunks of raw rows, each with the number of its first row. */
   function chunksOf(look: string): { fields: Parameters<typeof planOk>[1]["fields"]; chunks: Array<{ rows: RawRows; firstRow: number }> } {
     const parser = new JsonDetailParser();
-    const raws: RawRows[] = [];
-    for (let at = 0; at < look.length; at += 4096) {
-      const rows = parser.pushRaw(look.slice(at, at + 4096));
-      if (rows !== undefined) raws.push(rows);
-    }
-    const last = parser.endRaw();
-    if (last !== undefined) raws.push(last);
+    const raws = rawChunksOf(parser, look, 4096);
     let firstRow = 1;
     const chunks = raws.map((rows) => {
       const chunk = { rows, firstRow };
