@@ -6,15 +6,17 @@
 //
 // Usage: node bench/sync.mjs [--rows 1000000] [--stores sqlite,postgres://postgres@127.0.0.1:5432/test]
 //                            [--seed 1] [--server-node-args="..."] [--malloc-arena-max N] [--workers N]
+//                            [--thread-heaps]  (each server thread's V8 heap peaks: bench/lib/thread-heaps.mjs)
 // Postgres runs in a schema of its own, dropped at the end; SQLite in a temporary directory, removed.
 // Needs a build. Exits 1 when a check fails, 2 on bad arguments.
 
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { once } from "node:events";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { startDownloadServer } from "./lib/download-server.mjs";
@@ -48,6 +50,7 @@ function readOptions() {
       "server-node-args": { type: "string", default: dockerfileServer().nodeOptions },
       "malloc-arena-max": { type: "string" },
       workers: { type: "string" },
+      "thread-heaps": { type: "boolean", default: false },
     },
   });
   const rows = selectRows(values.rows, false);
@@ -56,7 +59,7 @@ function readOptions() {
   for (const s of stores) if (!/^(sqlite|postgres(ql)?:\/\/.+)$/.test(s)) throw new Error(`--stores: "${s}" is neither sqlite nor a postgres:// URL`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer`);
-  return { rows: rows[0], stores, seed, serverNodeArgs: values["server-node-args"].split(" ").filter((a) => a !== ""), allocatorEnv: mallocArenaEnv(values["malloc-arena-max"], values["server-node-args"]), workers: values.workers };
+  return { rows: rows[0], stores, seed, serverNodeArgs: values["server-node-args"].split(" ").filter((a) => a !== ""), allocatorEnv: mallocArenaEnv(values["malloc-arena-max"], values["server-node-args"]), workers: values.workers, threadHeaps: values["thread-heaps"] };
 }
 
 /**
@@ -124,7 +127,7 @@ function figures(message) {
 /**
  * One execute of the scheduled plan through a fresh server.
  * @param {{ label: string, lookPath: string, rows: number, expectSent: number, storeEnv: Record<string, string> }} run
- * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, serverNodeArgs: string[], allocatorEnv: Record<string, string>, workers: string | undefined }} ctx
+ * @param {{ emulators: import("./lib/processes.mjs").Emulators, downloads: import("./lib/download-server.mjs").DownloadServer, serverNodeArgs: string[], allocatorEnv: Record<string, string>, workers: string | undefined, threadHeaps: boolean }} ctx
  */
 async function executeOnce(run, ctx) {
   await ctx.emulators.reset();
@@ -132,7 +135,10 @@ async function executeOnce(run, ctx) {
   /** @type {Record<string, string>} */
   const env = { ACTION_HUB_SECRET: secret, HOST: "127.0.0.1", TAGWIRE_DOWNLOAD_HOSTS: "127.0.0.1", TAGWIRE_MPARTICLE_URL: ctx.emulators.url, TAGWIRE_MPARTICLE_RATE_LIMIT: "off", ...ctx.allocatorEnv, ...run.storeEnv };
   if (ctx.workers !== undefined) env["TAGWIRE_WORKERS"] = ctx.workers;
-  const server = await startServerChild({ env, nodeArgs: ctx.serverNodeArgs });
+  const heapsDir = ctx.threadHeaps ? await mkdtemp(join(tmpdir(), "tagwire-thread-heaps-")) : undefined;
+  if (heapsDir !== undefined) env["TAGWIRE_BENCH_HEAPS_DIR"] = heapsDir;
+  const nodeArgs = heapsDir === undefined ? ctx.serverNodeArgs : [...ctx.serverNodeArgs, `--import=${THREAD_HEAPS}`];
+  const server = await startServerChild({ env, nodeArgs });
   try {
     const load = loadavg()[0];
     const emulatorsCpu0 = await ctx.emulators.cpuSeconds();
@@ -183,7 +189,29 @@ async function executeOnce(run, ctx) {
     return line;
   } finally {
     await server.stop();
+    if (heapsDir !== undefined) {
+      const heaps = await threadHeapPeaks(heapsDir);
+      progress(`    V8 heap peaks by thread (MB, total / used): ${heaps.map((h) => `${h.thread} ${h.total} / ${h.used}`).join("; ")}`);
+      await rm(heapsDir, { recursive: true, force: true });
+    }
   }
+}
+
+const THREAD_HEAPS = fileURLToPath(new URL("./lib/thread-heaps.mjs", import.meta.url));
+
+/**
+ * What each thread of a server wrote (bench/lib/thread-heaps.mjs): its V8 heap's peak size and use.
+ * @param {string} dir
+ * @returns {Promise<Array<{ thread: string, total: number, used: number }>>}
+ */
+async function threadHeapPeaks(dir) {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
+  return Promise.all(
+    files.map(async (f) => {
+      const p = JSON.parse(await readFile(join(dir, f), "utf8"));
+      return { thread: p.thread, total: round1(p.heapTotalBytes / MB), used: round1(p.heapUsedBytes / MB) };
+    }),
+  );
 }
 
 /** The second run's end-to-end floor per store (rows/s). */
@@ -226,7 +254,7 @@ async function main() {
   const changed = await changedLook(look.path);
   const emulators = await startEmulators();
   const downloads = await startDownloadServer();
-  const ctx = { emulators, downloads, serverNodeArgs: options.serverNodeArgs, allocatorEnv: options.allocatorEnv, workers: options.workers };
+  const ctx = { emulators, downloads, serverNodeArgs: options.serverNodeArgs, allocatorEnv: options.allocatorEnv, workers: options.workers, threadHeaps: options.threadHeaps };
   const results = [];
   try {
     for (const store of options.stores) {
