@@ -7,7 +7,7 @@ import type { Batch, Packed } from "../batch/batcher.js";
 import type { LookEvent } from "../look/read-look.js";
 import { rowCount, type SkippedRow } from "../look/raw-rows.js";
 import type { LookRow } from "../look/types.js";
-import type { ChunkResult } from "./chunk-processor.js";
+import { skippedRowNote, type ChunkResult } from "./chunk-processor.js";
 import { SourceError } from "./errors.js";
 import { errorText, type OpenRun } from "./open-run.js";
 import type { RowStage } from "./row-stage.js";
@@ -69,7 +69,7 @@ export function batchesOf(open: OpenRun, stage: RowStage, stopping: RunStopping)
         const to = skip === undefined ? rows.length : skip.index;
         if (to > from) batches.push(...(yield* stage.push(rows.slice(from, to), firstRow + from)).flatMap(account));
         if (skip === undefined) break;
-        batches.push(...account({ read: 1, rejected: [{ row: firstRow + skip.index, reason: skip.reason, detail: skip.detail }], warnings: [], packed: [] }));
+        batches.push(...account({ read: 1, rejected: [skippedRowNote(skip, firstRow)], warnings: [], packed: [] }));
         from = skip.index + 1;
       }
       return batches;

@@ -6,7 +6,7 @@ import { TextDecoder } from "node:util";
 import { RecordPacker, TOO_LARGE, type Packed, type RequestShape, type Room } from "../batch/batcher.js";
 import type { Connector } from "../manifest/connector.js";
 import type { Limits } from "../generated/manifest.js";
-import { eachRawRow, type RawRows } from "../look/raw-rows.js";
+import { eachRawRow, type RawRows, type SkippedRow } from "../look/raw-rows.js";
 import type { LookRow } from "../look/types.js";
 import type { RowProgram } from "../transform/program.js";
 import { FirstOccurrenceIds, RecordIds } from "../transform/ids.js";
@@ -23,6 +23,9 @@ export interface RowNote {
   readonly reason: string;
   readonly detail: string;
 }
+
+/** A row the reader skipped for its size, as its rejection (`firstRow`: the number of its chunk's first row). */
+export const skippedRowNote = (skipped: SkippedRow, firstRow: number): RowNote => ({ row: firstRow + skipped.index, reason: skipped.reason, detail: skipped.detail });
 
 /** Where a row's warnings and the requests its record completes go. */
 export interface RowSink {
@@ -128,7 +131,7 @@ export class ChunkProcessor {
         read++;
       },
       (skipped) => {
-        out.rejected.push({ row: firstRow + skipped.index, reason: skipped.reason, detail: skipped.detail });
+        out.rejected.push(skippedRowNote(skipped, firstRow));
         read++;
       },
     );
