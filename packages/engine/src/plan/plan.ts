@@ -261,7 +261,7 @@ function nameOf(k: KeyRule, field: LookField, options: OptionValues): string {
  * the first spelling listed, so that it fills that field; any other key is kept as it is.
  */
 function standardSpelling(m: ConnectorManifest, options: OptionValues, target: string, key: string): string {
-  const standard = (m.reservedKeys ?? []).filter((r) => r.severity === "info" && plainPath(r.target ?? "") === target && holds(r.when, options));
+  const standard = reservedKeysAt(m, options, target).filter((r) => r.severity === "info");
   if (standard.some((r) => r.keys.includes(key))) return key;
   const loose = looseKey(key);
   for (const r of standard) {
@@ -274,6 +274,10 @@ function standardSpelling(m: ConnectorManifest, options: OptionValues, target: s
 /** A key without case or separators: `First Name`, `first_name` and `firstName` are one. */
 const looseKey = (key: string): string => key.toLowerCase().replace(/[\s_-]+/g, "");
 
+/** The manifest's reserved keys under `target` that hold with these options. */
+const reservedKeysAt = (m: ConnectorManifest, options: OptionValues, target: string) =>
+  (m.reservedKeys ?? []).filter((r) => plainPath(r.target ?? "") === target && holds(r.when, options));
+
 /**
  * A key from the Look that the destination reserves gets the manifest's verdict: a note when the
  * column fills a standard field, a warning when the destination may read it otherwise, an error
@@ -281,8 +285,8 @@ const looseKey = (key: string): string => key.toLowerCase().replace(/[\s_-]+/g, 
  */
 function reservedKeyDiagnostics(m: ConnectorManifest, options: OptionValues, target: string, key: string, column: string, r: ColumnRule, diagnostics: Diagnostic[]): string | undefined {
   let refused: string | undefined;
-  for (const reserved of m.reservedKeys ?? []) {
-    if (plainPath(reserved.target ?? "") !== target || !reserved.keys.includes(key) || !holds(reserved.when, options)) continue;
+  for (const reserved of reservedKeysAt(m, options, target)) {
+    if (!reserved.keys.includes(key)) continue;
     const path = `\`${joinPath(target, key)}\``;
     const note = reserved.note !== undefined ? ` (${reserved.note})` : "";
     const hint = reserved.hint !== undefined ? { hint: reserved.hint } : {};
