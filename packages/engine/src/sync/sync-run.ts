@@ -272,12 +272,11 @@ export class SyncRun {
         // A mode with nothing to clear ignores its removed rows (the report says why): no run could clear them.
         if (this.clear === undefined) this.clearProblems.add(NO_CLEARING_RECORD);
         else if (this.setup.clear === undefined) this.notCleared(count, NO_SEAL_KEY);
-        else if (this.dryRun) {
-          // What the run would clear: the removed rows whose sealed identities open.
-          yield* this.countClearable(count);
-          return;
-        } else {
-          this.toClear = count;
+        else {
+          // The run clears them once its rows are delivered; a dry run counts those it would (the
+          // removed rows whose sealed identities open).
+          if (this.dryRun) this.figures.cleared = (yield* this.openRemoved(count))?.records.length ?? 0;
+          else this.toClear = count;
           return;
         }
       }
@@ -322,13 +321,6 @@ export class SyncRun {
       if (opened === undefined) return [];
       if (opened.unopened.length > 0) yield* this.guard(this.store.forget(this.record.id, Buffer.concat(opened.unopened)));
       return opened.records;
-    });
-  }
-
-  /** A dry run's figures for removed rows to clear: those whose sealed identities open would be cleared. */
-  private countClearable(removed: number): Effect.Effect<void> {
-    return Effect.map(this.openRemoved(removed), (opened) => {
-      if (opened !== undefined) this.figures.cleared = opened.records.length;
     });
   }
 
