@@ -194,7 +194,7 @@ const hexAt = (s: string, i: number, n: number): number | undefined => {
 };
 
 /** One layer of percent-encoding, HTML character references and JSON escapes; undefined if there was none. */
-function decodeOnce(s: string): { text: string; start: number[]; end: number[] } | undefined {
+function decodeOnce(s: string): Decoded | undefined {
   let text = "";
   const start: number[] = [];
   const end: number[] = [];
